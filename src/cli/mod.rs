@@ -1,0 +1,3 @@
+//! Command-line entry points: each subcommand's I/O and exit codes.
+
+pub mod serve;
