@@ -11,3 +11,4 @@
 
 pub mod lexicon;
 pub mod cli;
+pub mod lsp;
