@@ -165,10 +165,9 @@ fn extract_markdown(text: &str) -> Prose {
                     | TagEnd::MetadataBlock(_)
                     | TagEnd::HtmlBlock
                     | TagEnd::Image => opaque = opaque.saturating_sub(1),
-                    TagEnd::Link => {
-                        if links.pop() == Some(true) {
-                            opaque = opaque.saturating_sub(1);
-                        }
+                    // An autolink raised `opaque` when it opened.
+                    TagEnd::Link if links.pop() == Some(true) => {
+                        opaque = opaque.saturating_sub(1);
                     }
                     TagEnd::BlockQuote(_) => quote_depth = quote_depth.saturating_sub(1),
                     TagEnd::List(_) => list_depth = list_depth.saturating_sub(1),
