@@ -13,3 +13,6 @@ pub mod cli;
 pub mod lexicon;
 pub mod lsp;
 pub mod text;
+pub mod analysis;
+pub mod config;
+pub mod workspace;
