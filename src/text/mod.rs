@@ -1,6 +1,8 @@
-//! Text analysis: pure functions over `&str` returning byte ranges.
+//! Text layer: pure functions over `&str` returning byte ranges.
 
 pub mod attribution;
+pub mod fold;
+pub mod prose;
 pub mod quotes;
 pub mod sentences;
 pub mod words;
