@@ -274,3 +274,117 @@ async fn rename_rewrites_the_form_in_every_mention() {
         .unwrap()
         .contains("none here"));
 }
+
+#[tokio::test]
+async fn quotations_say_who_said_them_and_lead_to_the_source() {
+    let ws = workspace();
+    let (mut c, _) = TestClient::initialized(
+        ws.path(),
+        json!({}),
+        json!({"lexicons": ["sochi.lexicon.json"]}),
+    )
+    .await;
+    let text = "The Turkish leader was defiant. “We buy our own weapons,” he said.\n\nHe also wrote: “Erdogan did not get what he expected.”\n";
+    let uri = c.open(&ws.path().join("draft.md"), "markdown", text).await;
+    let h = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos16(text, "own weapons", 0)}),
+        )
+        .await;
+    let card = h["contents"]["value"].as_str().unwrap();
+    assert!(
+        card.starts_with("**Quotation from Recep Tayyip Erdogan**"),
+        "{card}"
+    );
+    assert!(card.contains("> “We buy our own weapons,” Erdogan said, asserting that both the NATO secretary-general"), "{card}");
+    assert_eq!(h["range"], range16(text, "“We buy our own weapons,”", 0));
+
+    // A part of a longer quotation matches too; a name inside it is still a name.
+    let h = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos16(text, "what he expected", 0)}),
+        )
+        .await;
+    let card = h["contents"]["value"].as_str().unwrap();
+    assert!(card.starts_with("**Quotation from Kerim Has**"), "{card}");
+    assert!(card.contains("Wrote on Twitter"), "{card}");
+    let h = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": pos16(text, "Erdogan did", 0)}),
+        )
+        .await;
+    assert!(h["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("**Recep Tayyip Erdogan**"));
+
+    // Definition: the claim's sentence in the source article.
+    let d = c
+        .request(
+            "textDocument/definition",
+            json!({"textDocument": {"uri": uri}, "position": pos16(text, "own weapons", 0)}),
+        )
+        .await;
+    let sentence = "“We buy our own weapons,” Erdogan said, asserting that both the NATO secretary-general, Jens Stoltenberg, and President Donald Trump had reaffirmed Turkey’s right to choose arms suppliers.";
+    assert_eq!(
+        d,
+        json!([{"uri": uri_of(&ws.path().join("sochi-putin-erdogan.txt")), "range": range16(ARTICLE, sentence, 0)}])
+    );
+
+    // A quotation no source contains has no card.
+    let text2 = "“Nobody said these words at all,” he said.";
+    let uri2 = c.open(&ws.path().join("other.md"), "markdown", text2).await;
+    let h = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri2}, "position": pos16(text2, "these words", 0)}),
+        )
+        .await;
+    assert_eq!(h, Value::Null);
+}
+
+#[tokio::test]
+async fn semantic_tokens_split_quotations_around_names_and_lines() {
+    let ws = workspace();
+    let (mut c, _) = TestClient::initialized(
+        ws.path(),
+        json!({}),
+        json!({"lexicons": ["sochi.lexicon.json"]}),
+    )
+    .await;
+    let text = "“Putin met\nErdogan,” NATO said.";
+    let uri = c.open(&ws.path().join("draft.md"), "markdown", text).await;
+    let t = c
+        .request(
+            "textDocument/semanticTokens/full",
+            json!({"textDocument": {"uri": uri}}),
+        )
+        .await;
+    let data: Vec<u64> = t["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    // quotation “ | Putin (person, first) | quotation " met" | line 2: Erdogan (person, first) | quotation ,” | NATO (organization, first)
+    assert_eq!(
+        data,
+        vec![
+            0, 0, 1, 6, 0, 0, 1, 5, 0, 1, 0, 5, 4, 6, 0, 1, 0, 7, 0, 1, 0, 7, 2, 6, 0, 0, 3, 4, 1,
+            1
+        ]
+    );
+    let r = c
+        .request("textDocument/semanticTokens/range", json!({"textDocument": {"uri": uri}, "range": {"start": {"line": 1, "character": 0}, "end": {"line": 1, "character": 30}}}))
+        .await;
+    let data: Vec<u64> = r["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_u64().unwrap())
+        .collect();
+    assert_eq!(data, vec![1, 0, 7, 0, 1, 0, 7, 2, 6, 0, 0, 3, 4, 1, 1]);
+}
