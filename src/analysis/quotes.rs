@@ -41,7 +41,7 @@ pub fn match_quotation(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> 
         .filter(|&c| index.claim(c).claim.quoted)
         .find_map(|c| {
             let words = &index.claim(c).folded_words;
-            contains_in_order(words, &parts).then(|| QuoteMatch {
+            contains_in_order(words, &parts).then_some(QuoteMatch {
                 claim: c,
                 whole: total == words.len() && parts.len() == 1,
             })
