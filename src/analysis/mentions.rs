@@ -7,8 +7,6 @@
 use std::collections::HashSet;
 use std::ops::Range;
 
-use aho_corasick::Input;
-
 use super::index::{is_common_word, EntityId, Form, LexiconIndex};
 use crate::text::fold::{fold_with_map, Folded};
 
@@ -36,26 +34,21 @@ const CLAUSE_OPENERS: &[&str] = &[
 /// `prose` is the masked document (see `text::prose`): offsets are the
 /// document's.
 pub fn find_mentions(prose: &str, index: &LexiconIndex) -> Vec<Mention> {
-    let Some(automaton) = index.automaton() else {
+    if !index.has_names() {
         return Vec::new();
-    };
+    }
     let folded = fold_with_map(prose);
     let hay = folded.text.as_str();
     let mut mentions = Vec::new();
     let mut named: HashSet<EntityId> = HashSet::new();
     let mut pos = 0;
     while pos < hay.len() {
-        let Some(m) = automaton.find(Input::new(hay).span(pos..hay.len())) else {
+        // The longest name starting at the next word start.
+        let Some((start, m_end, m_pattern)) = next_name(hay, pos, index) else {
             break;
         };
-        let start = m.start();
         let next_pos = next_char(hay, start);
-        if !boundary_before(hay, start) {
-            pos = next_pos;
-            continue;
-        }
-        let Some((end, pattern)) = accept_end(hay, start, m.end(), m.pattern().as_usize(), index)
-        else {
+        let Some((end, pattern)) = accept_end(hay, start, m_end, m_pattern, index) else {
             pos = next_pos;
             continue;
         };
@@ -91,6 +84,27 @@ pub fn find_mentions(prose: &str, index: &LexiconIndex) -> Vec<Mention> {
         });
     }
     mentions
+}
+
+/// The first position at or after `from` where a word may start (the
+/// character before it is not a letter or digit) and a name begins: the
+/// position, the name's end and its pattern. This is the leftmost-longest
+/// match among those at word starts.
+fn next_name(hay: &str, from: usize, index: &LexiconIndex) -> Option<(usize, usize, usize)> {
+    let bytes = hay.as_bytes();
+    let mut at = from;
+    let mut boundary = boundary_before(hay, from);
+    while at < bytes.len() {
+        let c = hay[at..].chars().next()?;
+        if boundary {
+            if let Some((end, pattern)) = index.longest_name_at(hay, at) {
+                return Some((at, end, pattern));
+            }
+        }
+        boundary = !is_word_char(c);
+        at += c.len_utf8();
+    }
+    None
 }
 
 fn next_char(s: &str, at: usize) -> usize {
