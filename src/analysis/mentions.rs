@@ -8,7 +8,7 @@ use std::collections::HashSet;
 use std::ops::Range;
 
 use super::index::{is_common_word, EntityId, Form, LexiconIndex};
-use crate::text::fold::{fold_with_map, Folded};
+use crate::text::fold::{fold_with_map, push_folded};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mention {
@@ -31,30 +31,65 @@ const CLAUSE_OPENERS: &[&str] = &[
     "its", "not", "been", "no",
 ];
 
+/// A name found in the text, before the document decides which entity it
+/// stands for and whether an ordinary word is a name there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameMatch {
+    /// Byte range in the document of the name as written.
+    pub range: Range<usize>,
+    pub pattern: usize,
+}
+
 /// `prose` is the masked document (see `text::prose`): offsets are the
 /// document's.
 pub fn find_mentions(prose: &str, index: &LexiconIndex) -> Vec<Mention> {
+    let matches = scan_names(prose, 0..prose.len(), index);
+    resolve_mentions(prose, &matches, index)
+}
+
+/// The names in `prose[range]`, in order. What a name means depends on the
+/// rest of the document (see [`resolve_mentions`]); where it is does not, so
+/// each paragraph is scanned on its own and the scan kept while the
+/// paragraph is unchanged.
+pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec<NameMatch> {
+    let mut found = Vec::new();
     if !index.has_names() {
-        return Vec::new();
+        return found;
     }
-    let folded = fold_with_map(prose);
+    let Some(slice) = prose.get(range.clone()) else {
+        return found;
+    };
+    let folded = fold_with_map(slice);
     let hay = folded.text.as_str();
-    let mut mentions = Vec::new();
-    let mut named: HashSet<EntityId> = HashSet::new();
     let mut pos = 0;
     while pos < hay.len() {
         // The longest name starting at the next word start.
         let Some((start, m_end, m_pattern)) = next_name(hay, pos, index) else {
             break;
         };
-        let next_pos = next_char(hay, start);
         let Some((end, pattern)) = accept_end(hay, start, m_end, m_pattern, index) else {
-            pos = next_pos;
+            pos = next_char(hay, start);
             continue;
         };
         pos = end;
-        let range = folded.original_range(start, end);
-        let (folded_pattern, targets) = index.pattern(pattern);
+        let r = folded.original_range(start, end);
+        found.push(NameMatch {
+            range: range.start + r.start..range.start + r.end,
+            pattern,
+        });
+    }
+    found
+}
+
+/// Turns the names found, in document order, into mentions: each stands for
+/// the entity the document has already named in full if it can, and a name
+/// that is also an ordinary word counts only where the text supports it.
+pub fn resolve_mentions(prose: &str, matches: &[NameMatch], index: &LexiconIndex) -> Vec<Mention> {
+    let mut mentions = Vec::with_capacity(matches.len());
+    let mut named: HashSet<EntityId> = HashSet::new();
+    for m in matches {
+        let range = m.range.clone();
+        let (folded_pattern, targets) = index.pattern(m.pattern);
         // Prefer an entity the document has already named in full.
         let target = targets
             .iter()
@@ -63,13 +98,7 @@ pub fn find_mentions(prose: &str, index: &LexiconIndex) -> Vec<Mention> {
         let written = &prose[range.clone()];
         if !folded_pattern.contains(' ')
             && is_common_word(folded_pattern)
-            && !supports_ordinary_word(
-                prose,
-                &folded,
-                range.clone(),
-                end,
-                named.contains(&target.entity),
-            )
+            && !supports_ordinary_word(prose, range.clone(), named.contains(&target.entity))
         {
             continue;
         }
@@ -172,26 +201,39 @@ fn ends_cleanly(hay: &str, start: usize, end: usize) -> bool {
 /// mention only where the text supports it: capitalised, and either inside a
 /// sentence or after the document has used the full name; never when it opens
 /// a question or clause ("Has the meeting ended?").
-fn supports_ordinary_word(
-    prose: &str,
-    folded: &Folded,
-    range: Range<usize>,
-    folded_end: usize,
-    named_before: bool,
-) -> bool {
+fn supports_ordinary_word(prose: &str, range: Range<usize>, named_before: bool) -> bool {
     let written = &prose[range.clone()];
     if !written.starts_with(char::is_uppercase) {
         return false;
     }
-    let next_word: String = folded.text[folded_end..]
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_alphanumeric())
-        .collect();
-    if CLAUSE_OPENERS.contains(&next_word.as_str()) {
+    if CLAUSE_OPENERS.contains(&next_word_folded(&prose[range.end..]).as_str()) {
         return false;
     }
     named_before || !starts_sentence(prose, range.start)
+}
+
+/// The folded word that `rest` starts with after any spaces, folding one
+/// character at a time so that only the next word is read (however long
+/// the paragraphs that follow).
+fn next_word_folded(rest: &str) -> String {
+    let mut word = String::new();
+    let mut piece = String::new();
+    let mut in_word = false;
+    for c in rest.chars() {
+        piece.clear();
+        push_folded(c, &mut piece);
+        for f in piece.chars() {
+            if !in_word && f.is_whitespace() {
+                continue;
+            }
+            if !f.is_alphanumeric() {
+                return word;
+            }
+            in_word = true;
+            word.push(f);
+        }
+    }
+    word
 }
 
 /// Whether `at` opens a sentence: only opening punctuation and spaces stand

@@ -19,7 +19,9 @@ use tower_lsp_server::{Client, LanguageServer, LspService};
 use super::document::Document;
 use super::position::{to_byte, to_range, Encoding};
 use super::tokens;
-use crate::analysis::{self, cards, DocAnalysis, EntityId, LexiconIndex, LexiconInput};
+use crate::analysis::{
+    self, cards, DocAnalysis, EntityId, Incremental, LexiconIndex, LexiconInput,
+};
 use crate::config::Settings;
 use crate::lexicon::EntityKind;
 use crate::text::prose::DocKind;
@@ -44,6 +46,8 @@ struct OpenDoc {
     doc: Document,
     /// The analysis of (version, index generation), when computed.
     analysis: Option<(i32, u64, Arc<DocAnalysis>)>,
+    /// The paragraphs analysed so far, reused by the next version's analysis.
+    incremental: Arc<Mutex<Incremental>>,
     /// Set once the user has been told this document is too large.
     told_too_large: bool,
 }
@@ -106,7 +110,7 @@ impl Backend {
     /// The analysis of a document at its current version, computed on the
     /// blocking pool if needed. `Ok(None)` for unknown or too-large documents.
     async fn snapshot(&self, uri: &Uri) -> Result<Option<Snapshot>> {
-        let (rope, version, kind, index, generation, enc, root, cached, too_large) = {
+        let (rope, version, kind, index, generation, enc, root, cached, too_large, incremental) = {
             let mut st = self.state();
             let (index, generation, enc, root, max) = (
                 st.index.clone(),
@@ -135,6 +139,7 @@ impl Backend {
                 root,
                 cached,
                 (too_large, tell, max),
+                open.incremental.clone(),
             )
         };
         let (too_large, tell, max) = too_large;
@@ -158,7 +163,13 @@ impl Backend {
             Some(a) => a,
             None => {
                 let (t, i) = (text.clone(), index.clone());
-                let a = Arc::new(run_blocking(move || analysis::analyze(&t, kind, &i)).await?);
+                let a = Arc::new(
+                    run_blocking(move || {
+                        let mut inc = incremental.lock().unwrap_or_else(|p| p.into_inner());
+                        inc.analyze(&t, kind, &i, generation)
+                    })
+                    .await?,
+                );
                 let mut st = self.state();
                 let current_generation = st.index_generation;
                 if let Some(open) = st.docs.get_mut(uri) {
@@ -667,6 +678,7 @@ impl LanguageServer for Backend {
                 OpenDoc {
                     doc: Document::new(&d.text, d.version, kind),
                     analysis: None,
+                    incremental: Arc::default(),
                     told_too_large: false,
                 },
             );
