@@ -90,6 +90,25 @@ mod analyze {
         let index = &LEX_100K.index;
         b.bench(|| analysis::analyze(black_box(&LONG), DocKind::Markdown, index));
     }
+
+    /// A one-character edit in the middle of the long draft, analysed with
+    /// the parts of the version before it (typing a letter, then deleting it).
+    #[divan::bench(sample_count = 100)]
+    fn edit_long_draft_100k(b: Bencher) {
+        let index = &LEX_100K.index;
+        let mut inc = analysis::Incremental::default();
+        let original = LONG.clone();
+        let at = LONG[LONG.len() / 2..].find(' ').unwrap() + LONG.len() / 2 + 1;
+        let mut edited = original.clone();
+        edited.insert(at, 'x');
+        inc.analyze(&original, DocKind::Markdown, index, 1);
+        let mut flip = false;
+        b.bench_local(|| {
+            flip = !flip;
+            let text = if flip { &edited } else { &original };
+            inc.analyze(black_box(text), DocKind::Markdown, index, 1)
+        });
+    }
 }
 
 /// The stages of `analyze` on the long draft, one by one.

@@ -160,7 +160,7 @@ impl Incremental {
             quote_claims.extend(part.quote_claims.iter().copied());
             names.extend(part.names.iter().map(|m| NameMatch {
                 range: shift(&m.range),
-                pattern: m.pattern,
+                ..m.clone()
             }));
             parts.insert(key, part);
         }

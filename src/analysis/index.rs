@@ -93,6 +93,8 @@ pub struct LexiconIndex {
     first_bytes: [bool; 256],
     /// Pattern id → folded pattern text and what it stands for.
     patterns: Vec<(String, Vec<PatternTarget>)>,
+    /// Pattern id → whether it is one ordinary English word ("Has").
+    ordinary: Vec<bool>,
     /// Folded name, alias or later name word → entity, sorted, for prefix completion.
     completion: Vec<(String, EntityId)>,
     /// Folded content word → claims containing it, in ascending order.
@@ -228,6 +230,10 @@ impl LexiconIndex {
                 .expect("patterns are unique and sorted");
         }
         let names = builder.into_fst();
+        let ordinary = patterns
+            .iter()
+            .map(|(p, _)| !p.contains(' ') && is_common_word(p))
+            .collect();
 
         let mut claim_words: HashMap<String, Vec<u32>> = HashMap::new();
         for (id, c) in claims.iter().enumerate() {
@@ -256,6 +262,7 @@ impl LexiconIndex {
             names,
             first_bytes,
             patterns,
+            ordinary,
             completion,
             claim_words,
         }
@@ -307,6 +314,12 @@ impl LexiconIndex {
     pub fn pattern(&self, id: usize) -> (&str, &[PatternTarget]) {
         let (p, t) = &self.patterns[id];
         (p, t)
+    }
+
+    /// Whether a pattern is a single ordinary English word, which counts as
+    /// a name only where the text supports it.
+    pub fn is_ordinary_word(&self, pattern: usize) -> bool {
+        self.ordinary[pattern]
     }
 
     /// The pattern whose folded text is exactly `folded`.

@@ -4,10 +4,9 @@
 //! boundaries, plurals and names that are also ordinary words are judged
 //! here, against the original text.
 
-use std::collections::HashSet;
 use std::ops::Range;
 
-use super::index::{is_common_word, EntityId, Form, LexiconIndex};
+use super::index::{EntityId, Form, LexiconIndex};
 use crate::text::fold::{fold_with_map, push_folded};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +37,9 @@ pub struct NameMatch {
     /// Byte range in the document of the name as written.
     pub range: Range<usize>,
     pub pattern: usize,
+    /// Whether the text differs from the pattern's first target's spelling
+    /// by more than letter case (worked out once, with the scan).
+    pub folded_only_first: bool,
 }
 
 /// `prose` is the masked document (see `text::prose`): offsets are the
@@ -73,7 +75,9 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
         };
         pos = end;
         let r = folded.original_range(start, end);
+        let first = &index.pattern(pattern).1[0];
         found.push(NameMatch {
+            folded_only_first: !same_but_case(&slice[r.clone()], &first.written),
             range: range.start + r.start..range.start + r.end,
             pattern,
         });
@@ -86,33 +90,58 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
 /// that is also an ordinary word counts only where the text supports it.
 pub fn resolve_mentions(prose: &str, matches: &[NameMatch], index: &LexiconIndex) -> Vec<Mention> {
     let mut mentions = Vec::with_capacity(matches.len());
-    let mut named: HashSet<EntityId> = HashSet::new();
+    let mut named = EntitySet::new(index.entities.len());
     for m in matches {
         let range = m.range.clone();
-        let (folded_pattern, targets) = index.pattern(m.pattern);
+        let targets = index.pattern(m.pattern).1;
         // Prefer an entity the document has already named in full.
-        let target = targets
+        let chosen = targets
             .iter()
-            .find(|t| named.contains(&t.entity))
-            .unwrap_or(&targets[0]);
-        let written = &prose[range.clone()];
-        if !folded_pattern.contains(' ')
-            && is_common_word(folded_pattern)
-            && !supports_ordinary_word(prose, range.clone(), named.contains(&target.entity))
+            .position(|t| named.contains(t.entity))
+            .unwrap_or(0);
+        let target = &targets[chosen];
+        if index.is_ordinary_word(m.pattern)
+            && !supports_ordinary_word(prose, range.clone(), named.contains(target.entity))
         {
             continue;
         }
         if target.form == Form::Name {
             named.insert(target.entity);
         }
+        let folded_only = if chosen == 0 {
+            m.folded_only_first
+        } else {
+            !same_but_case(&prose[range.clone()], &target.written)
+        };
         mentions.push(Mention {
-            folded_only: !same_but_case(written, &target.written),
+            folded_only,
             range,
             entity: target.entity,
             form: target.form,
         });
     }
     mentions
+}
+
+/// Entities as bits: the resolution asks "named yet?" for every mention.
+struct EntitySet(Vec<u64>);
+
+impl EntitySet {
+    fn new(entities: usize) -> EntitySet {
+        EntitySet(vec![0; entities.div_ceil(64)])
+    }
+
+    fn contains(&self, id: EntityId) -> bool {
+        self.0
+            .get(id / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    fn insert(&mut self, id: EntityId) {
+        if let Some(w) = self.0.get_mut(id / 64) {
+            *w |= 1 << (id % 64);
+        }
+    }
 }
 
 /// The first position at or after `from` where a word may start (the
