@@ -9,7 +9,9 @@
 //! - `lsp`: the protocol layer (tower-lsp-server, ropey, position encodings).
 //! - `cli`: the command-line entry points.
 
+pub mod builder;
 pub mod cli;
+pub mod files;
 pub mod lexicon;
 pub mod lsp;
 pub mod text;
