@@ -9,9 +9,12 @@
 //! - `lsp`: the protocol layer (tower-lsp-server, ropey, position encodings).
 //! - `cli`: the command-line entry points.
 
+pub mod analysis;
 pub mod builder;
 pub mod cli;
+pub mod config;
 pub mod files;
 pub mod lexicon;
 pub mod lsp;
 pub mod text;
+pub mod workspace;

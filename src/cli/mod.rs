@@ -1,3 +1,4 @@
 //! Command-line entry points: each subcommand's I/O and exit codes.
 
+pub mod export;
 pub mod serve;
