@@ -26,7 +26,9 @@ pub fn write_atomically_with(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    let file_name = path.file_name().map_or_else(|| "copydesk".into(), |n| n.to_string_lossy().into_owned());
+    let file_name = path
+        .file_name()
+        .map_or_else(|| "copydesk".into(), |n| n.to_string_lossy().into_owned());
     let mut temp = tempfile::Builder::new()
         .prefix(&format!(".{file_name}."))
         .suffix(".tmp")
@@ -81,12 +83,18 @@ impl ReadLexiconError {
 
 /// Reads and validates a lexicon file.
 pub fn read_lexicon(path: &Path) -> Result<Lexicon, ReadLexiconError> {
-    let bytes = std::fs::read(path).map_err(|error| ReadLexiconError::Io { path: path.to_path_buf(), error })?;
+    let bytes = std::fs::read(path).map_err(|error| ReadLexiconError::Io {
+        path: path.to_path_buf(),
+        error,
+    })?;
     let text = String::from_utf8(bytes).map_err(|e| ReadLexiconError::Io {
         path: path.to_path_buf(),
         error: io::Error::new(io::ErrorKind::InvalidData, format!("not UTF-8 text ({e})")),
     })?;
-    lexicon::parse(&text).map_err(|error| ReadLexiconError::Invalid { path: path.to_path_buf(), error })
+    lexicon::parse(&text).map_err(|error| ReadLexiconError::Invalid {
+        path: path.to_path_buf(),
+        error,
+    })
 }
 
 #[cfg(test)]
@@ -115,16 +123,30 @@ mod tests {
         .unwrap_err();
         assert_eq!(err.kind(), io::ErrorKind::StorageFull);
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "old contents");
-        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1, "temporary file removed");
+        assert_eq!(
+            std::fs::read_dir(dir.path()).unwrap().count(),
+            1,
+            "temporary file removed"
+        );
     }
 
     #[test]
     fn read_errors_name_the_file_line_and_column() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("bad.lexicon.json");
-        std::fs::write(&path, "{\n  \"copydesk_lexicon\": 1,\n  \"entities\": [,]\n}").unwrap();
+        std::fs::write(
+            &path,
+            "{\n  \"copydesk_lexicon\": 1,\n  \"entities\": [,]\n}",
+        )
+        .unwrap();
         let msg = read_lexicon(&path).unwrap_err().to_string();
-        assert!(msg.starts_with(&format!("{}:3:16: not a valid copydesk lexicon", path.display())), "{msg}");
+        assert!(
+            msg.starts_with(&format!(
+                "{}:3:16: not a valid copydesk lexicon",
+                path.display()
+            )),
+            "{msg}"
+        );
         let missing = read_lexicon(&dir.path().join("none.json")).unwrap_err();
         assert!(missing.is_not_found());
     }

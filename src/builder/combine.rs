@@ -44,7 +44,10 @@ fn absorb(dst: &mut Global, src: Global) {
     // Earlier articles win ties: `dst` is always the earlier one here.
     for (mine, theirs) in [(&mut d.title, s.title), (&mut d.description, s.description)] {
         if let Some(t) = theirs {
-            if mine.as_ref().is_none_or(|m: &Evidenced| t.priority > m.priority) {
+            if mine
+                .as_ref()
+                .is_none_or(|m: &Evidenced| t.priority > m.priority)
+            {
                 *mine = Some(t);
             }
         }
@@ -100,7 +103,12 @@ pub(super) fn combine(articles: &[&Article], findings: Vec<Findings>) -> Lexicon
                 }
             }
             let key = fold(&display_name(&e));
-            let global = Global { first: (ai, e.first_mention.start), entity: e, evidence, merged_into: None };
+            let global = Global {
+                first: (ai, e.first_mention.start),
+                entity: e,
+                evidence,
+                merged_into: None,
+            };
             match by_key.get(&key) {
                 Some(&g) => {
                     absorb(&mut globals[g], global);
@@ -125,7 +133,9 @@ pub(super) fn combine(articles: &[&Article], findings: Vec<Findings>) -> Lexicon
     };
 
     // Ids: slugs of names; a clash gets the kind, then a number.
-    let live: Vec<usize> = (0..globals.len()).filter(|&g| globals[g].merged_into.is_none()).collect();
+    let live: Vec<usize> = (0..globals.len())
+        .filter(|&g| globals[g].merged_into.is_none())
+        .collect();
     let mut order: Vec<(String, EntityKind, String, usize)> = live
         .iter()
         .map(|&g| {
@@ -150,7 +160,9 @@ pub(super) fn combine(articles: &[&Article], findings: Vec<Findings>) -> Lexicon
         ids.insert(*g, id);
     }
     for &g in &live {
-        lexicon.entities.push(finish_entity(ids[&g].clone(), &globals[g]));
+        lexicon
+            .entities
+            .push(finish_entity(ids[&g].clone(), &globals[g]));
     }
     lexicon.entities.sort_by(|a, b| a.id.cmp(&b.id));
 
@@ -178,7 +190,9 @@ pub(super) fn combine(articles: &[&Article], findings: Vec<Findings>) -> Lexicon
             });
         }
     }
-    claims.sort_by(|a, b| (&a.source, a.start, a.end, !a.quoted).cmp(&(&b.source, b.start, b.end, !b.quoted)));
+    claims.sort_by(|a, b| {
+        (&a.source, a.start, a.end, !a.quoted).cmp(&(&b.source, b.start, b.end, !b.quoted))
+    });
     let mut claim_ids: BTreeSet<String> = BTreeSet::new();
     for c in &mut claims {
         let who = match &c.speaker {
@@ -212,7 +226,10 @@ fn link_surnames(globals: &mut [Global]) {
         let name = display_name(e);
         let words: Vec<&str> = name.split_whitespace().collect();
         if words.len() >= 2 {
-            by_last.entry(fold(words[words.len() - 1])).or_default().push(g);
+            by_last
+                .entry(fold(words[words.len() - 1]))
+                .or_default()
+                .push(g);
         }
     }
     for g in 0..globals.len() {
@@ -229,7 +246,12 @@ fn link_surnames(globals: &mut [Global]) {
                 let into = targets[0];
                 let src = std::mem::replace(
                     &mut globals[g],
-                    Global { entity: LocalEntity::default(), evidence: BTreeSet::new(), first: (usize::MAX, 0), merged_into: Some(into) },
+                    Global {
+                        entity: LocalEntity::default(),
+                        evidence: BTreeSet::new(),
+                        first: (usize::MAX, 0),
+                        merged_into: Some(into),
+                    },
                 );
                 absorb(&mut globals[into], src);
             }
@@ -249,7 +271,12 @@ fn finish_entity(id: String, g: &Global) -> Entity {
     let name_fold = fold(&name);
     let mut aliases: BTreeSet<String> = BTreeSet::new();
     let mut variants: BTreeSet<String> = BTreeSet::new();
-    for form in e.forms.keys().chain(e.titled_forms.iter()).chain(e.acronyms.iter()) {
+    for form in e
+        .forms
+        .keys()
+        .chain(e.titled_forms.iter())
+        .chain(e.acronyms.iter())
+    {
         if *form == name {
             continue;
         }
@@ -269,12 +296,19 @@ fn finish_entity(id: String, g: &Global) -> Entity {
         if words.len() > 1 {
             aliases.insert(surname.clone());
         }
-        let male = e.genders.contains(&Gender::Male);
-        let female = e.genders.contains(&Gender::Female);
-        if male || !female {
+        // The honorific a desk would use, where the copy says which: a
+        // pronoun ("he said") or an honorific of its own ("Mr Obama").
+        let used = |h: &[&str]| {
+            e.honorifics_used
+                .iter()
+                .any(|u| h.contains(&u.trim_end_matches('.').to_lowercase().as_str()))
+        };
+        let male = e.genders.contains(&Gender::Male) || used(&["mr"]);
+        let female = e.genders.contains(&Gender::Female) || used(&["mrs", "ms", "miss"]);
+        if male && !female {
             aliases.insert(format!("Mr. {surname}"));
         }
-        if female || !male {
+        if female && !male {
             aliases.insert(format!("Ms. {surname}"));
         }
         for honorific in &e.honorifics_used {
@@ -286,17 +320,30 @@ fn finish_entity(id: String, g: &Global) -> Entity {
         }
     }
     aliases.remove(&name);
-    let mut description = e.description.as_ref().map(|d| d.text.clone()).unwrap_or_default();
+    let mut description = e
+        .description
+        .as_ref()
+        .map(|d| d.text.clone())
+        .unwrap_or_default();
     if let Some(country) = &e.located_in {
         if !description.is_empty() && !description.contains(country.as_str()) {
             description = format!("{description} in {country}");
         }
     }
-    let title = if kind == EntityKind::Person { e.title.as_ref().map(|t| t.text.clone()).unwrap_or_default() } else { String::new() };
+    let title = if kind == EntityKind::Person {
+        e.title.as_ref().map(|t| t.text.clone()).unwrap_or_default()
+    } else {
+        String::new()
+    };
     let mut evidence: Vec<Evidence> = g
         .evidence
         .iter()
-        .map(|(source, start, end)| Evidence { source: source.clone(), start: *start, end: *end, extra: Map::new() })
+        .map(|(source, start, end)| Evidence {
+            source: source.clone(),
+            start: *start,
+            end: *end,
+            extra: Map::new(),
+        })
         .collect();
     evidence.sort_by(|a, b| (&a.source, a.start, a.end).cmp(&(&b.source, b.start, b.end)));
     Entity {
@@ -307,7 +354,11 @@ fn finish_entity(id: String, g: &Global) -> Entity {
         variants: variants.into_iter().collect(),
         title,
         description,
-        first_reference: if kind == EntityKind::Person { e.first_reference.clone() } else { None },
+        first_reference: if kind == EntityKind::Person {
+            e.first_reference.clone()
+        } else {
+            None
+        },
         evidence,
         reviewed: false,
         extra: Map::new(),

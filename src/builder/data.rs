@@ -39,7 +39,13 @@ pub struct Data {
 
 fn lines(data: &'static str) -> impl Iterator<Item = &'static str> {
     data.lines()
-        .map(|l| if l.starts_with('#') { "" } else { l.trim_end_matches('\r') })
+        .map(|l| {
+            if l.starts_with('#') {
+                ""
+            } else {
+                l.trim_end_matches('\r')
+            }
+        })
         .filter(|l| !l.trim().is_empty())
 }
 
@@ -86,7 +92,11 @@ fn load() -> Data {
         event_nouns: HashSet::new(),
         not_entities: HashSet::new(),
         titles: Vec::new(),
-        honorifics: ["mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "lord", "lady"].into_iter().collect(),
+        honorifics: [
+            "mr", "mrs", "ms", "miss", "mx", "dr", "sir", "dame", "lord", "lady",
+        ]
+        .into_iter()
+        .collect(),
     };
     let mut capitals: Vec<&'static str> = Vec::new();
     for line in lines(include_str!("../../data/gazetteer/countries.tsv")) {
@@ -98,26 +108,50 @@ fn load() -> Data {
             capitals.push(capital);
         }
         d.demonyms.extend(demonyms);
-        d.gazetteer.push(GazetteerEntry { name, kind: EntityKind::Place, aliases, description: "" });
+        d.gazetteer.push(GazetteerEntry {
+            name,
+            kind: EntityKind::Place,
+            aliases,
+            description: "",
+        });
     }
     let country_count = d.gazetteer.len();
     for capital in capitals {
         // A capital that is also a country's name (Singapore) is the country.
-        if d.gazetteer[..country_count].iter().any(|e| e.name == capital) {
+        if d.gazetteer[..country_count]
+            .iter()
+            .any(|e| e.name == capital)
+        {
             continue;
         }
-        d.gazetteer.push(GazetteerEntry { name: capital, kind: EntityKind::Place, aliases: Vec::new(), description: "" });
+        d.gazetteer.push(GazetteerEntry {
+            name: capital,
+            kind: EntityKind::Place,
+            aliases: Vec::new(),
+            description: "",
+        });
     }
     for (file, kind) in [
-        (include_str!("../../data/gazetteer/organizations.tsv"), EntityKind::Organization),
-        (include_str!("../../data/gazetteer/places.tsv"), EntityKind::Place),
+        (
+            include_str!("../../data/gazetteer/organizations.tsv"),
+            EntityKind::Organization,
+        ),
+        (
+            include_str!("../../data/gazetteer/places.tsv"),
+            EntityKind::Place,
+        ),
     ] {
         for line in lines(file) {
             let mut fields = line.split('\t');
             let name = fields.next().unwrap_or("").trim();
             let aliases = split_list(fields.next());
             let description = fields.next().map(str::trim).unwrap_or("");
-            d.gazetteer.push(GazetteerEntry { name, kind, aliases, description });
+            d.gazetteer.push(GazetteerEntry {
+                name,
+                kind,
+                aliases,
+                description,
+            });
         }
     }
     for (i, entry) in d.gazetteer.iter().enumerate() {
@@ -170,7 +204,25 @@ impl Data {
         // The head is the last word before a preposition or clause word.
         let end = words
             .iter()
-            .position(|w| matches!(w.as_str(), "of" | "in" | "at" | "for" | "on" | "from" | "with" | "who" | "that" | "which" | "and" | "to" | "by" | "since" | "whose"))
+            .position(|w| {
+                matches!(
+                    w.as_str(),
+                    "of" | "in"
+                        | "at"
+                        | "for"
+                        | "on"
+                        | "from"
+                        | "with"
+                        | "who"
+                        | "that"
+                        | "which"
+                        | "and"
+                        | "to"
+                        | "by"
+                        | "since"
+                        | "whose"
+                )
+            })
             .unwrap_or(words.len());
         let head = &words[..end];
         for take in (1..=head.len().min(3)).rev() {
@@ -209,8 +261,14 @@ mod tests {
         let d = data();
         assert_eq!(d.gazetteer_entry("Turkey").unwrap().kind, EntityKind::Place);
         assert_eq!(d.gazetteer_entry("U.S.").unwrap().name, "United States");
-        assert_eq!(d.gazetteer_entry("Washington").unwrap().kind, EntityKind::Place);
-        assert_eq!(d.gazetteer_entry("NATO").unwrap().kind, EntityKind::Organization);
+        assert_eq!(
+            d.gazetteer_entry("Washington").unwrap().kind,
+            EntityKind::Place
+        );
+        assert_eq!(
+            d.gazetteer_entry("NATO").unwrap().kind,
+            EntityKind::Organization
+        );
         assert_eq!(d.gazetteer_entry("E.U.").unwrap().name, "European Union");
         assert!(d.demonyms.contains("Turkish") && d.demonyms.contains("Syrians"));
         assert!(d.gazetteer.len() > 250, "{}", d.gazetteer.len());
@@ -223,10 +281,24 @@ mod tests {
         assert_eq!(d.title_len(&w("prime minister boris")), 2);
         assert_eq!(d.title_len(&w("president joe")), 1);
         assert_eq!(d.title_len(&w("joe biden")), 0);
-        assert_eq!(d.kind_of_noun_phrase(&w("russian mercenary group")), Some(EntityKind::Organization));
-        assert_eq!(d.kind_of_noun_phrase(&w("lecturer in turkish-russian relations at moscow university")), Some(EntityKind::Person));
-        assert_eq!(d.kind_of_noun_phrase(&w("the last rebel-held region of syria")), Some(EntityKind::Place));
-        assert_eq!(d.kind_of_noun_phrase(&w("the primary western military alliance")), Some(EntityKind::Organization));
+        assert_eq!(
+            d.kind_of_noun_phrase(&w("russian mercenary group")),
+            Some(EntityKind::Organization)
+        );
+        assert_eq!(
+            d.kind_of_noun_phrase(&w(
+                "lecturer in turkish-russian relations at moscow university"
+            )),
+            Some(EntityKind::Person)
+        );
+        assert_eq!(
+            d.kind_of_noun_phrase(&w("the last rebel-held region of syria")),
+            Some(EntityKind::Place)
+        );
+        assert_eq!(
+            d.kind_of_noun_phrase(&w("the primary western military alliance")),
+            Some(EntityKind::Organization)
+        );
         assert_eq!(d.kind_of_noun_phrase(&w("a sunny day")), None);
     }
 }

@@ -141,10 +141,6 @@ pub struct Findings {
 struct Mention {
     /// The name as written, without title or possessive.
     range: Range<usize>,
-    form: String,
-    title: Option<String>,
-    titled_range: Range<usize>,
-    weak: bool,
     in_quote: bool,
     sentence: usize,
     subject_like: bool,
@@ -202,7 +198,10 @@ fn is_acronym(word: &str) -> bool {
 }
 
 fn lower_bare(word: &str) -> String {
-    strip_possessive(word).0.trim_end_matches('.').to_lowercase()
+    strip_possessive(word)
+        .0
+        .trim_end_matches('.')
+        .to_lowercase()
 }
 
 struct Lists {
@@ -235,7 +234,11 @@ fn is_function_word(word: &str) -> bool {
 /// A capitalised word that can be part of a name: not a demonym compound
 /// ("Turkish-backed", "US-Turkish").
 fn is_name_word(d: &Data, word: &str) -> bool {
-    if !is_capitalized(word) || word.chars().all(|c| c.is_ascii_digit() || c == ',' || c == '.') {
+    if !is_capitalized(word)
+        || word
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == ',' || c == '.')
+    {
         return false;
     }
     if word.starts_with(|c: char| c.is_ascii_digit()) {
@@ -243,18 +246,28 @@ fn is_name_word(d: &Data, word: &str) -> bool {
     }
     if word.contains('-') && !is_designator(word) {
         let (stem, _) = strip_possessive(word);
-        let parts: Vec<&str> = stem.split('-').collect();
-        if parts.iter().any(|p| d.demonyms.contains(p) || d.gazetteer_names.contains_key(p)) {
-            return false;
+        if d.gazetteer_names.contains_key(stem) {
+            return true; // Nagorno-Karabakh, Guinea-Bissau
         }
-        if parts.last().is_some_and(|p| p.starts_with(char::is_lowercase)) {
+        let parts: Vec<&str> = stem.split('-').collect();
+        if parts.iter().any(|p| d.demonyms.contains(p))
+            || parts.iter().all(|p| d.gazetteer_names.contains_key(p))
+        {
+            return false; // US-Turkish, Turkish-backed, US-Russia
+        }
+        if parts
+            .last()
+            .is_some_and(|p| p.starts_with(char::is_lowercase))
+        {
             return false; // "Kremlin-backed"
         }
     }
     true
 }
 
-const PARTICLES: &[&str] = &["de", "da", "di", "du", "del", "della", "van", "von", "bin", "ibn", "al", "el", "la", "le", "y"];
+const PARTICLES: &[&str] = &[
+    "de", "da", "di", "du", "del", "della", "van", "von", "bin", "ibn", "al", "el", "la", "le", "y",
+];
 
 struct Ctx<'a> {
     text: &'a str,
@@ -277,7 +290,10 @@ pub fn extract(article: &Article) -> Findings {
         .map(|b| b.range.clone())
         .collect();
     let quotations = find_quotations(text, &blocks);
-    let sentences: Vec<Range<usize>> = blocks.iter().flat_map(|b| split_sentences(text, b.clone())).collect();
+    let sentences: Vec<Range<usize>> = blocks
+        .iter()
+        .flat_map(|b| split_sentences(text, b.clone()))
+        .collect();
     let mut ctx = Ctx {
         text,
         d: data(),
@@ -297,7 +313,12 @@ pub fn extract(article: &Article) -> Findings {
         .collect();
     // Named speakers are people (or organisations that speak, whose names
     // carry their own evidence).
-    for a in quote_attributions.iter().flatten().map(|q| &q.attribution).chain(reported.iter().flatten().map(|r| &r.attribution)) {
+    for a in quote_attributions
+        .iter()
+        .flatten()
+        .map(|q| &q.attribution)
+        .chain(reported.iter().flatten().map(|r| &r.attribution))
+    {
         if a.speaker.kind == SpeakerKind::Name {
             if let Some(e) = ctx.entity_at(&a.speaker.name) {
                 ctx.entities[e].add(EntityKind::Person, 3);
@@ -323,7 +344,9 @@ pub fn extract(article: &Article) -> Findings {
 
 impl<'a> Ctx<'a> {
     fn in_quote(&self, at: usize) -> bool {
-        self.quotations.iter().any(|q| q.depth == 0 && q.range.start <= at && at < q.range.end)
+        self.quotations
+            .iter()
+            .any(|q| q.depth == 0 && q.range.start <= at && at < q.range.end)
     }
 
     fn word(&self, t: &Token) -> &'a str {
@@ -361,7 +384,10 @@ impl<'a> Ctx<'a> {
                 continue;
             }
             // Only single spaces between the words.
-            if span.windows(2).any(|w| &self.text[w[0].range.end..w[1].range.start] != " ") {
+            if span
+                .windows(2)
+                .any(|w| &self.text[w[0].range.end..w[1].range.start] != " ")
+            {
                 continue;
             }
             let raw = &self.text[span[0].range.start..span[len - 1].range.end];
@@ -405,10 +431,19 @@ impl<'a> Ctx<'a> {
             return None;
         }
         let mut k = 0;
-        while k < tokens.len() && tokens[k].is_word() && self.word(&tokens[k]).chars().all(|c| !c.is_alphabetic() || c.is_uppercase()) {
+        while k < tokens.len()
+            && tokens[k].is_word()
+            && self
+                .word(&tokens[k])
+                .chars()
+                .all(|c| !c.is_alphabetic() || c.is_uppercase())
+        {
             k += 1;
         }
-        let has_dash = tokens.iter().take(12).any(|t| matches!(t.kind, TokenKind::Punct('—' | '–')));
+        let has_dash = tokens
+            .iter()
+            .take(12)
+            .any(|t| matches!(t.kind, TokenKind::Punct('—' | '–')));
         (tokens.get(k).is_some_and(|t| t.is_punct(',')) && has_dash).then_some(k)
     }
 
@@ -433,7 +468,9 @@ impl<'a> Ctx<'a> {
             }
             // Connectors inside names: "Foundation for Defense of Democracies", "Charles de Gaulle".
             let lw = w.to_lowercase();
-            let next_is_name = tokens.get(j + 1).is_some_and(|n| n.is_word() && is_name_word(self.d, self.word(n)));
+            let next_is_name = tokens
+                .get(j + 1)
+                .is_some_and(|n| n.is_word() && is_name_word(self.d, self.word(n)));
             if j > i && next_is_name {
                 let prev = lower_bare(self.word(&tokens[j - 1]));
                 let joins = PARTICLES.contains(&lw.as_str())
@@ -452,27 +489,55 @@ impl<'a> Ctx<'a> {
     }
 
     fn run_has_head(&self, tokens: &[Token], i: usize, j: usize) -> bool {
-        tokens[i..j].iter().any(|t| self.d.organization_heads.contains(lower_bare(self.word(t)).as_str()))
+        tokens[i..j].iter().any(|t| {
+            self.d
+                .organization_heads
+                .contains(lower_bare(self.word(t)).as_str())
+        })
     }
 
-    fn add_run(&mut self, tokens: &[Token], mut i: usize, end: usize, gazetteer: Option<usize>, si: usize, dateline: Option<&usize>) {
+    fn add_run(
+        &mut self,
+        tokens: &[Token],
+        mut i: usize,
+        end: usize,
+        gazetteer: Option<usize>,
+        si: usize,
+        dateline: Option<&usize>,
+    ) {
         let d = self.d;
         let sentence_start = self.sentences[si].start;
         let initial = |i: usize| -> bool {
             i == 0
                 || tokens[..i].iter().all(|t| !t.is_word())
-                || matches!(tokens[i - 1].kind, TokenKind::Punct('“' | '"' | '‘' | ':' | '—' | '(' | '['))
+                || matches!(
+                    tokens[i - 1].kind,
+                    TokenKind::Punct('“' | '"' | '‘' | ':' | '—' | '(' | '[')
+                )
         };
         // Sentence-initial function words are capitalised only by position.
-        while i < end && initial(i) && (is_function_word(self.word(&tokens[i])) || d.not_entities.contains(lower_bare(self.word(&tokens[i])).as_str())) && gazetteer.is_none() {
+        while i < end
+            && initial(i)
+            && (is_function_word(self.word(&tokens[i]))
+                || d.not_entities
+                    .contains(lower_bare(self.word(&tokens[i])).as_str()))
+            && gazetteer.is_none()
+        {
             i += 1;
         }
         if i >= end {
             return;
         }
         // Titles and honorifics before the name.
-        let lower: Vec<String> = tokens[i..end].iter().map(|t| lower_bare(self.word(t))).collect();
-        let title_len = if gazetteer.is_none() { d.title_len(&lower) } else { 0 };
+        let lower: Vec<String> = tokens[i..end]
+            .iter()
+            .map(|t| lower_bare(self.word(t)))
+            .collect();
+        let title_len = if gazetteer.is_none() {
+            d.title_len(&lower)
+        } else {
+            0
+        };
         let titled_start = i;
         let name_start = i + title_len;
         if name_start >= end {
@@ -483,10 +548,15 @@ impl<'a> Ctx<'a> {
         let first_text = self.word(&name_tokens[0]).to_string();
         let single = name_tokens.len() == 1;
         let joined_lower = lower[title_len..].join(" ");
-        if d.not_entities.contains(joined_lower.as_str()) || (single && (d.demonyms.contains(strip_possessive(&first_text).0) || is_function_word(&first_text) && !is_capitalized_midword(&first_text))) {
-            if gazetteer.is_none() {
-                return;
-            }
+        // A function word is a name only mid-sentence: "…, Has wrote" (Kerim Has).
+        let function_word =
+            is_function_word(&first_text) && (initial(name_start) || first_text == "I");
+        if gazetteer.is_none()
+            && (d.not_entities.contains(joined_lower.as_str())
+                || (single
+                    && (d.demonyms.contains(strip_possessive(&first_text).0) || function_word)))
+        {
+            return;
         }
         if single && gazetteer.is_none() && lower[title_len] == "i" {
             return;
@@ -511,16 +581,45 @@ impl<'a> Ctx<'a> {
         }
         let designator = name_tokens.iter().any(|t| is_designator(self.word(t)));
         let acronym = single && is_acronym(last_stem);
-        let weak = single && initial(name_start) && gazetteer.is_none() && !designator && !acronym && title_len == 0;
-        let title = (title_len > 0).then(|| clean(&self.text[tokens[titled_start].range.start..tokens[name_start - 1].range.end]));
+        let weak = single
+            && initial(name_start)
+            && gazetteer.is_none()
+            && !designator
+            && !acronym
+            && title_len == 0;
+        let title = (title_len > 0).then(|| {
+            clean(&self.text[tokens[titled_start].range.start..tokens[name_start - 1].range.end])
+        });
         let before = titled_start.checked_sub(1).map(|k| &tokens[k]);
         let subject_like = !possessive
             && before.is_none_or(|b| {
-                b.is_punct(',') || (b.is_word() && matches!(lower_bare(self.word(b)).as_str(), "but" | "and" | "while" | "when" | "since" | "as" | "so" | "yet" | "though" | "although" | "because" | "if" | "then" | "after" | "before"))
+                b.is_punct(',')
+                    || (b.is_word()
+                        && matches!(
+                            lower_bare(self.word(b)).as_str(),
+                            "but"
+                                | "and"
+                                | "while"
+                                | "when"
+                                | "since"
+                                | "as"
+                                | "so"
+                                | "yet"
+                                | "though"
+                                | "although"
+                                | "because"
+                                | "if"
+                                | "then"
+                                | "after"
+                                | "before"
+                        ))
             });
         let titled_range = tokens[titled_start].range.start..range.end;
         let in_quote = self.in_quote(range.start);
-        let name_lower: Vec<String> = name_tokens.iter().map(|t| lower_bare(self.word(t))).collect();
+        let name_lower: Vec<String> = name_tokens
+            .iter()
+            .map(|t| lower_bare(self.word(t)))
+            .collect();
         let entity = self.entity_for(&form, gazetteer);
         let e = &mut self.entities[entity];
         *e.forms.entry(form.clone()).or_default() += 1;
@@ -531,7 +630,14 @@ impl<'a> Ctx<'a> {
         if let Some(g) = gazetteer {
             e.gazetteer = Some(g);
             if !d.gazetteer[g].description.is_empty() {
-                better(&mut e.description, Evidenced { text: d.gazetteer[g].description.to_string(), priority: 0, at: range.clone() });
+                better(
+                    &mut e.description,
+                    Evidenced {
+                        text: d.gazetteer[g].description.to_string(),
+                        priority: 0,
+                        at: range.clone(),
+                    },
+                );
             }
         }
         if let Some(title) = &title {
@@ -541,10 +647,21 @@ impl<'a> Ctx<'a> {
                 e.honorifics_used.insert(title.clone());
             } else {
                 e.titles_used.insert(title.clone());
-                better(&mut e.title, Evidenced { text: title.clone(), priority: 1, at: titled_range.clone() });
+                better(
+                    &mut e.title,
+                    Evidenced {
+                        text: title.clone(),
+                        priority: 1,
+                        at: titled_range.clone(),
+                    },
+                );
             }
-            e.titled_forms.insert(clean(&self.text[titled_range.clone()]));
-            if name_tokens.len() > 1 && e.first_reference.is_none() && !d.honorifics.contains(head.as_str()) {
+            e.titled_forms
+                .insert(clean(&self.text[titled_range.clone()]));
+            if name_tokens.len() > 1
+                && e.first_reference.is_none()
+                && !d.honorifics.contains(head.as_str())
+            {
                 e.first_reference = Some(clean(&self.text[titled_range.clone()]));
             }
         }
@@ -556,18 +673,21 @@ impl<'a> Ctx<'a> {
         }
         // Heads inside the name.
         if !(single && initial(name_start)) {
-            if name_lower.iter().any(|w| d.organization_heads.contains(w.as_str())) {
+            if name_lower
+                .iter()
+                .any(|w| d.organization_heads.contains(w.as_str()))
+            {
                 e.add(EntityKind::Organization, 5);
-            } else if name_lower.len() > 1 && name_lower.last().is_some_and(|w| d.place_heads.contains(w.as_str())) {
+            } else if name_lower.len() > 1
+                && name_lower
+                    .last()
+                    .is_some_and(|w| d.place_heads.contains(w.as_str()))
+            {
                 e.add(EntityKind::Place, 4);
             }
         }
         self.mentions.push(Mention {
             range: range.clone(),
-            form,
-            title,
-            titled_range,
-            weak,
             in_quote,
             sentence: si,
             subject_like,
@@ -578,7 +698,10 @@ impl<'a> Ctx<'a> {
 
     fn add_form_alias(&mut self, alias: &str, base: &str) {
         let entity = self.entity_for(base, None);
-        *self.entities[entity].forms.entry(alias.to_string()).or_default() += 0;
+        *self.entities[entity]
+            .forms
+            .entry(alias.to_string())
+            .or_default() += 0;
     }
 
     fn entity_for(&mut self, form: &str, gazetteer: Option<usize>) -> usize {
@@ -590,19 +713,37 @@ impl<'a> Ctx<'a> {
             return self.resolve(e);
         }
         let e = self.entities.len();
-        self.entities.push(LocalEntity { weak_only: true, ..Default::default() });
+        self.entities.push(LocalEntity {
+            weak_only: true,
+            ..Default::default()
+        });
         self.keys.insert(key, e);
         e
     }
 
     /// Evidence from the words around a name.
-    fn context_evidence(&mut self, tokens: &[Token], start: usize, end: usize, e: usize, si: usize, sentence_start: usize) {
+    fn context_evidence(
+        &mut self,
+        tokens: &[Token],
+        start: usize,
+        end: usize,
+        e: usize,
+        si: usize,
+        sentence_start: usize,
+    ) {
         let d = self.d;
         let lower = |t: &Token| lower_bare(&self.text[t.range.clone()]);
-        let words_after: Vec<String> = tokens[end..].iter().take(4).take_while(|t| t.is_word()).map(lower).collect();
+        let words_after: Vec<String> = tokens[end..]
+            .iter()
+            .take(4)
+            .take_while(|t| t.is_word())
+            .map(lower)
+            .collect();
         // "S-400 missiles", "Patriot missile defense system".
         for take in (1..=words_after.len().min(4)).rev() {
-            if d.weapon_nouns.contains(words_after[..take].join(" ").as_str()) {
+            if d.weapon_nouns
+                .contains(words_after[..take].join(" ").as_str())
+            {
                 self.entities[e].add(EntityKind::Weapon, 5);
                 break;
             }
@@ -610,7 +751,20 @@ impl<'a> Ctx<'a> {
         // "an offensive in Idlib", "travelling to Sochi".
         if let Some(prev) = start.checked_sub(1).map(|k| &tokens[k]) {
             let p = lower(prev);
-            if prev.is_word() && matches!(p.as_str(), "in" | "to" | "from" | "near" | "toward" | "towards" | "into" | "across" | "outside" | "inside") {
+            if prev.is_word()
+                && matches!(
+                    p.as_str(),
+                    "in" | "to"
+                        | "from"
+                        | "near"
+                        | "toward"
+                        | "towards"
+                        | "into"
+                        | "across"
+                        | "outside"
+                        | "inside"
+                )
+            {
                 self.entities[e].add(EntityKind::Place, 1);
             }
             // "led by Khalifa Hifter".
@@ -624,11 +778,18 @@ impl<'a> Ctx<'a> {
         }
         // "Sochi, Russia".
         if tokens.get(end).is_some_and(|t| t.is_punct(',')) {
-            if let Some((len, g)) = (end + 1 < tokens.len()).then(|| self.gazetteer_at(tokens, end + 1)).flatten() {
+            if let Some((len, g)) = (end + 1 < tokens.len())
+                .then(|| self.gazetteer_at(tokens, end + 1))
+                .flatten()
+            {
                 let country = &d.gazetteer[g];
                 let after = tokens.get(end + 1 + len);
                 let closes = after.is_none_or(|t| !t.is_word());
-                if closes && country.kind == EntityKind::Place && self.entities[e].gazetteer.is_none() && self.entities[e].title.is_none() {
+                if closes
+                    && country.kind == EntityKind::Place
+                    && self.entities[e].gazetteer.is_none()
+                    && self.entities[e].title.is_none()
+                {
                     self.entities[e].add(EntityKind::Place, 4);
                     self.entities[e].located_in = Some(country.name.to_string());
                 }
@@ -647,12 +808,40 @@ impl<'a> Ctx<'a> {
         while k > 0 && tokens[k - 1].is_word() && of - k < 8 {
             let w = lower_bare(self.word(&tokens[k - 1]));
             if matches!(w.as_str(), "the" | "a" | "an") {
-                let words: Vec<String> = tokens[k..of].iter().map(|t| lower_bare(self.word(t))).collect();
-                if d.kind_of_noun_phrase(&words) == Some(EntityKind::Place) {
+                // "the resort city of Sochi" names the city; "…, the last
+                // rebel-held region of Syria" (an appositive) names its country.
+                let head = lower_bare(self.word(&tokens[of - 1]));
+                let appositive = k >= 2 && tokens[k - 2].is_punct(',');
+                let names_it = matches!(
+                    head.as_str(),
+                    "city"
+                        | "town"
+                        | "village"
+                        | "port"
+                        | "island"
+                        | "province"
+                        | "state"
+                        | "enclave"
+                );
+                let words: Vec<String> = tokens[k..of]
+                    .iter()
+                    .map(|t| lower_bare(self.word(t)))
+                    .collect();
+                if names_it
+                    && !appositive
+                    && d.kind_of_noun_phrase(&words) == Some(EntityKind::Place)
+                {
                     let text = clean(&self.text[tokens[k].range.start..tokens[of - 1].range.end]);
                     let ent = &mut self.entities[e];
                     ent.add(EntityKind::Place, 4);
-                    better(&mut ent.description, Evidenced { text, priority: 2, at: tokens[k - 1].range.start..tokens[start].range.end });
+                    better(
+                        &mut ent.description,
+                        Evidenced {
+                            text,
+                            priority: 2,
+                            at: tokens[k - 1].range.start..tokens[start].range.end,
+                        },
+                    );
                 }
                 return;
             }
@@ -667,10 +856,15 @@ impl<'a> Ctx<'a> {
             return;
         }
         let from = end + 1;
-        let Some(first) = tokens.get(from).filter(|t| t.is_word()) else { return };
+        let Some(first) = tokens.get(from).filter(|t| t.is_word()) else {
+            return;
+        };
         let fw = lower_bare(self.word(first));
         let article = matches!(fw.as_str(), "a" | "an" | "the");
-        if !article && (is_capitalized(self.word(first)) || is_function_word(self.word(first)) && fw != "former") {
+        if !article
+            && (is_capitalized(self.word(first))
+                || is_function_word(self.word(first)) && fw != "former")
+        {
             return;
         }
         let mut to = from;
@@ -686,13 +880,24 @@ impl<'a> Ctx<'a> {
             return;
         }
         // It must end the clause: a comma, a dash or the end of the sentence.
-        let ends = tokens.get(to).is_none_or(|t| matches!(t.kind, TokenKind::Punct(',' | '—' | '–' | '.' | ';' | ')')));
+        let ends = tokens
+            .get(to)
+            .is_none_or(|t| matches!(t.kind, TokenKind::Punct(',' | '—' | '–' | '.' | ';' | ')')));
         if !ends {
             return;
         }
-        let words: Vec<String> = tokens[from..to].iter().map(|t| lower_bare(self.word(t))).collect();
-        let Some(kind) = d.kind_of_noun_phrase(&words) else { return };
-        let start_tok = if matches!(fw.as_str(), "a" | "an") { from + 1 } else { from };
+        let words: Vec<String> = tokens[from..to]
+            .iter()
+            .map(|t| lower_bare(self.word(t)))
+            .collect();
+        let Some(kind) = d.kind_of_noun_phrase(&words) else {
+            return;
+        };
+        let start_tok = if matches!(fw.as_str(), "a" | "an") {
+            from + 1
+        } else {
+            from
+        };
         if start_tok >= to {
             return;
         }
@@ -702,9 +907,23 @@ impl<'a> Ctx<'a> {
         ent.add(kind, 4);
         if kind == EntityKind::Person {
             let title_text = first_conjunct(&text);
-            better(&mut ent.title, Evidenced { text: capitalize_first(&title_text), priority: 3, at: at.clone() });
+            better(
+                &mut ent.title,
+                Evidenced {
+                    text: capitalize_first(&title_text),
+                    priority: 3,
+                    at: at.clone(),
+                },
+            );
         }
-        better(&mut ent.description, Evidenced { text, priority: 3, at });
+        better(
+            &mut ent.description,
+            Evidenced {
+                text,
+                priority: 3,
+                at,
+            },
+        );
     }
 
     /// "a Russian mercenary group, Wagner," / "the NATO secretary-general, Jens Stoltenberg,"
@@ -713,7 +932,9 @@ impl<'a> Ctx<'a> {
         if start < 3 || !tokens[start - 1].is_punct(',') {
             return;
         }
-        let closes = tokens.get(end).is_none_or(|t| matches!(t.kind, TokenKind::Punct(',' | '.' | ';' | '—')));
+        let closes = tokens
+            .get(end)
+            .is_none_or(|t| matches!(t.kind, TokenKind::Punct(',' | '.' | ';' | '—')));
         if !closes {
             return;
         }
@@ -725,16 +946,35 @@ impl<'a> Ctx<'a> {
                 if k == comma {
                     return;
                 }
-                let words: Vec<String> = tokens[k..comma].iter().map(|t| lower_bare(self.word(t))).collect();
-                let Some(kind) = d.kind_of_noun_phrase(&words) else { return };
+                let words: Vec<String> = tokens[k..comma]
+                    .iter()
+                    .map(|t| lower_bare(self.word(t)))
+                    .collect();
+                let Some(kind) = d.kind_of_noun_phrase(&words) else {
+                    return;
+                };
                 let text = clean(&self.text[tokens[k].range.start..tokens[comma - 1].range.end]);
                 let at = tokens[k - 1].range.start..tokens[end - 1].range.end;
                 let ent = &mut self.entities[e];
                 ent.add(kind, 4);
                 if kind == EntityKind::Person {
-                    better(&mut ent.title, Evidenced { text: capitalize_first(&text), priority: 3, at: at.clone() });
+                    better(
+                        &mut ent.title,
+                        Evidenced {
+                            text: capitalize_first(&text),
+                            priority: 3,
+                            at: at.clone(),
+                        },
+                    );
                 }
-                better(&mut ent.description, Evidenced { text, priority: 3, at });
+                better(
+                    &mut ent.description,
+                    Evidenced {
+                        text,
+                        priority: 3,
+                        at,
+                    },
+                );
                 return;
             }
             if is_function_word(self.word(&tokens[k - 1])) {
@@ -745,8 +985,17 @@ impl<'a> Ctx<'a> {
     }
 
     /// "Foundation for Defense of Democracies (FDD)".
-    fn acronym_definition(&mut self, tokens: &[Token], start: usize, end: usize, e: usize, _si: usize) {
-        if !(tokens.get(end).is_some_and(|t| t.is_punct('(')) && tokens.get(end + 2).is_some_and(|t| t.is_punct(')'))) {
+    fn acronym_definition(
+        &mut self,
+        tokens: &[Token],
+        start: usize,
+        end: usize,
+        e: usize,
+        _si: usize,
+    ) {
+        if !(tokens.get(end).is_some_and(|t| t.is_punct('('))
+            && tokens.get(end + 2).is_some_and(|t| t.is_punct(')')))
+        {
             return;
         }
         let acr = self.word(&tokens[end + 1]).to_string();
@@ -802,7 +1051,8 @@ impl<'a> Ctx<'a> {
             better(&mut dst.description, t);
         }
         dst.located_in = dst.located_in.take().or(src.located_in);
-        let src_first = src.first_mention.start < dst.first_mention.start || dst.first_mention.is_empty();
+        let src_first =
+            src.first_mention.start < dst.first_mention.start || dst.first_mention.is_empty();
         if src_first {
             dst.first_mention = src.first_mention;
         }
@@ -823,13 +1073,18 @@ impl<'a> Ctx<'a> {
     /// Surnames and short forms join the full name: "Has" → "Kerim Has",
     /// "Vladimir Putin" → "Vladimir V. Putin".
     fn link_names(&mut self) {
-        let live: Vec<usize> = (0..self.entities.len()).filter(|&e| self.entities[e].merged_into.is_none()).collect();
+        let live: Vec<usize> = (0..self.entities.len())
+            .filter(|&e| self.entities[e].merged_into.is_none())
+            .collect();
         // Full names by (first, last) word and by last word.
         let mut by_last: HashMap<String, Vec<usize>> = HashMap::new();
         let mut by_first_last: HashMap<(String, String), Vec<usize>> = HashMap::new();
         for &e in &live {
             let ent = &self.entities[e];
-            if ent.gazetteer.is_some() || ent.kind() == EntityKind::Organization || ent.kind() == EntityKind::Place {
+            if ent.gazetteer.is_some()
+                || ent.kind() == EntityKind::Organization
+                || ent.kind() == EntityKind::Place
+            {
                 continue;
             }
             let form = ent.most_used_form().to_string();
@@ -837,7 +1092,10 @@ impl<'a> Ctx<'a> {
             if words.len() >= 2 && words.iter().all(|w| is_capitalized(w)) {
                 let last = fold(words[words.len() - 1]);
                 by_last.entry(last.clone()).or_default().push(e);
-                by_first_last.entry((fold(words[0]), last)).or_default().push(e);
+                by_first_last
+                    .entry((fold(words[0]), last))
+                    .or_default()
+                    .push(e);
             }
         }
         for group in by_first_last.values() {
@@ -879,7 +1137,11 @@ impl<'a> Ctx<'a> {
     fn person_mentions_in(&self, si: usize) -> Vec<&Mention> {
         self.mentions
             .iter()
-            .filter(|m| m.sentence == si && !m.in_quote && self.entities[self.resolve(m.entity)].kind() == EntityKind::Person)
+            .filter(|m| {
+                m.sentence == si
+                    && !m.in_quote
+                    && self.entities[self.resolve(m.entity)].kind() == EntityKind::Person
+            })
             .collect()
     }
 
@@ -895,17 +1157,26 @@ impl<'a> Ctx<'a> {
         }
         let mut events: Vec<(usize, usize, Event)> = Vec::new();
         for (qi, q) in self.quotations.iter().enumerate() {
-            if let Some(si) = self.sentences.iter().position(|s| s.start <= q.range.start && q.range.start < s.end) {
+            if let Some(si) = self
+                .sentences
+                .iter()
+                .position(|s| s.start <= q.range.start && q.range.start < s.end)
+            {
                 events.push((si, q.range.start, Event::Quote(qi)));
             }
         }
         for (si, list) in reported.iter().enumerate() {
             for (ri, r) in list.iter().enumerate() {
-                events.push((si, r.content.first().map_or(0, |c| c.start), Event::Reported(si, ri)));
+                events.push((
+                    si,
+                    r.content.first().map_or(0, |c| c.start),
+                    Event::Reported(si, ri),
+                ));
             }
         }
         events.sort_by_key(|(si, pos, _)| (*si, *pos));
-        let mut by_sentence: Vec<Vec<Event>> = (0..self.sentences.len()).map(|_| Vec::new()).collect();
+        let mut by_sentence: Vec<Vec<Event>> =
+            (0..self.sentences.len()).map(|_| Vec::new()).collect();
         for (si, _, event) in events {
             by_sentence[si].push(event);
         }
@@ -918,60 +1189,101 @@ impl<'a> Ctx<'a> {
         for (si, events) in by_sentence.into_iter().enumerate() {
             let mut sentence_speakers: Vec<usize> = Vec::new();
             for event in events {
-            match event {
-                Event::Quote(qi) => {
-                    let q = self.quotations[qi].clone();
-                    let (attribution, speaker) = if q.depth > 0 {
-                        // A quotation inside a quotation: the outer speaker quotes it.
-                        let Some(outer) = (0..qi).rev().find(|&o| {
-                            let oq = &self.quotations[o];
-                            oq.depth == 0 && oq.range.start <= q.range.start && q.range.end <= oq.range.end
-                        }) else {
+                match event {
+                    Event::Quote(qi) => {
+                        let q = self.quotations[qi].clone();
+                        let (attribution, speaker) = if q.depth > 0 {
+                            // A quotation inside a quotation: the outer speaker quotes it.
+                            let Some(outer) = (0..qi).rev().find(|&o| {
+                                let oq = &self.quotations[o];
+                                oq.depth == 0
+                                    && oq.range.start <= q.range.start
+                                    && q.range.end <= oq.range.end
+                            }) else {
+                                continue;
+                            };
+                            let Some(Some(outer_att)) = quote_attributions.get(outer) else {
+                                continue;
+                            };
+                            (
+                                outer_att.attribution.clone(),
+                                quote_speakers[outer].flatten(),
+                            )
+                        } else {
+                            let Some(Some(qa)) = quote_attributions.get(qi) else {
+                                continue;
+                            };
+                            let speaker = match (qa.placement, qa.inherited_from) {
+                                (Placement::Continued, Some(from)) => {
+                                    quote_speakers.get(from).copied().flatten().flatten()
+                                }
+                                _ => self.resolve_speaker(&qa.attribution, &salient),
+                            };
+                            quote_speakers[qi] = Some(speaker);
+                            (qa.attribution.clone(), speaker)
+                        };
+                        if let Some(s) = speaker {
+                            sentence_speakers.push(s);
+                        }
+                        let (start, end) = trim_claim(self.text, q.inner.clone());
+                        if start >= end {
                             continue;
-                        };
-                        let Some(Some(outer_att)) = quote_attributions.get(outer) else { continue };
-                        (outer_att.attribution.clone(), quote_speakers[outer].flatten())
-                    } else {
-                        let Some(Some(qa)) = quote_attributions.get(qi) else { continue };
-                        let speaker = match (qa.placement, qa.inherited_from) {
-                            (Placement::Continued, Some(from)) => quote_speakers.get(from).copied().flatten().flatten(),
-                            _ => self.resolve_speaker(&qa.attribution, &salient),
-                        };
-                        quote_speakers[qi] = Some(speaker);
-                        (qa.attribution.clone(), speaker)
-                    };
-                    if let Some(s) = speaker {
-                        sentence_speakers.push(s);
+                        }
+                        claims.push(self.claim(
+                            true,
+                            start..end,
+                            std::slice::from_ref(&(start..end)),
+                            &attribution,
+                            speaker,
+                            si,
+                        ));
                     }
-                    let (start, end) = trim_claim(self.text, q.inner.clone());
-                    if start >= end {
-                        continue;
+                    Event::Reported(rsi, ri) => {
+                        let r = &reported[rsi][ri];
+                        let speaker = self.resolve_speaker(&r.attribution, &salient);
+                        if let Some(s) = speaker {
+                            sentence_speakers.push(s);
+                        }
+                        let start = r.content.first().map_or(0, |c| c.start);
+                        let end = r.content.last().map_or(0, |c| c.end);
+                        claims.push(self.claim(
+                            false,
+                            start..end,
+                            &r.content,
+                            &r.attribution,
+                            speaker,
+                            si,
+                        ));
                     }
-                    claims.push(self.claim(true, start..end, vec![start..end], &attribution, speaker, si));
                 }
-                Event::Reported(rsi, ri) => {
-                    let r = &reported[rsi][ri];
-                    let speaker = self.resolve_speaker(&r.attribution, &salient);
-                    if let Some(s) = speaker {
-                        sentence_speakers.push(s);
-                    }
-                    let start = r.content.first().map_or(0, |c| c.start);
-                    let end = r.content.last().map_or(0, |c| c.end);
-                    claims.push(self.claim(false, start..end, r.content.clone(), &r.attribution, speaker, si));
-                }
-            }
             }
             if let Some(&last) = sentence_speakers.last() {
                 salient = Some(last);
-            } else if let Some(m) = self.person_mentions_in(si).into_iter().find(|m| m.subject_like) {
+            } else if let Some(m) = self
+                .person_mentions_in(si)
+                .into_iter()
+                .find(|m| m.subject_like)
+            {
                 salient = Some(self.resolve(m.entity));
             }
         }
         claims
     }
 
-    fn claim(&self, quoted: bool, span: Range<usize>, parts: Vec<Range<usize>>, a: &Attribution, speaker: Option<usize>, si: usize) -> LocalClaim {
-        let text = parts.iter().map(|p| clean(&self.text[p.clone()])).collect::<Vec<_>>().join(" ");
+    fn claim(
+        &self,
+        quoted: bool,
+        span: Range<usize>,
+        parts: &[Range<usize>],
+        a: &Attribution,
+        speaker: Option<usize>,
+        si: usize,
+    ) -> LocalClaim {
+        let text = parts
+            .iter()
+            .map(|p| clean(&self.text[p.clone()]))
+            .collect::<Vec<_>>()
+            .join(" ");
         LocalClaim {
             text,
             quoted,
@@ -995,7 +1307,10 @@ impl<'a> Ctx<'a> {
                     _ => return None,
                 };
                 let at = a.speaker.range.start;
-                let si = self.sentences.iter().position(|s| s.start <= at && at < s.end)?;
+                let si = self
+                    .sentences
+                    .iter()
+                    .position(|s| s.start <= at && at < s.end)?;
                 let within = self
                     .person_mentions_in(si)
                     .into_iter()
@@ -1012,10 +1327,6 @@ impl<'a> Ctx<'a> {
     }
 }
 
-fn is_capitalized_midword(word: &str) -> bool {
-    word.chars().skip(1).any(|c| c.is_uppercase())
-}
-
 /// The quoted words without the punctuation that belongs to the sentence:
 /// “We buy our own weapons,” → We buy our own weapons.
 fn trim_claim(text: &str, inner: Range<usize>) -> (usize, usize) {
@@ -1025,7 +1336,11 @@ fn trim_claim(text: &str, inner: Range<usize>) -> (usize, usize) {
 }
 
 fn first_conjunct(text: &str) -> String {
-    match text.find(" and a ").or_else(|| text.find(" and an ")).or_else(|| text.find(" and the ")) {
+    match text
+        .find(" and a ")
+        .or_else(|| text.find(" and an "))
+        .or_else(|| text.find(" and the "))
+    {
         Some(at) => text[..at].to_string(),
         None => text.to_string(),
     }

@@ -19,7 +19,7 @@ pub fn slug(text: &str) -> String {
         }
     }
     if out.is_empty() {
-        out.push_str("x");
+        out.push('x');
     }
     out
 }
@@ -40,6 +40,9 @@ mod tests {
         assert_eq!(slug("S-400"), "s-400");
         assert_eq!(slug("Erdoğan’s"), "erdogan-s");
         assert_eq!(slug("  "), "x");
-        assert_eq!(slug_words("We buy our own weapons, he said", 4), "we-buy-our-own");
+        assert_eq!(
+            slug_words("We buy our own weapons, he said", 4),
+            "we-buy-our-own"
+        );
     }
 }

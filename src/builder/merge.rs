@@ -58,7 +58,12 @@ pub fn update(existing: Lexicon, built: Lexicon) -> Lexicon {
         }
     }
     let rebuilt: HashSet<String> = source_map.values().cloned().collect();
-    let map_source = |id: &str| source_map.get(id).cloned().unwrap_or_else(|| id.to_string());
+    let map_source = |id: &str| {
+        source_map
+            .get(id)
+            .cloned()
+            .unwrap_or_else(|| id.to_string())
+    };
 
     // Entities.
     let mut entity_map: HashMap<String, String> = HashMap::new();
@@ -109,12 +114,18 @@ pub fn update(existing: Lexicon, built: Lexicon) -> Lexicon {
             .position(|(i, e)| !matched.contains(&i) && e.id == b.id && e.source == b.source)
             .or_else(|| {
                 out.claims.iter().enumerate().position(|(i, e)| {
-                    !matched.contains(&i) && e.source == b.source && e.quoted == b.quoted && e.text == b.text
+                    !matched.contains(&i)
+                        && e.source == b.source
+                        && e.quoted == b.quoted
+                        && e.text == b.text
                 })
             })
             .or_else(|| {
                 out.claims.iter().enumerate().position(|(i, e)| {
-                    !matched.contains(&i) && e.source == b.source && e.quoted == b.quoted && (e.start, e.end) == (b.start, b.end)
+                    !matched.contains(&i)
+                        && e.source == b.source
+                        && e.quoted == b.quoted
+                        && (e.start, e.end) == (b.start, b.end)
                 })
             });
         match found {
@@ -148,7 +159,11 @@ pub fn update(existing: Lexicon, built: Lexicon) -> Lexicon {
     out.claims = kept_claims;
 
     // Entities the build no longer finds and nothing refers to.
-    let referenced: HashSet<String> = out.claims.iter().filter_map(|c| c.speaker.clone()).collect();
+    let referenced: HashSet<String> = out
+        .claims
+        .iter()
+        .filter_map(|c| c.speaker.clone())
+        .collect();
     out.entities.retain(|e| {
         let stale = !e.reviewed
             && !touched.contains(&e.id)
@@ -172,18 +187,42 @@ fn unique(base: &str, taken: impl Fn(&str) -> bool) -> String {
 }
 
 fn forms(e: &Entity) -> BTreeSet<String> {
-    std::iter::once(&e.name).chain(&e.aliases).chain(&e.variants).map(|f| fold(f)).collect()
+    std::iter::once(&e.name)
+        .chain(&e.aliases)
+        .chain(&e.variants)
+        .map(|f| fold(f))
+        .collect()
 }
 
 /// Same kind (or one of them unknown) and a name of one is a name or alias of the other.
 fn same_entity(existing: &Entity, built: &Entity) -> bool {
-    let kinds = existing.kind == built.kind || existing.kind == EntityKind::Other || built.kind == EntityKind::Other;
-    kinds && (forms(existing).contains(&fold(&built.name)) || forms(built).contains(&fold(&existing.name)))
+    let kinds = existing.kind == built.kind
+        || existing.kind == EntityKind::Other
+        || built.kind == EntityKind::Other;
+    kinds
+        && (forms(existing).contains(&fold(&built.name))
+            || forms(built).contains(&fold(&existing.name)))
 }
 
 fn update_entity(e: &mut Entity, b: Entity, evidence: Vec<Evidence>, rebuilt: &HashSet<String>) {
+    // Found only in the sources being rebuilt: the build's view replaces the
+    // tool's earlier one. Otherwise other sources contributed too: add to it.
+    let only_rebuilt = e.evidence.iter().all(|ev| rebuilt.contains(&ev.source));
+    if only_rebuilt {
+        e.name = b.name;
+        e.kind = b.kind;
+        e.aliases = b.aliases;
+        e.variants = b.variants;
+        e.title = b.title;
+        e.description = b.description;
+        e.first_reference = b.first_reference;
+        e.evidence = evidence;
+        return;
+    }
     // A fuller name found by the build becomes the name; the old one an alias.
-    if b.name.split_whitespace().count() > e.name.split_whitespace().count() && fold(&b.name) != fold(&e.name) {
+    if b.name.split_whitespace().count() > e.name.split_whitespace().count()
+        && fold(&b.name) != fold(&e.name)
+    {
         let old = std::mem::replace(&mut e.name, b.name.clone());
         push_new(&mut e.aliases, [old]);
     }
@@ -200,12 +239,20 @@ fn update_entity(e: &mut Entity, b: Entity, evidence: Vec<Evidence>, rebuilt: &H
         e.first_reference = b.first_reference;
     }
     let name = e.name.clone();
-    push_new(&mut e.aliases, b.aliases.into_iter().chain(std::iter::once(b.name)).filter(|a| *a != name));
+    push_new(
+        &mut e.aliases,
+        b.aliases
+            .into_iter()
+            .chain(std::iter::once(b.name))
+            .filter(|a| *a != name),
+    );
     push_new(&mut e.variants, b.variants);
     e.evidence.retain(|ev| !rebuilt.contains(&ev.source));
     e.evidence.extend(evidence);
-    e.evidence.sort_by(|a, b| (&a.source, a.start, a.end).cmp(&(&b.source, b.start, b.end)));
-    e.evidence.dedup_by(|a, b| (&a.source, a.start, a.end) == (&b.source, b.start, b.end));
+    e.evidence
+        .sort_by(|a, b| (&a.source, a.start, a.end).cmp(&(&b.source, b.start, b.end)));
+    e.evidence
+        .dedup_by(|a, b| (&a.source, a.start, a.end) == (&b.source, b.start, b.end));
 }
 
 /// Appends the values not already present, keeping the existing order.
@@ -221,7 +268,8 @@ fn canonical_order(l: &mut Lexicon) {
     l.sources.sort_by(|a, b| a.id.cmp(&b.id));
     l.entities.sort_by(|a, b| a.id.cmp(&b.id));
     l.claims.sort_by(|a, b| {
-        (&a.source, a.start, a.end, !a.quoted, &a.id).cmp(&(&b.source, b.start, b.end, !b.quoted, &b.id))
+        (&a.source, a.start, a.end, !a.quoted, &a.id)
+            .cmp(&(&b.source, b.start, b.end, !b.quoted, &b.id))
     });
 }
 
@@ -249,7 +297,12 @@ pub fn join(a: Lexicon, b: Lexicon) -> Lexicon {
     out
 }
 
-fn join_by_id<T>(a: Vec<T>, b: Vec<T>, id: impl Fn(&T) -> String, join: impl Fn(T, T) -> T) -> Vec<T> {
+fn join_by_id<T>(
+    a: Vec<T>,
+    b: Vec<T>,
+    id: impl Fn(&T) -> String,
+    join: impl Fn(T, T) -> T,
+) -> Vec<T> {
     let mut map: BTreeMap<String, T> = BTreeMap::new();
     for item in a.into_iter().chain(b) {
         let key = id(&item);
@@ -279,19 +332,47 @@ fn join_extra(a: Map<String, Value>, b: Map<String, Value>) -> Map<String, Value
 }
 
 /// The larger of two by their known fields; unknown fields joined.
-fn pick<T: Clone + Serialize>(a: T, b: T, known: impl Fn(&T) -> String, extra: impl Fn(&mut T) -> &mut Map<String, Value>) -> T {
-    let (mut win, mut lose) = if known(&a) >= known(&b) { (a, b) } else { (b, a) };
-    let joined = join_extra(std::mem::take(extra(&mut win)), std::mem::take(extra(&mut lose)));
+fn pick<T: Clone + Serialize>(
+    a: T,
+    b: T,
+    known: impl Fn(&T) -> String,
+    extra: impl Fn(&mut T) -> &mut Map<String, Value>,
+) -> T {
+    let (mut win, mut lose) = if known(&a) >= known(&b) {
+        (a, b)
+    } else {
+        (b, a)
+    };
+    let joined = join_extra(
+        std::mem::take(extra(&mut win)),
+        std::mem::take(extra(&mut lose)),
+    );
     *extra(&mut win) = joined;
     win
 }
 
 fn join_source(a: Source, b: Source) -> Source {
-    pick(a, b, |s| canonical(&(&s.id, &s.path, &s.title, &s.date, &s.sha256)), |s| &mut s.extra)
+    pick(
+        a,
+        b,
+        |s| canonical(&(&s.id, &s.path, &s.title, &s.date, &s.sha256)),
+        |s| &mut s.extra,
+    )
 }
 
 fn claim_key(c: &Claim) -> String {
-    canonical(&(c.reviewed, &c.source, c.start, c.end, &c.text, c.quoted, &c.speaker, &c.speaker_text, &c.cue, &c.sentence))
+    canonical(&(
+        c.reviewed,
+        &c.source,
+        c.start,
+        c.end,
+        &c.text,
+        c.quoted,
+        &c.speaker,
+        &c.speaker_text,
+        &c.cue,
+        &c.sentence,
+    ))
 }
 
 fn join_claim(a: Claim, b: Claim) -> Claim {
@@ -333,7 +414,11 @@ fn join_entity(a: Entity, b: Entity) -> Entity {
     }
     let name = {
         let key = |n: &String| (n.split_whitespace().count(), n.chars().count(), n.clone());
-        if key(&a.name) >= key(&b.name) { a.name.clone() } else { b.name.clone() }
+        if key(&a.name) >= key(&b.name) {
+            a.name.clone()
+        } else {
+            b.name.clone()
+        }
     };
     let mut names: BTreeSet<String> = BTreeSet::new();
     names.extend([a.name, b.name]);
@@ -356,7 +441,11 @@ fn join_entity(a: Entity, b: Entity) -> Entity {
     Entity {
         id: a.id,
         name,
-        kind: if kind_rank(a.kind) >= kind_rank(b.kind) { a.kind } else { b.kind },
+        kind: if kind_rank(a.kind) >= kind_rank(b.kind) {
+            a.kind
+        } else {
+            b.kind
+        },
         aliases: names.into_iter().collect(),
         variants: variants.into_iter().collect(),
         title: longer(a.title, b.title),

@@ -50,7 +50,14 @@ impl Article {
         let id = ids::slug(&stem);
         let (title, date) = title_and_date(&text, kind);
         let title = title.unwrap_or_else(|| stem.replace(['-', '_'], " "));
-        Article { id, path: path.to_string(), title, date, text, kind }
+        Article {
+            id,
+            path: path.to_string(),
+            title,
+            date,
+            text,
+            kind,
+        }
     }
 
     pub fn sha256(&self) -> String {
@@ -64,7 +71,10 @@ fn title_and_date(text: &str, kind: DocKind) -> (Option<String>, Option<String>)
     let mut date = None;
     let mut body = text;
     if kind == DocKind::Markdown {
-        if let Some(rest) = text.strip_prefix("---\n").or_else(|| text.strip_prefix("---\r\n")) {
+        if let Some(rest) = text
+            .strip_prefix("---\n")
+            .or_else(|| text.strip_prefix("---\r\n"))
+        {
             if let Some(end) = rest.find("\n---") {
                 for line in rest[..end].lines() {
                     if let Some((key, value)) = line.split_once(':') {
@@ -143,7 +153,10 @@ impl std::error::Error for ArticleError {}
 
 fn is_article(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase).as_deref(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .as_deref(),
         Some("md" | "markdown" | "txt")
     )
 }
@@ -154,14 +167,24 @@ fn is_article(path: &Path) -> bool {
 pub fn collect_articles(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ArticleError> {
     let mut out = Vec::new();
     for input in inputs {
-        let meta = std::fs::metadata(input).map_err(|e| ArticleError { path: input.clone(), message: e.to_string() })?;
+        let meta = std::fs::metadata(input).map_err(|e| ArticleError {
+            path: input.clone(),
+            message: e.to_string(),
+        })?;
         if meta.is_dir() {
-            let walker = walkdir::WalkDir::new(input).sort_by_file_name().into_iter().filter_entry(|e| {
-                let name = e.file_name().to_string_lossy();
-                e.depth() == 0 || !(name.starts_with('.') || name == "target" || name == "node_modules")
-            });
+            let walker = walkdir::WalkDir::new(input)
+                .sort_by_file_name()
+                .into_iter()
+                .filter_entry(|e| {
+                    let name = e.file_name().to_string_lossy();
+                    e.depth() == 0
+                        || !(name.starts_with('.') || name == "target" || name == "node_modules")
+                });
             for entry in walker {
-                let entry = entry.map_err(|e| ArticleError { path: input.clone(), message: e.to_string() })?;
+                let entry = entry.map_err(|e| ArticleError {
+                    path: input.clone(),
+                    message: e.to_string(),
+                })?;
                 if entry.file_type().is_file() && is_article(entry.path()) {
                     out.push(entry.into_path());
                 }
@@ -177,7 +200,10 @@ pub fn collect_articles(inputs: &[PathBuf]) -> Result<Vec<PathBuf>, ArticleError
 
 /// Reads an article; its lexicon path is relative to `lexicon_dir`.
 pub fn load_article(path: &Path, lexicon_dir: &Path) -> Result<Article, ArticleError> {
-    let bytes = std::fs::read(path).map_err(|e| ArticleError { path: path.to_path_buf(), message: e.to_string() })?;
+    let bytes = std::fs::read(path).map_err(|e| ArticleError {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    })?;
     let text = String::from_utf8(bytes).map_err(|_| ArticleError {
         path: path.to_path_buf(),
         message: "not UTF-8 text; convert it to UTF-8 first".into(),
@@ -189,9 +215,15 @@ pub fn load_article(path: &Path, lexicon_dir: &Path) -> Result<Article, ArticleE
 /// `path` relative to `base`, with forward slashes, as lexicons record it.
 pub fn relative_path(path: &Path, base: &Path) -> String {
     let abs = |p: &Path| -> PathBuf {
-        let p = if p.as_os_str().is_empty() { Path::new(".") } else { p };
+        let p = if p.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            p
+        };
         std::fs::canonicalize(p).unwrap_or_else(|_| {
-            std::env::current_dir().map(|d| d.join(p)).unwrap_or_else(|_| p.to_path_buf())
+            std::env::current_dir()
+                .map(|d| d.join(p))
+                .unwrap_or_else(|_| p.to_path_buf())
         })
     };
     let (path, base) = (abs(path), abs(base));
