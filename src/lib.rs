@@ -9,6 +9,7 @@
 //! - `lsp`: the protocol layer (tower-lsp-server, ropey, position encodings).
 //! - `cli`: the command-line entry points.
 
-pub mod lexicon;
 pub mod cli;
+pub mod lexicon;
 pub mod lsp;
+pub mod rules;

@@ -20,7 +20,11 @@ pub struct LexiconError {
 
 impl fmt::Display for LexiconError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "line {}, column {}: {}", self.line, self.column, self.message)
+        write!(
+            f,
+            "line {}, column {}: {}",
+            self.line, self.column, self.message
+        )
     }
 }
 
@@ -31,11 +35,20 @@ pub fn parse(text: &str) -> Result<Lexicon, LexiconError> {
     let lexicon: Lexicon = serde_json::from_str(text).map_err(|e| LexiconError {
         line: e.line().max(1),
         column: e.column().max(1),
-        message: e.to_string().split(" at line ").next().unwrap_or_default().to_string(),
+        message: e
+            .to_string()
+            .split(" at line ")
+            .next()
+            .unwrap_or_default()
+            .to_string(),
     })?;
     validate(&lexicon).map_err(|message| {
         let (line, column) = locate_message_subject(text, &message);
-        LexiconError { line, column, message: message.text }
+        LexiconError {
+            line,
+            column,
+            message: message.text,
+        }
     })?;
     Ok(lexicon)
 }
