@@ -13,3 +13,4 @@ pub mod cli;
 pub mod lexicon;
 pub mod lsp;
 pub mod rules;
+pub mod text;

@@ -1,5 +1,4 @@
-//! TEMPORARY: stands in for the lead's `crate::config::Severity` and
-//! `crate::text::prose::DocKind` until the core branch lands on main. Delete
+//! TEMPORARY: stands in for the lead's `crate::config::Severity` until the core branch lands on main. Delete
 //! this file then and import the real types in `rules/mod.rs`.
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -9,10 +8,4 @@ pub enum Severity {
     Information,
     Hint,
     Off,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocKind {
-    Markdown,
-    PlainText,
 }

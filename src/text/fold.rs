@@ -1,0 +1,129 @@
+//! Folding for name matching: Unicode lower case, diacritics removed
+//! (Erdoğan → erdogan, İstanbul → istanbul), apostrophes and hyphens unified.
+//!
+//! Folding changes byte lengths ("İ" is 2 bytes, its lower case 3), so every
+//! folded text carries a map from its bytes back to the original's.
+
+use unicode_normalization::char::{decompose_canonical, is_combining_mark};
+
+/// A folded copy of a text with a map back to the original bytes.
+#[derive(Debug, Clone, Default)]
+pub struct Folded {
+    pub text: String,
+    /// `origin[i]` is the byte offset in the original text of the character
+    /// that produced folded byte `i`; one extra entry maps the end.
+    origin: Vec<u32>,
+}
+
+impl Folded {
+    /// The original byte range that the folded range `start..end` came from.
+    /// `end` maps to the end of the last original character it covers.
+    pub fn original_range(&self, start: usize, end: usize) -> std::ops::Range<usize> {
+        let s = self.origin[start] as usize;
+        let e = if end == 0 {
+            s
+        } else {
+            // The character that produced folded byte end-1 ends where the
+            // next distinct original offset starts.
+            let last = self.origin[end - 1];
+            let mut i = end;
+            while i < self.origin.len() - 1 && self.origin[i] == last {
+                i += 1;
+            }
+            self.origin[i] as usize
+        };
+        s..e
+    }
+}
+
+/// Folds a whole text, keeping the offset map.
+pub fn fold_with_map(text: &str) -> Folded {
+    let mut out = String::with_capacity(text.len());
+    let mut origin = Vec::with_capacity(text.len() + 1);
+    for (at, c) in text.char_indices() {
+        let before = out.len();
+        push_folded(c, &mut out);
+        origin.resize(origin.len() + (out.len() - before), at as u32);
+    }
+    origin.push(text.len() as u32);
+    Folded { text: out, origin }
+}
+
+/// Folds a short string (a name from the lexicon) without a map.
+pub fn fold(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        push_folded(c, &mut out);
+    }
+    out
+}
+
+fn push_folded(c: char, out: &mut String) {
+    if c.is_ascii() {
+        out.push(c.to_ascii_lowercase());
+        return;
+    }
+    match c {
+        // Apostrophes and primes read as the same mark in names.
+        '\u{2019}' | '\u{2018}' | '\u{02BC}' | '\u{2032}' | '\u{00B4}' | '\u{0060}' => {
+            out.push('\'')
+        }
+        // Hyphens (not dashes: an em dash separates clauses, not name parts).
+        '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2212}' => out.push('-'),
+        '\u{00AD}' => {} // soft hyphen: invisible
+        '\u{00A0}' | '\u{202F}' | '\u{2007}' => out.push(' '),
+        // Letters that do not decompose to a base letter plus a mark.
+        'ı' => out.push('i'),
+        'ø' | 'Ø' => out.push('o'),
+        'ł' | 'Ł' => out.push('l'),
+        'đ' | 'Đ' => out.push('d'),
+        'ß' => out.push_str("ss"),
+        'æ' | 'Æ' => out.push_str("ae"),
+        'œ' | 'Œ' => out.push_str("oe"),
+        _ => {
+            for lower in c.to_lowercase() {
+                decompose_canonical(lower, |d| {
+                    if !is_combining_mark(d) {
+                        out.push(d);
+                    }
+                });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn folds_turkish_and_diacritics() {
+        assert_eq!(fold("Erdoğan"), "erdogan");
+        assert_eq!(fold("İstanbul"), "istanbul");
+        assert_eq!(fold("Işıklar"), "isiklar");
+        assert_eq!(fold("Ürümqi Zürich São Paulo"), "urumqi zurich sao paulo");
+        assert_eq!(fold("Erdogan’s"), "erdogan's");
+        assert_eq!(fold("Nagorno‑Karabakh"), "nagorno-karabakh");
+    }
+
+    #[test]
+    fn map_points_back_to_original_bytes() {
+        let text = "😀 İstanbul’s Erdoğan";
+        let f = fold_with_map(text);
+        let at = f.text.find("erdogan").unwrap();
+        let r = f.original_range(at, at + "erdogan".len());
+        assert_eq!(&text[r], "Erdoğan");
+        let at = f.text.find("istanbul").unwrap();
+        let r = f.original_range(at, at + "istanbul".len());
+        assert_eq!(&text[r], "İstanbul");
+    }
+
+    #[test]
+    fn map_handles_expanding_letters_at_the_end() {
+        let text = "Straße";
+        let f = fold_with_map(text);
+        assert_eq!(f.text, "strasse");
+        assert_eq!(&text[f.original_range(0, f.text.len())], "Straße");
+        assert_eq!(&text[f.original_range(4, 6)], "ß");
+    }
+}
