@@ -1,3 +1,4 @@
 //! Command-line entry points: each subcommand's I/O and exit codes.
 
+pub mod check;
 pub mod serve;
