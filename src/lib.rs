@@ -14,3 +14,6 @@ pub mod lexicon;
 pub mod lsp;
 pub mod rules;
 pub mod text;
+pub mod analysis;
+pub mod config;
+pub mod workspace;
