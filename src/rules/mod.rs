@@ -7,19 +7,15 @@
 //! is computed once per check.
 
 pub mod suppress;
+mod patterns;
 mod tokens;
 mod unsourced_figure;
 mod vague_attribution;
 
-// Placeholder for the lead's `crate::config::Severity` until
-// the core branch lands; deleted then.
-mod patterns;
-mod pending_core;
-
 use std::ops::Range;
 
 pub use crate::text::prose::DocKind;
-pub use pending_core::Severity;
+pub use crate::config::Severity;
 
 /// The public contract: these codes appear in diagnostics, configuration and
 /// suppression comments.
