@@ -58,7 +58,12 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { lexicons: None, rules: BTreeMap::new(), delay_ms: DEFAULT_DELAY_MS, max_file_bytes: DEFAULT_MAX_FILE_BYTES }
+        Settings {
+            lexicons: None,
+            rules: BTreeMap::new(),
+            delay_ms: DEFAULT_DELAY_MS,
+            max_file_bytes: DEFAULT_MAX_FILE_BYTES,
+        }
     }
 }
 
@@ -99,7 +104,12 @@ impl Settings {
         let mut warnings = Vec::new();
         settings.lexicons = file.lexicons;
         for (code, sev) in file.rules {
-            apply_rule(&mut settings.rules, &mut warnings, &code, &Value::String(sev));
+            apply_rule(
+                &mut settings.rules,
+                &mut warnings,
+                &code,
+                &Value::String(sev),
+            );
         }
         if let Some(d) = file.diagnostics.delay_ms {
             settings.delay_ms = d;
@@ -123,9 +133,13 @@ impl Settings {
         if let Some(lex) = obj.get("lexicons") {
             match lex.as_array() {
                 Some(items) => {
-                    let paths: Vec<String> = items.iter().filter_map(|v| v.as_str().map(str::to_string)).collect();
+                    let paths: Vec<String> = items
+                        .iter()
+                        .filter_map(|v| v.as_str().map(str::to_string))
+                        .collect();
                     if paths.len() != items.len() {
-                        warnings.push("copydesk.lexicons: every entry must be a path string".into());
+                        warnings
+                            .push("copydesk.lexicons: every entry must be a path string".into());
                     }
                     self.lexicons = Some(paths);
                 }
@@ -141,7 +155,9 @@ impl Settings {
         if let Some(d) = obj.get("diagnostics").and_then(|d| d.get("delayMs")) {
             match d.as_u64() {
                 Some(ms) => self.delay_ms = ms,
-                None => warnings.push("copydesk.diagnostics.delayMs must be a whole number of milliseconds".into()),
+                None => warnings.push(
+                    "copydesk.diagnostics.delayMs must be a whole number of milliseconds".into(),
+                ),
             }
         }
         if let Some(m) = obj.get("limits").and_then(|d| d.get("maxFileBytes")) {
@@ -171,16 +187,26 @@ pub const RULE_CODES: &[&str] = &[
     "first-reference",
 ];
 
-fn apply_rule(rules: &mut BTreeMap<String, Severity>, warnings: &mut Warnings, code: &str, sev: &Value) {
+fn apply_rule(
+    rules: &mut BTreeMap<String, Severity>,
+    warnings: &mut Warnings,
+    code: &str,
+    sev: &Value,
+) {
     if !RULE_CODES.contains(&code) {
-        warnings.push(format!("unknown rule \"{code}\" in settings (known: {})", RULE_CODES.join(", ")));
+        warnings.push(format!(
+            "unknown rule \"{code}\" in settings (known: {})",
+            RULE_CODES.join(", ")
+        ));
         return;
     }
     match sev.as_str().and_then(Severity::parse) {
         Some(s) => {
             rules.insert(code.to_string(), s);
         }
-        None => warnings.push(format!("rule \"{code}\": severity must be error, warning, information, hint or off")),
+        None => warnings.push(format!(
+            "rule \"{code}\": severity must be error, warning, information, hint or off"
+        )),
     }
 }
 
@@ -197,12 +223,23 @@ mod tests {
         .unwrap();
         assert!(w.is_empty());
         assert_eq!(s.delay_ms, 0);
-        let w = s.overlay_client(&json!({"rules": {"name-variant": "error"}, "diagnostics": {"delayMs": 25}}));
+        let w = s.overlay_client(
+            &json!({"rules": {"name-variant": "error"}, "diagnostics": {"delayMs": 25}}),
+        );
         assert!(w.is_empty());
-        assert_eq!(s.severity("name-variant", Severity::Warning), Severity::Error);
-        assert_eq!(s.severity("vague-attribution", Severity::Information), Severity::Hint);
+        assert_eq!(
+            s.severity("name-variant", Severity::Warning),
+            Severity::Error
+        );
+        assert_eq!(
+            s.severity("vague-attribution", Severity::Information),
+            Severity::Hint
+        );
         assert_eq!(s.delay_ms, 25);
-        assert_eq!(s.lexicons.as_deref(), Some(&["desk/world.lexicon.json".to_string()][..]));
+        assert_eq!(
+            s.lexicons.as_deref(),
+            Some(&["desk/world.lexicon.json".to_string()][..])
+        );
     }
 
     #[test]
@@ -212,6 +249,8 @@ mod tests {
         assert_eq!(w.len(), 2);
         assert_eq!(s.lexicons, Some(vec!["a.json".to_string()]));
         assert!(Settings::from_toml("lexicons = [").is_err());
-        assert!(Settings::from_toml("lexicon = []").unwrap_err().contains("unknown field"));
+        assert!(Settings::from_toml("lexicon = []")
+            .unwrap_err()
+            .contains("unknown field"));
     }
 }

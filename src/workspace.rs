@@ -51,7 +51,9 @@ pub enum Origin {
 pub fn read_config(root: &Path) -> Result<Option<(Settings, Warnings)>, String> {
     let path = root.join(CONFIG_FILE);
     match std::fs::read_to_string(&path) {
-        Ok(text) => Settings::from_toml(&text).map(Some).map_err(|e| format!("{}: {e}", path.display())),
+        Ok(text) => Settings::from_toml(&text)
+            .map(Some)
+            .map_err(|e| format!("{}: {e}", path.display())),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(format!("{}: {e}", path.display())),
     }
@@ -74,7 +76,10 @@ pub fn lexicon_paths(
         }
     };
     if let Some(paths) = user {
-        return (paths.iter().map(|p| (resolve(p), Origin::User)).collect(), Vec::new());
+        return (
+            paths.iter().map(|p| (resolve(p), Origin::User)).collect(),
+            Vec::new(),
+        );
     }
     let Some(root) = root else {
         return (Vec::new(), Vec::new());
@@ -97,7 +102,13 @@ pub fn lexicon_paths(
         }
         return (ok, refused);
     }
-    (discover(root).into_iter().map(|p| (p, Origin::Workspace)).collect(), Vec::new())
+    (
+        discover(root)
+            .into_iter()
+            .map(|p| (p, Origin::Workspace))
+            .collect(),
+        Vec::new(),
+    )
 }
 
 /// `root.join(rel)` if it stays inside `root` (lexically: no `..` escaping,
@@ -129,9 +140,14 @@ pub fn discover(root: &Path) -> Vec<PathBuf> {
         .max_depth(DISCOVERY_MAX_DEPTH)
         .follow_links(false)
         .into_iter()
-        .filter_entry(|e| !(e.file_type().is_dir() && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref())))
+        .filter_entry(|e| {
+            !(e.file_type().is_dir()
+                && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+        })
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_file() && e.file_name().to_string_lossy().ends_with(".lexicon.json"))
+        .filter(|e| {
+            e.file_type().is_file() && e.file_name().to_string_lossy().ends_with(".lexicon.json")
+        })
         .map(|e| e.into_path())
         .take(DISCOVERY_MAX_FILES)
         .collect();
@@ -141,20 +157,37 @@ pub fn discover(root: &Path) -> Vec<PathBuf> {
 
 /// Reads and parses one lexicon file.
 pub fn load_lexicon(path: &Path) -> Result<LexiconInput, LoadError> {
-    let err = |message: String| LoadError { path: path.to_path_buf(), line: None, column: None, message };
+    let err = |message: String| LoadError {
+        path: path.to_path_buf(),
+        line: None,
+        column: None,
+        message,
+    };
     let meta = std::fs::metadata(path).map_err(|e| err(io_message(&e)))?;
     if meta.len() > MAX_LEXICON_BYTES {
-        return Err(err(format!("lexicon is {} bytes, more than copydesk reads ({MAX_LEXICON_BYTES})", meta.len())));
+        return Err(err(format!(
+            "lexicon is {} bytes, more than copydesk reads ({MAX_LEXICON_BYTES})",
+            meta.len()
+        )));
     }
     let bytes = std::fs::read(path).map_err(|e| err(io_message(&e)))?;
-    let text = String::from_utf8(bytes).map_err(|e| err(format!("not UTF-8 text (invalid byte at offset {})", e.utf8_error().valid_up_to())))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
+        err(format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
+    })?;
     let lexicon = lexicon::parse(&text).map_err(|e| LoadError {
         path: path.to_path_buf(),
         line: Some(e.line),
         column: Some(e.column),
         message: e.message,
     })?;
-    Ok(LexiconInput { path: path.to_path_buf(), text, lexicon })
+    Ok(LexiconInput {
+        path: path.to_path_buf(),
+        text,
+        lexicon,
+    })
 }
 
 fn io_message(e: &std::io::Error) -> String {
@@ -168,7 +201,11 @@ fn io_message(e: &std::io::Error) -> String {
 /// Whether a source article named by a lexicon may be read: inside the
 /// workspace root or inside the lexicon's own directory.
 pub fn may_read_source(source: &Path, lexicon: &Path, root: Option<&Path>) -> bool {
-    let within = |base: &Path| source.strip_prefix(base).is_ok_and(|rel| confined(base, rel).is_some());
+    let within = |base: &Path| {
+        source
+            .strip_prefix(base)
+            .is_ok_and(|rel| confined(base, rel).is_some())
+    };
     let lexicon_dir = lexicon.parent().unwrap_or(Path::new(""));
     within(lexicon_dir) || root.is_some_and(within)
 }
@@ -180,25 +217,52 @@ mod tests {
     #[test]
     fn workspace_paths_cannot_escape() {
         let root = Path::new("/ws");
-        assert_eq!(confined(root, Path::new("desk/a.lexicon.json")), Some(PathBuf::from("/ws/desk/a.lexicon.json")));
-        assert_eq!(confined(root, Path::new("desk/../a.json")), Some(PathBuf::from("/ws/desk/../a.json")));
+        assert_eq!(
+            confined(root, Path::new("desk/a.lexicon.json")),
+            Some(PathBuf::from("/ws/desk/a.lexicon.json"))
+        );
+        assert_eq!(
+            confined(root, Path::new("desk/../a.json")),
+            Some(PathBuf::from("/ws/desk/../a.json"))
+        );
         assert_eq!(confined(root, Path::new("../../etc/passwd")), None);
         assert_eq!(confined(root, Path::new("/etc/passwd")), None);
-        let cfg = vec!["../x.lexicon.json".to_string(), "ok.lexicon.json".to_string()];
+        let cfg = vec![
+            "../x.lexicon.json".to_string(),
+            "ok.lexicon.json".to_string(),
+        ];
         let (ok, refused) = lexicon_paths(Some(root), None, Some(&cfg));
-        assert_eq!(ok, vec![(PathBuf::from("/ws/ok.lexicon.json"), Origin::Workspace)]);
+        assert_eq!(
+            ok,
+            vec![(PathBuf::from("/ws/ok.lexicon.json"), Origin::Workspace)]
+        );
         assert!(refused[0].message.contains("leaves the workspace"));
         let user = vec!["/elsewhere/desk.lexicon.json".to_string()];
         let (ok, refused) = lexicon_paths(Some(root), Some(&user), Some(&cfg));
-        assert_eq!(ok, vec![(PathBuf::from("/elsewhere/desk.lexicon.json"), Origin::User)]);
+        assert_eq!(
+            ok,
+            vec![(PathBuf::from("/elsewhere/desk.lexicon.json"), Origin::User)]
+        );
         assert!(refused.is_empty());
     }
 
     #[test]
     fn sources_stay_near_their_lexicon_or_in_the_workspace() {
         let lex = Path::new("/ws/desk/a.lexicon.json");
-        assert!(may_read_source(Path::new("/ws/desk/articles/x.txt"), lex, None));
-        assert!(!may_read_source(Path::new("/ws/desk/../../etc/passwd"), lex, Some(Path::new("/ws"))));
-        assert!(may_read_source(Path::new("/ws/other/x.txt"), lex, Some(Path::new("/ws"))));
+        assert!(may_read_source(
+            Path::new("/ws/desk/articles/x.txt"),
+            lex,
+            None
+        ));
+        assert!(!may_read_source(
+            Path::new("/ws/desk/../../etc/passwd"),
+            lex,
+            Some(Path::new("/ws"))
+        ));
+        assert!(may_read_source(
+            Path::new("/ws/other/x.txt"),
+            lex,
+            Some(Path::new("/ws"))
+        ));
     }
 }

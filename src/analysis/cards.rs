@@ -20,23 +20,45 @@ pub fn entity_card(index: &LexiconIndex, id: EntityId) -> String {
         out.push_str(&format!("\n\nFirst reference: {}", escape(first)));
     }
     if !e.aliases.is_empty() {
-        out.push_str(&format!("\n\nAlso: {}", e.aliases.iter().map(|a| escape(a)).collect::<Vec<_>>().join(", ")));
+        out.push_str(&format!(
+            "\n\nAlso: {}",
+            e.aliases
+                .iter()
+                .map(|a| escape(a))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     if !e.variants.is_empty() {
         out.push_str(&format!(
             "\n\nNot: {}",
-            e.variants.iter().map(|a| format!("~~{}~~", escape(a))).collect::<Vec<_>>().join(", ")
+            e.variants
+                .iter()
+                .map(|a| format!("~~{}~~", escape(a)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ));
     }
     if !ie.claims.is_empty() {
         out.push_str("\n\n---\n\n**In the sources**");
         for &c in ie.claims.iter().take(CLAIMS_ON_CARD) {
             let claim = &index.claim(c).claim;
-            let what = if claim.quoted { format!("“{}”", escape(&claim.text)) } else { escape(&claim.text) };
-            out.push_str(&format!("\n\n> {what}\n\n— {}{}", cue_of(&claim.cue), source_suffix(index, c)));
+            let what = if claim.quoted {
+                format!("“{}”", escape(&claim.text))
+            } else {
+                escape(&claim.text)
+            };
+            out.push_str(&format!(
+                "\n\n> {what}\n\n— {}{}",
+                cue_of(&claim.cue),
+                source_suffix(index, c)
+            ));
         }
         if ie.claims.len() > CLAIMS_ON_CARD {
-            out.push_str(&format!("\n\n…and {} more", ie.claims.len() - CLAIMS_ON_CARD));
+            out.push_str(&format!(
+                "\n\n…and {} more",
+                ie.claims.len() - CLAIMS_ON_CARD
+            ));
         }
     }
     let titles = source_titles(index, id);
@@ -55,10 +77,19 @@ pub fn claim_card(index: &LexiconIndex, id: ClaimId) -> String {
         None => "an unnamed source".to_string(),
     };
     let mut out = format!("**Quotation from {who}**");
-    if ic.speaker.is_some() && !c.speaker_text.is_empty() && !c.speaker_text.eq_ignore_ascii_case(&index.entity(ic.speaker.unwrap_or_default()).entity.name) {
+    if ic.speaker.is_some()
+        && !c.speaker_text.is_empty()
+        && !c
+            .speaker_text
+            .eq_ignore_ascii_case(&index.entity(ic.speaker.unwrap_or_default()).entity.name)
+    {
         out.push_str(&format!(" (“{}” in the source)", escape(&c.speaker_text)));
     }
-    out.push_str(&format!("\n\n{}{}", capitalise(&cue_of(&c.cue)), source_suffix(index, id)));
+    out.push_str(&format!(
+        "\n\n{}{}",
+        capitalise(&cue_of(&c.cue)),
+        source_suffix(index, id)
+    ));
     if !c.sentence.is_empty() {
         out.push_str(&format!("\n\n> {}", escape(&c.sentence)));
     }
@@ -75,7 +106,9 @@ fn cue_of(cue: &str) -> String {
 
 fn capitalise(s: &str) -> String {
     let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().chain(c).collect()).unwrap_or_default()
+    c.next()
+        .map(|f| f.to_uppercase().chain(c).collect())
+        .unwrap_or_default()
 }
 
 fn source_suffix(index: &LexiconIndex, claim: ClaimId) -> String {
@@ -90,10 +123,18 @@ fn source_suffix(index: &LexiconIndex, claim: ClaimId) -> String {
 fn source_titles(index: &LexiconIndex, id: EntityId) -> Vec<String> {
     let ie = index.entity(id);
     let mut titles: Vec<String> = Vec::new();
-    let ids = ie.entity.evidence.iter().map(|e| e.source.as_str()).chain(ie.claims.iter().map(|&c| index.claim(c).claim.source.as_str()));
+    let ids = ie.entity.evidence.iter().map(|e| e.source.as_str()).chain(
+        ie.claims
+            .iter()
+            .map(|&c| index.claim(c).claim.source.as_str()),
+    );
     for sid in ids {
         if let Some(s) = index.source(ie.lexicon, sid) {
-            let t = if s.source.title.is_empty() { s.source.path.clone() } else { s.source.title.clone() };
+            let t = if s.source.title.is_empty() {
+                s.source.path.clone()
+            } else {
+                s.source.title.clone()
+            };
             let t = format!("*{}*", escape(&t));
             if !titles.contains(&t) {
                 titles.push(t);
@@ -107,7 +148,10 @@ fn source_titles(index: &LexiconIndex, id: EntityId) -> Vec<String> {
 fn escape(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
-        if matches!(c, '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '|') {
+        if matches!(
+            c,
+            '\\' | '*' | '_' | '`' | '[' | ']' | '<' | '>' | '#' | '|'
+        ) {
             out.push('\\');
         }
         out.push(c);

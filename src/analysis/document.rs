@@ -18,7 +18,11 @@ pub struct DocAnalysis {
 pub fn analyze(text: &str, kind: DocKind, index: &LexiconIndex) -> DocAnalysis {
     let prose = prose::extract(text, kind);
     let mentions = find_mentions(&prose.masked, index);
-    DocAnalysis { kind, prose, mentions }
+    DocAnalysis {
+        kind,
+        prose,
+        mentions,
+    }
 }
 
 impl DocAnalysis {

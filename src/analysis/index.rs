@@ -125,15 +125,29 @@ impl LexiconIndex {
         let mut entities = Vec::new();
         let mut claims = Vec::new();
         for (lex_idx, input) in inputs.into_iter().enumerate() {
-            let base = input.path.parent().map(Path::to_path_buf).unwrap_or_default();
+            let base = input
+                .path
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
             let lines = EntryLines::new(&input.text);
             let mut local: HashMap<String, EntityId> = HashMap::new();
             let LexiconInput { path, lexicon, .. } = input;
-            let Lexicon { sources, entities: lex_entities, claims: lex_claims, .. } = lexicon;
+            let Lexicon {
+                sources,
+                entities: lex_entities,
+                claims: lex_claims,
+                ..
+            } = lexicon;
             for entity in lex_entities {
                 let entry_line = lines.line_of_entity(&entity.id);
                 local.insert(entity.id.clone(), entities.len());
-                entities.push(IndexedEntity { entity, lexicon: lex_idx, entry_line, claims: Vec::new() });
+                entities.push(IndexedEntity {
+                    entity,
+                    lexicon: lex_idx,
+                    entry_line,
+                    claims: Vec::new(),
+                });
             }
             for claim in lex_claims {
                 let speaker = claim.speaker.as_ref().and_then(|s| local.get(s).copied());
@@ -142,11 +156,19 @@ impl LexiconIndex {
                 if let Some(s) = speaker {
                     entities[s].claims.push(id);
                 }
-                claims.push(IndexedClaim { claim, lexicon: lex_idx, speaker, folded_words });
+                claims.push(IndexedClaim {
+                    claim,
+                    lexicon: lex_idx,
+                    speaker,
+                    folded_words,
+                });
             }
             let sources = sources
                 .into_iter()
-                .map(|source| IndexedSource { path: base.join(&source.path), source })
+                .map(|source| IndexedSource {
+                    path: base.join(&source.path),
+                    source,
+                })
                 .collect();
             lexicons.push(IndexedLexicon { path, sources });
         }
@@ -167,7 +189,11 @@ impl LexiconIndex {
                     patterns.push((folded.clone(), Vec::new()));
                     patterns.len() - 1
                 });
-                patterns[slot].1.push(PatternTarget { entity: id, form, written: written.clone() });
+                patterns[slot].1.push(PatternTarget {
+                    entity: id,
+                    form,
+                    written: written.clone(),
+                });
             }
             // Completion finds a name by its start, an alias, or any later
             // word of it ("Stolt" → Jens Stoltenberg).
@@ -203,7 +229,16 @@ impl LexiconIndex {
             }
         }
 
-        LexiconIndex { lexicons, entities, claims, automaton, patterns, by_pattern, completion, claim_words }
+        LexiconIndex {
+            lexicons,
+            entities,
+            claims,
+            automaton,
+            patterns,
+            by_pattern,
+            completion,
+            claim_words,
+        }
     }
 
     pub fn entity(&self, id: EntityId) -> &IndexedEntity {
@@ -230,16 +265,25 @@ impl LexiconIndex {
 
     /// The source a claim or evidence names, within its lexicon.
     pub fn source(&self, lexicon: usize, source_id: &str) -> Option<&IndexedSource> {
-        self.lexicons.get(lexicon)?.sources.iter().find(|s| s.source.id == source_id)
+        self.lexicons
+            .get(lexicon)?
+            .sources
+            .iter()
+            .find(|s| s.source.id == source_id)
     }
 
     /// Entities whose name starts with `prefix` (folded), at most `limit`,
     /// in name order: a binary search, never a scan of the lexicon.
     pub fn complete(&self, prefix: &str, limit: usize) -> Vec<EntityId> {
         let folded = fold(prefix);
-        let start = self.completion.partition_point(|(name, _)| name.as_str() < folded.as_str());
+        let start = self
+            .completion
+            .partition_point(|(name, _)| name.as_str() < folded.as_str());
         let mut out: Vec<EntityId> = Vec::new();
-        for &(_, id) in self.completion[start..].iter().take_while(|(name, _)| name.starts_with(&folded)) {
+        for &(_, id) in self.completion[start..]
+            .iter()
+            .take_while(|(name, _)| name.starts_with(&folded))
+        {
             if !out.contains(&id) {
                 out.push(id);
                 if out.len() == limit {
@@ -307,11 +351,17 @@ impl<'a> EntryLines<'a> {
     fn new(text: &'a str) -> Self {
         let mut ids = HashMap::new();
         let start = text.find("\"entities\"").unwrap_or(0);
-        let end = text.find("\"claims\"").filter(|&c| c > start).unwrap_or(text.len());
+        let end = text
+            .find("\"claims\"")
+            .filter(|&c| c > start)
+            .unwrap_or(text.len());
         let mut line = text[..start].matches('\n').count() as u32;
         for l in text[start..end].split('\n') {
             if let Some(at) = l.find("\"id\"") {
-                let rest = l[at + 4..].trim_start().trim_start_matches(':').trim_start();
+                let rest = l[at + 4..]
+                    .trim_start()
+                    .trim_start_matches(':')
+                    .trim_start();
                 if let Some(rest) = rest.strip_prefix('"') {
                     if let Some(close) = rest.find('"') {
                         ids.entry(&rest[..close]).or_insert(line);

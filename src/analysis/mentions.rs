@@ -28,9 +28,9 @@ pub struct Mention {
 /// Words after which a capitalised ordinary word starts a question or a
 /// clause ("Has the meeting ended?", "Will they agree?") rather than naming someone.
 const CLAUSE_OPENERS: &[&str] = &[
-    "the", "a", "an", "he", "she", "it", "they", "we", "you", "i", "there", "this", "that", "these",
-    "those", "any", "anyone", "anybody", "his", "her", "their", "our", "your", "my", "its", "not",
-    "been", "no",
+    "the", "a", "an", "he", "she", "it", "they", "we", "you", "i", "there", "this", "that",
+    "these", "those", "any", "anyone", "anybody", "his", "her", "their", "our", "your", "my",
+    "its", "not", "been", "no",
 ];
 
 /// `prose` is the masked document (see `text::prose`): offsets are the
@@ -54,7 +54,8 @@ pub fn find_mentions(prose: &str, index: &LexiconIndex) -> Vec<Mention> {
             pos = next_pos;
             continue;
         }
-        let Some((end, pattern)) = accept_end(hay, start, m.end(), m.pattern().as_usize(), index) else {
+        let Some((end, pattern)) = accept_end(hay, start, m.end(), m.pattern().as_usize(), index)
+        else {
             pos = next_pos;
             continue;
         };
@@ -62,11 +63,20 @@ pub fn find_mentions(prose: &str, index: &LexiconIndex) -> Vec<Mention> {
         let range = folded.original_range(start, end);
         let (folded_pattern, targets) = index.pattern(pattern);
         // Prefer an entity the document has already named in full.
-        let target = targets.iter().find(|t| named.contains(&t.entity)).unwrap_or(&targets[0]);
+        let target = targets
+            .iter()
+            .find(|t| named.contains(&t.entity))
+            .unwrap_or(&targets[0]);
         let written = &prose[range.clone()];
         if !folded_pattern.contains(' ')
             && is_common_word(folded_pattern)
-            && !supports_ordinary_word(prose, &folded, range.clone(), end, named.contains(&target.entity))
+            && !supports_ordinary_word(
+                prose,
+                &folded,
+                range.clone(),
+                end,
+                named.contains(&target.entity),
+            )
         {
             continue;
         }
@@ -84,7 +94,10 @@ pub fn find_mentions(prose: &str, index: &LexiconIndex) -> Vec<Mention> {
 }
 
 fn next_char(s: &str, at: usize) -> usize {
-    s[at..].chars().next().map_or(s.len(), |c| at + c.len_utf8())
+    s[at..]
+        .chars()
+        .next()
+        .map_or(s.len(), |c| at + c.len_utf8())
 }
 
 fn is_word_char(c: char) -> bool {
@@ -92,13 +105,22 @@ fn is_word_char(c: char) -> bool {
 }
 
 fn boundary_before(hay: &str, start: usize) -> bool {
-    hay[..start].chars().next_back().is_none_or(|c| !is_word_char(c))
+    hay[..start]
+        .chars()
+        .next_back()
+        .is_none_or(|c| !is_word_char(c))
 }
 
 /// A match ends at a word boundary, or before a plural `s` of a designator
 /// or acronym ("S-400s", "NGOs"). Where the longest match runs into a word
 /// ("Kerim Hasan"), a shorter pattern at the same start may still fit.
-fn accept_end(hay: &str, start: usize, end: usize, pattern: usize, index: &LexiconIndex) -> Option<(usize, usize)> {
+fn accept_end(
+    hay: &str,
+    start: usize,
+    end: usize,
+    pattern: usize,
+    index: &LexiconIndex,
+) -> Option<(usize, usize)> {
     if ends_cleanly(hay, start, end) {
         return Some((end, pattern));
     }
@@ -136,7 +158,13 @@ fn ends_cleanly(hay: &str, start: usize, end: usize) -> bool {
 /// mention only where the text supports it: capitalised, and either inside a
 /// sentence or after the document has used the full name; never when it opens
 /// a question or clause ("Has the meeting ended?").
-fn supports_ordinary_word(prose: &str, folded: &Folded, range: Range<usize>, folded_end: usize, named_before: bool) -> bool {
+fn supports_ordinary_word(
+    prose: &str,
+    folded: &Folded,
+    range: Range<usize>,
+    folded_end: usize,
+    named_before: bool,
+) -> bool {
     let written = &prose[range.clone()];
     if !written.starts_with(char::is_uppercase) {
         return false;
@@ -209,19 +237,30 @@ mod tests {
  {"id": "nato", "name": "NATO", "kind": "organization"},
  {"id": "patriot", "name": "Patriot", "kind": "weapon"}
 ]}"#;
-        LexiconIndex::build(vec![LexiconInput { path: "x.lexicon.json".into(), text: text.into(), lexicon: parse(text).unwrap() }])
+        LexiconIndex::build(vec![LexiconInput {
+            path: "x.lexicon.json".into(),
+            text: text.into(),
+            lexicon: parse(text).unwrap(),
+        }])
     }
 
     fn found(text: &str) -> Vec<(String, String)> {
         let index = index();
         find_mentions(text, &index)
             .into_iter()
-            .map(|m| (text[m.range].to_string(), index.entity(m.entity).entity.id.clone()))
+            .map(|m| {
+                (
+                    text[m.range].to_string(),
+                    index.entity(m.entity).entity.id.clone(),
+                )
+            })
             .collect()
     }
 
     fn pairs(v: &[(&str, &str)]) -> Vec<(String, String)> {
-        v.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        v.iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -257,10 +296,23 @@ mod tests {
             found("Kerim Has wrote a blog. Has wrote that Erdogan lost."),
             pairs(&[("Kerim Has", "has"), ("Has", "has"), ("Erdogan", "erdogan")])
         );
-        assert_eq!(found("Has wrote that."), pairs(&[]), "sentence-initial without the full name");
-        assert_eq!(found("Kerim Has spoke. Has the meeting ended?"), pairs(&[("Kerim Has", "has")]));
-        assert_eq!(found("journalists, Has concluded"), pairs(&[("Has", "has")]));
-        assert_eq!(found("a Patriot missile, a true patriot"), pairs(&[("Patriot", "patriot")]));
+        assert_eq!(
+            found("Has wrote that."),
+            pairs(&[]),
+            "sentence-initial without the full name"
+        );
+        assert_eq!(
+            found("Kerim Has spoke. Has the meeting ended?"),
+            pairs(&[("Kerim Has", "has")])
+        );
+        assert_eq!(
+            found("journalists, Has concluded"),
+            pairs(&[("Has", "has")])
+        );
+        assert_eq!(
+            found("a Patriot missile, a true patriot"),
+            pairs(&[("Patriot", "patriot")])
+        );
     }
 
     #[test]

@@ -15,13 +15,21 @@ pub struct Document {
 
 impl Document {
     pub fn new(text: &str, version: i32, kind: DocKind) -> Self {
-        Document { rope: Rope::from_str(text), version, kind }
+        Document {
+            rope: Rope::from_str(text),
+            version,
+            kind,
+        }
     }
 
     /// Applies one content change. A range whose end precedes its start is
     /// refused (the document is left as it was); out-of-range positions are
     /// clamped as editors expect.
-    pub fn apply(&mut self, change: &TextDocumentContentChangeEvent, enc: Encoding) -> Result<(), String> {
+    pub fn apply(
+        &mut self,
+        change: &TextDocumentContentChangeEvent,
+        enc: Encoding,
+    ) -> Result<(), String> {
         let Some(range) = change.range else {
             self.rope = Rope::from_str(&change.text);
             return Ok(());
@@ -48,7 +56,11 @@ mod tests {
     use tower_lsp_server::ls_types::{Position, Range};
 
     fn edit(sl: u32, sc: u32, el: u32, ec: u32, text: &str) -> TextDocumentContentChangeEvent {
-        TextDocumentContentChangeEvent { range: Some(Range::new(Position::new(sl, sc), Position::new(el, ec))), range_length: None, text: text.into() }
+        TextDocumentContentChangeEvent {
+            range: Some(Range::new(Position::new(sl, sc), Position::new(el, ec))),
+            range_length: None,
+            text: text.into(),
+        }
     }
 
     #[test]

@@ -98,11 +98,22 @@ pub fn to_position(rope: &Rope, byte: usize, enc: Encoding) -> Position {
     Position::new(line_idx as u32, col as u32)
 }
 
-pub fn to_range(rope: &Rope, range: Range<usize>, enc: Encoding) -> tower_lsp_server::ls_types::Range {
-    tower_lsp_server::ls_types::Range::new(to_position(rope, range.start, enc), to_position(rope, range.end, enc))
+pub fn to_range(
+    rope: &Rope,
+    range: Range<usize>,
+    enc: Encoding,
+) -> tower_lsp_server::ls_types::Range {
+    tower_lsp_server::ls_types::Range::new(
+        to_position(rope, range.start, enc),
+        to_position(rope, range.end, enc),
+    )
 }
 
-pub fn to_bytes(rope: &Rope, range: tower_lsp_server::ls_types::Range, enc: Encoding) -> Range<usize> {
+pub fn to_bytes(
+    rope: &Rope,
+    range: tower_lsp_server::ls_types::Range,
+    enc: Encoding,
+) -> Range<usize> {
     to_byte(rope, range.start, enc)..to_byte(rope, range.end, enc)
 }
 
@@ -126,20 +137,44 @@ mod tests {
         let rope = Rope::from_str(&format!("first\r\n{LINE}\n"));
         let ankara = format!("first\r\n{LINE}").find("Ankara").unwrap();
         for (enc, col) in [(Enc::Utf8, 27), (Enc::Utf16, 22), (Enc::Utf32, 21)] {
-            assert_eq!(to_position(&rope, ankara, enc), Position::new(1, col), "{enc:?}");
-            assert_eq!(to_byte(&rope, Position::new(1, col), enc), ankara, "{enc:?}");
+            assert_eq!(
+                to_position(&rope, ankara, enc),
+                Position::new(1, col),
+                "{enc:?}"
+            );
+            assert_eq!(
+                to_byte(&rope, Position::new(1, col), enc),
+                ankara,
+                "{enc:?}"
+            );
         }
     }
 
     #[test]
     fn clamps_instead_of_panicking() {
         let rope = Rope::from_str("ab\r\ncd");
-        assert_eq!(to_byte(&rope, Position::new(0, 99), Enc::Utf16), 2, "end of line, before CRLF");
-        assert_eq!(to_byte(&rope, Position::new(9, 0), Enc::Utf8), 6, "past the last line");
+        assert_eq!(
+            to_byte(&rope, Position::new(0, 99), Enc::Utf16),
+            2,
+            "end of line, before CRLF"
+        );
+        assert_eq!(
+            to_byte(&rope, Position::new(9, 0), Enc::Utf8),
+            6,
+            "past the last line"
+        );
         assert_eq!(to_position(&rope, 99, Enc::Utf8), Position::new(1, 2));
         let rope = Rope::from_str("😀x");
-        assert_eq!(to_byte(&rope, Position::new(0, 1), Enc::Utf16), 0, "inside a surrogate pair");
-        assert_eq!(to_byte(&rope, Position::new(0, 2), Enc::Utf8), 0, "inside a UTF-8 sequence");
+        assert_eq!(
+            to_byte(&rope, Position::new(0, 1), Enc::Utf16),
+            0,
+            "inside a surrogate pair"
+        );
+        assert_eq!(
+            to_byte(&rope, Position::new(0, 2), Enc::Utf8),
+            0,
+            "inside a UTF-8 sequence"
+        );
         assert_eq!(to_position(&rope, 2, Enc::Utf16), Position::new(0, 0));
     }
 
@@ -148,7 +183,10 @@ mod tests {
         // U+2028 and form feed are not line breaks in LSP.
         let rope = Rope::from_str("a\u{2028}b\u{c}c\rd");
         assert_eq!(rope.len_lines(), 2);
-        assert_eq!(to_position(&rope, rope.len_bytes() - 1, Enc::Utf16), Position::new(1, 0));
+        assert_eq!(
+            to_position(&rope, rope.len_bytes() - 1, Enc::Utf16),
+            Position::new(1, 0)
+        );
     }
 
     #[test]
@@ -156,7 +194,10 @@ mod tests {
         use PositionEncodingKind as K;
         assert_eq!(Encoding::negotiate(None), Enc::Utf16);
         assert_eq!(Encoding::negotiate(Some(&[K::UTF16])), Enc::Utf16);
-        assert_eq!(Encoding::negotiate(Some(&[K::UTF32, K::UTF8, K::UTF16])), Enc::Utf8);
+        assert_eq!(
+            Encoding::negotiate(Some(&[K::UTF32, K::UTF8, K::UTF16])),
+            Enc::Utf8
+        );
         assert_eq!(Encoding::negotiate(Some(&[K::UTF32, K::UTF16])), Enc::Utf32);
     }
 }

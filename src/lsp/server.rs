@@ -79,12 +79,22 @@ struct Snapshot {
 }
 
 fn internal(message: impl Into<String>) -> Error {
-    Error { code: ErrorCode::InternalError, message: message.into().into(), data: None }
+    Error {
+        code: ErrorCode::InternalError,
+        message: message.into().into(),
+        data: None,
+    }
 }
 
 impl Backend {
     fn new(client: Client) -> Self {
-        Backend { client, state: Arc::new(Mutex::new(State { index: Arc::new(LexiconIndex::empty()), ..State::default() })) }
+        Backend {
+            client,
+            state: Arc::new(Mutex::new(State {
+                index: Arc::new(LexiconIndex::empty()),
+                ..State::default()
+            })),
+        }
     }
 
     /// A poisoned lock means a panic happened while holding it; the state is
@@ -98,15 +108,34 @@ impl Backend {
     async fn snapshot(&self, uri: &Uri) -> Result<Option<Snapshot>> {
         let (rope, version, kind, index, generation, enc, root, cached, too_large) = {
             let mut st = self.state();
-            let (index, generation, enc, root, max) =
-                (st.index.clone(), st.index_generation, st.encoding, st.root.clone(), st.settings.max_file_bytes);
+            let (index, generation, enc, root, max) = (
+                st.index.clone(),
+                st.index_generation,
+                st.encoding,
+                st.root.clone(),
+                st.settings.max_file_bytes,
+            );
             let Some(open) = st.docs.get_mut(uri) else {
                 return Ok(None);
             };
             let too_large = open.doc.rope.len_bytes() > max;
             let tell = too_large && !std::mem::replace(&mut open.told_too_large, too_large);
-            let cached = open.analysis.as_ref().filter(|(v, g, _)| *v == open.doc.version && *g == generation).map(|(_, _, a)| a.clone());
-            (open.doc.rope.clone(), open.doc.version, open.doc.kind, index, generation, enc, root, cached, (too_large, tell, max))
+            let cached = open
+                .analysis
+                .as_ref()
+                .filter(|(v, g, _)| *v == open.doc.version && *g == generation)
+                .map(|(_, _, a)| a.clone());
+            (
+                open.doc.rope.clone(),
+                open.doc.version,
+                open.doc.kind,
+                index,
+                generation,
+                enc,
+                root,
+                cached,
+                (too_large, tell, max),
+            )
         };
         let (too_large, tell, max) = too_large;
         if too_large {
@@ -140,7 +169,15 @@ impl Backend {
                 a
             }
         };
-        Ok(Some(Snapshot { uri: uri.clone(), text, rope, analysis, index, enc, root }))
+        Ok(Some(Snapshot {
+            uri: uri.clone(),
+            text,
+            rope,
+            analysis,
+            index,
+            enc,
+            root,
+        }))
     }
 
     async fn log(&self, typ: MessageType, message: String) {
@@ -153,7 +190,12 @@ impl Backend {
     async fn reload(&self) {
         let (root, init, client_settings, supports_configuration) = {
             let st = self.state();
-            (st.root.clone(), st.init_options.clone(), st.client_settings.clone(), st.supports_configuration)
+            (
+                st.root.clone(),
+                st.init_options.clone(),
+                st.client_settings.clone(),
+                st.supports_configuration,
+            )
         };
         let client_settings = if supports_configuration {
             match self.fetch_configuration().await {
@@ -192,13 +234,28 @@ impl Backend {
         }
         settings.lexicons = user_lexicons.clone().or(config_lexicons.clone());
 
-        let (paths, refused) = workspace::lexicon_paths(root.as_deref(), user_lexicons.as_deref(), config_lexicons.as_deref());
+        let (paths, refused) = workspace::lexicon_paths(
+            root.as_deref(),
+            user_lexicons.as_deref(),
+            config_lexicons.as_deref(),
+        );
         let errors_refused: Vec<LoadError> = refused;
         let to_load: Vec<PathBuf> = paths.iter().map(|(p, _)| p.clone()).collect();
-        let loaded = match run_blocking(move || to_load.iter().map(|p| (p.clone(), workspace::load_lexicon(p))).collect::<Vec<_>>()).await {
+        let loaded = match run_blocking(move || {
+            to_load
+                .iter()
+                .map(|p| (p.clone(), workspace::load_lexicon(p)))
+                .collect::<Vec<_>>()
+        })
+        .await
+        {
             Ok(l) => l,
             Err(e) => {
-                self.log(MessageType::ERROR, format!("copydesk: loading lexicons failed: {}", e.message)).await;
+                self.log(
+                    MessageType::ERROR,
+                    format!("copydesk: loading lexicons failed: {}", e.message),
+                )
+                .await;
                 return;
             }
         };
@@ -221,7 +278,14 @@ impl Backend {
                     }
                 }
             }
-            inputs.into_iter().map(|i| LexiconInput { path: i.path.clone(), text: i.text.clone(), lexicon: i.lexicon.clone() }).collect()
+            inputs
+                .into_iter()
+                .map(|i| LexiconInput {
+                    path: i.path.clone(),
+                    text: i.text.clone(),
+                    lexicon: i.lexicon.clone(),
+                })
+                .collect()
         };
         let status: Vec<Value> = inputs
             .iter()
@@ -230,7 +294,11 @@ impl Backend {
         let index = match run_blocking(move || LexiconIndex::build(inputs)).await {
             Ok(i) => Arc::new(i),
             Err(e) => {
-                self.log(MessageType::ERROR, format!("copydesk: indexing lexicons failed: {}", e.message)).await;
+                self.log(
+                    MessageType::ERROR,
+                    format!("copydesk: indexing lexicons failed: {}", e.message),
+                )
+                .await;
                 return;
             }
         };
@@ -242,18 +310,40 @@ impl Backend {
         }
         for e in &errors {
             let kept = self.state().last_good.contains_key(&e.path);
-            let suffix = if kept { " — the last version that loaded stays in use" } else { "" };
-            self.client.show_message(MessageType::ERROR, format!("copydesk: cannot load lexicon {e}{suffix}")).await;
+            let suffix = if kept {
+                " — the last version that loaded stays in use"
+            } else {
+                ""
+            };
+            self.client
+                .show_message(
+                    MessageType::ERROR,
+                    format!("copydesk: cannot load lexicon {e}{suffix}"),
+                )
+                .await;
         }
         for m in messages {
-            self.client.show_message(MessageType::WARNING, format!("copydesk: {m}")).await;
+            self.client
+                .show_message(MessageType::WARNING, format!("copydesk: {m}"))
+                .await;
         }
-        let error_text = (!errors.is_empty()).then(|| errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "));
+        let error_text = (!errors.is_empty()).then(|| {
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
         self.client
-            .send_notification::<StatusNotification>(json!({"lexicons": status, "error": error_text}))
+            .send_notification::<StatusNotification>(
+                json!({"lexicons": status, "error": error_text}),
+            )
             .await;
         self.client
-            .log_message(MessageType::INFO, format!("copydesk: lexicons loaded: {}", status.len()))
+            .log_message(
+                MessageType::INFO,
+                format!("copydesk: lexicons loaded: {}", status.len()),
+            )
             .await;
         let uris: Vec<Uri> = self.state().docs.keys().cloned().collect();
         for uri in uris {
@@ -263,7 +353,10 @@ impl Backend {
     }
 
     async fn fetch_configuration(&self) -> Option<Value> {
-        let items = vec![ConfigurationItem { scope_uri: None, section: Some("copydesk".into()) }];
+        let items = vec![ConfigurationItem {
+            scope_uri: None,
+            section: Some("copydesk".into()),
+        }];
         match self.client.configuration(items).await {
             Ok(mut values) if !values.is_empty() => Some(values.swap_remove(0)),
             _ => None,
@@ -277,7 +370,9 @@ impl Backend {
         tokio::spawn(async move {
             let (version, delay) = {
                 let st = backend.state();
-                let Some(open) = st.docs.get(&uri) else { return };
+                let Some(open) = st.docs.get(&uri) else {
+                    return;
+                };
                 (open.doc.version, st.settings.delay_ms)
             };
             if delay > 0 {
@@ -290,13 +385,21 @@ impl Backend {
                 Ok(Some(snap)) => backend.diagnostics_for(&snap),
                 Ok(None) => Vec::new(),
                 Err(e) => {
-                    backend.log(MessageType::ERROR, format!("copydesk: analysis failed: {}", e.message)).await;
+                    backend
+                        .log(
+                            MessageType::ERROR,
+                            format!("copydesk: analysis failed: {}", e.message),
+                        )
+                        .await;
                     return;
                 }
             };
             let current = backend.state().docs.get(&uri).map(|o| o.doc.version);
             if current == Some(version) {
-                backend.client.publish_diagnostics(uri, diagnostics, Some(version)).await;
+                backend
+                    .client
+                    .publish_diagnostics(uri, diagnostics, Some(version))
+                    .await;
             }
         });
     }
@@ -306,7 +409,10 @@ impl Backend {
     }
 
     fn clone_handle(&self) -> Backend {
-        Backend { client: self.client.clone(), state: self.state.clone() }
+        Backend {
+            client: self.client.clone(),
+            state: self.state.clone(),
+        }
     }
 
     fn entity_location(&self, snap: &Snapshot, entity: EntityId) -> Vec<Location> {
@@ -328,18 +434,29 @@ impl Backend {
 
 /// Where a span of a source article is, if the article is readable and
 /// inside the workspace (or beside its lexicon).
-fn source_location(snap: &Snapshot, lexicon: usize, source_id: &str, span: std::ops::Range<usize>) -> Option<Location> {
+fn source_location(
+    snap: &Snapshot,
+    lexicon: usize,
+    source_id: &str,
+    span: std::ops::Range<usize>,
+) -> Option<Location> {
     let source = snap.index.source(lexicon, source_id)?;
     let lex_path = &snap.index.lexicons[lexicon].path;
     if !workspace::may_read_source(&source.path, lex_path, snap.root.as_deref()) {
         return None;
     }
     let text = std::fs::read_to_string(&source.path).ok()?;
-    if span.end > text.len() || !text.is_char_boundary(span.start) || !text.is_char_boundary(span.end) {
+    if span.end > text.len()
+        || !text.is_char_boundary(span.start)
+        || !text.is_char_boundary(span.end)
+    {
         return None;
     }
     let rope = Rope::from_str(&text);
-    Some(Location::new(Uri::from_file_path(&source.path)?, to_range(&rope, span, snap.enc)))
+    Some(Location::new(
+        Uri::from_file_path(&source.path)?,
+        to_range(&rope, span, snap.enc),
+    ))
 }
 
 /// Runs CPU work on the blocking pool; a panic becomes a JSON-RPC error for
@@ -368,9 +485,18 @@ impl notification::Notification for StatusNotification {
 
 fn root_of(params: &InitializeParams) -> Option<PathBuf> {
     #[allow(deprecated)]
-    let from_folders = params.workspace_folders.as_ref().and_then(|f| f.first()).and_then(|f| f.uri.to_file_path().map(|p| p.into_owned()));
+    let from_folders = params
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .and_then(|f| f.uri.to_file_path().map(|p| p.into_owned()));
     #[allow(deprecated)]
-    let from_root_uri = || params.root_uri.as_ref().and_then(|u| u.to_file_path().map(|p| p.into_owned()));
+    let from_root_uri = || {
+        params
+            .root_uri
+            .as_ref()
+            .and_then(|u| u.to_file_path().map(|p| p.into_owned()))
+    };
     from_folders.or_else(from_root_uri)
 }
 
@@ -391,7 +517,13 @@ fn offset_of(snap: &Snapshot, pos: Position) -> usize {
 
 impl LanguageServer for Backend {
     async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
-        let enc = Encoding::negotiate(params.capabilities.general.as_ref().and_then(|g| g.position_encodings.as_deref()));
+        let enc = Encoding::negotiate(
+            params
+                .capabilities
+                .general
+                .as_ref()
+                .and_then(|g| g.position_encodings.as_deref()),
+        );
         {
             let mut st = self.state();
             st.encoding = enc;
@@ -399,35 +531,52 @@ impl LanguageServer for Backend {
             st.init_options = params.initialization_options.clone().unwrap_or(Value::Null);
             let ws = params.capabilities.workspace.as_ref();
             st.supports_configuration = ws.and_then(|w| w.configuration).unwrap_or(false);
-            st.supports_watch_registration =
-                ws.and_then(|w| w.did_change_watched_files.as_ref()).and_then(|d| d.dynamic_registration).unwrap_or(false);
+            st.supports_watch_registration = ws
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false);
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
                 position_encoding: Some(enc.kind()),
-                text_document_sync: Some(TextDocumentSyncCapability::Options(TextDocumentSyncOptions {
-                    open_close: Some(true),
-                    change: Some(TextDocumentSyncKind::INCREMENTAL),
-                    save: None,
-                    ..Default::default()
-                })),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: None,
+                        ..Default::default()
+                    },
+                )),
                 hover_provider: Some(HoverProviderCapability::Simple(true)),
                 definition_provider: Some(OneOf::Left(true)),
                 references_provider: Some(OneOf::Left(true)),
                 document_highlight_provider: Some(OneOf::Left(true)),
                 document_symbol_provider: Some(OneOf::Left(true)),
                 workspace_symbol_provider: Some(OneOf::Left(true)),
-                completion_provider: Some(CompletionOptions { trigger_characters: None, ..Default::default() }),
-                rename_provider: Some(OneOf::Right(RenameOptions { prepare_provider: Some(true), work_done_progress_options: Default::default() })),
-                semantic_tokens_provider: Some(SemanticTokensServerCapabilities::SemanticTokensOptions(SemanticTokensOptions {
-                    legend: tokens::legend(),
-                    full: Some(SemanticTokensFullOptions::Bool(true)),
-                    range: Some(true),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: None,
                     ..Default::default()
+                }),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: Default::default(),
                 })),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: tokens::legend(),
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            range: Some(true),
+                            ..Default::default()
+                        },
+                    ),
+                ),
                 ..Default::default()
             },
-            server_info: Some(ServerInfo { name: "copydesk".into(), version: Some(env!("CARGO_PKG_VERSION").into()) }),
+            server_info: Some(ServerInfo {
+                name: "copydesk".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
             ..Default::default()
         })
     }
@@ -441,15 +590,26 @@ impl LanguageServer for Backend {
             if backend.state().supports_watch_registration {
                 let watchers = ["**/*.lexicon.json", "**/copydesk.toml"]
                     .into_iter()
-                    .map(|g| FileSystemWatcher { glob_pattern: GlobPattern::String(g.into()), kind: None })
+                    .map(|g| FileSystemWatcher {
+                        glob_pattern: GlobPattern::String(g.into()),
+                        kind: None,
+                    })
                     .collect();
                 let registration = Registration {
                     id: "copydesk-lexicon-watch".into(),
                     method: "workspace/didChangeWatchedFiles".into(),
-                    register_options: serde_json::to_value(DidChangeWatchedFilesRegistrationOptions { watchers }).ok(),
+                    register_options: serde_json::to_value(
+                        DidChangeWatchedFilesRegistrationOptions { watchers },
+                    )
+                    .ok(),
                 };
                 if let Err(e) = backend.client.register_capability(vec![registration]).await {
-                    backend.log(MessageType::WARNING, format!("copydesk: could not watch lexicon files: {}", e.message)).await;
+                    backend
+                        .log(
+                            MessageType::WARNING,
+                            format!("copydesk: could not watch lexicon files: {}", e.message),
+                        )
+                        .await;
                 }
             }
             backend.reload().await;
@@ -468,7 +628,11 @@ impl LanguageServer for Backend {
             let mut st = self.state();
             st.docs.insert(
                 d.uri.clone(),
-                OpenDoc { doc: Document::new(&d.text, d.version, kind), analysis: None, told_too_large: false },
+                OpenDoc {
+                    doc: Document::new(&d.text, d.version, kind),
+                    analysis: None,
+                    told_too_large: false,
+                },
             );
         }
         self.schedule_diagnostics(d.uri);
@@ -483,7 +647,10 @@ impl LanguageServer for Backend {
             let mut st = self.state();
             let enc = st.encoding;
             match st.docs.get_mut(&uri) {
-                None => Some(format!("copydesk: ignored an edit to {}, which is not open", uri.as_str())),
+                None => Some(format!(
+                    "copydesk: ignored an edit to {}, which is not open",
+                    uri.as_str()
+                )),
                 Some(open) if version <= open.doc.version => Some(format!(
                     "copydesk: ignored an edit to {} at version {version}, not newer than {}",
                     uri.as_str(),
@@ -493,7 +660,10 @@ impl LanguageServer for Backend {
                     let mut problem = None;
                     for change in &params.content_changes {
                         if let Err(e) = open.doc.apply(change, enc) {
-                            problem = Some(format!("copydesk: refused an edit to {}: {e}", uri.as_str()));
+                            problem = Some(format!(
+                                "copydesk: refused an edit to {}: {e}",
+                                uri.as_str()
+                            ));
                         }
                     }
                     open.doc.version = version;
@@ -526,7 +696,13 @@ impl LanguageServer for Backend {
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
         let relevant = params.changes.iter().any(|c| {
             let p = c.uri.path().to_string();
-            p.ends_with(".lexicon.json") || p.ends_with(workspace::CONFIG_FILE) || self.state().last_good.keys().any(|k| c.uri.to_file_path().is_some_and(|f| f.as_ref() == k.as_path()))
+            p.ends_with(".lexicon.json")
+                || p.ends_with(workspace::CONFIG_FILE)
+                || self.state().last_good.keys().any(|k| {
+                    c.uri
+                        .to_file_path()
+                        .is_some_and(|f| f.as_ref() == k.as_path())
+                })
         });
         if relevant {
             let backend = self.clone_handle();
@@ -536,24 +712,44 @@ impl LanguageServer for Backend {
 
     async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
         let tdp = params.text_document_position_params;
-        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else { return Ok(None) };
+        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else {
+            return Ok(None);
+        };
         let at = offset_of(&snap, tdp.position);
-        let Some(m) = snap.analysis.mention_at(at) else { return Ok(None) };
+        let Some(m) = snap.analysis.mention_at(at) else {
+            return Ok(None);
+        };
         let card = cards::entity_card(&snap.index, m.entity);
         Ok(Some(Hover {
-            contents: HoverContents::Markup(MarkupContent { kind: MarkupKind::Markdown, value: card }),
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: card,
+            }),
             range: Some(to_range(&snap.rope, m.range.clone(), snap.enc)),
         }))
     }
 
-    async fn goto_definition(&self, params: GotoDefinitionParams) -> Result<Option<GotoDefinitionResponse>> {
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
         let tdp = params.text_document_position_params;
-        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else { return Ok(None) };
+        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else {
+            return Ok(None);
+        };
         let at = offset_of(&snap, tdp.position);
-        let Some(m) = snap.analysis.mention_at(at) else { return Ok(None) };
-        let first = snap.analysis.first_mention(m.entity).map(|f| f.range.clone());
+        let Some(m) = snap.analysis.mention_at(at) else {
+            return Ok(None);
+        };
+        let first = snap
+            .analysis
+            .first_mention(m.entity)
+            .map(|f| f.range.clone());
         let locations = match first {
-            Some(first) if first != m.range => vec![Location::new(snap.uri.clone(), to_range(&snap.rope, first, snap.enc))],
+            Some(first) if first != m.range => vec![Location::new(
+                snap.uri.clone(),
+                to_range(&snap.rope, first, snap.enc),
+            )],
             _ => self.entity_location(&snap, m.entity),
         };
         Ok((!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations)))
@@ -561,51 +757,90 @@ impl LanguageServer for Backend {
 
     async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
         let tdp = params.text_document_position;
-        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else { return Ok(None) };
+        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else {
+            return Ok(None);
+        };
         let at = offset_of(&snap, tdp.position);
-        let Some(m) = snap.analysis.mention_at(at) else { return Ok(None) };
+        let Some(m) = snap.analysis.mention_at(at) else {
+            return Ok(None);
+        };
         let entity = m.entity;
-        let mut out: Vec<Location> =
-            snap.analysis.mention_ranges(entity).into_iter().map(|r| Location::new(snap.uri.clone(), to_range(&snap.rope, r, snap.enc))).collect();
+        let mut out: Vec<Location> = snap
+            .analysis
+            .mention_ranges(entity)
+            .into_iter()
+            .map(|r| Location::new(snap.uri.clone(), to_range(&snap.rope, r, snap.enc)))
+            .collect();
         // Other open drafts, as the editor holds them.
-        let others: Vec<Uri> = self.state().docs.keys().filter(|u| **u != snap.uri).cloned().collect();
+        let others: Vec<Uri> = self
+            .state()
+            .docs
+            .keys()
+            .filter(|u| **u != snap.uri)
+            .cloned()
+            .collect();
         for uri in &others {
             if let Some(other) = self.snapshot(uri).await? {
-                out.extend(other.analysis.mention_ranges(entity).into_iter().map(|r| Location::new(uri.clone(), to_range(&other.rope, r, other.enc))));
+                out.extend(
+                    other
+                        .analysis
+                        .mention_ranges(entity)
+                        .into_iter()
+                        .map(|r| Location::new(uri.clone(), to_range(&other.rope, r, other.enc))),
+                );
             }
         }
         // Drafts on disk that are not open. Cancellation drops this future;
         // the guard then stops the scan between files.
         if let Some(root) = snap.root.clone() {
-            let skip: Vec<PathBuf> = std::iter::once(&snap.uri).chain(others.iter()).filter_map(|u| u.to_file_path().map(|p| p.into_owned())).collect();
+            let skip: Vec<PathBuf> = std::iter::once(&snap.uri)
+                .chain(others.iter())
+                .filter_map(|u| u.to_file_path().map(|p| p.into_owned()))
+                .collect();
             let cancelled = Arc::new(AtomicBool::new(false));
             let _guard = CancelOnDrop(cancelled.clone());
             let (index, enc) = (snap.index.clone(), snap.enc);
-            let found = run_blocking(move || scan_workspace(&root, &skip, &index, entity, enc, &cancelled)).await?;
+            let found =
+                run_blocking(move || scan_workspace(&root, &skip, &index, entity, enc, &cancelled))
+                    .await?;
             out.extend(found);
         }
         Ok(Some(out))
     }
 
-    async fn document_highlight(&self, params: DocumentHighlightParams) -> Result<Option<Vec<DocumentHighlight>>> {
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
         let tdp = params.text_document_position_params;
-        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else { return Ok(None) };
+        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else {
+            return Ok(None);
+        };
         let at = offset_of(&snap, tdp.position);
-        let Some(m) = snap.analysis.mention_at(at) else { return Ok(None) };
+        let Some(m) = snap.analysis.mention_at(at) else {
+            return Ok(None);
+        };
         Ok(Some(
             snap.analysis
                 .mention_ranges(m.entity)
                 .into_iter()
-                .map(|r| DocumentHighlight { range: to_range(&snap.rope, r, snap.enc), kind: Some(DocumentHighlightKind::TEXT) })
+                .map(|r| DocumentHighlight {
+                    range: to_range(&snap.rope, r, snap.enc),
+                    kind: Some(DocumentHighlightKind::TEXT),
+                })
                 .collect(),
         ))
     }
 
     async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
         let tdp = params.text_document_position;
-        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else { return Ok(None) };
+        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else {
+            return Ok(None);
+        };
         let at = offset_of(&snap, tdp.position);
-        let Some((start, ids)) = complete_at(&snap.text, at, &snap.index) else { return Ok(None) };
+        let Some((start, ids)) = complete_at(&snap.text, at, &snap.index) else {
+            return Ok(None);
+        };
         let range = to_range(&snap.rope, start..at, snap.enc);
         let typed = &snap.text[start..at];
         let items = ids
@@ -615,21 +850,39 @@ impl LanguageServer for Backend {
                 CompletionItem {
                     label: e.name.clone(),
                     kind: Some(CompletionItemKind::REFERENCE),
-                    detail: Some(if e.title.is_empty() { e.kind.as_str().to_string() } else { e.title.clone() }),
-                    documentation: Some(Documentation::MarkupContent(MarkupContent { kind: MarkupKind::Markdown, value: cards::entity_card(&snap.index, id) })),
+                    detail: Some(if e.title.is_empty() {
+                        e.kind.as_str().to_string()
+                    } else {
+                        e.title.clone()
+                    }),
+                    documentation: Some(Documentation::MarkupContent(MarkupContent {
+                        kind: MarkupKind::Markdown,
+                        value: cards::entity_card(&snap.index, id),
+                    })),
                     // Clients filter on this against what was typed; a match on a
                     // surname ("Stolt") must not be filtered out.
                     filter_text: Some(format!("{typed} {}", e.name)),
-                    text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(range, e.name.clone()))),
+                    text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(
+                        range,
+                        e.name.clone(),
+                    ))),
                     ..Default::default()
                 }
             })
             .collect();
-        Ok(Some(CompletionResponse::List(CompletionList { is_incomplete: true, items })))
+        Ok(Some(CompletionResponse::List(CompletionList {
+            is_incomplete: true,
+            items,
+        })))
     }
 
-    async fn document_symbol(&self, params: DocumentSymbolParams) -> Result<Option<DocumentSymbolResponse>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri).await? else { return Ok(None) };
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await? else {
+            return Ok(None);
+        };
         let symbols = snap
             .analysis
             .entities()
@@ -659,7 +912,12 @@ impl LanguageServer for Backend {
                 #[allow(deprecated)]
                 Some(DocumentSymbol {
                     name: e.name.clone(),
-                    detail: Some(format!("{} · {} mention{}", e.kind.as_str(), ranges.len(), if ranges.len() == 1 { "" } else { "s" })),
+                    detail: Some(format!(
+                        "{} · {} mention{}",
+                        e.kind.as_str(),
+                        ranges.len(),
+                        if ranges.len() == 1 { "" } else { "s" }
+                    )),
                     kind: symbol_kind(e.kind),
                     tags: None,
                     deprecated: None,
@@ -672,7 +930,10 @@ impl LanguageServer for Backend {
         Ok(Some(DocumentSymbolResponse::Nested(symbols)))
     }
 
-    async fn symbol(&self, params: WorkspaceSymbolParams) -> Result<Option<WorkspaceSymbolResponse>> {
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
         let index = self.state().index.clone();
         let symbols = index
             .search(&params.query, WORKSPACE_SYMBOL_LIMIT)
@@ -688,28 +949,69 @@ impl LanguageServer for Backend {
                     tags: None,
                     deprecated: None,
                     location: Location::new(uri, Range::new(p, p)),
-                    container_name: Some(if ie.entity.title.is_empty() { ie.entity.kind.as_str().to_string() } else { ie.entity.title.clone() }),
+                    container_name: Some(if ie.entity.title.is_empty() {
+                        ie.entity.kind.as_str().to_string()
+                    } else {
+                        ie.entity.title.clone()
+                    }),
                 })
             })
             .collect();
         Ok(Some(WorkspaceSymbolResponse::Flat(symbols)))
     }
 
-    async fn semantic_tokens_full(&self, params: SemanticTokensParams) -> Result<Option<SemanticTokensResult>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri).await? else { return Ok(None) };
-        let data = tokens::tokens(&snap.text, &snap.rope, &snap.analysis, &snap.index, &[], 0..snap.text.len(), snap.enc);
-        Ok(Some(SemanticTokensResult::Tokens(SemanticTokens { result_id: None, data })))
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let data = tokens::tokens(
+            &snap.text,
+            &snap.rope,
+            &snap.analysis,
+            &snap.index,
+            &[],
+            0..snap.text.len(),
+            snap.enc,
+        );
+        Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
+            result_id: None,
+            data,
+        })))
     }
 
-    async fn semantic_tokens_range(&self, params: SemanticTokensRangeParams) -> Result<Option<SemanticTokensRangeResult>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri).await? else { return Ok(None) };
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await? else {
+            return Ok(None);
+        };
         let window = super::position::to_bytes(&snap.rope, params.range, snap.enc);
-        let data = tokens::tokens(&snap.text, &snap.rope, &snap.analysis, &snap.index, &[], window, snap.enc);
-        Ok(Some(SemanticTokensRangeResult::Tokens(SemanticTokens { result_id: None, data })))
+        let data = tokens::tokens(
+            &snap.text,
+            &snap.rope,
+            &snap.analysis,
+            &snap.index,
+            &[],
+            window,
+            snap.enc,
+        );
+        Ok(Some(SemanticTokensRangeResult::Tokens(SemanticTokens {
+            result_id: None,
+            data,
+        })))
     }
 
-    async fn prepare_rename(&self, params: TextDocumentPositionParams) -> Result<Option<PrepareRenameResponse>> {
-        let Some(snap) = self.snapshot(&params.text_document.uri).await? else { return Ok(None) };
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await? else {
+            return Ok(None);
+        };
         let at = offset_of(&snap, params.position);
         let Some(m) = snap.analysis.mention_at(at) else {
             return Err(Error::invalid_params("copydesk renames names of people, organisations, places and things it knows; there is none here"));
@@ -722,10 +1024,14 @@ impl LanguageServer for Backend {
 
     async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
         let tdp = params.text_document_position;
-        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else { return Ok(None) };
+        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else {
+            return Ok(None);
+        };
         let at = offset_of(&snap, tdp.position);
         let Some(m) = snap.analysis.mention_at(at) else {
-            return Err(Error::invalid_params("copydesk renames names it knows; there is none here"));
+            return Err(Error::invalid_params(
+                "copydesk renames names it knows; there is none here",
+            ));
         };
         let new_name = params.new_name.trim();
         if new_name.is_empty() {
@@ -736,7 +1042,10 @@ impl LanguageServer for Backend {
             .into_iter()
             .map(|(r, t)| TextEdit::new(to_range(&snap.rope, r, snap.enc), t))
             .collect();
-        Ok(Some(WorkspaceEdit { changes: Some(HashMap::from([(snap.uri.clone(), edits)])), ..Default::default() }))
+        Ok(Some(WorkspaceEdit {
+            changes: Some(HashMap::from([(snap.uri.clone(), edits)])),
+            ..Default::default()
+        }))
     }
 }
 
@@ -749,33 +1058,61 @@ impl Drop for CancelOnDrop {
 }
 
 /// Mentions of `entity` in the drafts under `root` that are not open.
-fn scan_workspace(root: &Path, skip: &[PathBuf], index: &LexiconIndex, entity: EntityId, enc: Encoding, cancelled: &AtomicBool) -> Vec<Location> {
+fn scan_workspace(
+    root: &Path,
+    skip: &[PathBuf],
+    index: &LexiconIndex,
+    entity: EntityId,
+    enc: Encoding,
+    cancelled: &AtomicBool,
+) -> Vec<Location> {
     let mut out = Vec::new();
     let files = walkdir::WalkDir::new(root)
         .max_depth(8)
         .into_iter()
-        .filter_entry(|e| !(e.file_type().is_dir() && [".git", "node_modules", "target", ".venv"].contains(&e.file_name().to_string_lossy().as_ref())))
+        .filter_entry(|e| {
+            !(e.file_type().is_dir()
+                && [".git", "node_modules", "target", ".venv"]
+                    .contains(&e.file_name().to_string_lossy().as_ref()))
+        })
         .filter_map(std::result::Result::ok)
         .filter(|e| e.file_type().is_file())
-        .filter(|e| matches!(e.path().extension().and_then(|x| x.to_str()), Some("md" | "markdown" | "txt")))
+        .filter(|e| {
+            matches!(
+                e.path().extension().and_then(|x| x.to_str()),
+                Some("md" | "markdown" | "txt")
+            )
+        })
         .take(REFERENCE_SCAN_MAX_FILES);
     for entry in files {
         if cancelled.load(Ordering::Relaxed) {
             break;
         }
         let path = entry.path();
-        if skip.iter().any(|s| s == path) || entry.metadata().map_or(true, |m| m.len() > REFERENCE_SCAN_MAX_BYTES) {
+        if skip.iter().any(|s| s == path)
+            || entry
+                .metadata()
+                .map_or(true, |m| m.len() > REFERENCE_SCAN_MAX_BYTES)
+        {
             continue;
         }
-        let Ok(text) = std::fs::read_to_string(path) else { continue };
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
         let analysis = analysis::analyze(&text, DocKind::from_path(path), index);
         let ranges = analysis.mention_ranges(entity);
         if ranges.is_empty() {
             continue;
         }
-        let Some(uri) = Uri::from_file_path(path) else { continue };
+        let Some(uri) = Uri::from_file_path(path) else {
+            continue;
+        };
         let rope = Rope::from_str(&text);
-        out.extend(ranges.into_iter().map(|r| Location::new(uri.clone(), to_range(&rope, r, enc))));
+        out.extend(
+            ranges
+                .into_iter()
+                .map(|r| Location::new(uri.clone(), to_range(&rope, r, enc))),
+        );
     }
     out
 }
@@ -785,7 +1122,11 @@ fn scan_workspace(root: &Path, skip: &[PathBuf], index: &LexiconIndex, entity: E
 /// "Stolt" and "Jens Stolt" complete to "Jens Stoltenberg".
 fn complete_at(text: &str, at: usize, index: &LexiconIndex) -> Option<(usize, Vec<EntityId>)> {
     let before = &text[..at];
-    let word_start = before.rfind(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\'' || c == '’')).map_or(0, |i| i + before[i..].chars().next().map_or(1, char::len_utf8));
+    let word_start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\'' || c == '’'))
+        .map_or(0, |i| {
+            i + before[i..].chars().next().map_or(1, char::len_utf8)
+        });
     if word_start == at {
         return None;
     }
@@ -798,10 +1139,19 @@ fn complete_at(text: &str, at: usize, index: &LexiconIndex) -> Option<(usize, Ve
         }
         // Extend the prefix to the previous word, over one run of spaces.
         let head = text[..start].trim_end_matches([' ', '\t']);
-        if head.len() == start || head.is_empty() || !head.ends_with(|c: char| c.is_alphanumeric() || c == '.') {
+        if head.len() == start
+            || head.is_empty()
+            || !head.ends_with(|c: char| c.is_alphanumeric() || c == '.')
+        {
             break;
         }
-        let prev = head.rfind(|c: char| !(c.is_alphanumeric() || c == '-' || c == '.' || c == '\'' || c == '’')).map_or(0, |i| i + head[i..].chars().next().map_or(1, char::len_utf8));
+        let prev = head
+            .rfind(|c: char| {
+                !(c.is_alphanumeric() || c == '-' || c == '.' || c == '\'' || c == '’')
+            })
+            .map_or(0, |i| {
+                i + head[i..].chars().next().map_or(1, char::len_utf8)
+            });
         start = prev;
     }
     best
@@ -812,7 +1162,13 @@ fn complete_at(text: &str, at: usize, index: &LexiconIndex) -> Option<(usize, Ve
 /// "Recep Tayyip Erdogan" into "Recep Tayyip Erdoğan"; mentions that do not
 /// contain the old form (a surname when the full name is renamed) are
 /// rewritten whole only when they are that same form.
-fn rename_edits(text: &str, analysis: &DocAnalysis, entity: EntityId, old: &str, new: &str) -> Vec<(std::ops::Range<usize>, String)> {
+fn rename_edits(
+    text: &str,
+    analysis: &DocAnalysis,
+    entity: EntityId,
+    old: &str,
+    new: &str,
+) -> Vec<(std::ops::Range<usize>, String)> {
     let old_folded = crate::text::fold::fold(old);
     let mut edits = Vec::new();
     for m in analysis.mentions_of(entity) {
@@ -820,7 +1176,10 @@ fn rename_edits(text: &str, analysis: &DocAnalysis, entity: EntityId, old: &str,
         let folded = crate::text::fold::fold_with_map(written);
         if let Some(at) = find_word(&folded.text, &old_folded) {
             let r = folded.original_range(at, at + old_folded.len());
-            edits.push((m.range.start + r.start..m.range.start + r.end, new.to_string()));
+            edits.push((
+                m.range.start + r.start..m.range.start + r.end,
+                new.to_string(),
+            ));
         }
     }
     edits
@@ -828,8 +1187,14 @@ fn rename_edits(text: &str, analysis: &DocAnalysis, entity: EntityId, old: &str,
 
 fn find_word(hay: &str, needle: &str) -> Option<usize> {
     hay.match_indices(needle).map(|(i, _)| i).find(|&i| {
-        let before = hay[..i].chars().next_back().is_none_or(|c| !c.is_alphanumeric());
-        let after = hay[i + needle.len()..].chars().next().is_none_or(|c| !c.is_alphanumeric());
+        let before = hay[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after = hay[i + needle.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
         before && after
     })
 }

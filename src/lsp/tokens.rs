@@ -4,20 +4,33 @@
 use std::ops::Range;
 
 use ropey::Rope;
-use tower_lsp_server::ls_types::{SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensLegend};
+use tower_lsp_server::ls_types::{
+    SemanticToken, SemanticTokenModifier, SemanticTokenType, SemanticTokensLegend,
+};
 
 use super::position::{len_in, to_position, Encoding};
 use crate::analysis::{DocAnalysis, LexiconIndex};
 use crate::lexicon::EntityKind;
 
-pub const TYPES: &[&str] = &["person", "organization", "place", "weapon", "event", "other", "quotation"];
+pub const TYPES: &[&str] = &[
+    "person",
+    "organization",
+    "place",
+    "weapon",
+    "event",
+    "other",
+    "quotation",
+];
 pub const MODIFIERS: &[&str] = &["firstMention", "variant"];
 const QUOTATION: u32 = 6;
 
 pub fn legend() -> SemanticTokensLegend {
     SemanticTokensLegend {
         token_types: TYPES.iter().map(|t| SemanticTokenType::new(t)).collect(),
-        token_modifiers: MODIFIERS.iter().map(|m| SemanticTokenModifier::new(m)).collect(),
+        token_modifiers: MODIFIERS
+            .iter()
+            .map(|m| SemanticTokenModifier::new(m))
+            .collect(),
     }
 }
 
@@ -58,7 +71,11 @@ pub fn tokens(
     }
     for q in quotations {
         let mut at = q.start;
-        for m in analysis.mentions.iter().filter(|m| m.range.start >= q.start && m.range.end <= q.end) {
+        for m in analysis
+            .mentions
+            .iter()
+            .filter(|m| m.range.start >= q.start && m.range.end <= q.end)
+        {
             if m.range.start > at {
                 spans.push((at..m.range.start, QUOTATION, 0));
             }
@@ -82,8 +99,18 @@ pub fn tokens(
                 continue;
             }
             let delta_line = p.line - prev_line;
-            let delta_start = if delta_line == 0 { p.character - prev_col } else { p.character };
-            out.push(SemanticToken { delta_line, delta_start, length: len, token_type: ty, token_modifiers_bitset: mods });
+            let delta_start = if delta_line == 0 {
+                p.character - prev_col
+            } else {
+                p.character
+            };
+            out.push(SemanticToken {
+                delta_line,
+                delta_start,
+                length: len,
+                token_type: ty,
+                token_modifiers_bitset: mods,
+            });
             prev_line = p.line;
             prev_col = p.character;
         }

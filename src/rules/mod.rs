@@ -6,16 +6,22 @@
 //! which holds what several rules share (word tokens, quotation spans) so it
 //! is computed once per check.
 
-pub mod suppress;
+mod first_reference;
+mod name_variant;
 mod patterns;
+pub mod suppress;
 mod tokens;
 mod unsourced_figure;
 mod vague_attribution;
 
 use std::ops::Range;
 
-pub use crate::text::prose::DocKind;
+use suppress::Suppressions;
+
+use crate::analysis::{DocAnalysis, LexiconIndex, Mention};
 pub use crate::config::Severity;
+use crate::text::prose::BlockKind;
+pub use crate::text::prose::DocKind;
 
 /// The public contract: these codes appear in diagnostics, configuration and
 /// suppression comments.
@@ -205,20 +211,57 @@ impl RuleConfig {
     }
 }
 
+/// Runs every enabled rule over an analysed document and drops what the
+/// document's suppression comments silence. `text` is the document the
+/// analysis was made from (suppression comments and links are not prose,
+/// so the masked copy does not have them).
+pub fn check(
+    text: &str,
+    analysis: &DocAnalysis,
+    index: &LexiconIndex,
+    config: &RuleConfig,
+) -> Vec<Finding> {
+    let cx = Context::new(text, analysis, index);
+    let mut findings = run(&cx, config);
+    Suppressions::parse(text, analysis.kind).retain(&mut findings);
+    findings
+}
+
 /// What the rules see of a document. Built once per check.
 pub(crate) struct Context<'a> {
     /// The document as the user wrote it; finding ranges index into it.
     pub text: &'a str,
     /// `text` with everything that is not prose blanked out (same length).
     pub masked: &'a str,
-    pub sentences: &'a [Range<usize>],
+    pub sentences: Vec<Range<usize>>,
     /// Outer ranges of the quotations (marks included).
     pub quotations: Vec<Range<usize>>,
     /// Headings: headlines follow their own style (no attribution, surnames).
     pub headings: Vec<Range<usize>>,
+    pub mentions: &'a [Mention],
+    pub index: &'a LexiconIndex,
 }
 
-impl Context<'_> {
+impl<'a> Context<'a> {
+    fn new(text: &'a str, analysis: &'a DocAnalysis, index: &'a LexiconIndex) -> Context<'a> {
+        let blocks = &analysis.prose.blocks;
+        Context {
+            text,
+            masked: &analysis.prose.masked,
+            // TEMPORARY until the sentence splitter lands in the analysis:
+            // each prose block stands for one sentence.
+            sentences: blocks.iter().map(|b| b.range.clone()).collect(),
+            quotations: Vec::new(),
+            headings: blocks
+                .iter()
+                .filter(|b| b.kind == BlockKind::Heading)
+                .map(|b| b.range.clone())
+                .collect(),
+            mentions: &analysis.mentions,
+            index,
+        }
+    }
+
     pub fn in_quotation(&self, range: &Range<usize>) -> bool {
         self.quotations
             .iter()
@@ -226,29 +269,75 @@ impl Context<'_> {
     }
 
     pub fn in_heading(&self, at: usize) -> bool {
-        self.headings.iter().any(|h| h.contains(&at))
+        self.headings.iter().any(|h| h.start <= at && at < h.end)
     }
 }
 
-/// Runs the sentence-local rules that need no lexicon.
-pub(crate) fn check_context(cx: &Context<'_>, config: &RuleConfig) -> Vec<Finding> {
+fn run(cx: &Context<'_>, config: &RuleConfig) -> Vec<Finding> {
+    type RuleFn = fn(&Context<'_>, Severity) -> Vec<Finding>;
+    let rules: [(Rule, RuleFn); 4] = [
+        (Rule::VagueAttribution, vague_attribution::check),
+        (Rule::UnsourcedFigure, unsourced_figure::check),
+        (Rule::NameVariant, name_variant::check),
+        (Rule::FirstReference, first_reference::check),
+    ];
     let mut findings = Vec::new();
-    if config.enabled(Rule::VagueAttribution) {
-        findings.extend(vague_attribution::check(
-            cx,
-            config.severity(Rule::VagueAttribution),
-        ));
-    }
-    if config.enabled(Rule::UnsourcedFigure) {
-        findings.extend(unsourced_figure::check(
-            cx,
-            config.severity(Rule::UnsourcedFigure),
-        ));
+    for (rule, check) in rules {
+        if config.enabled(rule) {
+            findings.extend(check(cx, config.severity(rule)));
+        }
     }
     findings.sort_by(|a, b| {
         (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
     });
     findings
+}
+
+/// The whole pipeline over the fixture lexicon, for the rules' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::analysis::analyze;
+
+    pub struct Lexicon {
+        pub index: LexiconIndex,
+    }
+
+    impl Lexicon {
+        /// tests/fixtures/sochi.lexicon.json, built for the reference article.
+        pub fn sochi() -> Lexicon {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/sochi.lexicon.json");
+            let input = crate::workspace::load_lexicon(&path).expect("fixture lexicon loads");
+            Lexicon {
+                index: LexiconIndex::build(vec![input]),
+            }
+        }
+
+        pub fn empty() -> Lexicon {
+            Lexicon {
+                index: LexiconIndex::empty(),
+            }
+        }
+    }
+
+    /// The findings of one rule on a Markdown text, with the text they cover.
+    pub fn findings_in(lexicon: &Lexicon, text: &str, code: &str) -> Vec<(String, Finding)> {
+        let analysis = analyze(text, DocKind::Markdown, &lexicon.index);
+        check(text, &analysis, &lexicon.index, &RuleConfig::default())
+            .into_iter()
+            .filter(|f| f.code() == code)
+            .map(|f| (text[f.range.clone()].to_string(), f))
+            .collect()
+    }
+
+    /// Just the phrases.
+    pub fn phrases(lexicon: &Lexicon, text: &str, code: &str) -> Vec<String> {
+        findings_in(lexicon, text, code)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect()
+    }
 }
 
 #[cfg(test)]

@@ -124,10 +124,6 @@ impl PatternSet {
         Ok(PatternSet { classes, patterns })
     }
 
-    pub fn class(&self, name: &str) -> Option<&HashSet<String>> {
-        self.classes.get(name)
-    }
-
     /// Whether `word` belongs to the class `name` (false for unknown classes).
     pub fn in_class(&self, name: &str, word: &str) -> bool {
         self.classes.get(name).is_some_and(|c| c.contains(word))

@@ -22,7 +22,7 @@ const LARGE_COUNT: f64 = 1000.0;
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for sentence in cx.sentences {
+    for sentence in &cx.sentences {
         if cx.in_heading(sentence.start) {
             continue;
         }
@@ -184,22 +184,10 @@ fn figure_at(masked: &str, ws: &[Word], i: usize) -> Option<(Range<usize>, usize
 
 #[cfg(test)]
 mod tests {
-    use super::super::{check_context, Context, RuleConfig};
+    use crate::rules::testing::{phrases, Lexicon};
 
     fn figures(sentence: &str) -> Vec<String> {
-        let sentences = [0..sentence.len()];
-        let cx = Context {
-            text: sentence,
-            masked: sentence,
-            sentences: &sentences,
-            quotations: Vec::new(),
-            headings: Vec::new(),
-        };
-        check_context(&cx, &RuleConfig::default())
-            .into_iter()
-            .filter(|f| f.code() == "unsourced-figure")
-            .map(|f| sentence[f.range].to_string())
-            .collect()
+        phrases(&Lexicon::empty(), sentence, "unsourced-figure")
     }
 
     #[test]

@@ -20,7 +20,7 @@ static PATTERNS: LazyLock<PatternSet> = LazyLock::new(|| {
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for sentence in cx.sentences {
+    for sentence in &cx.sentences {
         let ws = words(cx.masked, sentence.clone());
         let mut kept: Vec<(Range<usize>, Match)> = Vec::new();
         for m in PATTERNS.find(&ws) {
@@ -155,45 +155,18 @@ fn message(m: &Match, ws: &[Word], phrase: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{check_context, Context, RuleConfig};
+    use crate::rules::testing::{findings_in, phrases as phrases_in, Lexicon};
 
     /// Findings on one sentence, as (phrase, message).
     fn vague(sentence: &str) -> Vec<(String, String)> {
-        let sentences = [0..sentence.len()];
-        let cx = Context {
-            text: sentence,
-            masked: sentence,
-            sentences: &sentences,
-            quotations: quotations(sentence),
-            headings: Vec::new(),
-        };
-        check_context(&cx, &RuleConfig::default())
+        findings_in(&Lexicon::empty(), sentence, "vague-attribution")
             .into_iter()
-            .filter(|f| f.code() == "vague-attribution")
-            .map(|f| (sentence[f.range].to_string(), f.message))
+            .map(|(p, f)| (p, f.message))
             .collect()
     }
 
-    /// Until `crate::text::quotes` lands: the spans between curly double quotes.
-    fn quotations(text: &str) -> Vec<std::ops::Range<usize>> {
-        let mut out = Vec::new();
-        let mut open = None;
-        for (i, c) in text.char_indices() {
-            match c {
-                '“' => open = Some(i),
-                '”' => {
-                    if let Some(s) = open.take() {
-                        out.push(s..i + c.len_utf8());
-                    }
-                }
-                _ => {}
-            }
-        }
-        out
-    }
-
     fn phrases(sentence: &str) -> Vec<String> {
-        vague(sentence).into_iter().map(|(p, _)| p).collect()
+        phrases_in(&Lexicon::empty(), sentence, "vague-attribution")
     }
 
     #[test]
