@@ -18,11 +18,26 @@ enum Command {
         #[arg(long)]
         stdio: bool,
     },
+    /// Work with lexicon files.
+    Lexicon {
+        #[command(subcommand)]
+        command: LexiconCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum LexiconCommand {
+    /// Write the lexicons' names as the word list another checker reads
+    /// (harper, Vale, typos), so that it stops flagging them.
+    Export(copydesk::cli::export::ExportArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve { stdio: _ } => copydesk::cli::serve::run(),
+        Command::Lexicon {
+            command: LexiconCommand::Export(args),
+        } => copydesk::cli::export::run(args),
     }
 }

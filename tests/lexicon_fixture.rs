@@ -391,3 +391,50 @@ fn has_wrote_is_attributed_to_kerim_has() {
     assert_eq!(claim.speaker.as_deref(), Some("kerim-has"));
     assert!(claim.text.starts_with("Not only is he desperate"));
 }
+
+#[test]
+fn schema_describes_this_format_version_and_its_kinds() {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schema/lexicon.schema.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    assert_eq!(
+        schema["properties"]["copydesk_lexicon"]["const"],
+        lexicon::FORMAT_VERSION
+    );
+    let in_schema: Vec<&str> = schema["definitions"]["entity"]["properties"]["kind"]["enum"]
+        .as_array()
+        .expect("the schema lists the kinds")
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    let all = [
+        EntityKind::Person,
+        EntityKind::Organization,
+        EntityKind::Place,
+        EntityKind::Weapon,
+        EntityKind::Event,
+        EntityKind::Other,
+    ];
+    for kind in all {
+        // Exhaustive on purpose: a new kind does not compile here until it is
+        // added to `all`, and then fails until the schema lists it.
+        match kind {
+            EntityKind::Person
+            | EntityKind::Organization
+            | EntityKind::Place
+            | EntityKind::Weapon
+            | EntityKind::Event
+            | EntityKind::Other => {}
+        }
+        assert!(
+            in_schema.contains(&kind.as_str()),
+            "schema lacks kind {}",
+            kind.as_str()
+        );
+    }
+    assert_eq!(
+        in_schema.len(),
+        all.len(),
+        "schema lists kinds the format does not have"
+    );
+}

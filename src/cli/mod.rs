@@ -1,4 +1,5 @@
 //! Command-line entry points: each subcommand's I/O and exit codes.
 
 pub mod check;
+pub mod export;
 pub mod serve;

@@ -1,0 +1,1777 @@
+//! Who said it: attribution of quotations and reported speech in news copy.
+//!
+//! Pure and lexicon-free: every answer is byte ranges into the text plus a
+//! kind. Resolving "he" or "Has" to an entity is the caller's job.
+//!
+//! # The pieces
+//! - An [`Attribution`] is a speaker phrase plus a cue: "Erdogan said",
+//!   "said Erdogan", "he said in emailed comments", "Kerim Has, a lecturer …,
+//!   wrote in a personal blog", "according to arms experts", "…, adding that"
+//!   (the participle inherits the speaker of the clause before it),
+//!   "Erdogan was blunt:" (a colon lead-in without a verb).
+//!   [`find_attributions`] lists those of one sentence, outside quotations.
+//! - [`attribute_quotations`] gives each quotation of a document its
+//!   attribution and says where it was found ([`Placement`]): right after it
+//!   (“…,” he said), right before it (he said, “…” / X said: “…”), around a
+//!   partial quotation inside reported speech (… his “weakest hand” yet, Has
+//!   wrote), in a colon lead-in (also in the previous sentence, for block
+//!   quotations), in the next sentence ("That was how X put it"), or inherited
+//!   from the part it continues (“…,” he said. “…”).
+//! - [`find_reported_speech`] finds reported speech without quotation marks
+//!   and its content: "X said (that) …", "X stressed that …", "X rejected
+//!   suggestions that …", "…, X said.", "according to X, …", and parenthetical
+//!   attribution ("Those missiles, arms experts say, are designed …", whose
+//!   content is the two parts around the attribution).
+//!
+//! Cue words live in `data/cues/attribution-cues.txt`, the words that bound a
+//! speaker phrase in `data/text/function-words.txt`, common source nouns
+//! ("officials", "a spokesman") in `data/cues/source-nouns.txt`.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use crate::text::quotes::Quotation;
+use crate::text::sentences::data_lines;
+use crate::text::words::{is_capitalized, tokenize, Token, TokenKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SpeakerKind {
+    /// A proper name, possibly with a title: "Erdogan", "President Joe Biden".
+    Name,
+    /// he, she, they, I, we, it, you.
+    Pronoun,
+    /// Several unnamed people: "arms experts", "Turkish officials", "Putin and Erdogan".
+    Group,
+    /// One unnamed person or body: "the Turkish leader", "a spokesman for the ministry".
+    Description,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Speaker {
+    /// The whole speaker phrase as written: "President Joe Biden", "arms experts".
+    pub range: Range<usize>,
+    /// The name itself, without a leading title or article ("Joe Biden");
+    /// equal to `range` for pronouns and descriptions.
+    pub name: Range<usize>,
+    pub kind: SpeakerKind,
+}
+
+/// How the speaker and the cue are ordered in the clause.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Order {
+    /// "Erdogan said", "Kerim Has, a lecturer …, wrote".
+    SpeakerFirst,
+    /// "said Erdogan", "So said Erdogan".
+    CueFirst,
+    /// "according to arms experts", "the words of X".
+    AccordingTo,
+    /// ", adding that …": the speaker is the one of the clause before.
+    Participle,
+    /// "Erdogan was blunt: …": no cue verb; `cue` holds the words before the colon.
+    LeadIn,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attribution {
+    pub speaker: Speaker,
+    /// The cue's verb phrase: "said", "said in emailed comments", "wrote on
+    /// Twitter", "told the Turkish news media in a briefing", "according to".
+    pub cue: Range<usize>,
+    pub order: Order,
+}
+
+/// Where a quotation's attribution was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Placement {
+    /// Right after the quotation: “…,” he said.
+    After,
+    /// Right before it: he said, “…” / adding that “…” / X said: “…”
+    Before,
+    /// A partial quotation inside attributed content: … his “weakest hand” yet, Has wrote.
+    Within,
+    /// A colon lead-in without a cue verb, or one ending the previous sentence.
+    LeadIn,
+    /// The sentence after it: “…” That was how X put it.
+    NextSentence,
+    /// Taken from the part this quotation continues (see [`QuoteAttribution::inherited_from`]).
+    Continued,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuoteAttribution {
+    pub attribution: Attribution,
+    pub placement: Placement,
+    /// Index (into `sentences`) of the sentence holding the attribution.
+    pub sentence: usize,
+    /// For [`Placement::Continued`]: the index of the quotation whose attribution this is.
+    pub inherited_from: Option<usize>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportedSpeech {
+    pub attribution: Attribution,
+    /// What was reported, in one or two parts (two for a parenthetical
+    /// attribution), trimmed of surrounding punctuation and space.
+    pub content: Vec<Range<usize>>,
+}
+
+// ---------------------------------------------------------------------------
+// Word lists
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum CueClass {
+    Bare,
+    That,
+    Quote,
+    Participle,
+    According,
+    Put,
+}
+
+struct Lists {
+    /// First word → cues starting with it (longest first).
+    cues: HashMap<&'static str, Vec<(Vec<&'static str>, CueClass)>>,
+    next_sentence: Vec<Vec<&'static str>>,
+    pronouns: HashSet<&'static str>,
+    determiners: HashSet<&'static str>,
+    stops: HashSet<&'static str>,
+    connectors: HashSet<&'static str>,
+    adverbs: HashSet<&'static str>,
+    group_nouns: HashSet<&'static str>,
+    single_nouns: HashSet<&'static str>,
+    titles: HashSet<&'static str>,
+}
+
+fn sections(data: &'static str) -> Vec<(&'static str, &'static str)> {
+    let mut out = Vec::new();
+    let mut section = "";
+    for line in data_lines(data) {
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = name;
+        } else {
+            out.push((section, line));
+        }
+    }
+    out
+}
+
+fn lists() -> &'static Lists {
+    static LISTS: OnceLock<Lists> = OnceLock::new();
+    LISTS.get_or_init(|| {
+        let mut l = Lists {
+            cues: HashMap::new(),
+            next_sentence: Vec::new(),
+            pronouns: HashSet::new(),
+            determiners: HashSet::new(),
+            stops: HashSet::new(),
+            connectors: HashSet::new(),
+            adverbs: HashSet::new(),
+            group_nouns: HashSet::new(),
+            single_nouns: HashSet::new(),
+            titles: HashSet::new(),
+        };
+        for (section, line) in sections(include_str!("../../data/cues/attribution-cues.txt")) {
+            let words: Vec<&'static str> = line.split_whitespace().collect();
+            let class = match section {
+                "bare" => CueClass::Bare,
+                "that" => CueClass::That,
+                "quote" => CueClass::Quote,
+                "participle" => CueClass::Participle,
+                "according" => CueClass::According,
+                "put" => CueClass::Put,
+                "next-sentence" => {
+                    l.next_sentence.push(words);
+                    continue;
+                }
+                other => panic!("unknown section [{other}] in attribution-cues.txt"),
+            };
+            l.cues.entry(words[0]).or_default().push((words, class));
+        }
+        for list in l.cues.values_mut() {
+            list.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
+        }
+        for (section, line) in sections(include_str!("../../data/text/function-words.txt")) {
+            let set = match section {
+                "pronoun" => &mut l.pronouns,
+                "determiner" => &mut l.determiners,
+                "stop" => &mut l.stops,
+                "connector" => &mut l.connectors,
+                "adverb" => &mut l.adverbs,
+                other => panic!("unknown section [{other}] in function-words.txt"),
+            };
+            set.insert(line);
+        }
+        for (section, line) in sections(include_str!("../../data/cues/source-nouns.txt")) {
+            match section {
+                "group" => l.group_nouns.insert(line),
+                _ => l.single_nouns.insert(line),
+            };
+        }
+        for (section, line) in sections(include_str!("../../data/titles.txt")) {
+            if section == "person" {
+                for word in line.split_whitespace() {
+                    l.titles.insert(word);
+                }
+            }
+        }
+        l
+    })
+}
+
+/// Whether `word` (any case, surrounding punctuation ignored) is a verb that
+/// attributes speech on its own: "said", "told", "wrote", "asked".
+pub fn is_cue_word(word: &str) -> bool {
+    let w = word
+        .trim_matches(|c: char| !c.is_alphanumeric())
+        .to_lowercase();
+    lists().cues.get(w.as_str()).is_some_and(|cues| {
+        cues.iter().any(|(words, class)| {
+            words.len() == 1 && matches!(class, CueClass::Bare | CueClass::That | CueClass::Quote)
+        })
+    })
+}
+
+/// Whether `text` holds a speech cue of any kind.
+pub fn mentions_cue(text: &str) -> bool {
+    let items = items(text, 0..text.len(), &[]);
+    (0..items.len()).any(|i| match_cue(&items, i).is_some())
+}
+
+// ---------------------------------------------------------------------------
+// Items: words, punctuation, and whole quotations
+
+#[derive(Debug, Clone)]
+struct Item {
+    range: Range<usize>,
+    kind: ItemKind,
+    lower: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum ItemKind {
+    Word,
+    Punct(char),
+    /// A whole depth-0 quotation, by index into the caller's quotations.
+    Quote(usize),
+}
+
+impl Item {
+    fn is_word(&self) -> bool {
+        self.kind == ItemKind::Word
+    }
+    fn is_punct(&self) -> bool {
+        matches!(self.kind, ItemKind::Punct(_))
+    }
+    fn is(&self, c: char) -> bool {
+        self.kind == ItemKind::Punct(c)
+    }
+    fn is_quote(&self) -> bool {
+        matches!(self.kind, ItemKind::Quote(_))
+    }
+}
+
+fn items(text: &str, sentence: Range<usize>, quotations: &[Quotation]) -> Vec<Item> {
+    let inside: Vec<(usize, &Quotation)> = quotations
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| {
+            q.depth == 0 && q.range.start < sentence.end && q.range.end > sentence.start
+        })
+        .collect();
+    let mut out: Vec<Item> = Vec::new();
+    let mut covered_until = sentence.start;
+    for token in tokenize(text, sentence.clone()) {
+        if token.range.start < covered_until {
+            continue;
+        }
+        if let Some(&(index, q)) = inside
+            .iter()
+            .find(|(_, q)| q.range.start <= token.range.start && token.range.start < q.range.end)
+        {
+            let range = q.range.start.max(sentence.start)..q.range.end.min(sentence.end);
+            covered_until = range.end;
+            out.push(Item {
+                range,
+                kind: ItemKind::Quote(index),
+                lower: String::new(),
+            });
+            continue;
+        }
+        out.push(item_of(text, token));
+    }
+    out
+}
+
+fn item_of(text: &str, token: Token) -> Item {
+    let kind = match token.kind {
+        TokenKind::Word => ItemKind::Word,
+        TokenKind::Punct(c) => ItemKind::Punct(c),
+    };
+    let lower = if kind == ItemKind::Word {
+        text[token.range.clone()].to_lowercase()
+    } else {
+        String::new()
+    };
+    Item {
+        range: token.range,
+        kind,
+        lower,
+    }
+}
+
+/// The word without a possessive ending or a final period, lower-cased.
+fn bare(item: &Item) -> &str {
+    let w = item.lower.as_str();
+    let w = w
+        .strip_suffix("’s")
+        .or_else(|| w.strip_suffix("'s"))
+        .unwrap_or(w);
+    w.strip_suffix('.').unwrap_or(w)
+}
+
+fn match_cue(items: &[Item], i: usize) -> Option<(usize, CueClass)> {
+    let first = items.get(i)?;
+    if !first.is_word() {
+        return None;
+    }
+    let candidates = lists().cues.get(first.lower.as_str())?;
+    'cue: for (words, class) in candidates {
+        for (k, word) in words.iter().enumerate() {
+            match items.get(i + k) {
+                Some(item) if item.is_word() && item.lower == *word => {}
+                _ => continue 'cue,
+            }
+        }
+        return Some((words.len(), *class));
+    }
+    None
+}
+
+// ---------------------------------------------------------------------------
+// Speaker phrases
+
+fn is_boundary(item: Option<&Item>) -> bool {
+    match item {
+        None => true,
+        Some(it) => it.is_punct() || it.is_quote(),
+    }
+}
+
+/// A capitalised word that is not the sentence's first: a name even when it
+/// is spelt like a function word ("Has wrote" for Kerim Has).
+fn is_midsentence_capital(text: &str, item: &Item, sentence_start: usize) -> bool {
+    item.range.start != sentence_start && is_name_word(text, item) && item.lower != "i"
+}
+
+fn is_name_word(text: &str, item: &Item) -> bool {
+    item.is_word() && is_capitalized(&text[item.range.clone()])
+}
+
+/// A speaker phrase made of `items[from..to]` (word items only), classified.
+fn speaker_of(
+    text: &str,
+    items: &[Item],
+    from: usize,
+    to: usize,
+    sentence_start: usize,
+) -> Option<Speaker> {
+    if from >= to {
+        return None;
+    }
+    let l = lists();
+    let words = &items[from..to];
+    if words.iter().any(|w| !w.is_word()) {
+        return None;
+    }
+    let head = words.last()?;
+    let range = words[0].range.start..head.range.end;
+    if words.len() == 1 && l.pronouns.contains(head.lower.as_str()) {
+        return Some(Speaker {
+            range: range.clone(),
+            name: range,
+            kind: SpeakerKind::Pronoun,
+        });
+    }
+    let head_bare = bare(head);
+    let head_is_name = is_midsentence_capital(text, head, sentence_start);
+    if !head_is_name
+        && (l.determiners.contains(head_bare)
+            || l.stops.contains(head_bare)
+            || l.connectors.contains(head_bare))
+    {
+        return None;
+    }
+    let has_and = words.iter().any(|w| w.lower == "and");
+    let sentence_initial_only = words.len() == 1 && head.range.start == sentence_start;
+    let head_is_source_noun =
+        l.group_nouns.contains(head_bare) || l.single_nouns.contains(head_bare);
+    if is_name_word(text, head) && !(sentence_initial_only && head_is_source_noun) {
+        if sentence_initial_only
+            && (l.stops.contains(head_bare) || l.determiners.contains(head_bare))
+        {
+            return None;
+        }
+        let kind = if has_and {
+            SpeakerKind::Group
+        } else {
+            SpeakerKind::Name
+        };
+        // Strip a leading article and titles from the name.
+        let mut name_from = 0;
+        while name_from + 1 < words.len()
+            && (l.determiners.contains(words[name_from].lower.as_str())
+                || l.titles.contains(bare(&words[name_from]))
+                || !is_name_word(text, &words[name_from]))
+        {
+            name_from += 1;
+        }
+        let name = words[name_from].range.start..head.range.end;
+        return Some(Speaker { range, name, kind });
+    }
+    let plural = has_and
+        || l.group_nouns.contains(head_bare)
+        || (head_bare.ends_with('s')
+            && !head_bare.ends_with("ss")
+            && !l.single_nouns.contains(head_bare));
+    let kind = if plural {
+        SpeakerKind::Group
+    } else {
+        SpeakerKind::Description
+    };
+    Some(Speaker {
+        range: range.clone(),
+        name: range,
+        kind,
+    })
+}
+
+/// The speaker phrase ending just before `end` (exclusive item index), read
+/// backwards: "Erdogan", "arms experts", "the Foundation for Defense of
+/// Democracies", "he". Returns the first item index of the phrase.
+fn phrase_before(text: &str, items: &[Item], end: usize, sentence_start: usize) -> Option<usize> {
+    let l = lists();
+    let mut start = end;
+    let mut count = 0;
+    while start > 0 && count < 8 {
+        let item = &items[start - 1];
+        if !item.is_word() {
+            break;
+        }
+        let w = bare(item);
+        if is_midsentence_capital(text, item, sentence_start) {
+            start -= 1;
+            count += 1;
+            continue;
+        }
+        if l.pronouns.contains(w) {
+            if start == end {
+                start -= 1;
+            }
+            break;
+        }
+        if l.determiners.contains(w) {
+            if start < end {
+                start -= 1;
+            }
+            break;
+        }
+        if l.connectors.contains(w) {
+            // Only inside a phrase: "Foundation for Defense", "a spokesman for the ministry".
+            let before_ok = start >= 2
+                && items[start - 2].is_word()
+                && !l.stops.contains(bare(&items[start - 2]));
+            if start < end && before_ok {
+                start -= 1;
+                count += 1;
+                continue;
+            }
+            break;
+        }
+        if w == "and" && start < end && start >= 2 {
+            // "Putin and Erdogan said": names on both sides.
+            if is_name_word(text, &items[start - 2]) && is_name_word(text, &items[start]) {
+                start -= 1;
+                count += 1;
+                continue;
+            }
+            break;
+        }
+        if l.stops.contains(w) {
+            break;
+        }
+        start -= 1;
+        count += 1;
+    }
+    (start < end).then_some(start)
+}
+
+/// The speaker phrase starting at `from`, read forwards, ending at a
+/// boundary: "Erdogan", "Mr. Erdemir", "a spokesman for the ministry", "he".
+fn phrase_after(text: &str, items: &[Item], from: usize, need_boundary: bool) -> Option<usize> {
+    let l = lists();
+    let first = items.get(from)?;
+    if !first.is_word() {
+        return None;
+    }
+    if l.pronouns.contains(first.lower.as_str()) {
+        return Some(from + 1);
+    }
+    let mut end = from;
+    let name_mode = is_name_word(text, first) || l.titles.contains(bare(first));
+    while end < items.len() && end - from < 10 {
+        let item = &items[end];
+        if !item.is_word() {
+            break;
+        }
+        let w = bare(item);
+        if name_mode {
+            let joins = l.connectors.contains(w)
+                && items.get(end + 1).is_some_and(|n| is_name_word(text, n));
+            if !(is_name_word(text, item) || joins || (end == from && l.titles.contains(w))) {
+                break;
+            }
+            // A possessive ends the name: "said Erdogan’s plans".
+            if item.lower.ends_with("’s") || item.lower.ends_with("'s") {
+                return None;
+            }
+        } else if l.stops.contains(w) && !(l.connectors.contains(w)) {
+            break;
+        }
+        end += 1;
+    }
+    if end == from {
+        return None;
+    }
+    // "said Erdogan." / "said Erdogan on Wednesday" / "said Erdogan, who …"
+    let phrase_follows = items.get(end).is_some_and(|i| {
+        matches!(
+            i.lower.as_str(),
+            "on" | "in"
+                | "at"
+                | "during"
+                | "after"
+                | "before"
+                | "via"
+                | "from"
+                | "who"
+                | "last"
+                | "this"
+        )
+    });
+    if need_boundary && !is_boundary(items.get(end)) && !phrase_follows {
+        return None;
+    }
+    Some(end)
+}
+
+/// Whether `items[from..to]` reads like an appositive or a relative clause
+/// ("a lecturer in …", "director of …", "who …", "speaking on condition of anonymity").
+fn is_appositive(text: &str, items: &[Item], from: usize, to: usize) -> bool {
+    let l = lists();
+    if from >= to || to - from > 40 {
+        return false;
+    }
+    if items[from..to]
+        .iter()
+        .any(|i| i.is_quote() || i.is(';') || i.is('.'))
+    {
+        return false;
+    }
+    let first = &items[from];
+    if !first.is_word() {
+        return false;
+    }
+    let w = first.lower.as_str();
+    if matches!(
+        w,
+        "a" | "an"
+            | "the"
+            | "who"
+            | "whose"
+            | "which"
+            | "himself"
+            | "herself"
+            | "now"
+            | "formerly"
+            | "then"
+            | "also"
+    ) {
+        return true;
+    }
+    if l.stops.contains(w)
+        || l.pronouns.contains(w)
+        || l.determiners.contains(w)
+        || l.adverbs.contains(w)
+    {
+        return false;
+    }
+    !is_name_word(text, first) || l.titles.contains(bare(first))
+}
+
+// ---------------------------------------------------------------------------
+// Clauses
+
+#[derive(Debug, Clone)]
+struct Clause {
+    attribution: Attribution,
+    class: CueClass,
+    /// Items spanned by the whole clause (speaker, appositives, cue).
+    first_item: usize,
+    /// One past the last item of the cue phrase (with its extension).
+    end_item: usize,
+    /// Items between the speaker and the cue (appositives), which belong to neither.
+    aside: Option<Range<usize>>,
+    /// Where reported content may start: after the cue and an optional "that".
+    content_start: usize,
+    has_that: bool,
+}
+
+fn clauses(text: &str, items: &[Item], sentence_start: usize) -> Vec<Clause> {
+    let l = lists();
+    let mut out: Vec<Clause> = Vec::new();
+    let mut i = 0;
+    while i < items.len() {
+        let Some((len, class)) = match_cue(items, i) else {
+            i += 1;
+            continue;
+        };
+        // "did not say", "never said": a denial, not an attribution.
+        if i > 0 && matches!(bare(&items[i - 1]), "not" | "never" | "n't") {
+            i += len;
+            continue;
+        }
+        let verb_end = i + len;
+        let clause = match class {
+            CueClass::According => according(text, items, i, verb_end, sentence_start),
+            CueClass::Participle => participle(text, items, i, verb_end, &out, sentence_start),
+            _ => verb_clause(text, items, i, verb_end, class, sentence_start),
+        };
+        if let Some(clause) = clause {
+            i = clause.end_item.max(i + 1);
+            out.push(clause);
+        } else {
+            i += len;
+        }
+    }
+    let _ = l;
+    out
+}
+
+fn cue_range(items: &[Item], from: usize, to: usize) -> Range<usize> {
+    items[from].range.start..items[to - 1].range.end
+}
+
+/// Extends a cue verb over a short phrase that ends the clause: "said in
+/// emailed comments", "wrote on Twitter", "told the Turkish news media in a
+/// briefing", "said with Putin by his side". Returns the end item.
+fn extend_cue(text: &str, items: &[Item], verb: usize, verb_end: usize) -> usize {
+    let l = lists();
+    const PREPOSITIONS: &[&str] = &[
+        "in", "on", "at", "to", "during", "via", "with", "from", "by", "over", "after", "before",
+        "through", "while", "before",
+    ];
+    let takes_object = matches!(
+        items[verb].lower.as_str(),
+        "told" | "tells" | "tell" | "telling" | "asked" | "asks" | "assured" | "reminded"
+    );
+    let Some(next) = items.get(verb_end) else {
+        return verb_end;
+    };
+    if !next.is_word() || next.lower == "that" {
+        return verb_end;
+    }
+    let starts_phrase = PREPOSITIONS.contains(&next.lower.as_str()) || takes_object;
+    if !starts_phrase {
+        return verb_end;
+    }
+    let mut end = verb_end;
+    while end < items.len() && end - verb_end < 9 {
+        let item = &items[end];
+        if !item.is_word() || item.lower == "that" {
+            break;
+        }
+        end += 1;
+    }
+    if end > verb_end && is_boundary(items.get(end))
+        || items.get(end).is_some_and(|i| i.lower == "that")
+    {
+        return end;
+    }
+    if takes_object {
+        // "told Reuters the deal was dead": keep just the object.
+        if let Some(obj_end) = phrase_after(text, items, verb_end, false) {
+            if l.pronouns.contains(items[verb_end].lower.as_str())
+                || is_name_word(text, &items[verb_end])
+            {
+                return obj_end;
+            }
+        }
+    }
+    verb_end
+}
+
+fn content_start_after(items: &[Item], end: usize) -> (usize, bool) {
+    match items.get(end) {
+        Some(item) if item.is_word() && item.lower == "that" => (end + 1, true),
+        _ => (end, false),
+    }
+}
+
+fn verb_clause(
+    text: &str,
+    items: &[Item],
+    verb: usize,
+    verb_end: usize,
+    class: CueClass,
+    sentence_start: usize,
+) -> Option<Clause> {
+    let l = lists();
+    // Skip adverbs and auxiliaries between speaker and cue: "Erdogan also said".
+    let mut before = verb;
+    while before > 0
+        && items[before - 1].is_word()
+        && l.adverbs.contains(items[before - 1].lower.as_str())
+        && !is_midsentence_capital(text, &items[before - 1], sentence_start)
+    {
+        before -= 1;
+    }
+    let prev = before.checked_sub(1).map(|p| &items[p]);
+    let after_punct = prev.is_none_or(|p| p.is_punct() || p.is_quote())
+        || (before == 1 && matches!(items[0].lower.as_str(), "so" | "thus"));
+
+    // Verb first: “…,” said Erdogan. / …, said a spokesman.
+    if after_punct && class != CueClass::Put {
+        if let Some(end) = phrase_after(text, items, verb_end, true) {
+            if let Some(speaker) = speaker_of(text, items, verb_end, end, sentence_start) {
+                let (content_start, has_that) = content_start_after(items, end);
+                return Some(Clause {
+                    attribution: Attribution {
+                        speaker,
+                        cue: cue_range(items, verb, verb_end),
+                        order: Order::CueFirst,
+                    },
+                    class,
+                    first_item: verb,
+                    end_item: end,
+                    aside: None,
+                    content_start,
+                    has_that,
+                });
+            }
+        }
+    }
+
+    let cue_end = extend_cue(text, items, verb, verb_end);
+    let (content_start, has_that) = content_start_after(items, cue_end);
+    let make = |speaker: Speaker, first_item: usize, aside: Option<Range<usize>>| Clause {
+        attribution: Attribution {
+            speaker,
+            cue: cue_range(items, verb, cue_end),
+            order: Order::SpeakerFirst,
+        },
+        class,
+        first_item,
+        end_item: cue_end,
+        aside,
+        content_start,
+        has_that,
+    };
+
+    match prev {
+        Some(p) if p.is_word() => {
+            if let Some(start) = phrase_before(text, items, before, sentence_start) {
+                if let Some(speaker) = speaker_of(text, items, start, before, sentence_start) {
+                    return Some(make(speaker, start, None));
+                }
+            }
+            // "Putin praised both energy deals and said …": the clause's subject.
+            if p.lower == "and" {
+                let clause_start = (0..before - 1)
+                    .rev()
+                    .find(|&k| !items[k].is_word())
+                    .map_or(0, |k| k + 1);
+                if let Some(end) = leading_subject(text, items, clause_start, before - 1) {
+                    let speaker = speaker_of(text, items, clause_start, end, sentence_start)?;
+                    if matches!(speaker.kind, SpeakerKind::Name | SpeakerKind::Pronoun) {
+                        return Some(make(speaker, clause_start, None));
+                    }
+                }
+            }
+            None
+        }
+        Some(p) if p.is(',') => {
+            // "Kerim Has, a lecturer …, wrote": skip appositives back to the name.
+            let mut comma = before - 1;
+            for _ in 0..3 {
+                let seg_start = (0..comma)
+                    .rev()
+                    .find(|&k| {
+                        items[k].is(',')
+                            || items[k].is_quote()
+                            || items[k].is(';')
+                            || items[k].is('—')
+                    })
+                    .map_or(0, |k| k + 1);
+                if !is_appositive(text, items, seg_start, comma) || seg_start == 0 {
+                    return None;
+                }
+                let name_end = seg_start - 1;
+                if !items[name_end].is(',') {
+                    return None;
+                }
+                if let Some(start) = phrase_before(text, items, name_end, sentence_start) {
+                    if let Some(speaker) = speaker_of(text, items, start, name_end, sentence_start)
+                    {
+                        if speaker.kind != SpeakerKind::Pronoun {
+                            return Some(make(speaker, start, Some(seg_start..comma)));
+                        }
+                    }
+                }
+                comma = name_end;
+            }
+            None
+        }
+        _ => None,
+    }
+}
+
+/// The subject at the start of a clause: a name run or a pronoun.
+fn leading_subject(text: &str, items: &[Item], from: usize, limit: usize) -> Option<usize> {
+    let l = lists();
+    let first = items.get(from)?;
+    if l.pronouns.contains(first.lower.as_str()) {
+        return Some(from + 1);
+    }
+    let mut end = from;
+    while end < limit
+        && (is_name_word(text, &items[end])
+            || (end > from && l.connectors.contains(items[end].lower.as_str())))
+    {
+        end += 1;
+    }
+    (end > from).then_some(end)
+}
+
+fn according(
+    text: &str,
+    items: &[Item],
+    cue: usize,
+    cue_end: usize,
+    sentence_start: usize,
+) -> Option<Clause> {
+    let end = phrase_after(text, items, cue_end, false)?;
+    let speaker = speaker_of(text, items, cue_end, end, sentence_start)?;
+    Some(Clause {
+        attribution: Attribution {
+            speaker,
+            cue: cue_range(items, cue, cue_end),
+            order: Order::AccordingTo,
+        },
+        class: CueClass::According,
+        first_item: cue,
+        end_item: end,
+        aside: None,
+        content_start: end,
+        has_that: false,
+    })
+}
+
+fn participle(
+    text: &str,
+    items: &[Item],
+    cue: usize,
+    cue_end: usize,
+    earlier: &[Clause],
+    sentence_start: usize,
+) -> Option<Clause> {
+    // Only after a comma: ", adding that …" (not "the saying goes").
+    if cue == 0 || !items[cue - 1].is(',') {
+        return None;
+    }
+    let speaker = match earlier.last() {
+        Some(c) => c.attribution.speaker.clone(),
+        None => {
+            let end = leading_subject(text, items, 0, cue)?;
+            let s = speaker_of(text, items, 0, end, sentence_start)?;
+            if !matches!(s.kind, SpeakerKind::Name | SpeakerKind::Pronoun) {
+                return None;
+            }
+            s
+        }
+    };
+    let cue_ext = extend_cue(text, items, cue, cue_end);
+    let (content_start, has_that) = content_start_after(items, cue_ext);
+    Some(Clause {
+        attribution: Attribution {
+            speaker,
+            cue: cue_range(items, cue, cue_ext),
+            order: Order::Participle,
+        },
+        class: CueClass::Participle,
+        first_item: cue,
+        end_item: cue_ext,
+        aside: None,
+        content_start,
+        has_that,
+    })
+}
+
+struct Analysis {
+    items: Vec<Item>,
+    clauses: Vec<Clause>,
+}
+
+fn analyse(text: &str, sentence: Range<usize>, quotations: &[Quotation]) -> Analysis {
+    let items = items(text, sentence.clone(), quotations);
+    let clauses = clauses(text, &items, sentence.start);
+    Analysis { items, clauses }
+}
+
+/// The attributions in one sentence, outside its quotations, in order.
+pub fn find_attributions(
+    text: &str,
+    sentence: Range<usize>,
+    quotations: &[Quotation],
+) -> Vec<Attribution> {
+    analyse(text, sentence, quotations)
+        .clauses
+        .into_iter()
+        .map(|c| c.attribution)
+        .collect()
+}
+
+// ---------------------------------------------------------------------------
+// Quotations
+
+fn only_joining_punct(items: &[Item]) -> bool {
+    items.iter().all(|i| {
+        matches!(
+            i.kind,
+            ItemKind::Punct(',' | '—' | '–' | '-' | ':' | '.' | '(' | ')')
+        )
+    })
+}
+
+fn sentence_of(sentences: &[Range<usize>], at: usize) -> Option<usize> {
+    let idx = sentences.partition_point(|s| s.end <= at);
+    sentences.get(idx).filter(|s| s.start <= at).map(|_| idx)
+}
+
+/// Attributes every quotation in the document. `sentences` are all the
+/// document's sentences in order (from [`crate::text::sentences::split_sentences`]
+/// over each prose block), `quotations` all its quotations (from
+/// [`crate::text::quotes::find_quotations`]). Nested quotations (depth > 0)
+/// quote someone inside a quotation and get `None`.
+pub fn attribute_quotations(
+    text: &str,
+    sentences: &[Range<usize>],
+    quotations: &[Quotation],
+) -> Vec<Option<QuoteAttribution>> {
+    let mut cache: HashMap<usize, Analysis> = HashMap::new();
+    let mut out: Vec<Option<QuoteAttribution>> = Vec::with_capacity(quotations.len());
+    for (qi, q) in quotations.iter().enumerate() {
+        if q.depth > 0 {
+            out.push(None);
+            continue;
+        }
+        let Some(si) = sentence_of(sentences, q.range.start) else {
+            out.push(None);
+            continue;
+        };
+        let found = attribute_in_sentence(text, sentences, si, qi, quotations, &mut cache)
+            .or_else(|| {
+                let continued = q.continues?;
+                let earlier = out.get(continued)?.clone()?;
+                Some(QuoteAttribution {
+                    placement: Placement::Continued,
+                    inherited_from: Some(earlier.inherited_from.unwrap_or(continued)),
+                    ..earlier
+                })
+            })
+            .or_else(|| next_sentence(text, sentences, si, qi, quotations, &mut cache));
+        out.push(found);
+    }
+    out
+}
+
+fn analysis<'a>(
+    text: &str,
+    sentences: &[Range<usize>],
+    si: usize,
+    quotations: &[Quotation],
+    cache: &'a mut HashMap<usize, Analysis>,
+) -> &'a Analysis {
+    cache
+        .entry(si)
+        .or_insert_with(|| analyse(text, sentences[si].clone(), quotations))
+}
+
+fn attribute_in_sentence(
+    text: &str,
+    sentences: &[Range<usize>],
+    si: usize,
+    qi: usize,
+    quotations: &[Quotation],
+    cache: &mut HashMap<usize, Analysis>,
+) -> Option<QuoteAttribution> {
+    let q = &quotations[qi];
+    let sentence_start = sentences[si].start;
+    let a = analysis(text, sentences, si, quotations, cache);
+    let items = &a.items;
+    let qpos = items.iter().position(|i| i.kind == ItemKind::Quote(qi))?;
+    let found = |attribution: &Attribution, placement| QuoteAttribution {
+        attribution: attribution.clone(),
+        placement,
+        sentence: si,
+        inherited_from: None,
+    };
+    // Right after: “…,” he said / “…,” said Erdogan.
+    if let Some(c) = a
+        .clauses
+        .iter()
+        .find(|c| c.first_item > qpos && only_joining_punct(&items[qpos + 1..c.first_item]))
+    {
+        if !items[qpos + 1..c.first_item].iter().any(|i| i.is(':')) {
+            return Some(found(&c.attribution, Placement::After));
+        }
+    }
+    // Right before: he said, “…” / adding that “…” / X said: “…”
+    if let Some(c) = a.clauses.iter().rev().find(|c| {
+        c.end_item <= qpos
+            && (only_joining_punct(&items[c.end_item..qpos])
+                || (c.has_that && c.content_start == qpos))
+    }) {
+        return Some(found(&c.attribution, Placement::Before));
+    }
+    // Inside attributed content: a partial quotation.
+    let inside = a.clauses.iter().find(|c| {
+        let in_aside = c.aside.as_ref().is_some_and(|r| r.contains(&qpos));
+        let between = qpos > c.first_item && qpos < c.end_item;
+        let before_clause = qpos < c.first_item && preceded_by_comma(items, c.first_item);
+        let after_content = qpos >= c.content_start
+            && (c.has_that || c.class == CueClass::Bare || c.class == CueClass::According);
+        !in_aside && !between && (before_clause || after_content)
+    });
+    if let Some(c) = inside {
+        return Some(found(&c.attribution, Placement::Within));
+    }
+    // A colon lead-in without a cue verb: "Erdogan was blunt: “…”"
+    if let Some(colon) = items[..qpos].iter().rposition(|i| i.is(':')) {
+        if only_joining_punct(&items[colon + 1..qpos]) {
+            if let Some(at) = lead_in(text, items, colon, sentence_start) {
+                return Some(found(&at, Placement::LeadIn));
+            }
+        }
+    }
+    // The quotation opens its sentence and the previous one ends with a colon.
+    if qpos == 0 && si > 0 && text[sentences[si - 1].clone()].trim_end().ends_with(':') {
+        let prev = analysis(text, sentences, si - 1, quotations, cache);
+        let last = prev.items.len().checked_sub(1)?;
+        if let Some(c) = prev
+            .clauses
+            .iter()
+            .rev()
+            .find(|c| only_joining_punct(&prev.items[c.end_item..]))
+        {
+            return Some(QuoteAttribution {
+                attribution: c.attribution.clone(),
+                placement: Placement::LeadIn,
+                sentence: si - 1,
+                inherited_from: None,
+            });
+        }
+        let start = sentences[si - 1].start;
+        if let Some(at) = lead_in(text, &prev.items, last, start) {
+            return Some(QuoteAttribution {
+                attribution: at,
+                placement: Placement::LeadIn,
+                sentence: si - 1,
+                inherited_from: None,
+            });
+        }
+    }
+    let _ = q;
+    None
+}
+
+fn preceded_by_comma(items: &[Item], at: usize) -> bool {
+    at > 0 && items[at - 1].is(',')
+}
+
+/// "Erdogan was blunt:" — the subject of the clause that ends at the colon.
+fn lead_in(text: &str, items: &[Item], colon: usize, sentence_start: usize) -> Option<Attribution> {
+    let clause_start = (0..colon)
+        .rev()
+        .find(|&k| !items[k].is_word())
+        .map_or(0, |k| k + 1);
+    let end = leading_subject(text, items, clause_start, colon)?;
+    let speaker = speaker_of(text, items, clause_start, end, sentence_start)?;
+    if !matches!(speaker.kind, SpeakerKind::Name | SpeakerKind::Pronoun) || end >= colon {
+        return None;
+    }
+    Some(Attribution {
+        speaker,
+        cue: items[end].range.start..items[colon - 1].range.end,
+        order: Order::LeadIn,
+    })
+}
+
+fn next_sentence(
+    text: &str,
+    sentences: &[Range<usize>],
+    si: usize,
+    qi: usize,
+    quotations: &[Quotation],
+    cache: &mut HashMap<usize, Analysis>,
+) -> Option<QuoteAttribution> {
+    let q = &quotations[qi];
+    // The quotation must end its sentence.
+    if !text[q.range.end..sentences[si].end]
+        .trim_matches(|c: char| c.is_whitespace() || c == '.')
+        .is_empty()
+    {
+        return None;
+    }
+    let next = si + 1;
+    if next >= sentences.len() {
+        return None;
+    }
+    let a = analysis(text, sentences, next, quotations, cache);
+    if a.items.iter().any(|i| i.is_quote()) || a.items.len() > 16 {
+        return None;
+    }
+    let l = lists();
+    let opens = l.next_sentence.iter().any(|opener| {
+        opener
+            .iter()
+            .enumerate()
+            .all(|(k, w)| a.items.get(k).is_some_and(|i| i.lower == *w))
+    });
+    if !opens {
+        return None;
+    }
+    let c = a.clauses.first()?;
+    Some(QuoteAttribution {
+        attribution: c.attribution.clone(),
+        placement: Placement::NextSentence,
+        sentence: next,
+        inherited_from: None,
+    })
+}
+
+// ---------------------------------------------------------------------------
+// Reported speech
+
+fn trim_content(text: &str, range: Range<usize>) -> Option<Range<usize>> {
+    let s = text.get(range.clone())?;
+    let lead = s.len()
+        - s.trim_start_matches(|c: char| {
+            c.is_whitespace() || matches!(c, ',' | ';' | ':' | '—' | '–')
+        })
+        .len();
+    let rest = &s[lead..];
+    let kept = rest.trim_end_matches(|c: char| {
+        c.is_whitespace() || matches!(c, ',' | ';' | ':' | '.' | '—' | '–')
+    });
+    (!kept.is_empty()).then(|| range.start + lead..range.start + lead + kept.len())
+}
+
+/// Reported speech in one sentence: each attribution with the content it
+/// reports. Content that is wholly a quotation is left to the quotation.
+pub fn find_reported_speech(
+    text: &str,
+    sentence: Range<usize>,
+    quotations: &[Quotation],
+) -> Vec<ReportedSpeech> {
+    let a = analyse(text, sentence.clone(), quotations);
+    let items = &a.items;
+    let mut out = Vec::new();
+    for (ci, c) in a.clauses.iter().enumerate() {
+        if c.class == CueClass::Quote || c.class == CueClass::Put {
+            continue;
+        }
+        // Content runs to the next clause (and the comma before it) or the sentence end.
+        let next_start = a.clauses.get(ci + 1).map_or(items.len(), |n| {
+            let mut s = n.first_item;
+            if s > 0 && items[s - 1].is(',') {
+                s -= 1;
+            }
+            s
+        });
+        let content_ok = match c.class {
+            CueClass::That => c.has_that,
+            CueClass::Participle => c.has_that,
+            _ => true,
+        };
+        let after = if content_ok {
+            span_opt(items, c.content_start, next_start).and_then(|r| trim_content(text, r))
+        } else {
+            None
+        };
+        let after_words = after.as_ref().map_or(0, |r| count_words(items, r));
+        let order = c.attribution.order;
+        // "X said the deal …" / "X said: …", but not "X said, …" (parenthetical).
+        let direct = items
+            .get(c.content_start)
+            .is_some_and(|i| i.is_word() || i.is_quote() || i.is(':'));
+        let leads = order != Order::AccordingTo || c.first_item == 0;
+        let mut content = Vec::new();
+        if (direct || order == Order::AccordingTo) && leads && after_words >= 2 {
+            content.extend(after);
+        } else if c.first_item > 0
+            && items[c.first_item - 1].is(',')
+            && items[c.end_item..]
+                .first()
+                .is_none_or(|i| i.is(',') || i.is(';') || i.is('.') || i.is('!') || i.is('?'))
+        {
+            // "…, X said." / "…, arms experts say, …" / "…, according to X."
+            let prev_end = a.clauses[..ci]
+                .last()
+                .map_or(0, |p| p.end_item.max(p.content_start));
+            if let Some(before) =
+                span_opt(items, prev_end, c.first_item - 1).and_then(|r| trim_content(text, r))
+            {
+                content.push(before);
+                let rest_is_participle = a.clauses.get(ci + 1).is_some_and(|n| {
+                    n.attribution.order == Order::Participle && n.first_item == c.end_item + 1
+                });
+                if !rest_is_participle {
+                    if let Some(after) =
+                        span_opt(items, c.end_item, next_start).and_then(|r| trim_content(text, r))
+                    {
+                        if count_words(items, &after) >= 2 {
+                            content.push(after);
+                        }
+                    }
+                }
+            }
+        }
+        if content.is_empty() {
+            continue;
+        }
+        // Wholly a quotation: the quotation is the claim.
+        let all_quoted = content.iter().all(|r| {
+            items
+                .iter()
+                .filter(|i| i.range.start >= r.start && i.range.end <= r.end)
+                .all(|i| i.is_quote() || i.is_punct())
+        });
+        if all_quoted {
+            continue;
+        }
+        out.push(ReportedSpeech {
+            attribution: c.attribution.clone(),
+            content,
+        });
+    }
+    out
+}
+
+fn span_opt(items: &[Item], from: usize, to: usize) -> Option<Range<usize>> {
+    if from >= to || to > items.len() {
+        return None;
+    }
+    Some(items[from].range.start..items[to - 1].range.end)
+}
+
+fn count_words(items: &[Item], r: &Range<usize>) -> usize {
+    items
+        .iter()
+        .filter(|i| {
+            i.range.start >= r.start && i.range.end <= r.end && (i.is_word() || i.is_quote())
+        })
+        .count()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::text::quotes::find_quotations;
+    use crate::text::sentences::split_sentences;
+
+    type Row = (String, Option<(String, String, SpeakerKind, Placement)>);
+
+    fn paragraphs(text: &str) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        for part in text.split("\n\n") {
+            out.push(start..start + part.len());
+            start += part.len() + 2;
+        }
+        out
+    }
+
+    fn quotes(text: &str) -> Vec<Row> {
+        let blocks = paragraphs(text);
+        let sentences: Vec<Range<usize>> = blocks
+            .iter()
+            .flat_map(|b| split_sentences(text, b.clone()))
+            .collect();
+        let qs = find_quotations(text, &blocks);
+        let atts = attribute_quotations(text, &sentences, &qs);
+        qs.iter()
+            .zip(atts)
+            .filter(|(q, _)| q.depth == 0)
+            .map(|(q, a)| {
+                (
+                    text[q.inner.clone()].to_string(),
+                    a.map(|a| {
+                        (
+                            text[a.attribution.speaker.range.clone()].to_string(),
+                            text[a.attribution.cue.clone()].to_string(),
+                            a.attribution.speaker.kind,
+                            a.placement,
+                        )
+                    }),
+                )
+            })
+            .collect()
+    }
+
+    fn row(inner: &str, speaker: &str, cue: &str, kind: SpeakerKind, placement: Placement) -> Row {
+        (
+            inner.into(),
+            Some((speaker.into(), cue.into(), kind, placement)),
+        )
+    }
+
+    fn reported(text: &str) -> Vec<(String, String, Vec<String>)> {
+        let qs = find_quotations(text, std::slice::from_ref(&(0..text.len())));
+        split_sentences(text, 0..text.len())
+            .into_iter()
+            .flat_map(|s| find_reported_speech(text, s, &qs))
+            .map(|r| {
+                (
+                    text[r.attribution.speaker.range.clone()].to_string(),
+                    text[r.attribution.cue.clone()].to_string(),
+                    r.content
+                        .iter()
+                        .map(|c| text[c.clone()].to_string())
+                        .collect(),
+                )
+            })
+            .collect()
+    }
+
+    use Placement::*;
+    use SpeakerKind::*;
+
+    #[test]
+    fn speaker_after_quotation() {
+        assert_eq!(
+            quotes("“We buy our own weapons,” Erdogan said, asserting his right."),
+            vec![row(
+                "We buy our own weapons,",
+                "Erdogan",
+                "said",
+                Name,
+                After
+            )]
+        );
+    }
+
+    #[test]
+    fn exact_ranges_of_speaker_and_cue() {
+        let text = "“We buy,” Erdogan said in emailed comments.";
+        let qs = find_quotations(text, &paragraphs(text));
+        let a = attribute_quotations(text, &split_sentences(text, 0..text.len()), &qs)[0]
+            .clone()
+            .unwrap();
+        assert_eq!(a.attribution.speaker.range, 14..21);
+        assert_eq!(a.attribution.cue, 22..46);
+        assert_eq!(a.attribution.order, Order::SpeakerFirst);
+    }
+
+    #[test]
+    fn verb_first_attribution() {
+        assert_eq!(
+            quotes("“We buy our own weapons,” said Erdogan."),
+            vec![row(
+                "We buy our own weapons,",
+                "Erdogan",
+                "said",
+                Name,
+                After
+            )]
+        );
+        assert_eq!(
+            quotes("“It is over,” said a spokesman for the ministry."),
+            vec![row(
+                "It is over,",
+                "a spokesman for the ministry",
+                "said",
+                Description,
+                After
+            )]
+        );
+    }
+
+    #[test]
+    fn titles_stay_in_the_speaker_phrase_but_not_the_name() {
+        let text = "“It is not good,” President Recep Tayyip Erdogan told reporters.";
+        let qs = find_quotations(text, std::slice::from_ref(&(0..text.len())));
+        let a = attribute_quotations(text, &split_sentences(text, 0..text.len()), &qs)[0]
+            .clone()
+            .unwrap();
+        assert_eq!(
+            &text[a.attribution.speaker.range.clone()],
+            "President Recep Tayyip Erdogan"
+        );
+        assert_eq!(
+            &text[a.attribution.speaker.name.clone()],
+            "Recep Tayyip Erdogan"
+        );
+        assert_eq!(&text[a.attribution.cue.clone()], "told reporters");
+    }
+
+    #[test]
+    fn pronoun_speakers_and_cue_phrases() {
+        assert_eq!(
+            quotes("“In my opinion, Erdogan did not get what he expected,” he wrote on Twitter."),
+            vec![row(
+                "In my opinion, Erdogan did not get what he expected,",
+                "he",
+                "wrote on Twitter",
+                Pronoun,
+                After
+            )]
+        );
+        assert_eq!(
+            quotes("“The point is not good,” he told the Turkish news media in a briefing."),
+            vec![row(
+                "The point is not good,",
+                "he",
+                "told the Turkish news media in a briefing",
+                Pronoun,
+                After
+            )]
+        );
+    }
+
+    #[test]
+    fn split_quotation_inherits_its_attribution() {
+        assert_eq!(
+            quotes(
+                "“I think it was worth it,” he said. “We can strengthen our defense as we please.”"
+            ),
+            vec![
+                row("I think it was worth it,", "he", "said", Pronoun, After),
+                row(
+                    "We can strengthen our defense as we please.",
+                    "he",
+                    "said",
+                    Pronoun,
+                    Continued
+                ),
+            ]
+        );
+        assert_eq!(
+            quotes("“We buy,” said Erdogan, “our own weapons.”"),
+            vec![
+                row("We buy,", "Erdogan", "said", Name, After),
+                row("our own weapons.", "Erdogan", "said", Name, Before),
+            ]
+        );
+    }
+
+    #[test]
+    fn multi_paragraph_quotation_inherits_from_its_first_paragraph() {
+        assert_eq!(
+            quotes(
+                "Erdemir said: “The president will play a spoiler role.\n\n“He will do it again.”"
+            ),
+            vec![
+                row(
+                    "The president will play a spoiler role.",
+                    "Erdemir",
+                    "said",
+                    Name,
+                    Before
+                ),
+                row("He will do it again.", "Erdemir", "said", Name, Continued),
+            ]
+        );
+    }
+
+    #[test]
+    fn colon_lead_in_without_a_verb() {
+        assert_eq!(
+            quotes("Erdogan was blunt: “We buy our own weapons.”"),
+            vec![row(
+                "We buy our own weapons.",
+                "Erdogan",
+                "was blunt",
+                Name,
+                LeadIn
+            )]
+        );
+    }
+
+    #[test]
+    fn colon_lead_in_in_the_previous_block() {
+        assert_eq!(
+            quotes(
+                "Putin put the case this way:\n\n“Turkey feels absolutely confident and stable.”"
+            ),
+            vec![row(
+                "Turkey feels absolutely confident and stable.",
+                "Putin",
+                "put the case this way",
+                Name,
+                LeadIn
+            )]
+        );
+    }
+
+    #[test]
+    fn next_sentence_attribution() {
+        assert_eq!(
+            quotes("“There is no path back in this sphere.” That was how Erdogan put it."),
+            vec![row(
+                "There is no path back in this sphere.",
+                "Erdogan",
+                "put it",
+                Name,
+                NextSentence
+            )]
+        );
+        assert_eq!(
+            quotes("“There is no path back.” So said Erdogan on Wednesday."),
+            vec![row(
+                "There is no path back.",
+                "Erdogan",
+                "said",
+                Name,
+                NextSentence
+            )]
+        );
+    }
+
+    #[test]
+    fn participle_inherits_the_clause_speaker() {
+        assert_eq!(
+            quotes("The cooperation has gone far enough, he said with Putin by his side, adding that “there is no path back in this sphere.”"),
+            vec![row("there is no path back in this sphere.", "he", "adding", Pronoun, Before)]
+        );
+    }
+
+    #[test]
+    fn partial_quotations_inside_reported_speech() {
+        assert_eq!(
+            quotes("But Erdogan was travelling to Sochi with his “weakest hand” yet, Kerim Has, a lecturer in Turkish-Russian relations at Moscow University, wrote in a personal blog."),
+            vec![row("weakest hand", "Kerim Has", "wrote in a personal blog", Name, Within)]
+        );
+        assert_eq!(
+            quotes("Had the Americans sold Turkey a Patriot missile defense system, Erdogan said, he “would not have had to buy S-400s.”"),
+            vec![row("would not have had to buy S-400s.", "Erdogan", "said", Name, Within)]
+        );
+        assert_eq!(
+            quotes("Putin only briefly mentioned “cooperation” in the three conflicts."),
+            vec![row("cooperation", "Putin", "mentioned", Name, Before)]
+        );
+    }
+
+    #[test]
+    fn described_and_group_speakers() {
+        assert_eq!(
+            quotes(
+                "“The talks failed,” Turkish officials, speaking on condition of anonymity, said."
+            ),
+            vec![row(
+                "The talks failed,",
+                "Turkish officials",
+                "said",
+                Group,
+                After
+            )]
+        );
+        assert_eq!(
+            quotes("“The talks failed,” the Turkish leader said."),
+            vec![row(
+                "The talks failed,",
+                "the Turkish leader",
+                "said",
+                Description,
+                After
+            )]
+        );
+        assert_eq!(
+            quotes("“The talks failed,” Putin and Erdogan said."),
+            vec![row(
+                "The talks failed,",
+                "Putin and Erdogan",
+                "said",
+                Group,
+                After
+            )]
+        );
+    }
+
+    #[test]
+    fn unattributed_quotations() {
+        assert_eq!(
+            quotes(
+                "The so-called “reset” was over. “Nobody believes that any more.” The talks ended."
+            ),
+            vec![
+                ("reset".into(), None),
+                ("Nobody believes that any more.".into(), None)
+            ]
+        );
+    }
+
+    #[test]
+    fn scare_quote_in_an_appositive_is_not_the_speakers() {
+        assert_eq!(
+            quotes("Erdogan, a “sultan” to his critics, said the deal was done."),
+            vec![("sultan".into(), None)]
+        );
+    }
+
+    #[test]
+    fn words_inside_a_quotation_are_not_cues() {
+        assert_eq!(
+            quotes("“He said we must go, Erdogan said,” nobody noticed."),
+            vec![("He said we must go, Erdogan said,".into(), None)]
+        );
+    }
+
+    #[test]
+    fn denial_is_not_attribution() {
+        assert_eq!(
+            quotes("Erdogan did not say “we buy our own weapons” on Monday."),
+            vec![("we buy our own weapons".into(), None)]
+        );
+    }
+
+    #[test]
+    fn sentence_initial_auxiliary_is_not_a_speaker() {
+        let text = "Has the minister said anything?";
+        let found = find_attributions(text, 0..text.len(), &[]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&text[found[0].speaker.range.clone()], "the minister");
+        assert_eq!(found[0].speaker.kind, Description);
+    }
+
+    #[test]
+    fn has_as_a_surname() {
+        let text = "Erdogan needs a deal, Has wrote.";
+        let found = find_attributions(text, 0..text.len(), &[]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&text[found[0].speaker.range.clone()], "Has");
+        assert_eq!(found[0].speaker.kind, Name);
+    }
+
+    #[test]
+    fn reported_speech_forms() {
+        assert_eq!(
+            reported(
+                "Erdogan also said the US-Turkish relationship remained fundamentally important."
+            ),
+            vec![(
+                "Erdogan".into(),
+                "said".into(),
+                vec!["the US-Turkish relationship remained fundamentally important".into()]
+            )]
+        );
+        assert_eq!(
+            reported("Ahead of the meeting, Erdogan stressed that peace in Syria was of the greatest importance, emphasizing that he wanted a deal."),
+            vec![
+                ("Erdogan".into(), "stressed".into(), vec!["peace in Syria was of the greatest importance".into()]),
+                ("Erdogan".into(), "emphasizing".into(), vec!["he wanted a deal".into()]),
+            ]
+        );
+        assert_eq!(
+            reported("In an interview, Erdogan rejected suggestions that he had undermined NATO."),
+            vec![(
+                "Erdogan".into(),
+                "rejected suggestions".into(),
+                vec!["he had undermined NATO".into()]
+            )]
+        );
+        assert_eq!(
+            reported("Not only is he desperate, but he also needs a deal, Has wrote."),
+            vec![(
+                "Has".into(),
+                "wrote".into(),
+                vec!["Not only is he desperate, but he also needs a deal".into()]
+            )]
+        );
+        assert_eq!(
+            reported("At the meeting, Putin praised both energy deals and said the alignment was insulating Turkey."),
+            vec![("Putin".into(), "said".into(), vec!["the alignment was insulating Turkey".into()])]
+        );
+    }
+
+    #[test]
+    fn parenthetical_attribution_has_two_parts() {
+        assert_eq!(
+            reported(
+                "Those S-400 missiles, arms experts say, are designed to shoot down NATO aircraft."
+            ),
+            vec![(
+                "arms experts".into(),
+                "say".into(),
+                vec![
+                    "Those S-400 missiles".into(),
+                    "are designed to shoot down NATO aircraft".into()
+                ]
+            )]
+        );
+    }
+
+    #[test]
+    fn according_to() {
+        assert_eq!(
+            reported("According to arms experts, the missiles can shoot down NATO aircraft."),
+            vec![(
+                "arms experts".into(),
+                "According to".into(),
+                vec!["the missiles can shoot down NATO aircraft".into()]
+            )]
+        );
+        assert_eq!(
+            reported("The missiles can shoot down NATO aircraft, according to Aykan Erdemir."),
+            vec![(
+                "Aykan Erdemir".into(),
+                "according to".into(),
+                vec!["The missiles can shoot down NATO aircraft".into()]
+            )]
+        );
+    }
+
+    #[test]
+    fn that_verbs_need_that() {
+        assert!(reported("While Erdogan has been seeking a deal, he acknowledged recently a coolness from Biden.").is_empty());
+        assert!(reported("He noted the date in his diary.").is_empty());
+    }
+
+    #[test]
+    fn direct_quotation_is_not_reported_speech() {
+        assert!(reported("“We buy our own weapons,” Erdogan said.").is_empty());
+        assert!(reported("Erdogan said: “We buy our own weapons.”").is_empty());
+    }
+
+    #[test]
+    fn no_cue_no_claim() {
+        assert!(reported(
+            "Turkey is already host to 4 million refugees, the majority of them Syrians."
+        )
+        .is_empty());
+        assert!(
+            reported("Much of Erdogan’s diplomacy is interpreted as a bargaining position.")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn cue_detection_helpers() {
+        assert!(is_cue_word("said,"));
+        assert!(is_cue_word("Told"));
+        assert!(!is_cue_word("adding"));
+        assert!(!is_cue_word("weapons"));
+        assert!(mentions_cue(" he said in emailed comments. "));
+        assert!(!mentions_cue(" and then the talks ended. "));
+    }
+}

@@ -1,0 +1,479 @@
+//! Sentence segmentation for news copy.
+//!
+//! A period, question mark, exclamation mark or ellipsis ends a sentence when
+//! the next word starts one. What makes news copy hard is everything else:
+//! honorifics and titles (Mr., Gen., Sen.), months (Jan. 5), dotted
+//! abbreviations (U.S., a.m.), initials ("Vladimir V. Putin"), and quotations
+//! holding several sentences, which stay one sentence with their attribution.
+//! The abbreviation lists live in `data/text/`.
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::OnceLock;
+
+use crate::text::attribution;
+use crate::text::quotes::{find_quotations, Quotation};
+
+struct Abbreviations {
+    titles: HashSet<&'static str>,
+    months: HashSet<&'static str>,
+    other: HashSet<&'static str>,
+    starters: HashSet<&'static str>,
+}
+
+fn abbreviations() -> &'static Abbreviations {
+    static LISTS: OnceLock<Abbreviations> = OnceLock::new();
+    LISTS.get_or_init(|| {
+        let mut lists = Abbreviations {
+            titles: HashSet::new(),
+            months: HashSet::new(),
+            other: HashSet::new(),
+            starters: data_lines(include_str!("../../data/text/sentence-starters.txt")).collect(),
+        };
+        let mut section = "";
+        for line in data_lines(include_str!("../../data/text/abbreviations.txt")) {
+            if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = name;
+                continue;
+            }
+            match section {
+                "title" => lists.titles.insert(line),
+                "month" => lists.months.insert(line),
+                _ => lists.other.insert(line),
+            };
+        }
+        lists
+    })
+}
+
+/// The non-empty, non-comment lines of a data file, trimmed.
+pub(crate) fn data_lines(data: &'static str) -> impl Iterator<Item = &'static str> {
+    data.lines()
+        .map(|l| l.split('#').next().unwrap_or("").trim())
+        .filter(|l| !l.is_empty())
+}
+
+/// Whether `word` (lower-cased, without its final period) is an abbreviation
+/// that always precedes a name: Mr, Dr, Gen, Sen, St.
+pub fn is_title_abbreviation(word: &str) -> bool {
+    abbreviations()
+        .titles
+        .contains(word.to_lowercase().as_str())
+}
+
+/// Splits `text[range]` into sentences: byte ranges in order, trimmed of
+/// surrounding whitespace. A blank line always ends a sentence. A sentence
+/// does not end inside an open quotation unless the quotation itself ends the
+/// sentence, so “A. B,” he said. is one sentence.
+pub fn split_sentences(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
+    let range = clamp(text, range);
+    let mut out = Vec::new();
+    for paragraph in paragraphs(text, range) {
+        let quotations = find_quotations(text, std::slice::from_ref(&paragraph));
+        split_paragraph(text, paragraph, &quotations, &mut out);
+    }
+    out
+}
+
+fn clamp(text: &str, range: Range<usize>) -> Range<usize> {
+    let mut start = range.start.min(text.len());
+    let mut end = range.end.min(text.len()).max(start);
+    while !text.is_char_boundary(start) {
+        start -= 1;
+    }
+    while !text.is_char_boundary(end) {
+        end += 1;
+    }
+    start..end
+}
+
+/// Splits at blank lines (a line holding only whitespace).
+fn paragraphs(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = range.start;
+    let mut line_start = range.start;
+    let mut previous_blank = false;
+    let slice = &text[range.clone()];
+    for (rel, ch) in slice.char_indices() {
+        if ch == '\n' || ch == '\r' {
+            let at = range.start + rel;
+            let line = &text[line_start..at];
+            let blank = line.trim().is_empty();
+            if blank && !previous_blank && line_start > start {
+                out.push(start..line_start);
+                start = line_start;
+            }
+            previous_blank = blank;
+            line_start = at + 1;
+        }
+    }
+    out.push(start..range.end);
+    out
+}
+
+fn split_paragraph(
+    text: &str,
+    paragraph: Range<usize>,
+    quotations: &[Quotation],
+    out: &mut Vec<Range<usize>>,
+) {
+    let lists = abbreviations();
+    let mut sentence_start = paragraph.start;
+    let para = &text[paragraph.clone()];
+    let mut chars = para.char_indices().peekable();
+    while let Some((rel, ch)) = chars.next() {
+        let at = paragraph.start + rel;
+        let is_period = ch == '.';
+        if !matches!(ch, '.' | '?' | '!' | '…') {
+            continue;
+        }
+        // A run of terminators: "...", "?!", ".…"
+        let mut end = at + ch.len_utf8();
+        let mut ellipsis = ch == '…';
+        let mut run = 1;
+        while let Some(&(r, c)) = chars.peek() {
+            if matches!(c, '.' | '?' | '!' | '…') {
+                end = paragraph.start + r + c.len_utf8();
+                ellipsis |= c == '…' || (c == '.' && is_period);
+                run += 1;
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let single_period = is_period && run == 1;
+        // Closing marks and brackets that belong to this sentence.
+        let mut closed_quote = false;
+        while let Some(&(r, c)) = chars.peek() {
+            if matches!(c, '”' | '"' | '’' | '\'' | ')' | ']' | '»') {
+                end = paragraph.start + r + c.len_utf8();
+                closed_quote |= !matches!(c, ')' | ']');
+                chars.next();
+            } else {
+                break;
+            }
+        }
+        let rest = &text[end..paragraph.end];
+        if !rest.starts_with(char::is_whitespace) {
+            continue; // 3.5, U.S.-backed, “here.”he
+        }
+        let next_at = end + (rest.len() - rest.trim_start().len());
+        if next_at >= paragraph.end {
+            continue; // the paragraph's end closes the sentence anyway
+        }
+        let next_char = text[next_at..].chars().next().unwrap_or(' ');
+        let opens_sentence = next_char.is_uppercase()
+            || next_char.is_ascii_digit()
+            || matches!(
+                next_char,
+                '“' | '"' | '‘' | '\'' | '«' | '(' | '[' | '—' | '–'
+            );
+        if !opens_sentence {
+            continue;
+        }
+        // Inside a quotation that does not close right here: keep going.
+        let inside_open_quote = quotations.iter().any(|q| {
+            q.depth == 0
+                && q.range.start < at
+                && at < q.range.end
+                && !(q.closed && q.range.end <= end)
+        });
+        if inside_open_quote {
+            continue;
+        }
+        let next_word = first_word(&text[next_at..]);
+        let next_starts = lists.starters.contains(next_word.to_lowercase().as_str());
+        if single_period
+            && !ellipsis
+            && !period_ends_sentence(text, sentence_start, at, next_starts)
+        {
+            continue;
+        }
+        if closed_quote && attribution_follows(&text[next_at..paragraph.end]) {
+            continue; // “… here.” Erdogan said.
+        }
+        push_trimmed(text, sentence_start..end, out);
+        sentence_start = end;
+    }
+    push_trimmed(text, sentence_start..paragraph.end, out);
+}
+
+/// Whether the period at `at` ends its sentence, judging by the word it ends.
+fn period_ends_sentence(text: &str, sentence_start: usize, at: usize, next_starts: bool) -> bool {
+    let lists = abbreviations();
+    let before = &text[sentence_start..at];
+    let token_start = before
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| c.is_alphanumeric() || c == '.')
+        .last()
+        .map_or(before.len(), |(i, _)| i);
+    let token = &before[token_start..];
+    if token.is_empty() {
+        return true;
+    }
+    let lower = token.to_lowercase();
+    if token.contains('.') {
+        return next_starts; // U.S. officials / in the U.S. The
+    }
+    if lists.titles.contains(lower.as_str()) || lists.months.contains(lower.as_str()) {
+        return false;
+    }
+    if lists.other.contains(lower.as_str()) {
+        return next_starts;
+    }
+    let mut letters = token.chars();
+    if let (Some(c), None) = (letters.next(), letters.next()) {
+        if c.is_uppercase() {
+            return next_starts; // Vladimir V. Putin / Plan B. The
+        }
+    }
+    true
+}
+
+fn first_word(s: &str) -> &str {
+    let s = s.trim_start_matches(|c: char| !c.is_alphanumeric());
+    let end = s.find(|c: char| !c.is_alphanumeric()).unwrap_or(s.len());
+    &s[..end]
+}
+
+/// "Erdogan said." / "Mr. Erdogan told reporters," right after a quotation
+/// that closed with a period: the attribution belongs to that sentence.
+fn attribution_follows(rest: &str) -> bool {
+    let clause_end = rest
+        .char_indices()
+        .find(|&(i, c)| {
+            matches!(c, ',' | ';' | '“' | '"' | '?' | '!')
+                || (c == '.' && !is_abbreviation_period(rest, i))
+        })
+        .map_or(rest.len(), |(i, _)| i);
+    let clause = &rest[..clause_end];
+    let words: Vec<&str> = clause.split_whitespace().collect();
+    if words.len() < 2 || words.len() > 8 {
+        return false;
+    }
+    // Speaker (up to three words), cue, then nothing or a short phrase: "Erdogan
+    // said." / "he told reporters in Ankara." but not "Erdogan also said more."
+    let Some(cue) = (1..words.len().min(4)).find(|&k| attribution::is_cue_word(words[k])) else {
+        return false;
+    };
+    match words.get(cue + 1) {
+        None => true,
+        Some(next) => {
+            let next = next.to_lowercase();
+            matches!(
+                next.as_str(),
+                "in" | "on"
+                    | "at"
+                    | "to"
+                    | "during"
+                    | "via"
+                    | "with"
+                    | "from"
+                    | "by"
+                    | "reporters"
+                    | "journalists"
+            )
+        }
+    }
+}
+
+fn is_abbreviation_period(s: &str, at: usize) -> bool {
+    let before = &s[..at];
+    let word = before
+        .rsplit(|c: char| !c.is_alphanumeric())
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    abbreviations().titles.contains(word.as_str())
+}
+
+fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
+    let s = &text[range.clone()];
+    let start = range.start + (s.len() - s.trim_start().len());
+    let end = range.end - (s.len() - s.trim_end().len());
+    if start < end {
+        out.push(start..end);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn split(text: &str) -> Vec<&str> {
+        split_sentences(text, 0..text.len())
+            .into_iter()
+            .map(|r| &text[r])
+            .collect()
+    }
+
+    #[test]
+    fn plain_sentences_with_exact_ranges() {
+        let text = "  Putin met Erdogan. They talked trade!  Did it work?";
+        assert_eq!(
+            split_sentences(text, 0..text.len()),
+            vec![2..20, 21..39, 41..53]
+        );
+        assert_eq!(
+            split(text),
+            vec!["Putin met Erdogan.", "They talked trade!", "Did it work?"]
+        );
+    }
+
+    #[test]
+    fn respects_the_given_range() {
+        let text = "Skip this. Take this one. And this.";
+        assert_eq!(split_sentences(text, 11..text.len()), vec![11..25, 26..35]);
+    }
+
+    #[test]
+    fn titles_and_honorifics() {
+        assert_eq!(
+            split("Mr. Erdemir met Mrs. May, Ms. Lee, Dr. Has, Gen. Milley, Sen. Graham, Rep. Cheney and Gov. Cuomo in St. Petersburg. Then they left."),
+            vec![
+                "Mr. Erdemir met Mrs. May, Ms. Lee, Dr. Has, Gen. Milley, Sen. Graham, Rep. Cheney and Gov. Cuomo in St. Petersburg.",
+                "Then they left."
+            ]
+        );
+    }
+
+    #[test]
+    fn dotted_abbreviations_and_times() {
+        assert_eq!(
+            split("The U.S. Embassy and U.N. officials met at 5 p.m. Friday. They left at 9 a.m. The talks failed in the U.S. But not here."),
+            vec![
+                "The U.S. Embassy and U.N. officials met at 5 p.m. Friday.",
+                "They left at 9 a.m.",
+                "The talks failed in the U.S.",
+                "But not here."
+            ]
+        );
+    }
+
+    #[test]
+    fn months() {
+        assert_eq!(
+            split("The truce began on Jan. 5 and ended Feb. 20, 2020. Sept. 11 changed things."),
+            vec![
+                "The truce began on Jan. 5 and ended Feb. 20, 2020.",
+                "Sept. 11 changed things."
+            ]
+        );
+    }
+
+    #[test]
+    fn initials() {
+        assert_eq!(
+            split("Vladimir V. Putin met John F. Kennedy Jr. at noon. He had a Plan B. The plan failed."),
+            vec![
+                "Vladimir V. Putin met John F. Kennedy Jr. at noon.",
+                "He had a Plan B.",
+                "The plan failed."
+            ]
+        );
+    }
+
+    #[test]
+    fn quotation_with_several_sentences_stays_with_its_attribution() {
+        assert_eq!(
+            split("“We buy our own weapons. We decide. Nobody else does,” Erdogan said. Putin nodded."),
+            vec![
+                "“We buy our own weapons. We decide. Nobody else does,” Erdogan said.",
+                "Putin nodded."
+            ]
+        );
+    }
+
+    #[test]
+    fn quotation_that_ends_the_sentence() {
+        assert_eq!(
+            split("“I think it was worth it,” he said. “We can strengthen our defense as we please.” Erdogan also said more."),
+            vec![
+                "“I think it was worth it,” he said.",
+                "“We can strengthen our defense as we please.”",
+                "Erdogan also said more."
+            ]
+        );
+    }
+
+    #[test]
+    fn quotation_ending_in_a_period_before_its_attribution() {
+        assert_eq!(
+            split("“It is over here.” he said. “Not here.” Erdogan said. Next."),
+            vec![
+                "“It is over here.” he said.",
+                "“Not here.” Erdogan said.",
+                "Next."
+            ]
+        );
+    }
+
+    #[test]
+    fn question_inside_quotation_before_attribution() {
+        assert_eq!(
+            split("“Has the meeting ended?” she asked. Nobody knew."),
+            vec!["“Has the meeting ended?” she asked.", "Nobody knew."]
+        );
+    }
+
+    #[test]
+    fn datelines_stay_with_their_sentence() {
+        assert_eq!(
+            split("SOCHI, Russia — Putin and Erdogan met on Wednesday. ST. PETERSBURG, Russia (AP) — It rained."),
+            vec![
+                "SOCHI, Russia — Putin and Erdogan met on Wednesday.",
+                "ST. PETERSBURG, Russia (AP) — It rained."
+            ]
+        );
+    }
+
+    #[test]
+    fn ellipses() {
+        assert_eq!(
+            split("We will see … maybe later. He paused... Then he left. “It was … difficult,” he said."),
+            vec!["We will see … maybe later.", "He paused...", "Then he left.", "“It was … difficult,” he said."]
+        );
+    }
+
+    #[test]
+    fn numbers_and_hyphenated_abbreviations_do_not_split() {
+        assert_eq!(
+            split("Prices rose 3.5 percent in the U.S.-backed region. Done."),
+            vec![
+                "Prices rose 3.5 percent in the U.S.-backed region.",
+                "Done."
+            ]
+        );
+    }
+
+    #[test]
+    fn blank_line_ends_a_sentence_and_an_open_quotation() {
+        assert_eq!(
+            split("“A quote that runs on\n\n“and reopens.” Then prose"),
+            vec!["“A quote that runs on", "“and reopens.”", "Then prose"]
+        );
+    }
+
+    #[test]
+    fn lower_case_after_period_is_not_a_new_sentence() {
+        assert_eq!(
+            split("He cited e.g. the war. Then left."),
+            vec!["He cited e.g. the war.", "Then left."]
+        );
+    }
+
+    #[test]
+    fn reference_article_paragraphs() {
+        let text = include_str!("../../tests/fixtures/sochi-putin-erdogan.txt");
+        let all = split(text);
+        assert!(all.contains(&"“Erdogan may have to buy the second part of S-400s for the sake of his ‘personal survival,’ ” he said."));
+        assert!(all.contains(&"“I think it was worth it,” he said."));
+        assert!(all.contains(
+            &"Those S-400 missiles, arms experts say, are designed to shoot down NATO aircraft."
+        ));
+        assert!(all.contains(&"“I have worked well with Bush junior, with Mr Obama, with Mr Trump, but I can’t say we have a good start with Mr Biden.”"));
+        assert!(all.contains(&"At a three-hour meeting in the Black Sea resort city of Sochi, Russia — the first for the two presidents in more than a year — Putin and Erdogan discussed weapons deals, trade and a nuclear reactor Russia is building in Turkey."));
+        assert_eq!(all.len(), 44);
+    }
+}

@@ -1,0 +1,147 @@
+//! Words and punctuation of news prose, as byte ranges.
+//!
+//! A word keeps its inner hyphens, apostrophes and periods (S-400,
+//! Erdogan’s, U.S.) and, for abbreviations and initials, its final period
+//! (Mr., V., a.m.), so that later stages see "Mr." and "U.S." whole.
+
+use std::ops::Range;
+
+use crate::text::sentences::is_title_abbreviation;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    Word,
+    /// Any other non-space character: , ; : — “ ” ( ) . …
+    Punct(char),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Token {
+    pub range: Range<usize>,
+    pub kind: TokenKind,
+}
+
+impl Token {
+    pub fn is_word(&self) -> bool {
+        self.kind == TokenKind::Word
+    }
+
+    pub fn is_punct(&self, c: char) -> bool {
+        self.kind == TokenKind::Punct(c)
+    }
+}
+
+fn joins_word(c: char) -> bool {
+    matches!(c, '-' | '‐' | '‑' | '’' | '\'' | '.' | '&')
+}
+
+/// The tokens of `text[range]`, in order.
+pub fn tokenize(text: &str, range: Range<usize>) -> Vec<Token> {
+    let mut out = Vec::new();
+    let Some(slice) = text.get(range.clone()) else {
+        return out;
+    };
+    let chars: Vec<(usize, char)> = slice.char_indices().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let (rel, c) = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        if !c.is_alphanumeric() {
+            out.push(Token {
+                range: range.start + rel..range.start + rel + c.len_utf8(),
+                kind: TokenKind::Punct(c),
+            });
+            i += 1;
+            continue;
+        }
+        let start = rel;
+        let mut j = i + 1;
+        let mut has_inner_period = false;
+        while j < chars.len() {
+            let c = chars[j].1;
+            if c.is_alphanumeric() {
+                j += 1;
+            } else if joins_word(c) && chars.get(j + 1).is_some_and(|&(_, n)| n.is_alphanumeric()) {
+                has_inner_period |= c == '.';
+                j += 2;
+            } else {
+                break;
+            }
+        }
+        let mut end = chars.get(j).map_or(slice.len(), |&(r, _)| r);
+        if chars.get(j).is_some_and(|&(_, c)| c == '.') {
+            let word = &slice[start..end];
+            let single_capital = word.chars().count() == 1 && word.starts_with(char::is_uppercase);
+            if has_inner_period || single_capital || is_title_abbreviation(word) {
+                end += 1;
+            }
+        }
+        out.push(Token {
+            range: range.start + start..range.start + end,
+            kind: TokenKind::Word,
+        });
+        i = j + usize::from(end > chars.get(j).map_or(usize::MAX, |&(r, _)| r));
+    }
+    out
+}
+
+/// Whether a word starts with a capital letter (after any opening marks).
+pub fn is_capitalized(word: &str) -> bool {
+    word.chars()
+        .find(|c| c.is_alphanumeric())
+        .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<&str> {
+        tokenize(text, 0..text.len())
+            .into_iter()
+            .map(|t| &text[t.range])
+            .collect()
+    }
+
+    #[test]
+    fn keeps_inner_marks_and_abbreviation_periods() {
+        assert_eq!(
+            words("Mr. Erdogan’s S-400s, the U.S. and V. Putin at 5 p.m. today."),
+            vec![
+                "Mr.",
+                "Erdogan’s",
+                "S-400s",
+                ",",
+                "the",
+                "U.S.",
+                "and",
+                "V.",
+                "Putin",
+                "at",
+                "5",
+                "p.m.",
+                "today",
+                "."
+            ]
+        );
+    }
+
+    #[test]
+    fn quote_marks_are_punctuation() {
+        assert_eq!(
+            words("his ‘personal survival,’ ” he"),
+            vec!["his", "‘", "personal", "survival", ",", "’", "”", "he"]
+        );
+    }
+
+    #[test]
+    fn offsets_respect_the_range() {
+        let text = "xx Has wrote";
+        let toks = tokenize(text, 3..text.len());
+        assert_eq!(toks[0].range, 3..6);
+        assert_eq!(toks[1].range, 7..12);
+    }
+}
