@@ -21,7 +21,7 @@ static HONORIFICS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
         .collect()
 });
 
-fn is_honorific(word: &str) -> bool {
+pub(crate) fn is_honorific(word: &str) -> bool {
     word.ends_with('.') || HONORIFICS.contains(fold(word).as_str())
 }
 

@@ -240,6 +240,8 @@ pub(crate) struct Context<'a> {
     pub headings: Vec<Range<usize>>,
     pub mentions: &'a [Mention],
     pub index: &'a LexiconIndex,
+    /// Quotations, their attributions and matched claims, sentences.
+    pub analysis: &'a DocAnalysis,
 }
 
 impl<'a> Context<'a> {
@@ -248,10 +250,8 @@ impl<'a> Context<'a> {
         Context {
             text,
             masked: &analysis.prose.masked,
-            // TEMPORARY until the sentence splitter lands in the analysis:
-            // each prose block stands for one sentence.
-            sentences: blocks.iter().map(|b| b.range.clone()).collect(),
-            quotations: Vec::new(),
+            sentences: analysis.sentences.clone(),
+            quotations: analysis.quotations.iter().map(|q| q.range.clone()).collect(),
             headings: blocks
                 .iter()
                 .filter(|b| b.kind == BlockKind::Heading)
@@ -259,6 +259,7 @@ impl<'a> Context<'a> {
                 .collect(),
             mentions: &analysis.mentions,
             index,
+            analysis,
         }
     }
 
@@ -275,7 +276,11 @@ impl<'a> Context<'a> {
 
 fn run(cx: &Context<'_>, config: &RuleConfig) -> Vec<Finding> {
     type RuleFn = fn(&Context<'_>, Severity) -> Vec<Finding>;
-    let rules: [(Rule, RuleFn); 4] = [
+    let rules: [(Rule, RuleFn); 8] = [
+        (Rule::QuoteWithoutSpeaker, quote_without_speaker::check),
+        (Rule::MisattributedQuote, misattributed_quote::check),
+        (Rule::AlteredQuote, altered_quote::check),
+        (Rule::UnattributedClaim, unattributed_claim::check),
         (Rule::VagueAttribution, vague_attribution::check),
         (Rule::UnsourcedFigure, unsourced_figure::check),
         (Rule::NameVariant, name_variant::check),
