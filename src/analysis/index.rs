@@ -355,8 +355,8 @@ impl<'a> EntryLines<'a> {
             .find("\"claims\"")
             .filter(|&c| c > start)
             .unwrap_or(text.len());
-        let mut line = text[..start].matches('\n').count() as u32;
-        for l in text[start..end].split('\n') {
+        let first_line = text[..start].matches('\n').count() as u32;
+        for (line, l) in (first_line..).zip(text[start..end].split('\n')) {
             if let Some(at) = l.find("\"id\"") {
                 let rest = l[at + 4..]
                     .trim_start()
@@ -368,7 +368,6 @@ impl<'a> EntryLines<'a> {
                     }
                 }
             }
-            line += 1;
         }
         EntryLines { ids }
     }

@@ -5,7 +5,9 @@ pub mod cards;
 pub mod document;
 pub mod index;
 pub mod mentions;
+pub mod quotes;
 
 pub use document::{analyze, DocAnalysis};
 pub use index::{ClaimId, EntityId, Form, LexiconIndex, LexiconInput};
 pub use mentions::Mention;
+pub use quotes::QuoteMatch;

@@ -7,7 +7,7 @@ pub mod position;
 mod server;
 mod tokens;
 
-pub use server::{service, Backend};
+pub use server::{service, Backend, Probe};
 
 /// Serves LSP on stdin/stdout until the client exits or closes the pipe.
 pub async fn serve_stdio() {

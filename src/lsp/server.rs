@@ -459,6 +459,42 @@ fn source_location(
     ))
 }
 
+/// The quotation under `at` and the claim it reproduces (the outer
+/// quotation's claim when the cursor is in a nested one).
+fn quoted_claim_at(snap: &Snapshot, at: usize) -> Option<(usize, crate::analysis::ClaimId)> {
+    let a = &snap.analysis;
+    a.quotations
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.range.start <= at && at <= q.range.end)
+        .find_map(|(i, _)| a.quote_claims[i].map(|m| (i, m.claim)))
+}
+
+/// The byte span of a claim's whole sentence in its source article: the
+/// occurrence of `sentence` that contains the claim.
+fn claim_sentence_span(
+    snap: &Snapshot,
+    claim: crate::analysis::ClaimId,
+) -> Option<std::ops::Range<usize>> {
+    let ic = snap.index.claim(claim);
+    let source = snap.index.source(ic.lexicon, &ic.claim.source)?;
+    if !workspace::may_read_source(
+        &source.path,
+        &snap.index.lexicons[ic.lexicon].path,
+        snap.root.as_deref(),
+    ) {
+        return None;
+    }
+    let text = std::fs::read_to_string(&source.path).ok()?;
+    let sentence = ic.claim.sentence.as_str();
+    if sentence.is_empty() {
+        return None;
+    }
+    text.match_indices(sentence)
+        .map(|(i, _)| i..i + sentence.len())
+        .find(|r| r.start <= ic.claim.start && ic.claim.end <= r.end)
+}
+
 /// Runs CPU work on the blocking pool; a panic becomes a JSON-RPC error for
 /// this request and the server serves on.
 async fn run_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
@@ -716,16 +752,24 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let at = offset_of(&snap, tdp.position);
-        let Some(m) = snap.analysis.mention_at(at) else {
+        // A name inside a quotation is about the name; elsewhere in the
+        // quotation, the card is about the quotation.
+        let (card, range) = if let Some(m) = snap.analysis.mention_at(at) {
+            (cards::entity_card(&snap.index, m.entity), m.range.clone())
+        } else if let Some((q, claim)) = quoted_claim_at(&snap, at) {
+            (
+                cards::claim_card(&snap.index, claim),
+                snap.analysis.quotations[q].range.clone(),
+            )
+        } else {
             return Ok(None);
         };
-        let card = cards::entity_card(&snap.index, m.entity);
         Ok(Some(Hover {
             contents: HoverContents::Markup(MarkupContent {
                 kind: MarkupKind::Markdown,
                 value: card,
             }),
-            range: Some(to_range(&snap.rope, m.range.clone(), snap.enc)),
+            range: Some(to_range(&snap.rope, range, snap.enc)),
         }))
     }
 
@@ -739,7 +783,14 @@ impl LanguageServer for Backend {
         };
         let at = offset_of(&snap, tdp.position);
         let Some(m) = snap.analysis.mention_at(at) else {
-            return Ok(None);
+            // From a quotation to the claim's sentence in the source article.
+            let Some((_, claim)) = quoted_claim_at(&snap, at) else {
+                return Ok(None);
+            };
+            let ic = snap.index.claim(claim);
+            let span = claim_sentence_span(&snap, claim).unwrap_or(ic.claim.start..ic.claim.end);
+            return Ok(source_location(&snap, ic.lexicon, &ic.claim.source, span)
+                .map(|l| GotoDefinitionResponse::Array(vec![l])));
         };
         let first = snap
             .analysis
@@ -972,7 +1023,6 @@ impl LanguageServer for Backend {
             &snap.rope,
             &snap.analysis,
             &snap.index,
-            &[],
             0..snap.text.len(),
             snap.enc,
         );
@@ -995,7 +1045,6 @@ impl LanguageServer for Backend {
             &snap.rope,
             &snap.analysis,
             &snap.index,
-            &[],
             window,
             snap.enc,
         );
@@ -1046,6 +1095,28 @@ impl LanguageServer for Backend {
             changes: Some(HashMap::from([(snap.uri.clone(), edits)])),
             ..Default::default()
         }))
+    }
+}
+
+/// A read-only view of the server's documents, for tests and diagnostics
+/// of the server itself: what the server believes the editor holds.
+#[derive(Clone)]
+pub struct Probe(Arc<Mutex<State>>);
+
+impl Probe {
+    /// The document's version and text, if it is open.
+    pub fn document(&self, uri: &str) -> Option<(i32, String)> {
+        let st = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        st.docs
+            .iter()
+            .find(|(u, _)| u.as_str() == uri)
+            .map(|(_, o)| (o.doc.version, o.doc.rope.to_string()))
+    }
+}
+
+impl Backend {
+    pub fn probe(&self) -> Probe {
+        Probe(self.state.clone())
     }
 }
 

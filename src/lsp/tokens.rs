@@ -51,7 +51,6 @@ pub fn tokens(
     rope: &Rope,
     analysis: &DocAnalysis,
     index: &LexiconIndex,
-    quotations: &[Range<usize>],
     window: Range<usize>,
     enc: Encoding,
 ) -> Vec<SemanticToken> {
@@ -69,7 +68,13 @@ pub fn tokens(
         }
         spans.push((m.range.clone(), kind_index(index.kind(m.entity)), mods));
     }
-    for q in quotations {
+    // Outer quotations only: a nested one lies inside its outer one.
+    for q in analysis
+        .quotations
+        .iter()
+        .filter(|q| q.depth == 0)
+        .map(|q| &q.range)
+    {
         let mut at = q.start;
         for m in analysis
             .mentions

@@ -6,11 +6,16 @@
 //! which holds what several rules share (word tokens, quotation spans) so it
 //! is computed once per check.
 
+mod altered_quote;
+mod claims;
 mod first_reference;
+mod misattributed_quote;
 mod name_variant;
 mod patterns;
+mod quote_without_speaker;
 pub mod suppress;
 mod tokens;
+mod unattributed_claim;
 mod unsourced_figure;
 mod vague_attribution;
 
