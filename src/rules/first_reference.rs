@@ -45,7 +45,10 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
             continue;
         }
         let written = &cx.text[m.range.clone()];
-        if without_titles(&entity.name).len() < 2 || without_titles(written).len() >= 2 {
+        if without_titles(&entity.name).len() < 2
+            || without_titles(written).len() >= 2
+            || attributive(cx, m.range.start)
+        {
             continue;
         }
         let full = entity.first_reference.as_deref().unwrap_or(&entity.name);
@@ -67,6 +70,16 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
         });
     }
     findings
+}
+
+/// "the Biden administration", "a Putin ally": the surname names an era or
+/// a camp, not the person, and needs no full name.
+fn attributive(cx: &Context<'_>, at: usize) -> bool {
+    let line_start = cx.masked[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = words(cx.masked, line_start..at);
+    before.last().is_some_and(|w| {
+        matches!(w.lower.as_str(), "the" | "a" | "an") && cx.masked[w.range.end..at].trim().is_empty()
+    })
 }
 
 /// How the message names the person: the name without titles.
@@ -159,6 +172,39 @@ mod tests {
     }
 
     #[test]
+    fn each_person_once_in_text_order() {
+        let text = "Putin met Erdogan. Vladimir Putin said little. Erdogan spoke; Stoltenberg listened.";
+        let found: Vec<String> = fixed(text).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(found, ["Putin", "Erdogan", "Stoltenberg"]);
+        let first = &fixed(text)[0].1;
+        assert_eq!(
+            first,
+            "President Vladimir V. Putin met Erdogan. Vladimir Putin said little. Erdogan spoke; Stoltenberg listened."
+        );
+    }
+
+    #[test]
+    fn possessive_first_mention_keeps_its_ending() {
+        assert_eq!(
+            fixed("Erdemir’s warning came first."),
+            [("Erdemir".to_string(), "Aykan Erdemir’s warning came first.".to_string())]
+        );
+    }
+
+    #[test]
+    fn plain_text_articles_count_too() {
+        let lex = Lexicon::sochi();
+        let found = crate::rules::testing::findings_in_kind(
+            &lex,
+            "SOCHI, Russia — Hifter did not attend.\n\nKhalifa Hifter later spoke.\n",
+            crate::rules::DocKind::PlainText,
+            "first-reference",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "Hifter");
+    }
+
+    #[test]
     fn full_names_headlines_and_quotes_stay_silent() {
         for text in [
             "Aykan Erdemir said so. Erdemir added more.",
@@ -167,6 +213,10 @@ mod tests {
             "“I have worked well with Mr Obama,” Recep Tayyip Erdogan said.",
             "Khalifa Haftar’s forces advanced. Hifter said nothing.",
             "NATO and Wagner met in Sochi.",
+            "It was a wake-up call for the Biden administration, and a Putin ally agreed.",
+            "Aykan Erdemir and Kerim Has wrote. Then Mr. Erdemir and Has argued.",
+            "A lecturer, Kerim Has, wrote that Has’s students agreed.",
+            "Jens Stoltenberg met Khalifa Hifter. Stoltenberg left; Hifter stayed.",
         ] {
             assert_eq!(fixed(text), [] as [(String, String); 0], "{text}");
         }

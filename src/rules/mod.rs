@@ -333,7 +333,16 @@ pub(crate) mod testing {
 
     /// The findings of one rule on a Markdown text, with the text they cover.
     pub fn findings_in(lexicon: &Lexicon, text: &str, code: &str) -> Vec<(String, Finding)> {
-        let analysis = analyze(text, DocKind::Markdown, &lexicon.index);
+        findings_in_kind(lexicon, text, DocKind::Markdown, code)
+    }
+
+    pub fn findings_in_kind(
+        lexicon: &Lexicon,
+        text: &str,
+        kind: DocKind,
+        code: &str,
+    ) -> Vec<(String, Finding)> {
+        let analysis = analyze(text, kind, &lexicon.index);
         check(text, &analysis, &lexicon.index, &RuleConfig::default())
             .into_iter()
             .filter(|f| f.code() == code)

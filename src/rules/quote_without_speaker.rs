@@ -130,3 +130,103 @@ fn attribution_fix(cx: &Context<'_>, qi: usize, claim: crate::analysis::ClaimId)
         preferred: indexed.speaker.is_some(),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::apply_edits;
+    use crate::rules::testing::{findings_in, phrases, Lexicon};
+
+    fn unattributed(text: &str) -> Vec<String> {
+        phrases(&Lexicon::sochi(), text, "quote-without-speaker")
+    }
+
+    /// The text after the finding's quick fix.
+    fn fixed(text: &str) -> Option<String> {
+        let found = findings_in(&Lexicon::sochi(), text, "quote-without-speaker");
+        assert_eq!(found.len(), 1, "{text}: {found:?}");
+        found[0].1.fixes.first().map(|f| apply_edits(text, &f.edits).unwrap())
+    }
+
+    #[test]
+    fn a_known_quotation_gets_the_sources_speaker() {
+        let text = "Erdogan met Putin in Sochi.\n\n“Turkey has long US ties.”\n";
+        let found = findings_in(&Lexicon::sochi(), text, "quote-without-speaker");
+        assert_eq!(found[0].0, "“Turkey has long US ties.”");
+        assert_eq!(
+            found[0].1.message,
+            "Quotation without a speaker: the sources give these words to Recep Tayyip Erdogan (“Erdogan and Putin meet in Sochi as Turkey’s ties with the U.S. fray”). Say so in the copy."
+        );
+        assert!(found[0].1.fixes[0].preferred);
+        assert_eq!(
+            fixed(text).unwrap(),
+            "Erdogan met Putin in Sochi.\n\n“Turkey has long US ties,” Erdogan said.\n"
+        );
+        let related = &found[0].1.related[0];
+        assert!(related.path.ends_with("sochi-putin-erdogan.txt"));
+        assert_eq!(related.message, "Recep Tayyip Erdogan in “Erdogan and Putin meet in Sochi as Turkey’s ties with the U.S. fray”");
+    }
+
+    #[test]
+    fn the_fix_names_someone_in_full_before_the_story_has() {
+        assert_eq!(
+            fixed("The talks went well. “This will be reinforced and has to be protected.”").unwrap(),
+            "The talks went well. “This will be reinforced and has to be protected,” Recep Tayyip Erdogan said."
+        );
+        assert_eq!(
+            fixed("The meeting ended.\n\n“In my opinion, Erdogan did not get what he expected.”\n").unwrap(),
+            "The meeting ended.\n\n“In my opinion, Erdogan did not get what he expected,” Kerim Has wrote on Twitter.\n"
+        );
+        assert_eq!(
+            fixed("Putin spoke first. “We buy our own weapons.” The deal went ahead.").unwrap(),
+            "Putin spoke first. “We buy our own weapons,” Recep Tayyip Erdogan said. The deal went ahead."
+        );
+    }
+
+    #[test]
+    fn a_known_short_quotation_counts_but_gets_no_fix_mid_sentence() {
+        let text = "The purchase is a “wake-up call” for the Biden administration.";
+        assert_eq!(unattributed(text), ["“wake-up call”"]);
+        assert_eq!(fixed(text), None);
+    }
+
+    #[test]
+    fn unknown_quotations_of_four_words_or_more() {
+        assert_eq!(
+            unattributed("The mood in Ankara was grim.\n\n“We will not be pushed around by anyone.”\n"),
+            ["“We will not be pushed around by anyone.”"]
+        );
+        assert_eq!(unattributed("“Is this the end of the alliance?”"), ["“Is this the end of the alliance?”"]);
+        assert_eq!(fixed("“Is this the end of the alliance?”"), None);
+    }
+
+    #[test]
+    fn attributed_quotations_stay_silent() {
+        for text in [
+            "“We buy our own weapons,” Erdogan said.",
+            "“We buy our own weapons,” said Erdogan.",
+            "Erdogan appeared unapologetic. “I think it was worth it,” he said.",
+            "Erdogan was blunt: “We buy our own weapons.”",
+            "“There is no path back in this sphere.” That was how Erdogan put it.",
+            "“I think it was worth it,” he said. “We can strengthen our defense as we please.”",
+            "Erdogan told reporters:\n\n> “We buy our own weapons. We can strengthen our defense as we please.”\n",
+            "Kerim Has wrote that Erdogan was travelling with his “weakest hand” yet.",
+            "“We will not be pushed around,” a Turkish official said on condition of anonymity.",
+            "Erdogan said: “We buy our own weapons.\n\n“We can strengthen our defense as we please.”\n",
+        ] {
+            assert_eq!(unattributed(text), [] as [&str; 0], "{text}");
+        }
+    }
+
+    #[test]
+    fn scare_quotes_titles_and_named_phrases_stay_silent() {
+        for text in [
+            "The so-called “frozen conflict” dragged on.",
+            "He watched the documentary “The Day After Tomorrow Never Comes” twice.",
+            "It was what critics dubbed “the sultan’s new air defense system” last year.",
+            "# “We buy our own weapons”\n\nErdogan spoke to reporters.\n",
+            "```\n“We will not be pushed around by anyone.”\n```\n",
+        ] {
+            assert_eq!(unattributed(text), [] as [&str; 0], "{text}");
+        }
+    }
+}
