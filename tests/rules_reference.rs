@@ -8,7 +8,9 @@ use copydesk::analysis::{analyze, LexiconIndex};
 use copydesk::rules::{check, DocKind, RuleConfig};
 
 fn fixture(name: &str) -> std::path::PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
 }
 
 fn reference_findings() -> Vec<(String, String)> {
@@ -28,8 +30,16 @@ fn the_reference_article_against_its_own_lexicon() {
     for (code, phrase) in &found {
         println!("{code}\t{phrase}");
     }
-    for code in ["quote-without-speaker", "misattributed-quote", "altered-quote", "unattributed-claim"] {
+    for code in [
+        "quote-without-speaker",
+        "misattributed-quote",
+        "altered-quote",
+        "unattributed-claim",
+    ] {
         let wrong: Vec<_> = found.iter().filter(|(c, _)| c == code).collect();
-        assert!(wrong.is_empty(), "{code} on the reference article: {wrong:?}");
+        assert!(
+            wrong.is_empty(),
+            "{code} on the reference article: {wrong:?}"
+        );
     }
 }

@@ -1,13 +1,11 @@
 //! `altered-quote`: a quotation close to one in the lexicon whose words
-//! differ. The draft's quotation is aligned word by word with the source's
-//! (a diff, as `similar` computes it); the source's words before and after
+//! differ. The draft's quotation is aligned word by word with the source's;
+//! the source's words before and after
 //! the quoted part are simply not quoted (a partial quotation), and inside
 //! it an ellipsis may stand for dropped words and [square brackets] for the
 //! reporter's own words. Everything else that differs is an alteration.
 
 use std::ops::Range;
-
-use similar::{capture_diff_slices, Algorithm, DiffOp};
 
 use super::claims::{is_function_word, related, source_speaker, source_title};
 use super::tokens::words;
@@ -19,8 +17,12 @@ use crate::text::fold::fold;
 const CANDIDATES: usize = 12;
 /// A quotation this short that differs is too little to be sure of.
 const MIN_SHARED: usize = 3;
-/// Share of the quotation's own words that must be the source's.
+/// Share of the shorter of the quotation and the quoted part of the source
+/// that must be the same words...
 const MIN_SHARED_RATIO: f64 = 0.6;
+/// ...and of the quotation's own words (a long quotation that contains a
+/// short known one is still mostly something else).
+const MIN_OWN_RATIO: f64 = 0.4;
 /// How many differences a message spells out.
 const SHOWN_CHANGES: usize = 3;
 
@@ -43,7 +45,10 @@ struct SourceWord {
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Change {
     /// Source words (in the claim) replaced by quotation words.
-    Replaced { quote: Range<usize>, source: Range<usize> },
+    Replaced {
+        quote: Range<usize>,
+        source: Range<usize>,
+    },
     /// Quotation words the source does not have.
     Added { quote: Range<usize> },
     /// Source words dropped without an ellipsis, before quotation word `at`.
@@ -119,7 +124,9 @@ fn quote_words(cx: &Context<'_>, inner: Range<usize>) -> Vec<QuoteWord> {
             last_end = w.range.end;
             QuoteWord {
                 folded: fold(&w.lower),
-                bracketed: brackets.iter().any(|b| b.start < w.range.start && w.range.end < b.end),
+                bracketed: brackets
+                    .iter()
+                    .any(|b| b.start < w.range.start && w.range.end < b.end),
                 ellipsis_before: gap.contains('…') || gap.contains("..") || gap.contains(". ."),
                 range: w.range,
             }
@@ -130,77 +137,218 @@ fn quote_words(cx: &Context<'_>, inner: Range<usize>) -> Vec<QuoteWord> {
 fn source_words(claim_text: &str) -> Vec<SourceWord> {
     words(claim_text, 0..claim_text.len())
         .into_iter()
-        .map(|w| SourceWord { folded: fold(&w.lower), range: w.range })
+        .map(|w| SourceWord {
+            folded: fold(&w.lower),
+            range: w.range,
+        })
         .collect()
 }
 
+/// One step of an alignment, in quotation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Same {
+        quote: usize,
+        source: usize,
+    },
+    /// A quotation word standing where a source word was.
+    Swap {
+        quote: usize,
+        source: usize,
+    },
+    /// A quotation word the source does not have.
+    Extra {
+        quote: usize,
+    },
+    /// A source word the quotation leaves out.
+    Missing {
+        before_quote: usize,
+        source: usize,
+    },
+}
+
 /// Aligns the quotation with one claim; `None` when they are not close.
+///
+/// A semi-global alignment: the source's words before and after the quoted
+/// part cost nothing (a partial quotation), every other difference costs
+/// one, except the reporter's acknowledged edits: words left out where the
+/// quotation has an ellipsis, and [bracketed] words, cost nothing.
 fn align(cx: &Context<'_>, quote: &[QuoteWord], claim: ClaimId) -> Option<Alignment> {
     let claim_text = &cx.index.claim(claim).claim.text;
     let source = source_words(claim_text);
-    let q: Vec<&str> = quote.iter().map(|w| w.folded.as_str()).collect();
-    let s: Vec<&str> = source.iter().map(|w| w.folded.as_str()).collect();
-    let ops = capture_diff_slices(Algorithm::Myers, &q, &s);
-    let equal: Vec<(usize, usize, usize)> = ops
-        .iter()
-        .filter_map(|op| match *op {
-            DiffOp::Equal { old_index, new_index, len } => Some((old_index, new_index, len)),
-            _ => None,
-        })
-        .collect();
-    let shared: usize = equal.iter().map(|e| e.2).sum();
-    let own = quote.iter().filter(|w| !w.bracketed).count();
-    let content_shared = equal
-        .iter()
-        .flat_map(|&(o, _, len)| o..o + len)
-        .filter(|&i| !is_function_word(&quote[i].folded))
-        .count();
-    if shared < MIN_SHARED || (shared as f64) < MIN_SHARED_RATIO * own as f64 || content_shared < 2 {
+    let (n, m) = (quote.len(), source.len());
+    if n == 0 || m == 0 {
         return None;
     }
-    let window = equal.first()?.1..equal.last().map(|e| e.1 + e.2)?;
-    let all_bracketed = |r: &Range<usize>| quote[r.clone()].iter().all(|w| w.bracketed);
-    let next_to_brackets = |at: usize| {
-        (at > 0 && quote[at - 1].bracketed) || quote.get(at).is_some_and(|w| w.bracketed)
+    // Scores to minimise: a difference costs 2, a shared word earns 1, so
+    // that of two alignments with as many differences the one sharing more
+    // words wins ("We buy our weapons": "own" dropped, not "weapons" added).
+    let free_gap = |i: usize| i < n && quote[i].ellipsis_before;
+    let extra_cost = |i: usize| if quote[i].bracketed { 0 } else { 2 };
+    let missing_cost = |i: usize| if free_gap(i) { 0 } else { 2 };
+    let diagonal_cost = |i: usize, j: usize| -> i64 {
+        if quote[i].folded == source[j].folded {
+            -1
+        } else if quote[i].bracketed {
+            0
+        } else {
+            2
+        }
     };
-    let mut changes = Vec::new();
-    for op in &ops {
-        match *op {
-            DiffOp::Equal { .. } => {}
-            DiffOp::Delete { old_index, old_len, .. } => {
-                let r = old_index..old_index + old_len;
-                if !all_bracketed(&r) {
-                    changes.push(Change::Added { quote: r });
-                }
-            }
-            DiffOp::Insert { old_index, new_index, new_len } => {
-                let r = new_index..new_index + new_len;
-                // Outside the quoted part: a partial quotation.
-                if r.end <= window.start || r.start >= window.end {
-                    continue;
-                }
-                let acknowledged = quote.get(old_index).is_some_and(|w| w.ellipsis_before)
-                    || next_to_brackets(old_index);
-                if !acknowledged {
-                    changes.push(Change::Dropped { at: old_index, source: r });
-                }
-            }
-            DiffOp::Replace { old_index, old_len, new_index, new_len } => {
-                let qr = old_index..old_index + old_len;
-                let sr = new_index..new_index + new_len;
-                if all_bracketed(&qr) {
-                    continue;
-                }
-                if sr.end <= window.start || sr.start >= window.end {
-                    // Words added before or after the quoted part.
-                    changes.push(Change::Added { quote: qr });
-                } else {
-                    changes.push(Change::Replaced { quote: qr, source: sr });
-                }
-            }
+    // cost[i][j]: quotation words ..i aligned with source words ..j, the
+    // source's words before the quoted part being free.
+    let mut cost = vec![vec![0i64; m + 1]; n + 1];
+    for i in 1..=n {
+        cost[i][0] = cost[i - 1][0] + extra_cost(i - 1);
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let diagonal = cost[i - 1][j - 1] + diagonal_cost(i - 1, j - 1);
+            let extra = cost[i - 1][j] + extra_cost(i - 1);
+            let missing = cost[i][j - 1] + missing_cost(i);
+            cost[i][j] = diagonal.min(extra).min(missing);
         }
     }
-    Some(Alignment { claim, shared, changes, window })
+    // The source's words after the quoted part are free too. Of equally
+    // good ends, the latest that stops on a content word: a quotation that
+    // ends "within the alliance" where the source has "within NATO and ..."
+    // replaced "NATO", neither added words after "within" nor replaced "and".
+    let best = (0..=m).map(|j| cost[n][j]).min()?;
+    let ties: Vec<usize> = (0..=m).filter(|&j| cost[n][j] == best).collect();
+    let end = ties
+        .iter()
+        .rev()
+        .find(|&&j| j > 0 && !is_function_word(&source[j - 1].folded))
+        .or(ties.first())
+        .copied()?;
+    let mut steps = Vec::new();
+    let (mut i, mut j) = (n, end);
+    while i > 0 {
+        if j > 0 && cost[i][j] == cost[i - 1][j - 1] + diagonal_cost(i - 1, j - 1) {
+            steps.push(if quote[i - 1].folded == source[j - 1].folded {
+                Step::Same {
+                    quote: i - 1,
+                    source: j - 1,
+                }
+            } else {
+                Step::Swap {
+                    quote: i - 1,
+                    source: j - 1,
+                }
+            });
+            i -= 1;
+            j -= 1;
+        } else if cost[i][j] == cost[i - 1][j] + extra_cost(i - 1) {
+            steps.push(Step::Extra { quote: i - 1 });
+            i -= 1;
+        } else {
+            steps.push(Step::Missing {
+                before_quote: i,
+                source: j - 1,
+            });
+            j -= 1;
+        }
+    }
+    steps.reverse();
+
+    let shared = steps
+        .iter()
+        .filter(|s| matches!(s, Step::Same { .. }))
+        .count();
+    let content_shared = steps
+        .iter()
+        .filter(
+            |s| matches!(s, Step::Same { quote: q, .. } if !is_function_word(&quote[*q].folded)),
+        )
+        .count();
+    let own = quote.iter().filter(|w| !w.bracketed).count();
+    let covered = steps
+        .iter()
+        .filter_map(|s| match *s {
+            Step::Same { source, .. }
+            | Step::Swap { source, .. }
+            | Step::Missing { source, .. } => Some(source),
+            Step::Extra { .. } => None,
+        })
+        .collect::<Vec<_>>();
+    let window = *covered.first()?..*covered.last()? + 1;
+    let close = shared >= MIN_SHARED
+        && content_shared >= 2
+        && shared as f64 >= MIN_SHARED_RATIO * own.min(window.len()) as f64
+        && shared as f64 >= MIN_OWN_RATIO * own as f64;
+    if !close {
+        return None;
+    }
+    Some(Alignment {
+        claim,
+        shared,
+        changes: changes_of(quote, &steps),
+        window,
+    })
+}
+
+/// Runs of differing steps, as the message and the fix describe them.
+/// Acknowledged edits (bracketed words, words left out at an ellipsis) are
+/// not changes.
+fn changes_of(quote: &[QuoteWord], steps: &[Step]) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut run: Vec<Step> = Vec::new();
+    let flush = |run: &mut Vec<Step>, changes: &mut Vec<Change>| {
+        let quote_idx: Vec<usize> = run
+            .iter()
+            .filter_map(|s| match *s {
+                Step::Swap { quote, .. } | Step::Extra { quote } => Some(quote),
+                _ => None,
+            })
+            .collect();
+        let source_idx: Vec<usize> = run
+            .iter()
+            .filter_map(|s| match *s {
+                Step::Swap { source, .. } | Step::Missing { source, .. } => Some(source),
+                _ => None,
+            })
+            .collect();
+        match (
+            quote_idx.first(),
+            quote_idx.last(),
+            source_idx.first(),
+            source_idx.last(),
+        ) {
+            (Some(&qa), Some(&qb), Some(&sa), Some(&sb)) => changes.push(Change::Replaced {
+                quote: qa..qb + 1,
+                source: sa..sb + 1,
+            }),
+            (Some(&qa), Some(&qb), None, None) => changes.push(Change::Added { quote: qa..qb + 1 }),
+            (None, None, Some(&sa), Some(&sb)) => {
+                let at = run.iter().find_map(|s| match *s {
+                    Step::Missing { before_quote, .. } => Some(before_quote),
+                    _ => None,
+                });
+                changes.push(Change::Dropped {
+                    at: at.unwrap_or(0),
+                    source: sa..sb + 1,
+                })
+            }
+            _ => {}
+        }
+        run.clear();
+    };
+    for step in steps {
+        let acknowledged = match *step {
+            Step::Same { .. } => true,
+            Step::Swap { quote: q, .. } | Step::Extra { quote: q } => quote[q].bracketed,
+            Step::Missing { before_quote, .. } => {
+                before_quote < quote.len() && quote[before_quote].ellipsis_before
+            }
+        };
+        if acknowledged {
+            flush(&mut run, &mut changes);
+        } else {
+            run.push(*step);
+        }
+    }
+    flush(&mut run, &mut changes);
+    changes
 }
 
 fn finding(
@@ -213,7 +361,8 @@ fn finding(
     let claim_text = &cx.index.claim(al.claim).claim.text;
     let source = source_words(claim_text);
     let span = |q: &Range<usize>| &cx.text[quote[q.start].range.start..quote[q.end - 1].range.end];
-    let source_span = |s: &Range<usize>| &claim_text[source[s.start].range.start..source[s.end - 1].range.end];
+    let source_span =
+        |s: &Range<usize>| &claim_text[source[s.start].range.start..source[s.end - 1].range.end];
     let described: Vec<String> = al
         .changes
         .iter()
@@ -225,7 +374,12 @@ fn finding(
             Change::Dropped { source, .. } => format!("“{}” dropped", source_span(source)),
         })
         .collect();
-    let mut shown = described.iter().take(SHOWN_CHANGES).cloned().collect::<Vec<_>>().join("; ");
+    let mut shown = described
+        .iter()
+        .take(SHOWN_CHANGES)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
     if described.len() > SHOWN_CHANGES {
         shown.push_str(&format!("; and {} more", described.len() - SHOWN_CHANGES));
     }
@@ -257,18 +411,30 @@ fn restoring_edits(
     claim_text: &str,
     changes: &[Change],
 ) -> Vec<(Range<usize>, String)> {
-    let source_span = |s: &Range<usize>| claim_text[source[s.start].range.start..source[s.end - 1].range.end].to_string();
+    let source_span = |s: &Range<usize>| {
+        claim_text[source[s.start].range.start..source[s.end - 1].range.end].to_string()
+    };
     let mut edits = Vec::new();
     for change in changes {
         match change {
-            Change::Replaced { quote: q, source: s } => {
-                edits.push((quote[q.start].range.start..quote[q.end - 1].range.end, source_span(s)));
+            Change::Replaced {
+                quote: q,
+                source: s,
+            } => {
+                edits.push((
+                    quote[q.start].range.start..quote[q.end - 1].range.end,
+                    source_span(s),
+                ));
             }
             Change::Added { quote: q } => {
                 let start = quote[q.start].range.start;
                 let end = quote[q.end - 1].range.end;
                 // Take the space before the words with them (or after, at the start).
-                let range = if q.start > 0 && cx.text[quote[q.start - 1].range.end..start].trim().is_empty() {
+                let range = if q.start > 0
+                    && cx.text[quote[q.start - 1].range.end..start]
+                        .trim()
+                        .is_empty()
+                {
                     quote[q.start - 1].range.end..end
                 } else if let Some(next) = quote.get(q.end) {
                     start..next.range.start
@@ -290,4 +456,125 @@ fn restoring_edits(
         }
     }
     edits
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::apply_edits;
+    use crate::rules::testing::{findings_in, Lexicon};
+
+    /// Each finding's quotation, the differences its message lists, and the
+    /// text after its fix.
+    fn altered(text: &str) -> Vec<(String, String, String)> {
+        findings_in(&Lexicon::sochi(), text, "altered-quote")
+            .into_iter()
+            .map(|(phrase, f)| {
+                let diff = f
+                    .message
+                    .trim_start_matches("Altered quotation: ")
+                    .split(". ")
+                    .next()
+                    .unwrap()
+                    .to_string();
+                (phrase, diff, apply_edits(text, &f.fixes[0].edits).unwrap())
+            })
+            .collect()
+    }
+
+    fn silent(text: &str) {
+        assert_eq!(altered(text), [] as [(String, String, String); 0], "{text}");
+    }
+
+    #[test]
+    fn a_changed_word() {
+        let text = "“There is no way back in this sphere,” Erdogan said.";
+        let found = findings_in(&Lexicon::sochi(), text, "altered-quote");
+        assert_eq!(
+            found[0].1.message,
+            "Altered quotation: “path” became “way”. Recep Tayyip Erdogan said “there is no path back in this sphere” (“Erdogan and Putin meet in Sochi as Turkey’s ties with the U.S. fray”). Restore the words, or mark your edits with an ellipsis or [brackets]."
+        );
+        assert_eq!(
+            apply_edits(text, &found[0].1.fixes[0].edits).unwrap(),
+            "“There is no path back in this sphere,” Erdogan said."
+        );
+        assert!(found[0].1.fixes[0].preferred);
+        assert_eq!(found[0].1.related.len(), 1);
+    }
+
+    #[test]
+    fn added_and_dropped_words() {
+        assert_eq!(
+            altered("“We buy all our own weapons,” Erdogan said."),
+            [(
+                "“We buy all our own weapons,”".into(),
+                "“all” added".into(),
+                "“We buy our own weapons,” Erdogan said.".into()
+            )]
+        );
+        assert_eq!(
+            altered("“We buy our weapons,” Erdogan said."),
+            [(
+                "“We buy our weapons,”".into(),
+                "“own” dropped".into(),
+                "“We buy our own weapons,” Erdogan said.".into()
+            )]
+        );
+        assert_eq!(
+            altered("“We buy our own weapons and we always will,” Erdogan said."),
+            [(
+                "“We buy our own weapons and we always will,”".into(),
+                "“and we always will” added".into(),
+                "“We buy our own weapons,” Erdogan said.".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn partial_quotations_and_contractions() {
+        assert_eq!(
+            altered("Erdogan said he “would not have needed to buy S-400s.”"),
+            [(
+                "“would not have needed to buy S-400s.”".into(),
+                "“had” became “needed”".into(),
+                "Erdogan said he “would not have had to buy S-400s.”".into()
+            )]
+        );
+        assert_eq!(
+            altered("“I think it’s worth it,” he said.")[0].1,
+            "“it was” became “it’s”"
+        );
+        assert_eq!(
+            altered("Erdemir said “the Turkish president will continue to play a spoiler role within the alliance.”")[0].1,
+            "“NATO” became “the alliance”"
+        );
+    }
+
+    #[test]
+    fn several_changes_are_listed_and_restored_together() {
+        let text = "“Now, when we see difficult, turbulent processes on the European gas market, Turkey feels confident and stable,” Putin said.";
+        let found = altered(text);
+        assert_eq!(found[0].1, "“somewhat” dropped; “absolutely” dropped");
+        assert_eq!(
+            found[0].2,
+            "“Now, when we see somewhat difficult, turbulent processes on the European gas market, Turkey feels absolutely confident and stable,” Putin said."
+        );
+    }
+
+    #[test]
+    fn exact_quotations_and_acknowledged_edits_stay_silent() {
+        silent("“We buy our own weapons,” Erdogan said.");
+        silent("Erdogan said Turkey “can strengthen our defense as we please.”");
+        silent("“On the international arena we cooperate fairly successfully … in Syria and our coordinated position on Libya,” Putin said.");
+        silent("“On the international arena we cooperate fairly successfully ... in Syria,” Putin said.");
+        silent("“[Turkey] can strengthen [its] defense as we please,” Erdogan said.");
+        silent("“we buy our OWN weapons” — Erdogan said so.");
+    }
+
+    #[test]
+    fn different_quotations_that_share_words_stay_silent() {
+        silent("“We buy our gas from Russia,” Erdogan said.");
+        silent("“Our weapons are our own business,” Erdogan said.");
+        silent("Has wrote that Erdogan held a “weak hand” in Sochi.");
+        silent("“The sanctions are a mistake and the Americans know it,” Erdogan said.");
+    }
 }

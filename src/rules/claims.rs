@@ -41,7 +41,11 @@ pub enum DraftSpeaker {
 /// speaker the sources give: when the pronoun could refer to them (they are
 /// named in the sentence before or in this one), the answer is theirs, so
 /// the rules never accuse a reporter over an ambiguous "he".
-pub fn resolve(cx: &Context<'_>, attribution: &Attribution, expected: Option<EntityId>) -> DraftSpeaker {
+pub fn resolve(
+    cx: &Context<'_>,
+    attribution: &Attribution,
+    expected: Option<EntityId>,
+) -> DraftSpeaker {
     let speaker = &attribution.speaker;
     match speaker.kind {
         SpeakerKind::Name => {
@@ -91,7 +95,8 @@ fn resolve_pronoun(cx: &Context<'_>, at: usize, expected: Option<EntityId>) -> D
     if let (true, Some(e)) = (named_in_window, expected) {
         return DraftSpeaker::Entity(e);
     }
-    let subject = subject_of(cx, this_start..at).or_else(|| previous.and_then(|p| subject_of(cx, p)));
+    let subject =
+        subject_of(cx, this_start..at).or_else(|| previous.and_then(|p| subject_of(cx, p)));
     match subject {
         Some(e) if cx.index.kind(e) == EntityKind::Person => DraftSpeaker::Entity(e),
         _ => DraftSpeaker::Unresolved,
@@ -110,15 +115,18 @@ fn subject_of(cx: &Context<'_>, range: Range<usize>) -> Option<EntityId> {
             .filter(|m| !cx.in_quotation(&m.range))
             .map(|m| m.entity)
     };
-    let first = ws
-        .iter()
-        .position(|w| !matches!(w.lower.as_str(), "but" | "and" | "yet" | "so" | "still" | "now" | "then" | "however"))?;
+    let first = ws.iter().position(|w| {
+        !matches!(
+            w.lower.as_str(),
+            "but" | "and" | "yet" | "so" | "still" | "now" | "then" | "however"
+        )
+    })?;
     if let Some(e) = mention_at(&ws[first]) {
         return Some(e);
     }
-    let after_comma = ws[first + 1..].iter().find(|w| {
-        w.break_before && cx.masked[..w.range.start].trim_end().ends_with(',')
-    })?;
+    let after_comma = ws[first + 1..]
+        .iter()
+        .find(|w| w.break_before && cx.masked[..w.range.start].trim_end().ends_with(','))?;
     mention_at(after_comma)
 }
 
@@ -141,7 +149,10 @@ pub fn later_reference(cx: &Context<'_>, entity: EntityId) -> String {
 /// How a fix names the source's speaker at `at`: the later reference once
 /// the story has named them, the full name before.
 pub fn name_for_fix(cx: &Context<'_>, entity: EntityId, at: usize) -> String {
-    let named_before = cx.mentions.iter().any(|m| m.entity == entity && m.range.end <= at);
+    let named_before = cx
+        .mentions
+        .iter()
+        .any(|m| m.entity == entity && m.range.end <= at);
     if named_before {
         later_reference(cx, entity)
     } else {

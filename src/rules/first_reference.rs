@@ -78,7 +78,8 @@ fn attributive(cx: &Context<'_>, at: usize) -> bool {
     let line_start = cx.masked[..at].rfind('\n').map_or(0, |i| i + 1);
     let before = words(cx.masked, line_start..at);
     before.last().is_some_and(|w| {
-        matches!(w.lower.as_str(), "the" | "a" | "an") && cx.masked[w.range.end..at].trim().is_empty()
+        matches!(w.lower.as_str(), "the" | "a" | "an")
+            && cx.masked[w.range.end..at].trim().is_empty()
     })
 }
 
@@ -173,7 +174,8 @@ mod tests {
 
     #[test]
     fn each_person_once_in_text_order() {
-        let text = "Putin met Erdogan. Vladimir Putin said little. Erdogan spoke; Stoltenberg listened.";
+        let text =
+            "Putin met Erdogan. Vladimir Putin said little. Erdogan spoke; Stoltenberg listened.";
         let found: Vec<String> = fixed(text).into_iter().map(|(p, _)| p).collect();
         assert_eq!(found, ["Putin", "Erdogan", "Stoltenberg"]);
         let first = &fixed(text)[0].1;
@@ -187,7 +189,10 @@ mod tests {
     fn possessive_first_mention_keeps_its_ending() {
         assert_eq!(
             fixed("Erdemir’s warning came first."),
-            [("Erdemir".to_string(), "Aykan Erdemir’s warning came first.".to_string())]
+            [(
+                "Erdemir".to_string(),
+                "Aykan Erdemir’s warning came first.".to_string()
+            )]
         );
     }
 

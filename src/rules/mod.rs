@@ -256,7 +256,11 @@ impl<'a> Context<'a> {
             text,
             masked: &analysis.prose.masked,
             sentences: analysis.sentences.clone(),
-            quotations: analysis.quotations.iter().map(|q| q.range.clone()).collect(),
+            quotations: analysis
+                .quotations
+                .iter()
+                .map(|q| q.range.clone())
+                .collect(),
             headings: blocks
                 .iter()
                 .filter(|b| b.kind == BlockKind::Heading)

@@ -15,23 +15,62 @@ const MIN_WORDS: usize = 4;
 
 /// Words before a quotation that name a phrase rather than quote a person.
 const NAMING_WORDS: &[&str] = &[
-    "called", "dubbed", "so-called", "titled", "entitled", "headlined", "named", "nicknamed",
-    "labeled", "labelled", "termed", "branded", "as", "phrase", "slogan", "term", "motto",
-    "banner", "hashtag", "chanting", "chanted", "read", "reading",
+    "called",
+    "dubbed",
+    "so-called",
+    "titled",
+    "entitled",
+    "headlined",
+    "named",
+    "nicknamed",
+    "labeled",
+    "labelled",
+    "termed",
+    "branded",
+    "as",
+    "phrase",
+    "slogan",
+    "term",
+    "motto",
+    "banner",
+    "hashtag",
+    "chanting",
+    "chanted",
+    "read",
+    "reading",
 ];
 
 /// Cue verbs a fix may copy from the source ("wrote on Twitter"); others
 /// ("adding", "asserting") read wrongly after a quotation.
 const FIX_CUES: &[&str] = &[
-    "said", "says", "wrote", "writes", "told", "tells", "added", "adds", "tweeted", "posted",
-    "asked", "declared", "explained", "insisted", "stressed", "warned", "noted", "argued",
+    "said",
+    "says",
+    "wrote",
+    "writes",
+    "told",
+    "tells",
+    "added",
+    "adds",
+    "tweeted",
+    "posted",
+    "asked",
+    "declared",
+    "explained",
+    "insisted",
+    "stressed",
+    "warned",
+    "noted",
+    "argued",
 ];
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
     let a = cx.analysis;
     let mut findings = Vec::new();
     for (qi, q) in a.quotations.iter().enumerate() {
-        if q.depth > 0 || a.attributions.get(qi).is_some_and(Option::is_some) || cx.in_heading(q.range.start) {
+        if q.depth > 0
+            || a.attributions.get(qi).is_some_and(Option::is_some)
+            || cx.in_heading(q.range.start)
+        {
             continue;
         }
         let claim = a.quote_claims.get(qi).copied().flatten().map(|m| m.claim);
@@ -55,9 +94,13 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
                 finding.message = format!(
                     "Quotation without a speaker: the sources give these words to {speaker} (“{title}”). Say so in the copy."
                 );
-                finding.related.extend(related(cx, claim, format!("{speaker} in “{title}”")));
+                finding
+                    .related
+                    .extend(related(cx, claim, format!("{speaker} in “{title}”")));
             } else {
-                finding.related.extend(related(cx, claim, format!("The source: “{title}”")));
+                finding
+                    .related
+                    .extend(related(cx, claim, format!("The source: “{title}”")));
             }
             finding.fixes.extend(attribution_fix(cx, qi, claim));
         }
@@ -74,7 +117,22 @@ fn is_title(cx: &Context<'_>, inner: std::ops::Range<usize>) -> bool {
     }
     words(cx.masked, inner).iter().all(|w| {
         w.capitalized
-            || matches!(w.lower.as_str(), "a" | "an" | "the" | "of" | "in" | "on" | "and" | "or" | "for" | "to" | "at" | "by" | "with" | "from")
+            || matches!(
+                w.lower.as_str(),
+                "a" | "an"
+                    | "the"
+                    | "of"
+                    | "in"
+                    | "on"
+                    | "and"
+                    | "or"
+                    | "for"
+                    | "to"
+                    | "at"
+                    | "by"
+                    | "with"
+                    | "from"
+            )
     })
 }
 
@@ -101,15 +159,25 @@ fn attribution_fix(cx: &Context<'_>, qi: usize, claim: crate::analysis::ClaimId)
         None => source_speaker(cx, claim)?,
     };
     let cue = indexed.claim.cue.trim();
-    let cue = if cue.split_whitespace().next().is_some_and(|w| FIX_CUES.contains(&w)) {
+    let cue = if cue
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| FIX_CUES.contains(&w))
+    {
         cue
     } else {
         "said"
     };
     // The quotation must end its sentence: only a period may follow it.
-    let sentence = a.sentences.iter().find(|s| s.start <= q.range.start && q.range.end <= s.end)?;
+    let sentence = a
+        .sentences
+        .iter()
+        .find(|s| s.start <= q.range.start && q.range.end <= s.end)?;
     let tail = &cx.text[q.range.end..sentence.end];
-    if !tail.trim_matches(|c: char| c.is_whitespace() || c == '.').is_empty() {
+    if !tail
+        .trim_matches(|c: char| c.is_whitespace() || c == '.')
+        .is_empty()
+    {
         return None;
     }
     let closing = cx.text[..q.range.end].char_indices().next_back()?.0;
@@ -144,7 +212,11 @@ mod tests {
     fn fixed(text: &str) -> Option<String> {
         let found = findings_in(&Lexicon::sochi(), text, "quote-without-speaker");
         assert_eq!(found.len(), 1, "{text}: {found:?}");
-        found[0].1.fixes.first().map(|f| apply_edits(text, &f.edits).unwrap())
+        found[0]
+            .1
+            .fixes
+            .first()
+            .map(|f| apply_edits(text, &f.edits).unwrap())
     }
 
     #[test]
@@ -192,10 +264,15 @@ mod tests {
     #[test]
     fn unknown_quotations_of_four_words_or_more() {
         assert_eq!(
-            unattributed("The mood in Ankara was grim.\n\n“We will not be pushed around by anyone.”\n"),
+            unattributed(
+                "The mood in Ankara was grim.\n\n“We will not be pushed around by anyone.”\n"
+            ),
             ["“We will not be pushed around by anyone.”"]
         );
-        assert_eq!(unattributed("“Is this the end of the alliance?”"), ["“Is this the end of the alliance?”"]);
+        assert_eq!(
+            unattributed("“Is this the end of the alliance?”"),
+            ["“Is this the end of the alliance?”"]
+        );
         assert_eq!(fixed("“Is this the end of the alliance?”"), None);
     }
 

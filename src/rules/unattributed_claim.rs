@@ -30,14 +30,19 @@ const MIN_CLAIM_COVERED: f64 = 0.6;
 const MIN_SENTENCE_COVERED: f64 = 0.5;
 
 /// Verbs a fix may copy from the source's cue.
-const FIX_VERBS: &[&str] = &["say", "says", "said", "wrote", "writes", "told", "argue", "argues", "argued", "believe", "believes", "warn", "warns", "warned"];
+const FIX_VERBS: &[&str] = &[
+    "say", "says", "said", "wrote", "writes", "told", "argue", "argues", "argued", "believe",
+    "believes", "warn", "warns", "warned",
+];
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
     let a = cx.analysis;
     let mut findings = Vec::new();
     for sentence in &a.sentences {
         if cx.in_heading(sentence.start)
-            || a.quotations.iter().any(|q| sentence.start <= q.range.start && q.range.start < sentence.end)
+            || a.quotations
+                .iter()
+                .any(|q| sentence.start <= q.range.start && q.range.start < sentence.end)
             || !find_attributions(cx.masked, sentence.clone(), &a.quotations).is_empty()
         {
             continue;
@@ -72,7 +77,9 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
         };
         let speaker_entity = cx.index.claim(claim).speaker;
         let names_speaker = cx.mentions.iter().any(|m| {
-            Some(m.entity) == speaker_entity && sentence.start <= m.range.start && m.range.end <= sentence.end
+            Some(m.entity) == speaker_entity
+                && sentence.start <= m.range.start
+                && m.range.end <= sentence.end
         }) || fold(&cx.text[sentence.clone()]).contains(&fold(&speaker));
         if names_speaker {
             continue;
@@ -107,7 +114,11 @@ fn sentence_content(cx: &Context<'_>, sentence: Range<usize>) -> HashSet<String>
         .iter()
         .enumerate()
         .filter(|(i, w)| *i == 0 || !w.capitalized)
-        .filter(|(_, w)| !cx.mentions.iter().any(|m| m.range.start <= w.range.start && w.range.end <= m.range.end))
+        .filter(|(_, w)| {
+            !cx.mentions
+                .iter()
+                .any(|m| m.range.start <= w.range.start && w.range.end <= m.range.end)
+        })
         .map(|(_, w)| fold(&w.lower))
         .filter(|w| !is_function_word(w) && w.chars().any(char::is_alphabetic))
         .map(|w| stem(&w))
@@ -128,7 +139,9 @@ fn claim_content(cx: &Context<'_>, claim: ClaimId) -> HashSet<String> {
         .enumerate()
         .filter(|(i, w)| *i == 0 || !w.capitalized)
         .map(|(_, w)| fold(&w.lower))
-        .filter(|w| !is_function_word(w) && !attribution.contains(w) && w.chars().any(char::is_alphabetic))
+        .filter(|w| {
+            !is_function_word(w) && !attribution.contains(w) && w.chars().any(char::is_alphabetic)
+        })
         .map(|w| stem(&w))
         .collect()
 }
