@@ -27,9 +27,6 @@ fn reference_findings() -> Vec<(String, String)> {
 #[test]
 fn the_reference_article_against_its_own_lexicon() {
     let found = reference_findings();
-    for (code, phrase) in &found {
-        println!("{code}\t{phrase}");
-    }
     for code in [
         "quote-without-speaker",
         "misattributed-quote",

@@ -40,6 +40,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
     let mut findings = Vec::new();
     for sentence in &a.sentences {
         if cx.in_heading(sentence.start)
+            || cx.text[sentence.clone()].trim_end().ends_with('?')
             || a.quotations
                 .iter()
                 .any(|q| sentence.start <= q.range.start && q.range.start < sentence.end)
@@ -168,4 +169,109 @@ fn attribution_fix(cx: &Context<'_>, sentence: Range<usize>, claim: ClaimId) -> 
         edits: vec![(period..sentence.end, format!(", {speaker} {verb}."))],
         preferred: indexed.speaker.is_some(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::apply_edits;
+    use crate::rules::testing::{findings_in, findings_in_kind, phrases, Lexicon};
+    use crate::rules::DocKind;
+
+    fn fixed(text: &str) -> Vec<String> {
+        findings_in(&Lexicon::sochi(), text, "unattributed-claim")
+            .into_iter()
+            .map(|(_, f)| apply_edits(text, &f.fixes[0].edits).unwrap())
+            .collect()
+    }
+
+    fn silent(text: &str) {
+        assert_eq!(
+            phrases(&Lexicon::sochi(), text, "unattributed-claim"),
+            [] as [&str; 0],
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_group_claim_stated_as_fact() {
+        let text = "Turkey bought the system anyway. The S-400 missiles are designed to shoot down NATO aircraft.";
+        let found = findings_in(&Lexicon::sochi(), text, "unattributed-claim");
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].0,
+            "The S-400 missiles are designed to shoot down NATO aircraft."
+        );
+        assert_eq!(
+            found[0].1.message,
+            "Unattributed claim: this is what arms experts say in “Erdogan and Putin meet in Sochi as Turkey’s ties with the U.S. fray”, not established fact. Attribute it."
+        );
+        assert!(
+            !found[0].1.fixes[0].preferred,
+            "which words to use for a group is the reporter's call"
+        );
+        assert_eq!(
+            fixed(text),
+            ["Turkey bought the system anyway. The S-400 missiles are designed to shoot down NATO aircraft, arms experts say."]
+        );
+    }
+
+    #[test]
+    fn a_persons_claim_stated_as_fact() {
+        assert_eq!(
+            fixed("The alignment with Russia is insulating Turkey from high gas prices in Europe."),
+            ["The alignment with Russia is insulating Turkey from high gas prices in Europe, Vladimir V. Putin said."]
+        );
+        assert_eq!(
+            fixed("Putin arrived first. Peace in Syria was of the greatest importance among the issues between Turkey and Russia."),
+            ["Putin arrived first. Peace in Syria was of the greatest importance among the issues between Turkey and Russia, Recep Tayyip Erdogan said."]
+        );
+        assert_eq!(
+            fixed("Erdogan badly needs a favorable deal to purchase natural gas from Russia as world prices are spiking."),
+            ["Erdogan badly needs a favorable deal to purchase natural gas from Russia as world prices are spiking, Kerim Has wrote."]
+        );
+    }
+
+    #[test]
+    fn a_paraphrased_quotation_and_plain_text() {
+        assert_eq!(
+            phrases(
+                &Lexicon::sochi(),
+                "Turkey can strengthen its defense as it pleases.",
+                "unattributed-claim"
+            ),
+            ["Turkey can strengthen its defense as it pleases."]
+        );
+        let found = findings_in_kind(
+            &Lexicon::sochi(),
+            "ANKARA, Turkey —\n\nTurkey’s offer to play a role in Afghanistan after the US withdrawal was aimed at creating a dependence that would reduce pushback from Washington.\n",
+            DocKind::PlainText,
+            "unattributed-claim",
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].1.message.contains("Aykan Erdemir says"),
+            "{}",
+            found[0].1.message
+        );
+    }
+
+    #[test]
+    fn attributed_or_named_claims_stay_silent() {
+        silent("The S-400 missiles, arms experts say, are designed to shoot down NATO aircraft.");
+        silent("According to arms experts, the S-400 missiles are designed to shoot down NATO aircraft.");
+        silent("Stoltenberg said the S-400 missiles are designed to shoot down NATO aircraft.");
+        silent("For Putin, the alignment with Russia is insulating Turkey from high gas prices in Europe.");
+        silent("“Those missiles are designed to shoot down NATO aircraft,” one analyst said.");
+    }
+
+    #[test]
+    fn shared_names_other_facts_questions_and_headlines_stay_silent() {
+        silent("Erdogan met Putin in Sochi to discuss NATO and the S-400.");
+        silent("The S-400 missiles were delivered to Turkey in 2019.");
+        silent("Are the S-400 missiles designed to shoot down NATO aircraft?");
+        silent(
+            "# S-400 missiles are designed to shoot down NATO aircraft\n\nTurkey bought them.\n",
+        );
+        silent("The S-400 missiles, which Russia designed in the 1990s to shoot down aircraft of every kind, from NATO fighters to drones and cruise missiles, arrived in July, months after the deal was signed.");
+    }
 }

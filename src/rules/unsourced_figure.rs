@@ -168,10 +168,8 @@ fn figure_at(masked: &str, ws: &[Word], i: usize) -> Option<(Range<usize>, usize
     // "Resolution 2254", "Flight 1549": a capitalised word before a bare
     // number makes it a name, unless that word only opens the sentence.
     let named = i > 0 && !w.break_before && ws[i - 1].capitalized && !ws[i - 1].break_before;
-    let statistic = percent
-        || magnitude
-        || (money && value >= LARGE_COUNT)
-        || (!money && !year_like && !named && value >= LARGE_COUNT);
+    let statistic =
+        percent || magnitude || (value >= LARGE_COUNT && (money || (!year_like && !named)));
     if !statistic {
         return None;
     }
