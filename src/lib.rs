@@ -9,7 +9,10 @@
 //! - `lsp`: the protocol layer (tower-lsp-server, ropey, position encodings).
 //! - `cli`: the command-line entry points.
 
+pub mod analysis;
 pub mod cli;
+pub mod config;
 pub mod lexicon;
 pub mod lsp;
 pub mod text;
+pub mod workspace;

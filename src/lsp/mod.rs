@@ -1,26 +1,19 @@
-//! The protocol layer. Only this module knows LSP types.
+//! The protocol layer: the only module that knows LSP types. It holds the
+//! documents (ropey), negotiates position encodings, loads lexicons and
+//! settings, and turns the pure analysis into protocol answers.
 
-use tower_lsp_server::jsonrpc::Result;
-use tower_lsp_server::ls_types::*;
-use tower_lsp_server::{Client, LanguageServer, LspService, Server};
+pub mod document;
+pub mod position;
+mod server;
+mod tokens;
 
-struct Backend {
-    _client: Client,
-}
+pub use server::{service, Backend, Probe};
 
-impl LanguageServer for Backend {
-    async fn initialize(&self, _: InitializeParams) -> Result<InitializeResult> {
-        Ok(InitializeResult::default())
-    }
-
-    async fn shutdown(&self) -> Result<()> {
-        Ok(())
-    }
-}
-
+/// Serves LSP on stdin/stdout until the client exits or closes the pipe.
 pub async fn serve_stdio() {
-    let (service, socket) = LspService::new(|client| Backend { _client: client });
-    Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+    let (service, socket) = service();
+    tower_lsp_server::Server::new(tokio::io::stdin(), tokio::io::stdout(), socket)
+        .concurrency_level(12)
         .serve(service)
         .await;
 }

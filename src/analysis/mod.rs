@@ -1,0 +1,13 @@
+//! A document analysed against a compiled lexicon. Pure: text in, plain
+//! data with byte ranges out.
+
+pub mod cards;
+pub mod document;
+pub mod index;
+pub mod mentions;
+pub mod quotes;
+
+pub use document::{analyze, DocAnalysis};
+pub use index::{ClaimId, EntityId, Form, LexiconIndex, LexiconInput};
+pub use mentions::Mention;
+pub use quotes::QuoteMatch;

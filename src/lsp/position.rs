@@ -1,0 +1,203 @@
+//! The one place where LSP positions meet byte offsets.
+//!
+//! Internally every range is a byte range. Positions are (line, column)
+//! with columns in the negotiated encoding: UTF-16 code units by default,
+//! UTF-8 bytes or UTF-32 scalars when the client offers them. Conversions
+//! clamp instead of panicking: a column past the end of a line is the end of
+//! the line (before its break), a line past the end is the end of the text,
+//! a column inside a character is that character's start.
+
+use std::ops::Range;
+
+use ropey::{Rope, RopeSlice};
+use tower_lsp_server::ls_types::{Position, PositionEncodingKind};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Encoding {
+    Utf8,
+    #[default]
+    Utf16,
+    Utf32,
+}
+
+impl Encoding {
+    /// Picks what the client offers, preferring UTF-8 (our native unit),
+    /// then UTF-32, and UTF-16 when nothing is offered (the LSP default).
+    pub fn negotiate(offered: Option<&[PositionEncodingKind]>) -> Encoding {
+        let offered = offered.unwrap_or_default();
+        if offered.contains(&PositionEncodingKind::UTF8) {
+            Encoding::Utf8
+        } else if offered.contains(&PositionEncodingKind::UTF32) {
+            Encoding::Utf32
+        } else {
+            Encoding::Utf16
+        }
+    }
+
+    pub fn kind(self) -> PositionEncodingKind {
+        match self {
+            Encoding::Utf8 => PositionEncodingKind::UTF8,
+            Encoding::Utf16 => PositionEncodingKind::UTF16,
+            Encoding::Utf32 => PositionEncodingKind::UTF32,
+        }
+    }
+}
+
+/// Characters of the line break at the end of `line` (0, 1 or 2).
+fn break_chars(line: RopeSlice) -> usize {
+    let n = line.len_chars();
+    if n == 0 {
+        return 0;
+    }
+    match line.char(n - 1) {
+        '\n' if n >= 2 && line.char(n - 2) == '\r' => 2,
+        '\n' | '\r' => 1,
+        _ => 0,
+    }
+}
+
+/// Byte offset of a position, clamped into the text.
+pub fn to_byte(rope: &Rope, pos: Position, enc: Encoding) -> usize {
+    let line_idx = pos.line as usize;
+    if line_idx >= rope.len_lines() {
+        return rope.len_bytes();
+    }
+    let line = rope.line(line_idx);
+    let line_start_char = rope.line_to_char(line_idx);
+    let content_chars = line.len_chars() - break_chars(line);
+    let col = pos.character as usize;
+    let char_in_line = match enc {
+        Enc::Utf32 => col.min(content_chars),
+        Enc::Utf8 => {
+            let content_bytes = line.char_to_byte(content_chars);
+            // A byte inside a character counts as that character's start.
+            line.byte_to_char(col.min(content_bytes))
+        }
+        Enc::Utf16 => {
+            let content_units = line.char_to_utf16_cu(content_chars);
+            line.utf16_cu_to_char(col.min(content_units))
+        }
+    };
+    rope.char_to_byte(line_start_char + char_in_line)
+}
+
+use Encoding as Enc;
+
+/// Position of a byte offset; an offset past the end is the end, one inside
+/// a character is that character's start.
+pub fn to_position(rope: &Rope, byte: usize, enc: Encoding) -> Position {
+    let byte = byte.min(rope.len_bytes());
+    let char_idx = rope.byte_to_char(byte);
+    let line_idx = rope.char_to_line(char_idx);
+    let line_start = rope.line_to_char(line_idx);
+    let col = match enc {
+        Enc::Utf32 => char_idx - line_start,
+        Enc::Utf8 => rope.char_to_byte(char_idx) - rope.char_to_byte(line_start),
+        Enc::Utf16 => rope.char_to_utf16_cu(char_idx) - rope.char_to_utf16_cu(line_start),
+    };
+    Position::new(line_idx as u32, col as u32)
+}
+
+pub fn to_range(
+    rope: &Rope,
+    range: Range<usize>,
+    enc: Encoding,
+) -> tower_lsp_server::ls_types::Range {
+    tower_lsp_server::ls_types::Range::new(
+        to_position(rope, range.start, enc),
+        to_position(rope, range.end, enc),
+    )
+}
+
+pub fn to_bytes(
+    rope: &Rope,
+    range: tower_lsp_server::ls_types::Range,
+    enc: Encoding,
+) -> Range<usize> {
+    to_byte(rope, range.start, enc)..to_byte(rope, range.end, enc)
+}
+
+/// Length of `text[range]` in the encoding's units (for semantic tokens).
+pub fn len_in(text: &str, enc: Encoding) -> u32 {
+    (match enc {
+        Enc::Utf8 => text.len(),
+        Enc::Utf16 => text.encode_utf16().count(),
+        Enc::Utf32 => text.chars().count(),
+    }) as u32
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const LINE: &str = "😀 Erdoğan’s visit to Ankara";
+
+    #[test]
+    fn the_three_encodings_disagree_as_they_should() {
+        let rope = Rope::from_str(&format!("first\r\n{LINE}\n"));
+        let ankara = format!("first\r\n{LINE}").find("Ankara").unwrap();
+        for (enc, col) in [(Enc::Utf8, 27), (Enc::Utf16, 22), (Enc::Utf32, 21)] {
+            assert_eq!(
+                to_position(&rope, ankara, enc),
+                Position::new(1, col),
+                "{enc:?}"
+            );
+            assert_eq!(
+                to_byte(&rope, Position::new(1, col), enc),
+                ankara,
+                "{enc:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn clamps_instead_of_panicking() {
+        let rope = Rope::from_str("ab\r\ncd");
+        assert_eq!(
+            to_byte(&rope, Position::new(0, 99), Enc::Utf16),
+            2,
+            "end of line, before CRLF"
+        );
+        assert_eq!(
+            to_byte(&rope, Position::new(9, 0), Enc::Utf8),
+            6,
+            "past the last line"
+        );
+        assert_eq!(to_position(&rope, 99, Enc::Utf8), Position::new(1, 2));
+        let rope = Rope::from_str("😀x");
+        assert_eq!(
+            to_byte(&rope, Position::new(0, 1), Enc::Utf16),
+            0,
+            "inside a surrogate pair"
+        );
+        assert_eq!(
+            to_byte(&rope, Position::new(0, 2), Enc::Utf8),
+            0,
+            "inside a UTF-8 sequence"
+        );
+        assert_eq!(to_position(&rope, 2, Enc::Utf16), Position::new(0, 0));
+    }
+
+    #[test]
+    fn only_lsp_line_breaks_count() {
+        // U+2028 and form feed are not line breaks in LSP.
+        let rope = Rope::from_str("a\u{2028}b\u{c}c\rd");
+        assert_eq!(rope.len_lines(), 2);
+        assert_eq!(
+            to_position(&rope, rope.len_bytes() - 1, Enc::Utf16),
+            Position::new(1, 0)
+        );
+    }
+
+    #[test]
+    fn negotiation_prefers_utf8() {
+        use PositionEncodingKind as K;
+        assert_eq!(Encoding::negotiate(None), Enc::Utf16);
+        assert_eq!(Encoding::negotiate(Some(&[K::UTF16])), Enc::Utf16);
+        assert_eq!(
+            Encoding::negotiate(Some(&[K::UTF32, K::UTF8, K::UTF16])),
+            Enc::Utf8
+        );
+        assert_eq!(Encoding::negotiate(Some(&[K::UTF32, K::UTF16])), Enc::Utf32);
+    }
+}

@@ -1,0 +1,1271 @@
+//! The language server: lifecycle, documents, settings and lexicons, and the
+//! request handlers. Handlers take a snapshot of a document under the state
+//! lock, release it, and do their work on the snapshot; analysis runs on the
+//! blocking pool so that reading input never waits for it.
+
+use std::collections::HashMap;
+use std::panic::AssertUnwindSafe;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use ropey::Rope;
+use serde_json::{json, Value};
+use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
+use tower_lsp_server::ls_types::*;
+use tower_lsp_server::{Client, LanguageServer, LspService};
+
+use super::document::Document;
+use super::position::{to_byte, to_range, Encoding};
+use super::tokens;
+use crate::analysis::{self, cards, DocAnalysis, EntityId, LexiconIndex, LexiconInput};
+use crate::config::Settings;
+use crate::lexicon::EntityKind;
+use crate::text::prose::DocKind;
+use crate::workspace::{self, LoadError};
+
+/// Bounds on the workspace scan behind `textDocument/references`.
+const REFERENCE_SCAN_MAX_FILES: usize = 2000;
+const REFERENCE_SCAN_MAX_BYTES: u64 = 4 * 1024 * 1024;
+const COMPLETION_LIMIT: usize = 50;
+const WORKSPACE_SYMBOL_LIMIT: usize = 200;
+
+pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
+    LspService::new(Backend::new)
+}
+
+pub struct Backend {
+    client: Client,
+    state: Arc<Mutex<State>>,
+}
+
+struct OpenDoc {
+    doc: Document,
+    /// The analysis of (version, index generation), when computed.
+    analysis: Option<(i32, u64, Arc<DocAnalysis>)>,
+    /// Set once the user has been told this document is too large.
+    told_too_large: bool,
+}
+
+#[derive(Default)]
+struct State {
+    encoding: Encoding,
+    root: Option<PathBuf>,
+    docs: HashMap<Uri, OpenDoc>,
+    init_options: Value,
+    /// The `copydesk` section from `workspace/configuration` or a
+    /// `didChangeConfiguration` push; wins over `init_options`.
+    client_settings: Value,
+    settings: Settings,
+    index: Arc<LexiconIndex>,
+    index_generation: u64,
+    /// The last lexicon that parsed, per path: a broken edit keeps it in use.
+    last_good: HashMap<PathBuf, Arc<LexiconInput>>,
+    supports_configuration: bool,
+    supports_watch_registration: bool,
+    shutting_down: bool,
+}
+
+/// What a request works on: a consistent view of one document.
+struct Snapshot {
+    uri: Uri,
+    text: String,
+    rope: Rope,
+    analysis: Arc<DocAnalysis>,
+    index: Arc<LexiconIndex>,
+    enc: Encoding,
+    root: Option<PathBuf>,
+}
+
+fn internal(message: impl Into<String>) -> Error {
+    Error {
+        code: ErrorCode::InternalError,
+        message: message.into().into(),
+        data: None,
+    }
+}
+
+impl Backend {
+    fn new(client: Client) -> Self {
+        Backend {
+            client,
+            state: Arc::new(Mutex::new(State {
+                index: Arc::new(LexiconIndex::empty()),
+                ..State::default()
+            })),
+        }
+    }
+
+    /// A poisoned lock means a panic happened while holding it; the state is
+    /// still usable (every mutation is a whole-value replacement), so serve on.
+    fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The analysis of a document at its current version, computed on the
+    /// blocking pool if needed. `Ok(None)` for unknown or too-large documents.
+    async fn snapshot(&self, uri: &Uri) -> Result<Option<Snapshot>> {
+        let (rope, version, kind, index, generation, enc, root, cached, too_large) = {
+            let mut st = self.state();
+            let (index, generation, enc, root, max) = (
+                st.index.clone(),
+                st.index_generation,
+                st.encoding,
+                st.root.clone(),
+                st.settings.max_file_bytes,
+            );
+            let Some(open) = st.docs.get_mut(uri) else {
+                return Ok(None);
+            };
+            let too_large = open.doc.rope.len_bytes() > max;
+            let tell = too_large && !std::mem::replace(&mut open.told_too_large, too_large);
+            let cached = open
+                .analysis
+                .as_ref()
+                .filter(|(v, g, _)| *v == open.doc.version && *g == generation)
+                .map(|(_, _, a)| a.clone());
+            (
+                open.doc.rope.clone(),
+                open.doc.version,
+                open.doc.kind,
+                index,
+                generation,
+                enc,
+                root,
+                cached,
+                (too_large, tell, max),
+            )
+        };
+        let (too_large, tell, max) = too_large;
+        if too_large {
+            if tell {
+                let client = self.client.clone();
+                let name = uri.path().to_string();
+                tokio::spawn(async move {
+                    client
+                        .show_message(
+                            MessageType::WARNING,
+                            format!("copydesk: {name} is larger than {max} bytes; names and attribution are not checked in it (raise copydesk.limits.maxFileBytes to change this)"),
+                        )
+                        .await;
+                });
+            }
+            return Ok(None);
+        }
+        let text = rope.to_string();
+        let analysis = match cached {
+            Some(a) => a,
+            None => {
+                let (t, i) = (text.clone(), index.clone());
+                let a = Arc::new(run_blocking(move || analysis::analyze(&t, kind, &i)).await?);
+                let mut st = self.state();
+                let current_generation = st.index_generation;
+                if let Some(open) = st.docs.get_mut(uri) {
+                    if open.doc.version == version && current_generation == generation {
+                        open.analysis = Some((version, generation, a.clone()));
+                    }
+                }
+                a
+            }
+        };
+        Ok(Some(Snapshot {
+            uri: uri.clone(),
+            text,
+            rope,
+            analysis,
+            index,
+            enc,
+            root,
+        }))
+    }
+
+    async fn log(&self, typ: MessageType, message: String) {
+        self.client.log_message(typ, message).await;
+    }
+
+    /// Re-reads settings and lexicons and swaps in a new index. Lexicons that
+    /// fail to load are reported with file, line and column; the last good
+    /// version of each stays in use.
+    async fn reload(&self) {
+        let (root, init, client_settings, supports_configuration) = {
+            let st = self.state();
+            (
+                st.root.clone(),
+                st.init_options.clone(),
+                st.client_settings.clone(),
+                st.supports_configuration,
+            )
+        };
+        let client_settings = if supports_configuration {
+            match self.fetch_configuration().await {
+                Some(v) => {
+                    self.state().client_settings = v.clone();
+                    v
+                }
+                None => client_settings,
+            }
+        } else {
+            client_settings
+        };
+        let mut messages: Vec<String> = Vec::new();
+        let mut settings = Settings::default();
+        let mut config_lexicons = None;
+        if let Some(root) = &root {
+            match workspace::read_config(root) {
+                Ok(Some((s, warnings))) => {
+                    config_lexicons = s.lexicons.clone();
+                    settings = s;
+                    messages.extend(warnings.into_iter().map(|w| format!("copydesk.toml: {w}")));
+                }
+                Ok(None) => {}
+                Err(e) => messages.push(format!("{e} (settings from it are not applied)")),
+            }
+        }
+        settings.lexicons = None;
+        let mut user_lexicons = None;
+        for layer in [&init, &client_settings] {
+            let mut probe = Settings::default();
+            probe.overlay_client(layer);
+            if probe.lexicons.is_some() {
+                user_lexicons = probe.lexicons;
+            }
+            messages.extend(settings.overlay_client(layer));
+        }
+        settings.lexicons = user_lexicons.clone().or(config_lexicons.clone());
+
+        let (paths, refused) = workspace::lexicon_paths(
+            root.as_deref(),
+            user_lexicons.as_deref(),
+            config_lexicons.as_deref(),
+        );
+        let errors_refused: Vec<LoadError> = refused;
+        let to_load: Vec<PathBuf> = paths.iter().map(|(p, _)| p.clone()).collect();
+        let loaded = match run_blocking(move || {
+            to_load
+                .iter()
+                .map(|p| (p.clone(), workspace::load_lexicon(p)))
+                .collect::<Vec<_>>()
+        })
+        .await
+        {
+            Ok(l) => l,
+            Err(e) => {
+                self.log(
+                    MessageType::ERROR,
+                    format!("copydesk: loading lexicons failed: {}", e.message),
+                )
+                .await;
+                return;
+            }
+        };
+        let mut errors = errors_refused;
+        let inputs: Vec<LexiconInput> = {
+            let mut st = self.state();
+            let mut inputs = Vec::new();
+            for (path, result) in loaded {
+                match result {
+                    Ok(input) => {
+                        let input = Arc::new(input);
+                        st.last_good.insert(path.clone(), input.clone());
+                        inputs.push(input);
+                    }
+                    Err(e) => {
+                        if let Some(previous) = st.last_good.get(&path) {
+                            inputs.push(previous.clone());
+                        }
+                        errors.push(e);
+                    }
+                }
+            }
+            inputs
+                .into_iter()
+                .map(|i| LexiconInput {
+                    path: i.path.clone(),
+                    text: i.text.clone(),
+                    lexicon: i.lexicon.clone(),
+                })
+                .collect()
+        };
+        let status: Vec<Value> = inputs
+            .iter()
+            .map(|i| json!({"path": i.path.display().to_string(), "entities": i.lexicon.entities.len(), "claims": i.lexicon.claims.len()}))
+            .collect();
+        let index = match run_blocking(move || LexiconIndex::build(inputs)).await {
+            Ok(i) => Arc::new(i),
+            Err(e) => {
+                self.log(
+                    MessageType::ERROR,
+                    format!("copydesk: indexing lexicons failed: {}", e.message),
+                )
+                .await;
+                return;
+            }
+        };
+        {
+            let mut st = self.state();
+            st.index = index;
+            st.index_generation += 1;
+            st.settings = settings;
+        }
+        for e in &errors {
+            let kept = self.state().last_good.contains_key(&e.path);
+            let suffix = if kept {
+                " — the last version that loaded stays in use"
+            } else {
+                ""
+            };
+            self.client
+                .show_message(
+                    MessageType::ERROR,
+                    format!("copydesk: cannot load lexicon {e}{suffix}"),
+                )
+                .await;
+        }
+        for m in messages {
+            self.client
+                .show_message(MessageType::WARNING, format!("copydesk: {m}"))
+                .await;
+        }
+        let error_text = (!errors.is_empty()).then(|| {
+            errors
+                .iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join("; ")
+        });
+        self.client
+            .send_notification::<StatusNotification>(
+                json!({"lexicons": status, "error": error_text}),
+            )
+            .await;
+        self.client
+            .log_message(
+                MessageType::INFO,
+                format!("copydesk: lexicons loaded: {}", status.len()),
+            )
+            .await;
+        let uris: Vec<Uri> = self.state().docs.keys().cloned().collect();
+        for uri in uris {
+            self.schedule_diagnostics(uri);
+        }
+        let _ = self.client.semantic_tokens_refresh().await;
+    }
+
+    async fn fetch_configuration(&self) -> Option<Value> {
+        let items = vec![ConfigurationItem {
+            scope_uri: None,
+            section: Some("copydesk".into()),
+        }];
+        match self.client.configuration(items).await {
+            Ok(mut values) if !values.is_empty() => Some(values.swap_remove(0)),
+            _ => None,
+        }
+    }
+
+    /// Debounced diagnostics for the document's current version. A result
+    /// computed for an older version is never published.
+    fn schedule_diagnostics(&self, uri: Uri) {
+        let backend = self.clone_handle();
+        tokio::spawn(async move {
+            let (version, delay) = {
+                let st = backend.state();
+                let Some(open) = st.docs.get(&uri) else {
+                    return;
+                };
+                (open.doc.version, st.settings.delay_ms)
+            };
+            if delay > 0 {
+                tokio::time::sleep(Duration::from_millis(delay)).await;
+            }
+            if backend.state().docs.get(&uri).map(|o| o.doc.version) != Some(version) {
+                return; // superseded by a newer edit, which scheduled its own
+            }
+            let diagnostics = match backend.snapshot(&uri).await {
+                Ok(Some(snap)) => backend.diagnostics_for(&snap),
+                Ok(None) => Vec::new(),
+                Err(e) => {
+                    backend
+                        .log(
+                            MessageType::ERROR,
+                            format!("copydesk: analysis failed: {}", e.message),
+                        )
+                        .await;
+                    return;
+                }
+            };
+            let current = backend.state().docs.get(&uri).map(|o| o.doc.version);
+            if current == Some(version) {
+                backend
+                    .client
+                    .publish_diagnostics(uri, diagnostics, Some(version))
+                    .await;
+            }
+        });
+    }
+
+    fn diagnostics_for(&self, _snap: &Snapshot) -> Vec<Diagnostic> {
+        Vec::new()
+    }
+
+    fn clone_handle(&self) -> Backend {
+        Backend {
+            client: self.client.clone(),
+            state: self.state.clone(),
+        }
+    }
+
+    fn entity_location(&self, snap: &Snapshot, entity: EntityId) -> Vec<Location> {
+        let ie = snap.index.entity(entity);
+        let mut out = Vec::new();
+        let lex_path = &snap.index.lexicons[ie.lexicon].path;
+        if let Some(uri) = Uri::from_file_path(lex_path) {
+            let p = Position::new(ie.entry_line, 0);
+            out.push(Location::new(uri, Range::new(p, p)));
+        }
+        for ev in &ie.entity.evidence {
+            if let Some(loc) = source_location(snap, ie.lexicon, &ev.source, ev.start..ev.end) {
+                out.push(loc);
+            }
+        }
+        out
+    }
+}
+
+/// Where a span of a source article is, if the article is readable and
+/// inside the workspace (or beside its lexicon).
+fn source_location(
+    snap: &Snapshot,
+    lexicon: usize,
+    source_id: &str,
+    span: std::ops::Range<usize>,
+) -> Option<Location> {
+    let source = snap.index.source(lexicon, source_id)?;
+    let lex_path = &snap.index.lexicons[lexicon].path;
+    if !workspace::may_read_source(&source.path, lex_path, snap.root.as_deref()) {
+        return None;
+    }
+    let text = std::fs::read_to_string(&source.path).ok()?;
+    if span.end > text.len()
+        || !text.is_char_boundary(span.start)
+        || !text.is_char_boundary(span.end)
+    {
+        return None;
+    }
+    let rope = Rope::from_str(&text);
+    Some(Location::new(
+        Uri::from_file_path(&source.path)?,
+        to_range(&rope, span, snap.enc),
+    ))
+}
+
+/// The quotation under `at` and the claim it reproduces (the outer
+/// quotation's claim when the cursor is in a nested one).
+fn quoted_claim_at(snap: &Snapshot, at: usize) -> Option<(usize, crate::analysis::ClaimId)> {
+    let a = &snap.analysis;
+    a.quotations
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.range.start <= at && at <= q.range.end)
+        .find_map(|(i, _)| a.quote_claims[i].map(|m| (i, m.claim)))
+}
+
+/// The byte span of a claim's whole sentence in its source article: the
+/// occurrence of `sentence` that contains the claim.
+fn claim_sentence_span(
+    snap: &Snapshot,
+    claim: crate::analysis::ClaimId,
+) -> Option<std::ops::Range<usize>> {
+    let ic = snap.index.claim(claim);
+    let source = snap.index.source(ic.lexicon, &ic.claim.source)?;
+    if !workspace::may_read_source(
+        &source.path,
+        &snap.index.lexicons[ic.lexicon].path,
+        snap.root.as_deref(),
+    ) {
+        return None;
+    }
+    let text = std::fs::read_to_string(&source.path).ok()?;
+    let sentence = ic.claim.sentence.as_str();
+    if sentence.is_empty() {
+        return None;
+    }
+    text.match_indices(sentence)
+        .map(|(i, _)| i..i + sentence.len())
+        .find(|r| r.start <= ic.claim.start && ic.claim.end <= r.end)
+}
+
+/// Runs CPU work on the blocking pool; a panic becomes a JSON-RPC error for
+/// this request and the server serves on.
+async fn run_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    match tokio::task::spawn_blocking(move || std::panic::catch_unwind(AssertUnwindSafe(f))).await {
+        Ok(Ok(v)) => Ok(v),
+        Ok(Err(panic)) => {
+            let what = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "unknown cause".into());
+            Err(internal(format!("copydesk analysis failed: {what}")))
+        }
+        Err(e) => Err(internal(format!("copydesk analysis task failed: {e}"))),
+    }
+}
+
+enum StatusNotification {}
+
+impl notification::Notification for StatusNotification {
+    type Params = Value;
+    const METHOD: &'static str = "copydesk/status";
+}
+
+fn root_of(params: &InitializeParams) -> Option<PathBuf> {
+    #[allow(deprecated)]
+    let from_folders = params
+        .workspace_folders
+        .as_ref()
+        .and_then(|f| f.first())
+        .and_then(|f| f.uri.to_file_path().map(|p| p.into_owned()));
+    #[allow(deprecated)]
+    let from_root_uri = || {
+        params
+            .root_uri
+            .as_ref()
+            .and_then(|u| u.to_file_path().map(|p| p.into_owned()))
+    };
+    from_folders.or_else(from_root_uri)
+}
+
+fn symbol_kind(kind: EntityKind) -> SymbolKind {
+    match kind {
+        EntityKind::Person => SymbolKind::VARIABLE,
+        EntityKind::Organization => SymbolKind::NAMESPACE,
+        EntityKind::Place => SymbolKind::OBJECT,
+        EntityKind::Weapon => SymbolKind::CONSTANT,
+        EntityKind::Event => SymbolKind::EVENT,
+        EntityKind::Other => SymbolKind::STRING,
+    }
+}
+
+fn offset_of(snap: &Snapshot, pos: Position) -> usize {
+    to_byte(&snap.rope, pos, snap.enc)
+}
+
+impl LanguageServer for Backend {
+    async fn initialize(&self, params: InitializeParams) -> Result<InitializeResult> {
+        let enc = Encoding::negotiate(
+            params
+                .capabilities
+                .general
+                .as_ref()
+                .and_then(|g| g.position_encodings.as_deref()),
+        );
+        {
+            let mut st = self.state();
+            st.encoding = enc;
+            st.root = root_of(&params);
+            st.init_options = params.initialization_options.clone().unwrap_or(Value::Null);
+            let ws = params.capabilities.workspace.as_ref();
+            st.supports_configuration = ws.and_then(|w| w.configuration).unwrap_or(false);
+            st.supports_watch_registration = ws
+                .and_then(|w| w.did_change_watched_files.as_ref())
+                .and_then(|d| d.dynamic_registration)
+                .unwrap_or(false);
+        }
+        Ok(InitializeResult {
+            capabilities: ServerCapabilities {
+                position_encoding: Some(enc.kind()),
+                text_document_sync: Some(TextDocumentSyncCapability::Options(
+                    TextDocumentSyncOptions {
+                        open_close: Some(true),
+                        change: Some(TextDocumentSyncKind::INCREMENTAL),
+                        save: None,
+                        ..Default::default()
+                    },
+                )),
+                hover_provider: Some(HoverProviderCapability::Simple(true)),
+                definition_provider: Some(OneOf::Left(true)),
+                references_provider: Some(OneOf::Left(true)),
+                document_highlight_provider: Some(OneOf::Left(true)),
+                document_symbol_provider: Some(OneOf::Left(true)),
+                workspace_symbol_provider: Some(OneOf::Left(true)),
+                completion_provider: Some(CompletionOptions {
+                    trigger_characters: None,
+                    ..Default::default()
+                }),
+                rename_provider: Some(OneOf::Right(RenameOptions {
+                    prepare_provider: Some(true),
+                    work_done_progress_options: Default::default(),
+                })),
+                semantic_tokens_provider: Some(
+                    SemanticTokensServerCapabilities::SemanticTokensOptions(
+                        SemanticTokensOptions {
+                            legend: tokens::legend(),
+                            full: Some(SemanticTokensFullOptions::Bool(true)),
+                            range: Some(true),
+                            ..Default::default()
+                        },
+                    ),
+                ),
+                ..Default::default()
+            },
+            server_info: Some(ServerInfo {
+                name: "copydesk".into(),
+                version: Some(env!("CARGO_PKG_VERSION").into()),
+            }),
+            ..Default::default()
+        })
+    }
+
+    async fn initialized(&self, _: InitializedParams) {
+        // Client requests (configuration, registration) are awaited in a
+        // task of their own: awaiting them here could deadlock the
+        // server's bounded handler pool.
+        let backend = self.clone_handle();
+        tokio::spawn(async move {
+            if backend.state().supports_watch_registration {
+                let watchers = ["**/*.lexicon.json", "**/copydesk.toml"]
+                    .into_iter()
+                    .map(|g| FileSystemWatcher {
+                        glob_pattern: GlobPattern::String(g.into()),
+                        kind: None,
+                    })
+                    .collect();
+                let registration = Registration {
+                    id: "copydesk-lexicon-watch".into(),
+                    method: "workspace/didChangeWatchedFiles".into(),
+                    register_options: serde_json::to_value(
+                        DidChangeWatchedFilesRegistrationOptions { watchers },
+                    )
+                    .ok(),
+                };
+                if let Err(e) = backend.client.register_capability(vec![registration]).await {
+                    backend
+                        .log(
+                            MessageType::WARNING,
+                            format!("copydesk: could not watch lexicon files: {}", e.message),
+                        )
+                        .await;
+                }
+            }
+            backend.reload().await;
+        });
+    }
+
+    async fn shutdown(&self) -> Result<()> {
+        self.state().shutting_down = true;
+        Ok(())
+    }
+
+    async fn did_open(&self, params: DidOpenTextDocumentParams) {
+        let d = params.text_document;
+        let kind = DocKind::from_language_id(&d.language_id);
+        {
+            let mut st = self.state();
+            st.docs.insert(
+                d.uri.clone(),
+                OpenDoc {
+                    doc: Document::new(&d.text, d.version, kind),
+                    analysis: None,
+                    told_too_large: false,
+                },
+            );
+        }
+        self.schedule_diagnostics(d.uri);
+    }
+
+    async fn did_change(&self, params: DidChangeTextDocumentParams) {
+        let uri = params.text_document.uri;
+        let version = params.text_document.version;
+        // Applied in full before any await: concurrent handlers must not
+        // interleave edits.
+        let problem = {
+            let mut st = self.state();
+            let enc = st.encoding;
+            match st.docs.get_mut(&uri) {
+                None => Some(format!(
+                    "copydesk: ignored an edit to {}, which is not open",
+                    uri.as_str()
+                )),
+                Some(open) if version <= open.doc.version => Some(format!(
+                    "copydesk: ignored an edit to {} at version {version}, not newer than {}",
+                    uri.as_str(),
+                    open.doc.version
+                )),
+                Some(open) => {
+                    let mut problem = None;
+                    for change in &params.content_changes {
+                        if let Err(e) = open.doc.apply(change, enc) {
+                            problem = Some(format!(
+                                "copydesk: refused an edit to {}: {e}",
+                                uri.as_str()
+                            ));
+                        }
+                    }
+                    open.doc.version = version;
+                    open.analysis = None;
+                    problem
+                }
+            }
+        };
+        if let Some(p) = problem {
+            self.log(MessageType::WARNING, p).await;
+        }
+        self.schedule_diagnostics(uri);
+    }
+
+    async fn did_close(&self, params: DidCloseTextDocumentParams) {
+        let uri = params.text_document.uri;
+        self.state().docs.remove(&uri);
+        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+    }
+
+    async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {
+        // Clients either push the settings or ask us to pull them.
+        if let Some(section) = params.settings.get("copydesk") {
+            self.state().client_settings = section.clone();
+        }
+        let backend = self.clone_handle();
+        tokio::spawn(async move { backend.reload().await });
+    }
+
+    async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
+        let relevant = params.changes.iter().any(|c| {
+            let p = c.uri.path().to_string();
+            p.ends_with(".lexicon.json")
+                || p.ends_with(workspace::CONFIG_FILE)
+                || self.state().last_good.keys().any(|k| {
+                    c.uri
+                        .to_file_path()
+                        .is_some_and(|f| f.as_ref() == k.as_path())
+                })
+        });
+        if relevant {
+            let backend = self.clone_handle();
+            tokio::spawn(async move { backend.reload().await });
+        }
+    }
+
+    async fn hover(&self, params: HoverParams) -> Result<Option<Hover>> {
+        let tdp = params.text_document_position_params;
+        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let at = offset_of(&snap, tdp.position);
+        // A name inside a quotation is about the name; elsewhere in the
+        // quotation, the card is about the quotation.
+        let (card, range) = if let Some(m) = snap.analysis.mention_at(at) {
+            (cards::entity_card(&snap.index, m.entity), m.range.clone())
+        } else if let Some((q, claim)) = quoted_claim_at(&snap, at) {
+            (
+                cards::claim_card(&snap.index, claim),
+                snap.analysis.quotations[q].range.clone(),
+            )
+        } else {
+            return Ok(None);
+        };
+        Ok(Some(Hover {
+            contents: HoverContents::Markup(MarkupContent {
+                kind: MarkupKind::Markdown,
+                value: card,
+            }),
+            range: Some(to_range(&snap.rope, range, snap.enc)),
+        }))
+    }
+
+    async fn goto_definition(
+        &self,
+        params: GotoDefinitionParams,
+    ) -> Result<Option<GotoDefinitionResponse>> {
+        let tdp = params.text_document_position_params;
+        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let at = offset_of(&snap, tdp.position);
+        let Some(m) = snap.analysis.mention_at(at) else {
+            // From a quotation to the claim's sentence in the source article.
+            let Some((_, claim)) = quoted_claim_at(&snap, at) else {
+                return Ok(None);
+            };
+            let ic = snap.index.claim(claim);
+            let span = claim_sentence_span(&snap, claim).unwrap_or(ic.claim.start..ic.claim.end);
+            return Ok(source_location(&snap, ic.lexicon, &ic.claim.source, span)
+                .map(|l| GotoDefinitionResponse::Array(vec![l])));
+        };
+        let first = snap
+            .analysis
+            .first_mention(m.entity)
+            .map(|f| f.range.clone());
+        let locations = match first {
+            Some(first) if first != m.range => vec![Location::new(
+                snap.uri.clone(),
+                to_range(&snap.rope, first, snap.enc),
+            )],
+            _ => self.entity_location(&snap, m.entity),
+        };
+        Ok((!locations.is_empty()).then_some(GotoDefinitionResponse::Array(locations)))
+    }
+
+    async fn references(&self, params: ReferenceParams) -> Result<Option<Vec<Location>>> {
+        let tdp = params.text_document_position;
+        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let at = offset_of(&snap, tdp.position);
+        let Some(m) = snap.analysis.mention_at(at) else {
+            return Ok(None);
+        };
+        let entity = m.entity;
+        let mut out: Vec<Location> = snap
+            .analysis
+            .mention_ranges(entity)
+            .into_iter()
+            .map(|r| Location::new(snap.uri.clone(), to_range(&snap.rope, r, snap.enc)))
+            .collect();
+        // Other open drafts, as the editor holds them.
+        let others: Vec<Uri> = self
+            .state()
+            .docs
+            .keys()
+            .filter(|u| **u != snap.uri)
+            .cloned()
+            .collect();
+        for uri in &others {
+            if let Some(other) = self.snapshot(uri).await? {
+                out.extend(
+                    other
+                        .analysis
+                        .mention_ranges(entity)
+                        .into_iter()
+                        .map(|r| Location::new(uri.clone(), to_range(&other.rope, r, other.enc))),
+                );
+            }
+        }
+        // Drafts on disk that are not open. Cancellation drops this future;
+        // the guard then stops the scan between files.
+        if let Some(root) = snap.root.clone() {
+            let skip: Vec<PathBuf> = std::iter::once(&snap.uri)
+                .chain(others.iter())
+                .filter_map(|u| u.to_file_path().map(|p| p.into_owned()))
+                .collect();
+            let cancelled = Arc::new(AtomicBool::new(false));
+            let _guard = CancelOnDrop(cancelled.clone());
+            let (index, enc) = (snap.index.clone(), snap.enc);
+            let found =
+                run_blocking(move || scan_workspace(&root, &skip, &index, entity, enc, &cancelled))
+                    .await?;
+            out.extend(found);
+        }
+        Ok(Some(out))
+    }
+
+    async fn document_highlight(
+        &self,
+        params: DocumentHighlightParams,
+    ) -> Result<Option<Vec<DocumentHighlight>>> {
+        let tdp = params.text_document_position_params;
+        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let at = offset_of(&snap, tdp.position);
+        let Some(m) = snap.analysis.mention_at(at) else {
+            return Ok(None);
+        };
+        Ok(Some(
+            snap.analysis
+                .mention_ranges(m.entity)
+                .into_iter()
+                .map(|r| DocumentHighlight {
+                    range: to_range(&snap.rope, r, snap.enc),
+                    kind: Some(DocumentHighlightKind::TEXT),
+                })
+                .collect(),
+        ))
+    }
+
+    async fn completion(&self, params: CompletionParams) -> Result<Option<CompletionResponse>> {
+        let tdp = params.text_document_position;
+        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let at = offset_of(&snap, tdp.position);
+        let Some((start, ids)) = complete_at(&snap.text, at, &snap.index) else {
+            return Ok(None);
+        };
+        let range = to_range(&snap.rope, start..at, snap.enc);
+        let typed = &snap.text[start..at];
+        let items = ids
+            .into_iter()
+            .map(|id| {
+                let e = &snap.index.entity(id).entity;
+                CompletionItem {
+                    label: e.name.clone(),
+                    kind: Some(CompletionItemKind::REFERENCE),
+                    detail: Some(if e.title.is_empty() {
+                        e.kind.as_str().to_string()
+                    } else {
+                        e.title.clone()
+                    }),
+                    documentation: Some(Documentation::MarkupContent(MarkupContent {
+                        kind: MarkupKind::Markdown,
+                        value: cards::entity_card(&snap.index, id),
+                    })),
+                    // Clients filter on this against what was typed; a match on a
+                    // surname ("Stolt") must not be filtered out.
+                    filter_text: Some(format!("{typed} {}", e.name)),
+                    text_edit: Some(CompletionTextEdit::Edit(TextEdit::new(
+                        range,
+                        e.name.clone(),
+                    ))),
+                    ..Default::default()
+                }
+            })
+            .collect();
+        Ok(Some(CompletionResponse::List(CompletionList {
+            is_incomplete: true,
+            items,
+        })))
+    }
+
+    async fn document_symbol(
+        &self,
+        params: DocumentSymbolParams,
+    ) -> Result<Option<DocumentSymbolResponse>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let symbols = snap
+            .analysis
+            .entities()
+            .into_iter()
+            .filter_map(|id| {
+                let e = &snap.index.entity(id).entity;
+                let ranges = snap.analysis.mention_ranges(id);
+                let first = to_range(&snap.rope, ranges.first()?.clone(), snap.enc);
+                let last = to_range(&snap.rope, ranges.last()?.clone(), snap.enc);
+                let children = ranges
+                    .iter()
+                    .map(|r| {
+                        let range = to_range(&snap.rope, r.clone(), snap.enc);
+                        #[allow(deprecated)]
+                        DocumentSymbol {
+                            name: snap.text[r.clone()].to_string(),
+                            detail: Some(format!("line {}", range.start.line + 1)),
+                            kind: symbol_kind(e.kind),
+                            tags: None,
+                            deprecated: None,
+                            range,
+                            selection_range: range,
+                            children: None,
+                        }
+                    })
+                    .collect();
+                #[allow(deprecated)]
+                Some(DocumentSymbol {
+                    name: e.name.clone(),
+                    detail: Some(format!(
+                        "{} · {} mention{}",
+                        e.kind.as_str(),
+                        ranges.len(),
+                        if ranges.len() == 1 { "" } else { "s" }
+                    )),
+                    kind: symbol_kind(e.kind),
+                    tags: None,
+                    deprecated: None,
+                    range: Range::new(first.start, last.end),
+                    selection_range: first,
+                    children: Some(children),
+                })
+            })
+            .collect();
+        Ok(Some(DocumentSymbolResponse::Nested(symbols)))
+    }
+
+    async fn symbol(
+        &self,
+        params: WorkspaceSymbolParams,
+    ) -> Result<Option<WorkspaceSymbolResponse>> {
+        let index = self.state().index.clone();
+        let symbols = index
+            .search(&params.query, WORKSPACE_SYMBOL_LIMIT)
+            .into_iter()
+            .filter_map(|id| {
+                let ie = index.entity(id);
+                let uri = Uri::from_file_path(&index.lexicons[ie.lexicon].path)?;
+                let p = Position::new(ie.entry_line, 0);
+                #[allow(deprecated)]
+                Some(SymbolInformation {
+                    name: ie.entity.name.clone(),
+                    kind: symbol_kind(ie.entity.kind),
+                    tags: None,
+                    deprecated: None,
+                    location: Location::new(uri, Range::new(p, p)),
+                    container_name: Some(if ie.entity.title.is_empty() {
+                        ie.entity.kind.as_str().to_string()
+                    } else {
+                        ie.entity.title.clone()
+                    }),
+                })
+            })
+            .collect();
+        Ok(Some(WorkspaceSymbolResponse::Flat(symbols)))
+    }
+
+    async fn semantic_tokens_full(
+        &self,
+        params: SemanticTokensParams,
+    ) -> Result<Option<SemanticTokensResult>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let data = tokens::tokens(
+            &snap.text,
+            &snap.rope,
+            &snap.analysis,
+            &snap.index,
+            0..snap.text.len(),
+            snap.enc,
+        );
+        Ok(Some(SemanticTokensResult::Tokens(SemanticTokens {
+            result_id: None,
+            data,
+        })))
+    }
+
+    async fn semantic_tokens_range(
+        &self,
+        params: SemanticTokensRangeParams,
+    ) -> Result<Option<SemanticTokensRangeResult>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let window = super::position::to_bytes(&snap.rope, params.range, snap.enc);
+        let data = tokens::tokens(
+            &snap.text,
+            &snap.rope,
+            &snap.analysis,
+            &snap.index,
+            window,
+            snap.enc,
+        );
+        Ok(Some(SemanticTokensRangeResult::Tokens(SemanticTokens {
+            result_id: None,
+            data,
+        })))
+    }
+
+    async fn prepare_rename(
+        &self,
+        params: TextDocumentPositionParams,
+    ) -> Result<Option<PrepareRenameResponse>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let at = offset_of(&snap, params.position);
+        let Some(m) = snap.analysis.mention_at(at) else {
+            return Err(Error::invalid_params("copydesk renames names of people, organisations, places and things it knows; there is none here"));
+        };
+        Ok(Some(PrepareRenameResponse::RangeWithPlaceholder {
+            range: to_range(&snap.rope, m.range.clone(), snap.enc),
+            placeholder: snap.text[m.range.clone()].to_string(),
+        }))
+    }
+
+    async fn rename(&self, params: RenameParams) -> Result<Option<WorkspaceEdit>> {
+        let tdp = params.text_document_position;
+        let Some(snap) = self.snapshot(&tdp.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let at = offset_of(&snap, tdp.position);
+        let Some(m) = snap.analysis.mention_at(at) else {
+            return Err(Error::invalid_params(
+                "copydesk renames names it knows; there is none here",
+            ));
+        };
+        let new_name = params.new_name.trim();
+        if new_name.is_empty() {
+            return Err(Error::invalid_params("the new name is empty"));
+        }
+        let old = snap.text[m.range.clone()].to_string();
+        let edits = rename_edits(&snap.text, &snap.analysis, m.entity, &old, new_name)
+            .into_iter()
+            .map(|(r, t)| TextEdit::new(to_range(&snap.rope, r, snap.enc), t))
+            .collect();
+        Ok(Some(WorkspaceEdit {
+            changes: Some(HashMap::from([(snap.uri.clone(), edits)])),
+            ..Default::default()
+        }))
+    }
+}
+
+/// A read-only view of the server's documents, for tests and diagnostics
+/// of the server itself: what the server believes the editor holds.
+#[derive(Clone)]
+pub struct Probe(Arc<Mutex<State>>);
+
+impl Probe {
+    /// The document's version and text, if it is open.
+    pub fn document(&self, uri: &str) -> Option<(i32, String)> {
+        let st = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        st.docs
+            .iter()
+            .find(|(u, _)| u.as_str() == uri)
+            .map(|(_, o)| (o.doc.version, o.doc.rope.to_string()))
+    }
+}
+
+impl Backend {
+    pub fn probe(&self) -> Probe {
+        Probe(self.state.clone())
+    }
+}
+
+struct CancelOnDrop(Arc<AtomicBool>);
+
+impl Drop for CancelOnDrop {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Mentions of `entity` in the drafts under `root` that are not open.
+fn scan_workspace(
+    root: &Path,
+    skip: &[PathBuf],
+    index: &LexiconIndex,
+    entity: EntityId,
+    enc: Encoding,
+    cancelled: &AtomicBool,
+) -> Vec<Location> {
+    let mut out = Vec::new();
+    let files = walkdir::WalkDir::new(root)
+        .max_depth(8)
+        .into_iter()
+        .filter_entry(|e| {
+            !(e.file_type().is_dir()
+                && [".git", "node_modules", "target", ".venv"]
+                    .contains(&e.file_name().to_string_lossy().as_ref()))
+        })
+        .filter_map(std::result::Result::ok)
+        .filter(|e| e.file_type().is_file())
+        .filter(|e| {
+            matches!(
+                e.path().extension().and_then(|x| x.to_str()),
+                Some("md" | "markdown" | "txt")
+            )
+        })
+        .take(REFERENCE_SCAN_MAX_FILES);
+    for entry in files {
+        if cancelled.load(Ordering::Relaxed) {
+            break;
+        }
+        let path = entry.path();
+        if skip.iter().any(|s| s == path)
+            || entry
+                .metadata()
+                .map_or(true, |m| m.len() > REFERENCE_SCAN_MAX_BYTES)
+        {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let analysis = analysis::analyze(&text, DocKind::from_path(path), index);
+        let ranges = analysis.mention_ranges(entity);
+        if ranges.is_empty() {
+            continue;
+        }
+        let Some(uri) = Uri::from_file_path(path) else {
+            continue;
+        };
+        let rope = Rope::from_str(&text);
+        out.extend(
+            ranges
+                .into_iter()
+                .map(|r| Location::new(uri.clone(), to_range(&rope, r, enc))),
+        );
+    }
+    out
+}
+
+/// The completion prefix before `at` and the entities it completes to. Tries
+/// the last word, then the last two, three and four words, so that both
+/// "Stolt" and "Jens Stolt" complete to "Jens Stoltenberg".
+fn complete_at(text: &str, at: usize, index: &LexiconIndex) -> Option<(usize, Vec<EntityId>)> {
+    let before = &text[..at];
+    let word_start = before
+        .rfind(|c: char| !(c.is_alphanumeric() || c == '-' || c == '\'' || c == '’'))
+        .map_or(0, |i| {
+            i + before[i..].chars().next().map_or(1, char::len_utf8)
+        });
+    if word_start == at {
+        return None;
+    }
+    let mut best: Option<(usize, Vec<EntityId>)> = None;
+    let mut start = word_start;
+    for _ in 0..4 {
+        let ids = index.complete(&text[start..at], COMPLETION_LIMIT);
+        if !ids.is_empty() {
+            best = Some((start, ids));
+        }
+        // Extend the prefix to the previous word, over one run of spaces.
+        let head = text[..start].trim_end_matches([' ', '\t']);
+        if head.len() == start
+            || head.is_empty()
+            || !head.ends_with(|c: char| c.is_alphanumeric() || c == '.')
+        {
+            break;
+        }
+        let prev = head
+            .rfind(|c: char| {
+                !(c.is_alphanumeric() || c == '-' || c == '.' || c == '\'' || c == '’')
+            })
+            .map_or(0, |i| {
+                i + head[i..].chars().next().map_or(1, char::len_utf8)
+            });
+        start = prev;
+    }
+    best
+}
+
+/// Rewrites the renamed form inside every mention of the entity: renaming
+/// "Erdogan" to "Erdoğan" also turns "Mr. Erdogan" into "Mr. Erdoğan" and
+/// "Recep Tayyip Erdogan" into "Recep Tayyip Erdoğan"; mentions that do not
+/// contain the old form (a surname when the full name is renamed) are
+/// rewritten whole only when they are that same form.
+fn rename_edits(
+    text: &str,
+    analysis: &DocAnalysis,
+    entity: EntityId,
+    old: &str,
+    new: &str,
+) -> Vec<(std::ops::Range<usize>, String)> {
+    let old_folded = crate::text::fold::fold(old);
+    let mut edits = Vec::new();
+    for m in analysis.mentions_of(entity) {
+        let written = &text[m.range.clone()];
+        let folded = crate::text::fold::fold_with_map(written);
+        if let Some(at) = find_word(&folded.text, &old_folded) {
+            let r = folded.original_range(at, at + old_folded.len());
+            edits.push((
+                m.range.start + r.start..m.range.start + r.end,
+                new.to_string(),
+            ));
+        }
+    }
+    edits
+}
+
+fn find_word(hay: &str, needle: &str) -> Option<usize> {
+    hay.match_indices(needle).map(|(i, _)| i).find(|&i| {
+        let before = hay[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !c.is_alphanumeric());
+        let after = hay[i + needle.len()..]
+            .chars()
+            .next()
+            .is_none_or(|c| !c.is_alphanumeric());
+        before && after
+    })
+}

@@ -1,0 +1,205 @@
+//! In-process protocol harness: the real service over `tokio::io::duplex`,
+//! framed JSON-RPC both ways. The client side keeps reading, so the server's
+//! one-slot outgoing channel never blocks, and answers the server's own
+//! requests (`workspace/configuration`, `client/registerCapability`).
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::{
+    AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream, ReadHalf, WriteHalf,
+};
+
+pub struct TestClient {
+    writer: WriteHalf<DuplexStream>,
+    reader: BufReader<ReadHalf<DuplexStream>>,
+    next_id: i64,
+    /// Notifications received so far, in order.
+    pub notifications: Vec<Value>,
+    /// What `workspace/configuration` answers for the `copydesk` section.
+    pub settings: Value,
+    pub probe: copydesk::lsp::Probe,
+}
+
+pub const ARTICLE: &str = include_str!("../fixtures/sochi-putin-erdogan.txt");
+
+/// A temporary workspace holding the reference article and its lexicon.
+pub fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for f in ["sochi-putin-erdogan.txt", "sochi.lexicon.json"] {
+        std::fs::copy(fixtures.join(f), dir.path().join(f)).unwrap();
+    }
+    dir
+}
+
+pub fn uri_of(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+impl TestClient {
+    pub async fn start() -> TestClient {
+        let (client_side, server_side) = tokio::io::duplex(1 << 20);
+        let (service, socket) = copydesk::lsp::service();
+        let probe = service.inner().probe();
+        let (server_read, server_write) = tokio::io::split(server_side);
+        tokio::spawn(
+            tower_lsp_server::Server::new(server_read, server_write, socket)
+                .concurrency_level(12)
+                .serve(service),
+        );
+        let (r, w) = tokio::io::split(client_side);
+        TestClient {
+            writer: w,
+            reader: BufReader::new(r),
+            next_id: 1,
+            notifications: Vec::new(),
+            settings: Value::Null,
+            probe,
+        }
+    }
+
+    /// Starts, initializes with the given client capabilities and
+    /// initializationOptions, and waits for the lexicons to load.
+    pub async fn initialized(
+        root: &Path,
+        capabilities: Value,
+        options: Value,
+    ) -> (TestClient, Value) {
+        let mut c = TestClient::start().await;
+        let result = c
+            .request(
+                "initialize",
+                json!({"processId": null, "rootUri": uri_of(root), "capabilities": capabilities, "initializationOptions": options,
+                       "workspaceFolders": [{"uri": uri_of(root), "name": "ws"}]}),
+            )
+            .await;
+        c.notify("initialized", json!({})).await;
+        c.wait_for_notification("copydesk/status").await;
+        (c, result)
+    }
+
+    pub async fn send(&mut self, msg: Value) {
+        let body = serde_json::to_vec(&msg).unwrap();
+        let header = format!("Content-Length: {}\r\n\r\n", body.len());
+        self.writer.write_all(header.as_bytes()).await.unwrap();
+        self.writer.write_all(&body).await.unwrap();
+        self.writer.flush().await.unwrap();
+    }
+
+    pub async fn notify(&mut self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
+            .await;
+    }
+
+    async fn read_message(&mut self) -> Value {
+        let mut len = None;
+        loop {
+            let mut line = String::new();
+            let n = tokio::time::timeout(Duration::from_secs(20), self.reader.read_line(&mut line))
+                .await
+                .expect("server answered in time")
+                .unwrap();
+            assert!(n > 0, "server closed the stream");
+            let line = line.trim_end();
+            if line.is_empty() {
+                break;
+            }
+            if let Some(v) = line.strip_prefix("Content-Length: ") {
+                len = Some(v.parse::<usize>().unwrap());
+            }
+        }
+        let mut body = vec![0; len.expect("Content-Length header")];
+        self.reader.read_exact(&mut body).await.unwrap();
+        serde_json::from_slice(&body).unwrap()
+    }
+
+    /// Handles one incoming message; returns it if it is a response.
+    async fn pump(&mut self) -> Option<Value> {
+        let msg = self.read_message().await;
+        match (msg.get("id"), msg.get("method")) {
+            (Some(id), Some(method)) => {
+                let result = match method.as_str().unwrap() {
+                    "workspace/configuration" => json!([self.settings.clone()]),
+                    _ => Value::Null,
+                };
+                let id = id.clone();
+                self.send(json!({"jsonrpc": "2.0", "id": id, "result": result}))
+                    .await;
+                None
+            }
+            (None, Some(_)) => {
+                self.notifications.push(msg);
+                None
+            }
+            _ => Some(msg),
+        }
+    }
+
+    /// Sends a request and returns its whole response message.
+    pub async fn request_raw(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        loop {
+            if let Some(resp) = self.pump().await {
+                if resp["id"] == json!(id) {
+                    return resp;
+                }
+            }
+        }
+    }
+
+    /// Sends a request and returns its result, failing on an error.
+    pub async fn request(&mut self, method: &str, params: Value) -> Value {
+        let resp = self.request_raw(method, params).await;
+        assert!(resp.get("error").is_none(), "{method} failed: {resp}");
+        resp["result"].clone()
+    }
+
+    /// Waits for the next notification of `method` not yet consumed.
+    pub async fn wait_for_notification(&mut self, method: &str) -> Value {
+        loop {
+            if let Some(i) = self
+                .notifications
+                .iter()
+                .position(|n| n["method"] == method)
+            {
+                return self.notifications.remove(i)["params"].clone();
+            }
+            self.pump().await;
+        }
+    }
+
+    pub async fn open(&mut self, path: &Path, language_id: &str, text: &str) -> String {
+        let uri = uri_of(path);
+        self.notify("textDocument/didOpen", json!({"textDocument": {"uri": uri, "languageId": language_id, "version": 1, "text": text}})).await;
+        uri
+    }
+}
+
+/// (line, column in UTF-16) of the `nth` occurrence of `needle` in `text`, plus `offset` chars.
+pub fn pos16(text: &str, needle: &str, nth: usize) -> Value {
+    let at = text
+        .match_indices(needle)
+        .nth(nth)
+        .unwrap_or_else(|| panic!("{needle} #{nth} not in text"))
+        .0;
+    let line = text[..at].matches('\n').count();
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    json!({"line": line, "character": text[line_start..at].encode_utf16().count()})
+}
+
+pub fn range16(text: &str, needle: &str, nth: usize) -> Value {
+    let start = pos16(text, needle, nth);
+    let end = json!({"line": start["line"], "character": start["character"].as_u64().unwrap() as usize + needle.encode_utf16().count()});
+    json!({"start": start, "end": end})
+}
+
+pub fn fixture_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
+}
