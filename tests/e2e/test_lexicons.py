@@ -1,8 +1,8 @@
 """Where the server finds its lexicons and how it picks up changes, seen from
 the editor: what the hover on "Aykan Erdemir" says.
 
-Decoy lexicons describe Erdemir with a marker; a lexicon the server must not
-load gives itself away in the hover."""
+A decoy lexicon names someone no other lexicon knows ("Zubair Decoyman"): a
+card for him means the server loaded a lexicon it must not load."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ async def bare_client(lsp_client: LanguageClient):
     """A started server the test initializes itself."""
     yield
     await lsp_client.shutdown_session()
+    assert lsp_client.violations == []
+
+
+DECOY = "Zubair Decoyman"
+NOTE = f"Aykan Erdemir met {DECOY} in Sochi.\n"
 
 
 def decoy(marker: str) -> str:
@@ -32,7 +37,8 @@ def decoy(marker: str) -> str:
         {
             "copydesk_lexicon": 1,
             "entities": [
-                {"id": "decoy-erdemir", "name": "Aykan Erdemir", "kind": "person", "description": f"{marker} decoy"}
+                {"id": "decoy-erdemir", "name": "Aykan Erdemir", "kind": "person", "description": f"{marker} decoy"},
+                {"id": "decoy-man", "name": DECOY, "kind": "person", "description": f"{marker} decoy"},
             ],
         }
     )
@@ -46,9 +52,15 @@ def with_erdemir_description(lexicon_text: str, description: str) -> str:
     return json.dumps(lexicon, ensure_ascii=False, indent=2) + "\n"
 
 
-async def erdemir_hover(client: LanguageClient, name: str = "draft.md") -> tuple[str, types.Position]:
-    uri, text = open_doc(client, client.workspace, name)
+async def erdemir_hover(client: LanguageClient) -> tuple[str, types.Position]:
+    """Opens a note naming Erdemir and the decoy; the position of Erdemir."""
+    client.workspace.write("note.md", NOTE)
+    uri, text = open_doc(client, client.workspace, "note.md")
     return uri, inside(text, span(text, "Aykan Erdemir"), client.encoding)
+
+
+async def decoy_card(client: LanguageClient, uri: str) -> str:
+    return await hover_text_at(client, uri, inside(NOTE, span(NOTE, DECOY), client.encoding))
 
 
 async def hover_text_at(client, uri, pos) -> str:
@@ -74,8 +86,8 @@ async def test_workspace_configuration_wins_over_initialization_options(
     bare_client.set_configuration({"lexicons": [LEXICON]}, section="copydesk")
     await start(bare_client, PROFILE, workspace, init_options={"lexicons": ["other.lexicon.json"]})
     uri, pos = await erdemir_hover(bare_client)
-    seen = await wait_for_hover(bare_client, uri, pos, DESCRIPTION)
-    assert "INITOPTIONS" not in seen
+    await wait_for_hover(bare_client, uri, pos, DESCRIPTION)
+    assert await decoy_card(bare_client, uri) == "", "initializationOptions' lexicon was loaded too"
 
 
 async def test_copydesk_toml_names_the_lexicons(bare_client: LanguageClient, workspace: Workspace):
@@ -83,8 +95,8 @@ async def test_copydesk_toml_names_the_lexicons(bare_client: LanguageClient, wor
     workspace.write("unlisted.lexicon.json", decoy("UNLISTED"))
     await start(bare_client, PROFILE, workspace)
     uri, pos = await erdemir_hover(bare_client)
-    seen = await wait_for_hover(bare_client, uri, pos, DESCRIPTION)
-    assert "UNLISTED" not in seen, "copydesk.toml lists the lexicons; discovery must not add others"
+    await wait_for_hover(bare_client, uri, pos, DESCRIPTION)
+    assert await decoy_card(bare_client, uri) == "", "copydesk.toml lists the lexicons; discovery must not add others"
 
 
 async def test_discovery_finds_lexicons_below_the_root_and_skips_tool_folders(
@@ -98,8 +110,8 @@ async def test_discovery_finds_lexicons_below_the_root_and_skips_tool_folders(
         workspace.write(f"{skipped}/skipped.lexicon.json", decoy("SKIPPED"))
     await start(bare_client, PROFILE, workspace)
     uri, pos = await erdemir_hover(bare_client)
-    seen = await wait_for_hover(bare_client, uri, pos, DESCRIPTION)
-    assert "SKIPPED" not in seen
+    await wait_for_hover(bare_client, uri, pos, DESCRIPTION)
+    assert await decoy_card(bare_client, uri) == "", "a lexicon under a skipped folder was loaded"
 
 
 def glob_regex(glob: str) -> re.Pattern:
@@ -212,6 +224,7 @@ async def test_configuration_change_switches_lexicons(bare_client: LanguageClien
     )
     seen = await wait_for_hover(client, uri, pos, "SWITCHED decoy")
     assert DESCRIPTION not in seen
+    assert "SWITCHED decoy" in await decoy_card(client, uri)
 
 
 async def _async(value):
