@@ -10,8 +10,10 @@
 //! - `cli`: the command-line entry points.
 
 pub mod analysis;
+pub mod builder;
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod lexicon;
 pub mod lsp;
 pub mod text;

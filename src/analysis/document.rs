@@ -6,8 +6,8 @@ use std::ops::Range;
 use super::index::{EntityId, LexiconIndex};
 use super::mentions::{find_mentions, Mention};
 use super::quotes::{match_quotation, QuoteMatch};
-use crate::lexicon::EntityKind;
-use crate::text::attribution::{attribute_quotations, QuoteAttribution, Speaker, SpeakerKind};
+use super::speakers::Resolver;
+use crate::text::attribution::{attribute_quotations, QuoteAttribution};
 use crate::text::prose::{self, DocKind, Prose};
 use crate::text::quotes::{find_quotations, Quotation};
 use crate::text::sentences::split_sentences;
@@ -24,6 +24,9 @@ pub struct DocAnalysis {
     pub quotations: Vec<Quotation>,
     /// For each quotation, where the draft attributes it (None: nowhere).
     pub attributions: Vec<Option<QuoteAttribution>>,
+    /// For each quotation, the entity the draft gives it to (pronouns
+    /// resolved); None where it names nobody the lexicon knows.
+    pub quote_speakers: Vec<Option<EntityId>>,
     /// For each quotation, the lexicon claim it reproduces.
     pub quote_claims: Vec<Option<QuoteMatch>>,
 }
@@ -49,7 +52,16 @@ pub fn analyze(text: &str, kind: DocKind, index: &LexiconIndex) -> DocAnalysis {
         })
         .collect();
     let mentions = find_mentions(masked, index);
+    let quote_speakers = Resolver {
+        text: masked,
+        sentences: &sentences,
+        quotations: &quotations,
+        mentions: &mentions,
+        index,
+    }
+    .quote_speakers(&attributions);
     DocAnalysis {
+        quote_speakers,
         kind,
         prose,
         sentences,
@@ -95,31 +107,6 @@ impl DocAnalysis {
             .filter(|(_, q)| q.range.start <= offset && offset <= q.range.end)
             .max_by_key(|(_, q)| q.depth)
             .map(|(i, _)| i)
-    }
-
-    /// The entity a speaker phrase names: a mention inside it, or for a
-    /// pronoun the last person mentioned before it outside quotations.
-    pub fn resolve_speaker(&self, speaker: &Speaker, index: &LexiconIndex) -> Option<EntityId> {
-        match speaker.kind {
-            SpeakerKind::Name | SpeakerKind::Description => self
-                .mentions
-                .iter()
-                .find(|m| m.range.start >= speaker.range.start && m.range.end <= speaker.range.end)
-                .map(|m| m.entity),
-            SpeakerKind::Pronoun => self
-                .mentions
-                .iter()
-                .take_while(|m| m.range.start < speaker.range.start)
-                .filter(|m| index.kind(m.entity) == EntityKind::Person)
-                .filter(|m| {
-                    !self.quotations.iter().any(|q| {
-                        q.depth == 0 && q.range.start <= m.range.start && m.range.end <= q.range.end
-                    })
-                })
-                .last()
-                .map(|m| m.entity),
-            SpeakerKind::Group => None,
-        }
     }
 
     pub fn mention_ranges(&self, entity: EntityId) -> Vec<Range<usize>> {

@@ -1,4 +1,6 @@
 //! Command-line entry points: each subcommand's I/O and exit codes.
 
+pub mod build;
 pub mod export;
+pub mod merge;
 pub mod serve;
