@@ -190,6 +190,11 @@ test('buffers under one root share a client; another root gets its own', functio
   vim.fn.mkdir(desk .. '/.git', 'p')
   write(desk .. '/drafts/monday.md', { '# Monday', '', 'Putin met Erdogan in Sochi.' })
   write(desk .. '/drafts/tuesday.txt', { 'Erdogan flew home.' })
+  -- A lexicon built next to a draft does not split the desk: copydesk.toml wins.
+  vim.fn.writefile(vim.fn.readfile(LEXICON, 'b'), desk .. '/drafts/monday.lexicon.json', 'b')
+  -- A lexicon above a repository does not capture it.
+  vim.fn.writefile(vim.fn.readfile(LEXICON, 'b'), tmp .. '/stray.lexicon.json', 'b')
+  vim.fn.mkdir(tmp .. '/elsewhere/.git', 'p')
   write(tmp .. '/elsewhere/notes.md', { 'Notes.' })
 
   vim.cmd('edit ' .. vim.fn.fnameescape(desk .. '/drafts/monday.md'))
@@ -204,7 +209,7 @@ test('buffers under one root share a client; another root gets its own', functio
   eq(client_of(monday).id, client_of(tuesday).id, 'one client for the desk')
   eq(client_of(monday).config.root_dir, desk, 'the desk root (copydesk.toml)')
   check(client_of(notes).id ~= client_of(monday).id, 'another root, another client')
-  eq(client_of(notes).config.root_dir, tmp .. '/elsewhere', 'a file with no markers is its own root')
+  eq(client_of(notes).config.root_dir, tmp .. '/elsewhere', 'the repository, not the stray lexicon above it')
   check(client_of(article_buf).id ~= client_of(monday).id, 'the fixtures root has its own client')
 end)
 
