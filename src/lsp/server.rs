@@ -69,6 +69,11 @@ struct State {
     last_good: HashMap<PathBuf, Arc<LexiconInput>>,
     supports_configuration: bool,
     supports_watch_registration: bool,
+    supports_tokens_refresh: bool,
+    /// Markdown where the client declares it (hover: unless it declares
+    /// only plain text; completion: only when it declares Markdown).
+    hover_markdown: bool,
+    completion_markdown: bool,
     shutting_down: bool,
 }
 
@@ -354,7 +359,9 @@ impl Backend {
         for uri in uris {
             self.schedule_diagnostics(uri);
         }
-        let _ = self.client.semantic_tokens_refresh().await;
+        if self.state().supports_tokens_refresh {
+            let _ = self.client.semantic_tokens_refresh().await;
+        }
     }
 
     async fn fetch_configuration(&self) -> Option<Value> {
@@ -576,6 +583,20 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|d| d.dynamic_registration)
                 .unwrap_or(false);
+            st.supports_tokens_refresh = ws
+                .and_then(|w| w.semantic_tokens.as_ref())
+                .and_then(|t| t.refresh_support)
+                .unwrap_or(false);
+            let td = params.capabilities.text_document.as_ref();
+            st.hover_markdown = td
+                .and_then(|t| t.hover.as_ref())
+                .and_then(|h| h.content_format.as_ref())
+                .is_none_or(|f| f.contains(&MarkupKind::Markdown));
+            st.completion_markdown = td
+                .and_then(|t| t.completion.as_ref())
+                .and_then(|c| c.completion_item.as_ref())
+                .and_then(|i| i.documentation_format.as_ref())
+                .is_some_and(|f| f.contains(&MarkupKind::Markdown));
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -773,11 +794,14 @@ impl LanguageServer for Backend {
         } else {
             return Ok(None);
         };
+        let markdown = self.state().hover_markdown;
+        let (kind, card) = if markdown {
+            (MarkupKind::Markdown, card)
+        } else {
+            (MarkupKind::PlainText, cards::to_plain(&card))
+        };
         Ok(Some(Hover {
-            contents: HoverContents::Markup(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value: card,
-            }),
+            contents: HoverContents::Markup(MarkupContent { kind, value: card }),
             range: Some(to_range(&snap.rope, range, snap.enc)),
         }))
     }
@@ -902,6 +926,7 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let range = to_range(&snap.rope, start..at, snap.enc);
+        let markdown = self.state().completion_markdown;
         let typed = &snap.text[start..at];
         let items = ids
             .into_iter()
@@ -915,10 +940,14 @@ impl LanguageServer for Backend {
                     } else {
                         e.title.clone()
                     }),
-                    documentation: Some(Documentation::MarkupContent(MarkupContent {
-                        kind: MarkupKind::Markdown,
-                        value: cards::entity_card(&snap.index, id),
-                    })),
+                    documentation: Some(if markdown {
+                        Documentation::MarkupContent(MarkupContent {
+                            kind: MarkupKind::Markdown,
+                            value: cards::entity_card(&snap.index, id),
+                        })
+                    } else {
+                        Documentation::String(cards::to_plain(&cards::entity_card(&snap.index, id)))
+                    }),
                     // Clients filter on this against what was typed; a match on a
                     // surname ("Stolt") must not be filtered out.
                     filter_text: Some(format!("{typed} {}", e.name)),
