@@ -335,7 +335,8 @@ mod tests {
             vec!["“We buy our own\r\nweapons,” he said.", "Next."]
         );
         let text = "“\r\n“";
-        let quotations = crate::text::quotes::find_quotations(text, &[0..text.len()]);
+        let block = 0..text.len();
+        let quotations = crate::text::quotes::find_quotations(text, std::slice::from_ref(&block));
         let sentences = split_sentences(text, 0..text.len());
         let _ = crate::text::attribution::attribute_quotations(text, &sentences, &quotations);
     }
