@@ -1,6 +1,5 @@
-//! `copydesk check`: the rules over files on disk, for a terminal, a script
-//! (`--format json`: LSP diagnostics) or a code-scanning dashboard
-//! (`--format sarif`).
+//! `copydesk check`: the rules over files on disk, for a terminal or a
+//! code-scanning dashboard (`--format sarif`).
 //!
 //! Settings and lexicons are found as the server finds them, with the
 //! directory of the nearest `copydesk.toml` above each checked file (or the
@@ -30,8 +29,6 @@ use crate::workspace;
 pub enum Format {
     /// file:line:column, severity, message and code, then the line underlined.
     Human,
-    /// An array of {"path", "diagnostics"}: each diagnostic an LSP Diagnostic.
-    Json,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
 }
@@ -123,7 +120,6 @@ pub fn run(args: CheckArgs) -> ExitCode {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             out.write_all(human(&reports, &sources, Style { color }).as_bytes())
         }
-        Format::Json => out.write_all(json_report(&reports).as_bytes()),
         Format::Sarif => {
             let log = sarif(&reports, &sources, &config);
             let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
@@ -410,12 +406,6 @@ fn read_sources(
             }
         })
         .collect()
-}
-
-/// `--format json`: filled in once the server's diagnostic conversion lands.
-fn json_report(reports: &[FileReport]) -> String {
-    let _ = reports;
-    String::new()
 }
 
 /// One checked file, as the output formats need it.
