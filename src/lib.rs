@@ -16,5 +16,6 @@ pub mod config;
 pub mod files;
 pub mod lexicon;
 pub mod lsp;
+pub mod rules;
 pub mod text;
 pub mod workspace;

@@ -37,7 +37,7 @@ use clap::{Args, ValueEnum};
 use serde::Serialize;
 
 use crate::lexicon::Lexicon;
-use crate::workspace;
+use crate::{files, workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -99,7 +99,9 @@ fn export(args: &ExportArgs) -> Result<(), String> {
                 .map_err(|e| format!("cannot write to standard output: {e}"))
         }
         Some(out) => {
-            write_atomically(out, rendered.as_bytes())?;
+            // A checker watching the file sees the old list or the new one, never half.
+            files::write_atomically(out, rendered.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
             let lines = rendered
                 .lines()
                 .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('['))
@@ -134,23 +136,6 @@ fn find_lexicons(root: &Path) -> Result<Vec<PathBuf>, String> {
         ));
     }
     Ok(found.into_iter().map(|(path, _)| path).collect())
-}
-
-/// Writes next to the destination, then renames over it, so that a reader
-/// (a checker watching the file) sees the old list or the new one, never half.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| format!("cannot create a file in {}: {e}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| format!("cannot replace {}: {}", path.display(), e.error))?;
-    Ok(())
 }
 
 /// Renders the word list for `format`. Pure: same lexicons, same string.

@@ -9,7 +9,8 @@
 import './stub/install'; // status.ts imports vscode; only its pure part is used here.
 import { strict as assert } from 'assert';
 import { ChildProcess, spawn } from 'child_process';
-import { existsSync, readFileSync, statSync } from 'fs';
+import { existsSync, mkdtempSync, readFileSync, statSync } from 'fs';
+import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { pathToFileURL } from 'url';
 import { after, before, describe, it } from 'node:test';
@@ -135,7 +136,12 @@ class Session {
     this.settings = settings;
   }
 
-  static async start(settings: ServerSettings, workspace: string): Promise<Session> {
+  static async start(
+    settings: ServerSettings,
+    workspace: string,
+    // What the client answers for the `copydesk` section; VS Code's: the settings.
+    answer: (settings: ServerSettings) => unknown = (s) => s,
+  ): Promise<Session> {
     const child = spawn(copydeskBin(), ['serve'], { stdio: ['pipe', 'pipe', 'inherit'] });
     const connection = createProtocolConnection(
       new StreamMessageReader(child.stdout!),
@@ -147,7 +153,7 @@ class Session {
       session.waiters.splice(0).forEach((wake) => wake());
     });
     connection.onRequest(ConfigurationRequest.type, (params) =>
-      params.items.map((item) => (item.section === 'copydesk' ? session.settings : null)),
+      params.items.map((item) => (item.section === 'copydesk' ? answer(session.settings) : null)),
     );
     connection.onRequest(RegistrationRequest.type, () => null);
     connection.onRequest(UnregistrationRequest.type, () => null);
@@ -351,5 +357,26 @@ describe('diagnostics, as VS Code shows them', () => {
       params.diagnostics.map((d) => d.code),
       ['misattributed-quote'],
     );
+  });
+});
+
+describe('settings from clients that answer workspace/configuration differently', () => {
+  // Helix sends its `config` table as initializationOptions and answers the
+  // `copydesk` section with `config.copydesk`, which docs/editors.md leaves
+  // unset: null. The initialization options must still apply.
+  it('applies initializationOptions when the copydesk section is null', async () => {
+    // An empty workspace: only the initialization options can name a lexicon.
+    const empty = mkdtempSync(join(tmpdir(), 'copydesk-helix-'));
+    const session = await Session.start({ lexicons: [LEXICON] }, empty, () => null);
+    try {
+      const status = await session.waitFor<StatusParams>('copydesk/status', () => true);
+      assert.equal(status.error, null);
+      assert.deepEqual(
+        status.lexicons.map((l) => [resolve(l.path), l.entities, l.claims]),
+        [[LEXICON, 35, 34]],
+      );
+    } finally {
+      await session.stop();
+    }
   });
 });

@@ -1,0 +1,497 @@
+//! `copydesk check`: the rules over files on disk, for a terminal, a script
+//! (`--format json`: LSP diagnostics) or a code-scanning dashboard
+//! (`--format sarif`).
+//!
+//! Exit status: 1 when a finding is at or above `--fail-on`, 0 otherwise, 2
+//! for bad usage or input that cannot be read (checked files are still
+//! reported).
+
+use std::fmt::Write as _;
+use std::ops::Range;
+use std::path::Path;
+
+use serde_json::{json, Value};
+
+use crate::rules::{Finding, Rule, RuleConfig, Severity};
+
+/// One checked file, as the output formats need it.
+pub struct FileReport {
+    /// As the user named it (relative paths stay relative).
+    pub path: String,
+    pub text: String,
+    pub findings: Vec<Finding>,
+}
+
+/// A source article a related location points into, read for its lines.
+pub struct SourceText {
+    pub path: String,
+    pub text: Option<String>,
+}
+
+/// 1-based line and column of a byte offset. Columns count `unit`s: chars
+/// for people, UTF-16 code units for SARIF. Offsets inside a character or
+/// past the end are clamped, never a panic.
+fn line_col(text: &str, byte: usize, unit: fn(char) -> usize) -> (usize, usize) {
+    let mut byte = byte.min(text.len());
+    while !text.is_char_boundary(byte) {
+        byte -= 1;
+    }
+    let before = &text[..byte];
+    let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let line = 1 + line_breaks(before);
+    let column = 1 + before[line_start..].chars().map(unit).sum::<usize>();
+    (line, column)
+}
+
+/// Line breaks as LSP counts them: `\n`, `\r\n` and a lone `\r`.
+fn line_breaks(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
+fn chars(_: char) -> usize {
+    1
+}
+
+fn utf16(c: char) -> usize {
+    c.len_utf16()
+}
+
+/// The line holding `byte`, without its line break.
+fn line_at(text: &str, byte: usize) -> Range<usize> {
+    let byte = byte.min(text.len());
+    let start = text[..byte].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let end = text[byte..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| byte + i);
+    start..end
+}
+
+pub fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Information => "information",
+        Severity::Hint => "hint",
+        Severity::Off => "off",
+    }
+}
+
+/// Styling for the human format: ANSI colours on a terminal, nothing
+/// elsewhere (files, pipes, `NO_COLOR`).
+#[derive(Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(self, severity: Severity) -> String {
+        let code = match severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Information => "1;34",
+            Severity::Hint | Severity::Off => "1;36",
+        };
+        self.paint(code, severity_word(severity))
+    }
+}
+
+/// Long lines (a Markdown paragraph is often one line) are shown as a window
+/// around the finding.
+const CONTEXT_CHARS: usize = 40;
+const MAX_UNDERLINE_CHARS: usize = 80;
+
+/// `path:line:column: severity: message [code]`, then the line with the
+/// finding underlined, as compilers print them.
+pub fn human(reports: &[FileReport], sources: &[SourceText], style: Style) -> String {
+    let mut out = String::new();
+    let mut counts = [0usize; 4];
+    for report in reports {
+        for f in &report.findings {
+            let (line, col) = line_col(&report.text, f.range.start, chars);
+            let _ = writeln!(
+                out,
+                "{}: {}: {} {}",
+                style.paint("1", &format!("{}:{line}:{col}", report.path)),
+                style.severity(f.severity),
+                f.message,
+                style.paint("2", &format!("[{}]", f.code())),
+            );
+            excerpt(&mut out, &report.text, &f.range, line, style);
+            for related in &f.related {
+                let place = match sources.iter().find(|s| Path::new(&s.path) == related.path) {
+                    Some(SourceText {
+                        text: Some(text),
+                        path,
+                    }) => {
+                        let (l, c) = line_col(text, related.range.start, chars);
+                        format!("{path}:{l}:{c}")
+                    }
+                    _ => related.path.display().to_string(),
+                };
+                let _ = writeln!(
+                    out,
+                    "  {}: {} ({place})",
+                    style.paint("1;36", "note"),
+                    related.message
+                );
+            }
+            for fix in &f.fixes {
+                let _ = writeln!(out, "  {}: {}", style.paint("1;32", "fix"), fix.title);
+            }
+            if let Some(n) = counts.get_mut(f.severity as usize) {
+                *n += 1;
+            }
+        }
+    }
+    let files = match reports.len() {
+        1 => "1 file".to_string(),
+        n => format!("{n} files"),
+    };
+    let total: usize = counts.iter().sum();
+    if total == 0 {
+        let _ = writeln!(out, "copydesk: no problems in {files}");
+    } else {
+        let names = ["error", "warning", "information", "hint"];
+        let parts: Vec<String> = counts
+            .iter()
+            .zip(names)
+            .filter(|(n, _)| **n > 0)
+            .map(|(n, name)| match (n, name) {
+                (1, _) | (_, "information") => format!("{n} {name}"),
+                _ => format!("{n} {name}s"),
+            })
+            .collect();
+        let _ = writeln!(out, "copydesk: {} in {files}", parts.join(", "));
+    }
+    out
+}
+
+fn excerpt(out: &mut String, text: &str, range: &Range<usize>, line_no: usize, style: Style) {
+    let line = line_at(text, range.start);
+    let line_text = &text[line.clone()];
+    let start_chars = text[line.start..range.start.max(line.start)]
+        .chars()
+        .count();
+    let end_byte = range.end.clamp(range.start, line.end);
+    let width = text[range.start..end_byte].chars().count().max(1);
+    let all: Vec<char> = line_text.chars().collect();
+    let from = start_chars.saturating_sub(CONTEXT_CHARS);
+    let underline = width.min(MAX_UNDERLINE_CHARS);
+    let to = (start_chars + underline + CONTEXT_CHARS).min(all.len());
+    let mut shown: String = all[from..to].iter().collect();
+    let mut pad = start_chars - from;
+    if from > 0 {
+        shown.insert(0, '…');
+        pad += 1;
+    }
+    if to < all.len() {
+        shown.push('…');
+    }
+    let gutter = line_no.to_string();
+    let blank = " ".repeat(gutter.len());
+    let _ = writeln!(
+        out,
+        " {} {} {shown}",
+        style.paint("1;34", &gutter),
+        style.paint("1;34", "|")
+    );
+    let marks = format!("^{}", "~".repeat(underline.saturating_sub(1)));
+    let _ = writeln!(
+        out,
+        " {blank} {} {}{}",
+        style.paint("1;34", "|"),
+        " ".repeat(pad),
+        style.paint("1;33", &marks)
+    );
+}
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Information | Severity::Hint => "note",
+        Severity::Off => "none",
+    }
+}
+
+/// A relative path as a URI reference: `/` separators, reserved bytes
+/// percent-encoded.
+fn uri_of(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let mut out = String::new();
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn sarif_region(text: &str, range: &Range<usize>) -> Value {
+    let (start_line, start_column) = line_col(text, range.start, utf16);
+    let (end_line, end_column) = line_col(text, range.end, utf16);
+    json!({
+        "startLine": start_line,
+        "startColumn": start_column,
+        "endLine": end_line,
+        "endColumn": end_column,
+    })
+}
+
+fn rule_name(rule: Rule) -> String {
+    rule.code()
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map_or(String::new(), |f| {
+                f.to_ascii_uppercase().to_string() + c.as_str()
+            })
+        })
+        .collect()
+}
+
+/// SARIF 2.1.0: one run, every rule described, one result per finding with
+/// its fixes and the source sentences as related locations.
+pub fn sarif(reports: &[FileReport], sources: &[SourceText], config: &RuleConfig) -> Value {
+    let rules: Vec<Value> = Rule::ALL
+        .iter()
+        .map(|&rule| {
+            let severity = config.severity(rule);
+            json!({
+                "id": rule.code(),
+                "name": rule_name(rule),
+                "shortDescription": {"text": rule.summary()},
+                "helpUri": rule.doc_url(),
+                "defaultConfiguration": {
+                    "enabled": severity != Severity::Off,
+                    "level": sarif_level(severity),
+                },
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for (file_index, report) in reports.iter().enumerate() {
+        let uri = uri_of(&report.path);
+        for f in &report.findings {
+            let mut result = json!({
+                "ruleId": f.code(),
+                "ruleIndex": f.rule as usize,
+                "level": sarif_level(f.severity),
+                "message": {"text": f.message},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri, "index": file_index},
+                        "region": sarif_region(&report.text, &f.range),
+                    }
+                }],
+            });
+            if !f.related.is_empty() {
+                let related: Vec<Value> = f
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let source = sources.iter().find(|s| Path::new(&s.path) == r.path);
+                        let (uri, region) = match source {
+                            Some(SourceText { text: Some(text), path }) => {
+                                (uri_of(path), sarif_region(text, &r.range))
+                            }
+                            _ => (
+                                uri_of(&r.path.display().to_string()),
+                                json!({"byteOffset": r.range.start, "byteLength": r.range.len()}),
+                            ),
+                        };
+                        json!({
+                            "id": i,
+                            "message": {"text": r.message},
+                            "physicalLocation": {"artifactLocation": {"uri": uri}, "region": region},
+                        })
+                    })
+                    .collect();
+                result["relatedLocations"] = Value::Array(related);
+            }
+            if !f.fixes.is_empty() {
+                let fixes: Vec<Value> = f
+                    .fixes
+                    .iter()
+                    .map(|fix| {
+                        let replacements: Vec<Value> = fix
+                            .edits
+                            .iter()
+                            .map(|(range, new_text)| {
+                                json!({
+                                    "deletedRegion": sarif_region(&report.text, range),
+                                    "insertedContent": {"text": new_text},
+                                })
+                            })
+                            .collect();
+                        json!({
+                            "description": {"text": fix.title},
+                            "artifactChanges": [{
+                                "artifactLocation": {"uri": uri, "index": file_index},
+                                "replacements": replacements,
+                            }],
+                        })
+                    })
+                    .collect();
+                result["fixes"] = Value::Array(fixes);
+            }
+            results.push(result);
+        }
+    }
+    let artifacts: Vec<Value> = reports
+        .iter()
+        .map(|r| json!({"location": {"uri": uri_of(&r.path)}, "length": r.text.len()}))
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "copydesk",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": crate::rules::RULES_DOC_URL,
+                    "rules": rules,
+                }
+            },
+            "artifacts": artifacts,
+            "columnKind": "utf16CodeUnits",
+            "results": results,
+        }]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Fix, Related};
+
+    fn report(text: &str, needle: &str, rule: Rule, severity: Severity) -> FileReport {
+        let at = text.find(needle).unwrap();
+        FileReport {
+            path: "drafts/sochi story.md".into(),
+            text: text.into(),
+            findings: vec![Finding {
+                rule,
+                severity,
+                range: at..at + needle.len(),
+                message: "The desk spells it “Erdogan”.".into(),
+                fixes: vec![Fix {
+                    title: "Write “Erdogan”".into(),
+                    edits: vec![(at..at + needle.len(), "Erdogan".into())],
+                    preferred: true,
+                }],
+                related: Vec::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn columns_count_characters_for_people_and_utf16_for_sarif() {
+        let text = "a\r\n😀 Erdoğan\rx";
+        let at = text.find("Erdoğan").unwrap();
+        assert_eq!(line_col(text, at, chars), (2, 3));
+        assert_eq!(line_col(text, at, utf16), (2, 4));
+        assert_eq!(line_col(text, text.len() - 1, chars), (3, 1));
+        // Inside "ğ" and past the end: clamped.
+        assert_eq!(line_col(text, at + 5, chars), (2, 7));
+        assert_eq!(line_col(text, 999, chars), (3, 2));
+    }
+
+    #[test]
+    fn human_output_underlines_the_finding() {
+        let r = report(
+            "# Talks\n\nPutin met Erdoğan in Sochi.\n",
+            "Erdoğan",
+            Rule::NameVariant,
+            Severity::Warning,
+        );
+        let out = human(&[r], &[], Style { color: false });
+        assert_eq!(
+            out,
+            "drafts/sochi story.md:3:11: warning: The desk spells it “Erdogan”. [name-variant]\n \
+3 | Putin met Erdoğan in Sochi.\n   \
+|           ^~~~~~~\n  \
+fix: Write “Erdogan”\n\
+copydesk: 1 warning in 1 file\n"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_windowed() {
+        let text = format!("{} Erdoğan {}", "word ".repeat(30), "tail ".repeat(30));
+        let r = report(&text, "Erdoğan", Rule::NameVariant, Severity::Warning);
+        let out = human(&[r], &[], Style { color: false });
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[1],
+            " 1 | …ord word word word word word word word  Erdoğan tail tail tail tail tail tail tail tail…"
+        );
+        assert_eq!(lines[2], format!("   | {}^~~~~~~", " ".repeat(41)));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let r = report("Erdoğan.", "Erdoğan", Rule::NameVariant, Severity::Error);
+        assert!(human(&[r], &[], Style { color: true }).contains("\x1b[1;31merror\x1b[0m"));
+    }
+
+    #[test]
+    fn sarif_has_rules_results_fixes_and_related_locations() {
+        let mut r = report(
+            "Putin met Erdoğan.",
+            "Erdoğan",
+            Rule::NameVariant,
+            Severity::Warning,
+        );
+        r.findings[0].related.push(Related {
+            source: "s1".into(),
+            path: "sources/a.txt".into(),
+            range: 4..9,
+            message: "The source's sentence".into(),
+        });
+        let sources = [SourceText {
+            path: "sources/a.txt".into(),
+            text: Some("one\ntwo three".into()),
+        }];
+        let log = sarif(&[r], &sources, &RuleConfig::default());
+        let run = &log["runs"][0];
+        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 8);
+        assert_eq!(run["tool"]["driver"]["rules"][6]["name"], "NameVariant");
+        let result = &run["results"][0];
+        assert_eq!(result["ruleId"], "name-variant");
+        assert_eq!(result["ruleIndex"], 6);
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "drafts/sochi%20story.md"
+        );
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["region"],
+            json!({"startLine": 1, "startColumn": 11, "endLine": 1, "endColumn": 18})
+        );
+        assert_eq!(
+            result["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
+            "Erdogan"
+        );
+        assert_eq!(
+            result["relatedLocations"][0]["physicalLocation"]["region"],
+            json!({"startLine": 2, "startColumn": 1, "endLine": 2, "endColumn": 6})
+        );
+    }
+}
