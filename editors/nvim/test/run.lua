@@ -190,6 +190,11 @@ test('buffers under one root share a client; another root gets its own', functio
   vim.fn.mkdir(desk .. '/.git', 'p')
   write(desk .. '/drafts/monday.md', { '# Monday', '', 'Putin met Erdogan in Sochi.' })
   write(desk .. '/drafts/tuesday.txt', { 'Erdogan flew home.' })
+  -- A lexicon built next to a draft does not split the desk: copydesk.toml wins.
+  vim.fn.writefile(vim.fn.readfile(LEXICON, 'b'), desk .. '/drafts/monday.lexicon.json', 'b')
+  -- A lexicon above a repository does not capture it.
+  vim.fn.writefile(vim.fn.readfile(LEXICON, 'b'), tmp .. '/stray.lexicon.json', 'b')
+  vim.fn.mkdir(tmp .. '/elsewhere/.git', 'p')
   write(tmp .. '/elsewhere/notes.md', { 'Notes.' })
 
   vim.cmd('edit ' .. vim.fn.fnameescape(desk .. '/drafts/monday.md'))
@@ -204,7 +209,7 @@ test('buffers under one root share a client; another root gets its own', functio
   eq(client_of(monday).id, client_of(tuesday).id, 'one client for the desk')
   eq(client_of(monday).config.root_dir, desk, 'the desk root (copydesk.toml)')
   check(client_of(notes).id ~= client_of(monday).id, 'another root, another client')
-  eq(client_of(notes).config.root_dir, tmp .. '/elsewhere', 'a file with no markers is its own root')
+  eq(client_of(notes).config.root_dir, tmp .. '/elsewhere', 'the repository, not the stray lexicon above it')
   check(client_of(article_buf).id ~= client_of(monday).id, 'the fixtures root has its own client')
 end)
 
@@ -322,9 +327,13 @@ test('a quick fix chosen through vim.lsp.buf.code_action changes the buffer', fu
     offered = vim.tbl_map(function(item)
       return opts.format_item(item)
     end, items)
+    -- The fix for the name-variant diagnostic (first-reference offers
+    -- another on the same word).
     for _, item in ipairs(items) do
-      if opts.format_item(item):find('Erdogan', 1, true) then
-        return on_choice(item)
+      for _, d in ipairs(item[2].diagnostics or {}) do
+        if d.code == 'name-variant' then
+          return on_choice(item)
+        end
       end
     end
     on_choice(nil)

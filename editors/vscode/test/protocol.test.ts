@@ -335,7 +335,10 @@ describe('diagnostics, as VS Code shows them', () => {
       range: variant.range,
       context: { diagnostics: [variant], only: ['quickfix'] },
     });
-    const fix = (actions ?? []).find((a) => 'edit' in a && a.edit && a.isPreferred);
+    // The fix for this diagnostic (first-reference offers another on the same word).
+    const fix = (actions ?? []).find(
+      (a) => 'edit' in a && a.isPreferred && (a.diagnostics ?? []).some((d) => d.code === 'name-variant'),
+    );
     assert.ok(fix && 'edit' in fix && fix.edit?.changes, JSON.stringify(actions));
     assert.deepEqual(fix.edit.changes[uri(draftPath)], [
       { range: rangeOf(draft, 'Erdoğan'), newText: 'Erdogan' } satisfies TextEdit,
@@ -343,19 +346,20 @@ describe('diagnostics, as VS Code shows them', () => {
   });
 
   it('follows a rule switched off in the settings without a restart', { todo: RULES_PENDING }, async () => {
+    const before = await session.waitFor<PublishDiagnosticsParams>(PublishDiagnosticsNotification.method, published(3));
     const since = session.notifications.length;
     session.settings = { ...session.settings, rules: { 'name-variant': 'off' } };
     await session.connection.sendNotification(DidChangeConfigurationNotification.type, {
       settings: { copydesk: session.settings },
     });
-    const params = await session.waitFor<PublishDiagnosticsParams>(
+    const after = await session.waitFor<PublishDiagnosticsParams>(
       PublishDiagnosticsNotification.method,
       (p) => published(3)(p) && !p.diagnostics.some((d) => d.code === 'name-variant'),
       since,
     );
     assert.deepEqual(
-      params.diagnostics.map((d) => d.code),
-      ['misattributed-quote'],
+      after.diagnostics,
+      before.diagnostics.filter((d) => d.code !== 'name-variant'),
     );
   });
 });

@@ -9,8 +9,8 @@ local defaults = {
   -- The server command; the first word is looked up on PATH.
   cmd = { 'copydesk', 'serve' },
   filetypes = { 'markdown', 'text' },
-  -- Tried in this order; the nearest directory holding the first marker that
-  -- exists anywhere above the file is the root.
+  -- Tried in this order, never above the file's repository (its nearest
+  -- `.git`): the nearest directory holding the first marker found is the root.
   root_markers = { 'copydesk.toml', '*.lexicon.json', '.git' },
   -- The settings object the server reads, passed as initializationOptions
   -- and as the `copydesk` section of workspace/configuration:
@@ -73,21 +73,37 @@ local function has_marker(dir, marker)
   return exists(dir .. '/' .. marker)
 end
 
---- The project root for a file path: for each marker in turn, the nearest
---- directory above the file that holds it; else the file's own directory.
+--- The project root for a file path. The search never leaves the file's
+--- repository (the nearest directory above it with a `.git`), so that a
+--- lexicon lying in a parent directory or the home directory cannot capture
+--- every project below it. Within that, for each marker in turn, the nearest
+--- directory holding it wins; without any, the repository, else the file's
+--- own directory.
 function M.find_root(path, markers)
   markers = markers or M.config.root_markers
   local start = vim.fn.fnamemodify(path, ':p:h')
+  local boundary = nil
+  local dir = start
+  while dir do
+    if exists(dir .. '/.git') then
+      boundary = dir
+      break
+    end
+    dir = parent(dir)
+  end
   for _, marker in ipairs(markers) do
-    local dir = start
+    dir = start
     while dir do
       if has_marker(dir, marker) then
         return dir
       end
+      if dir == boundary then
+        break
+      end
       dir = parent(dir)
     end
   end
-  return start
+  return boundary or start
 end
 
 --- The root for a buffer, or nil for buffers that are not files on disk.
