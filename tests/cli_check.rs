@@ -270,3 +270,24 @@ fn lexicon_on_the_command_line() {
     assert_eq!(run.code, 1, "{}", run.stderr);
     assert!(run.stdout.contains("story.md:1:1: warning: Name variant: the desk writes “Erdogan”, not “Erdoğan”. [name-variant]"), "{}", run.stdout);
 }
+
+#[test]
+fn a_misspelt_suppression_code_is_pointed_out() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("note.md"),
+        "<!-- copydesk-disable-next-line vague-atribution -->\nCritics say so.\n",
+    )
+    .unwrap();
+    let run = copydesk_in(dir.path(), &["check", "note.md"]);
+    assert_eq!(run.code, 0);
+    assert_eq!(
+        run.stderr,
+        "copydesk: note.md:1:33: \"vague-atribution\" in a suppression comment is not a rule; the rules are quote-without-speaker, misattributed-quote, altered-quote, unattributed-claim, vague-attribution, unsourced-figure, name-variant, first-reference\n"
+    );
+    assert!(
+        run.stdout.contains("[vague-attribution]"),
+        "the finding stays: {}",
+        run.stdout
+    );
+}

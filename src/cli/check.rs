@@ -22,6 +22,7 @@ use serde_json::{json, Value};
 
 use crate::analysis::{analyze, LexiconIndex};
 use crate::config::Settings;
+use crate::rules::suppress::Suppressions;
 use crate::rules::{check, DocKind, Finding, Rule, RuleConfig, Severity};
 use crate::workspace;
 
@@ -105,6 +106,16 @@ pub fn run(args: CheckArgs) -> ExitCode {
         let kind = DocKind::from_path(&path);
         let analysis = analyze(&text, kind, &ws.index);
         let findings = check(&text, &analysis, &ws.index, &ws.rules);
+        // A misspelt code in a suppression comment silences nothing: say so.
+        for unknown in Suppressions::parse(&text, kind).unknown_codes {
+            let (line, col) = line_col(&text, unknown.range.start, chars);
+            eprintln!(
+                "copydesk: {}:{line}:{col}: \"{}\" in a suppression comment is not a rule; the rules are {}",
+                path.display(),
+                unknown.code,
+                rule_list()
+            );
+        }
         configs.push(ws.rules.clone());
         reports.push(FileReport {
             path: path.display().to_string(),
