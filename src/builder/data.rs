@@ -35,6 +35,8 @@ pub struct Data {
     pub titles: Vec<Vec<&'static str>>,
     /// Titles that are honorifics only (Mr., Ms.): not a job title.
     pub honorifics: HashSet<&'static str>,
+    pub female_words: HashSet<&'static str>,
+    pub male_words: HashSet<&'static str>,
 }
 
 fn lines(data: &'static str) -> impl Iterator<Item = &'static str> {
@@ -97,7 +99,15 @@ fn load() -> Data {
         ]
         .into_iter()
         .collect(),
+        female_words: HashSet::new(),
+        male_words: HashSet::new(),
     };
+    for (section, word) in sections(include_str!("../../data/builder/gendered-words.txt")) {
+        match section {
+            "female" => d.female_words.insert(word),
+            _ => d.male_words.insert(word),
+        };
+    }
     let mut capitals: Vec<&'static str> = Vec::new();
     for line in lines(include_str!("../../data/gazetteer/countries.tsv")) {
         let mut fields = line.split('\t');

@@ -407,7 +407,10 @@ impl<'a> Ctx<'a> {
             let mut i = 0;
             while i < tokens.len() {
                 let t = &tokens[i];
-                if !t.is_word() || !is_name_word(self.d, self.word(t)) {
+                // A capitalised function word opening a sentence (or a
+                // sentence inside a quotation) is capitalised by position only.
+                let positional = is_initial(&tokens, i) && is_function_word(self.word(t));
+                if !t.is_word() || !is_name_word(self.d, self.word(t)) || positional {
                     i += 1;
                     continue;
                 }
@@ -507,14 +510,7 @@ impl<'a> Ctx<'a> {
     ) {
         let d = self.d;
         let sentence_start = self.sentences[si].start;
-        let initial = |i: usize| -> bool {
-            i == 0
-                || tokens[..i].iter().all(|t| !t.is_word())
-                || matches!(
-                    tokens[i - 1].kind,
-                    TokenKind::Punct('“' | '"' | '‘' | ':' | '—' | '(' | '[')
-                )
-        };
+        let initial = |i: usize| is_initial(tokens, i);
         // Sentence-initial function words are capitalised only by position.
         while i < end
             && initial(i)
@@ -643,6 +639,9 @@ impl<'a> Ctx<'a> {
         if let Some(title) = &title {
             e.add(EntityKind::Person, 5);
             let head = title.trim_end_matches('.').to_lowercase();
+            if let Some(g) = gender_of_words(d, head.split_whitespace()) {
+                e.genders.insert(g);
+            }
             if d.honorifics.contains(head.as_str()) {
                 e.honorifics_used.insert(title.clone());
             } else {
@@ -776,6 +775,31 @@ impl<'a> Ctx<'a> {
                 self.city_of(tokens, start, e);
             }
         }
+        // "Anna Petrova, 54,": an age is said of people.
+        let age = tokens.get(end).is_some_and(|t| t.is_punct(','))
+            && tokens.get(end + 1).is_some_and(|t| {
+                let w = self.word(t);
+                t.is_word() && w.len() <= 3 && w.chars().all(|c| c.is_ascii_digit())
+            })
+            && tokens
+                .get(end + 2)
+                .is_none_or(|t| t.is_punct(',') || t.is_punct('.'));
+        if age {
+            self.entities[e].add(EntityKind::Person, 3);
+        }
+        // "the environmental group Caspian Watch", "lecturer Kerim Has".
+        if start >= 1 && tokens[start - 1].is_word() {
+            let prev: Vec<String> = tokens[start.saturating_sub(2)..start]
+                .iter()
+                .filter(|t| t.is_word() && !is_capitalized(self.word(t)))
+                .map(lower)
+                .collect();
+            if prev.last().is_some_and(|w| !is_function_word(w)) {
+                if let Some(kind) = d.kind_of_noun_phrase(&prev) {
+                    self.entities[e].add(kind, 3);
+                }
+            }
+        }
         // "Sochi, Russia".
         if tokens.get(end).is_some_and(|t| t.is_punct(',')) {
             if let Some((len, g)) = (end + 1 < tokens.len())
@@ -852,6 +876,13 @@ impl<'a> Ctx<'a> {
     /// "Aykan Erdemir, director of …," / "NATO, the primary Western military alliance,"
     fn appositive_after(&mut self, tokens: &[Token], end: usize, e: usize, _sentence_start: usize) {
         let d = self.d;
+        // "The International Energy Agency (IEA), the Paris-based body …"
+        let mut end = end;
+        if tokens.get(end).is_some_and(|t| t.is_punct('('))
+            && tokens.get(end + 2).is_some_and(|t| t.is_punct(')'))
+        {
+            end += 3;
+        }
         if !tokens.get(end).is_some_and(|t| t.is_punct(',')) {
             return;
         }
@@ -880,9 +911,12 @@ impl<'a> Ctx<'a> {
             return;
         }
         // It must end the clause: a comma, a dash or the end of the sentence.
-        let ends = tokens
-            .get(to)
-            .is_none_or(|t| matches!(t.kind, TokenKind::Punct(',' | '—' | '–' | '.' | ';' | ')')));
+        let ends = tokens.get(to).is_none_or(|t| {
+            matches!(
+                t.kind,
+                TokenKind::Punct(',' | '—' | '–' | '.' | ';' | ')' | '(')
+            )
+        });
         if !ends {
             return;
         }
@@ -903,10 +937,12 @@ impl<'a> Ctx<'a> {
         }
         let text = clean(&self.text[tokens[start_tok].range.start..tokens[to - 1].range.end]);
         let at = tokens[from].range.start..tokens[to - 1].range.end;
+        let gender = gender_of_words(d, words.iter().map(String::as_str));
         let ent = &mut self.entities[e];
         ent.add(kind, 4);
         if kind == EntityKind::Person {
-            let title_text = first_conjunct(&text);
+            ent.genders.extend(gender);
+            let title_text = title_of(&text);
             better(
                 &mut ent.title,
                 Evidenced {
@@ -926,7 +962,8 @@ impl<'a> Ctx<'a> {
         );
     }
 
-    /// "a Russian mercenary group, Wagner," / "the NATO secretary-general, Jens Stoltenberg,"
+    /// "a Russian mercenary group, Wagner," / "the NATO secretary-general, Jens
+    /// Stoltenberg," / "A spokeswoman for the regional transport ministry, Irina Volkova,"
     fn appositive_before(&mut self, tokens: &[Token], start: usize, end: usize, e: usize) {
         let d = self.d;
         if start < 3 || !tokens[start - 1].is_punct(',') {
@@ -939,49 +976,67 @@ impl<'a> Ctx<'a> {
             return;
         }
         let comma = start - 1;
+        // The phrase starts at an article; an article after "for", "of", … is
+        // inside it ("a spokeswoman for the … ministry"), so look further back.
         let mut k = comma;
-        while k > 0 && tokens[k - 1].is_word() && comma - k < 8 {
+        let mut article: Option<usize> = None;
+        while k > 0 && tokens[k - 1].is_word() && comma - k < 12 {
             let w = lower_bare(self.word(&tokens[k - 1]));
             if matches!(w.as_str(), "a" | "an" | "the") {
-                if k == comma {
-                    return;
-                }
-                let words: Vec<String> = tokens[k..comma]
-                    .iter()
-                    .map(|t| lower_bare(self.word(t)))
-                    .collect();
-                let Some(kind) = d.kind_of_noun_phrase(&words) else {
-                    return;
-                };
-                let text = clean(&self.text[tokens[k].range.start..tokens[comma - 1].range.end]);
-                let at = tokens[k - 1].range.start..tokens[end - 1].range.end;
-                let ent = &mut self.entities[e];
-                ent.add(kind, 4);
-                if kind == EntityKind::Person {
-                    better(
-                        &mut ent.title,
-                        Evidenced {
-                            text: capitalize_first(&text),
-                            priority: 3,
-                            at: at.clone(),
-                        },
+                article = Some(k - 1);
+                let inner = k >= 2
+                    && tokens[k - 2].is_word()
+                    && matches!(
+                        lower_bare(self.word(&tokens[k - 2])).as_str(),
+                        "for" | "of" | "at" | "in" | "on"
                     );
+                if !inner {
+                    break;
                 }
-                better(
-                    &mut ent.description,
-                    Evidenced {
-                        text,
-                        priority: 3,
-                        at,
-                    },
-                );
-                return;
-            }
-            if is_function_word(self.word(&tokens[k - 1])) {
-                return;
+            } else if is_function_word(self.word(&tokens[k - 1]))
+                && !matches!(w.as_str(), "for" | "of" | "at" | "in" | "on")
+            {
+                break;
             }
             k -= 1;
         }
+        let Some(article) = article else { return };
+        let first = article + 1;
+        if first >= comma {
+            return;
+        }
+        let words: Vec<String> = tokens[first..comma]
+            .iter()
+            .map(|t| lower_bare(self.word(t)))
+            .collect();
+        let Some(kind) = d.kind_of_noun_phrase(&words) else {
+            return;
+        };
+        let text = clean(&self.text[tokens[first].range.start..tokens[comma - 1].range.end]);
+        let at = tokens[article].range.start..tokens[end - 1].range.end;
+        let gender = gender_of_words(d, words.iter().map(String::as_str));
+        let ent = &mut self.entities[e];
+        ent.add(kind, 4);
+        if kind == EntityKind::Person {
+            ent.genders.extend(gender);
+            let title = capitalize_first(&title_of(&text));
+            better(
+                &mut ent.title,
+                Evidenced {
+                    text: title,
+                    priority: 3,
+                    at: at.clone(),
+                },
+            );
+        }
+        better(
+            &mut ent.description,
+            Evidenced {
+                text,
+                priority: 3,
+                at,
+            },
+        );
     }
 
     /// "Foundation for Defense of Democracies (FDD)".
@@ -1009,7 +1064,9 @@ impl<'a> Ctx<'a> {
             .filter_map(|w| w.chars().next())
             .collect();
         let letters: String = acr.chars().filter(|c| c.is_alphabetic()).collect();
-        if initials.to_uppercase() != letters {
+        // Initials match, or at least the first letter does: an acronym from
+        // another language ("Federal Security Service (FSB)").
+        if initials.to_uppercase() != letters && initials.chars().next() != letters.chars().next() {
             return;
         }
         self.entities[e].acronyms.insert(acr.clone());
@@ -1183,7 +1240,8 @@ impl<'a> Ctx<'a> {
 
         // The person the copy is about at this point: the last speaker, or
         // else the subject of the last sentence that had a person as subject.
-        let mut salient: Option<usize> = None;
+        // Most recent last.
+        let mut salient: Vec<usize> = Vec::new();
         let mut quote_speakers: Vec<Option<Option<usize>>> = vec![None; self.quotations.len()];
         let mut claims = Vec::new();
         for (si, events) in by_sentence.into_iter().enumerate() {
@@ -1214,7 +1272,9 @@ impl<'a> Ctx<'a> {
                                 continue;
                             };
                             let speaker = match (qa.placement, qa.inherited_from) {
-                                (Placement::Continued, Some(from)) => {
+                                // Earlier parts are resolved already; a later part
+                                // (a quotation running over paragraphs) is resolved here.
+                                (Placement::Continued, Some(from)) if from < qi => {
                                     quote_speakers.get(from).copied().flatten().flatten()
                                 }
                                 _ => self.resolve_speaker(&qa.attribution, &salient),
@@ -1257,14 +1317,17 @@ impl<'a> Ctx<'a> {
                     }
                 }
             }
-            if let Some(&last) = sentence_speakers.last() {
-                salient = Some(last);
-            } else if let Some(m) = self
-                .person_mentions_in(si)
-                .into_iter()
-                .find(|m| m.subject_like)
-            {
-                salient = Some(self.resolve(m.entity));
+            let focus = match sentence_speakers.last() {
+                Some(&last) => Some(last),
+                None => self
+                    .person_mentions_in(si)
+                    .into_iter()
+                    .find(|m| m.subject_like)
+                    .map(|m| self.resolve(m.entity)),
+            };
+            if let Some(f) = focus {
+                salient.retain(|&x| x != f);
+                salient.push(f);
             }
         }
         claims
@@ -1296,7 +1359,7 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    fn resolve_speaker(&mut self, a: &Attribution, salient: &Option<usize>) -> Option<usize> {
+    fn resolve_speaker(&mut self, a: &Attribution, salient: &[usize]) -> Option<usize> {
         match a.speaker.kind {
             SpeakerKind::Name => self.entity_at(&a.speaker.name),
             SpeakerKind::Pronoun => {
@@ -1311,13 +1374,25 @@ impl<'a> Ctx<'a> {
                     .sentences
                     .iter()
                     .position(|s| s.start <= at && at < s.end)?;
+                // "he" is not someone the copy calls "she" or "Ms.".
+                let fits = |e: usize| {
+                    let g = &self.entities[e].genders;
+                    g.is_empty() || g.contains(&gender)
+                };
                 let within = self
                     .person_mentions_in(si)
                     .into_iter()
                     .filter(|m| m.range.end <= at && m.subject_like)
                     .map(|m| self.resolve(m.entity))
-                    .next_back();
-                let found = within.or(*salient)?;
+                    .rfind(|&e| fits(e));
+                let found = within.or_else(|| {
+                    salient
+                        .iter()
+                        .rev()
+                        .copied()
+                        .map(|e| self.resolve(e))
+                        .find(|&e| fits(e))
+                })?;
                 self.entities[found].genders.insert(gender);
                 self.entities[found].add(EntityKind::Person, 2);
                 Some(found)
@@ -1333,17 +1408,6 @@ fn trim_claim(text: &str, inner: Range<usize>) -> (usize, usize) {
     let s = &text[inner.clone()];
     let kept = s.trim_end_matches([',', '.', ';', ':', ' ']);
     (inner.start, inner.start + kept.len())
-}
-
-fn first_conjunct(text: &str) -> String {
-    match text
-        .find(" and a ")
-        .or_else(|| text.find(" and an "))
-        .or_else(|| text.find(" and the "))
-    {
-        Some(at) => text[..at].to_string(),
-        None => text.to_string(),
-    }
 }
 
 fn capitalize_first(text: &str) -> String {
@@ -1374,4 +1438,56 @@ fn title_case(text: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// A job title from a description: its first conjunct, without an article
+/// or a relative clause. "the commander of X who …" → "commander of X".
+fn title_of(description: &str) -> String {
+    let mut text = description;
+    for article in ["the ", "a ", "an "] {
+        if let Some(rest) = text.strip_prefix(article) {
+            text = rest;
+        }
+    }
+    let cut = [
+        " and a ",
+        " and an ",
+        " and the ",
+        " who ",
+        " which ",
+        " that ",
+        ", ",
+    ]
+    .iter()
+    .filter_map(|m| text.find(m))
+    .min()
+    .unwrap_or(text.len());
+    text[..cut].to_string()
+}
+
+/// The first word of a sentence, or of a sentence inside it: after an
+/// opening quotation mark, a colon, a dash, or a sentence's final period.
+fn is_initial(tokens: &[Token], i: usize) -> bool {
+    i == 0
+        || tokens[..i].iter().all(|t| !t.is_word())
+        || matches!(
+            tokens[i - 1].kind,
+            TokenKind::Punct('“' | '"' | '‘' | ':' | '—' | '(' | '[' | '.' | '?' | '!' | '…')
+        )
+}
+
+/// The gender the head of a title or description gives: "spokeswoman", "Mr".
+fn gender_of_words<'w>(d: &Data, words: impl Iterator<Item = &'w str>) -> Option<Gender> {
+    let mut found = None;
+    for w in words {
+        if matches!(w, "of" | "for" | "at" | "in" | "who" | "that") {
+            break;
+        }
+        if d.female_words.contains(w) {
+            found = Some(Gender::Female);
+        } else if d.male_words.contains(w) {
+            found = Some(Gender::Male);
+        }
+    }
+    found
 }
