@@ -323,8 +323,16 @@ fn load_workspace(
         } else {
             path
         };
+
         match workspace::load_lexicon(&path) {
-            Ok(input) => inputs.push(input),
+            Ok(mut input) => {
+                // Absolute, so that the source articles the index names are
+                // the same paths for file URIs as for reading them.
+                if let Ok(absolute) = std::path::absolute(&input.path) {
+                    input.path = absolute;
+                }
+                inputs.push(input);
+            }
             Err(e) => {
                 complain(e.to_string());
                 failed = true;
@@ -411,10 +419,7 @@ fn read_sources(
             let text = allowed
                 .then(|| std::fs::read_to_string(&path).ok())
                 .flatten();
-            SourceText {
-                path: path.display().to_string(),
-                text,
-            }
+            SourceText::new(path, text)
         })
         .collect()
 }
@@ -429,8 +434,24 @@ pub struct FileReport {
 
 /// A source article a related location points into, read for its lines.
 pub struct SourceText {
-    pub path: String,
+    /// As the finding's related location names it.
+    pub file: PathBuf,
+    /// As the output shows it: relative to the current directory when inside it.
+    pub shown: String,
     pub text: Option<String>,
+}
+
+impl SourceText {
+    pub fn new(file: PathBuf, text: Option<String>) -> SourceText {
+        let cwd = std::env::current_dir().ok();
+        let shown = cwd
+            .as_deref()
+            .and_then(|cwd| file.strip_prefix(cwd).ok())
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        SourceText { file, shown, text }
+    }
 }
 
 /// 1-based line and column of a byte offset. Columns count `unit`s: chars
@@ -537,15 +558,17 @@ pub fn human(reports: &[FileReport], sources: &[SourceText], style: Style) -> St
             );
             excerpt(&mut out, &report.text, &f.range, line, style);
             for related in &f.related {
-                let place = match sources.iter().find(|s| Path::new(&s.path) == related.path) {
+                let place = match sources.iter().find(|s| s.file == related.path) {
                     Some(SourceText {
                         text: Some(text),
-                        path,
+                        shown,
+                        ..
                     }) => {
                         let (l, c) = line_col(text, related.range.start, chars);
-                        format!("{path}:{l}:{c}")
+                        format!("{shown}:{l}:{c}")
                     }
-                    _ => related.path.display().to_string(),
+                    Some(source) => source.shown.clone(),
+                    None => related.path.display().to_string(),
                 };
                 let _ = writeln!(
                     out,
@@ -719,12 +742,16 @@ pub fn sarif(reports: &[FileReport], sources: &[SourceText], config: &RuleConfig
                     .iter()
                     .enumerate()
                     .map(|(i, r)| {
-                        let source = sources.iter().find(|s| Path::new(&s.path) == r.path);
+                        let source = sources.iter().find(|s| s.file == r.path);
                         let (uri, region) = match source {
-                            Some(SourceText { text: Some(text), path }) => {
-                                (uri_of(path), sarif_region(text, &r.range))
+                            Some(SourceText { text: Some(text), shown, .. }) => {
+                                (uri_of(shown), sarif_region(text, &r.range))
                             }
-                            _ => (
+                            Some(source) => (
+                                uri_of(&source.shown),
+                                json!({"byteOffset": r.range.start, "byteLength": r.range.len()}),
+                            ),
+                            None => (
                                 uri_of(&r.path.display().to_string()),
                                 json!({"byteOffset": r.range.start, "byteLength": r.range.len()}),
                             ),
@@ -879,10 +906,10 @@ copydesk: 1 warning in 1 file\n"
             range: 4..9,
             message: "The source's sentence".into(),
         });
-        let sources = [SourceText {
-            path: "sources/a.txt".into(),
-            text: Some("one\ntwo three".into()),
-        }];
+        let sources = [SourceText::new(
+            "sources/a.txt".into(),
+            Some("one\ntwo three".into()),
+        )];
         let log = sarif(&[r], &sources, &RuleConfig::default());
         let run = &log["runs"][0];
         assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 8);
