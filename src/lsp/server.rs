@@ -16,12 +16,14 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
+use super::diagnostics;
 use super::document::Document;
 use super::position::{to_byte, to_range, Encoding};
 use super::tokens;
 use crate::analysis::{self, cards, DocAnalysis, EntityId, LexiconIndex, LexiconInput};
 use crate::config::Settings;
 use crate::lexicon::EntityKind;
+use crate::rules::{self, Finding, RuleConfig};
 use crate::text::prose::DocKind;
 use crate::workspace::{self, LoadError};
 
@@ -70,6 +72,11 @@ struct State {
     supports_configuration: bool,
     supports_watch_registration: bool,
     supports_tokens_refresh: bool,
+    /// The client pulls diagnostics (`textDocument/diagnostic`): then we do
+    /// not also push them, or the editor would show each twice.
+    pull_diagnostics: bool,
+    supports_diagnostic_refresh: bool,
+    rule_config: RuleConfig,
     /// Markdown where the client declares it (hover: unless it declares
     /// only plain text; completion: only when it declares Markdown).
     hover_markdown: bool,
@@ -80,6 +87,7 @@ struct State {
 /// What a request works on: a consistent view of one document.
 struct Snapshot {
     uri: Uri,
+    kind: DocKind,
     text: String,
     rope: Rope,
     analysis: Arc<DocAnalysis>,
@@ -181,6 +189,7 @@ impl Backend {
         };
         Ok(Some(Snapshot {
             uri: uri.clone(),
+            kind,
             text,
             rope,
             analysis,
@@ -316,6 +325,13 @@ impl Backend {
             let mut st = self.state();
             st.index = index;
             st.index_generation += 1;
+            let (rule_config, _unknown) = RuleConfig::with_overrides(
+                settings
+                    .rules
+                    .iter()
+                    .map(|(code, sev)| (code.as_str(), *sev)),
+            );
+            st.rule_config = rule_config;
             st.settings = settings;
         }
         for e in &errors {
@@ -362,6 +378,13 @@ impl Backend {
         if self.state().supports_tokens_refresh {
             let _ = self.client.semantic_tokens_refresh().await;
         }
+        let pull_refresh = {
+            let st = self.state();
+            st.pull_diagnostics && st.supports_diagnostic_refresh
+        };
+        if pull_refresh {
+            let _ = self.client.workspace_diagnostic_refresh().await;
+        }
     }
 
     async fn fetch_configuration(&self) -> Option<Value> {
@@ -378,6 +401,9 @@ impl Backend {
     /// Debounced diagnostics for the document's current version. A result
     /// computed for an older version is never published.
     fn schedule_diagnostics(&self, uri: Uri) {
+        if self.state().pull_diagnostics {
+            return;
+        }
         let backend = self.clone_handle();
         tokio::spawn(async move {
             let (version, delay) = {
@@ -416,8 +442,18 @@ impl Backend {
         });
     }
 
-    fn diagnostics_for(&self, _snap: &Snapshot) -> Vec<Diagnostic> {
-        Vec::new()
+    fn findings(&self, snap: &Snapshot) -> Vec<Finding> {
+        let config = self.state().rule_config.clone();
+        rules::check(&snap.text, &snap.analysis, &snap.index, &config)
+    }
+
+    fn diagnostics_for(&self, snap: &Snapshot) -> Vec<Diagnostic> {
+        let findings = self.findings(snap);
+        let mut sources = diagnostics::SourceTexts::new(&snap.index, snap.root.clone());
+        findings
+            .iter()
+            .map(|f| diagnostics::to_diagnostic(f, &snap.rope, snap.enc, &mut sources))
+            .collect()
     }
 
     fn clone_handle(&self) -> Backend {
@@ -583,6 +619,15 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|d| d.dynamic_registration)
                 .unwrap_or(false);
+            st.pull_diagnostics = params
+                .capabilities
+                .text_document
+                .as_ref()
+                .is_some_and(|t| t.diagnostic.is_some());
+            st.supports_diagnostic_refresh = ws
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false);
             st.supports_tokens_refresh = ws
                 .and_then(|w| w.semantic_tokens.as_ref())
                 .and_then(|t| t.refresh_support)
@@ -623,6 +668,20 @@ impl LanguageServer for Backend {
                     prepare_provider: Some(true),
                     work_done_progress_options: Default::default(),
                 })),
+                diagnostic_provider: Some(DiagnosticServerCapabilities::Options(
+                    DiagnosticOptions {
+                        identifier: Some(diagnostics::SOURCE.to_string()),
+                        inter_file_dependencies: false,
+                        workspace_diagnostics: false,
+                        work_done_progress_options: Default::default(),
+                    },
+                )),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        ..Default::default()
+                    },
+                )),
                 execute_command_provider: Some(ExecuteCommandOptions {
                     commands: vec![BUILD_LEXICON.to_string()],
                     work_done_progress_options: Default::default(),
@@ -1090,6 +1149,47 @@ impl LanguageServer for Backend {
             result_id: None,
             data,
         })))
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        let items = match self.snapshot(&params.text_document.uri).await? {
+            Some(snap) => self.diagnostics_for(&snap),
+            None => Vec::new(),
+        };
+        Ok(DocumentDiagnosticReportResult::Report(
+            DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: None,
+                    items,
+                },
+            }),
+        ))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let range = super::position::to_bytes(&snap.rope, params.range, snap.enc);
+        let findings = self.findings(&snap);
+        let mut sources = diagnostics::SourceTexts::new(&snap.index, snap.root.clone());
+        let diags: Vec<Diagnostic> = findings
+            .iter()
+            .map(|f| diagnostics::to_diagnostic(f, &snap.rope, snap.enc, &mut sources))
+            .collect();
+        let actions = diagnostics::code_actions(
+            &snap.uri, &snap.text, snap.kind, &snap.rope, snap.enc, &findings, &diags, range,
+        );
+        Ok(Some(
+            actions
+                .into_iter()
+                .map(CodeActionOrCommand::CodeAction)
+                .collect(),
+        ))
     }
 
     async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
