@@ -1,5 +1,6 @@
-//! `copydesk check`: the rules over files on disk, for a terminal or a
-//! code-scanning dashboard (`--format sarif`).
+//! `copydesk check`: the rules over files on disk, for a terminal, a script
+//! (`--format json`: the LSP diagnostics the server publishes, built by the
+//! same function) or a code-scanning dashboard (`--format sarif`).
 //!
 //! Settings and lexicons are found as the server finds them, with the
 //! directory of the nearest `copydesk.toml` above each checked file (or the
@@ -22,6 +23,8 @@ use serde_json::{json, Value};
 
 use crate::analysis::{analyze, LexiconIndex};
 use crate::config::Settings;
+use crate::lsp::diagnostics::{to_diagnostic, SourceTexts};
+use crate::lsp::position::Encoding;
 use crate::rules::suppress::Suppressions;
 use crate::rules::{check, DocKind, Finding, Rule, RuleConfig, Severity};
 use crate::workspace;
@@ -30,6 +33,9 @@ use crate::workspace;
 pub enum Format {
     /// file:line:column, severity, message and code, then the line underlined.
     Human,
+    /// An array of {"path", "diagnostics"}: each diagnostic the LSP
+    /// Diagnostic the server publishes (0-based lines, UTF-16 columns).
+    Json,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
 }
@@ -84,6 +90,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let files = collect_files(&args.paths, &mut complain);
     let mut workspaces: BTreeMap<PathBuf, Option<Workspace>> = BTreeMap::new();
     let mut reports = Vec::new();
+    let mut roots = Vec::new();
     let mut configs = Vec::new();
     for path in files {
         let root = match &args.config {
@@ -117,6 +124,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             );
         }
         configs.push(ws.rules.clone());
+        roots.push(root);
         reports.push(FileReport {
             path: path.display().to_string(),
             text,
@@ -131,6 +139,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             out.write_all(human(&reports, &sources, Style { color }).as_bytes())
         }
+        Format::Json => out.write_all(json_report(&reports, &roots, &workspaces).as_bytes()),
         Format::Sarif => {
             let log = sarif(&reports, &sources, &config);
             let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
@@ -389,6 +398,39 @@ fn read_text(path: &Path, max_bytes: usize) -> Result<String, String> {
             e.utf8_error().valid_up_to()
         )
     })
+}
+
+/// `--format json`: per file, the diagnostics exactly as the server
+/// publishes them (`lsp::diagnostics::to_diagnostic`, UTF-16 positions).
+fn json_report(
+    reports: &[FileReport],
+    roots: &[PathBuf],
+    workspaces: &BTreeMap<PathBuf, Option<Workspace>>,
+) -> String {
+    let files: Vec<Value> = reports
+        .iter()
+        .zip(roots)
+        .map(|(report, root)| {
+            let diagnostics: Vec<Value> = match workspaces.get(root).and_then(Option::as_ref) {
+                Some(ws) => {
+                    let rope = ropey::Rope::from_str(&report.text);
+                    let root = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+                    let mut sources = SourceTexts::new(&ws.index, Some(root));
+                    report
+                        .findings
+                        .iter()
+                        .map(|f| to_diagnostic(f, &rope, Encoding::Utf16, &mut sources))
+                        .filter_map(|d| serde_json::to_value(d).ok())
+                        .collect()
+                }
+                None => Vec::new(),
+            };
+            json!({"path": report.path, "diagnostics": diagnostics})
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&files).unwrap_or_default();
+    text.push('\n');
+    text
 }
 
 /// The source articles that related locations point into, read (where the
