@@ -65,6 +65,34 @@ fn human_output_of_the_example_draft() {
 }
 
 #[test]
+fn json_output_of_the_example_draft_is_the_servers_diagnostics() {
+    let run = copydesk(&["check", "--format", "json", "examples/draft.md"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut files: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    // Related locations are file URIs of wherever the checkout is: check
+    // them, then write them the same way on every machine.
+    let mut uris = 0;
+    for d in files[0]["diagnostics"].as_array_mut().unwrap() {
+        for r in d["relatedInformation"].as_array_mut().into_iter().flatten() {
+            let uri = r["location"]["uri"].as_str().unwrap();
+            assert!(
+                uri.starts_with("file:///") && uri.ends_with("/examples/sochi-putin-erdogan.txt"),
+                "{uri}"
+            );
+            r["location"]["uri"] = "file:///$ROOT/examples/sochi-putin-erdogan.txt".into();
+            uris += 1;
+        }
+    }
+    assert_eq!(
+        uris, 4,
+        "every lexicon finding points at the source sentence"
+    );
+    let mut normalised = serde_json::to_string_pretty(&files).unwrap();
+    normalised.push('\n');
+    golden("check-draft.json", &normalised);
+}
+
+#[test]
 fn sarif_output_of_the_example_draft_is_valid_sarif() {
     let run = copydesk(&["check", "--format", "sarif", "examples/draft.md"]);
     assert_eq!(run.code, 1, "{}", run.stderr);
@@ -86,13 +114,15 @@ log = json.load(open(sys.argv[2]))\n\
 errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(log), key=str)\n\
 for e in errors: print(list(e.absolute_path), e.message)\n\
 sys.exit(1 if errors else 0)\n";
-    let out = Command::new("python3")
+    // COPYDESK_PYTHON: a Python with jsonschema, e.g. the end-to-end venv's.
+    let python = std::env::var("COPYDESK_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(&python)
         .arg("-c")
         .arg(script)
         .arg(&schema)
         .arg(&log_path)
         .output()
-        .expect("python3 is needed to validate SARIF (pip install jsonschema)");
+        .unwrap_or_else(|e| panic!("{python}: {e}; a Python with jsonschema is needed to validate SARIF (set COPYDESK_PYTHON)"));
     assert!(
         out.status.success(),
         "SARIF does not validate:\n{}{}",
