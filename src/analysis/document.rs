@@ -8,8 +8,8 @@ use std::sync::Arc;
 use super::index::{EntityId, LexiconIndex};
 use super::mentions::{resolve_mentions, scan_names, Mention, NameMatch};
 use super::quotes::{match_quotation, QuoteMatch};
-use crate::lexicon::EntityKind;
-use crate::text::attribution::{attribute_quotations, QuoteAttribution, Speaker, SpeakerKind};
+use super::speakers::Resolver;
+use crate::text::attribution::{attribute_quotations, QuoteAttribution};
 use crate::text::prose::{self, DocKind, Prose};
 use crate::text::quotes::{find_quotations, Quotation};
 use crate::text::sentences::split_sentences;
@@ -26,6 +26,9 @@ pub struct DocAnalysis {
     pub quotations: Vec<Quotation>,
     /// For each quotation, where the draft attributes it (None: nowhere).
     pub attributions: Vec<Option<QuoteAttribution>>,
+    /// For each quotation, the entity the draft gives it to (pronouns
+    /// resolved); None where it names nobody the lexicon knows.
+    pub quote_speakers: Vec<Option<EntityId>>,
     /// For each quotation, the lexicon claim it reproduces.
     pub quote_claims: Vec<Option<QuoteMatch>>,
 }
@@ -167,7 +170,16 @@ impl Incremental {
         self.parts = parts;
         let attributions = attribute_quotations(masked, &sentences, &quotations);
         let mentions = resolve_mentions(masked, &names, index);
+        let quote_speakers = Resolver {
+            text: masked,
+            sentences: &sentences,
+            quotations: &quotations,
+            mentions: &mentions,
+            index,
+        }
+        .quote_speakers(&attributions);
         DocAnalysis {
+            quote_speakers,
             kind,
             prose,
             sentences,
@@ -237,31 +249,6 @@ impl DocAnalysis {
             .map(|(i, _)| i)
     }
 
-    /// The entity a speaker phrase names: a mention inside it, or for a
-    /// pronoun the last person mentioned before it outside quotations.
-    pub fn resolve_speaker(&self, speaker: &Speaker, index: &LexiconIndex) -> Option<EntityId> {
-        match speaker.kind {
-            SpeakerKind::Name | SpeakerKind::Description => self
-                .mentions
-                .iter()
-                .find(|m| m.range.start >= speaker.range.start && m.range.end <= speaker.range.end)
-                .map(|m| m.entity),
-            SpeakerKind::Pronoun => self
-                .mentions
-                .iter()
-                .take_while(|m| m.range.start < speaker.range.start)
-                .filter(|m| index.kind(m.entity) == EntityKind::Person)
-                .filter(|m| {
-                    !self.quotations.iter().any(|q| {
-                        q.depth == 0 && q.range.start <= m.range.start && m.range.end <= q.range.end
-                    })
-                })
-                .last()
-                .map(|m| m.entity),
-            SpeakerKind::Group => None,
-        }
-    }
-
     pub fn mention_ranges(&self, entity: EntityId) -> Vec<Range<usize>> {
         self.mentions_of(entity).map(|m| m.range.clone()).collect()
     }
@@ -302,7 +289,16 @@ mod tests {
             .map(|q| (q.depth == 0).then(|| match_quotation(&masked[q.inner.clone()], index))?)
             .collect();
         let mentions = find_mentions(masked, index);
+        let quote_speakers = Resolver {
+            text: masked,
+            sentences: &sentences,
+            quotations: &quotations,
+            mentions: &mentions,
+            index,
+        }
+        .quote_speakers(&attributions);
         DocAnalysis {
+            quote_speakers,
             kind,
             prose,
             sentences,
@@ -320,6 +316,7 @@ mod tests {
         assert_eq!(got.quote_claims, want.quote_claims);
         assert_eq!(got.mentions, want.mentions);
         assert_eq!(got.attributions, want.attributions);
+        assert_eq!(got.quote_speakers, want.quote_speakers);
     }
 
     /// The reference article as a Markdown draft, with a quotation running

@@ -6,6 +6,7 @@ pub mod document;
 pub mod index;
 pub mod mentions;
 pub mod quotes;
+pub mod speakers;
 
 pub use document::{analyze, DocAnalysis, Incremental};
 pub use index::{ClaimId, EntityId, Form, LexiconIndex, LexiconInput};
