@@ -20,6 +20,8 @@ enum Command {
     },
     /// Build a lexicon of entities and claims from source articles.
     Build(copydesk::cli::build::BuildArgs),
+    /// Check drafts for attribution and naming problems, as the editor does.
+    Check(copydesk::cli::check::CheckArgs),
     /// Work with lexicon files.
     Lexicon {
         #[command(subcommand)]
@@ -44,6 +46,7 @@ fn main() -> ExitCode {
             command: LexiconCommand::Export(args),
         } => copydesk::cli::export::run(args),
         Command::Build(args) => copydesk::cli::build::run(args),
+        Command::Check(args) => copydesk::cli::check::run(args),
         Command::Lexicon {
             command: LexiconCommand::Merge(args),
         } => copydesk::cli::merge::run(args),

@@ -41,15 +41,13 @@ fn build(args: &BuildArgs) -> Result<String, String> {
         _ => PathBuf::from("."),
     };
     // Refuse early, before any work, if the existing lexicon cannot be read.
-    let existing = match files::read_lexicon(out) {
-        Ok(l) => Some(l),
-        Err(e) if e.is_not_found() => None,
-        Err(e) => {
+    if let Err(e) = files::read_lexicon(out) {
+        if !e.is_not_found() {
             return Err(format!(
                 "{e}\nrefusing to overwrite it: fix or move it first"
-            ))
+            ));
         }
-    };
+    }
     let paths = builder::collect_articles(&args.inputs).map_err(|e| e.to_string())?;
     if paths.is_empty() {
         return Err("no articles (.md, .markdown, .txt) found in the given paths".into());
@@ -61,19 +59,20 @@ fn build(args: &BuildArgs) -> Result<String, String> {
         .map_err(|e| e.to_string())?;
 
     let bar = progress_bar(articles.len() as u64);
-    let built = match &bar {
-        Some(bar) => builder::build_with_progress(&articles, &|| bar.inc(1)),
-        None => builder::build(&articles),
-    };
+    let progress = bar.as_ref().map(|bar| move || bar.inc(1));
+    let outcome = update_lexicon_file(
+        out,
+        &articles,
+        progress.as_ref().map(|p| p as &(dyn Fn() + Sync)),
+    )?;
     if let Some(bar) = bar {
         bar.finish_and_clear();
     }
-    let (entities, claims) = (built.entities.len(), built.claims.len());
-    let lexicon = match existing {
-        Some(existing) => merge::update(existing, built),
-        None => merge::update(Default::default(), built),
-    };
-    write(out, &lexicon)?;
+    let Outcome {
+        found_entities: entities,
+        found_claims: claims,
+        lexicon,
+    } = outcome;
     Ok(format!(
         "{}: {} article{}, {entities} entities and {claims} claims found; the lexicon holds {} entities and {} claims",
         out.display(),
@@ -95,6 +94,46 @@ fn progress_bar(len: u64) -> Option<indicatif::ProgressBar> {
         bar.set_style(style);
     }
     Some(bar)
+}
+
+/// What building into a lexicon file did.
+pub struct Outcome {
+    pub found_entities: usize,
+    pub found_claims: usize,
+    /// The lexicon as written.
+    pub lexicon: lexicon::Lexicon,
+}
+
+/// Builds from `articles` and merges into the lexicon at `out` (created if
+/// missing), writing atomically. A lexicon at `out` that cannot be read is
+/// never overwritten. Shared by `copydesk build` and the server's
+/// `copydesk.buildLexicon` command.
+pub fn update_lexicon_file(
+    out: &Path,
+    articles: &[builder::Article],
+    progress: Option<&(dyn Fn() + Sync)>,
+) -> Result<Outcome, String> {
+    let existing = match files::read_lexicon(out) {
+        Ok(l) => l,
+        Err(e) if e.is_not_found() => Default::default(),
+        Err(e) => {
+            return Err(format!(
+                "{e}\nrefusing to overwrite it: fix or move it first"
+            ))
+        }
+    };
+    let built = match progress {
+        Some(p) => builder::build_with_progress(articles, p),
+        None => builder::build(articles),
+    };
+    let (found_entities, found_claims) = (built.entities.len(), built.claims.len());
+    let lexicon = merge::update(existing, built);
+    write(out, &lexicon)?;
+    Ok(Outcome {
+        found_entities,
+        found_claims,
+        lexicon,
+    })
 }
 
 pub(crate) fn write(path: &Path, lexicon: &lexicon::Lexicon) -> Result<(), String> {

@@ -1,18 +1,423 @@
-//! `copydesk check`: the rules over files on disk, for a terminal, a script
-//! (`--format json`: LSP diagnostics) or a code-scanning dashboard
-//! (`--format sarif`).
+//! `copydesk check`: the rules over files on disk, for a terminal or a
+//! code-scanning dashboard (`--format sarif`).
+//!
+//! Settings and lexicons are found as the server finds them, with the
+//! directory of the nearest `copydesk.toml` above each checked file (or the
+//! current directory) as the workspace root: `--lexicon` wins over the
+//! file's `lexicons`, which win over every `*.lexicon.json` under the root.
 //!
 //! Exit status: 1 when a finding is at or above `--fail-on`, 0 otherwise, 2
-//! for bad usage or input that cannot be read (checked files are still
-//! reported).
+//! for bad usage or input that cannot be read (what could be read is still
+//! checked and reported).
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
 use std::ops::Range;
-use std::path::Path;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
 
+use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 
-use crate::rules::{Finding, Rule, RuleConfig, Severity};
+use crate::analysis::{analyze, LexiconIndex};
+use crate::config::Settings;
+use crate::rules::suppress::Suppressions;
+use crate::rules::{check, DocKind, Finding, Rule, RuleConfig, Severity};
+use crate::workspace;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// file:line:column, severity, message and code, then the line underlined.
+    Human,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Information,
+    Hint,
+    Never,
+}
+
+/// Arguments of `copydesk check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A lexicon to check against (repeat for several). Without any: the
+    /// `lexicons` of copydesk.toml, else every *.lexicon.json under its
+    /// directory (or the current one).
+    #[arg(long = "lexicon", value_name = "FILE")]
+    pub lexicons: Vec<PathBuf>,
+    /// Settings to use instead of the nearest copydesk.toml; its directory is
+    /// the workspace root.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit with status 1 when a finding is at least this severe.
+    #[arg(long = "fail-on", value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Files or directories (.md, .markdown and .txt files below them).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+const EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
+const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target", ".hg", ".svn", ".venv"];
+
+/// A workspace as the CLI sees it: settings, rule severities and lexicons.
+struct Workspace {
+    settings: Settings,
+    rules: RuleConfig,
+    index: LexiconIndex,
+}
+
+pub fn run(args: CheckArgs) -> ExitCode {
+    let mut problems = 0usize;
+    let mut complain = |message: String| {
+        eprintln!("copydesk: {message}");
+        problems += 1;
+    };
+    let files = collect_files(&args.paths, &mut complain);
+    let mut workspaces: BTreeMap<PathBuf, Option<Workspace>> = BTreeMap::new();
+    let mut reports = Vec::new();
+    let mut configs = Vec::new();
+    for path in files {
+        let root = match &args.config {
+            Some(config) => parent_dir(config),
+            None => config_root(&path),
+        };
+        let ws = workspaces
+            .entry(root.clone())
+            .or_insert_with(|| load_workspace(&root, &args, &mut complain));
+        let Some(ws) = ws.as_ref() else {
+            continue;
+        };
+        let text = match read_text(&path, ws.settings.max_file_bytes) {
+            Ok(text) => text,
+            Err(message) => {
+                complain(format!("{}: {message}", path.display()));
+                continue;
+            }
+        };
+        let kind = DocKind::from_path(&path);
+        let analysis = analyze(&text, kind, &ws.index);
+        let findings = check(&text, &analysis, &ws.index, &ws.rules);
+        // A misspelt code in a suppression comment silences nothing: say so.
+        for unknown in Suppressions::parse(&text, kind).unknown_codes {
+            let (line, col) = line_col(&text, unknown.range.start, chars);
+            eprintln!(
+                "copydesk: {}:{line}:{col}: \"{}\" in a suppression comment is not a rule; the rules are {}",
+                path.display(),
+                unknown.code,
+                rule_list()
+            );
+        }
+        configs.push(ws.rules.clone());
+        reports.push(FileReport {
+            path: path.display().to_string(),
+            text,
+            findings,
+        });
+    }
+    let sources = read_sources(&reports, &workspaces);
+    let config = configs.first().cloned().unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        Format::Human => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            out.write_all(human(&reports, &sources, Style { color }).as_bytes())
+        }
+        Format::Sarif => {
+            let log = sarif(&reports, &sources, &config);
+            let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+            text.push('\n');
+            out.write_all(text.as_bytes())
+        }
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("copydesk: cannot write the report: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if problems > 0 {
+        return ExitCode::from(2);
+    }
+    let failing = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| fails(f.severity, args.fail_on));
+    if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn fails(severity: Severity, fail_on: FailOn) -> bool {
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Information => Severity::Information,
+        FailOn::Hint => Severity::Hint,
+        FailOn::Never => return false,
+    };
+    severity != Severity::Off && severity <= threshold
+}
+
+/// The files to check, in the order given, directories walked in name order.
+fn collect_files(paths: &[PathBuf], complain: &mut impl FnMut(String)) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                let mut found: Vec<PathBuf> = walkdir::WalkDir::new(path)
+                    .sort_by_file_name()
+                    .into_iter()
+                    .filter_entry(|e| {
+                        !(e.file_type().is_dir()
+                            && e.depth() > 0
+                            && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+                    })
+                    .filter_map(|e| match e {
+                        Ok(e) => Some(e),
+                        Err(err) => {
+                            complain(format!("cannot read {}", err));
+                            None
+                        }
+                    })
+                    .filter(|e| e.file_type().is_file())
+                    .map(walkdir::DirEntry::into_path)
+                    .filter(|p| {
+                        p.extension()
+                            .and_then(|e| e.to_str())
+                            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+                    })
+                    .collect();
+                found.sort();
+                files.extend(found);
+            }
+            // A file named on the command line is checked whatever its name.
+            Ok(_) => files.push(path.clone()),
+            Err(e) => complain(format!(
+                "cannot read {}: {}",
+                path.display(),
+                io_message(&e)
+            )),
+        }
+    }
+    files
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The directory of the nearest copydesk.toml at or above the file's
+/// directory, else the current directory.
+fn config_root(file: &Path) -> PathBuf {
+    let start = parent_dir(file);
+    let mut dir = Some(start.as_path());
+    while let Some(d) = dir {
+        let here = if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        };
+        if here.join(workspace::CONFIG_FILE).is_file() {
+            return here.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    // Above a relative path: the current directory's ancestors.
+    if let Ok(cwd) = std::env::current_dir() {
+        if start.is_relative() {
+            for d in cwd.ancestors().skip(1) {
+                if d.join(workspace::CONFIG_FILE).is_file() {
+                    return d.to_path_buf();
+                }
+            }
+        }
+    }
+    PathBuf::from(".")
+}
+
+fn load_workspace(
+    root: &Path,
+    args: &CheckArgs,
+    complain: &mut impl FnMut(String),
+) -> Option<Workspace> {
+    let settings = match &args.config {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => match Settings::from_toml(&text) {
+                Ok((settings, warnings)) => {
+                    for w in warnings {
+                        eprintln!("copydesk: {}: {w}", path.display());
+                    }
+                    settings
+                }
+                Err(e) => {
+                    complain(format!("{}: {e}", path.display()));
+                    return None;
+                }
+            },
+            Err(e) => {
+                complain(format!(
+                    "cannot read {}: {}",
+                    path.display(),
+                    io_message(&e)
+                ));
+                return None;
+            }
+        },
+        None => match workspace::read_config(root) {
+            Ok(Some((settings, warnings))) => {
+                for w in warnings {
+                    eprintln!(
+                        "copydesk: {}: {w}",
+                        root.join(workspace::CONFIG_FILE).display()
+                    );
+                }
+                settings
+            }
+            Ok(None) => Settings::default(),
+            Err(e) => {
+                complain(e);
+                return None;
+            }
+        },
+    };
+    let user: Option<Vec<String>> = (!args.lexicons.is_empty()).then(|| {
+        args.lexicons
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect()
+    });
+    let (paths, refused) =
+        workspace::lexicon_paths(Some(root), user.as_deref(), settings.lexicons.as_deref());
+    let mut failed = false;
+    for r in refused {
+        complain(r.to_string());
+        failed = true;
+    }
+    let mut inputs = Vec::new();
+    for (path, _) in paths {
+        // --lexicon paths are the user's, relative to where they typed them.
+        let path = if user.is_some() {
+            strip_root(root, &path)
+        } else {
+            path
+        };
+        match workspace::load_lexicon(&path) {
+            Ok(input) => inputs.push(input),
+            Err(e) => {
+                complain(e.to_string());
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return None;
+    }
+    let (rules, unknown) =
+        RuleConfig::with_overrides(settings.rules.iter().map(|(c, s)| (c.as_str(), *s)));
+    for code in unknown {
+        eprintln!(
+            "copydesk: unknown rule \"{code}\" in the settings; the rules are {}",
+            rule_list()
+        );
+    }
+    Some(Workspace {
+        settings,
+        rules,
+        index: LexiconIndex::build(inputs),
+    })
+}
+
+/// `lexicon_paths` joins user paths to the root; the command line means them
+/// relative to the current directory.
+fn strip_root(root: &Path, joined: &Path) -> PathBuf {
+    joined
+        .strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| joined.to_path_buf())
+}
+
+fn rule_list() -> String {
+    Rule::ALL
+        .iter()
+        .map(|r| r.code())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn read_text(path: &Path, max_bytes: usize) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {}", io_message(&e)))?;
+    if meta.len() > max_bytes as u64 {
+        return Err(format!(
+            "{} bytes, more than the {max_bytes} copydesk checks (settings: limits.max_file_bytes)",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {}", io_message(&e)))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// The source articles that related locations point into, read (where the
+/// workspace may read them) so their places can be given as lines.
+fn read_sources(
+    reports: &[FileReport],
+    workspaces: &BTreeMap<PathBuf, Option<Workspace>>,
+) -> Vec<SourceText> {
+    let mut paths: Vec<PathBuf> = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .flat_map(|f| &f.related)
+        .map(|r| r.path.clone())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|path| {
+            let allowed = workspaces.iter().any(|(root, ws)| {
+                ws.as_ref().is_some_and(|ws| {
+                    ws.index
+                        .lexicons
+                        .iter()
+                        .any(|l| workspace::may_read_source(&path, &l.path, Some(root)))
+                })
+            });
+            let text = allowed
+                .then(|| std::fs::read_to_string(&path).ok())
+                .flatten();
+            SourceText {
+                path: path.display().to_string(),
+                text,
+            }
+        })
+        .collect()
+}
 
 /// One checked file, as the output formats need it.
 pub struct FileReport {
@@ -112,6 +517,7 @@ impl Style {
 /// around the finding.
 const CONTEXT_CHARS: usize = 40;
 const MAX_UNDERLINE_CHARS: usize = 80;
+const SLACK_CHARS: usize = 10;
 
 /// `path:line:column: severity: message [code]`, then the line with the
 /// finding underlined, as compilers print them.
@@ -188,9 +594,16 @@ fn excerpt(out: &mut String, text: &str, range: &Range<usize>, line_no: usize, s
     let end_byte = range.end.clamp(range.start, line.end);
     let width = text[range.start..end_byte].chars().count().max(1);
     let all: Vec<char> = line_text.chars().collect();
-    let from = start_chars.saturating_sub(CONTEXT_CHARS);
+    // Cutting a few characters off saves nothing: show them.
+    let mut from = start_chars.saturating_sub(CONTEXT_CHARS);
+    if from <= SLACK_CHARS {
+        from = 0;
+    }
     let underline = width.min(MAX_UNDERLINE_CHARS);
-    let to = (start_chars + underline + CONTEXT_CHARS).min(all.len());
+    let mut to = (start_chars + underline + CONTEXT_CHARS).min(all.len());
+    if all.len() - to <= SLACK_CHARS {
+        to = all.len();
+    }
     let mut shown: String = all[from..to].iter().collect();
     let mut pad = start_chars - from;
     if from > 0 {

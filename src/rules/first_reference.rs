@@ -53,6 +53,13 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
         }
         let full = entity.first_reference.as_deref().unwrap_or(&entity.name);
         let range = with_preceding_title(cx, m.range.clone(), full);
+        // "former President ..." opening a sentence is "Former President ...".
+        let opens_sentence = cx.analysis.sentences.iter().any(|s| s.start == range.start);
+        let full = if opens_sentence {
+            capitalised(full)
+        } else {
+            full.to_string()
+        };
         findings.push(Finding {
             rule: Rule::FirstReference,
             severity,
@@ -62,7 +69,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
             ),
             fixes: vec![Fix {
                 title: format!("Write “{full}”"),
-                edits: vec![(range.clone(), full.to_string())],
+                edits: vec![(range.clone(), full.clone())],
                 preferred: true,
             }],
             related: Vec::new(),
@@ -81,6 +88,13 @@ fn attributive(cx: &Context<'_>, at: usize) -> bool {
         matches!(w.lower.as_str(), "the" | "a" | "an")
             && cx.masked[w.range.end..at].trim().is_empty()
     })
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
 }
 
 /// How the message names the person: the name without titles.
@@ -182,6 +196,17 @@ mod tests {
         assert_eq!(
             first,
             "President Vladimir V. Putin met Erdogan. Vladimir Putin said little. Erdogan spoke; Stoltenberg listened."
+        );
+    }
+
+    #[test]
+    fn a_first_reference_form_opening_a_sentence_is_capitalised() {
+        assert_eq!(
+            fixed("Obama agreed to the sale."),
+            [(
+                "Obama".to_string(),
+                "Former President Barack Obama agreed to the sale.".to_string()
+            )]
         );
     }
 

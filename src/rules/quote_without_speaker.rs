@@ -9,6 +9,7 @@
 use super::claims::{name_for_fix, related, source_speaker, source_title};
 use super::tokens::words;
 use super::{Context, Finding, Fix, Rule, Severity};
+use crate::text::attribution::mentions_cue;
 
 /// Shorter quotations are scare quotes and coined terms ("a “wake-up call”").
 const MIN_WORDS: usize = 4;
@@ -67,10 +68,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
     let a = cx.analysis;
     let mut findings = Vec::new();
     for (qi, q) in a.quotations.iter().enumerate() {
-        if q.depth > 0
-            || a.attributions.get(qi).is_some_and(Option::is_some)
-            || cx.in_heading(q.range.start)
-        {
+        if q.depth > 0 || cx.in_heading(q.range.start) || introduced(cx, qi, 0) {
             continue;
         }
         let claim = a.quote_claims.get(qi).copied().flatten().map(|m| m.claim);
@@ -107,6 +105,64 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
         findings.push(finding);
     }
     findings
+}
+
+/// Whether the reporter introduced the quotation: the attribution finder
+/// found its speaker; or a verb of saying follows it in its sentence; or a
+/// colon introduces it (a lead-in whose speaker the finder could not parse:
+/// "Stoltenberg chose his words with care when asked about it:"); or it
+/// continues a quotation that was introduced.
+fn introduced(cx: &Context<'_>, qi: usize, depth: usize) -> bool {
+    let a = cx.analysis;
+    if a.attributions.get(qi).is_some_and(Option::is_some)
+        || cue_beside(cx, qi)
+        || after_colon(cx, qi)
+    {
+        return true;
+    }
+    // Continuations form a chain back to the first part; bounded anyway.
+    depth < 16
+        && a.quotations[qi]
+            .continues
+            .is_some_and(|p| p < qi && introduced(cx, p, depth + 1))
+}
+
+/// The last thing before the quotation, in its sentence or at the end of
+/// the sentence (or paragraph) before, is a colon.
+fn after_colon(cx: &Context<'_>, qi: usize) -> bool {
+    let q = &cx.analysis.quotations[qi];
+    let before =
+        cx.masked[..q.range.start].trim_end_matches(|c: char| c.is_whitespace() || c == '>');
+    before.ends_with(':')
+}
+
+/// A verb of saying right after the quotation in its sentence (“…,” one
+/// exporter in Gaziantep said): the reporter attributed it, to a speaker the
+/// attribution finder could not parse, and that is not this rule's concern.
+fn cue_beside(cx: &Context<'_>, qi: usize) -> bool {
+    let a = cx.analysis;
+    let q = &a.quotations[qi];
+    let Some(sentence) = a
+        .sentences
+        .iter()
+        .find(|s| s.start <= q.range.start && q.range.start < s.end)
+    else {
+        return false;
+    };
+    let next_quote = a.quotations[qi + 1..]
+        .iter()
+        .find(|n| n.depth == 0)
+        .map_or(sentence.end, |n| n.range.start);
+    let end = sentence.end.min(next_quote).max(q.range.end);
+    let after = &cx.masked[q.range.end..end];
+    // A short clause: "…,” one exporter in Gaziantep said, declining to…
+    let clause = after.split([';', '.', '!', '?']).next().unwrap_or_default();
+    // The quotation runs on into the clause: “…,” / “…?” / “…” —
+    let runs_on = cx.masked[q.inner.clone()]
+        .trim_end()
+        .ends_with([',', '?', '!', '—'])
+        || after.trim_start().starts_with([',', '—']);
+    runs_on && mentions_cue(clause)
 }
 
 /// Title case throughout ("The Day After Tomorrow"): the name of a work.
@@ -262,6 +318,18 @@ mod tests {
     }
 
     #[test]
+    fn a_cue_elsewhere_in_the_paragraph_does_not_attribute_the_quotation() {
+        assert_eq!(
+            unattributed("“We are not worried.” The mood at the bazaar was calm, traders said."),
+            ["“We are not worried.”"]
+        );
+        assert_eq!(
+            unattributed("“We are not worried about the lira.” Traders, however, sold."),
+            ["“We are not worried about the lira.”"]
+        );
+    }
+
+    #[test]
     fn unknown_quotations_of_four_words_or_more() {
         assert_eq!(
             unattributed(
@@ -289,6 +357,8 @@ mod tests {
             "Kerim Has wrote that Erdogan was travelling with his “weakest hand” yet.",
             "“We will not be pushed around,” a Turkish official said on condition of anonymity.",
             "Erdogan said: “We buy our own weapons.\n\n“We can strengthen our defense as we please.”\n",
+            "“Let them say what they want,” one exporter in Gaziantep said, declining to be named.",
+            "“We will not be pushed around by anyone,” a ministry statement quoted the president as saying.",
         ] {
             assert_eq!(unattributed(text), [] as [&str; 0], "{text}");
         }

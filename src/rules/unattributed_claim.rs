@@ -5,7 +5,7 @@
 //! is not enough); a sentence that attributes anything, quotes anyone, or
 //! names the claim's speaker is left alone.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -38,13 +38,14 @@ const FIX_VERBS: &[&str] = &[
 pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
     let a = cx.analysis;
     let mut findings = Vec::new();
+    // A claim is a candidate for many sentences; read its words once.
+    let mut claim_contents: HashMap<ClaimId, HashSet<String>> = HashMap::new();
     for sentence in &a.sentences {
         if cx.in_heading(sentence.start)
             || cx.text[sentence.clone()].trim_end().ends_with('?')
             || a.quotations
                 .iter()
                 .any(|q| sentence.start <= q.range.start && q.range.start < sentence.end)
-            || !find_attributions(cx.masked, sentence.clone(), &a.quotations).is_empty()
         {
             continue;
         }
@@ -62,8 +63,10 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
             .candidate_claims(&folded, CANDIDATES)
             .into_iter()
             .filter_map(|c| {
-                let claim_content = claim_content(cx, c);
-                let shared = content.intersection(&claim_content).count();
+                let claim_content = claim_contents
+                    .entry(c)
+                    .or_insert_with(|| claim_content(cx, c));
+                let shared = content.intersection(claim_content).count();
                 let covers = shared >= MIN_SHARED
                     && shared as f64 >= MIN_CLAIM_COVERED * claim_content.len() as f64
                     && shared as f64 >= MIN_SENTENCE_COVERED * content.len() as f64;
@@ -73,6 +76,10 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
         let Some((_, claim)) = best else {
             continue;
         };
+        // Finding attributions costs more than matching words: only now.
+        if !find_attributions(cx.masked, sentence.clone(), &a.quotations).is_empty() {
+            continue;
+        }
         let Some(speaker) = source_speaker(cx, claim) else {
             continue;
         };

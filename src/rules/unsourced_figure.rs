@@ -244,6 +244,7 @@ mod tests {
             "Inflation reached 19.6 percent, official data from TurkStat showed.",
             "The deal was worth $2.5 billion, Erdogan told reporters.",
             "Nearly [4 million people](https://data.unhcr.org/en/situations/syria) live in Idlib.",
+            "Economists polled by Reuters had expected a rate of 21 percent.",
         ] {
             assert_eq!(figures(sentence), [] as [&str; 0], "{sentence}");
         }
@@ -265,6 +266,7 @@ mod tests {
             "The Security Council passed Resolution 2254 unanimously.",
             "It was the 19th meeting between the two presidents.",
             "The S-400 and the Su-57 were on the table.",
+            "The bank’s governor, Hafize Gaye Erkan, 41, took office in June.",
         ] {
             assert_eq!(figures(sentence), [] as [&str; 0], "{sentence}");
         }

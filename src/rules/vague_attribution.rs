@@ -12,6 +12,7 @@ use std::sync::LazyLock;
 use super::patterns::{Match, PatternSet};
 use super::tokens::{words, Word};
 use super::{Context, Finding, Rule, Severity};
+use crate::text::attribution::find_attributions;
 
 static PATTERNS: LazyLock<PatternSet> = LazyLock::new(|| {
     PatternSet::parse(include_str!("../../data/rules-vague-attribution.txt"))
@@ -29,6 +30,17 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
             }
             let range = ws[m.words.start].range.start..ws[m.words.end - 1].range.end;
             if cx.in_quotation(&range) {
+                continue;
+            }
+            // "The move is seen as a snub, diplomats said": the view is
+            // attributed after all.
+            if matches!(m.kind.as_str(), "passive" | "impersonal")
+                && find_attributions(cx.masked, sentence.clone(), &cx.analysis.quotations)
+                    .iter()
+                    .any(|a| {
+                        a.speaker.range.end <= range.start || a.speaker.range.start >= range.end
+                    })
+            {
                 continue;
             }
             kept.push((range, m));
@@ -52,6 +64,35 @@ fn stays_vague(m: &Match, ws: &[Word]) -> bool {
     let joined_before = before.filter(|_| !ws[m.words.start].break_before);
     match m.kind.as_str() {
         "group" | "crowd" => {
+            // "Of the 40 lawmakers, some said ...": the group is described.
+            let names_noun = m.classes.iter().any(|c| {
+                matches!(
+                    c.as_deref(),
+                    Some("faceless" | "speakers" | "people" | "studies")
+                )
+            });
+            if !names_noun
+                && ws
+                    .first()
+                    .is_some_and(|w| matches!(w.lower.as_str(), "of" | "among"))
+            {
+                return false;
+            }
+            // "Of the 40 lawmakers, some said ...": the group is described.
+            let bare_quantifier =
+                matches!(ws[m.words.start].lower.as_str(), "many" | "some" | "most")
+                    && m.classes.get(1).is_some_and(|c| {
+                        c.as_deref() != Some("faceless")
+                            && c.as_deref() != Some("speakers")
+                            && c.as_deref() != Some("people")
+                    });
+            if bare_quantifier
+                && ws
+                    .first()
+                    .is_some_and(|w| matches!(w.lower.as_str(), "of" | "among"))
+            {
+                return false;
+            }
             if joined_before.is_some_and(|w| PATTERNS.in_class("determiner", &w.lower)) {
                 return false;
             }
@@ -302,6 +343,19 @@ mod tests {
             ["is seen as"],
             "“by purchasing” is a means, not an agent"
         );
+    }
+
+    #[test]
+    fn views_attributed_elsewhere_in_the_sentence_and_described_crowds_stay_silent() {
+        for sentence in [
+            "The move is seen as a snub to Washington, diplomats in Ankara said.",
+            "According to the ministry, the suspect is described as a man in his 30s.",
+            "Of the 40 lawmakers who spoke to reporters, some said they would abstain.",
+            "Among the protesters, many believe the vote was rigged.",
+        ] {
+            assert_eq!(phrases(sentence), [] as [&str; 0], "{sentence}");
+        }
+        assert_eq!(phrases("Some said they would abstain."), ["Some said"]);
     }
 
     #[test]

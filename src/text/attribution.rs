@@ -1196,8 +1196,9 @@ fn next_sentence(
     cache: &mut HashMap<usize, Analysis>,
 ) -> Option<QuoteAttribution> {
     let q = &quotations[qi];
-    // The quotation must end its sentence.
-    if !text[q.range.end..sentences[si].end]
+    // The quotation must end its sentence (and not run past it).
+    let rest = text.get(q.range.end..sentences[si].end)?;
+    if !rest
         .trim_matches(|c: char| c.is_whitespace() || c == '.')
         .is_empty()
     {

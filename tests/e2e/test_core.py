@@ -82,24 +82,10 @@ async def test_position_encoding_is_negotiated(client: LanguageClient):
     assert client.encoding == PROFILES[client.profile]
 
 
-def known_server_bug(request, client: LanguageClient, profile: str, reason: str):
-    """Marks this test's case for one profile as failing because of a server
-    bug reported to the lead. Strict: once the server is fixed the case
-    passes, the run fails, and the marker must go."""
-    if client.profile == profile:
-        request.node.add_marker(pytest.mark.xfail(strict=True, reason=reason))
-
 
 async def test_server_sends_only_requests_the_client_announced(client: LanguageClient, request):
     """A request the client did not declare support for (a refresh, say) is an
     error in that editor's log; a whole session must cause none."""
-    known_server_bug(
-        request,
-        client,
-        "emacs",
-        "src/lsp/server.rs sends workspace/semanticTokens/refresh after loading lexicons without "
-        "checking capabilities.workspace.semanticTokens.refreshSupport, which eglot 29.1 lacks",
-    )
     await opened_article(client)
     await opened_draft(client)
     await client.shutdown_session()
@@ -358,13 +344,6 @@ async def test_semantic_tokens_range_is_the_slice_of_full(semantic_client: Langu
 
 
 async def test_completion_of_a_typed_prefix(client: LanguageClient, request):
-    known_server_bug(
-        request,
-        client,
-        "emacs",
-        "src/lsp/server.rs completion sends Markdown documentation to a client that announces no "
-        "completionItem.documentationFormat (eglot 29.1): plaintext is the only safe format there",
-    )
     uri, text = await opened_draft(client)
     enc = client.encoding
     # Type "Stolt" at the end of the flag line, as an incremental change.

@@ -71,6 +71,16 @@ rmSync(join(here, 'bin'), { recursive: true, force: true });
 mkdirSync(join(here, 'bin', platformArch), { recursive: true });
 copyFileSync(binary, join(here, 'bin', platformArch, exe));
 chmodSync(join(here, 'bin', platformArch, exe), 0o755);
+// The release profile keeps line tables for backtraces; the shipped program
+// does not need them (43 MB against 6 MB). Only the host's strip knows the
+// host's format, so other platforms' programs are packed as given.
+if (platformArch === `${process.platform}-${process.arch}` && platform !== 'win32') {
+  try {
+    run('strip', [join(here, 'bin', platformArch, exe)], here);
+  } catch (error) {
+    console.warn(`package: not stripped (${error.code ?? error.message}); the .vsix will be larger`);
+  }
+}
 mkdirSync(join(here, 'schema'), { recursive: true });
 copyFileSync(schema, join(here, 'schema', 'lexicon.schema.json'));
 

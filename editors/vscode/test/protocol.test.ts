@@ -9,7 +9,7 @@
 import './stub/install'; // status.ts imports vscode; only its pure part is used here.
 import { strict as assert } from 'assert';
 import { ChildProcess, spawn } from 'child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'fs';
+import { copyFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, statSync } from 'fs';
 import { tmpdir } from 'os';
 import { join, resolve } from 'path';
 import { pathToFileURL } from 'url';
@@ -17,6 +17,7 @@ import { after, before, describe, it } from 'node:test';
 import {
   ClientCapabilities,
   CodeActionRequest,
+  ExecuteCommandRequest,
   ConfigurationRequest,
   DefinitionRequest,
   Diagnostic,
@@ -41,6 +42,7 @@ import {
   createProtocolConnection,
 } from 'vscode-languageserver-protocol/node';
 
+import { describeBuildResult } from '../src/build';
 import { findLexiconEntry, toTargets } from '../src/lexiconEntry';
 import { ServerSettings } from '../src/settings';
 import { StatusParams, describeStatus } from '../src/status';
@@ -50,6 +52,7 @@ const FIXTURES = join(ROOT, 'tests/fixtures');
 const ARTICLE = join(FIXTURES, 'sochi-putin-erdogan.txt');
 const LEXICON = join(FIXTURES, 'sochi.lexicon.json');
 const RULES_PENDING = 'the attribution rules (issue 4) are not on main yet';
+const BUILDER_PENDING = 'the server command copydesk.buildLexicon (issue 3) is not on main yet';
 
 function copydeskBin(): string {
   if (process.env.COPYDESK_BIN) {
@@ -379,6 +382,45 @@ describe('settings from clients that answer workspace/configuration differently'
         status.lexicons.map((l) => [resolve(l.path), l.entities, l.claims]),
         [[LEXICON, 35, 34]],
       );
+    } finally {
+      await session.stop();
+    }
+  });
+});
+
+describe('"copydesk: Build lexicon from this article"', () => {
+  it('builds a lexicon from the open article through workspace/executeCommand', { todo: BUILDER_PENDING }, async () => {
+    const desk = mkdtempSync(join(tmpdir(), 'copydesk-build-'));
+    const article = join(desk, 'sochi-putin-erdogan.txt');
+    copyFileSync(ARTICLE, article);
+    const session = await Session.start({}, desk);
+    try {
+      const commands = session.initialize.capabilities.executeCommandProvider?.commands ?? [];
+      assert.ok(commands.includes('copydesk.buildLexicon'), JSON.stringify(commands));
+      await session.open(article, 'plaintext', readFileSync(article, 'utf8'));
+      const since = session.notifications.length;
+      const result = await session.connection.sendRequest(ExecuteCommandRequest.type, {
+        command: 'copydesk.buildLexicon',
+        arguments: [uri(article)],
+      });
+      const written = readdirSync(desk).filter((f) => f.endsWith('.lexicon.json'));
+      assert.equal(written.length, 1, `lexicons in the folder: ${written}`);
+      const lexicon = JSON.parse(readFileSync(join(desk, written[0]), 'utf8'));
+      assert.equal(lexicon.copydesk_lexicon, 1);
+      assert.ok(
+        lexicon.entities.some((e: { name: string }) => e.name === 'Aykan Erdemir'),
+        'Aykan Erdemir is in the built lexicon',
+      );
+      // What the extension tells the reporter about it.
+      const report = describeBuildResult(result);
+      assert.match(report.message, /^copydesk: lexicon (written to .*sochi.*\.lexicon\.json|built)/);
+      // The server loads what it wrote, and the status bar says so.
+      const status = await session.waitFor<StatusParams>(
+        'copydesk/status',
+        (s) => s.lexicons.some((l) => l.path.endsWith(written[0])),
+        since,
+      );
+      assert.equal(status.error, null);
     } finally {
       await session.stop();
     }
