@@ -105,16 +105,28 @@ pub fn to_diagnostic(
 
 /// Code actions for the findings that overlap `range` (byte offsets): each
 /// finding's quick fixes, then "Disable CODE for this line".
+/// The document code actions edit.
+pub struct Target<'a> {
+    pub uri: &'a Uri,
+    pub text: &'a str,
+    pub kind: DocKind,
+    pub rope: &'a Rope,
+    pub enc: Encoding,
+}
+
 pub fn code_actions(
-    uri: &Uri,
-    text: &str,
-    kind: DocKind,
-    rope: &Rope,
-    enc: Encoding,
+    target: &Target,
     findings: &[Finding],
     diagnostics: &[Diagnostic],
     range: std::ops::Range<usize>,
 ) -> Vec<CodeAction> {
+    let Target {
+        uri,
+        text,
+        kind,
+        rope,
+        enc,
+    } = *target;
     let mut out = Vec::new();
     let mut disables = Vec::new();
     for (f, d) in findings.iter().zip(diagnostics) {

@@ -1182,7 +1182,16 @@ impl LanguageServer for Backend {
             .map(|f| diagnostics::to_diagnostic(f, &snap.rope, snap.enc, &mut sources))
             .collect();
         let actions = diagnostics::code_actions(
-            &snap.uri, &snap.text, snap.kind, &snap.rope, snap.enc, &findings, &diags, range,
+            &diagnostics::Target {
+                uri: &snap.uri,
+                text: &snap.text,
+                kind: snap.kind,
+                rope: &snap.rope,
+                enc: snap.enc,
+            },
+            &findings,
+            &diags,
+            range,
         );
         Ok(Some(
             actions
