@@ -65,6 +65,34 @@ fn human_output_of_the_example_draft() {
 }
 
 #[test]
+fn json_output_of_the_example_draft_is_the_servers_diagnostics() {
+    let run = copydesk(&["check", "--format", "json", "examples/draft.md"]);
+    assert_eq!(run.code, 1, "{}", run.stderr);
+    let mut files: serde_json::Value = serde_json::from_str(&run.stdout).expect("JSON");
+    // Related locations are file URIs of wherever the checkout is: check
+    // them, then write them the same way on every machine.
+    let mut uris = 0;
+    for d in files[0]["diagnostics"].as_array_mut().unwrap() {
+        for r in d["relatedInformation"].as_array_mut().into_iter().flatten() {
+            let uri = r["location"]["uri"].as_str().unwrap();
+            assert!(
+                uri.starts_with("file:///") && uri.ends_with("/examples/sochi-putin-erdogan.txt"),
+                "{uri}"
+            );
+            r["location"]["uri"] = "file:///$ROOT/examples/sochi-putin-erdogan.txt".into();
+            uris += 1;
+        }
+    }
+    assert_eq!(
+        uris, 4,
+        "every lexicon finding points at the source sentence"
+    );
+    let mut normalised = serde_json::to_string_pretty(&files).unwrap();
+    normalised.push('\n');
+    golden("check-draft.json", &normalised);
+}
+
+#[test]
 fn sarif_output_of_the_example_draft_is_valid_sarif() {
     let run = copydesk(&["check", "--format", "sarif", "examples/draft.md"]);
     assert_eq!(run.code, 1, "{}", run.stderr);

@@ -1,5 +1,6 @@
-//! `copydesk check`: the rules over files on disk, for a terminal or a
-//! code-scanning dashboard (`--format sarif`).
+//! `copydesk check`: the rules over files on disk, for a terminal, a script
+//! (`--format json`: the LSP diagnostics the server publishes, built by the
+//! same function) or a code-scanning dashboard (`--format sarif`).
 //!
 //! Settings and lexicons are found as the server finds them, with the
 //! directory of the nearest `copydesk.toml` above each checked file (or the
@@ -22,6 +23,8 @@ use serde_json::{json, Value};
 
 use crate::analysis::{analyze, LexiconIndex};
 use crate::config::Settings;
+use crate::lsp::diagnostics::{to_diagnostic, SourceTexts};
+use crate::lsp::position::Encoding;
 use crate::rules::suppress::Suppressions;
 use crate::rules::{check, DocKind, Finding, Rule, RuleConfig, Severity};
 use crate::workspace;
@@ -30,6 +33,9 @@ use crate::workspace;
 pub enum Format {
     /// file:line:column, severity, message and code, then the line underlined.
     Human,
+    /// An array of {"path", "diagnostics"}: each diagnostic the LSP
+    /// Diagnostic the server publishes (0-based lines, UTF-16 columns).
+    Json,
     /// SARIF 2.1.0, for code-scanning dashboards.
     Sarif,
 }
@@ -84,6 +90,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
     let files = collect_files(&args.paths, &mut complain);
     let mut workspaces: BTreeMap<PathBuf, Option<Workspace>> = BTreeMap::new();
     let mut reports = Vec::new();
+    let mut roots = Vec::new();
     let mut configs = Vec::new();
     for path in files {
         let root = match &args.config {
@@ -117,6 +124,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             );
         }
         configs.push(ws.rules.clone());
+        roots.push(root);
         reports.push(FileReport {
             path: path.display().to_string(),
             text,
@@ -131,6 +139,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
             let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
             out.write_all(human(&reports, &sources, Style { color }).as_bytes())
         }
+        Format::Json => out.write_all(json_report(&reports, &roots, &workspaces).as_bytes()),
         Format::Sarif => {
             let log = sarif(&reports, &sources, &config);
             let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
@@ -323,8 +332,16 @@ fn load_workspace(
         } else {
             path
         };
+
         match workspace::load_lexicon(&path) {
-            Ok(input) => inputs.push(input),
+            Ok(mut input) => {
+                // Absolute, so that the source articles the index names are
+                // the same paths for file URIs as for reading them.
+                if let Ok(absolute) = std::path::absolute(&input.path) {
+                    input.path = absolute;
+                }
+                inputs.push(input);
+            }
             Err(e) => {
                 complain(e.to_string());
                 failed = true;
@@ -383,6 +400,39 @@ fn read_text(path: &Path, max_bytes: usize) -> Result<String, String> {
     })
 }
 
+/// `--format json`: per file, the diagnostics exactly as the server
+/// publishes them (`lsp::diagnostics::to_diagnostic`, UTF-16 positions).
+fn json_report(
+    reports: &[FileReport],
+    roots: &[PathBuf],
+    workspaces: &BTreeMap<PathBuf, Option<Workspace>>,
+) -> String {
+    let files: Vec<Value> = reports
+        .iter()
+        .zip(roots)
+        .map(|(report, root)| {
+            let diagnostics: Vec<Value> = match workspaces.get(root).and_then(Option::as_ref) {
+                Some(ws) => {
+                    let rope = ropey::Rope::from_str(&report.text);
+                    let root = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+                    let mut sources = SourceTexts::new(&ws.index, Some(root));
+                    report
+                        .findings
+                        .iter()
+                        .map(|f| to_diagnostic(f, &rope, Encoding::Utf16, &mut sources))
+                        .filter_map(|d| serde_json::to_value(d).ok())
+                        .collect()
+                }
+                None => Vec::new(),
+            };
+            json!({"path": report.path, "diagnostics": diagnostics})
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&files).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
 /// The source articles that related locations point into, read (where the
 /// workspace may read them) so their places can be given as lines.
 fn read_sources(
@@ -411,10 +461,7 @@ fn read_sources(
             let text = allowed
                 .then(|| std::fs::read_to_string(&path).ok())
                 .flatten();
-            SourceText {
-                path: path.display().to_string(),
-                text,
-            }
+            SourceText::new(path, text)
         })
         .collect()
 }
@@ -429,8 +476,24 @@ pub struct FileReport {
 
 /// A source article a related location points into, read for its lines.
 pub struct SourceText {
-    pub path: String,
+    /// As the finding's related location names it.
+    pub file: PathBuf,
+    /// As the output shows it: relative to the current directory when inside it.
+    pub shown: String,
     pub text: Option<String>,
+}
+
+impl SourceText {
+    pub fn new(file: PathBuf, text: Option<String>) -> SourceText {
+        let cwd = std::env::current_dir().ok();
+        let shown = cwd
+            .as_deref()
+            .and_then(|cwd| file.strip_prefix(cwd).ok())
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        SourceText { file, shown, text }
+    }
 }
 
 /// 1-based line and column of a byte offset. Columns count `unit`s: chars
@@ -537,15 +600,17 @@ pub fn human(reports: &[FileReport], sources: &[SourceText], style: Style) -> St
             );
             excerpt(&mut out, &report.text, &f.range, line, style);
             for related in &f.related {
-                let place = match sources.iter().find(|s| Path::new(&s.path) == related.path) {
+                let place = match sources.iter().find(|s| s.file == related.path) {
                     Some(SourceText {
                         text: Some(text),
-                        path,
+                        shown,
+                        ..
                     }) => {
                         let (l, c) = line_col(text, related.range.start, chars);
-                        format!("{path}:{l}:{c}")
+                        format!("{shown}:{l}:{c}")
                     }
-                    _ => related.path.display().to_string(),
+                    Some(source) => source.shown.clone(),
+                    None => related.path.display().to_string(),
                 };
                 let _ = writeln!(
                     out,
@@ -719,12 +784,16 @@ pub fn sarif(reports: &[FileReport], sources: &[SourceText], config: &RuleConfig
                     .iter()
                     .enumerate()
                     .map(|(i, r)| {
-                        let source = sources.iter().find(|s| Path::new(&s.path) == r.path);
+                        let source = sources.iter().find(|s| s.file == r.path);
                         let (uri, region) = match source {
-                            Some(SourceText { text: Some(text), path }) => {
-                                (uri_of(path), sarif_region(text, &r.range))
+                            Some(SourceText { text: Some(text), shown, .. }) => {
+                                (uri_of(shown), sarif_region(text, &r.range))
                             }
-                            _ => (
+                            Some(source) => (
+                                uri_of(&source.shown),
+                                json!({"byteOffset": r.range.start, "byteLength": r.range.len()}),
+                            ),
+                            None => (
                                 uri_of(&r.path.display().to_string()),
                                 json!({"byteOffset": r.range.start, "byteLength": r.range.len()}),
                             ),
@@ -879,10 +948,10 @@ copydesk: 1 warning in 1 file\n"
             range: 4..9,
             message: "The source's sentence".into(),
         });
-        let sources = [SourceText {
-            path: "sources/a.txt".into(),
-            text: Some("one\ntwo three".into()),
-        }];
+        let sources = [SourceText::new(
+            "sources/a.txt".into(),
+            Some("one\ntwo three".into()),
+        )];
         let log = sarif(&[r], &sources, &RuleConfig::default());
         let run = &log["runs"][0];
         assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 8);
