@@ -114,13 +114,15 @@ log = json.load(open(sys.argv[2]))\n\
 errors = sorted(jsonschema.Draft4Validator(schema).iter_errors(log), key=str)\n\
 for e in errors: print(list(e.absolute_path), e.message)\n\
 sys.exit(1 if errors else 0)\n";
-    let out = Command::new("python3")
+    // COPYDESK_PYTHON: a Python with jsonschema, e.g. the end-to-end venv's.
+    let python = std::env::var("COPYDESK_PYTHON").unwrap_or_else(|_| "python3".into());
+    let out = Command::new(&python)
         .arg("-c")
         .arg(script)
         .arg(&schema)
         .arg(&log_path)
         .output()
-        .expect("python3 is needed to validate SARIF (pip install jsonschema)");
+        .unwrap_or_else(|e| panic!("{python}: {e}; a Python with jsonschema is needed to validate SARIF (set COPYDESK_PYTHON)"));
     assert!(
         out.status.success(),
         "SARIF does not validate:\n{}{}",

@@ -110,14 +110,19 @@ fn figure_at(masked: &str, ws: &[Word], i: usize) -> Option<(Range<usize>, usize
         .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
         .collect();
     let suffix = &w.lower[numeric.len()..];
-    let suffix_magnitude = matches!(suffix, "bn" | "m" | "mn" | "k");
+    let start_byte = w.range.start;
+    let before = masked[..start_byte].trim_end();
+    let currency_symbol = before.ends_with(['$', '€', '£', '¥', '₽', '₺', '₹']);
+    // "$2bn", "£40m"; but "a 10m wall" and "5k run" are measures.
+    let suffix_magnitude = match suffix {
+        "bn" => true,
+        "m" | "mn" | "k" => currency_symbol,
+        _ => false,
+    };
     if !suffix.is_empty() && !suffix_magnitude {
         return None;
     }
     let value: f64 = numeric.replace(',', "").parse().ok()?;
-    let start_byte = w.range.start;
-    let before = masked[..start_byte].trim_end();
-    let currency_symbol = before.ends_with(['$', '€', '£', '¥', '₽', '₺', '₹']);
     let mut start = start_byte;
     if currency_symbol {
         start = before.len() - before.chars().next_back().map_or(0, char::len_utf8);
@@ -234,6 +239,10 @@ mod tests {
             figures("Russia lent Turkey 4 billion euros for the reactor."),
             ["4 billion euros"]
         );
+        assert_eq!(
+            figures("The pipeline cost £40m and the port 2bn lira."),
+            ["£40m", "2bn lira"]
+        );
     }
 
     #[test]
@@ -266,6 +275,7 @@ mod tests {
             "The Security Council passed Resolution 2254 unanimously.",
             "It was the 19th meeting between the two presidents.",
             "The S-400 and the Su-57 were on the table.",
+            "Workers built a 10m wall along the 5k route.",
             "The bank’s governor, Hafize Gaye Erkan, 41, took office in June.",
         ] {
             assert_eq!(figures(sentence), [] as [&str; 0], "{sentence}");
