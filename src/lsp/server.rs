@@ -47,7 +47,15 @@ pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
 pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
+    /// Becomes true once the first lexicon load has finished (well or not):
+    /// document requests wait for it, so that a hover sent right after
+    /// connecting is answered with the lexicon, not with nothing.
+    loaded: tokio::sync::watch::Sender<bool>,
 }
+
+/// How long a request waits for the first lexicon load before answering
+/// without it.
+const FIRST_LOAD_WAIT: Duration = Duration::from_secs(10);
 
 struct OpenDoc {
     doc: Document,
@@ -116,6 +124,7 @@ impl Backend {
                 index: Arc::new(LexiconIndex::empty()),
                 ..State::default()
             })),
+            loaded: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -128,6 +137,8 @@ impl Backend {
     /// The analysis of a document at its current version, computed on the
     /// blocking pool if needed. `Ok(None)` for unknown or too-large documents.
     async fn snapshot(&self, uri: &Uri) -> Result<Option<Snapshot>> {
+        let mut loaded = self.loaded.subscribe();
+        let _ = tokio::time::timeout(FIRST_LOAD_WAIT, loaded.wait_for(|done| *done)).await;
         let (rope, version, kind, index, generation, enc, root, cached, too_large, incremental) = {
             let mut st = self.state();
             let (index, generation, enc, root, max) = (
@@ -471,6 +482,7 @@ impl Backend {
         Backend {
             client: self.client.clone(),
             state: self.state.clone(),
+            loaded: self.loaded.clone(),
         }
     }
 
@@ -749,6 +761,7 @@ impl LanguageServer for Backend {
                 }
             }
             backend.reload().await;
+            backend.loaded.send_replace(true);
         });
     }
 
