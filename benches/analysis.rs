@@ -161,6 +161,33 @@ mod stages {
         b.bench(|| analysis::mentions::find_mentions(&p.masked, index));
     }
 
+    #[divan::bench(sample_count = 10)]
+    fn quote_speakers_100k(b: Bencher) {
+        let index = &LEX_100K.index;
+        let a = analysis::analyze(&LONG, DocKind::Markdown, index);
+        b.bench(|| {
+            analysis::speakers::Resolver {
+                text: &a.prose.masked,
+                sentences: &a.sentences,
+                quotations: &a.quotations,
+                mentions: &a.mentions,
+                index,
+                sentence_attributions: None,
+            }
+            .quote_speakers(&a.attributions)
+        });
+    }
+
+    /// Every rule over the analysed long draft (what the server adds to an
+    /// analysis before it publishes diagnostics).
+    #[divan::bench(sample_count = 3, sample_size = 1)]
+    fn rules_check_100k(b: Bencher) {
+        let index = &LEX_100K.index;
+        let a = analysis::analyze(&LONG, DocKind::Markdown, index);
+        let config = copydesk::rules::RuleConfig::default();
+        b.bench(|| copydesk::rules::check(&LONG, &a, index, &config).len());
+    }
+
     #[divan::bench(sample_count = 20)]
     fn quote_claims_100k(b: Bencher) {
         let (p, blocks) = blocks();

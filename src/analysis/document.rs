@@ -9,7 +9,9 @@ use super::index::{EntityId, LexiconIndex};
 use super::mentions::{resolve_mentions, scan_names, Mention, NameMatch};
 use super::quotes::{match_quotation, QuoteMatch};
 use super::speakers::Resolver;
-use crate::text::attribution::{attribute_quotations, QuoteAttribution};
+use crate::text::attribution::{
+    attribute_quotations, find_attributions, Attribution, QuoteAttribution, Speaker,
+};
 use crate::text::prose::{self, DocKind, Prose};
 use crate::text::quotes::{find_quotations, Quotation};
 use crate::text::sentences::split_sentences;
@@ -45,6 +47,8 @@ struct BlockPart {
     /// The block's masked text, to tell a hash collision from a hit.
     text: Box<str>,
     sentences: Vec<Range<usize>>,
+    /// Each sentence's attributions outside quotations.
+    sentence_attributions: Vec<Vec<Attribution>>,
     /// `continues` indexes this block's own quotations.
     quotations: Vec<Quotation>,
     names: Vec<NameMatch>,
@@ -68,10 +72,21 @@ impl BlockPart {
             })
             .collect();
         let names = scan_names(masked, block.clone(), index);
+        // Only this block's quotations can lie in its sentences.
+        let sentence_attributions = sentences
+            .iter()
+            .map(|s| {
+                find_attributions(masked, s.clone(), &quotations)
+                    .into_iter()
+                    .map(|a| shift_attribution(a, |p| p - at))
+                    .collect()
+            })
+            .collect();
         let back = |r: &Range<usize>| r.start - at..r.end - at;
         BlockPart {
             text: masked[block.clone()].into(),
             sentences: sentences.iter().map(back).collect(),
+            sentence_attributions,
             quotations: quotations
                 .into_iter()
                 .map(|q| Quotation {
@@ -124,6 +139,7 @@ impl Incremental {
         let masked = prose.masked.as_str();
         let mut parts = HashMap::with_capacity(prose.blocks.len());
         let mut sentences = Vec::new();
+        let mut sentence_attributions = Vec::new();
         let mut quotations: Vec<Quotation> = Vec::new();
         let mut quote_claims = Vec::new();
         let mut names = Vec::new();
@@ -141,6 +157,12 @@ impl Incremental {
             let at = block.range.start;
             let shift = |r: &Range<usize>| r.start + at..r.end + at;
             sentences.extend(part.sentences.iter().map(shift));
+            sentence_attributions.extend(part.sentence_attributions.iter().map(|found| {
+                found
+                    .iter()
+                    .map(|a| shift_attribution(a.clone(), |p| p + at))
+                    .collect::<Vec<_>>()
+            }));
             let base = quotations.len();
             let reopen = running_over.take();
             for (i, q) in part.quotations.iter().enumerate() {
@@ -176,6 +198,7 @@ impl Incremental {
             quotations: &quotations,
             mentions: &mentions,
             index,
+            sentence_attributions: Some(&sentence_attributions),
         }
         .quote_speakers(&attributions);
         DocAnalysis {
@@ -188,6 +211,20 @@ impl Incremental {
             attributions,
             quote_claims,
         }
+    }
+}
+
+/// An attribution with every offset moved by `f`.
+fn shift_attribution(a: Attribution, f: impl Fn(usize) -> usize) -> Attribution {
+    let r = |r: Range<usize>| f(r.start)..f(r.end);
+    Attribution {
+        speaker: Speaker {
+            range: r(a.speaker.range),
+            name: r(a.speaker.name),
+            kind: a.speaker.kind,
+        },
+        cue: r(a.cue),
+        order: a.order,
     }
 }
 
@@ -295,6 +332,7 @@ mod tests {
             quotations: &quotations,
             mentions: &mentions,
             index,
+            sentence_attributions: None,
         }
         .quote_speakers(&attributions);
         DocAnalysis {

@@ -400,16 +400,24 @@ impl LexiconIndex {
         }
         candidates.sort_unstable();
         candidates.dedup();
-        let mut ranked: Vec<(usize, u32)> = candidates
-            .into_iter()
-            .map(|id| {
-                let n = lists
-                    .iter()
-                    .filter(|l| l.binary_search(&id).is_ok())
-                    .count();
-                (n, id)
-            })
-            .collect();
+        // Count each candidate's words by walking every list alongside the
+        // sorted candidates: linear in the lists, no lookups.
+        let mut counts = vec![0usize; candidates.len()];
+        for list in &lists {
+            let mut j = 0;
+            for (k, &id) in candidates.iter().enumerate() {
+                while j < list.len() && list[j] < id {
+                    j += 1;
+                }
+                if j == list.len() {
+                    break;
+                }
+                if list[j] == id {
+                    counts[k] += 1;
+                }
+            }
+        }
+        let mut ranked: Vec<(usize, u32)> = counts.into_iter().zip(candidates).collect();
         ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         ranked
             .into_iter()

@@ -14,7 +14,9 @@ use std::ops::Range;
 use super::index::{EntityId, LexiconIndex};
 use super::mentions::Mention;
 use crate::lexicon::EntityKind;
-use crate::text::attribution::{find_attributions, QuoteAttribution, Speaker, SpeakerKind};
+use crate::text::attribution::{
+    find_attributions, Attribution, QuoteAttribution, Speaker, SpeakerKind,
+};
 use crate::text::quotes::Quotation;
 
 const NOT_BEFORE_A_SUBJECT: &[&str] = &[
@@ -27,8 +29,41 @@ pub struct Resolver<'a> {
     pub text: &'a str,
     pub sentences: &'a [Range<usize>],
     pub quotations: &'a [Quotation],
+    /// Sorted by start, as the analysis gives them.
     pub mentions: &'a [Mention],
     pub index: &'a LexiconIndex,
+    /// Each sentence's attributions outside quotations, when the caller has
+    /// them already (`find_attributions` of every sentence); else computed.
+    pub sentence_attributions: Option<&'a [Vec<Attribution>]>,
+}
+
+/// Whether a range lies inside some quotation, in O(log n): quotations are
+/// sorted by start, so the latest end among those starting at or before a
+/// range's start tells whether any of them covers it.
+struct QuoteCover {
+    starts: Vec<usize>,
+    max_end: Vec<usize>,
+}
+
+impl QuoteCover {
+    fn new(quotations: &[Quotation]) -> QuoteCover {
+        let mut max = 0;
+        QuoteCover {
+            starts: quotations.iter().map(|q| q.range.start).collect(),
+            max_end: quotations
+                .iter()
+                .map(|q| {
+                    max = max.max(q.range.end);
+                    max
+                })
+                .collect(),
+        }
+    }
+
+    fn covers(&self, r: &Range<usize>) -> bool {
+        let n = self.starts.partition_point(|&s| s <= r.start);
+        n > 0 && self.max_end[n - 1] >= r.end
+    }
 }
 
 impl Resolver<'_> {
@@ -41,17 +76,30 @@ impl Resolver<'_> {
         // Salient person after each sentence, computed once in order.
         let mut salient_after: Vec<Option<EntityId>> = Vec::with_capacity(self.sentences.len());
         let mut salient: Option<EntityId> = None;
+        let cover = QuoteCover::new(self.quotations);
         for (si, s) in self.sentences.iter().enumerate() {
             let mut last_speaker = None;
-            for a in find_attributions(self.text, s.clone(), self.quotations) {
-                if let Some(e) = self.resolve_in(&a.speaker, si, salient, &[]) {
+            let computed;
+            let found = match self.sentence_attributions.and_then(|a| a.get(si)) {
+                Some(found) => found.as_slice(),
+                None => {
+                    computed = find_attributions(self.text, s.clone(), self.quotations);
+                    computed.as_slice()
+                }
+            };
+            for a in found {
+                if let Some(e) = self.resolve_in(&a.speaker, si, salient, &[], &cover) {
                     last_speaker = Some(e);
                 }
             }
             // Attributions of quotations in this sentence count as well
             // (“…,” he said): they are outside any quotation.
-            for (qi, q) in self.quotations.iter().enumerate() {
-                if q.depth > 0 || !(s.start <= q.range.start && q.range.start < s.end) {
+            let first = self.quotations.partition_point(|q| q.range.start < s.start);
+            for (qi, q) in self.quotations.iter().enumerate().skip(first) {
+                if q.range.start >= s.end {
+                    break;
+                }
+                if q.depth > 0 {
                     continue;
                 }
                 if let Some(qa) = attributions.get(qi).and_then(Option::as_ref) {
@@ -61,6 +109,7 @@ impl Resolver<'_> {
                             si,
                             salient,
                             std::slice::from_ref(&q.inner),
+                            &cover,
                         ) {
                             last_speaker = Some(e);
                         }
@@ -68,7 +117,7 @@ impl Resolver<'_> {
                 }
             }
             salient = last_speaker
-                .or_else(|| self.subject_of(si, s.end))
+                .or_else(|| self.subject_of(si, s.end, &cover))
                 .or(salient);
             salient_after.push(salient);
         }
@@ -91,7 +140,7 @@ impl Resolver<'_> {
                     Some(first) => vec![q.inner.clone(), self.quotations[first].inner.clone()],
                     None => vec![q.inner.clone()],
                 };
-                self.resolve_in(&qa.attribution.speaker, si, before, &own_quote)
+                self.resolve_in(&qa.attribution.speaker, si, before, &own_quote, &cover)
             })
             .collect()
     }
@@ -104,12 +153,12 @@ impl Resolver<'_> {
         si: usize,
         salient: Option<EntityId>,
         quoted: &[Range<usize>],
+        cover: &QuoteCover,
     ) -> Option<EntityId> {
         match speaker.kind {
             SpeakerKind::Name | SpeakerKind::Description => self
-                .mentions
-                .iter()
-                .find(|m| m.range.start >= speaker.range.start && m.range.end <= speaker.range.end)
+                .mentions_within(&speaker.range)
+                .next()
                 .map(|m| m.entity),
             SpeakerKind::Pronoun => {
                 let word = self.text[speaker.range.clone()].to_lowercase();
@@ -117,33 +166,34 @@ impl Resolver<'_> {
                     return None;
                 }
                 let named_in_quote = |e: EntityId| {
-                    self.mentions.iter().any(|m| {
-                        m.entity == e
-                            && quoted
-                                .iter()
-                                .any(|q| q.start <= m.range.start && m.range.end <= q.end)
-                    })
+                    quoted
+                        .iter()
+                        .any(|q| self.mentions_within(q).any(|m| m.entity == e))
                 };
-                let within = self.subject_of(si, speaker.range.start);
+                let within = self.subject_of(si, speaker.range.start, cover);
                 within.or(salient).filter(|&e| !named_in_quote(e))
             }
             SpeakerKind::Group => None,
         }
     }
 
-    /// The first person named as a subject in sentence `si` before `until`.
-    fn subject_of(&self, si: usize, until: usize) -> Option<EntityId> {
-        let s = self.sentences.get(si)?;
-        self.mentions
+    /// The mentions lying wholly inside `r`, in order (a binary search,
+    /// not a scan of the document's mentions).
+    fn mentions_within(&self, r: &Range<usize>) -> impl Iterator<Item = &Mention> {
+        let first = self.mentions.partition_point(|m| m.range.start < r.start);
+        let end = r.end;
+        self.mentions[first..]
             .iter()
-            .filter(|m| m.range.start >= s.start && m.range.end <= until.min(s.end))
+            .take_while(move |m| m.range.start < end)
+            .filter(move |m| m.range.end <= end)
+    }
+
+    /// The first person named as a subject in sentence `si` before `until`.
+    fn subject_of(&self, si: usize, until: usize, cover: &QuoteCover) -> Option<EntityId> {
+        let s = self.sentences.get(si)?;
+        self.mentions_within(&(s.start..until.min(s.end)))
             .filter(|m| self.index.kind(m.entity) == EntityKind::Person)
-            .filter(|m| {
-                !self
-                    .quotations
-                    .iter()
-                    .any(|q| q.range.start <= m.range.start && m.range.end <= q.range.end)
-            })
+            .filter(|m| !cover.covers(&m.range))
             .find(|m| self.subject_like(m))
             .map(|m| m.entity)
     }
