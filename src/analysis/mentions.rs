@@ -40,6 +40,13 @@ pub struct NameMatch {
     /// Whether the text differs from the pattern's first target's spelling
     /// by more than letter case (worked out once, with the scan).
     pub folded_only_first: bool,
+    /// The pattern's facts the resolution needs for every mention, copied
+    /// here so that it does not visit the lexicon's pattern table.
+    pub first_entity: EntityId,
+    pub first_form: Form,
+    /// The pattern stands for several entities.
+    pub shared: bool,
+    pub ordinary_word: bool,
 }
 
 /// `prose` is the masked document (see `text::prose`): offsets are the
@@ -75,9 +82,14 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
         };
         pos = end;
         let r = folded.original_range(start, end);
-        let first = &index.pattern(pattern).1[0];
+        let targets = index.pattern(pattern).1;
+        let first = &targets[0];
         found.push(NameMatch {
             folded_only_first: !same_but_case(&slice[r.clone()], &first.written),
+            first_entity: first.entity,
+            first_form: first.form,
+            shared: targets.len() > 1,
+            ordinary_word: index.is_ordinary_word(pattern),
             range: range.start + r.start..range.start + r.end,
             pattern,
         });
@@ -93,31 +105,35 @@ pub fn resolve_mentions(prose: &str, matches: &[NameMatch], index: &LexiconIndex
     let mut named = EntitySet::new(index.entities.len());
     for m in matches {
         let range = m.range.clone();
-        let targets = index.pattern(m.pattern).1;
         // Prefer an entity the document has already named in full.
-        let chosen = targets
-            .iter()
-            .position(|t| named.contains(t.entity))
-            .unwrap_or(0);
-        let target = &targets[chosen];
-        if index.is_ordinary_word(m.pattern)
-            && !supports_ordinary_word(prose, range.clone(), named.contains(target.entity))
+        let (chosen, entity, form) = if m.shared {
+            let targets = index.pattern(m.pattern).1;
+            let i = targets
+                .iter()
+                .position(|t| named.contains(t.entity))
+                .unwrap_or(0);
+            (i, targets[i].entity, targets[i].form)
+        } else {
+            (0, m.first_entity, m.first_form)
+        };
+        if m.ordinary_word && !supports_ordinary_word(prose, range.clone(), named.contains(entity))
         {
             continue;
         }
-        if target.form == Form::Name {
-            named.insert(target.entity);
+        if form == Form::Name {
+            named.insert(entity);
         }
         let folded_only = if chosen == 0 {
             m.folded_only_first
         } else {
-            !same_but_case(&prose[range.clone()], &target.written)
+            let written = &index.pattern(m.pattern).1[chosen].written;
+            !same_but_case(&prose[range.clone()], written)
         };
         mentions.push(Mention {
             folded_only,
             range,
-            entity: target.entity,
-            form: target.form,
+            entity,
+            form,
         });
     }
     mentions

@@ -250,10 +250,19 @@ fn is_block_end(tag: &TagEnd) -> bool {
 fn mask_urls(text: &str, masked: &mut [u8]) {
     let bytes = text.as_bytes();
     let mut skip_to = 0;
-    // Every URL starts with an ASCII 'h' or 'w', always a character
-    // boundary: only those bytes need a closer look.
-    for (i, &b) in bytes.iter().enumerate() {
-        if i < skip_to || (b != b'h' && b != b'w') {
+    // Every URL starts with "http" or "www.": jump between those with a
+    // substring search instead of trying every character.
+    let mut http = text.match_indices("http").map(|(i, _)| i).peekable();
+    let mut www = text.match_indices("www.").map(|(i, _)| i).peekable();
+    loop {
+        let i = match (http.peek(), www.peek()) {
+            (Some(&h), Some(&w)) if w < h => www.next(),
+            (Some(_), _) => http.next(),
+            (None, Some(_)) => www.next(),
+            (None, None) => None,
+        };
+        let Some(i) = i else { break };
+        if i < skip_to {
             continue;
         }
         let rest = &text[i..];
