@@ -6,6 +6,7 @@
 //! cargo bench --bench lsp                       # every copydesk row
 //! cargo bench --bench lsp -- --rows edit,open   # some rows
 //! cargo bench --bench lsp -- --harper /path/to/harper-ls   # and harper-ls, same run
+//! cargo bench --bench lsp -- --rules-off        # diagnostics wait on the analysis alone
 //! ```
 //!
 //! Rows: `open` (open the 50,000-word draft → first diagnostics), `edit`
@@ -335,6 +336,8 @@ fn mib(kib: u64) -> String {
 }
 
 struct Setup {
+    /// Every rule off: the diagnostics wait on the analysis alone.
+    rules_off: bool,
     copydesk: PathBuf,
     harper: Option<PathBuf>,
     workdir: PathBuf,
@@ -352,7 +355,15 @@ impl Setup {
             .map(|p| p.display().to_string())
             .into_iter()
             .collect();
-        json!({"lexicons": lexicons, "diagnostics": {"delayMs": 0}})
+        let mut settings = json!({"lexicons": lexicons, "diagnostics": {"delayMs": 0}});
+        if self.rules_off {
+            let off: serde_json::Map<String, Value> = copydesk::rules::Rule::ALL
+                .iter()
+                .map(|r| (r.code().to_string(), json!("off")))
+                .collect();
+            settings["rules"] = Value::Object(off);
+        }
+        settings
     }
 
     fn start(&self, flavor: Flavor, lexicon: Option<&Path>) -> Server {
@@ -666,6 +677,7 @@ fn main() {
     std::fs::create_dir_all(&workdir).expect("workspace directory");
     let (example, example_name) = workload::example_draft();
     let setup = Setup {
+        rules_off: args.iter().any(|a| a == "--rules-off"),
         copydesk: PathBuf::from(env!("CARGO_BIN_EXE_copydesk")),
         harper: arg_value(&args, "--harper").map(PathBuf::from),
         workdir,
