@@ -155,7 +155,13 @@ pub fn find_lexicons(root: &Path) -> Result<Vec<PathBuf>, String> {
         let desk: DeskConfig =
             toml::from_str(&text).map_err(|e| format!("{}: {e}", config.display()))?;
         if let Some(listed) = desk.lexicons {
-            return Ok(listed.iter().map(|p| root.join(p)).collect());
+            // copydesk.toml comes with the repository: it may not name
+            // files outside it.
+            let (paths, refused) = crate::workspace::lexicon_paths(Some(root), None, Some(&listed));
+            if let Some(e) = refused.first() {
+                return Err(e.to_string());
+            }
+            return Ok(paths.into_iter().map(|(p, _)| p).collect());
         }
     }
     let mut found = Vec::new();
