@@ -10,9 +10,12 @@
 //! - `cli`: the command-line entry points.
 
 pub mod analysis;
+pub mod builder;
 pub mod cli;
 pub mod config;
+pub mod files;
 pub mod lexicon;
 pub mod lsp;
+pub mod rules;
 pub mod text;
 pub mod workspace;

@@ -18,6 +18,10 @@ enum Command {
         #[arg(long)]
         stdio: bool,
     },
+    /// Build a lexicon of entities and claims from source articles.
+    Build(copydesk::cli::build::BuildArgs),
+    /// Check drafts for attribution and naming problems, as the editor does.
+    Check(copydesk::cli::check::CheckArgs),
     /// Work with lexicon files.
     Lexicon {
         #[command(subcommand)]
@@ -30,6 +34,8 @@ enum LexiconCommand {
     /// Write the lexicons' names as the word list another checker reads
     /// (harper, Vale, typos), so that it stops flagging them.
     Export(copydesk::cli::export::ExportArgs),
+    /// Merge lexicons (built in shards, say) into one; the order does not matter.
+    Merge(copydesk::cli::merge::MergeArgs),
 }
 
 fn main() -> ExitCode {
@@ -39,5 +45,10 @@ fn main() -> ExitCode {
         Command::Lexicon {
             command: LexiconCommand::Export(args),
         } => copydesk::cli::export::run(args),
+        Command::Build(args) => copydesk::cli::build::run(args),
+        Command::Check(args) => copydesk::cli::check::run(args),
+        Command::Lexicon {
+            command: LexiconCommand::Merge(args),
+        } => copydesk::cli::merge::run(args),
     }
 }

@@ -270,10 +270,9 @@ fn missing_lexicon_is_a_clear_error() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
-    assert!(
-        stderr(&out).starts_with("copydesk: cannot read lexicon nowhere.lexicon.json: "),
-        "{}",
-        stderr(&out)
+    assert_eq!(
+        stderr(&out),
+        "copydesk: nowhere.lexicon.json: file not found\n"
     );
 }
 
@@ -287,4 +286,28 @@ fn unknown_format_is_refused_by_the_argument_parser() {
     let err = stderr(&out);
     assert!(err.contains("invalid value 'hunspell'"), "{err}");
     assert!(err.contains("harper, vale, typos, plain"), "{err}");
+}
+
+#[test]
+fn copydesk_toml_may_not_lead_outside_the_directory() {
+    // As in the server: a file in a repository cannot make copydesk read
+    // outside it.
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::create_dir(tmp.path().join("desk")).unwrap();
+    std::fs::write(
+        tmp.path().join("desk/copydesk.toml"),
+        "lexicons = [\"../secret.lexicon.json\"]\n",
+    )
+    .unwrap();
+    let out = copydesk()
+        .current_dir(tmp.path().join("desk"))
+        .args(["lexicon", "export", "--format", "plain"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(
+        err.contains("lexicon path \"../secret.lexicon.json\" leaves the workspace"),
+        "{err}"
+    );
 }

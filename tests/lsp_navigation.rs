@@ -155,15 +155,8 @@ async fn references_and_highlights_cover_every_mention() {
 
 #[tokio::test]
 async fn completion_offers_desk_spellings() {
-    let ws = workspace();
-    let (mut c, _) = TestClient::initialized(
-        ws.path(),
-        json!({}),
-        json!({"lexicons": ["sochi.lexicon.json"]}),
-    )
-    .await;
     let text = "Talks with Stolt\nand then Jens Sto";
-    let uri = c.open(&ws.path().join("draft.md"), "markdown", text).await;
+    let (mut c, uri, _ws) = TestClient::with_draft(json!({}), "draft.md", text).await;
     let r = c
         .request(
             "textDocument/completion",
@@ -176,10 +169,12 @@ async fn completion_offers_desk_spellings() {
         first["textEdit"],
         json!({"range": {"start": {"line": 0, "character": 11}, "end": {"line": 0, "character": 16}}, "newText": "Jens Stoltenberg"})
     );
-    assert!(first["documentation"]["value"]
-        .as_str()
-        .unwrap()
-        .contains("NATO secretary-general"));
+    // No documentation format declared: plain text.
+    let doc = first["documentation"].as_str().unwrap();
+    assert!(
+        doc.starts_with("Jens Stoltenberg · person") && doc.contains("NATO secretary-general"),
+        "{doc}"
+    );
     let r = c
         .request(
             "textDocument/completion",
@@ -231,15 +226,8 @@ async fn symbols_in_the_draft_and_in_the_lexicon() {
 
 #[tokio::test]
 async fn rename_rewrites_the_form_in_every_mention() {
-    let ws = workspace();
-    let (mut c, _) = TestClient::initialized(
-        ws.path(),
-        json!({}),
-        json!({"lexicons": ["sochi.lexicon.json"]}),
-    )
-    .await;
     let text = "President Recep Tayyip Erdogan spoke. Mr. Erdogan left; Erdogan’s aides stayed. Putin waved.";
-    let uri = c.open(&ws.path().join("draft.md"), "markdown", text).await;
+    let (mut c, uri, _ws) = TestClient::with_draft(json!({}), "draft.md", text).await;
     let p = c
         .request(
             "textDocument/prepareRename",
@@ -277,15 +265,8 @@ async fn rename_rewrites_the_form_in_every_mention() {
 
 #[tokio::test]
 async fn quotations_say_who_said_them_and_lead_to_the_source() {
-    let ws = workspace();
-    let (mut c, _) = TestClient::initialized(
-        ws.path(),
-        json!({}),
-        json!({"lexicons": ["sochi.lexicon.json"]}),
-    )
-    .await;
     let text = "The Turkish leader was defiant. “We buy our own weapons,” he said.\n\nHe also wrote: “Erdogan did not get what he expected.”\n";
-    let uri = c.open(&ws.path().join("draft.md"), "markdown", text).await;
+    let (mut c, uri, ws) = TestClient::with_draft(json!({}), "draft.md", text).await;
     let h = c
         .request(
             "textDocument/hover",
@@ -348,15 +329,8 @@ async fn quotations_say_who_said_them_and_lead_to_the_source() {
 
 #[tokio::test]
 async fn semantic_tokens_split_quotations_around_names_and_lines() {
-    let ws = workspace();
-    let (mut c, _) = TestClient::initialized(
-        ws.path(),
-        json!({}),
-        json!({"lexicons": ["sochi.lexicon.json"]}),
-    )
-    .await;
     let text = "“Putin met\nErdogan,” NATO said.";
-    let uri = c.open(&ws.path().join("draft.md"), "markdown", text).await;
+    let (mut c, uri, _ws) = TestClient::with_draft(json!({}), "draft.md", text).await;
     let t = c
         .request(
             "textDocument/semanticTokens/full",
@@ -387,4 +361,45 @@ async fn semantic_tokens_split_quotations_around_names_and_lines() {
         .map(|v| v.as_u64().unwrap())
         .collect();
     assert_eq!(data, vec![1, 0, 7, 0, 1, 0, 7, 2, 6, 0, 0, 3, 4, 1, 1]);
+}
+
+#[tokio::test]
+async fn markdown_only_where_the_client_reads_it() {
+    let ws = workspace();
+    let caps = json!({"textDocument": {"hover": {"contentFormat": ["plaintext"]}, "completion": {"completionItem": {"documentationFormat": ["markdown", "plaintext"]}}}});
+    let (mut c, _) =
+        TestClient::initialized(ws.path(), caps, json!({"lexicons": ["sochi.lexicon.json"]})).await;
+    let text = "Stolt";
+    let uri = c.open(&ws.path().join("d.md"), "markdown", text).await;
+    let h = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
+        )
+        .await;
+    assert_eq!(h, Value::Null);
+    let r = c
+        .request(
+            "textDocument/completion",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 5}}),
+        )
+        .await;
+    assert_eq!(r["items"][0]["documentation"]["kind"], "markdown");
+    assert!(r["items"][0]["documentation"]["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("**Jens Stoltenberg** · person"));
+    let text2 = "Jens Stoltenberg spoke.";
+    let uri2 = c.open(&ws.path().join("e.md"), "markdown", text2).await;
+    let h = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri2}, "position": {"line": 0, "character": 2}}),
+        )
+        .await;
+    assert_eq!(h["contents"]["kind"], "plaintext");
+    assert!(h["contents"]["value"]
+        .as_str()
+        .unwrap()
+        .starts_with("Jens Stoltenberg · person"));
 }

@@ -158,3 +158,45 @@ fn escape(s: &str) -> String {
     }
     out
 }
+
+/// A card for clients that show only plain text: the same words without
+/// Markdown emphasis, strike-through, escapes and rules.
+pub fn to_plain(markdown: &str) -> String {
+    let mut out = String::with_capacity(markdown.len());
+    for (i, line) in markdown.split('\n').enumerate() {
+        if i > 0 {
+            out.push('\n');
+        }
+        if line == "---" {
+            continue;
+        }
+        let mut chars = line.chars().peekable();
+        while let Some(c) = chars.next() {
+            match c {
+                '\\' => {
+                    if let Some(n) = chars.next() {
+                        out.push(n);
+                    }
+                }
+                '*' | '~' => {}
+                _ => out.push(c),
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_text_keeps_the_words() {
+        assert_eq!(
+            to_plain(
+                "**Kerim Has** · person\n\n*lecturer*\n\nNot: ~~Hass~~\n\n---\n\n> “a \\*b\\*”"
+            ),
+            "Kerim Has · person\n\nlecturer\n\nNot: Hass\n\n\n\n> “a *b*”"
+        );
+    }
+}

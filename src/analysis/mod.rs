@@ -6,8 +6,9 @@ pub mod document;
 pub mod index;
 pub mod mentions;
 pub mod quotes;
+pub mod speakers;
 
-pub use document::{analyze, DocAnalysis};
+pub use document::{analyze, DocAnalysis, Incremental};
 pub use index::{ClaimId, EntityId, Form, LexiconIndex, LexiconInput};
 pub use mentions::Mention;
 pub use quotes::QuoteMatch;

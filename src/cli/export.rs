@@ -36,7 +36,8 @@ use std::process::ExitCode;
 use clap::{Args, ValueEnum};
 use serde::Serialize;
 
-use crate::lexicon::{self, Lexicon};
+use crate::lexicon::Lexicon;
+use crate::{files, workspace};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Format {
@@ -85,11 +86,8 @@ fn export(args: &ExportArgs) -> Result<(), String> {
     };
     let mut lexicons = Vec::with_capacity(paths.len());
     for path in &paths {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read lexicon {}: {e}", path.display()))?;
-        let lexicon = lexicon::parse(&text)
-            .map_err(|e| format!("{}:{}:{}: {}", path.display(), e.line, e.column, e.message))?;
-        lexicons.push(lexicon);
+        let input = workspace::load_lexicon(path).map_err(|e| e.to_string())?;
+        lexicons.push(input.lexicon);
     }
     let rendered = render(args.format, &lexicons);
     match &args.output {
@@ -101,7 +99,9 @@ fn export(args: &ExportArgs) -> Result<(), String> {
                 .map_err(|e| format!("cannot write to standard output: {e}"))
         }
         Some(out) => {
-            write_atomically(out, rendered.as_bytes())?;
+            // A checker watching the file sees the old list or the new one, never half.
+            files::write_atomically(out, rendered.as_bytes())
+                .map_err(|e| format!("cannot write {}: {e}", out.display()))?;
             let lines = rendered
                 .lines()
                 .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.starts_with('['))
@@ -117,84 +117,25 @@ fn export(args: &ExportArgs) -> Result<(), String> {
     }
 }
 
-/// Writes next to the destination, then renames over it, so that a reader
-/// (a checker watching the file) sees the old list or the new one, never half.
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
-    let dir = match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p,
-        _ => Path::new("."),
-    };
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| format!("cannot create a file in {}: {e}", dir.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|()| tmp.as_file().sync_all())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    tmp.persist(path)
-        .map_err(|e| format!("cannot replace {}: {}", path.display(), e.error))?;
-    Ok(())
-}
-
-/// Directories never searched for lexicons: tooling and build output.
-const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target"];
-/// Bounds on the search, so that running in a home directory stays quick.
-const MAX_DEPTH: usize = 8;
-const MAX_LEXICONS: usize = 256;
-
-/// The lexicons the server would load for a workspace rooted at `root` when
-/// its settings name none: `lexicons` in `root/copydesk.toml` (relative to
-/// that file), else every `*.lexicon.json` below `root`, in path order.
-pub fn find_lexicons(root: &Path) -> Result<Vec<PathBuf>, String> {
-    let config = root.join("copydesk.toml");
-    if config.is_file() {
-        let text = std::fs::read_to_string(&config)
-            .map_err(|e| format!("cannot read {}: {e}", config.display()))?;
-        #[derive(serde::Deserialize)]
-        struct DeskConfig {
-            lexicons: Option<Vec<String>>,
-        }
-        let desk: DeskConfig =
-            toml::from_str(&text).map_err(|e| format!("{}: {e}", config.display()))?;
-        if let Some(listed) = desk.lexicons {
-            // copydesk.toml comes with the repository: it may not name
-            // files outside it.
-            let (paths, refused) = crate::workspace::lexicon_paths(Some(root), None, Some(&listed));
-            if let Some(e) = refused.first() {
-                return Err(e.to_string());
-            }
-            return Ok(paths.into_iter().map(|(p, _)| p).collect());
-        }
-    }
-    let mut found = Vec::new();
-    let walker = walkdir::WalkDir::new(root)
-        .max_depth(MAX_DEPTH)
-        .sort_by_file_name()
-        .into_iter()
-        .filter_entry(|e| {
-            !(e.file_type().is_dir()
-                && e.depth() > 0
-                && SKIPPED_DIRS.iter().any(|s| e.file_name() == *s))
-        });
-    for entry in walker.filter_map(Result::ok) {
-        if entry.file_type().is_file()
-            && entry
-                .file_name()
-                .to_str()
-                .is_some_and(|n| n.ends_with(".lexicon.json"))
-        {
-            found.push(entry.into_path());
-            if found.len() == MAX_LEXICONS {
-                break;
-            }
-        }
+/// The lexicons the server loads for a workspace rooted at `root` when the
+/// editor's settings name none (see `workspace::lexicon_paths`).
+fn find_lexicons(root: &Path) -> Result<Vec<PathBuf>, String> {
+    let config = workspace::read_config(root)?;
+    let listed = config
+        .as_ref()
+        .and_then(|(settings, _)| settings.lexicons.as_deref());
+    let (found, refused) = workspace::lexicon_paths(Some(root), None, listed);
+    if let Some(first) = refused.first() {
+        return Err(first.to_string());
     }
     if found.is_empty() {
         return Err(format!(
-            "no lexicon given, and none found: {} lists no `lexicons` and there is no *.lexicon.json below {}",
-            config.display(),
+            "no lexicon given, and none found: no `lexicons` in {} and no *.lexicon.json below {}",
+            root.join(workspace::CONFIG_FILE).display(),
             root.display()
         ));
     }
-    Ok(found)
+    Ok(found.into_iter().map(|(path, _)| path).collect())
 }
 
 /// Renders the word list for `format`. Pure: same lexicons, same string.

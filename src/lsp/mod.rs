@@ -2,6 +2,7 @@
 //! documents (ropey), negotiates position encodings, loads lexicons and
 //! settings, and turns the pure analysis into protocol answers.
 
+pub mod diagnostics;
 pub mod document;
 pub mod framing;
 pub mod guard;

@@ -16,19 +16,28 @@ use tower_lsp_server::jsonrpc::{Error, ErrorCode, Result};
 use tower_lsp_server::ls_types::*;
 use tower_lsp_server::{Client, LanguageServer, LspService};
 
+use super::diagnostics;
 use super::document::Document;
 use super::guard::{spawn_logged, Guarded};
 use super::position::{to_byte, to_range, Encoding};
 use super::tokens;
-use crate::analysis::{self, cards, DocAnalysis, EntityId, LexiconIndex, LexiconInput};
+use crate::analysis::{
+    self, cards, DocAnalysis, EntityId, Incremental, LexiconIndex, LexiconInput,
+};
 use crate::config::Settings;
 use crate::lexicon::EntityKind;
+use crate::rules::{self, Finding, RuleConfig};
 use crate::text::prose::DocKind;
 use crate::workspace::{self, LoadError};
 
 /// Bounds on the workspace scan behind `textDocument/references`.
 const REFERENCE_SCAN_MAX_FILES: usize = 2000;
 const REFERENCE_SCAN_MAX_BYTES: u64 = 4 * 1024 * 1024;
+/// `workspace/executeCommand`: build (or update) a lexicon from a document.
+/// Arguments: the document's URI, and optionally the lexicon's path
+/// (relative to the workspace root); by default `<article>.lexicon.json`
+/// beside the article, where discovery finds it.
+pub const BUILD_LEXICON: &str = "copydesk.buildLexicon";
 const COMPLETION_LIMIT: usize = 50;
 const WORKSPACE_SYMBOL_LIMIT: usize = 200;
 
@@ -41,7 +50,15 @@ pub fn service() -> (Guarded<Backend>, tower_lsp_server::ClientSocket) {
 pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
+    /// Becomes true once the first lexicon load has finished (well or not):
+    /// document requests wait for it, so that a hover sent right after
+    /// connecting is answered with the lexicon, not with nothing.
+    loaded: tokio::sync::watch::Sender<bool>,
 }
+
+/// How long a request waits for the first lexicon load before answering
+/// without it.
+const FIRST_LOAD_WAIT: Duration = Duration::from_secs(10);
 
 struct OpenDoc {
     doc: Document,
@@ -49,11 +66,26 @@ struct OpenDoc {
     /// shared by every request that needs it meanwhile (under a burst of
     /// requests, one analysis per version, not one per request).
     analysis: Option<(i32, u64, SharedAnalysis)>,
+    /// The paragraphs analysed so far, reused by the next version's analysis.
+    incremental: Arc<Mutex<Incremental>>,
     /// Set once the user has been told this document is too large.
     told_too_large: bool,
 }
 
 type SharedAnalysis = Arc<tokio::sync::OnceCell<Arc<DocAnalysis>>>;
+
+/// Where [`Probe::inject_fault`] makes the server panic, once: for the
+/// tests that prove no panic reaches the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Inside the next document analysis, on the blocking pool.
+    Analysis,
+    /// In the next request handler or diagnostics task that takes a
+    /// snapshot, on the protocol task itself.
+    Snapshot,
+    /// At the start of the next lexicon reload.
+    Reload,
+}
 
 #[derive(Default)]
 struct State {
@@ -71,27 +103,25 @@ struct State {
     last_good: HashMap<PathBuf, Arc<LexiconInput>>,
     supports_configuration: bool,
     supports_watch_registration: bool,
+    supports_tokens_refresh: bool,
+    /// The client pulls diagnostics (`textDocument/diagnostic`): then we do
+    /// not also push them, or the editor would show each twice.
+    pull_diagnostics: bool,
+    supports_diagnostic_refresh: bool,
+    rule_config: RuleConfig,
+    /// Markdown where the client declares it (hover: unless it declares
+    /// only plain text; completion: only when it declares Markdown).
+    hover_markdown: bool,
+    completion_markdown: bool,
     shutting_down: bool,
     /// A panic to raise on purpose, set only through [`Probe::inject_fault`].
     fault: Option<Fault>,
 }
 
-/// Where [`Probe::inject_fault`] makes the server panic, once: for the
-/// tests that prove no panic reaches the protocol.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Fault {
-    /// Inside the next document analysis, on the blocking pool.
-    Analysis,
-    /// In the next request handler or diagnostics task that takes a
-    /// snapshot, on the protocol task itself.
-    Snapshot,
-    /// At the start of the next lexicon reload.
-    Reload,
-}
-
 /// What a request works on: a consistent view of one document.
 struct Snapshot {
     uri: Uri,
+    kind: DocKind,
     text: String,
     rope: Rope,
     analysis: Arc<DocAnalysis>,
@@ -116,6 +146,7 @@ impl Backend {
                 index: Arc::new(LexiconIndex::empty()),
                 ..State::default()
             })),
+            loaded: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -128,6 +159,8 @@ impl Backend {
     /// The analysis of a document at its current version, computed on the
     /// blocking pool if needed. `Ok(None)` for unknown or too-large documents.
     async fn snapshot(&self, uri: &Uri) -> Result<Option<Snapshot>> {
+        let mut loaded = self.loaded.subscribe();
+        let _ = tokio::time::timeout(FIRST_LOAD_WAIT, loaded.wait_for(|done| *done)).await;
         let fault = self
             .state()
             .fault
@@ -135,7 +168,7 @@ impl Backend {
         if fault == Some(Fault::Snapshot) {
             panic!("injected fault in a snapshot");
         }
-        let (rope, kind, index, enc, root, cell, too_large) = {
+        let (rope, kind, index, generation, enc, root, cell, too_large, incremental) = {
             let mut st = self.state();
             let (index, generation, enc, root, max) = (
                 st.index.clone(),
@@ -162,10 +195,12 @@ impl Backend {
                 open.doc.rope.clone(),
                 open.doc.kind,
                 index,
+                generation,
                 enc,
                 root,
                 cell,
                 (too_large, tell, max),
+                open.incremental.clone(),
             )
         };
         let (too_large, tell, max) = too_large;
@@ -195,7 +230,8 @@ impl Backend {
                         if fault == Some(Fault::Analysis) {
                             panic!("injected fault in the analysis");
                         }
-                        analysis::analyze(&t, kind, &i)
+                        let mut inc = incremental.lock().unwrap_or_else(|p| p.into_inner());
+                        inc.analyze(&t, kind, &i, generation)
                     })
                     .await
                     .map(Arc::new)
@@ -205,6 +241,7 @@ impl Backend {
             .clone();
         Ok(Some(Snapshot {
             uri: uri.clone(),
+            kind,
             text,
             rope,
             analysis,
@@ -348,6 +385,13 @@ impl Backend {
             let mut st = self.state();
             st.index = index;
             st.index_generation += 1;
+            let (rule_config, _unknown) = RuleConfig::with_overrides(
+                settings
+                    .rules
+                    .iter()
+                    .map(|(code, sev)| (code.as_str(), *sev)),
+            );
+            st.rule_config = rule_config;
             st.settings = settings;
         }
         for e in &errors {
@@ -391,7 +435,16 @@ impl Backend {
         for uri in uris {
             self.schedule_diagnostics(uri);
         }
-        let _ = self.client.semantic_tokens_refresh().await;
+        if self.state().supports_tokens_refresh {
+            let _ = self.client.semantic_tokens_refresh().await;
+        }
+        let pull_refresh = {
+            let st = self.state();
+            st.pull_diagnostics && st.supports_diagnostic_refresh
+        };
+        if pull_refresh {
+            let _ = self.client.workspace_diagnostic_refresh().await;
+        }
     }
 
     async fn fetch_configuration(&self) -> Option<Value> {
@@ -408,6 +461,9 @@ impl Backend {
     /// Debounced diagnostics for the document's current version. A result
     /// computed for an older version is never published.
     fn schedule_diagnostics(&self, uri: Uri) {
+        if self.state().pull_diagnostics {
+            return;
+        }
         let backend = self.clone_handle();
         spawn_logged(self.client.clone(), "diagnostics", async move {
             let (version, delay) = {
@@ -446,14 +502,25 @@ impl Backend {
         });
     }
 
-    fn diagnostics_for(&self, _snap: &Snapshot) -> Vec<Diagnostic> {
-        Vec::new()
+    fn findings(&self, snap: &Snapshot) -> Vec<Finding> {
+        let config = self.state().rule_config.clone();
+        rules::check(&snap.text, &snap.analysis, &snap.index, &config)
+    }
+
+    fn diagnostics_for(&self, snap: &Snapshot) -> Vec<Diagnostic> {
+        let findings = self.findings(snap);
+        let mut sources = diagnostics::SourceTexts::new(&snap.index, snap.root.clone());
+        findings
+            .iter()
+            .map(|f| diagnostics::to_diagnostic(f, &snap.rope, snap.enc, &mut sources))
+            .collect()
     }
 
     fn clone_handle(&self) -> Backend {
         Backend {
             client: self.client.clone(),
             state: self.state.clone(),
+            loaded: self.loaded.clone(),
         }
     }
 
@@ -613,6 +680,29 @@ impl LanguageServer for Backend {
                 .and_then(|w| w.did_change_watched_files.as_ref())
                 .and_then(|d| d.dynamic_registration)
                 .unwrap_or(false);
+            st.pull_diagnostics = params
+                .capabilities
+                .text_document
+                .as_ref()
+                .is_some_and(|t| t.diagnostic.is_some());
+            st.supports_diagnostic_refresh = ws
+                .and_then(|w| w.diagnostics.as_ref())
+                .and_then(|d| d.refresh_support)
+                .unwrap_or(false);
+            st.supports_tokens_refresh = ws
+                .and_then(|w| w.semantic_tokens.as_ref())
+                .and_then(|t| t.refresh_support)
+                .unwrap_or(false);
+            let td = params.capabilities.text_document.as_ref();
+            st.hover_markdown = td
+                .and_then(|t| t.hover.as_ref())
+                .and_then(|h| h.content_format.as_ref())
+                .is_none_or(|f| f.contains(&MarkupKind::Markdown));
+            st.completion_markdown = td
+                .and_then(|t| t.completion.as_ref())
+                .and_then(|c| c.completion_item.as_ref())
+                .and_then(|i| i.documentation_format.as_ref())
+                .is_some_and(|f| f.contains(&MarkupKind::Markdown));
         }
         Ok(InitializeResult {
             capabilities: ServerCapabilities {
@@ -639,6 +729,24 @@ impl LanguageServer for Backend {
                     prepare_provider: Some(true),
                     work_done_progress_options: Default::default(),
                 })),
+                diagnostic_provider: Some(DiagnosticServerCapabilities::Options(
+                    DiagnosticOptions {
+                        identifier: Some(diagnostics::SOURCE.to_string()),
+                        inter_file_dependencies: false,
+                        workspace_diagnostics: false,
+                        work_done_progress_options: Default::default(),
+                    },
+                )),
+                code_action_provider: Some(CodeActionProviderCapability::Options(
+                    CodeActionOptions {
+                        code_action_kinds: Some(vec![CodeActionKind::QUICKFIX]),
+                        ..Default::default()
+                    },
+                )),
+                execute_command_provider: Some(ExecuteCommandOptions {
+                    commands: vec![BUILD_LEXICON.to_string()],
+                    work_done_progress_options: Default::default(),
+                }),
                 semantic_tokens_provider: Some(
                     SemanticTokensServerCapabilities::SemanticTokensOptions(
                         SemanticTokensOptions {
@@ -691,6 +799,7 @@ impl LanguageServer for Backend {
                 }
             }
             backend.reload().await;
+            backend.loaded.send_replace(true);
         });
     }
 
@@ -709,6 +818,7 @@ impl LanguageServer for Backend {
                 OpenDoc {
                     doc: Document::new(&d.text, d.version, kind),
                     analysis: None,
+                    incremental: Arc::default(),
                     told_too_large: false,
                 },
             );
@@ -810,11 +920,14 @@ impl LanguageServer for Backend {
         } else {
             return Ok(None);
         };
+        let markdown = self.state().hover_markdown;
+        let (kind, card) = if markdown {
+            (MarkupKind::Markdown, card)
+        } else {
+            (MarkupKind::PlainText, cards::to_plain(&card))
+        };
         Ok(Some(Hover {
-            contents: HoverContents::Markup(MarkupContent {
-                kind: MarkupKind::Markdown,
-                value: card,
-            }),
+            contents: HoverContents::Markup(MarkupContent { kind, value: card }),
             range: Some(to_range(&snap.rope, range, snap.enc)),
         }))
     }
@@ -955,6 +1068,7 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let range = to_range(&snap.rope, start..at, snap.enc);
+        let markdown = self.state().completion_markdown;
         let typed = &snap.text[start..at];
         let items = ids
             .into_iter()
@@ -968,10 +1082,14 @@ impl LanguageServer for Backend {
                     } else {
                         e.title.clone()
                     }),
-                    documentation: Some(Documentation::MarkupContent(MarkupContent {
-                        kind: MarkupKind::Markdown,
-                        value: cards::entity_card(&snap.index, id),
-                    })),
+                    documentation: Some(if markdown {
+                        Documentation::MarkupContent(MarkupContent {
+                            kind: MarkupKind::Markdown,
+                            value: cards::entity_card(&snap.index, id),
+                        })
+                    } else {
+                        Documentation::String(cards::to_plain(&cards::entity_card(&snap.index, id)))
+                    }),
                     // Clients filter on this against what was typed; a match on a
                     // surname ("Stolt") must not be filtered out.
                     filter_text: Some(format!("{typed} {}", e.name)),
@@ -1114,6 +1232,181 @@ impl LanguageServer for Backend {
             result_id: None,
             data,
         })))
+    }
+
+    async fn diagnostic(
+        &self,
+        params: DocumentDiagnosticParams,
+    ) -> Result<DocumentDiagnosticReportResult> {
+        let items = match self.snapshot(&params.text_document.uri).await? {
+            Some(snap) => self.diagnostics_for(&snap),
+            None => Vec::new(),
+        };
+        Ok(DocumentDiagnosticReportResult::Report(
+            DocumentDiagnosticReport::Full(RelatedFullDocumentDiagnosticReport {
+                related_documents: None,
+                full_document_diagnostic_report: FullDocumentDiagnosticReport {
+                    result_id: None,
+                    items,
+                },
+            }),
+        ))
+    }
+
+    async fn code_action(&self, params: CodeActionParams) -> Result<Option<CodeActionResponse>> {
+        let Some(snap) = self.snapshot(&params.text_document.uri).await? else {
+            return Ok(None);
+        };
+        let range = super::position::to_bytes(&snap.rope, params.range, snap.enc);
+        let findings = self.findings(&snap);
+        let mut sources = diagnostics::SourceTexts::new(&snap.index, snap.root.clone());
+        let diags: Vec<Diagnostic> = findings
+            .iter()
+            .map(|f| diagnostics::to_diagnostic(f, &snap.rope, snap.enc, &mut sources))
+            .collect();
+        let actions = diagnostics::code_actions(
+            &diagnostics::Target {
+                uri: &snap.uri,
+                text: &snap.text,
+                kind: snap.kind,
+                rope: &snap.rope,
+                enc: snap.enc,
+            },
+            &findings,
+            &diags,
+            range,
+        );
+        Ok(Some(
+            actions
+                .into_iter()
+                .map(CodeActionOrCommand::CodeAction)
+                .collect(),
+        ))
+    }
+
+    async fn execute_command(&self, params: ExecuteCommandParams) -> Result<Option<Value>> {
+        if params.command != BUILD_LEXICON {
+            return Err(Error::invalid_params(format!(
+                "unknown command {}",
+                params.command
+            )));
+        }
+        let uri: Uri = params
+            .arguments
+            .first()
+            .and_then(Value::as_str)
+            .and_then(|s| s.parse().ok())
+            .ok_or_else(|| {
+                Error::invalid_params("copydesk.buildLexicon takes the document's URI")
+            })?;
+        let Some(path) = uri.to_file_path().map(|p| p.into_owned()) else {
+            return Err(Error::invalid_params(
+                "copydesk.buildLexicon needs a document saved as a file",
+            ));
+        };
+        let root = self.state().root.clone();
+        let out = match params.arguments.get(1).and_then(Value::as_str) {
+            Some(p) if Path::new(p).is_absolute() => PathBuf::from(p),
+            Some(p) => root.clone().unwrap_or_default().join(p),
+            None => path.with_file_name(format!(
+                "{}.lexicon.json",
+                path.file_stem()
+                    .map_or_else(|| "article".into(), |s| s.to_string_lossy().into_owned())
+            )),
+        };
+        // The editor's text, saved or not; else the file.
+        let open = {
+            let st = self.state();
+            st.docs
+                .get(&uri)
+                .map(|o| (o.doc.rope.to_string(), o.doc.kind))
+        };
+        let (text, kind) = match open {
+            Some(t) => t,
+            None => match std::fs::read_to_string(&path) {
+                Ok(t) => (t, DocKind::from_path(&path)),
+                Err(e) => {
+                    return Err(Error::invalid_params(format!(
+                        "cannot read {}: {e}",
+                        path.display()
+                    )))
+                }
+            },
+        };
+        let token = match params.work_done_progress_params.work_done_token {
+            Some(t) => Some(t),
+            None => {
+                let t = ProgressToken::String(format!(
+                    "copydesk-build-{}",
+                    self.client.next_request_id()
+                ));
+                self.client
+                    .create_work_done_progress(t.clone())
+                    .await
+                    .ok()
+                    .map(|_| t)
+            }
+        };
+        let progress = match token {
+            Some(t) => Some(
+                self.client
+                    .progress(t, "copydesk: building lexicon")
+                    .with_message(path.display().to_string())
+                    .begin()
+                    .await,
+            ),
+            None => None,
+        };
+        let out_for_build = out.clone();
+        let result = run_blocking(move || {
+            let out_dir = out_for_build
+                .parent()
+                .map(Path::to_path_buf)
+                .unwrap_or_default();
+            let rel = crate::builder::relative_path(&path, &out_dir);
+            let article = crate::builder::Article::new(&rel, text, kind);
+            crate::cli::build::update_lexicon_file(&out_for_build, &[article], None)
+        })
+        .await?;
+        match result {
+            Ok(outcome) => {
+                let summary = format!(
+                    "{}: {} entities and {} claims found; the lexicon holds {} entities and {} claims",
+                    out.display(),
+                    outcome.found_entities,
+                    outcome.found_claims,
+                    outcome.lexicon.entities.len(),
+                    outcome.lexicon.claims.len()
+                );
+                if let Some(p) = progress {
+                    p.finish_with_message(summary.clone()).await;
+                }
+                self.client
+                    .show_message(MessageType::INFO, format!("copydesk: built {summary}"))
+                    .await;
+                let backend = self.clone_handle();
+                spawn_logged(self.client.clone(), "reloading lexicons", async move {
+                    backend.reload().await
+                });
+                Ok(Some(json!({
+                    "path": out.display().to_string(),
+                    "entities": outcome.lexicon.entities.len(),
+                    "claims": outcome.lexicon.claims.len(),
+                })))
+            }
+            Err(message) => {
+                if let Some(p) = progress {
+                    p.finish_with_message("failed").await;
+                }
+                self.client
+                    .show_message(
+                        MessageType::ERROR,
+                        format!("copydesk: lexicon not built: {message}"),
+                    )
+                    .await;
+                Err(internal(message))
+            }
+        }
     }
 
     async fn prepare_rename(

@@ -94,7 +94,10 @@ pub enum Placement {
     LeadIn,
     /// The sentence after it: “…” That was how X put it.
     NextSentence,
-    /// Taken from the part this quotation continues (see [`QuoteAttribution::inherited_from`]).
+    /// Taken from another part of the same quotation (see
+    /// [`QuoteAttribution::inherited_from`]): the part it continues (“…,” he
+    /// said. “…”), or, for the opening paragraphs of a quotation running over
+    /// paragraphs, the later part that carries the attribution.
     Continued,
 }
 
@@ -140,6 +143,8 @@ struct Lists {
     adverbs: HashSet<&'static str>,
     group_nouns: HashSet<&'static str>,
     single_nouns: HashSet<&'static str>,
+    /// People and organisations by their role: "lecturer", "ministry".
+    speaking_nouns: HashSet<&'static str>,
     titles: HashSet<&'static str>,
 }
 
@@ -169,6 +174,7 @@ fn lists() -> &'static Lists {
             adverbs: HashSet::new(),
             group_nouns: HashSet::new(),
             single_nouns: HashSet::new(),
+            speaking_nouns: HashSet::new(),
             titles: HashSet::new(),
         };
         for (section, line) in sections(include_str!("../../data/cues/attribution-cues.txt")) {
@@ -207,6 +213,13 @@ fn lists() -> &'static Lists {
                 "group" => l.group_nouns.insert(line),
                 _ => l.single_nouns.insert(line),
             };
+        }
+        for (section, line) in sections(include_str!("../../data/builder/kind-evidence.txt")) {
+            if matches!(section, "person-noun" | "organization-noun") {
+                if let Some(last) = line.split_whitespace().last() {
+                    l.speaking_nouns.insert(last);
+                }
+            }
         }
         for (section, line) in sections(include_str!("../../data/titles.txt")) {
             if section == "person" {
@@ -429,6 +442,16 @@ fn speaker_of(
         let name = words[name_from].range.start..head.range.end;
         return Some(Speaker { range, name, kind });
     }
+    // An unnamed source is one of the nouns that can speak: "arms experts",
+    // "a spokeswoman for the ministry", "the report" — not "the pier".
+    let singular = head_bare.strip_suffix('s').unwrap_or(head_bare);
+    let can_speak = has_and
+        || [head_bare, singular].iter().any(|w| {
+            l.group_nouns.contains(w) || l.single_nouns.contains(w) || l.speaking_nouns.contains(w)
+        });
+    if !can_speak {
+        return None;
+    }
     let plural = has_and
         || l.group_nouns.contains(head_bare)
         || (head_bare.ends_with('s')
@@ -544,21 +567,23 @@ fn phrase_after(text: &str, items: &[Item], from: usize, need_boundary: bool) ->
         return None;
     }
     // "said Erdogan." / "said Erdogan on Wednesday" / "said Erdogan, who …"
-    let phrase_follows = items.get(end).is_some_and(|i| {
-        matches!(
-            i.lower.as_str(),
-            "on" | "in"
-                | "at"
-                | "during"
-                | "after"
-                | "before"
-                | "via"
-                | "from"
-                | "who"
-                | "last"
-                | "this"
-        )
-    });
+    let phrase_follows = name_mode
+        && items.get(end).is_some_and(|i| {
+            matches!(
+                i.lower.as_str(),
+                "on" | "in"
+                    | "at"
+                    | "during"
+                    | "after"
+                    | "before"
+                    | "via"
+                    | "from"
+                    | "of"
+                    | "who"
+                    | "last"
+                    | "this"
+            )
+        });
     if need_boundary && !is_boundary(items.get(end)) && !phrase_follows {
         return None;
     }
@@ -620,6 +645,8 @@ struct Clause {
     first_item: usize,
     /// One past the last item of the cue phrase (with its extension).
     end_item: usize,
+    /// One past the cue's own words, before any extension.
+    verb_end: usize,
     /// Items between the speaker and the cue (appositives), which belong to neither.
     aside: Option<Range<usize>>,
     /// Where reported content may start: after the cue and an optional "that".
@@ -628,7 +655,6 @@ struct Clause {
 }
 
 fn clauses(text: &str, items: &[Item], sentence_start: usize) -> Vec<Clause> {
-    let l = lists();
     let mut out: Vec<Clause> = Vec::new();
     let mut i = 0;
     while i < items.len() {
@@ -647,6 +673,18 @@ fn clauses(text: &str, items: &[Item], sentence_start: usize) -> Vec<Clause> {
             CueClass::Participle => participle(text, items, i, verb_end, &out, sentence_start),
             _ => verb_clause(text, items, i, verb_end, class, sentence_start),
         };
+        // "stressed", "mentioned" and the like attribute only what they
+        // introduce: a "that" clause, a quotation, or the end of the clause
+        // ("…,” she warned."). "Russia had agreed to attend" is no attribution.
+        let clause = clause.filter(|c| {
+            !matches!(class, CueClass::That | CueClass::Quote)
+                || c.has_that
+                || items
+                    .get(c.verb_end)
+                    .is_none_or(|n| n.is_punct() || n.is_quote())
+                || items.get(c.end_item).is_none_or(|n| n.is_quote())
+                || (c.first_item > 0 && items[c.first_item - 1].is_quote())
+        });
         if let Some(clause) = clause {
             i = clause.end_item.max(i + 1);
             out.push(clause);
@@ -654,7 +692,6 @@ fn clauses(text: &str, items: &[Item], sentence_start: usize) -> Vec<Clause> {
             i += len;
         }
     }
-    let _ = l;
     out
 }
 
@@ -754,6 +791,7 @@ fn verb_clause(
                     class,
                     first_item: verb,
                     end_item: end,
+                    verb_end,
                     aside: None,
                     content_start,
                     has_that,
@@ -773,6 +811,7 @@ fn verb_clause(
         class,
         first_item,
         end_item: cue_end,
+        verb_end,
         aside,
         content_start,
         has_that,
@@ -801,9 +840,11 @@ fn verb_clause(
             None
         }
         Some(p) if p.is(',') => {
-            // "Kerim Has, a lecturer …, wrote": skip appositives back to the name.
+            // "Kerim Has, a lecturer …, wrote": skip appositives back to the
+            // name; "A spokeswoman …, Irina Volkova, said": the name itself.
             let mut comma = before - 1;
-            for _ in 0..3 {
+            let aside_end = comma;
+            for _ in 0..4 {
                 let seg_start = (0..comma)
                     .rev()
                     .find(|&k| {
@@ -813,22 +854,32 @@ fn verb_clause(
                             || items[k].is('—')
                     })
                     .map_or(0, |k| k + 1);
-                if !is_appositive(text, items, seg_start, comma) || seg_start == 0 {
-                    return None;
-                }
-                let name_end = seg_start - 1;
-                if !items[name_end].is(',') {
-                    return None;
+                // "The International Energy Agency (IEA), …"
+                let mut name_end = comma;
+                if name_end >= 3 && items[name_end - 1].is(')') && items[name_end - 3].is('(') {
+                    name_end -= 3;
                 }
                 if let Some(start) = phrase_before(text, items, name_end, sentence_start) {
                     if let Some(speaker) = speaker_of(text, items, start, name_end, sentence_start)
                     {
-                        if speaker.kind != SpeakerKind::Pronoun {
-                            return Some(make(speaker, start, Some(seg_start..comma)));
+                        let whole = start == seg_start;
+                        let aside = (comma < aside_end).then(|| comma + 1..aside_end);
+                        let usable = speaker.kind != SpeakerKind::Pronoun
+                            && (aside.is_some() || speaker.kind == SpeakerKind::Name && whole);
+                        // A name at the end of an appositive ("… who now directs
+                        // the Caspian Energy Institute,") is not the speaker.
+                        if usable && (whole || !is_appositive(text, items, seg_start, comma)) {
+                            return Some(make(speaker, start, aside));
                         }
                     }
                 }
-                comma = name_end;
+                if seg_start == 0
+                    || !items[seg_start - 1].is(',')
+                    || !is_appositive(text, items, seg_start, comma)
+                {
+                    return None;
+                }
+                comma = seg_start - 1;
             }
             None
         }
@@ -871,6 +922,7 @@ fn according(
         class: CueClass::According,
         first_item: cue,
         end_item: end,
+        verb_end: cue_end,
         aside: None,
         content_start: end,
         has_that: false,
@@ -911,6 +963,7 @@ fn participle(
         class: CueClass::Participle,
         first_item: cue,
         end_item: cue_ext,
+        verb_end: cue_end,
         aside: None,
         content_start,
         has_that,
@@ -991,6 +1044,23 @@ pub fn attribute_quotations(
             })
             .or_else(|| next_sentence(text, sentences, si, qi, quotations, &mut cache));
         out.push(found);
+    }
+    // The first paragraphs of a quotation running over several get the
+    // attribution of a later part: “… (no closing mark) / “…,” he said.
+    for qi in (0..quotations.len()).rev() {
+        if out[qi].is_some() {
+            continue;
+        }
+        let later = (qi + 1..quotations.len()).find(|&l| quotations[l].continues == Some(qi));
+        if let Some(l) = later {
+            if let Some(a) = out[l].clone() {
+                out[qi] = Some(QuoteAttribution {
+                    placement: Placement::Continued,
+                    inherited_from: Some(a.inherited_from.filter(|&f| f != qi).unwrap_or(l)),
+                    ..a
+                });
+            }
+        }
     }
     out
 }
@@ -1126,8 +1196,9 @@ fn next_sentence(
     cache: &mut HashMap<usize, Analysis>,
 ) -> Option<QuoteAttribution> {
     let q = &quotations[qi];
-    // The quotation must end its sentence.
-    if !text[q.range.end..sentences[si].end]
+    // The quotation must end its sentence (and not run past it).
+    let rest = text.get(q.range.end..sentences[si].end)?;
+    if !rest
         .trim_matches(|c: char| c.is_whitespace() || c == '.')
         .is_empty()
     {
@@ -1215,7 +1286,8 @@ pub fn find_reported_speech(
         let direct = items
             .get(c.content_start)
             .is_some_and(|i| i.is_word() || i.is_quote() || i.is(':'));
-        let leads = order != Order::AccordingTo || c.first_item == 0;
+        // "said Erdogan, …" reports what came before it, not after.
+        let leads = (order != Order::AccordingTo || c.first_item == 0) && order != Order::CueFirst;
         let mut content = Vec::new();
         if (direct || order == Order::AccordingTo) && leads && after_words >= 2 {
             content.extend(after);
@@ -1236,7 +1308,12 @@ pub fn find_reported_speech(
                 let rest_is_participle = a.clauses.get(ci + 1).is_some_and(|n| {
                     n.attribution.order == Order::Participle && n.first_item == c.end_item + 1
                 });
-                if !rest_is_participle {
+                // "…, said Has, a lecturer at …": the rest describes the speaker.
+                let rest_describes = c.end_item + 1 < next_start
+                    && items[c.end_item].is(',')
+                    && is_appositive(text, items, c.end_item + 1, next_start)
+                    && !items[c.end_item + 1].is_quote();
+                if !rest_is_participle && !rest_describes && order != Order::AccordingTo {
                     if let Some(after) =
                         span_opt(items, c.end_item, next_start).and_then(|r| trim_content(text, r))
                     {
@@ -1762,6 +1839,87 @@ mod tests {
         assert!(
             reported("Much of Erdogan’s diplomacy is interpreted as a bargaining position.")
                 .is_empty()
+        );
+    }
+
+    #[test]
+    fn name_after_a_described_role() {
+        assert_eq!(
+            quotes("A spokeswoman for the regional transport ministry, Irina Volkova, said traffic had “fully recovered” by May."),
+            vec![row("fully recovered", "Irina Volkova", "said", Name, Within)]
+        );
+    }
+
+    #[test]
+    fn several_appositives_before_the_cue() {
+        let text = "Leyla Mammadova, a former minister who now directs the Caspian Energy Institute, a research group in Baku, said the deal was done.";
+        let found = find_attributions(text, 0..text.len(), &[]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&text[found[0].speaker.range.clone()], "Leyla Mammadova");
+    }
+
+    #[test]
+    fn verb_first_with_affiliation() {
+        assert_eq!(
+            quotes("“The Russians want something they cannot get,” said Dr. Elif Kaya of the Istanbul Policy Center."),
+            vec![row("The Russians want something they cannot get,", "Dr. Elif Kaya", "said", Name, After)]
+        );
+        assert!(reported(
+            "“The Russians want more,” said Dr. Elif Kaya of the Istanbul Policy Center."
+        )
+        .is_empty());
+    }
+
+    #[test]
+    fn that_verbs_attribute_only_what_they_introduce() {
+        assert!(
+            find_attributions("Russia and Ukraine had agreed to attend.", 0..40, &[]).is_empty()
+        );
+        let text = "“Never again,” she warned in a statement.";
+        assert_eq!(
+            quotes(text),
+            vec![row(
+                "Never again,",
+                "she",
+                "warned in a statement",
+                Pronoun,
+                After
+            )]
+        );
+    }
+
+    #[test]
+    fn things_that_cannot_speak_are_not_sources() {
+        assert!(reported(
+            "The schedule at the pier tells a different story: three sailings a day."
+        )
+        .is_empty());
+        assert_eq!(
+            reported("The ministry said the ferry would run."),
+            vec![(
+                "The ministry".into(),
+                "said".into(),
+                vec!["the ferry would run".into()]
+            )]
+        );
+    }
+
+    #[test]
+    fn according_to_with_an_appositive() {
+        assert_eq!(
+            reported("Moscow wants sanctions lifted first, according to Pavel Grekov, a Kremlin spokesman."),
+            vec![("Pavel Grekov".into(), "according to".into(), vec!["Moscow wants sanctions lifted first".into()])]
+        );
+    }
+
+    #[test]
+    fn opening_paragraphs_of_a_running_quotation_take_the_later_attribution() {
+        assert_eq!(
+            quotes("“When they built the bridge, everyone said the ferry was finished.\n\n“The ferry is ours,” he said, laughing."),
+            vec![
+                row("When they built the bridge, everyone said the ferry was finished.", "he", "said", Pronoun, Continued),
+                row("The ferry is ours,", "he", "said", Pronoun, After),
+            ]
         );
     }
 

@@ -295,7 +295,7 @@ fn is_split_attribution(gap: &str) -> bool {
         .split(|c: char| c.is_whitespace() || c == ',' || c == '.' || c == ':')
         .filter(|w| !w.is_empty())
         .collect();
-    if words.is_empty() || words.len() > 14 {
+    if words.is_empty() || words.len() > 30 {
         return false;
     }
     // One clause only: the gap must not hold a sentence of its own.

@@ -95,6 +95,11 @@ fn paragraphs(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
     let mut previous_blank = false;
     let slice = &text[range.clone()];
     for (rel, ch) in slice.char_indices() {
+        // "\r\n" is one line break, not a line and a blank line.
+        if ch == '\n' && rel > 0 && slice.as_bytes()[rel - 1] == b'\r' {
+            line_start = range.start + rel + 1;
+            continue;
+        }
         if ch == '\n' || ch == '\r' {
             let at = range.start + rel;
             let line = &text[line_start..at];
@@ -319,6 +324,21 @@ mod tests {
             split(text),
             vec!["Putin met Erdogan.", "They talked trade!", "Did it work?"]
         );
+    }
+
+    #[test]
+    fn a_crlf_line_break_is_not_a_blank_line() {
+        // Found by tests/rules_robustness.rs: a quotation running over a
+        // CRLF line break ran past the sentence that held it.
+        assert_eq!(
+            split("“We buy our own\r\nweapons,” he said.\r\n\r\nNext."),
+            vec!["“We buy our own\r\nweapons,” he said.", "Next."]
+        );
+        let text = "“\r\n“";
+        let block = 0..text.len();
+        let quotations = crate::text::quotes::find_quotations(text, std::slice::from_ref(&block));
+        let sentences = split_sentences(text, 0..text.len());
+        let _ = crate::text::attribution::attribute_quotations(text, &sentences, &quotations);
     }
 
     #[test]

@@ -73,16 +73,55 @@ def workspace(tmp_path: Path) -> Workspace:
     return Workspace(root.resolve())
 
 
+# Server-to-client refresh requests, and the client capability that allows each.
+REFRESHES = {
+    types.WORKSPACE_SEMANTIC_TOKENS_REFRESH: "workspace.semantic_tokens.refresh_support",
+    types.WORKSPACE_CODE_LENS_REFRESH: "workspace.code_lens.refresh_support",
+    types.WORKSPACE_INLAY_HINT_REFRESH: "workspace.inlay_hint.refresh_support",
+    types.WORKSPACE_INLINE_VALUE_REFRESH: "workspace.inline_value.refresh_support",
+}
+
+
+def capability(capabilities, dotted: str):
+    value = capabilities
+    for part in dotted.split("."):
+        value = getattr(value, part, None)
+        if value is None:
+            return None
+    return value
+
+
 def recording_client() -> LanguageClient:
-    """pytest-lsp's client, also answering `client/registerCapability` (as
-    every editor does) and keeping what the server registered."""
+    """pytest-lsp's client, also answering what a real editor answers:
+    `client/registerCapability` (kept in `registrations`) and the refresh
+    requests its profile announces. A request the profile did not announce
+    support for is a protocol violation, kept in `violations`."""
     client = make_test_lsp_client()
     client.registrations = []
+    client.refreshes = []
+    client.violations = []
+    client.statuses = []
 
     @client.feature(types.CLIENT_REGISTER_CAPABILITY)
     def register(params: types.RegistrationParams):
         client.registrations.extend(params.registrations)
         return None
+
+    def refresh_handler(method: str, dotted: str):
+        def handler(params: None):
+            client.refreshes.append(method)
+            if not capability(client.capabilities, dotted):
+                client.violations.append(f"{method} sent to a client without {dotted}")
+            return None
+
+        return handler
+
+    for method, dotted in REFRESHES.items():
+        client.feature(method)(refresh_handler(method, dotted))
+
+    @client.feature("copydesk/status")
+    def status(params):
+        client.statuses.append(params)
 
     return client
 
@@ -138,7 +177,8 @@ def profile_client(name: str, profiles: list[str]):
     async def fixture(lsp_client: LanguageClient, request, workspace: Workspace):
         await start(lsp_client, request.param, workspace, init_options={"lexicons": [LEXICON]})
         yield
-        await lsp_client.shutdown_session()
+        if not getattr(lsp_client, "shut_down", False):
+            await lsp_client.shutdown_session()
 
     return fixture
 

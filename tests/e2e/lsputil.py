@@ -82,7 +82,7 @@ def hover_text(hover: types.Hover | None) -> str:
     if hover is None:
         return ""
     contents = hover.contents
-    parts = contents if isinstance(contents, list) else [contents]
+    parts = contents if isinstance(contents, (list, tuple)) else [contents]
     texts = []
     for p in parts:
         if isinstance(p, str):
@@ -110,7 +110,8 @@ def locations(result) -> list[tuple[str, types.Range]]:
     (uri, range) pairs, in the server's order."""
     if result is None:
         return []
-    items = result if isinstance(result, list) else [result]
+    # lsprotocol structures a JSON array as a tuple.
+    items = result if isinstance(result, (list, tuple)) else [result]
     out = []
     for item in items:
         if isinstance(item, types.LocationLink):

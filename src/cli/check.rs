@@ -1,0 +1,979 @@
+//! `copydesk check`: the rules over files on disk, for a terminal, a script
+//! (`--format json`: the LSP diagnostics the server publishes, built by the
+//! same function) or a code-scanning dashboard (`--format sarif`).
+//!
+//! Settings and lexicons are found as the server finds them, with the
+//! directory of the nearest `copydesk.toml` above each checked file (or the
+//! current directory) as the workspace root: `--lexicon` wins over the
+//! file's `lexicons`, which win over every `*.lexicon.json` under the root.
+//!
+//! Exit status: 1 when a finding is at or above `--fail-on`, 0 otherwise, 2
+//! for bad usage or input that cannot be read (what could be read is still
+//! checked and reported).
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{IsTerminal, Write as _};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, ValueEnum};
+use serde_json::{json, Value};
+
+use crate::analysis::{analyze, LexiconIndex};
+use crate::config::Settings;
+use crate::lsp::diagnostics::{to_diagnostic, SourceTexts};
+use crate::lsp::position::Encoding;
+use crate::rules::suppress::Suppressions;
+use crate::rules::{check, DocKind, Finding, Rule, RuleConfig, Severity};
+use crate::workspace;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// file:line:column, severity, message and code, then the line underlined.
+    Human,
+    /// An array of {"path", "diagnostics"}: each diagnostic the LSP
+    /// Diagnostic the server publishes (0-based lines, UTF-16 columns).
+    Json,
+    /// SARIF 2.1.0, for code-scanning dashboards.
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOn {
+    Error,
+    Warning,
+    Information,
+    Hint,
+    Never,
+}
+
+/// Arguments of `copydesk check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// A lexicon to check against (repeat for several). Without any: the
+    /// `lexicons` of copydesk.toml, else every *.lexicon.json under its
+    /// directory (or the current one).
+    #[arg(long = "lexicon", value_name = "FILE")]
+    pub lexicons: Vec<PathBuf>,
+    /// Settings to use instead of the nearest copydesk.toml; its directory is
+    /// the workspace root.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Exit with status 1 when a finding is at least this severe.
+    #[arg(long = "fail-on", value_enum, default_value_t = FailOn::Warning)]
+    pub fail_on: FailOn,
+    /// Files or directories (.md, .markdown and .txt files below them).
+    #[arg(required = true, value_name = "PATH")]
+    pub paths: Vec<PathBuf>,
+}
+
+const EXTENSIONS: &[&str] = &["md", "markdown", "txt"];
+const SKIPPED_DIRS: &[&str] = &[".git", "node_modules", "target", ".hg", ".svn", ".venv"];
+
+/// A workspace as the CLI sees it: settings, rule severities and lexicons.
+struct Workspace {
+    settings: Settings,
+    rules: RuleConfig,
+    index: LexiconIndex,
+}
+
+pub fn run(args: CheckArgs) -> ExitCode {
+    let mut problems = 0usize;
+    let mut complain = |message: String| {
+        eprintln!("copydesk: {message}");
+        problems += 1;
+    };
+    let files = collect_files(&args.paths, &mut complain);
+    let mut workspaces: BTreeMap<PathBuf, Option<Workspace>> = BTreeMap::new();
+    let mut reports = Vec::new();
+    let mut roots = Vec::new();
+    let mut configs = Vec::new();
+    for path in files {
+        let root = match &args.config {
+            Some(config) => parent_dir(config),
+            None => config_root(&path),
+        };
+        let ws = workspaces
+            .entry(root.clone())
+            .or_insert_with(|| load_workspace(&root, &args, &mut complain));
+        let Some(ws) = ws.as_ref() else {
+            continue;
+        };
+        let text = match read_text(&path, ws.settings.max_file_bytes) {
+            Ok(text) => text,
+            Err(message) => {
+                complain(format!("{}: {message}", path.display()));
+                continue;
+            }
+        };
+        let kind = DocKind::from_path(&path);
+        let analysis = analyze(&text, kind, &ws.index);
+        let findings = check(&text, &analysis, &ws.index, &ws.rules);
+        // A misspelt code in a suppression comment silences nothing: say so.
+        for unknown in Suppressions::parse(&text, kind).unknown_codes {
+            let (line, col) = line_col(&text, unknown.range.start, chars);
+            eprintln!(
+                "copydesk: {}:{line}:{col}: \"{}\" in a suppression comment is not a rule; the rules are {}",
+                path.display(),
+                unknown.code,
+                rule_list()
+            );
+        }
+        configs.push(ws.rules.clone());
+        roots.push(root);
+        reports.push(FileReport {
+            path: path.display().to_string(),
+            text,
+            findings,
+        });
+    }
+    let sources = read_sources(&reports, &workspaces);
+    let config = configs.first().cloned().unwrap_or_default();
+    let mut out = std::io::stdout().lock();
+    let written = match args.format {
+        Format::Human => {
+            let color = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            out.write_all(human(&reports, &sources, Style { color }).as_bytes())
+        }
+        Format::Json => out.write_all(json_report(&reports, &roots, &workspaces).as_bytes()),
+        Format::Sarif => {
+            let log = sarif(&reports, &sources, &config);
+            let mut text = serde_json::to_string_pretty(&log).unwrap_or_default();
+            text.push('\n');
+            out.write_all(text.as_bytes())
+        }
+    };
+    if let Err(e) = written.and_then(|()| out.flush()) {
+        if e.kind() != std::io::ErrorKind::BrokenPipe {
+            eprintln!("copydesk: cannot write the report: {e}");
+            return ExitCode::from(2);
+        }
+    }
+    if problems > 0 {
+        return ExitCode::from(2);
+    }
+    let failing = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .any(|f| fails(f.severity, args.fail_on));
+    if failing {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn fails(severity: Severity, fail_on: FailOn) -> bool {
+    let threshold = match fail_on {
+        FailOn::Error => Severity::Error,
+        FailOn::Warning => Severity::Warning,
+        FailOn::Information => Severity::Information,
+        FailOn::Hint => Severity::Hint,
+        FailOn::Never => return false,
+    };
+    severity != Severity::Off && severity <= threshold
+}
+
+/// The files to check, in the order given, directories walked in name order.
+fn collect_files(paths: &[PathBuf], complain: &mut impl FnMut(String)) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    for path in paths {
+        match std::fs::metadata(path) {
+            Ok(meta) if meta.is_dir() => {
+                let mut found: Vec<PathBuf> = walkdir::WalkDir::new(path)
+                    .sort_by_file_name()
+                    .into_iter()
+                    .filter_entry(|e| {
+                        !(e.file_type().is_dir()
+                            && e.depth() > 0
+                            && SKIPPED_DIRS.contains(&e.file_name().to_string_lossy().as_ref()))
+                    })
+                    .filter_map(|e| match e {
+                        Ok(e) => Some(e),
+                        Err(err) => {
+                            complain(format!("cannot read {}", err));
+                            None
+                        }
+                    })
+                    .filter(|e| e.file_type().is_file())
+                    .map(walkdir::DirEntry::into_path)
+                    .filter(|p| {
+                        p.extension()
+                            .and_then(|e| e.to_str())
+                            .is_some_and(|e| EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+                    })
+                    .collect();
+                found.sort();
+                files.extend(found);
+            }
+            // A file named on the command line is checked whatever its name.
+            Ok(_) => files.push(path.clone()),
+            Err(e) => complain(format!(
+                "cannot read {}: {}",
+                path.display(),
+                io_message(&e)
+            )),
+        }
+    }
+    files
+}
+
+fn io_message(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "no such file or directory".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn parent_dir(path: &Path) -> PathBuf {
+    match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// The directory of the nearest copydesk.toml at or above the file's
+/// directory, else the current directory.
+fn config_root(file: &Path) -> PathBuf {
+    let start = parent_dir(file);
+    let mut dir = Some(start.as_path());
+    while let Some(d) = dir {
+        let here = if d.as_os_str().is_empty() {
+            Path::new(".")
+        } else {
+            d
+        };
+        if here.join(workspace::CONFIG_FILE).is_file() {
+            return here.to_path_buf();
+        }
+        dir = d.parent();
+    }
+    // Above a relative path: the current directory's ancestors.
+    if let Ok(cwd) = std::env::current_dir() {
+        if start.is_relative() {
+            for d in cwd.ancestors().skip(1) {
+                if d.join(workspace::CONFIG_FILE).is_file() {
+                    return d.to_path_buf();
+                }
+            }
+        }
+    }
+    PathBuf::from(".")
+}
+
+fn load_workspace(
+    root: &Path,
+    args: &CheckArgs,
+    complain: &mut impl FnMut(String),
+) -> Option<Workspace> {
+    let settings = match &args.config {
+        Some(path) => match std::fs::read_to_string(path) {
+            Ok(text) => match Settings::from_toml(&text) {
+                Ok((settings, warnings)) => {
+                    for w in warnings {
+                        eprintln!("copydesk: {}: {w}", path.display());
+                    }
+                    settings
+                }
+                Err(e) => {
+                    complain(format!("{}: {e}", path.display()));
+                    return None;
+                }
+            },
+            Err(e) => {
+                complain(format!(
+                    "cannot read {}: {}",
+                    path.display(),
+                    io_message(&e)
+                ));
+                return None;
+            }
+        },
+        None => match workspace::read_config(root) {
+            Ok(Some((settings, warnings))) => {
+                for w in warnings {
+                    eprintln!(
+                        "copydesk: {}: {w}",
+                        root.join(workspace::CONFIG_FILE).display()
+                    );
+                }
+                settings
+            }
+            Ok(None) => Settings::default(),
+            Err(e) => {
+                complain(e);
+                return None;
+            }
+        },
+    };
+    let user: Option<Vec<String>> = (!args.lexicons.is_empty()).then(|| {
+        args.lexicons
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect()
+    });
+    let (paths, refused) =
+        workspace::lexicon_paths(Some(root), user.as_deref(), settings.lexicons.as_deref());
+    let mut failed = false;
+    for r in refused {
+        complain(r.to_string());
+        failed = true;
+    }
+    let mut inputs = Vec::new();
+    for (path, _) in paths {
+        // --lexicon paths are the user's, relative to where they typed them.
+        let path = if user.is_some() {
+            strip_root(root, &path)
+        } else {
+            path
+        };
+
+        match workspace::load_lexicon(&path) {
+            Ok(mut input) => {
+                // Absolute, so that the source articles the index names are
+                // the same paths for file URIs as for reading them.
+                if let Ok(absolute) = std::path::absolute(&input.path) {
+                    input.path = absolute;
+                }
+                inputs.push(input);
+            }
+            Err(e) => {
+                complain(e.to_string());
+                failed = true;
+            }
+        }
+    }
+    if failed {
+        return None;
+    }
+    let (rules, unknown) =
+        RuleConfig::with_overrides(settings.rules.iter().map(|(c, s)| (c.as_str(), *s)));
+    for code in unknown {
+        eprintln!(
+            "copydesk: unknown rule \"{code}\" in the settings; the rules are {}",
+            rule_list()
+        );
+    }
+    Some(Workspace {
+        settings,
+        rules,
+        index: LexiconIndex::build(inputs),
+    })
+}
+
+/// `lexicon_paths` joins user paths to the root; the command line means them
+/// relative to the current directory.
+fn strip_root(root: &Path, joined: &Path) -> PathBuf {
+    joined
+        .strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| joined.to_path_buf())
+}
+
+fn rule_list() -> String {
+    Rule::ALL
+        .iter()
+        .map(|r| r.code())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+fn read_text(path: &Path, max_bytes: usize) -> Result<String, String> {
+    let meta = std::fs::metadata(path).map_err(|e| format!("cannot read: {}", io_message(&e)))?;
+    if meta.len() > max_bytes as u64 {
+        return Err(format!(
+            "{} bytes, more than the {max_bytes} copydesk checks (settings: limits.max_file_bytes)",
+            meta.len()
+        ));
+    }
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {}", io_message(&e)))?;
+    String::from_utf8(bytes).map_err(|e| {
+        format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        )
+    })
+}
+
+/// `--format json`: per file, the diagnostics exactly as the server
+/// publishes them (`lsp::diagnostics::to_diagnostic`, UTF-16 positions).
+fn json_report(
+    reports: &[FileReport],
+    roots: &[PathBuf],
+    workspaces: &BTreeMap<PathBuf, Option<Workspace>>,
+) -> String {
+    let files: Vec<Value> = reports
+        .iter()
+        .zip(roots)
+        .map(|(report, root)| {
+            let diagnostics: Vec<Value> = match workspaces.get(root).and_then(Option::as_ref) {
+                Some(ws) => {
+                    let rope = ropey::Rope::from_str(&report.text);
+                    let root = std::path::absolute(root).unwrap_or_else(|_| root.clone());
+                    let mut sources = SourceTexts::new(&ws.index, Some(root));
+                    report
+                        .findings
+                        .iter()
+                        .map(|f| to_diagnostic(f, &rope, Encoding::Utf16, &mut sources))
+                        .filter_map(|d| serde_json::to_value(d).ok())
+                        .collect()
+                }
+                None => Vec::new(),
+            };
+            json!({"path": report.path, "diagnostics": diagnostics})
+        })
+        .collect();
+    let mut text = serde_json::to_string_pretty(&files).unwrap_or_default();
+    text.push('\n');
+    text
+}
+
+/// The source articles that related locations point into, read (where the
+/// workspace may read them) so their places can be given as lines.
+fn read_sources(
+    reports: &[FileReport],
+    workspaces: &BTreeMap<PathBuf, Option<Workspace>>,
+) -> Vec<SourceText> {
+    let mut paths: Vec<PathBuf> = reports
+        .iter()
+        .flat_map(|r| &r.findings)
+        .flat_map(|f| &f.related)
+        .map(|r| r.path.clone())
+        .collect();
+    paths.sort();
+    paths.dedup();
+    paths
+        .into_iter()
+        .map(|path| {
+            let allowed = workspaces.iter().any(|(root, ws)| {
+                ws.as_ref().is_some_and(|ws| {
+                    ws.index
+                        .lexicons
+                        .iter()
+                        .any(|l| workspace::may_read_source(&path, &l.path, Some(root)))
+                })
+            });
+            let text = allowed
+                .then(|| std::fs::read_to_string(&path).ok())
+                .flatten();
+            SourceText::new(path, text)
+        })
+        .collect()
+}
+
+/// One checked file, as the output formats need it.
+pub struct FileReport {
+    /// As the user named it (relative paths stay relative).
+    pub path: String,
+    pub text: String,
+    pub findings: Vec<Finding>,
+}
+
+/// A source article a related location points into, read for its lines.
+pub struct SourceText {
+    /// As the finding's related location names it.
+    pub file: PathBuf,
+    /// As the output shows it: relative to the current directory when inside it.
+    pub shown: String,
+    pub text: Option<String>,
+}
+
+impl SourceText {
+    pub fn new(file: PathBuf, text: Option<String>) -> SourceText {
+        let cwd = std::env::current_dir().ok();
+        let shown = cwd
+            .as_deref()
+            .and_then(|cwd| file.strip_prefix(cwd).ok())
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        SourceText { file, shown, text }
+    }
+}
+
+/// 1-based line and column of a byte offset. Columns count `unit`s: chars
+/// for people, UTF-16 code units for SARIF. Offsets inside a character or
+/// past the end are clamped, never a panic.
+fn line_col(text: &str, byte: usize, unit: fn(char) -> usize) -> (usize, usize) {
+    let mut byte = byte.min(text.len());
+    while !text.is_char_boundary(byte) {
+        byte -= 1;
+    }
+    let before = &text[..byte];
+    let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let line = 1 + line_breaks(before);
+    let column = 1 + before[line_start..].chars().map(unit).sum::<usize>();
+    (line, column)
+}
+
+/// Line breaks as LSP counts them: `\n`, `\r\n` and a lone `\r`.
+fn line_breaks(text: &str) -> usize {
+    let bytes = text.as_bytes();
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
+        .count()
+}
+
+fn chars(_: char) -> usize {
+    1
+}
+
+fn utf16(c: char) -> usize {
+    c.len_utf16()
+}
+
+/// The line holding `byte`, without its line break.
+fn line_at(text: &str, byte: usize) -> Range<usize> {
+    let byte = byte.min(text.len());
+    let start = text[..byte].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+    let end = text[byte..]
+        .find(['\n', '\r'])
+        .map_or(text.len(), |i| byte + i);
+    start..end
+}
+
+pub fn severity_word(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Information => "information",
+        Severity::Hint => "hint",
+        Severity::Off => "off",
+    }
+}
+
+/// Styling for the human format: ANSI colours on a terminal, nothing
+/// elsewhere (files, pipes, `NO_COLOR`).
+#[derive(Clone, Copy)]
+pub struct Style {
+    pub color: bool,
+}
+
+impl Style {
+    fn paint(self, code: &str, text: &str) -> String {
+        if self.color {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn severity(self, severity: Severity) -> String {
+        let code = match severity {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Information => "1;34",
+            Severity::Hint | Severity::Off => "1;36",
+        };
+        self.paint(code, severity_word(severity))
+    }
+}
+
+/// Long lines (a Markdown paragraph is often one line) are shown as a window
+/// around the finding.
+const CONTEXT_CHARS: usize = 40;
+const MAX_UNDERLINE_CHARS: usize = 80;
+const SLACK_CHARS: usize = 10;
+
+/// `path:line:column: severity: message [code]`, then the line with the
+/// finding underlined, as compilers print them.
+pub fn human(reports: &[FileReport], sources: &[SourceText], style: Style) -> String {
+    let mut out = String::new();
+    let mut counts = [0usize; 4];
+    for report in reports {
+        for f in &report.findings {
+            let (line, col) = line_col(&report.text, f.range.start, chars);
+            let _ = writeln!(
+                out,
+                "{}: {}: {} {}",
+                style.paint("1", &format!("{}:{line}:{col}", report.path)),
+                style.severity(f.severity),
+                f.message,
+                style.paint("2", &format!("[{}]", f.code())),
+            );
+            excerpt(&mut out, &report.text, &f.range, line, style);
+            for related in &f.related {
+                let place = match sources.iter().find(|s| s.file == related.path) {
+                    Some(SourceText {
+                        text: Some(text),
+                        shown,
+                        ..
+                    }) => {
+                        let (l, c) = line_col(text, related.range.start, chars);
+                        format!("{shown}:{l}:{c}")
+                    }
+                    Some(source) => source.shown.clone(),
+                    None => related.path.display().to_string(),
+                };
+                let _ = writeln!(
+                    out,
+                    "  {}: {} ({place})",
+                    style.paint("1;36", "note"),
+                    related.message
+                );
+            }
+            for fix in &f.fixes {
+                let _ = writeln!(out, "  {}: {}", style.paint("1;32", "fix"), fix.title);
+            }
+            if let Some(n) = counts.get_mut(f.severity as usize) {
+                *n += 1;
+            }
+        }
+    }
+    let files = match reports.len() {
+        1 => "1 file".to_string(),
+        n => format!("{n} files"),
+    };
+    let total: usize = counts.iter().sum();
+    if total == 0 {
+        let _ = writeln!(out, "copydesk: no problems in {files}");
+    } else {
+        let names = ["error", "warning", "information", "hint"];
+        let parts: Vec<String> = counts
+            .iter()
+            .zip(names)
+            .filter(|(n, _)| **n > 0)
+            .map(|(n, name)| match (n, name) {
+                (1, _) | (_, "information") => format!("{n} {name}"),
+                _ => format!("{n} {name}s"),
+            })
+            .collect();
+        let _ = writeln!(out, "copydesk: {} in {files}", parts.join(", "));
+    }
+    out
+}
+
+fn excerpt(out: &mut String, text: &str, range: &Range<usize>, line_no: usize, style: Style) {
+    let line = line_at(text, range.start);
+    let line_text = &text[line.clone()];
+    let start_chars = text[line.start..range.start.max(line.start)]
+        .chars()
+        .count();
+    let end_byte = range.end.clamp(range.start, line.end);
+    let width = text[range.start..end_byte].chars().count().max(1);
+    let all: Vec<char> = line_text.chars().collect();
+    // Cutting a few characters off saves nothing: show them.
+    let mut from = start_chars.saturating_sub(CONTEXT_CHARS);
+    if from <= SLACK_CHARS {
+        from = 0;
+    }
+    let underline = width.min(MAX_UNDERLINE_CHARS);
+    let mut to = (start_chars + underline + CONTEXT_CHARS).min(all.len());
+    if all.len() - to <= SLACK_CHARS {
+        to = all.len();
+    }
+    let mut shown: String = all[from..to].iter().collect();
+    let mut pad = start_chars - from;
+    if from > 0 {
+        shown.insert(0, '…');
+        pad += 1;
+    }
+    if to < all.len() {
+        shown.push('…');
+    }
+    let gutter = line_no.to_string();
+    let blank = " ".repeat(gutter.len());
+    let _ = writeln!(
+        out,
+        " {} {} {shown}",
+        style.paint("1;34", &gutter),
+        style.paint("1;34", "|")
+    );
+    let marks = format!("^{}", "~".repeat(underline.saturating_sub(1)));
+    let _ = writeln!(
+        out,
+        " {blank} {} {}{}",
+        style.paint("1;34", "|"),
+        " ".repeat(pad),
+        style.paint("1;33", &marks)
+    );
+}
+
+fn sarif_level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Information | Severity::Hint => "note",
+        Severity::Off => "none",
+    }
+}
+
+/// A relative path as a URI reference: `/` separators, reserved bytes
+/// percent-encoded.
+fn uri_of(path: &str) -> String {
+    let path = path.replace('\\', "/");
+    let mut out = String::new();
+    for b in path.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~/".contains(&b) {
+            out.push(b as char);
+        } else {
+            let _ = write!(out, "%{b:02X}");
+        }
+    }
+    out
+}
+
+fn sarif_region(text: &str, range: &Range<usize>) -> Value {
+    let (start_line, start_column) = line_col(text, range.start, utf16);
+    let (end_line, end_column) = line_col(text, range.end, utf16);
+    json!({
+        "startLine": start_line,
+        "startColumn": start_column,
+        "endLine": end_line,
+        "endColumn": end_column,
+    })
+}
+
+fn rule_name(rule: Rule) -> String {
+    rule.code()
+        .split('-')
+        .map(|w| {
+            let mut c = w.chars();
+            c.next().map_or(String::new(), |f| {
+                f.to_ascii_uppercase().to_string() + c.as_str()
+            })
+        })
+        .collect()
+}
+
+/// SARIF 2.1.0: one run, every rule described, one result per finding with
+/// its fixes and the source sentences as related locations.
+pub fn sarif(reports: &[FileReport], sources: &[SourceText], config: &RuleConfig) -> Value {
+    let rules: Vec<Value> = Rule::ALL
+        .iter()
+        .map(|&rule| {
+            let severity = config.severity(rule);
+            json!({
+                "id": rule.code(),
+                "name": rule_name(rule),
+                "shortDescription": {"text": rule.summary()},
+                "helpUri": rule.doc_url(),
+                "defaultConfiguration": {
+                    "enabled": severity != Severity::Off,
+                    "level": sarif_level(severity),
+                },
+            })
+        })
+        .collect();
+    let mut results = Vec::new();
+    for (file_index, report) in reports.iter().enumerate() {
+        let uri = uri_of(&report.path);
+        for f in &report.findings {
+            let mut result = json!({
+                "ruleId": f.code(),
+                "ruleIndex": f.rule as usize,
+                "level": sarif_level(f.severity),
+                "message": {"text": f.message},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri, "index": file_index},
+                        "region": sarif_region(&report.text, &f.range),
+                    }
+                }],
+            });
+            if !f.related.is_empty() {
+                let related: Vec<Value> = f
+                    .related
+                    .iter()
+                    .enumerate()
+                    .map(|(i, r)| {
+                        let source = sources.iter().find(|s| s.file == r.path);
+                        let (uri, region) = match source {
+                            Some(SourceText { text: Some(text), shown, .. }) => {
+                                (uri_of(shown), sarif_region(text, &r.range))
+                            }
+                            Some(source) => (
+                                uri_of(&source.shown),
+                                json!({"byteOffset": r.range.start, "byteLength": r.range.len()}),
+                            ),
+                            None => (
+                                uri_of(&r.path.display().to_string()),
+                                json!({"byteOffset": r.range.start, "byteLength": r.range.len()}),
+                            ),
+                        };
+                        json!({
+                            "id": i,
+                            "message": {"text": r.message},
+                            "physicalLocation": {"artifactLocation": {"uri": uri}, "region": region},
+                        })
+                    })
+                    .collect();
+                result["relatedLocations"] = Value::Array(related);
+            }
+            if !f.fixes.is_empty() {
+                let fixes: Vec<Value> = f
+                    .fixes
+                    .iter()
+                    .map(|fix| {
+                        let replacements: Vec<Value> = fix
+                            .edits
+                            .iter()
+                            .map(|(range, new_text)| {
+                                json!({
+                                    "deletedRegion": sarif_region(&report.text, range),
+                                    "insertedContent": {"text": new_text},
+                                })
+                            })
+                            .collect();
+                        json!({
+                            "description": {"text": fix.title},
+                            "artifactChanges": [{
+                                "artifactLocation": {"uri": uri, "index": file_index},
+                                "replacements": replacements,
+                            }],
+                        })
+                    })
+                    .collect();
+                result["fixes"] = Value::Array(fixes);
+            }
+            results.push(result);
+        }
+    }
+    let artifacts: Vec<Value> = reports
+        .iter()
+        .map(|r| json!({"location": {"uri": uri_of(&r.path)}, "length": r.text.len()}))
+        .collect();
+    json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "copydesk",
+                    "version": env!("CARGO_PKG_VERSION"),
+                    "informationUri": crate::rules::RULES_DOC_URL,
+                    "rules": rules,
+                }
+            },
+            "artifacts": artifacts,
+            "columnKind": "utf16CodeUnits",
+            "results": results,
+        }]
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Fix, Related};
+
+    fn report(text: &str, needle: &str, rule: Rule, severity: Severity) -> FileReport {
+        let at = text.find(needle).unwrap();
+        FileReport {
+            path: "drafts/sochi story.md".into(),
+            text: text.into(),
+            findings: vec![Finding {
+                rule,
+                severity,
+                range: at..at + needle.len(),
+                message: "The desk spells it “Erdogan”.".into(),
+                fixes: vec![Fix {
+                    title: "Write “Erdogan”".into(),
+                    edits: vec![(at..at + needle.len(), "Erdogan".into())],
+                    preferred: true,
+                }],
+                related: Vec::new(),
+            }],
+        }
+    }
+
+    #[test]
+    fn columns_count_characters_for_people_and_utf16_for_sarif() {
+        let text = "a\r\n😀 Erdoğan\rx";
+        let at = text.find("Erdoğan").unwrap();
+        assert_eq!(line_col(text, at, chars), (2, 3));
+        assert_eq!(line_col(text, at, utf16), (2, 4));
+        assert_eq!(line_col(text, text.len() - 1, chars), (3, 1));
+        // Inside "ğ" and past the end: clamped.
+        assert_eq!(line_col(text, at + 5, chars), (2, 7));
+        assert_eq!(line_col(text, 999, chars), (3, 2));
+    }
+
+    #[test]
+    fn human_output_underlines_the_finding() {
+        let r = report(
+            "# Talks\n\nPutin met Erdoğan in Sochi.\n",
+            "Erdoğan",
+            Rule::NameVariant,
+            Severity::Warning,
+        );
+        let out = human(&[r], &[], Style { color: false });
+        assert_eq!(
+            out,
+            "drafts/sochi story.md:3:11: warning: The desk spells it “Erdogan”. [name-variant]\n \
+3 | Putin met Erdoğan in Sochi.\n   \
+|           ^~~~~~~\n  \
+fix: Write “Erdogan”\n\
+copydesk: 1 warning in 1 file\n"
+        );
+    }
+
+    #[test]
+    fn long_lines_are_windowed() {
+        let text = format!("{} Erdoğan {}", "word ".repeat(30), "tail ".repeat(30));
+        let r = report(&text, "Erdoğan", Rule::NameVariant, Severity::Warning);
+        let out = human(&[r], &[], Style { color: false });
+        let lines: Vec<&str> = out.lines().collect();
+        assert_eq!(
+            lines[1],
+            " 1 | …ord word word word word word word word  Erdoğan tail tail tail tail tail tail tail tail…"
+        );
+        assert_eq!(lines[2], format!("   | {}^~~~~~~", " ".repeat(41)));
+    }
+
+    #[test]
+    fn colour_only_when_asked() {
+        let r = report("Erdoğan.", "Erdoğan", Rule::NameVariant, Severity::Error);
+        assert!(human(&[r], &[], Style { color: true }).contains("\x1b[1;31merror\x1b[0m"));
+    }
+
+    #[test]
+    fn sarif_has_rules_results_fixes_and_related_locations() {
+        let mut r = report(
+            "Putin met Erdoğan.",
+            "Erdoğan",
+            Rule::NameVariant,
+            Severity::Warning,
+        );
+        r.findings[0].related.push(Related {
+            source: "s1".into(),
+            path: "sources/a.txt".into(),
+            range: 4..9,
+            message: "The source's sentence".into(),
+        });
+        let sources = [SourceText::new(
+            "sources/a.txt".into(),
+            Some("one\ntwo three".into()),
+        )];
+        let log = sarif(&[r], &sources, &RuleConfig::default());
+        let run = &log["runs"][0];
+        assert_eq!(run["tool"]["driver"]["rules"].as_array().unwrap().len(), 8);
+        assert_eq!(run["tool"]["driver"]["rules"][6]["name"], "NameVariant");
+        let result = &run["results"][0];
+        assert_eq!(result["ruleId"], "name-variant");
+        assert_eq!(result["ruleIndex"], 6);
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "drafts/sochi%20story.md"
+        );
+        assert_eq!(
+            result["locations"][0]["physicalLocation"]["region"],
+            json!({"startLine": 1, "startColumn": 11, "endLine": 1, "endColumn": 18})
+        );
+        assert_eq!(
+            result["fixes"][0]["artifactChanges"][0]["replacements"][0]["insertedContent"]["text"],
+            "Erdogan"
+        );
+        assert_eq!(
+            result["relatedLocations"][0]["physicalLocation"]["region"],
+            json!({"startLine": 2, "startColumn": 1, "endLine": 2, "endColumn": 6})
+        );
+    }
+}

@@ -1,0 +1,580 @@
+//! `altered-quote`: a quotation close to one in the lexicon whose words
+//! differ. The draft's quotation is aligned word by word with the source's;
+//! the source's words before and after
+//! the quoted part are simply not quoted (a partial quotation), and inside
+//! it an ellipsis may stand for dropped words and [square brackets] for the
+//! reporter's own words. Everything else that differs is an alteration.
+
+use std::ops::Range;
+
+use super::claims::{is_function_word, related, source_speaker, source_title};
+use super::tokens::words;
+use super::{Context, Finding, Fix, Rule, Severity};
+use crate::analysis::ClaimId;
+use crate::text::fold::fold;
+
+/// Claims sharing the quotation's words that are aligned with it.
+const CANDIDATES: usize = 12;
+/// A quotation this short that differs is too little to be sure of.
+const MIN_SHARED: usize = 3;
+/// Share of the shorter of the quotation and the quoted part of the source
+/// that must be the same words...
+const MIN_SHARED_RATIO: f64 = 0.6;
+/// ...and of the quotation's own words (a long quotation that contains a
+/// short known one is still mostly something else).
+const MIN_OWN_RATIO: f64 = 0.4;
+/// How many differences a message spells out.
+const SHOWN_CHANGES: usize = 3;
+
+/// One word of the draft's quotation.
+struct QuoteWord {
+    range: Range<usize>,
+    folded: String,
+    /// Inside [square brackets]: the reporter's words.
+    bracketed: bool,
+    /// An ellipsis stands between this word and the one before.
+    ellipsis_before: bool,
+}
+
+/// One word of the source's quotation.
+struct SourceWord {
+    range: Range<usize>,
+    folded: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Change {
+    /// Source words (in the claim) replaced by quotation words.
+    Replaced {
+        quote: Range<usize>,
+        source: Range<usize>,
+    },
+    /// Quotation words the source does not have.
+    Added { quote: Range<usize> },
+    /// Source words dropped without an ellipsis, before quotation word `at`.
+    Dropped { at: usize, source: Range<usize> },
+}
+
+struct Alignment {
+    claim: ClaimId,
+    shared: usize,
+    changes: Vec<Change>,
+    /// The source words the quotation covers.
+    window: Range<usize>,
+}
+
+pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+    let a = cx.analysis;
+    let mut findings = Vec::new();
+    for (qi, q) in a.quotations.iter().enumerate() {
+        if q.depth > 0 || a.quote_claims.get(qi).is_some_and(Option::is_some) {
+            continue;
+        }
+        let quote = quote_words(cx, q.inner.clone());
+        let own = quote.iter().filter(|w| !w.bracketed).count();
+        if own < MIN_SHARED {
+            continue;
+        }
+        let content: Vec<String> = quote
+            .iter()
+            .filter(|w| !w.bracketed && !is_function_word(&w.folded))
+            .map(|w| w.folded.clone())
+            .collect();
+        let best = cx
+            .index
+            .candidate_claims(&content, CANDIDATES)
+            .into_iter()
+            .filter(|&c| cx.index.claim(c).claim.quoted)
+            .filter_map(|c| align(cx, &quote, c))
+            .max_by_key(|al| (al.shared, std::cmp::Reverse(al.changes.len())));
+        let Some(al) = best else {
+            continue;
+        };
+        if al.changes.is_empty() {
+            continue;
+        }
+        findings.push(finding(cx, severity, q.range.clone(), &quote, &al));
+    }
+    findings
+}
+
+fn quote_words(cx: &Context<'_>, inner: Range<usize>) -> Vec<QuoteWord> {
+    let text = cx.masked;
+    let brackets: Vec<Range<usize>> = {
+        let mut out = Vec::new();
+        let mut open = None;
+        for (i, c) in text[inner.clone()].char_indices() {
+            match c {
+                '[' => open = Some(inner.start + i),
+                ']' => {
+                    if let Some(s) = open.take() {
+                        out.push(s..inner.start + i + 1);
+                    }
+                }
+                _ => {}
+            }
+        }
+        out
+    };
+    let mut last_end = inner.start;
+    words(text, inner)
+        .into_iter()
+        .map(|w| {
+            let gap = &text[last_end..w.range.start];
+            last_end = w.range.end;
+            QuoteWord {
+                folded: fold(&w.lower),
+                bracketed: brackets
+                    .iter()
+                    .any(|b| b.start < w.range.start && w.range.end < b.end),
+                ellipsis_before: gap.contains('…') || gap.contains("..") || gap.contains(". ."),
+                range: w.range,
+            }
+        })
+        .collect()
+}
+
+fn source_words(claim_text: &str) -> Vec<SourceWord> {
+    words(claim_text, 0..claim_text.len())
+        .into_iter()
+        .map(|w| SourceWord {
+            folded: fold(&w.lower),
+            range: w.range,
+        })
+        .collect()
+}
+
+/// One step of an alignment, in quotation order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Step {
+    Same {
+        quote: usize,
+        source: usize,
+    },
+    /// A quotation word standing where a source word was.
+    Swap {
+        quote: usize,
+        source: usize,
+    },
+    /// A quotation word the source does not have.
+    Extra {
+        quote: usize,
+    },
+    /// A source word the quotation leaves out.
+    Missing {
+        before_quote: usize,
+        source: usize,
+    },
+}
+
+/// Aligns the quotation with one claim; `None` when they are not close.
+///
+/// A semi-global alignment: the source's words before and after the quoted
+/// part cost nothing (a partial quotation), every other difference costs
+/// one, except the reporter's acknowledged edits: words left out where the
+/// quotation has an ellipsis, and [bracketed] words, cost nothing.
+fn align(cx: &Context<'_>, quote: &[QuoteWord], claim: ClaimId) -> Option<Alignment> {
+    let claim_text = &cx.index.claim(claim).claim.text;
+    let source = source_words(claim_text);
+    let (n, m) = (quote.len(), source.len());
+    if n == 0 || m == 0 {
+        return None;
+    }
+    // Scores to minimise: a difference costs 2, a shared word earns 1, so
+    // that of two alignments with as many differences the one sharing more
+    // words wins ("We buy our weapons": "own" dropped, not "weapons" added).
+    let free_gap = |i: usize| i < n && quote[i].ellipsis_before;
+    let extra_cost = |i: usize| if quote[i].bracketed { 0 } else { 2 };
+    let missing_cost = |i: usize| if free_gap(i) { 0 } else { 2 };
+    let diagonal_cost = |i: usize, j: usize| -> i64 {
+        if quote[i].folded == source[j].folded {
+            -1
+        } else if quote[i].bracketed {
+            0
+        } else {
+            2
+        }
+    };
+    // cost[i][j]: quotation words ..i aligned with source words ..j, the
+    // source's words before the quoted part being free.
+    let mut cost = vec![vec![0i64; m + 1]; n + 1];
+    for i in 1..=n {
+        cost[i][0] = cost[i - 1][0] + extra_cost(i - 1);
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let diagonal = cost[i - 1][j - 1] + diagonal_cost(i - 1, j - 1);
+            let extra = cost[i - 1][j] + extra_cost(i - 1);
+            let missing = cost[i][j - 1] + missing_cost(i);
+            cost[i][j] = diagonal.min(extra).min(missing);
+        }
+    }
+    // The source's words after the quoted part are free too. Of equally
+    // good ends, the latest that stops on a content word: a quotation that
+    // ends "within the alliance" where the source has "within NATO and ..."
+    // replaced "NATO", neither added words after "within" nor replaced "and".
+    let best = (0..=m).map(|j| cost[n][j]).min()?;
+    let ties: Vec<usize> = (0..=m).filter(|&j| cost[n][j] == best).collect();
+    let end = ties
+        .iter()
+        .rev()
+        .find(|&&j| j > 0 && !is_function_word(&source[j - 1].folded))
+        .or(ties.first())
+        .copied()?;
+    let mut steps = Vec::new();
+    let (mut i, mut j) = (n, end);
+    while i > 0 {
+        if j > 0 && cost[i][j] == cost[i - 1][j - 1] + diagonal_cost(i - 1, j - 1) {
+            steps.push(if quote[i - 1].folded == source[j - 1].folded {
+                Step::Same {
+                    quote: i - 1,
+                    source: j - 1,
+                }
+            } else {
+                Step::Swap {
+                    quote: i - 1,
+                    source: j - 1,
+                }
+            });
+            i -= 1;
+            j -= 1;
+        } else if cost[i][j] == cost[i - 1][j] + extra_cost(i - 1) {
+            steps.push(Step::Extra { quote: i - 1 });
+            i -= 1;
+        } else {
+            steps.push(Step::Missing {
+                before_quote: i,
+                source: j - 1,
+            });
+            j -= 1;
+        }
+    }
+    steps.reverse();
+
+    let shared = steps
+        .iter()
+        .filter(|s| matches!(s, Step::Same { .. }))
+        .count();
+    let content_shared = steps
+        .iter()
+        .filter(
+            |s| matches!(s, Step::Same { quote: q, .. } if !is_function_word(&quote[*q].folded)),
+        )
+        .count();
+    let own = quote.iter().filter(|w| !w.bracketed).count();
+    let covered = steps
+        .iter()
+        .filter_map(|s| match *s {
+            Step::Same { source, .. }
+            | Step::Swap { source, .. }
+            | Step::Missing { source, .. } => Some(source),
+            Step::Extra { .. } => None,
+        })
+        .collect::<Vec<_>>();
+    let window = *covered.first()?..*covered.last()? + 1;
+    let close = shared >= MIN_SHARED
+        && content_shared >= 2
+        && shared as f64 >= MIN_SHARED_RATIO * own.min(window.len()) as f64
+        && shared as f64 >= MIN_OWN_RATIO * own as f64;
+    if !close {
+        return None;
+    }
+    Some(Alignment {
+        claim,
+        shared,
+        changes: changes_of(quote, &steps),
+        window,
+    })
+}
+
+/// Runs of differing steps, as the message and the fix describe them.
+/// Acknowledged edits (bracketed words, words left out at an ellipsis) are
+/// not changes.
+fn changes_of(quote: &[QuoteWord], steps: &[Step]) -> Vec<Change> {
+    let mut changes = Vec::new();
+    let mut run: Vec<Step> = Vec::new();
+    let flush = |run: &mut Vec<Step>, changes: &mut Vec<Change>| {
+        let quote_idx: Vec<usize> = run
+            .iter()
+            .filter_map(|s| match *s {
+                Step::Swap { quote, .. } | Step::Extra { quote } => Some(quote),
+                _ => None,
+            })
+            .collect();
+        let source_idx: Vec<usize> = run
+            .iter()
+            .filter_map(|s| match *s {
+                Step::Swap { source, .. } | Step::Missing { source, .. } => Some(source),
+                _ => None,
+            })
+            .collect();
+        match (
+            quote_idx.first(),
+            quote_idx.last(),
+            source_idx.first(),
+            source_idx.last(),
+        ) {
+            (Some(&qa), Some(&qb), Some(&sa), Some(&sb)) => changes.push(Change::Replaced {
+                quote: qa..qb + 1,
+                source: sa..sb + 1,
+            }),
+            (Some(&qa), Some(&qb), None, None) => changes.push(Change::Added { quote: qa..qb + 1 }),
+            (None, None, Some(&sa), Some(&sb)) => {
+                let at = run.iter().find_map(|s| match *s {
+                    Step::Missing { before_quote, .. } => Some(before_quote),
+                    _ => None,
+                });
+                changes.push(Change::Dropped {
+                    at: at.unwrap_or(0),
+                    source: sa..sb + 1,
+                })
+            }
+            _ => {}
+        }
+        run.clear();
+    };
+    for step in steps {
+        let acknowledged = match *step {
+            Step::Same { .. } => true,
+            Step::Swap { quote: q, .. } | Step::Extra { quote: q } => quote[q].bracketed,
+            Step::Missing { before_quote, .. } => {
+                before_quote < quote.len() && quote[before_quote].ellipsis_before
+            }
+        };
+        if acknowledged {
+            flush(&mut run, &mut changes);
+        } else {
+            run.push(*step);
+        }
+    }
+    flush(&mut run, &mut changes);
+    changes
+}
+
+fn finding(
+    cx: &Context<'_>,
+    severity: Severity,
+    range: Range<usize>,
+    quote: &[QuoteWord],
+    al: &Alignment,
+) -> Finding {
+    let claim_text = &cx.index.claim(al.claim).claim.text;
+    let source = source_words(claim_text);
+    let span = |q: &Range<usize>| &cx.text[quote[q.start].range.start..quote[q.end - 1].range.end];
+    let source_span =
+        |s: &Range<usize>| &claim_text[source[s.start].range.start..source[s.end - 1].range.end];
+    let described: Vec<String> = al
+        .changes
+        .iter()
+        .map(|c| match c {
+            Change::Replaced { quote, source } => {
+                format!("“{}” became “{}”", source_span(source), span(quote))
+            }
+            Change::Added { quote } => format!("“{}” added", span(quote)),
+            Change::Dropped { source, .. } => format!("“{}” dropped", source_span(source)),
+        })
+        .collect();
+    let mut shown = described
+        .iter()
+        .take(SHOWN_CHANGES)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if described.len() > SHOWN_CHANGES {
+        shown.push_str(&format!("; and {} more", described.len() - SHOWN_CHANGES));
+    }
+    let who = source_speaker(cx, al.claim).unwrap_or_else(|| "the source".to_string());
+    let original = source_span(&al.window);
+    let title = source_title(cx, al.claim);
+    Finding {
+        rule: Rule::AlteredQuote,
+        severity,
+        range,
+        message: format!(
+            "Altered quotation: {shown}. {who} said “{original}” (“{title}”). Restore the words, or mark your edits with an ellipsis or [brackets]."
+        ),
+        fixes: vec![Fix {
+            title: "Restore the source’s wording".to_string(),
+            edits: restoring_edits(cx, quote, &source, claim_text, &al.changes),
+            preferred: true,
+        }],
+        related: related(cx, al.claim, format!("{who} in “{title}”")).into_iter().collect(),
+    }
+}
+
+/// Edits that put the source's words back, leaving acknowledged edits and
+/// the punctuation around the words alone.
+fn restoring_edits(
+    cx: &Context<'_>,
+    quote: &[QuoteWord],
+    source: &[SourceWord],
+    claim_text: &str,
+    changes: &[Change],
+) -> Vec<(Range<usize>, String)> {
+    let source_span = |s: &Range<usize>| {
+        claim_text[source[s.start].range.start..source[s.end - 1].range.end].to_string()
+    };
+    let mut edits = Vec::new();
+    for change in changes {
+        match change {
+            Change::Replaced {
+                quote: q,
+                source: s,
+            } => {
+                edits.push((
+                    quote[q.start].range.start..quote[q.end - 1].range.end,
+                    source_span(s),
+                ));
+            }
+            Change::Added { quote: q } => {
+                let start = quote[q.start].range.start;
+                let end = quote[q.end - 1].range.end;
+                // Take the space before the words with them (or after, at the start).
+                let range = if q.start > 0
+                    && cx.text[quote[q.start - 1].range.end..start]
+                        .trim()
+                        .is_empty()
+                {
+                    quote[q.start - 1].range.end..end
+                } else if let Some(next) = quote.get(q.end) {
+                    start..next.range.start
+                } else {
+                    start..end
+                };
+                edits.push((range, String::new()));
+            }
+            Change::Dropped { at, source: s } => match at.checked_sub(1) {
+                Some(prev) => {
+                    let at = quote[prev].range.end;
+                    edits.push((at..at, format!(" {}", source_span(s))));
+                }
+                None => {
+                    let at = quote[0].range.start;
+                    edits.push((at..at, format!("{} ", source_span(s))));
+                }
+            },
+        }
+    }
+    edits
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::apply_edits;
+    use crate::rules::testing::{findings_in, Lexicon};
+
+    /// Each finding's quotation, the differences its message lists, and the
+    /// text after its fix.
+    fn altered(text: &str) -> Vec<(String, String, String)> {
+        findings_in(&Lexicon::sochi(), text, "altered-quote")
+            .into_iter()
+            .map(|(phrase, f)| {
+                let diff = f
+                    .message
+                    .trim_start_matches("Altered quotation: ")
+                    .split(". ")
+                    .next()
+                    .unwrap()
+                    .to_string();
+                (phrase, diff, apply_edits(text, &f.fixes[0].edits).unwrap())
+            })
+            .collect()
+    }
+
+    fn silent(text: &str) {
+        assert_eq!(altered(text), [] as [(String, String, String); 0], "{text}");
+    }
+
+    #[test]
+    fn a_changed_word() {
+        let text = "“There is no way back in this sphere,” Erdogan said.";
+        let found = findings_in(&Lexicon::sochi(), text, "altered-quote");
+        assert_eq!(
+            found[0].1.message,
+            "Altered quotation: “path” became “way”. Recep Tayyip Erdogan said “there is no path back in this sphere” (“Erdogan and Putin meet in Sochi as Turkey’s ties with the U.S. fray”). Restore the words, or mark your edits with an ellipsis or [brackets]."
+        );
+        assert_eq!(
+            apply_edits(text, &found[0].1.fixes[0].edits).unwrap(),
+            "“There is no path back in this sphere,” Erdogan said."
+        );
+        assert!(found[0].1.fixes[0].preferred);
+        assert_eq!(found[0].1.related.len(), 1);
+    }
+
+    #[test]
+    fn added_and_dropped_words() {
+        assert_eq!(
+            altered("“We buy all our own weapons,” Erdogan said."),
+            [(
+                "“We buy all our own weapons,”".into(),
+                "“all” added".into(),
+                "“We buy our own weapons,” Erdogan said.".into()
+            )]
+        );
+        assert_eq!(
+            altered("“We buy our weapons,” Erdogan said."),
+            [(
+                "“We buy our weapons,”".into(),
+                "“own” dropped".into(),
+                "“We buy our own weapons,” Erdogan said.".into()
+            )]
+        );
+        assert_eq!(
+            altered("“We buy our own weapons and we always will,” Erdogan said."),
+            [(
+                "“We buy our own weapons and we always will,”".into(),
+                "“and we always will” added".into(),
+                "“We buy our own weapons,” Erdogan said.".into()
+            )]
+        );
+    }
+
+    #[test]
+    fn partial_quotations_and_contractions() {
+        assert_eq!(
+            altered("Erdogan said he “would not have needed to buy S-400s.”"),
+            [(
+                "“would not have needed to buy S-400s.”".into(),
+                "“had” became “needed”".into(),
+                "Erdogan said he “would not have had to buy S-400s.”".into()
+            )]
+        );
+        assert_eq!(
+            altered("“I think it’s worth it,” he said.")[0].1,
+            "“it was” became “it’s”"
+        );
+        assert_eq!(
+            altered("Erdemir said “the Turkish president will continue to play a spoiler role within the alliance.”")[0].1,
+            "“NATO” became “the alliance”"
+        );
+    }
+
+    #[test]
+    fn several_changes_are_listed_and_restored_together() {
+        let text = "“Now, when we see difficult, turbulent processes on the European gas market, Turkey feels confident and stable,” Putin said.";
+        let found = altered(text);
+        assert_eq!(found[0].1, "“somewhat” dropped; “absolutely” dropped");
+        assert_eq!(
+            found[0].2,
+            "“Now, when we see somewhat difficult, turbulent processes on the European gas market, Turkey feels absolutely confident and stable,” Putin said."
+        );
+    }
+
+    #[test]
+    fn exact_quotations_and_acknowledged_edits_stay_silent() {
+        silent("“We buy our own weapons,” Erdogan said.");
+        silent("Erdogan said Turkey “can strengthen our defense as we please.”");
+        silent("“On the international arena we cooperate fairly successfully … in Syria and our coordinated position on Libya,” Putin said.");
+        silent("“On the international arena we cooperate fairly successfully ... in Syria,” Putin said.");
+        silent("“[Turkey] can strengthen [its] defense as we please,” Erdogan said.");
+        silent("“we buy our OWN weapons” — Erdogan said so.");
+    }
+
+    #[test]
+    fn different_quotations_that_share_words_stay_silent() {
+        silent("“We buy our gas from Russia,” Erdogan said.");
+        silent("“Our weapons are our own business,” Erdogan said.");
+        silent("Has wrote that Erdogan held a “weak hand” in Sochi.");
+        silent("“The sanctions are a mistake and the Americans know it,” Erdogan said.");
+    }
+}

@@ -1,0 +1,254 @@
+//! `first-reference`: the first time a story names a person it gives the
+//! full name; a bare surname or a title and surname ("Erdemir", "Mr.
+//! Erdemir", "President Erdogan") comes after. Headlines and quotations do
+//! not count: headlines use surnames, and reporters do not rewrite what
+//! people said.
+
+use std::collections::HashSet;
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use super::tokens::words;
+use super::{Context, Finding, Fix, Rule, Severity};
+use crate::lexicon::{Entity, EntityKind};
+use crate::text::fold::fold;
+
+static HONORIFICS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+    include_str!("../../data/rules-honorifics.txt")
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .collect()
+});
+
+pub(crate) fn is_honorific(word: &str) -> bool {
+    word.ends_with('.') || HONORIFICS.contains(fold(word).as_str())
+}
+
+/// The words of a name after any leading titles.
+fn without_titles(name: &str) -> Vec<&str> {
+    name.split_whitespace()
+        .skip_while(|w| is_honorific(w))
+        .collect()
+}
+
+pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+    let mut seen = HashSet::new();
+    let mut findings = Vec::new();
+    for m in cx.mentions {
+        let entity = &cx.index.entity(m.entity).entity;
+        if entity.kind != EntityKind::Person
+            || cx.in_heading(m.range.start)
+            || cx.in_quotation(&m.range)
+            || !seen.insert(m.entity)
+        {
+            continue;
+        }
+        let written = &cx.text[m.range.clone()];
+        if without_titles(&entity.name).len() < 2
+            || without_titles(written).len() >= 2
+            || attributive(cx, m.range.start)
+        {
+            continue;
+        }
+        let full = entity.first_reference.as_deref().unwrap_or(&entity.name);
+        let range = with_preceding_title(cx, m.range.clone(), full);
+        // "former President ..." opening a sentence is "Former President ...".
+        let opens_sentence = cx.analysis.sentences.iter().any(|s| s.start == range.start);
+        let full = if opens_sentence {
+            capitalised(full)
+        } else {
+            full.to_string()
+        };
+        findings.push(Finding {
+            rule: Rule::FirstReference,
+            severity,
+            message: format!(
+                "First reference: the story’s first mention of “{written}” should give the full name, “{}”.",
+                short_name(entity)
+            ),
+            fixes: vec![Fix {
+                title: format!("Write “{full}”"),
+                edits: vec![(range.clone(), full.clone())],
+                preferred: true,
+            }],
+            related: Vec::new(),
+            range,
+        });
+    }
+    findings
+}
+
+/// "the Biden administration", "a Putin ally": the surname names an era or
+/// a camp, not the person, and needs no full name.
+fn attributive(cx: &Context<'_>, at: usize) -> bool {
+    let line_start = cx.masked[..at].rfind('\n').map_or(0, |i| i + 1);
+    let before = words(cx.masked, line_start..at);
+    before.last().is_some_and(|w| {
+        matches!(w.lower.as_str(), "the" | "a" | "an")
+            && cx.masked[w.range.end..at].trim().is_empty()
+    })
+}
+
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .map_or_else(String::new, |c| c.to_uppercase().chain(chars).collect())
+}
+
+/// How the message names the person: the name without titles.
+fn short_name(entity: &Entity) -> String {
+    without_titles(&entity.name).join(" ")
+}
+
+/// When the full form starts with titles the text already has before the
+/// mention ("former President Trump" → "former President Donald J. Trump"),
+/// the replacement covers them, so the fix does not write them twice.
+fn with_preceding_title(cx: &Context<'_>, range: Range<usize>, full: &str) -> Range<usize> {
+    let full_words: Vec<String> = full.split_whitespace().map(fold).collect();
+    let mention_first = cx.text[range.clone()].split_whitespace().next().map(fold);
+    let Some(k) = full_words
+        .iter()
+        .position(|w| Some(w) == mention_first.as_ref())
+    else {
+        return range;
+    };
+    let line_start = cx.masked[..range.start].rfind('\n').map_or(0, |i| i + 1);
+    let before = words(cx.masked, line_start..range.start);
+    for j in (1..=k.min(before.len())).rev() {
+        let tail = &before[before.len() - j..];
+        let joined = tail.iter().skip(1).all(|w| !w.break_before)
+            && cx.masked[tail[j - 1].range.end..range.start]
+                .trim()
+                .is_empty();
+        let same = tail
+            .iter()
+            .zip(&full_words[k - j..k])
+            .all(|(w, f)| fold(&w.lower) == *f);
+        if joined && same {
+            return tail[0].range.start..range.end;
+        }
+    }
+    range
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::apply_edits;
+    use crate::rules::testing::{findings_in, Lexicon};
+
+    fn fixed(text: &str) -> Vec<(String, String)> {
+        findings_in(&Lexicon::sochi(), text, "first-reference")
+            .into_iter()
+            .map(|(phrase, f)| (phrase, apply_edits(text, &f.fixes[0].edits).unwrap()))
+            .collect()
+    }
+
+    #[test]
+    fn bare_surname_at_first_mention() {
+        let text = "Erdemir said the plan was a mistake. Erdemir added more.";
+        let found = findings_in(&Lexicon::sochi(), text, "first-reference");
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "Erdemir");
+        assert_eq!(
+            found[0].1.message,
+            "First reference: the story’s first mention of “Erdemir” should give the full name, “Aykan Erdemir”."
+        );
+        assert_eq!(
+            apply_edits(text, &found[0].1.fixes[0].edits).unwrap(),
+            "Aykan Erdemir said the plan was a mistake. Erdemir added more."
+        );
+    }
+
+    #[test]
+    fn honorific_and_surname_uses_the_first_reference_form() {
+        assert_eq!(
+            fixed("Mr. Erdemir and Kerim Has spoke."),
+            [(
+                "Mr. Erdemir".to_string(),
+                "Aykan Erdemir and Kerim Has spoke.".to_string()
+            )]
+        );
+        assert_eq!(
+            fixed("Turkish President Erdogan arrived."),
+            [(
+                "President Erdogan".to_string(),
+                "Turkish President Recep Tayyip Erdogan arrived.".to_string()
+            )]
+        );
+        assert_eq!(
+            fixed("It was former President Trump who agreed."),
+            [(
+                "former President Trump".to_string(),
+                "It was former President Donald J. Trump who agreed.".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn each_person_once_in_text_order() {
+        let text =
+            "Putin met Erdogan. Vladimir Putin said little. Erdogan spoke; Stoltenberg listened.";
+        let found: Vec<String> = fixed(text).into_iter().map(|(p, _)| p).collect();
+        assert_eq!(found, ["Putin", "Erdogan", "Stoltenberg"]);
+        let first = &fixed(text)[0].1;
+        assert_eq!(
+            first,
+            "President Vladimir V. Putin met Erdogan. Vladimir Putin said little. Erdogan spoke; Stoltenberg listened."
+        );
+    }
+
+    #[test]
+    fn a_first_reference_form_opening_a_sentence_is_capitalised() {
+        assert_eq!(
+            fixed("Obama agreed to the sale."),
+            [(
+                "Obama".to_string(),
+                "Former President Barack Obama agreed to the sale.".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn possessive_first_mention_keeps_its_ending() {
+        assert_eq!(
+            fixed("Erdemir’s warning came first."),
+            [(
+                "Erdemir".to_string(),
+                "Aykan Erdemir’s warning came first.".to_string()
+            )]
+        );
+    }
+
+    #[test]
+    fn plain_text_articles_count_too() {
+        let lex = Lexicon::sochi();
+        let found = crate::rules::testing::findings_in_kind(
+            &lex,
+            "SOCHI, Russia — Hifter did not attend.\n\nKhalifa Hifter later spoke.\n",
+            crate::rules::DocKind::PlainText,
+            "first-reference",
+        );
+        assert_eq!(found.len(), 1);
+        assert_eq!(found[0].0, "Hifter");
+    }
+
+    #[test]
+    fn full_names_headlines_and_quotes_stay_silent() {
+        for text in [
+            "Aykan Erdemir said so. Erdemir added more.",
+            "President Joe Biden met Jens Stoltenberg. Biden left.",
+            "# Erdemir warns Washington\n\nAykan Erdemir said so.",
+            "“I have worked well with Mr Obama,” Recep Tayyip Erdogan said.",
+            "Khalifa Haftar’s forces advanced. Hifter said nothing.",
+            "NATO and Wagner met in Sochi.",
+            "It was a wake-up call for the Biden administration, and a Putin ally agreed.",
+            "Aykan Erdemir and Kerim Has wrote. Then Mr. Erdemir and Has argued.",
+            "A lecturer, Kerim Has, wrote that Has’s students agreed.",
+            "Jens Stoltenberg met Khalifa Hifter. Stoltenberg left; Hifter stayed.",
+        ] {
+            assert_eq!(fixed(text), [] as [(String, String); 0], "{text}");
+        }
+    }
+}

@@ -1,0 +1,423 @@
+//! Attribution and naming rules: a document's analysis in, findings with byte
+//! ranges out. Pure: no I/O and no protocol types; `crate::lsp` and the CLI
+//! turn findings into diagnostics.
+//!
+//! Each rule lives in its own file and sees the document through [`Context`],
+//! which holds what several rules share (word tokens, quotation spans) so it
+//! is computed once per check.
+
+mod altered_quote;
+mod claims;
+mod first_reference;
+mod misattributed_quote;
+mod name_variant;
+mod patterns;
+mod quote_without_speaker;
+pub mod suppress;
+mod tokens;
+mod unattributed_claim;
+mod unsourced_figure;
+mod vague_attribution;
+
+use std::ops::Range;
+
+use suppress::Suppressions;
+
+use crate::analysis::{DocAnalysis, LexiconIndex, Mention};
+pub use crate::config::Severity;
+use crate::text::prose::BlockKind;
+pub use crate::text::prose::DocKind;
+
+/// The public contract: these codes appear in diagnostics, configuration and
+/// suppression comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Rule {
+    QuoteWithoutSpeaker,
+    MisattributedQuote,
+    AlteredQuote,
+    UnattributedClaim,
+    VagueAttribution,
+    UnsourcedFigure,
+    NameVariant,
+    FirstReference,
+}
+
+/// Where `codeDescription` points: the rule's section in docs/rules.md.
+pub const RULES_DOC_URL: &str = "https://github.com/copydesk/copydesk/blob/main/docs/rules.md";
+
+impl Rule {
+    pub const ALL: [Rule; 8] = [
+        Rule::QuoteWithoutSpeaker,
+        Rule::MisattributedQuote,
+        Rule::AlteredQuote,
+        Rule::UnattributedClaim,
+        Rule::VagueAttribution,
+        Rule::UnsourcedFigure,
+        Rule::NameVariant,
+        Rule::FirstReference,
+    ];
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Rule::QuoteWithoutSpeaker => "quote-without-speaker",
+            Rule::MisattributedQuote => "misattributed-quote",
+            Rule::AlteredQuote => "altered-quote",
+            Rule::UnattributedClaim => "unattributed-claim",
+            Rule::VagueAttribution => "vague-attribution",
+            Rule::UnsourcedFigure => "unsourced-figure",
+            Rule::NameVariant => "name-variant",
+            Rule::FirstReference => "first-reference",
+        }
+    }
+
+    pub fn from_code(code: &str) -> Option<Rule> {
+        Rule::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    pub fn default_severity(self) -> Severity {
+        match self {
+            Rule::MisattributedQuote => Severity::Error,
+            Rule::QuoteWithoutSpeaker
+            | Rule::AlteredQuote
+            | Rule::UnattributedClaim
+            | Rule::NameVariant => Severity::Warning,
+            Rule::VagueAttribution | Rule::UnsourcedFigure | Rule::FirstReference => {
+                Severity::Information
+            }
+        }
+    }
+
+    /// One line for rule listings (SARIF `shortDescription`, `--help`).
+    pub fn summary(self) -> &'static str {
+        match self {
+            Rule::QuoteWithoutSpeaker => "A quotation whose speaker is given nowhere.",
+            Rule::MisattributedQuote => {
+                "A quotation the sources give to someone other than the draft's speaker."
+            }
+            Rule::AlteredQuote => "A quotation whose words differ from the source's.",
+            Rule::UnattributedClaim => {
+                "A claim the sources attribute to someone, stated in the draft as fact."
+            }
+            Rule::VagueAttribution => "Weasel words and faceless attribution.",
+            Rule::UnsourcedFigure => "A statistic with no source in its sentence.",
+            Rule::NameVariant => "A name spelled against the desk's style.",
+            Rule::FirstReference => "A first reference to a person without the full name.",
+        }
+    }
+
+    /// The rule's section in docs/rules.md; the anchor is the code.
+    pub fn doc_url(self) -> String {
+        format!("{RULES_DOC_URL}#{}", self.code())
+    }
+}
+
+/// One thing an editor would mark in the copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub rule: Rule,
+    pub severity: Severity,
+    /// UTF-8 byte range in the document.
+    pub range: Range<usize>,
+    /// In newsroom language: what is wrong and what to do.
+    pub message: String,
+    pub fixes: Vec<Fix>,
+    pub related: Vec<Related>,
+}
+
+impl Finding {
+    pub fn code(&self) -> &'static str {
+        self.rule.code()
+    }
+}
+
+/// A quick fix: byte-range replacements in the document, applied together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fix {
+    pub title: String,
+    /// Non-overlapping, in document order.
+    pub edits: Vec<(Range<usize>, String)>,
+    /// The one right answer (editors apply it with a single key).
+    pub preferred: bool,
+}
+
+/// A place in a source article that explains a finding (the claim's sentence).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Related {
+    /// The lexicon's source id.
+    pub source: String,
+    /// The source article's file, as the lexicon index resolved it.
+    pub path: std::path::PathBuf,
+    /// UTF-8 byte range in the source article.
+    pub range: Range<usize>,
+    pub message: String,
+}
+
+/// Applies non-overlapping edits (in any order) to `text`. Edits whose range
+/// is out of bounds or splits a character are refused, never applied half.
+pub fn apply_edits(text: &str, edits: &[(Range<usize>, String)]) -> Option<String> {
+    let mut sorted: Vec<&(Range<usize>, String)> = edits.iter().collect();
+    sorted.sort_by_key(|(r, _)| (r.start, r.end));
+    let mut out = String::with_capacity(text.len());
+    let mut at = 0;
+    for (range, new_text) in sorted {
+        if range.start < at
+            || range.end < range.start
+            || !text.is_char_boundary(range.start)
+            || !text.is_char_boundary(range.end)
+        {
+            return None;
+        }
+        out.push_str(&text[at..range.start]);
+        out.push_str(new_text);
+        at = range.end;
+    }
+    out.push_str(&text[at..]);
+    Some(out)
+}
+
+/// Severity per rule, after the desk's and the client's settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleConfig {
+    severities: [Severity; 8],
+}
+
+impl Default for RuleConfig {
+    fn default() -> Self {
+        RuleConfig {
+            severities: Rule::ALL.map(Rule::default_severity),
+        }
+    }
+}
+
+impl RuleConfig {
+    /// Applies `code = severity` overrides. Returns the codes that name no
+    /// rule, so the caller can tell the user instead of silently ignoring a
+    /// typo.
+    pub fn with_overrides<'a>(
+        overrides: impl IntoIterator<Item = (&'a str, Severity)>,
+    ) -> (RuleConfig, Vec<String>) {
+        let mut config = RuleConfig::default();
+        let mut unknown = Vec::new();
+        for (code, severity) in overrides {
+            match Rule::from_code(code) {
+                Some(rule) => config.severities[rule as usize] = severity,
+                None => unknown.push(code.to_string()),
+            }
+        }
+        (config, unknown)
+    }
+
+    pub fn severity(&self, rule: Rule) -> Severity {
+        self.severities[rule as usize]
+    }
+
+    pub fn enabled(&self, rule: Rule) -> bool {
+        self.severity(rule) != Severity::Off
+    }
+}
+
+/// Runs every enabled rule over an analysed document and drops what the
+/// document's suppression comments silence. `text` is the document the
+/// analysis was made from (suppression comments and links are not prose,
+/// so the masked copy does not have them).
+pub fn check(
+    text: &str,
+    analysis: &DocAnalysis,
+    index: &LexiconIndex,
+    config: &RuleConfig,
+) -> Vec<Finding> {
+    let cx = Context::new(text, analysis, index);
+    let mut findings = run(&cx, config);
+    Suppressions::parse(text, analysis.kind).retain(&mut findings);
+    findings
+}
+
+/// What the rules see of a document. Built once per check.
+pub(crate) struct Context<'a> {
+    /// The document as the user wrote it; finding ranges index into it.
+    pub text: &'a str,
+    /// `text` with everything that is not prose blanked out (same length).
+    pub masked: &'a str,
+    pub sentences: Vec<Range<usize>>,
+    /// Outer ranges of the quotations (marks included).
+    pub quotations: Vec<Range<usize>>,
+    /// Headings: headlines follow their own style (no attribution, surnames).
+    pub headings: Vec<Range<usize>>,
+    pub mentions: &'a [Mention],
+    pub index: &'a LexiconIndex,
+    /// Quotations, their attributions and matched claims, sentences.
+    pub analysis: &'a DocAnalysis,
+}
+
+impl<'a> Context<'a> {
+    fn new(text: &'a str, analysis: &'a DocAnalysis, index: &'a LexiconIndex) -> Context<'a> {
+        let blocks = &analysis.prose.blocks;
+        Context {
+            text,
+            masked: &analysis.prose.masked,
+            sentences: analysis.sentences.clone(),
+            quotations: analysis
+                .quotations
+                .iter()
+                .map(|q| q.range.clone())
+                .collect(),
+            headings: blocks
+                .iter()
+                .filter(|b| b.kind == BlockKind::Heading)
+                .map(|b| b.range.clone())
+                .collect(),
+            mentions: &analysis.mentions,
+            index,
+            analysis,
+        }
+    }
+
+    pub fn in_quotation(&self, range: &Range<usize>) -> bool {
+        self.quotations
+            .iter()
+            .any(|q| q.start <= range.start && range.end <= q.end)
+    }
+
+    pub fn in_heading(&self, at: usize) -> bool {
+        self.headings.iter().any(|h| h.start <= at && at < h.end)
+    }
+}
+
+fn run(cx: &Context<'_>, config: &RuleConfig) -> Vec<Finding> {
+    type RuleFn = fn(&Context<'_>, Severity) -> Vec<Finding>;
+    let rules: [(Rule, RuleFn); 8] = [
+        (Rule::QuoteWithoutSpeaker, quote_without_speaker::check),
+        (Rule::MisattributedQuote, misattributed_quote::check),
+        (Rule::AlteredQuote, altered_quote::check),
+        (Rule::UnattributedClaim, unattributed_claim::check),
+        (Rule::VagueAttribution, vague_attribution::check),
+        (Rule::UnsourcedFigure, unsourced_figure::check),
+        (Rule::NameVariant, name_variant::check),
+        (Rule::FirstReference, first_reference::check),
+    ];
+    let mut findings = Vec::new();
+    for (rule, check) in rules {
+        if config.enabled(rule) {
+            findings.extend(check(cx, config.severity(rule)));
+        }
+    }
+    findings.sort_by(|a, b| {
+        (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
+    });
+    findings
+}
+
+/// The whole pipeline over the fixture lexicon, for the rules' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::*;
+    use crate::analysis::analyze;
+
+    pub struct Lexicon {
+        pub index: LexiconIndex,
+    }
+
+    impl Lexicon {
+        /// tests/fixtures/sochi.lexicon.json, built for the reference article.
+        pub fn sochi() -> Lexicon {
+            let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("tests/fixtures/sochi.lexicon.json");
+            let input = crate::workspace::load_lexicon(&path).expect("fixture lexicon loads");
+            Lexicon {
+                index: LexiconIndex::build(vec![input]),
+            }
+        }
+
+        pub fn empty() -> Lexicon {
+            Lexicon {
+                index: LexiconIndex::empty(),
+            }
+        }
+    }
+
+    /// The findings of one rule on a Markdown text, with the text they cover.
+    pub fn findings_in(lexicon: &Lexicon, text: &str, code: &str) -> Vec<(String, Finding)> {
+        findings_in_kind(lexicon, text, DocKind::Markdown, code)
+    }
+
+    pub fn findings_in_kind(
+        lexicon: &Lexicon,
+        text: &str,
+        kind: DocKind,
+        code: &str,
+    ) -> Vec<(String, Finding)> {
+        let analysis = analyze(text, kind, &lexicon.index);
+        check(text, &analysis, &lexicon.index, &RuleConfig::default())
+            .into_iter()
+            .filter(|f| f.code() == code)
+            .map(|f| (text[f.range.clone()].to_string(), f))
+            .collect()
+    }
+
+    /// Just the phrases.
+    pub fn phrases(lexicon: &Lexicon, text: &str, code: &str) -> Vec<String> {
+        findings_in(lexicon, text, code)
+            .into_iter()
+            .map(|(p, _)| p)
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip_and_are_the_public_contract() {
+        let codes: Vec<&str> = Rule::ALL.iter().map(|r| r.code()).collect();
+        assert_eq!(
+            codes,
+            [
+                "quote-without-speaker",
+                "misattributed-quote",
+                "altered-quote",
+                "unattributed-claim",
+                "vague-attribution",
+                "unsourced-figure",
+                "name-variant",
+                "first-reference"
+            ]
+        );
+        for rule in Rule::ALL {
+            assert_eq!(Rule::from_code(rule.code()), Some(rule));
+        }
+        assert_eq!(Rule::from_code("vague"), None);
+    }
+
+    #[test]
+    fn overrides_change_one_rule_and_report_unknown_codes() {
+        let (config, unknown) = RuleConfig::with_overrides([
+            ("name-variant", Severity::Off),
+            ("unsourced-figure", Severity::Warning),
+            ("name-varient", Severity::Error),
+        ]);
+        assert!(!config.enabled(Rule::NameVariant));
+        assert_eq!(config.severity(Rule::UnsourcedFigure), Severity::Warning);
+        assert_eq!(config.severity(Rule::MisattributedQuote), Severity::Error);
+        assert_eq!(unknown, ["name-varient"]);
+    }
+
+    #[test]
+    fn edits_apply_in_document_order_and_refuse_overlaps() {
+        let text = "Erdoğan met Putin.";
+        let edits = vec![
+            (13..18, "Vladimir Putin".to_string()),
+            (0..8, "Erdogan".to_string()),
+        ];
+        assert_eq!(
+            apply_edits(text, &edits).as_deref(),
+            Some("Erdogan met Vladimir Putin.")
+        );
+        assert_eq!(
+            apply_edits(text, &[(0..5, "x".into()), (3..6, "y".into())]),
+            None
+        );
+        // Byte 5 is inside "ğ".
+        assert_eq!(apply_edits(text, &[(5..6, "g".into())]), None);
+    }
+}

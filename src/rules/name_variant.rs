@@ -1,0 +1,258 @@
+//! `name-variant`: a name spelled against the desk's style.
+//!
+//! Three ways a spelling is a variant:
+//! - it matches an entity only once accents are removed (Erdoğan for Erdogan,
+//!   or the reverse): the mention finder marks these `folded_only`, already
+//!   ignoring letter case, apostrophe and hyphen styles;
+//! - the lexicon lists it as a variant (Haftar for Hifter);
+//! - it is a transliteration of a person's full name with the same given
+//!   name (Muammar Qaddafi for Muammar Gadhafi): same given name, a surname
+//!   with the same consonant skeleton and close in spelling.
+
+use std::collections::HashMap;
+
+use super::tokens::words;
+use super::{Context, Finding, Fix, Rule, Severity};
+use crate::analysis::{EntityId, Form};
+use crate::lexicon::{Entity, EntityKind};
+use crate::text::fold::fold;
+
+pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for m in cx.mentions {
+        let written = &cx.text[m.range.clone()];
+        let entity = &cx.index.entity(m.entity).entity;
+        let desk = match (m.form, m.folded_only) {
+            (Form::Variant, _) => nearest_accepted(entity, written),
+            (_, true) => accepted_forms(entity).find(|f| fold(f) == fold(written)),
+            _ => None,
+        };
+        let Some(desk) = desk.filter(|d| *d != written) else {
+            continue;
+        };
+        findings.push(finding(severity, m.range.clone(), written, desk));
+    }
+    findings.extend(transliterations(cx, severity));
+    findings
+}
+
+fn finding(
+    severity: Severity,
+    range: std::ops::Range<usize>,
+    written: &str,
+    desk: &str,
+) -> Finding {
+    Finding {
+        rule: Rule::NameVariant,
+        severity,
+        message: format!("Name variant: the desk writes “{desk}”, not “{written}”."),
+        fixes: vec![Fix {
+            title: format!("Write “{desk}”"),
+            edits: vec![(range.clone(), desk.to_string())],
+            preferred: true,
+        }],
+        related: Vec::new(),
+        range,
+    }
+}
+
+/// The name and the aliases: every spelling the desk accepts.
+fn accepted_forms(entity: &Entity) -> impl Iterator<Item = &str> {
+    std::iter::once(entity.name.as_str()).chain(entity.aliases.iter().map(String::as_str))
+}
+
+/// The accepted form a variant stands for: the closest in spelling, so that
+/// "Haftar" becomes "Hifter" and "Khalifa Haftar" becomes "Khalifa Hifter".
+fn nearest_accepted<'e>(entity: &'e Entity, written: &str) -> Option<&'e str> {
+    let folded = fold(written);
+    let words = written.split_whitespace().count();
+    accepted_forms(entity).min_by_key(|form| {
+        let distance = strsim::levenshtein(&fold(form), &folded);
+        (distance, form.split_whitespace().count() != words)
+    })
+}
+
+/// A consonant skeleton that transliterations of one name share:
+/// Qaddafi, Gadhafi, Kadafi → "kdf"; Putin, Poutine → "ptn".
+fn skeleton(folded: &str) -> String {
+    let mut out = String::new();
+    let chars: Vec<char> = folded.chars().filter(|c| c.is_alphabetic()).collect();
+    for (i, &c) in chars.iter().enumerate() {
+        let mapped = match c {
+            'a' | 'e' | 'i' | 'o' | 'u' | 'y' => continue,
+            // "dh", "kh", "th", "ah": inside a name, h only colours a sound.
+            'h' if i > 0 => continue,
+            'q' | 'g' | 'c' => 'k',
+            'w' => 'v',
+            'z' => 's',
+            c => c,
+        };
+        if !out.ends_with(mapped) {
+            out.push(mapped);
+        }
+    }
+    out
+}
+
+/// "Given Surname" sequences that are not mentions but spell a person's full
+/// name another way.
+fn transliterations(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+    // Folded given name → persons with that given name and their surname.
+    let mut by_given: HashMap<String, Vec<(EntityId, String)>> = HashMap::new();
+    for (id, indexed) in cx.index.entities.iter().enumerate() {
+        let e = &indexed.entity;
+        if e.kind != EntityKind::Person {
+            continue;
+        }
+        let parts: Vec<&str> = e
+            .name
+            .split_whitespace()
+            .filter(|p| !matches!(*p, "Jr." | "Jr" | "Sr." | "Sr" | "II" | "III" | "IV"))
+            .collect();
+        if let [given, .., surname] = parts.as_slice() {
+            by_given
+                .entry(fold(given))
+                .or_default()
+                .push((id, fold(surname)));
+        }
+    }
+    if by_given.is_empty() {
+        return Vec::new();
+    }
+    let ws = words(cx.masked, 0..cx.masked.len());
+    let mut findings = Vec::new();
+    for pair in ws.windows(2) {
+        let (given, surname) = (&pair[0], &pair[1]);
+        if !given.capitalized || !surname.capitalized || surname.break_before {
+            continue;
+        }
+        let Some(people) = by_given.get(&fold(&cx.text[given.range.clone()])) else {
+            continue;
+        };
+        if cx
+            .mentions
+            .iter()
+            .any(|m| m.range.start < surname.range.end && surname.range.start < m.range.end)
+        {
+            continue;
+        }
+        let written_surname = &cx.text[surname.range.clone()];
+        // A possessive is not part of the name.
+        let bare = written_surname
+            .strip_suffix("’s")
+            .or_else(|| written_surname.strip_suffix("'s"))
+            .unwrap_or(written_surname);
+        let folded = fold(bare);
+        for (id, desk_surname) in people {
+            let close =
+                strsim::levenshtein(&folded, desk_surname) <= (desk_surname.len() / 3).max(2);
+            if folded != *desk_surname && close && skeleton(&folded) == skeleton(desk_surname) {
+                let range = given.range.start..surname.range.start + bare.len();
+                let desk = &cx.index.entity(*id).entity.name;
+                findings.push(finding(severity, range.clone(), &cx.text[range], desk));
+                break;
+            }
+        }
+    }
+    findings
+}
+
+#[cfg(test)]
+mod tests {
+    use super::skeleton;
+    use crate::rules::testing::{findings_in, Lexicon};
+
+    fn variants(lexicon: &Lexicon, text: &str) -> Vec<(String, String)> {
+        findings_in(lexicon, text, "name-variant")
+            .into_iter()
+            .map(|(phrase, f)| {
+                (
+                    phrase,
+                    crate::rules::apply_edits(text, &f.fixes[0].edits).unwrap(),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn skeletons_of_transliterations_agree() {
+        assert_eq!(skeleton("qaddafi"), "kdf");
+        assert_eq!(skeleton("gadhafi"), "kdf");
+        assert_eq!(skeleton("kadafi"), "kdf");
+        assert_eq!(skeleton("poutine"), skeleton("putin"));
+        assert_ne!(skeleton("hasan"), skeleton("has"));
+    }
+
+    #[test]
+    fn accents_and_listed_variants_get_the_desks_spelling() {
+        let lex = Lexicon::sochi();
+        let text =
+            "Erdoğan met Putin. Recep Tayyip Erdoğan’s aides met Khalifa Haftar, and Haftar’s men.";
+        let found = variants(&lex, text);
+        let fixed: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(
+            fixed,
+            [
+                "Erdoğan",
+                "Recep Tayyip Erdoğan",
+                "Khalifa Haftar",
+                "Haftar"
+            ]
+        );
+        assert_eq!(found[0].1, text.replacen("Erdoğan met", "Erdogan met", 1));
+        assert_eq!(
+            found[1].1,
+            text.replacen("Recep Tayyip Erdoğan’s", "Recep Tayyip Erdogan’s", 1)
+        );
+        assert_eq!(
+            found[2].1,
+            text.replacen("Khalifa Haftar,", "Khalifa Hifter,", 1)
+        );
+        assert_eq!(found[3].1, text.replacen("Haftar’s", "Hifter’s", 1));
+    }
+
+    #[test]
+    fn place_and_weapon_variants() {
+        let lex = Lexicon::sochi();
+        let text = "Türkiye bought the S400 and fought in Nagorno Karabakh.";
+        let found: Vec<String> = variants(&lex, text).into_iter().map(|(_, t)| t).collect();
+        assert_eq!(
+            found,
+            [
+                "Turkey bought the S400 and fought in Nagorno Karabakh.",
+                "Türkiye bought the S-400 and fought in Nagorno Karabakh.",
+                "Türkiye bought the S400 and fought in Nagorno-Karabakh.",
+            ]
+        );
+    }
+
+    #[test]
+    fn transliterated_full_names_with_the_same_given_name() {
+        let lex = Lexicon::sochi();
+        let found = variants(
+            &lex,
+            "Vladimir Poutine and Kerim Hass met. Aykan Erdimir wrote.",
+        );
+        let phrases: Vec<&str> = found.iter().map(|(p, _)| p.as_str()).collect();
+        assert_eq!(phrases, ["Vladimir Poutine", "Kerim Hass", "Aykan Erdimir"]);
+        assert_eq!(
+            found[0].1,
+            "Vladimir V. Putin and Kerim Hass met. Aykan Erdimir wrote."
+        );
+    }
+
+    #[test]
+    fn case_apostrophes_other_people_and_the_desks_spelling_stay_silent() {
+        let lex = Lexicon::sochi();
+        for text in [
+            "ERDOGAN MEETS PUTIN IN SOCHI",
+            "Recep Tayyip Erdogan met Vladimir Putin.",
+            "Erdogan’s and Erdogan's aides met in Nagorno‑Karabakh.",
+            "Vladimir Lenin and Kerim Hasan were not there.",
+            "Joe Bidens and Donald Tusk spoke.",
+            "Jens Stoltenberg, the NATO secretary-general, met Aykan Erdemir.",
+        ] {
+            assert_eq!(variants(&lex, text), [] as [(String, String); 0], "{text}");
+        }
+    }
+}

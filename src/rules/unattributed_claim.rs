@@ -1,0 +1,284 @@
+//! `unattributed-claim`: a sentence states as fact what the sources present
+//! as someone's claim ("The S-400 missiles are designed to shoot down NATO
+//! aircraft." where the source has "arms experts say"). A match is on
+//! content words (stemmed, names left out, so sharing "Erdogan" and "NATO"
+//! is not enough); a sentence that attributes anything, quotes anyone, or
+//! names the claim's speaker is left alone.
+
+use std::collections::{HashMap, HashSet};
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use rust_stemmers::{Algorithm, Stemmer};
+
+use super::claims::{is_function_word, name_for_fix, related, source_speaker, source_title};
+use super::tokens::words;
+use super::{Context, Finding, Fix, Rule, Severity};
+use crate::analysis::ClaimId;
+use crate::text::attribution::find_attributions;
+use crate::text::fold::fold;
+
+static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
+
+const CANDIDATES: usize = 12;
+/// At least this many content words in common...
+const MIN_SHARED: usize = 3;
+/// ...covering this share of the claim's content words...
+const MIN_CLAIM_COVERED: f64 = 0.6;
+/// ...and this share of the sentence's, so a long sentence that happens to
+/// contain the words is not taken for the claim.
+const MIN_SENTENCE_COVERED: f64 = 0.5;
+
+/// Verbs a fix may copy from the source's cue.
+const FIX_VERBS: &[&str] = &[
+    "say", "says", "said", "wrote", "writes", "told", "argue", "argues", "argued", "believe",
+    "believes", "warn", "warns", "warned",
+];
+
+pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+    let a = cx.analysis;
+    let mut findings = Vec::new();
+    // A claim is a candidate for many sentences; read its words once.
+    let mut claim_contents: HashMap<ClaimId, HashSet<String>> = HashMap::new();
+    for sentence in &a.sentences {
+        if cx.in_heading(sentence.start)
+            || cx.text[sentence.clone()].trim_end().ends_with('?')
+            || a.quotations
+                .iter()
+                .any(|q| sentence.start <= q.range.start && q.range.start < sentence.end)
+        {
+            continue;
+        }
+        let content = sentence_content(cx, sentence.clone());
+        if content.len() < MIN_SHARED {
+            continue;
+        }
+        let folded: Vec<String> = words(cx.masked, sentence.clone())
+            .iter()
+            .map(|w| fold(&w.lower))
+            .filter(|w| !is_function_word(w))
+            .collect();
+        let best = cx
+            .index
+            .candidate_claims(&folded, CANDIDATES)
+            .into_iter()
+            .filter_map(|c| {
+                let claim_content = claim_contents
+                    .entry(c)
+                    .or_insert_with(|| claim_content(cx, c));
+                let shared = content.intersection(claim_content).count();
+                let covers = shared >= MIN_SHARED
+                    && shared as f64 >= MIN_CLAIM_COVERED * claim_content.len() as f64
+                    && shared as f64 >= MIN_SENTENCE_COVERED * content.len() as f64;
+                covers.then_some((shared, c))
+            })
+            .max();
+        let Some((_, claim)) = best else {
+            continue;
+        };
+        // Finding attributions costs more than matching words: only now.
+        if !find_attributions(cx.masked, sentence.clone(), &a.quotations).is_empty() {
+            continue;
+        }
+        let Some(speaker) = source_speaker(cx, claim) else {
+            continue;
+        };
+        let speaker_entity = cx.index.claim(claim).speaker;
+        let names_speaker = cx.mentions.iter().any(|m| {
+            Some(m.entity) == speaker_entity
+                && sentence.start <= m.range.start
+                && m.range.end <= sentence.end
+        }) || fold(&cx.text[sentence.clone()]).contains(&fold(&speaker));
+        if names_speaker {
+            continue;
+        }
+        let title = source_title(cx, claim);
+        let mut fixes = Vec::new();
+        fixes.extend(attribution_fix(cx, sentence.clone(), claim));
+        findings.push(Finding {
+            rule: Rule::UnattributedClaim,
+            severity,
+            range: sentence.clone(),
+            message: format!(
+                "Unattributed claim: this is what {speaker} say{} in “{title}”, not established fact. Attribute it.",
+                if speaker_entity.is_some() { "s" } else { "" }
+            ),
+            fixes,
+            related: related(cx, claim, format!("{speaker} in “{title}”")).into_iter().collect(),
+        });
+    }
+    findings
+}
+
+fn stem(folded: &str) -> String {
+    let bare = folded.strip_suffix("'s").unwrap_or(folded);
+    STEMMER.stem(bare).into_owned()
+}
+
+/// The sentence's content words, stemmed: no function words, no names (the
+/// lexicon's mentions and other capitalised words inside the sentence).
+fn sentence_content(cx: &Context<'_>, sentence: Range<usize>) -> HashSet<String> {
+    words(cx.masked, sentence)
+        .iter()
+        .enumerate()
+        .filter(|(i, w)| *i == 0 || !w.capitalized)
+        .filter(|(_, w)| {
+            !cx.mentions
+                .iter()
+                .any(|m| m.range.start <= w.range.start && w.range.end <= m.range.end)
+        })
+        .map(|(_, w)| fold(&w.lower))
+        .filter(|w| !is_function_word(w) && w.chars().any(char::is_alphabetic))
+        .map(|w| stem(&w))
+        .collect()
+}
+
+/// The claim's content words, stemmed, without its names and without the
+/// words of its own attribution ("arms experts say").
+fn claim_content(cx: &Context<'_>, claim: ClaimId) -> HashSet<String> {
+    let c = &cx.index.claim(claim).claim;
+    let attribution: HashSet<String> = words(&c.speaker_text, 0..c.speaker_text.len())
+        .into_iter()
+        .chain(words(&c.cue, 0..c.cue.len()))
+        .map(|w| fold(&w.lower))
+        .collect();
+    words(&c.text, 0..c.text.len())
+        .iter()
+        .enumerate()
+        .filter(|(i, w)| *i == 0 || !w.capitalized)
+        .map(|(_, w)| fold(&w.lower))
+        .filter(|w| {
+            !is_function_word(w) && !attribution.contains(w) && w.chars().any(char::is_alphabetic)
+        })
+        .map(|w| stem(&w))
+        .collect()
+}
+
+/// "…, arms experts say." at the end of the sentence.
+fn attribution_fix(cx: &Context<'_>, sentence: Range<usize>, claim: ClaimId) -> Option<Fix> {
+    let text = &cx.text[sentence.clone()];
+    if !text.ends_with('.') {
+        return None;
+    }
+    let indexed = cx.index.claim(claim);
+    let speaker = match indexed.speaker {
+        Some(e) => name_for_fix(cx, e, sentence.start),
+        None => source_speaker(cx, claim)?,
+    };
+    let cue = indexed.claim.cue.trim().to_lowercase();
+    let verb = match cue.as_str() {
+        v if FIX_VERBS.contains(&v) => v.to_string(),
+        _ => "said".to_string(),
+    };
+    let period = sentence.end - 1;
+    Some(Fix {
+        title: format!("Attribute to {speaker}"),
+        edits: vec![(period..sentence.end, format!(", {speaker} {verb}."))],
+        preferred: indexed.speaker.is_some(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::apply_edits;
+    use crate::rules::testing::{findings_in, findings_in_kind, phrases, Lexicon};
+    use crate::rules::DocKind;
+
+    fn fixed(text: &str) -> Vec<String> {
+        findings_in(&Lexicon::sochi(), text, "unattributed-claim")
+            .into_iter()
+            .map(|(_, f)| apply_edits(text, &f.fixes[0].edits).unwrap())
+            .collect()
+    }
+
+    fn silent(text: &str) {
+        assert_eq!(
+            phrases(&Lexicon::sochi(), text, "unattributed-claim"),
+            [] as [&str; 0],
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn a_group_claim_stated_as_fact() {
+        let text = "Turkey bought the system anyway. The S-400 missiles are designed to shoot down NATO aircraft.";
+        let found = findings_in(&Lexicon::sochi(), text, "unattributed-claim");
+        assert_eq!(found.len(), 1);
+        assert_eq!(
+            found[0].0,
+            "The S-400 missiles are designed to shoot down NATO aircraft."
+        );
+        assert_eq!(
+            found[0].1.message,
+            "Unattributed claim: this is what arms experts say in “Erdogan and Putin meet in Sochi as Turkey’s ties with the U.S. fray”, not established fact. Attribute it."
+        );
+        assert!(
+            !found[0].1.fixes[0].preferred,
+            "which words to use for a group is the reporter's call"
+        );
+        assert_eq!(
+            fixed(text),
+            ["Turkey bought the system anyway. The S-400 missiles are designed to shoot down NATO aircraft, arms experts say."]
+        );
+    }
+
+    #[test]
+    fn a_persons_claim_stated_as_fact() {
+        assert_eq!(
+            fixed("The alignment with Russia is insulating Turkey from high gas prices in Europe."),
+            ["The alignment with Russia is insulating Turkey from high gas prices in Europe, Vladimir V. Putin said."]
+        );
+        assert_eq!(
+            fixed("Putin arrived first. Peace in Syria was of the greatest importance among the issues between Turkey and Russia."),
+            ["Putin arrived first. Peace in Syria was of the greatest importance among the issues between Turkey and Russia, Recep Tayyip Erdogan said."]
+        );
+        assert_eq!(
+            fixed("Erdogan badly needs a favorable deal to purchase natural gas from Russia as world prices are spiking."),
+            ["Erdogan badly needs a favorable deal to purchase natural gas from Russia as world prices are spiking, Kerim Has wrote."]
+        );
+    }
+
+    #[test]
+    fn a_paraphrased_quotation_and_plain_text() {
+        assert_eq!(
+            phrases(
+                &Lexicon::sochi(),
+                "Turkey can strengthen its defense as it pleases.",
+                "unattributed-claim"
+            ),
+            ["Turkey can strengthen its defense as it pleases."]
+        );
+        let found = findings_in_kind(
+            &Lexicon::sochi(),
+            "ANKARA, Turkey —\n\nTurkey’s offer to play a role in Afghanistan after the US withdrawal was aimed at creating a dependence that would reduce pushback from Washington.\n",
+            DocKind::PlainText,
+            "unattributed-claim",
+        );
+        assert_eq!(found.len(), 1);
+        assert!(
+            found[0].1.message.contains("Aykan Erdemir says"),
+            "{}",
+            found[0].1.message
+        );
+    }
+
+    #[test]
+    fn attributed_or_named_claims_stay_silent() {
+        silent("The S-400 missiles, arms experts say, are designed to shoot down NATO aircraft.");
+        silent("According to arms experts, the S-400 missiles are designed to shoot down NATO aircraft.");
+        silent("Stoltenberg said the S-400 missiles are designed to shoot down NATO aircraft.");
+        silent("For Putin, the alignment with Russia is insulating Turkey from high gas prices in Europe.");
+        silent("“Those missiles are designed to shoot down NATO aircraft,” one analyst said.");
+    }
+
+    #[test]
+    fn shared_names_other_facts_questions_and_headlines_stay_silent() {
+        silent("Erdogan met Putin in Sochi to discuss NATO and the S-400.");
+        silent("The S-400 missiles were delivered to Turkey in 2019.");
+        silent("Are the S-400 missiles designed to shoot down NATO aircraft?");
+        silent(
+            "# S-400 missiles are designed to shoot down NATO aircraft\n\nTurkey bought them.\n",
+        );
+        silent("The S-400 missiles, which Russia designed in the 1990s to shoot down aircraft of every kind, from NATO fighters to drones and cruise missiles, arrived in July, months after the deal was signed.");
+    }
+}

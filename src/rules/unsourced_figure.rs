@@ -1,0 +1,284 @@
+//! `unsourced-figure`: a statistic (a large count, millions and billions, a
+//! percentage, a sum of money) in a sentence that gives no source for it.
+//! Years, dates, times, ages, ordinals, measurements written as compounds
+//! ("18-month truce", "2,000-year-old"), designators (S-400) and small
+//! counts are not statistics. Words inside a quotation are the speaker's
+//! figures, sourced by the quotation's attribution.
+
+use std::ops::Range;
+use std::sync::LazyLock;
+
+use super::patterns::PatternSet;
+use super::tokens::{words, Word};
+use super::{Context, Finding, Rule, Severity};
+
+static WORDS: LazyLock<PatternSet> = LazyLock::new(|| {
+    PatternSet::parse(include_str!("../../data/rules-figures.txt"))
+        .expect("data/rules-figures.txt is valid (tested)")
+});
+
+/// Plain counts below this are not statistics ("three soldiers", "400 km").
+const LARGE_COUNT: f64 = 1000.0;
+
+pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for sentence in &cx.sentences {
+        if cx.in_heading(sentence.start) {
+            continue;
+        }
+        let ws = words(cx.masked, sentence.clone());
+        let figures: Vec<Range<usize>> = figures(cx.masked, &ws)
+            .into_iter()
+            .filter(|r| !cx.in_quotation(r))
+            .collect();
+        if figures.is_empty() || has_source(cx, sentence, &ws) {
+            continue;
+        }
+        for range in figures {
+            findings.push(Finding {
+                rule: Rule::UnsourcedFigure,
+                severity,
+                message: format!(
+                    "Unsourced figure: “{}” — according to whom? Say in the sentence where the number comes from.",
+                    &cx.text[range.clone()]
+                ),
+                range,
+                fixes: Vec::new(),
+                related: Vec::new(),
+            });
+        }
+    }
+    findings
+}
+
+fn has_source(cx: &Context<'_>, sentence: &Range<usize>, ws: &[Word]) -> bool {
+    // A link in the sentence is the reporter's citation (its URL is masked,
+    // so look at the text as written).
+    let written = &cx.text[sentence.clone()];
+    if written.contains("](") || written.contains("<http") {
+        return true;
+    }
+    !WORDS.find(ws).is_empty()
+}
+
+/// The byte ranges of the statistics among `ws`.
+fn figures(masked: &str, ws: &[Word]) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < ws.len() {
+        if let Some((range, next)) = figure_at(masked, ws, i) {
+            out.push(range);
+            i = next;
+        } else {
+            i += 1;
+        }
+    }
+    out
+}
+
+/// Reads a figure starting at word `i`: returns its range and the index of
+/// the first word after it.
+fn figure_at(masked: &str, ws: &[Word], i: usize) -> Option<(Range<usize>, usize)> {
+    let w = &ws[i];
+    let joined = |k: usize| ws.get(k).filter(|n| !n.break_before);
+    let next_in =
+        |k: usize, class: &str| joined(k).is_some_and(|n| WORDS.in_class(class, &n.lower));
+    let first = w.lower.chars().next()?;
+
+    // "four million", "a billion": spelled numbers count only with a magnitude.
+    if !first.is_ascii_digit() {
+        if WORDS.in_class("spelled", &w.lower) && next_in(i + 1, "magnitude") {
+            // "millions of" is a vague quantity, not a figure.
+            if ws[i + 1].lower.ends_with('s') {
+                return None;
+            }
+            let mut end = i + 2;
+            if next_in(end, "currency") {
+                end += 1;
+            }
+            return Some((w.range.start..ws[end - 1].range.end, end));
+        }
+        return None;
+    }
+
+    // Compounds ("18-month", "2,000-year-old", "2019-2020") are measures,
+    // ages and spans; letters after the digits make ordinals ("19th"),
+    // decades ("1990s") or designators, except the magnitude abbreviations.
+    let numeric: String = w
+        .lower
+        .chars()
+        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
+        .collect();
+    let suffix = &w.lower[numeric.len()..];
+    let start_byte = w.range.start;
+    let before = masked[..start_byte].trim_end();
+    let currency_symbol = before.ends_with(['$', '€', '£', '¥', '₽', '₺', '₹']);
+    // "$2bn", "£40m"; but "a 10m wall" and "5k run" are measures.
+    let suffix_magnitude = match suffix {
+        "bn" => true,
+        "m" | "mn" | "k" => currency_symbol,
+        _ => false,
+    };
+    if !suffix.is_empty() && !suffix_magnitude {
+        return None;
+    }
+    let value: f64 = numeric.replace(',', "").parse().ok()?;
+    let mut start = start_byte;
+    if currency_symbol {
+        start = before.len() - before.chars().next_back().map_or(0, char::len_utf8);
+    }
+    let after = &masked[w.range.end..];
+    // Times ("10:30") and dates written with separators.
+    if after.starts_with(':') || after.starts_with('/') {
+        return None;
+    }
+    let prev = i
+        .checked_sub(1)
+        .map(|k| &ws[k])
+        .filter(|_| !w.break_before || currency_symbol);
+    if prev.is_some_and(|p| WORDS.in_class("month", &p.lower)) || next_in(i + 1, "month") {
+        return None;
+    }
+    if next_in(i + 1, "clock") {
+        return None;
+    }
+
+    let mut end = i + 1;
+    let mut magnitude = suffix_magnitude;
+    let mut percent = false;
+    let mut money = currency_symbol;
+    if next_in(end, "magnitude") {
+        magnitude = true;
+        end += 1;
+    }
+    if after.starts_with('%') {
+        percent = true;
+    } else if next_in(end, "percent") {
+        percent = true;
+        end += 1;
+        if joined(end).is_some_and(|n| n.lower == "points" || n.lower == "point") {
+            end += 1;
+        }
+    } else if joined(end).is_some_and(|n| n.lower == "per")
+        && joined(end + 1).is_some_and(|n| n.lower == "cent")
+    {
+        percent = true;
+        end += 2;
+    }
+    if next_in(end, "currency") {
+        money = true;
+        end += 1;
+    }
+    let year_like = !numeric.contains([',', '.']) && (1000.0..2200.0).contains(&value);
+    // "Resolution 2254", "Flight 1549": a capitalised word before a bare
+    // number makes it a name, unless that word only opens the sentence.
+    let named = i > 0 && !w.break_before && ws[i - 1].capitalized && !ws[i - 1].break_before;
+    let statistic =
+        percent || magnitude || (value >= LARGE_COUNT && (money || (!year_like && !named)));
+    if !statistic {
+        return None;
+    }
+    let mut range_end = ws[end - 1].range.end;
+    if percent && after.starts_with('%') {
+        range_end = w.range.end + 1;
+    }
+    Some((start..range_end, end))
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::{phrases, Lexicon};
+
+    fn figures(sentence: &str) -> Vec<String> {
+        phrases(&Lexicon::empty(), sentence, "unsourced-figure")
+    }
+
+    #[test]
+    fn the_word_lists_parse() {
+        let _ = &*super::WORDS;
+    }
+
+    #[test]
+    fn counts_in_millions_with_no_source() {
+        assert_eq!(
+            figures(
+                "Nearly 4 million people are living in the remaining rebel-held part of Idlib."
+            ),
+            ["4 million"]
+        );
+        assert_eq!(
+            figures("Turkey is already host to 4 million refugees, the majority of them Syrians."),
+            ["4 million"]
+        );
+        assert_eq!(
+            figures("More than a million people fled to the border."),
+            ["a million"]
+        );
+        assert_eq!(
+            figures("Some 12,000 fighters remain in the province."),
+            ["12,000"]
+        );
+    }
+
+    #[test]
+    fn money_and_percentages() {
+        assert_eq!(
+            figures("The S-400 deal was worth $2.5 billion."),
+            ["$2.5 billion"]
+        );
+        assert_eq!(
+            figures("Inflation reached 19.6 percent in September."),
+            ["19.6 percent"]
+        );
+        assert_eq!(figures("Gas prices rose 40% in a month."), ["40%"]);
+        assert_eq!(
+            figures("The lira has lost 20 per cent of its value since June."),
+            ["20 per cent"]
+        );
+        assert_eq!(
+            figures("Russia lent Turkey 4 billion euros for the reactor."),
+            ["4 billion euros"]
+        );
+        assert_eq!(
+            figures("The pipeline cost £40m and the port 2bn lira."),
+            ["£40m", "2bn lira"]
+        );
+    }
+
+    #[test]
+    fn a_source_in_the_sentence_silences_it() {
+        for sentence in [
+            "Nearly 4 million people live in Idlib, according to the United Nations.",
+            "Turkey hosts 3.7 million Syrian refugees, the U.N. refugee agency says.",
+            "Inflation reached 19.6 percent, official data from TurkStat showed.",
+            "The deal was worth $2.5 billion, Erdogan told reporters.",
+            "Nearly [4 million people](https://data.unhcr.org/en/situations/syria) live in Idlib.",
+            "Economists polled by Reuters had expected a rate of 21 percent.",
+        ] {
+            assert_eq!(figures(sentence), [] as [&str; 0], "{sentence}");
+        }
+    }
+
+    #[test]
+    fn years_dates_ages_and_small_counts_are_not_statistics() {
+        for sentence in [
+            "Washington canceled Turkey’s purchase of F-35 warplanes in 2019.",
+            "The offensive would end an 18-month truce.",
+            "It was his weakest hand yet in the pair’s 19-year relationship.",
+            "Since a dangerous clash in 2015, the two leaders have met often.",
+            "The meeting in Sochi lasted three hours and began at 10:30 a.m.",
+            "Turkey deployed hundreds of soldiers and 300 Syrian militants to Libya.",
+            "Erdogan, 67, has led Turkey since 2003.",
+            "The talks were held on Sept. 29 in Sochi.",
+            "Millions of people have fled the fighting since the 1990s.",
+            "The city’s 2,000-year-old walls were damaged.",
+            "The Security Council passed Resolution 2254 unanimously.",
+            "It was the 19th meeting between the two presidents.",
+            "The S-400 and the Su-57 were on the table.",
+            "Workers built a 10m wall along the 5k route.",
+            "The bank’s governor, Hafize Gaye Erkan, 41, took office in June.",
+        ] {
+            assert_eq!(figures(sentence), [] as [&str; 0], "{sentence}");
+        }
+    }
+}
