@@ -9,12 +9,17 @@ cd "$(dirname "$0")/.."
 step() { printf '\n=== %s\n' "$*"; }
 
 step "prerequisites"
-if ! command -v nvim >/dev/null 2>&1; then
-  if [ "$(id -u)" = 0 ]; then
-    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null
-  else
-    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq neovim >/dev/null
-  fi
+# Debian's Neovim (0.7.2) and Emacs with eglot: the real clients the
+# end-to-end tests drive.
+missing=()
+command -v nvim >/dev/null 2>&1 || missing+=(neovim)
+command -v emacs >/dev/null 2>&1 || missing+=(emacs-nox)
+[ -d /usr/share/emacs/site-lisp/elpa-src ] && ls /usr/share/emacs/site-lisp/elpa-src | grep -q '^eglot' || missing+=(elpa-eglot)
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" = 0 ] || sudo=sudo
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
 step "format and lints"
@@ -34,7 +39,18 @@ tests/e2e/run.sh "$COPYDESK_BIN"
 step "VS Code extension: protocol tests against the binary, extension logic"
 (cd editors/vscode && npm ci --no-audit --no-fund && npm test)
 
+step "VS Code extension: the .vsix builds offline"
+(cd editors/vscode && npm run package -- --binary "$COPYDESK_BIN")
+
 step "Neovim plugin through its own setup()"
 editors/nvim/test/run.sh "$COPYDESK_BIN"
+
+step "Emacs eglot with the documented configuration"
+emacs --batch -l editors/test/eglot-test.el
+
+step "exported word lists silence the real harper and typos checkers"
+python3 -m venv editors/test/.venv
+editors/test/.venv/bin/pip install -q --disable-pip-version-check -r editors/test/requirements.txt
+PATH="$PWD/editors/test/.venv/bin:$PATH" editors/test/.venv/bin/pytest -q editors/test
 
 step "all tests passed"

@@ -399,3 +399,23 @@ fn all_articles_together_keep_their_own_sources() {
     assert_eq!(builder::build(&reversed), l);
     assert!(Path::new(&dir).exists());
 }
+
+#[test]
+fn negatives_scare_quotes_and_sentence_starts() {
+    let text = "On Monday, Erdogan met Putin in Sochi. The so-called “reset” was over, and the talks ended.\n\n\
+                Nevertheless, Turkey’s “strategic” choice stands. Highlighting the rift, Ankara recalled its envoy.\n\n\
+                “Nobody believes that any more.” Putin smiled.\n";
+    let l = builder::build(&[builder::Article::new(
+        "draft.txt",
+        text.into(),
+        copydesk::text::prose::DocKind::PlainText,
+    )]);
+    assert!(l.claims.is_empty(), "{:?}", l.claims);
+    let names = names(&l);
+    for not in ["The", "Nevertheless", "Highlighting", "Nobody"] {
+        assert!(!names.contains(&not), "{not} in {names:?}");
+    }
+    for yes in ["Erdogan", "Putin", "Sochi", "Turkey", "Ankara"] {
+        assert!(names.contains(&yes), "{yes} missing from {names:?}");
+    }
+}

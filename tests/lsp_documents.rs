@@ -297,3 +297,27 @@ proptest! {
         });
     }
 }
+
+#[tokio::test]
+async fn a_request_right_after_connecting_waits_for_the_lexicon() {
+    let ws = workspace();
+    let mut c = TestClient::start().await;
+    c.request("initialize", json!({"processId": null, "rootUri": uri_of(ws.path()), "capabilities": {}, "initializationOptions": {"lexicons": ["sochi.lexicon.json"]}})).await;
+    c.notify("initialized", json!({})).await;
+    let uri = c
+        .open(&ws.path().join("d.md"), "markdown", "Kerim Has wrote.")
+        .await;
+    let h = c
+        .request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 1}}),
+        )
+        .await;
+    assert!(
+        h["contents"]["value"]
+            .as_str()
+            .unwrap()
+            .contains("Kerim Has"),
+        "{h}"
+    );
+}

@@ -155,15 +155,8 @@ async fn references_and_highlights_cover_every_mention() {
 
 #[tokio::test]
 async fn completion_offers_desk_spellings() {
-    let ws = workspace();
-    let (mut c, _) = TestClient::initialized(
-        ws.path(),
-        json!({}),
-        json!({"lexicons": ["sochi.lexicon.json"]}),
-    )
-    .await;
     let text = "Talks with Stolt\nand then Jens Sto";
-    let uri = c.open(&ws.path().join("draft.md"), "markdown", text).await;
+    let (mut c, uri, _ws) = TestClient::with_draft(json!({}), "draft.md", text).await;
     let r = c
         .request(
             "textDocument/completion",
@@ -233,15 +226,8 @@ async fn symbols_in_the_draft_and_in_the_lexicon() {
 
 #[tokio::test]
 async fn rename_rewrites_the_form_in_every_mention() {
-    let ws = workspace();
-    let (mut c, _) = TestClient::initialized(
-        ws.path(),
-        json!({}),
-        json!({"lexicons": ["sochi.lexicon.json"]}),
-    )
-    .await;
     let text = "President Recep Tayyip Erdogan spoke. Mr. Erdogan left; Erdogan’s aides stayed. Putin waved.";
-    let uri = c.open(&ws.path().join("draft.md"), "markdown", text).await;
+    let (mut c, uri, _ws) = TestClient::with_draft(json!({}), "draft.md", text).await;
     let p = c
         .request(
             "textDocument/prepareRename",
@@ -279,15 +265,8 @@ async fn rename_rewrites_the_form_in_every_mention() {
 
 #[tokio::test]
 async fn quotations_say_who_said_them_and_lead_to_the_source() {
-    let ws = workspace();
-    let (mut c, _) = TestClient::initialized(
-        ws.path(),
-        json!({}),
-        json!({"lexicons": ["sochi.lexicon.json"]}),
-    )
-    .await;
     let text = "The Turkish leader was defiant. “We buy our own weapons,” he said.\n\nHe also wrote: “Erdogan did not get what he expected.”\n";
-    let uri = c.open(&ws.path().join("draft.md"), "markdown", text).await;
+    let (mut c, uri, ws) = TestClient::with_draft(json!({}), "draft.md", text).await;
     let h = c
         .request(
             "textDocument/hover",
@@ -350,15 +329,8 @@ async fn quotations_say_who_said_them_and_lead_to_the_source() {
 
 #[tokio::test]
 async fn semantic_tokens_split_quotations_around_names_and_lines() {
-    let ws = workspace();
-    let (mut c, _) = TestClient::initialized(
-        ws.path(),
-        json!({}),
-        json!({"lexicons": ["sochi.lexicon.json"]}),
-    )
-    .await;
     let text = "“Putin met\nErdogan,” NATO said.";
-    let uri = c.open(&ws.path().join("draft.md"), "markdown", text).await;
+    let (mut c, uri, _ws) = TestClient::with_draft(json!({}), "draft.md", text).await;
     let t = c
         .request(
             "textDocument/semanticTokens/full",

@@ -1,10 +1,12 @@
 //! One document's analysis: its prose, the mentions and quotations in it,
 //! and which lexicon claims the quotations reproduce.
 
+use std::collections::HashMap;
 use std::ops::Range;
+use std::sync::Arc;
 
 use super::index::{EntityId, LexiconIndex};
-use super::mentions::{find_mentions, Mention};
+use super::mentions::{resolve_mentions, scan_names, Mention, NameMatch};
 use super::quotes::{match_quotation, QuoteMatch};
 use super::speakers::Resolver;
 use crate::text::attribution::{attribute_quotations, QuoteAttribution};
@@ -31,45 +33,183 @@ pub struct DocAnalysis {
     pub quote_claims: Vec<Option<QuoteMatch>>,
 }
 
+/// Analyses a whole document.
 pub fn analyze(text: &str, kind: DocKind, index: &LexiconIndex) -> DocAnalysis {
-    let prose = prose::extract(text, kind);
-    let masked = prose.masked.as_str();
-    let blocks: Vec<Range<usize>> = prose.blocks.iter().map(|b| b.range.clone()).collect();
-    let sentences: Vec<Range<usize>> = blocks
-        .iter()
-        .flat_map(|b| split_sentences(masked, b.clone()))
-        .collect();
-    let quotations = find_quotations(masked, &blocks);
-    let attributions = attribute_quotations(masked, &sentences, &quotations);
-    let quote_claims = quotations
-        .iter()
-        .map(|q| {
-            if q.depth == 0 {
-                match_quotation(&masked[q.inner.clone()], index)
-            } else {
-                None
+    Incremental::default().analyze(text, kind, index, 0)
+}
+
+/// What one prose block yields on its own, with offsets from the block's
+/// start: the same text anywhere in any document yields the same part.
+#[derive(Debug)]
+struct BlockPart {
+    /// The block's masked text, to tell a hash collision from a hit.
+    text: Box<str>,
+    sentences: Vec<Range<usize>>,
+    /// `continues` indexes this block's own quotations.
+    quotations: Vec<Quotation>,
+    names: Vec<NameMatch>,
+    /// For each quotation, the claim it reproduces (outermost ones only).
+    quote_claims: Vec<Option<QuoteMatch>>,
+}
+
+impl BlockPart {
+    fn compute(masked: &str, block: Range<usize>, index: &LexiconIndex) -> BlockPart {
+        let at = block.start;
+        let sentences = split_sentences(masked, block.clone());
+        let quotations = find_quotations(masked, std::slice::from_ref(&block));
+        let quote_claims = quotations
+            .iter()
+            .map(|q| {
+                if q.depth == 0 {
+                    match_quotation(&masked[q.inner.clone()], index)
+                } else {
+                    None
+                }
+            })
+            .collect();
+        let names = scan_names(masked, block.clone(), index);
+        let back = |r: &Range<usize>| r.start - at..r.end - at;
+        BlockPart {
+            text: masked[block.clone()].into(),
+            sentences: sentences.iter().map(back).collect(),
+            quotations: quotations
+                .into_iter()
+                .map(|q| Quotation {
+                    range: back(&q.range),
+                    inner: back(&q.inner),
+                    ..q
+                })
+                .collect(),
+            names: names
+                .into_iter()
+                .map(|m| NameMatch {
+                    range: back(&m.range),
+                    ..m
+                })
+                .collect(),
+            quote_claims,
+        }
+    }
+}
+
+/// What the analysis of one document keeps between its versions, so that
+/// an edit re-analyses only the paragraphs it touches: each prose block's
+/// sentences, quotations, names and matched claims, keyed by the block's
+/// text. What spans blocks — quotations running over paragraphs, which
+/// entity a name means once the full name has been used, who a quotation is
+/// attributed to — is recomputed from these parts for every version.
+#[derive(Debug, Default)]
+pub struct Incremental {
+    /// The lexicon generation the parts were computed with.
+    generation: u64,
+    parts: HashMap<u64, Arc<BlockPart>>,
+}
+
+impl Incremental {
+    /// Analyses `text`, reusing the parts of blocks whose text is unchanged
+    /// since the last call with the same `generation` of the lexicon. The
+    /// result is exactly what [`analyze`] returns.
+    pub fn analyze(
+        &mut self,
+        text: &str,
+        kind: DocKind,
+        index: &LexiconIndex,
+        generation: u64,
+    ) -> DocAnalysis {
+        if generation != self.generation {
+            self.parts.clear();
+            self.generation = generation;
+        }
+        let prose = prose::extract(text, kind);
+        let masked = prose.masked.as_str();
+        let mut parts = HashMap::with_capacity(prose.blocks.len());
+        let mut sentences = Vec::new();
+        let mut quotations: Vec<Quotation> = Vec::new();
+        let mut quote_claims = Vec::new();
+        let mut names = Vec::new();
+        // The unclosed outermost quotation ending the previous block.
+        let mut running_over: Option<usize> = None;
+        for block in &prose.blocks {
+            let Some(block_text) = masked.get(block.range.clone()) else {
+                continue;
+            };
+            let key = hash_text(block_text);
+            let part = match self.parts.get(&key) {
+                Some(p) if *p.text == *block_text => p.clone(),
+                _ => Arc::new(BlockPart::compute(masked, block.range.clone(), index)),
+            };
+            let at = block.range.start;
+            let shift = |r: &Range<usize>| r.start + at..r.end + at;
+            sentences.extend(part.sentences.iter().map(shift));
+            let base = quotations.len();
+            let reopen = running_over.take();
+            for (i, q) in part.quotations.iter().enumerate() {
+                let mut continues = q.continues.map(|c| base + c);
+                // A paragraph that opens with a quotation mark continues the
+                // quotation left open at the end of the one before.
+                if i == 0 && q.depth == 0 && opens_block(block_text, q) {
+                    continues = continues.or(reopen);
+                }
+                if q.depth == 0 && !q.closed {
+                    running_over = Some(base + i);
+                }
+                quotations.push(Quotation {
+                    range: shift(&q.range),
+                    inner: shift(&q.inner),
+                    continues,
+                    ..q.clone()
+                });
             }
-        })
-        .collect();
-    let mentions = find_mentions(masked, index);
-    let quote_speakers = Resolver {
-        text: masked,
-        sentences: &sentences,
-        quotations: &quotations,
-        mentions: &mentions,
-        index,
+            quote_claims.extend(part.quote_claims.iter().copied());
+            names.extend(part.names.iter().map(|m| NameMatch {
+                range: shift(&m.range),
+                ..m.clone()
+            }));
+            parts.insert(key, part);
+        }
+        self.parts = parts;
+        let attributions = attribute_quotations(masked, &sentences, &quotations);
+        let mentions = resolve_mentions(masked, &names, index);
+        let quote_speakers = Resolver {
+            text: masked,
+            sentences: &sentences,
+            quotations: &quotations,
+            mentions: &mentions,
+            index,
+        }
+        .quote_speakers(&attributions);
+        DocAnalysis {
+            quote_speakers,
+            kind,
+            prose,
+            sentences,
+            mentions,
+            quotations,
+            attributions,
+            quote_claims,
+        }
     }
-    .quote_speakers(&attributions);
-    DocAnalysis {
-        quote_speakers,
-        kind,
-        prose,
-        sentences,
-        mentions,
-        quotations,
-        attributions,
-        quote_claims,
+}
+
+/// Whether quotation `q` (offsets in the block) opens its block with a
+/// double quotation mark: the quotations that continue one left open.
+fn opens_block(block_text: &str, q: &Quotation) -> bool {
+    let lead = block_text.len() - block_text.trim_start().len();
+    q.range.start == lead && block_text[lead..].starts_with(['“', '„', '«', '”', '»', '"'])
+}
+
+/// A multiplicative hash of 8-byte words: every block is hashed on every
+/// version, so speed matters more than resistance to crafted collisions
+/// (a hit is checked against the block's text).
+fn hash_text(text: &str) -> u64 {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for chunk in text.as_bytes().chunks(8) {
+        let mut word = [0u8; 8];
+        word[..chunk.len()].copy_from_slice(chunk);
+        h ^= u64::from_le_bytes(word);
+        h = h.wrapping_mul(0x0000_0100_0000_01b3).rotate_left(23);
     }
+    h ^ text.len() as u64
 }
 
 impl DocAnalysis {
@@ -111,5 +251,162 @@ impl DocAnalysis {
 
     pub fn mention_ranges(&self, entity: EntityId) -> Vec<Range<usize>> {
         self.mentions_of(entity).map(|m| m.range.clone()).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::mentions::find_mentions;
+    use crate::analysis::LexiconInput;
+    use proptest::prelude::*;
+
+    const ARTICLE: &str = include_str!("../../tests/fixtures/sochi-putin-erdogan.txt");
+
+    fn sochi() -> LexiconIndex {
+        let text = include_str!("../../tests/fixtures/sochi.lexicon.json");
+        LexiconIndex::build(vec![LexiconInput {
+            path: "sochi.lexicon.json".into(),
+            text: text.into(),
+            lexicon: crate::lexicon::parse(text).unwrap(),
+        }])
+    }
+
+    /// The whole-document pipeline, stage by stage over the whole text: what
+    /// the block-by-block analysis must reproduce.
+    fn whole(text: &str, kind: DocKind, index: &LexiconIndex) -> DocAnalysis {
+        let prose = prose::extract(text, kind);
+        let masked = prose.masked.as_str();
+        let blocks: Vec<Range<usize>> = prose.blocks.iter().map(|b| b.range.clone()).collect();
+        let sentences: Vec<Range<usize>> = blocks
+            .iter()
+            .flat_map(|b| split_sentences(masked, b.clone()))
+            .collect();
+        let quotations = find_quotations(masked, &blocks);
+        let attributions = attribute_quotations(masked, &sentences, &quotations);
+        let quote_claims = quotations
+            .iter()
+            .map(|q| (q.depth == 0).then(|| match_quotation(&masked[q.inner.clone()], index))?)
+            .collect();
+        let mentions = find_mentions(masked, index);
+        let quote_speakers = Resolver {
+            text: masked,
+            sentences: &sentences,
+            quotations: &quotations,
+            mentions: &mentions,
+            index,
+        }
+        .quote_speakers(&attributions);
+        DocAnalysis {
+            quote_speakers,
+            kind,
+            prose,
+            sentences,
+            mentions,
+            quotations,
+            attributions,
+            quote_claims,
+        }
+    }
+
+    fn assert_same(got: &DocAnalysis, want: &DocAnalysis) {
+        assert_eq!(got.prose.masked, want.prose.masked);
+        assert_eq!(got.sentences, want.sentences);
+        assert_eq!(got.quotations, want.quotations);
+        assert_eq!(got.quote_claims, want.quote_claims);
+        assert_eq!(got.mentions, want.mentions);
+        assert_eq!(got.attributions, want.attributions);
+        assert_eq!(got.quote_speakers, want.quote_speakers);
+    }
+
+    /// The reference article as a Markdown draft, with a quotation running
+    /// over two paragraphs, a list and a block quote.
+    fn draft() -> String {
+        format!(
+            "# Sochi\n\n{ARTICLE}\n\n“We buy our own weapons,\n\n“and we can strengthen our defense as we please,” Erdogan said.\n\n- Putin met Erdogan.\n- Has wrote that.\n\n> “I think it was worth it,” he said.\n"
+        )
+    }
+
+    #[test]
+    fn the_article_analyses_as_a_whole_document_would() {
+        let index = sochi();
+        let text = draft();
+        let got = analyze(&text, DocKind::Markdown, &index);
+        assert_same(&got, &whole(&text, DocKind::Markdown, &index));
+        assert!(got.mentions.len() > 50 && got.quotations.len() > 10);
+        assert!(
+            got.quotations.iter().any(|q| q.continues.is_some()),
+            "the running-over quotation is linked"
+        );
+    }
+
+    #[test]
+    fn an_edit_reuses_the_untouched_paragraphs() {
+        let index = sochi();
+        let mut inc = Incremental::default();
+        let text = draft();
+        inc.analyze(&text, DocKind::Markdown, &index, 1);
+        let before: Vec<Arc<BlockPart>> = inc.parts.values().cloned().collect();
+        let at = text.find("Nagorno-Karabakh").unwrap();
+        let mut edited = text.clone();
+        edited.insert(at, 'x');
+        let got = inc.analyze(&edited, DocKind::Markdown, &index, 1);
+        assert_same(&got, &whole(&edited, DocKind::Markdown, &index));
+        let reused = inc
+            .parts
+            .values()
+            .filter(|p| before.iter().any(|b| Arc::ptr_eq(b, p)))
+            .count();
+        assert_eq!(
+            reused,
+            inc.parts.len() - 1,
+            "only the edited paragraph is new"
+        );
+        // A new lexicon generation recomputes every part.
+        inc.analyze(&edited, DocKind::Markdown, &index, 2);
+        assert!(inc
+            .parts
+            .values()
+            .all(|p| !before.iter().any(|b| Arc::ptr_eq(b, p))));
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+
+        /// Random edits (letters, quotation marks, line breaks, Markdown
+        /// syntax) anywhere: the incremental analysis of every version
+        /// equals the whole-document analysis of that version.
+        #[test]
+        fn incremental_analysis_equals_whole_document_analysis(
+            edits in proptest::collection::vec(
+                (0.0f64..1.0, 0usize..3, prop::sample::select(vec![
+                    "x", " ", "\n", "\n\n", "“", "”", "\"", "’", ".", "Erdogan", "Has ",
+                    "# ", "- ", "> ", "```", "`", ",” he said. “", "Mr. ",
+                ])),
+                1..12,
+            ),
+            plain in any::<bool>(),
+        ) {
+            let index = sochi();
+            let kind = if plain { DocKind::PlainText } else { DocKind::Markdown };
+            let mut text = draft();
+            let mut inc = Incremental::default();
+            inc.analyze(&text, kind, &index, 0);
+            for (where_, delete, insert) in edits {
+                let mut at = (where_ * text.len() as f64) as usize;
+                while !text.is_char_boundary(at) {
+                    at -= 1;
+                }
+                let mut end = at;
+                for _ in 0..delete {
+                    if let Some(c) = text[end..].chars().next() {
+                        end += c.len_utf8();
+                    }
+                }
+                text.replace_range(at..end, insert);
+                let got = inc.analyze(&text, kind, &index, 0);
+                assert_same(&got, &whole(&text, kind, &index));
+            }
+        }
     }
 }

@@ -1,18 +1,28 @@
 //! A compiled lexicon: the name automaton, the completion table and the
 //! claim word index. Built once per (re)load, shared read-only by every
 //! analysis through an `Arc`.
+//!
+//! Names are matched from word starts only (a mention never starts inside a
+//! word), so the folded names live in one finite state transducer walked from
+//! each word start: the cost of a document's scan depends on its words, not on
+//! how many names the lexicon holds, and a million names build in well under
+//! a second.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use fst::raw::{Fst, Output};
 
 use crate::lexicon::{Claim, Entity, EntityKind, Lexicon, Source};
 use crate::text::fold::fold;
 
 pub type EntityId = usize;
 pub type ClaimId = usize;
+
+/// How many claim ids [`LexiconIndex::candidate_claims`] gathers before it
+/// stops adding more common words' claims.
+const CANDIDATE_BUDGET: usize = 2048;
 
 /// One lexicon as loaded: where it came from (for navigation) and its text
 /// (to find each entry's line). The caller does the reading.
@@ -77,14 +87,18 @@ pub struct LexiconIndex {
     pub lexicons: Vec<IndexedLexicon>,
     pub entities: Vec<IndexedEntity>,
     pub claims: Vec<IndexedClaim>,
-    automaton: Option<AhoCorasick>,
+    /// Folded pattern → pattern id (its rank in byte order).
+    names: Fst<Vec<u8>>,
+    /// Which bytes start some pattern: the walk is tried only there.
+    first_bytes: [bool; 256],
     /// Pattern id → folded pattern text and what it stands for.
     patterns: Vec<(String, Vec<PatternTarget>)>,
-    by_pattern: HashMap<String, usize>,
+    /// Pattern id → whether it is one ordinary English word ("Has").
+    ordinary: Vec<bool>,
     /// Folded name, alias or later name word → entity, sorted, for prefix completion.
     completion: Vec<(String, EntityId)>,
-    /// Folded content word → claims containing it.
-    claim_words: HashMap<String, Vec<ClaimId>>,
+    /// Folded content word → claims containing it, in ascending order.
+    claim_words: HashMap<String, Vec<u32>>,
 }
 
 impl std::fmt::Debug for LexiconIndex {
@@ -173,8 +187,7 @@ impl LexiconIndex {
             lexicons.push(IndexedLexicon { path, sources });
         }
 
-        let mut by_pattern: HashMap<String, usize> = HashMap::new();
-        let mut patterns: Vec<(String, Vec<PatternTarget>)> = Vec::new();
+        let mut by_pattern: HashMap<String, Vec<PatternTarget>> = HashMap::new();
         let mut completion = Vec::new();
         for (id, e) in entities.iter().enumerate() {
             let forms = std::iter::once((Form::Name, &e.entity.name))
@@ -185,11 +198,7 @@ impl LexiconIndex {
                 if folded.is_empty() {
                     continue;
                 }
-                let slot = *by_pattern.entry(folded.clone()).or_insert_with(|| {
-                    patterns.push((folded.clone(), Vec::new()));
-                    patterns.len() - 1
-                });
-                patterns[slot].1.push(PatternTarget {
+                by_pattern.entry(folded).or_default().push(PatternTarget {
                     entity: id,
                     form,
                     written: written.clone(),
@@ -206,26 +215,43 @@ impl LexiconIndex {
             completion.push((name, id));
             completion.extend(e.entity.aliases.iter().map(|a| (fold(a), id)));
         }
-        completion.sort();
+        completion.sort_unstable();
 
-        let automaton = if patterns.is_empty() {
-            None
-        } else {
-            AhoCorasickBuilder::new()
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(patterns.iter().map(|(p, _)| p.as_str()))
-                .ok()
-        };
+        // Pattern ids are ranks in byte order, which is the order the
+        // transducer is built in.
+        let mut patterns: Vec<(String, Vec<PatternTarget>)> = by_pattern.into_iter().collect();
+        patterns.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let mut first_bytes = [false; 256];
+        let mut builder = fst::raw::Builder::memory();
+        for (id, (p, _)) in patterns.iter().enumerate() {
+            first_bytes[usize::from(p.as_bytes()[0])] = true;
+            builder
+                .insert(p.as_bytes(), id as u64)
+                .expect("patterns are unique and sorted");
+        }
+        let names = builder.into_fst();
+        let ordinary = patterns
+            .iter()
+            .map(|(p, _)| !p.contains(' ') && is_common_word(p))
+            .collect();
 
-        let mut claim_words: HashMap<String, Vec<ClaimId>> = HashMap::new();
+        let mut claim_words: HashMap<String, Vec<u32>> = HashMap::new();
         for (id, c) in claims.iter().enumerate() {
-            let mut seen: Vec<&str> = Vec::new();
-            for w in &c.folded_words {
-                if is_common_word(w) || seen.contains(&w.as_str()) {
-                    continue;
+            let mut words: Vec<&String> = c
+                .folded_words
+                .iter()
+                .filter(|w| !is_common_word(w))
+                .collect();
+            words.sort_unstable();
+            words.dedup();
+            for w in words {
+                // Claim ids ascend, so every list stays sorted.
+                match claim_words.get_mut(w.as_str()) {
+                    Some(ids) => ids.push(id as u32),
+                    None => {
+                        claim_words.insert(w.clone(), vec![id as u32]);
+                    }
                 }
-                seen.push(w);
-                claim_words.entry(w.clone()).or_default().push(id);
             }
         }
 
@@ -233,9 +259,10 @@ impl LexiconIndex {
             lexicons,
             entities,
             claims,
-            automaton,
+            names,
+            first_bytes,
             patterns,
-            by_pattern,
+            ordinary,
             completion,
             claim_words,
         }
@@ -249,8 +276,39 @@ impl LexiconIndex {
         &self.claims[id]
     }
 
-    pub fn automaton(&self) -> Option<&AhoCorasick> {
-        self.automaton.as_ref()
+    /// Whether the lexicon has any name at all.
+    pub fn has_names(&self) -> bool {
+        !self.patterns.is_empty()
+    }
+
+    /// The longest pattern that `hay[start..]` begins with: its end and id.
+    /// `hay` is folded text.
+    pub fn longest_name_at(&self, hay: &str, start: usize) -> Option<(usize, usize)> {
+        let bytes = &hay.as_bytes()[start..];
+        if !bytes
+            .first()
+            .is_some_and(|&b| self.first_bytes[usize::from(b)])
+        {
+            return None;
+        }
+        let mut node = self.names.root();
+        let mut out = Output::zero();
+        let mut longest = None;
+        for (i, &b) in bytes.iter().enumerate() {
+            let Some(t) = node.find_input(b) else {
+                break;
+            };
+            let t = node.transition(t);
+            out = out.cat(t.out);
+            node = self.names.node(t.addr);
+            if node.is_final() {
+                let id = out.cat(node.final_output()).value() as usize;
+                longest = Some((start + i + 1, id));
+            }
+        }
+        // UTF-8 is prefix-free: a pattern of whole characters ends on one.
+        debug_assert!(longest.is_none_or(|(end, _)| hay.is_char_boundary(end)));
+        longest
     }
 
     pub fn pattern(&self, id: usize) -> (&str, &[PatternTarget]) {
@@ -258,9 +316,17 @@ impl LexiconIndex {
         (p, t)
     }
 
+    /// Whether a pattern is a single ordinary English word, which counts as
+    /// a name only where the text supports it.
+    pub fn is_ordinary_word(&self, pattern: usize) -> bool {
+        self.ordinary[pattern]
+    }
+
     /// The pattern whose folded text is exactly `folded`.
     pub fn pattern_for(&self, folded: &str) -> Option<usize> {
-        self.by_pattern.get(folded).copied()
+        self.names
+            .get(folded.as_bytes())
+            .map(|o| o.value() as usize)
     }
 
     /// The source a claim or evidence names, within its lexicon.
@@ -311,24 +377,96 @@ impl LexiconIndex {
         out
     }
 
-    /// Claims sharing the given folded content words, the best-covered first.
+    /// Claims sharing the given folded content words, the best-covered first
+    /// (ties in lexicon order), at most `limit`.
+    ///
+    /// Candidates come from the quotation's rarest words: claims are
+    /// gathered from the shortest word lists until `CANDIDATE_BUDGET` ids
+    /// have been seen, then scored against every word. A claim sharing only
+    /// words that thousands of claims use is not a candidate, so the cost
+    /// stays bounded however large the lexicon grows.
     pub fn candidate_claims(&self, words: &[String], limit: usize) -> Vec<ClaimId> {
-        let mut counts: HashMap<ClaimId, usize> = HashMap::new();
-        for w in words {
-            if let Some(ids) = self.claim_words.get(w) {
-                for &id in ids {
-                    *counts.entry(id).or_default() += 1;
-                }
+        let mut lists: Vec<&[u32]> = words
+            .iter()
+            .filter_map(|w| self.claim_words.get(w.as_str()).map(Vec::as_slice))
+            .collect();
+        lists.sort_by_key(|l| l.len());
+        let mut candidates: Vec<u32> = Vec::new();
+        for list in &lists {
+            if !candidates.is_empty() && candidates.len() + list.len() > CANDIDATE_BUDGET {
+                break;
+            }
+            candidates.extend_from_slice(list);
+        }
+        candidates.sort_unstable();
+        candidates.dedup();
+        let mut ranked: Vec<(usize, u32)> = candidates
+            .into_iter()
+            .map(|id| {
+                let n = lists
+                    .iter()
+                    .filter(|l| l.binary_search(&id).is_ok())
+                    .count();
+                (n, id)
+            })
+            .collect();
+        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        ranked
+            .into_iter()
+            .take(limit)
+            .map(|(_, id)| id as ClaimId)
+            .collect()
+    }
+
+    /// Every claim whose words include all of `words` (folded), in lexicon
+    /// order: the intersection of their lists, from the shortest. Ordinary
+    /// words are not indexed and constrain nothing.
+    pub fn claims_with_all(&self, words: &[String]) -> Vec<ClaimId> {
+        let mut lists: Vec<&[u32]> = Vec::with_capacity(words.len());
+        for w in words.iter().filter(|w| !is_common_word(w)) {
+            match self.claim_words.get(w.as_str()) {
+                Some(ids) => lists.push(ids),
+                None => return Vec::new(),
             }
         }
-        let mut ranked: Vec<(usize, ClaimId)> = counts.into_iter().map(|(id, n)| (n, id)).collect();
-        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        ranked.into_iter().take(limit).map(|(_, id)| id).collect()
+        lists.sort_by_key(|l| l.len());
+        let Some((first, rest)) = lists.split_first() else {
+            return Vec::new();
+        };
+        let Some((second, rest)) = rest.split_first() else {
+            return first.iter().map(|&id| id as ClaimId).collect();
+        };
+        let mut out = intersect(first, second);
+        for list in rest {
+            if out.is_empty() {
+                break;
+            }
+            out.retain(|id| list.binary_search(id).is_ok());
+        }
+        out.into_iter().map(|id| id as ClaimId).collect()
     }
 
     pub fn kind(&self, id: EntityId) -> EntityKind {
         self.entities[id].entity.kind
     }
+}
+
+/// The ids in both sorted lists, in order.
+fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
+    let (mut i, mut j) = (0, 0);
+    let mut out = Vec::new();
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                out.push(a[i]);
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    out
 }
 
 /// Splits folded text into words (letters, digits, inner apostrophes and hyphens).
@@ -374,5 +512,98 @@ impl<'a> EntryLines<'a> {
 
     fn line_of_entity(&self, id: &str) -> u32 {
         self.ids.get(id).copied().unwrap_or(0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lexicon::parse;
+
+    fn index_of(entities: &str, claims: &[&str]) -> LexiconIndex {
+        let claims: Vec<String> = claims
+            .iter()
+            .enumerate()
+            .map(|(i, text)| {
+                format!(
+                    r#"{{"id": "c{i}", "text": "{text}", "quoted": true, "source": "s", "start": 0, "end": 1}}"#
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"copydesk_lexicon": 1, "entities": [{entities}], "claims": [{}]}}"#,
+            claims.join(",")
+        );
+        LexiconIndex::build(vec![LexiconInput {
+            path: "x.lexicon.json".into(),
+            lexicon: parse(&text).unwrap(),
+            text,
+        }])
+    }
+
+    #[test]
+    fn the_longest_name_at_a_position() {
+        let index = index_of(
+            r#"{"id": "e", "name": "Recep Tayyip Erdogan", "kind": "person", "aliases": ["Erdogan"]},
+               {"id": "s", "name": "S-400", "kind": "weapon"}"#,
+            &[],
+        );
+        let hay = "recep tayyip erdogan's s-400s";
+        let (end, p) = index.longest_name_at(hay, 0).unwrap();
+        assert_eq!(&hay[..end], "recep tayyip erdogan");
+        assert_eq!(index.pattern(p).0, "recep tayyip erdogan");
+        assert_eq!(
+            index.longest_name_at(hay, 6),
+            None,
+            "no name starts with tayyip"
+        );
+        let (end, p) = index.longest_name_at(hay, 13).unwrap();
+        assert_eq!(
+            (&hay[13..end], index.pattern_for("erdogan")),
+            ("erdogan", Some(p))
+        );
+        let (end, _) = index.longest_name_at(hay, 23).unwrap();
+        assert_eq!(&hay[23..end], "s-400");
+        assert_eq!(index.pattern_for("tayyip"), None);
+    }
+
+    #[test]
+    fn claims_with_every_word_in_lexicon_order() {
+        let index = index_of(
+            "",
+            &[
+                "We buy our own weapons",
+                "We buy gas from Russia",
+                "Russia sells weapons to Turkey",
+            ],
+        );
+        let w = |s: &str| words_of(&fold(s));
+        assert_eq!(index.claims_with_all(&w("weapons")), vec![0, 2]);
+        assert!(is_common_word("buy"));
+        assert_eq!(index.claims_with_all(&w("buy weapons")), vec![0, 2]);
+        assert_eq!(index.claims_with_all(&w("weapons sells")), vec![2]);
+        assert_eq!(index.claims_with_all(&w("russia weapons turkey")), vec![2]);
+        assert_eq!(
+            index.claims_with_all(&w("weapons tanks")),
+            Vec::<ClaimId>::new()
+        );
+    }
+
+    #[test]
+    fn candidates_rank_by_shared_words_and_stay_bounded() {
+        let mut claims = vec!["Pipeline talks stalled in Sochi"; CANDIDATE_BUDGET + 10];
+        claims.push("Sochi pipeline weapons deal");
+        let index = index_of("", &claims);
+        let w = |s: &str| words_of(&fold(s));
+        let last = claims.len() - 1;
+        // The rare word brings its claim first; the common words' claims are
+        // too many to gather, however many ids they hold.
+        assert_eq!(
+            index.candidate_claims(&w("weapons pipeline sochi"), 24),
+            vec![last]
+        );
+        // With only common words, the best covered come first, in lexicon order.
+        let common = index.candidate_claims(&w("pipeline stalled"), 3);
+        assert_eq!(common, vec![0, 1, 2]);
     }
 }

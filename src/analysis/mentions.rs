@@ -4,13 +4,10 @@
 //! boundaries, plurals and names that are also ordinary words are judged
 //! here, against the original text.
 
-use std::collections::HashSet;
 use std::ops::Range;
 
-use aho_corasick::Input;
-
-use super::index::{is_common_word, EntityId, Form, LexiconIndex};
-use crate::text::fold::{fold_with_map, Folded};
+use super::index::{EntityId, Form, LexiconIndex};
+use crate::text::fold::{fold_with_map, push_folded};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mention {
@@ -33,64 +30,139 @@ const CLAUSE_OPENERS: &[&str] = &[
     "its", "not", "been", "no",
 ];
 
+/// A name found in the text, before the document decides which entity it
+/// stands for and whether an ordinary word is a name there.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NameMatch {
+    /// Byte range in the document of the name as written.
+    pub range: Range<usize>,
+    pub pattern: usize,
+    /// Whether the text differs from the pattern's first target's spelling
+    /// by more than letter case (worked out once, with the scan).
+    pub folded_only_first: bool,
+}
+
 /// `prose` is the masked document (see `text::prose`): offsets are the
 /// document's.
 pub fn find_mentions(prose: &str, index: &LexiconIndex) -> Vec<Mention> {
-    let Some(automaton) = index.automaton() else {
-        return Vec::new();
+    let matches = scan_names(prose, 0..prose.len(), index);
+    resolve_mentions(prose, &matches, index)
+}
+
+/// The names in `prose[range]`, in order. What a name means depends on the
+/// rest of the document (see [`resolve_mentions`]); where it is does not, so
+/// each paragraph is scanned on its own and the scan kept while the
+/// paragraph is unchanged.
+pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec<NameMatch> {
+    let mut found = Vec::new();
+    if !index.has_names() {
+        return found;
+    }
+    let Some(slice) = prose.get(range.clone()) else {
+        return found;
     };
-    let folded = fold_with_map(prose);
+    let folded = fold_with_map(slice);
     let hay = folded.text.as_str();
-    let mut mentions = Vec::new();
-    let mut named: HashSet<EntityId> = HashSet::new();
     let mut pos = 0;
     while pos < hay.len() {
-        let Some(m) = automaton.find(Input::new(hay).span(pos..hay.len())) else {
+        // The longest name starting at the next word start.
+        let Some((start, m_end, m_pattern)) = next_name(hay, pos, index) else {
             break;
         };
-        let start = m.start();
-        let next_pos = next_char(hay, start);
-        if !boundary_before(hay, start) {
-            pos = next_pos;
-            continue;
-        }
-        let Some((end, pattern)) = accept_end(hay, start, m.end(), m.pattern().as_usize(), index)
-        else {
-            pos = next_pos;
+        let Some((end, pattern)) = accept_end(hay, start, m_end, m_pattern, index) else {
+            pos = next_char(hay, start);
             continue;
         };
         pos = end;
-        let range = folded.original_range(start, end);
-        let (folded_pattern, targets) = index.pattern(pattern);
+        let r = folded.original_range(start, end);
+        let first = &index.pattern(pattern).1[0];
+        found.push(NameMatch {
+            folded_only_first: !same_but_case(&slice[r.clone()], &first.written),
+            range: range.start + r.start..range.start + r.end,
+            pattern,
+        });
+    }
+    found
+}
+
+/// Turns the names found, in document order, into mentions: each stands for
+/// the entity the document has already named in full if it can, and a name
+/// that is also an ordinary word counts only where the text supports it.
+pub fn resolve_mentions(prose: &str, matches: &[NameMatch], index: &LexiconIndex) -> Vec<Mention> {
+    let mut mentions = Vec::with_capacity(matches.len());
+    let mut named = EntitySet::new(index.entities.len());
+    for m in matches {
+        let range = m.range.clone();
+        let targets = index.pattern(m.pattern).1;
         // Prefer an entity the document has already named in full.
-        let target = targets
+        let chosen = targets
             .iter()
-            .find(|t| named.contains(&t.entity))
-            .unwrap_or(&targets[0]);
-        let written = &prose[range.clone()];
-        if !folded_pattern.contains(' ')
-            && is_common_word(folded_pattern)
-            && !supports_ordinary_word(
-                prose,
-                &folded,
-                range.clone(),
-                end,
-                named.contains(&target.entity),
-            )
+            .position(|t| named.contains(t.entity))
+            .unwrap_or(0);
+        let target = &targets[chosen];
+        if index.is_ordinary_word(m.pattern)
+            && !supports_ordinary_word(prose, range.clone(), named.contains(target.entity))
         {
             continue;
         }
         if target.form == Form::Name {
             named.insert(target.entity);
         }
+        let folded_only = if chosen == 0 {
+            m.folded_only_first
+        } else {
+            !same_but_case(&prose[range.clone()], &target.written)
+        };
         mentions.push(Mention {
-            folded_only: !same_but_case(written, &target.written),
+            folded_only,
             range,
             entity: target.entity,
             form: target.form,
         });
     }
     mentions
+}
+
+/// Entities as bits: the resolution asks "named yet?" for every mention.
+struct EntitySet(Vec<u64>);
+
+impl EntitySet {
+    fn new(entities: usize) -> EntitySet {
+        EntitySet(vec![0; entities.div_ceil(64)])
+    }
+
+    fn contains(&self, id: EntityId) -> bool {
+        self.0
+            .get(id / 64)
+            .is_some_and(|w| w & (1 << (id % 64)) != 0)
+    }
+
+    fn insert(&mut self, id: EntityId) {
+        if let Some(w) = self.0.get_mut(id / 64) {
+            *w |= 1 << (id % 64);
+        }
+    }
+}
+
+/// The first position at or after `from` where a word may start (the
+/// character before it is not a letter or digit) and a name begins: the
+/// position, the name's end and its pattern. This is the leftmost-longest
+/// match among those at word starts.
+fn next_name(hay: &str, from: usize, index: &LexiconIndex) -> Option<(usize, usize, usize)> {
+    let bytes = hay.as_bytes();
+    let mut at = from;
+    let mut boundary = boundary_before(hay, from);
+    while at < bytes.len() {
+        let c = hay[at..].chars().next()?;
+        if boundary {
+            if let Some((end, pattern)) = index.longest_name_at(hay, at) {
+                return Some((at, end, pattern));
+            }
+        }
+        boundary = !is_word_char(c);
+        at += c.len_utf8();
+    }
+    None
 }
 
 fn next_char(s: &str, at: usize) -> usize {
@@ -158,26 +230,39 @@ fn ends_cleanly(hay: &str, start: usize, end: usize) -> bool {
 /// mention only where the text supports it: capitalised, and either inside a
 /// sentence or after the document has used the full name; never when it opens
 /// a question or clause ("Has the meeting ended?").
-fn supports_ordinary_word(
-    prose: &str,
-    folded: &Folded,
-    range: Range<usize>,
-    folded_end: usize,
-    named_before: bool,
-) -> bool {
+fn supports_ordinary_word(prose: &str, range: Range<usize>, named_before: bool) -> bool {
     let written = &prose[range.clone()];
     if !written.starts_with(char::is_uppercase) {
         return false;
     }
-    let next_word: String = folded.text[folded_end..]
-        .trim_start()
-        .chars()
-        .take_while(|c| c.is_alphanumeric())
-        .collect();
-    if CLAUSE_OPENERS.contains(&next_word.as_str()) {
+    if CLAUSE_OPENERS.contains(&next_word_folded(&prose[range.end..]).as_str()) {
         return false;
     }
     named_before || !starts_sentence(prose, range.start)
+}
+
+/// The folded word that `rest` starts with after any spaces, folding one
+/// character at a time so that only the next word is read (however long
+/// the paragraphs that follow).
+fn next_word_folded(rest: &str) -> String {
+    let mut word = String::new();
+    let mut piece = String::new();
+    let mut in_word = false;
+    for c in rest.chars() {
+        piece.clear();
+        push_folded(c, &mut piece);
+        for f in piece.chars() {
+            if !in_word && f.is_whitespace() {
+                continue;
+            }
+            if !f.is_alphanumeric() {
+                return word;
+            }
+            in_word = true;
+            word.push(f);
+        }
+    }
+    word
 }
 
 /// Whether `at` opens a sentence: only opening punctuation and spaces stand

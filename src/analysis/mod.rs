@@ -8,7 +8,7 @@ pub mod mentions;
 pub mod quotes;
 pub mod speakers;
 
-pub use document::{analyze, DocAnalysis};
+pub use document::{analyze, DocAnalysis, Incremental};
 pub use index::{ClaimId, EntityId, Form, LexiconIndex, LexiconInput};
 pub use mentions::Mention;
 pub use quotes::QuoteMatch;

@@ -16,9 +16,6 @@ pub struct QuoteMatch {
     pub whole: bool,
 }
 
-/// How many candidate claims (sharing the quotation's rarest words) are checked.
-const CANDIDATES: usize = 24;
-
 /// The claim a quotation's inner text reproduces, if any.
 pub fn match_quotation(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> {
     let parts = parts_of(inner);
@@ -35,8 +32,9 @@ pub fn match_quotation(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> 
         return None;
     }
     let total: usize = parts.iter().map(Vec::len).sum();
+    // A claim the quotation reproduces holds every one of its content words.
     index
-        .candidate_claims(&content, CANDIDATES)
+        .claims_with_all(&content)
         .into_iter()
         .filter(|&c| index.claim(c).claim.quoted)
         .find_map(|c| {

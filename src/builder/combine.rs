@@ -64,13 +64,9 @@ pub(super) fn combine(articles: &[&Article], findings: Vec<Findings>) -> Lexicon
     let mut lexicon = Lexicon::default();
     // Sources, with unique ids.
     let mut source_ids: Vec<String> = Vec::new();
+    let mut taken_sources = Unique::default();
     for article in articles {
-        let mut id = article.id.clone();
-        let mut n = 2;
-        while source_ids.contains(&id) {
-            id = format!("{}-{n}", article.id);
-            n += 1;
-        }
+        let id = taken_sources.claim(&article.id);
         source_ids.push(id.clone());
         lexicon.sources.push(Source {
             id,
@@ -145,18 +141,13 @@ pub(super) fn combine(articles: &[&Article], findings: Vec<Findings>) -> Lexicon
         .collect();
     order.sort();
     let mut ids: HashMap<usize, String> = HashMap::new();
-    let mut taken: BTreeSet<String> = BTreeSet::new();
+    let mut taken = Unique::default();
     for (base, kind, _, g) in &order {
-        let mut id = base.clone();
-        if taken.contains(&id) {
-            id = format!("{base}-{}", kind.as_str());
-        }
-        let mut n = 2;
-        while taken.contains(&id) {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
-        taken.insert(id.clone());
+        let id = if taken.contains(base) {
+            taken.claim(&format!("{base}-{}", kind.as_str()))
+        } else {
+            taken.claim(base)
+        };
         ids.insert(*g, id);
     }
     for &g in &live {
@@ -193,21 +184,13 @@ pub(super) fn combine(articles: &[&Article], findings: Vec<Findings>) -> Lexicon
     claims.sort_by(|a, b| {
         (&a.source, a.start, a.end, !a.quoted).cmp(&(&b.source, b.start, b.end, !b.quoted))
     });
-    let mut claim_ids: BTreeSet<String> = BTreeSet::new();
+    let mut claim_ids = Unique::default();
     for c in &mut claims {
         let who = match &c.speaker {
             Some(id) => id.clone(),
             None => slug_words(&c.speaker_text, 3),
         };
-        let base = format!("{who}-{}", slug_words(&c.text, 6));
-        let mut id = base.clone();
-        let mut n = 2;
-        while claim_ids.contains(&id) {
-            id = format!("{base}-{n}");
-            n += 1;
-        }
-        claim_ids.insert(id.clone());
-        c.id = id;
+        c.id = claim_ids.claim(&format!("{who}-{}", slug_words(&c.text, 6)));
     }
     lexicon.claims = claims;
     lexicon.sources.sort_by(|a, b| a.id.cmp(&b.id));
@@ -362,5 +345,33 @@ fn finish_entity(id: String, g: &Global) -> Entity {
         evidence,
         reviewed: false,
         extra: Map::new(),
+    }
+}
+
+/// Hands out unique ids: the base, then base-2, base-3, … in constant time
+/// per id even when thousands share a base.
+#[derive(Default)]
+struct Unique {
+    taken: std::collections::HashSet<String>,
+    next: HashMap<String, usize>,
+}
+
+impl Unique {
+    fn contains(&self, id: &str) -> bool {
+        self.taken.contains(id)
+    }
+
+    fn claim(&mut self, base: &str) -> String {
+        if self.taken.insert(base.to_string()) {
+            return base.to_string();
+        }
+        let n = self.next.entry(base.to_string()).or_insert(2);
+        loop {
+            let id = format!("{base}-{n}");
+            *n += 1;
+            if self.taken.insert(id.clone()) {
+                return id;
+            }
+        }
     }
 }

@@ -800,8 +800,10 @@ impl<'a> Ctx<'a> {
                 }
             }
         }
-        // "Sochi, Russia".
-        if tokens.get(end).is_some_and(|t| t.is_punct(',')) {
+        // "Sochi, Russia" (but not "Nevertheless, Turkey’s …": a lone
+        // capitalised first word is no name).
+        let lone_first = end == start + 1 && is_initial(tokens, start);
+        if !lone_first && tokens.get(end).is_some_and(|t| t.is_punct(',')) {
             if let Some((len, g)) = (end + 1 < tokens.len())
                 .then(|| self.gazetteer_at(tokens, end + 1))
                 .flatten()

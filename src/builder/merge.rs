@@ -65,15 +65,35 @@ pub fn update(existing: Lexicon, built: Lexicon) -> Lexicon {
             .unwrap_or_else(|| id.to_string())
     };
 
-    // Entities.
+    // Entities, matched through indexes so that big lexicons merge in linear time.
     let mut entity_map: HashMap<String, String> = HashMap::new();
     let mut touched: HashSet<String> = HashSet::new();
+    let mut by_id: HashMap<String, usize> = out
+        .entities
+        .iter()
+        .enumerate()
+        .map(|(i, e)| (e.id.clone(), i))
+        .collect();
+    let mut by_form: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_name: HashMap<String, Vec<usize>> = HashMap::new();
+    for (i, e) in out.entities.iter().enumerate() {
+        for f in forms(e) {
+            by_form.entry(f).or_default().push(i);
+        }
+        by_name.entry(fold(&e.name)).or_default().push(i);
+    }
     for b in built.entities {
-        let found = out
-            .entities
-            .iter()
-            .position(|e| e.id == b.id)
-            .or_else(|| out.entities.iter().position(|e| same_entity(e, &b)));
+        let found = by_id.get(&b.id).copied().or_else(|| {
+            let mut candidates: Vec<usize> =
+                by_form.get(&fold(&b.name)).cloned().unwrap_or_default();
+            for f in forms(&b) {
+                candidates.extend(by_name.get(&f).into_iter().flatten());
+            }
+            candidates.sort_unstable();
+            candidates
+                .into_iter()
+                .find(|&i| same_entity(&out.entities[i], &b))
+        });
         let mut evidence: Vec<Evidence> = b.evidence.clone();
         for ev in &mut evidence {
             ev.source = map_source(&ev.source);
@@ -90,44 +110,50 @@ pub fn update(existing: Lexicon, built: Lexicon) -> Lexicon {
             }
             None => {
                 let mut b = b;
-                let id = unique(&b.id, |id| out.entities.iter().any(|e| e.id == id));
+                let id = unique(&b.id, |id| by_id.contains_key(id));
                 entity_map.insert(b.id.clone(), id.clone());
                 touched.insert(id.clone());
-                b.id = id;
+                b.id = id.clone();
                 b.evidence = evidence;
+                by_id.insert(id, out.entities.len());
                 out.entities.push(b);
             }
         }
     }
 
-    // Claims.
-    let mut kept_claims: Vec<Claim> = Vec::new();
+    // Claims: by id, then by text, then by offsets, in the same source.
+    type Key = (String, bool, String);
+    let mut by_claim_id: HashMap<(String, String), Vec<usize>> = HashMap::new();
+    let mut by_text: HashMap<Key, Vec<usize>> = HashMap::new();
+    let mut by_span: HashMap<(String, bool, usize, usize), Vec<usize>> = HashMap::new();
+    for (i, c) in out.claims.iter().enumerate() {
+        by_claim_id
+            .entry((c.id.clone(), c.source.clone()))
+            .or_default()
+            .push(i);
+        by_text
+            .entry((c.source.clone(), c.quoted, c.text.clone()))
+            .or_default()
+            .push(i);
+        by_span
+            .entry((c.source.clone(), c.quoted, c.start, c.end))
+            .or_default()
+            .push(i);
+    }
     let mut matched: HashSet<usize> = HashSet::new();
     let mut new_claims: Vec<Claim> = Vec::new();
     for mut b in built.claims {
         b.source = map_source(&b.source);
         b.speaker = b.speaker.map(|s| entity_map.get(&s).cloned().unwrap_or(s));
-        let found = out
-            .claims
-            .iter()
-            .enumerate()
-            .position(|(i, e)| !matched.contains(&i) && e.id == b.id && e.source == b.source)
-            .or_else(|| {
-                out.claims.iter().enumerate().position(|(i, e)| {
-                    !matched.contains(&i)
-                        && e.source == b.source
-                        && e.quoted == b.quoted
-                        && e.text == b.text
-                })
-            })
-            .or_else(|| {
-                out.claims.iter().enumerate().position(|(i, e)| {
-                    !matched.contains(&i)
-                        && e.source == b.source
-                        && e.quoted == b.quoted
-                        && (e.start, e.end) == (b.start, b.end)
-                })
-            });
+        let free = |list: Option<&Vec<usize>>| {
+            list.into_iter()
+                .flatten()
+                .copied()
+                .find(|i| !matched.contains(i))
+        };
+        let found = free(by_claim_id.get(&(b.id.clone(), b.source.clone())))
+            .or_else(|| free(by_text.get(&(b.source.clone(), b.quoted, b.text.clone()))))
+            .or_else(|| free(by_span.get(&(b.source.clone(), b.quoted, b.start, b.end))));
         match found {
             Some(i) => {
                 matched.insert(i);
@@ -146,14 +172,17 @@ pub fn update(existing: Lexicon, built: Lexicon) -> Lexicon {
             None => new_claims.push(b),
         }
     }
+    let mut kept_claims: Vec<Claim> = Vec::new();
     for (i, c) in out.claims.drain(..).enumerate() {
         let stale = !matched.contains(&i) && !c.reviewed && rebuilt.contains(&c.source);
         if !stale {
             kept_claims.push(c);
         }
     }
+    let mut claim_ids: HashSet<String> = kept_claims.iter().map(|c| c.id.clone()).collect();
     for mut c in new_claims {
-        c.id = unique(&c.id, |id| kept_claims.iter().any(|k| k.id == id));
+        c.id = unique(&c.id, |id| claim_ids.contains(id));
+        claim_ids.insert(c.id.clone());
         kept_claims.push(c);
     }
     out.claims = kept_claims;

@@ -20,7 +20,9 @@ use super::diagnostics;
 use super::document::Document;
 use super::position::{to_byte, to_range, Encoding};
 use super::tokens;
-use crate::analysis::{self, cards, DocAnalysis, EntityId, LexiconIndex, LexiconInput};
+use crate::analysis::{
+    self, cards, DocAnalysis, EntityId, Incremental, LexiconIndex, LexiconInput,
+};
 use crate::config::Settings;
 use crate::lexicon::EntityKind;
 use crate::rules::{self, Finding, RuleConfig};
@@ -45,12 +47,22 @@ pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
 pub struct Backend {
     client: Client,
     state: Arc<Mutex<State>>,
+    /// Becomes true once the first lexicon load has finished (well or not):
+    /// document requests wait for it, so that a hover sent right after
+    /// connecting is answered with the lexicon, not with nothing.
+    loaded: tokio::sync::watch::Sender<bool>,
 }
+
+/// How long a request waits for the first lexicon load before answering
+/// without it.
+const FIRST_LOAD_WAIT: Duration = Duration::from_secs(10);
 
 struct OpenDoc {
     doc: Document,
     /// The analysis of (version, index generation), when computed.
     analysis: Option<(i32, u64, Arc<DocAnalysis>)>,
+    /// The paragraphs analysed so far, reused by the next version's analysis.
+    incremental: Arc<Mutex<Incremental>>,
     /// Set once the user has been told this document is too large.
     told_too_large: bool,
 }
@@ -112,6 +124,7 @@ impl Backend {
                 index: Arc::new(LexiconIndex::empty()),
                 ..State::default()
             })),
+            loaded: tokio::sync::watch::Sender::new(false),
         }
     }
 
@@ -124,7 +137,9 @@ impl Backend {
     /// The analysis of a document at its current version, computed on the
     /// blocking pool if needed. `Ok(None)` for unknown or too-large documents.
     async fn snapshot(&self, uri: &Uri) -> Result<Option<Snapshot>> {
-        let (rope, version, kind, index, generation, enc, root, cached, too_large) = {
+        let mut loaded = self.loaded.subscribe();
+        let _ = tokio::time::timeout(FIRST_LOAD_WAIT, loaded.wait_for(|done| *done)).await;
+        let (rope, version, kind, index, generation, enc, root, cached, too_large, incremental) = {
             let mut st = self.state();
             let (index, generation, enc, root, max) = (
                 st.index.clone(),
@@ -153,6 +168,7 @@ impl Backend {
                 root,
                 cached,
                 (too_large, tell, max),
+                open.incremental.clone(),
             )
         };
         let (too_large, tell, max) = too_large;
@@ -176,7 +192,13 @@ impl Backend {
             Some(a) => a,
             None => {
                 let (t, i) = (text.clone(), index.clone());
-                let a = Arc::new(run_blocking(move || analysis::analyze(&t, kind, &i)).await?);
+                let a = Arc::new(
+                    run_blocking(move || {
+                        let mut inc = incremental.lock().unwrap_or_else(|p| p.into_inner());
+                        inc.analyze(&t, kind, &i, generation)
+                    })
+                    .await?,
+                );
                 let mut st = self.state();
                 let current_generation = st.index_generation;
                 if let Some(open) = st.docs.get_mut(uri) {
@@ -460,6 +482,7 @@ impl Backend {
         Backend {
             client: self.client.clone(),
             state: self.state.clone(),
+            loaded: self.loaded.clone(),
         }
     }
 
@@ -738,6 +761,7 @@ impl LanguageServer for Backend {
                 }
             }
             backend.reload().await;
+            backend.loaded.send_replace(true);
         });
     }
 
@@ -756,6 +780,7 @@ impl LanguageServer for Backend {
                 OpenDoc {
                     doc: Document::new(&d.text, d.version, kind),
                     analysis: None,
+                    incremental: Arc::default(),
                     told_too_large: false,
                 },
             );

@@ -58,7 +58,9 @@ pub fn fold(text: &str) -> String {
     out
 }
 
-fn push_folded(c: char, out: &mut String) {
+/// Appends the folded form of one character (possibly nothing, possibly
+/// several characters) to `out`.
+pub fn push_folded(c: char, out: &mut String) {
     if c.is_ascii() {
         out.push(c.to_ascii_lowercase());
         return;

@@ -250,8 +250,10 @@ fn is_block_end(tag: &TagEnd) -> bool {
 fn mask_urls(text: &str, masked: &mut [u8]) {
     let bytes = text.as_bytes();
     let mut skip_to = 0;
-    for (i, _) in text.char_indices() {
-        if i < skip_to {
+    // Every URL starts with an ASCII 'h' or 'w', always a character
+    // boundary: only those bytes need a closer look.
+    for (i, &b) in bytes.iter().enumerate() {
+        if i < skip_to || (b != b'h' && b != b'w') {
             continue;
         }
         let rest = &text[i..];
@@ -377,6 +379,18 @@ mod tests {
         );
         assert!(!p.masked.contains("Putin"));
         assert!(p.masked.ends_with(".\n"));
+    }
+
+    #[test]
+    fn urls_start_at_a_word_and_leave_sentence_punctuation() {
+        let text =
+            "Ünal: www.example.org/Putin, http://x.y/Erdogan. Not xhttp://Biden or awww.Trump";
+        let p = extract(text, DocKind::PlainText);
+        assert_eq!(p.masked.len(), text.len());
+        assert!(!p.masked.contains("Putin") && !p.masked.contains("Erdogan"));
+        assert!(p.masked.contains("Biden") && p.masked.contains("Trump"));
+        assert!(p.masked.starts_with("Ünal: "));
+        assert!(p.masked.contains(", ") && p.masked.contains(". Not"));
     }
 
     #[test]

@@ -82,6 +82,29 @@ impl TestClient {
         (c, result)
     }
 
+    /// A session over a fresh copy of the fixture workspace, with the
+    /// fixture lexicon configured, and a draft of `text` open in it.
+    pub async fn with_draft(
+        capabilities: Value,
+        name: &str,
+        text: &str,
+    ) -> (TestClient, String, tempfile::TempDir) {
+        let ws = workspace();
+        let (mut c, _) = TestClient::initialized(
+            ws.path(),
+            capabilities,
+            json!({"lexicons": ["sochi.lexicon.json"]}),
+        )
+        .await;
+        let language = if name.ends_with(".md") {
+            "markdown"
+        } else {
+            "plaintext"
+        };
+        let uri = c.open(&ws.path().join(name), language, text).await;
+        (c, uri, ws)
+    }
+
     pub async fn send(&mut self, msg: Value) {
         let body = serde_json::to_vec(&msg).unwrap();
         let header = format!("Content-Length: {}\r\n\r\n", body.len());

@@ -6,10 +6,12 @@ import * as vscode from 'vscode';
 import {
   DefinitionRequest,
   DidChangeConfigurationNotification,
+  ErrorCodes,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
   RevealOutputChannelOn,
+  ResponseError,
   ServerOptions,
   State,
 } from 'vscode-languageclient/node';
@@ -191,15 +193,22 @@ async function buildLexicon(): Promise<void> {
       arguments: [client.code2ProtocolConverter.asUri(document.uri)],
     });
     const report = describeBuildResult(result);
-    const choice = await vscode.window.showInformationMessage(report.message, ...(report.path ? ['Open Lexicon'] : []));
-    if (choice && report.path) {
+    output.appendLine(report.message);
+    // The server announces the result itself (window/showMessage); what the
+    // reporter does next is review the lexicon, so open it beside the article.
+    if (report.path) {
       const uri = /^[a-z][a-z0-9+.-]*:/i.test(report.path) && !/^[a-z]:[\\/]/i.test(report.path)
         ? vscode.Uri.parse(report.path)
         : vscode.Uri.file(report.path);
-      await vscode.window.showTextDocument(uri);
+      await vscode.window.showTextDocument(uri, { viewColumn: vscode.ViewColumn.Beside, preview: true });
     }
   } catch (error) {
-    void vscode.window.showErrorMessage(`copydesk: building the lexicon failed: ${errorText(error)}`);
+    // An internal error comes after the server's own message saying why.
+    if (error instanceof ResponseError && error.code === ErrorCodes.InternalError) {
+      output.appendLine(`copydesk: building the lexicon failed: ${error.message}`);
+    } else {
+      void vscode.window.showErrorMessage(`copydesk: building the lexicon failed: ${errorText(error)}`);
+    }
   }
 }
 

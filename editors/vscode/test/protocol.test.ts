@@ -51,8 +51,6 @@ const ROOT = resolve(__dirname, '../../../..');
 const FIXTURES = join(ROOT, 'tests/fixtures');
 const ARTICLE = join(FIXTURES, 'sochi-putin-erdogan.txt');
 const LEXICON = join(FIXTURES, 'sochi.lexicon.json');
-const RULES_PENDING = 'the attribution rules (issue 4) are not on main yet';
-const BUILDER_PENDING = 'the server command copydesk.buildLexicon (issue 3) is not on main yet';
 
 function copydeskBin(): string {
   if (process.env.COPYDESK_BIN) {
@@ -310,17 +308,22 @@ describe('diagnostics, as VS Code shows them', () => {
     await session.stop();
   });
 
+  let shown: PublishDiagnosticsParams | undefined;
   const published = (version: number) => (p: PublishDiagnosticsParams) =>
     p.uri === uri(draftPath) && (p.version === undefined || p.version === version);
 
-  it('marks a quote put in the wrong mouth and a name spelled against the desk', { todo: RULES_PENDING }, async () => {
+  it('marks a quote put in the wrong mouth and a name spelled against the desk', async () => {
     const since = session.notifications.length;
     await session.open(draftPath, 'markdown', draft, 3);
+    // The server may publish before its lexicon has loaded (nothing to
+    // compare quotes with yet) and again after: what the reporter ends up
+    // seeing is the publish that has the lexicon's findings.
     const params = await session.waitFor<PublishDiagnosticsParams>(
       PublishDiagnosticsNotification.method,
-      published(3),
+      (p) => published(3)(p) && p.diagnostics.some((d) => d.code === 'misattributed-quote'),
       since,
     );
+    shown = params;
     const byCode = new Map(params.diagnostics.map((d: Diagnostic) => [d.code, d]));
     const misattributed = byCode.get('misattributed-quote');
     assert.ok(misattributed, JSON.stringify(params.diagnostics));
@@ -348,8 +351,9 @@ describe('diagnostics, as VS Code shows them', () => {
     ]);
   });
 
-  it('follows a rule switched off in the settings without a restart', { todo: RULES_PENDING }, async () => {
-    const before = await session.waitFor<PublishDiagnosticsParams>(PublishDiagnosticsNotification.method, published(3));
+  it('follows a rule switched off in the settings without a restart', async () => {
+    const before = shown;
+    assert.ok(before, 'the previous test saw the diagnostics');
     const since = session.notifications.length;
     session.settings = { ...session.settings, rules: { 'name-variant': 'off' } };
     await session.connection.sendNotification(DidChangeConfigurationNotification.type, {
@@ -389,7 +393,7 @@ describe('settings from clients that answer workspace/configuration differently'
 });
 
 describe('"copydesk: Build lexicon from this article"', () => {
-  it('builds a lexicon from the open article through workspace/executeCommand', { todo: BUILDER_PENDING }, async () => {
+  it('builds a lexicon from the open article through workspace/executeCommand', async () => {
     const desk = mkdtempSync(join(tmpdir(), 'copydesk-build-'));
     const article = join(desk, 'sochi-putin-erdogan.txt');
     copyFileSync(ARTICLE, article);

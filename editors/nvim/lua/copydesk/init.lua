@@ -246,20 +246,11 @@ function M.build(bufnr)
     end)
   end
   local params = { command = 'copydesk.buildLexicon', arguments = { vim.uri_from_bufnr(bufnr) } }
-  request(client, 'workspace/executeCommand', params, function(err, result)
-    if err then
+  -- The server announces the result (window/showMessage), and the reason
+  -- when it fails with an internal error.
+  request(client, 'workspace/executeCommand', params, function(err)
+    if err and err.code ~= -32603 then
       notify('building the lexicon failed: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
-      return
-    end
-    local where = type(result) == 'table' and (result.path or result.uri) or nil
-    if where then
-      local counts = ''
-      if result.entities and result.claims then
-        counts = (' (%d entities, %d claims)'):format(result.entities, result.claims)
-      end
-      notify(('lexicon written to %s%s'):format(where, counts))
-    else
-      notify('lexicon built')
     end
   end, bufnr)
 end

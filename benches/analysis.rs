@@ -1,0 +1,205 @@
+//! Benches of the analysis core (divan): lexicon parsing and indexing, and
+//! each stage of a document's analysis, on the generated workloads.
+//!
+//! `cargo bench --bench analysis` (add a filter, e.g. `-- analyze`, to run
+//! some). The lexicons are generated once into target/tmp.
+
+use std::hint::black_box;
+use std::sync::LazyLock;
+
+use copydesk::analysis::{self, cards, LexiconIndex, LexiconInput};
+use copydesk::text::prose::{self, DocKind};
+use copydesk::text::{attribution, quotes, sentences};
+use divan::Bencher;
+
+mod workload;
+
+fn main() {
+    divan::main();
+}
+
+struct Lex {
+    text: String,
+    index: LexiconIndex,
+}
+
+fn load(entities: usize, claims: usize) -> Lex {
+    let path = workload::lexicon_file(entities, claims);
+    let text = std::fs::read_to_string(&path).expect("workload lexicon");
+    let lexicon = copydesk::lexicon::parse(&text).expect("workload lexicon parses");
+    let index = LexiconIndex::build(vec![LexiconInput {
+        path,
+        text: text.clone(),
+        lexicon,
+    }]);
+    Lex { text, index }
+}
+
+static SOCHI: LazyLock<LexiconIndex> = LazyLock::new(|| {
+    let text = workload::SOCHI_LEXICON;
+    LexiconIndex::build(vec![LexiconInput {
+        path: "sochi.lexicon.json".into(),
+        text: text.into(),
+        lexicon: copydesk::lexicon::parse(text).expect("fixture parses"),
+    }])
+});
+static LEX_100K: LazyLock<Lex> =
+    LazyLock::new(|| load(workload::LEXICON_100K.0, workload::LEXICON_100K.1));
+static LONG: LazyLock<String> = LazyLock::new(workload::long_draft);
+static EXAMPLE: LazyLock<String> = LazyLock::new(|| workload::example_draft().0);
+
+mod lexicon {
+    use super::*;
+
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn parse_100k(b: Bencher) {
+        let text = &LEX_100K.text;
+        b.bench(|| copydesk::lexicon::parse(black_box(text)).unwrap());
+    }
+
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn build_index_100k(b: Bencher) {
+        let text = &LEX_100K.text;
+        let lexicon = copydesk::lexicon::parse(text).unwrap();
+        b.with_inputs(|| {
+            vec![LexiconInput {
+                path: "gen.lexicon.json".into(),
+                text: text.clone(),
+                lexicon: lexicon.clone(),
+            }]
+        })
+        .bench_values(LexiconIndex::build);
+    }
+}
+
+mod analyze {
+    use super::*;
+
+    #[divan::bench(sample_count = 50)]
+    fn example_draft_sochi(b: Bencher) {
+        b.bench(|| analysis::analyze(black_box(&EXAMPLE), DocKind::Markdown, &SOCHI));
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn long_draft_sochi(b: Bencher) {
+        b.bench(|| analysis::analyze(black_box(&LONG), DocKind::Markdown, &SOCHI));
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn long_draft_100k(b: Bencher) {
+        let index = &LEX_100K.index;
+        b.bench(|| analysis::analyze(black_box(&LONG), DocKind::Markdown, index));
+    }
+
+    /// A one-character edit in the middle of the long draft, analysed with
+    /// the parts of the version before it (typing a letter, then deleting it).
+    #[divan::bench(sample_count = 100)]
+    fn edit_long_draft_100k(b: Bencher) {
+        let index = &LEX_100K.index;
+        let mut inc = analysis::Incremental::default();
+        let original = LONG.clone();
+        let at = LONG[LONG.len() / 2..].find(' ').unwrap() + LONG.len() / 2 + 1;
+        let mut edited = original.clone();
+        edited.insert(at, 'x');
+        inc.analyze(&original, DocKind::Markdown, index, 1);
+        let mut flip = false;
+        b.bench_local(|| {
+            flip = !flip;
+            let text = if flip { &edited } else { &original };
+            inc.analyze(black_box(text), DocKind::Markdown, index, 1)
+        });
+    }
+}
+
+/// The stages of `analyze` on the long draft, one by one.
+mod stages {
+    use super::*;
+
+    #[divan::bench(sample_count = 20)]
+    fn prose_extract(b: Bencher) {
+        b.bench(|| prose::extract(black_box(&LONG), DocKind::Markdown));
+    }
+
+    fn blocks() -> (prose::Prose, Vec<std::ops::Range<usize>>) {
+        let p = prose::extract(&LONG, DocKind::Markdown);
+        let blocks = p.blocks.iter().map(|b| b.range.clone()).collect();
+        (p, blocks)
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn sentences(b: Bencher) {
+        let (p, blocks) = blocks();
+        b.bench(|| {
+            blocks
+                .iter()
+                .flat_map(|r| sentences::split_sentences(&p.masked, r.clone()))
+                .count()
+        });
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn quotations(b: Bencher) {
+        let (p, blocks) = blocks();
+        b.bench(|| quotes::find_quotations(&p.masked, &blocks));
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn attribution(b: Bencher) {
+        let (p, blocks) = blocks();
+        let s: Vec<_> = blocks
+            .iter()
+            .flat_map(|r| sentences::split_sentences(&p.masked, r.clone()))
+            .collect();
+        let q = quotes::find_quotations(&p.masked, &blocks);
+        b.bench(|| attribution::attribute_quotations(&p.masked, &s, &q));
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn mentions_100k(b: Bencher) {
+        let (p, _) = blocks();
+        let index = &LEX_100K.index;
+        b.bench(|| analysis::mentions::find_mentions(&p.masked, index));
+    }
+
+    #[divan::bench(sample_count = 20)]
+    fn quote_claims_100k(b: Bencher) {
+        let (p, blocks) = blocks();
+        let q = quotes::find_quotations(&p.masked, &blocks);
+        let index = &LEX_100K.index;
+        b.bench(|| {
+            q.iter()
+                .filter(|q| q.depth == 0)
+                .filter_map(|q| {
+                    analysis::quotes::match_quotation(&p.masked[q.inner.clone()], index)
+                })
+                .count()
+        });
+    }
+}
+
+/// What a request does once the analysis is cached.
+mod requests {
+    use super::*;
+
+    #[divan::bench]
+    fn complete_prefix_100k(b: Bencher) {
+        let index = &LEX_100K.index;
+        b.bench(|| index.complete(black_box("Kar"), 50));
+    }
+
+    #[divan::bench]
+    fn entity_card_100k(b: Bencher) {
+        let index = &LEX_100K.index;
+        let a = analysis::analyze(&LONG, DocKind::Markdown, index);
+        let m = a.mentions[a.mentions.len() / 2].clone();
+        b.bench(|| cards::entity_card(index, black_box(m.entity)));
+    }
+
+    #[divan::bench]
+    fn mention_at_100k(b: Bencher) {
+        let index = &LEX_100K.index;
+        let a = analysis::analyze(&LONG, DocKind::Markdown, index);
+        let at = a.mentions[a.mentions.len() / 2].range.start + 1;
+        b.bench(|| a.mention_at(black_box(at)).map(|m| m.entity));
+    }
+}
