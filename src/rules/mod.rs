@@ -3,8 +3,10 @@
 //! turn findings into diagnostics.
 //!
 //! Each rule lives in its own file and sees the document through [`Context`],
-//! which holds what several rules share (word tokens, quotation spans) so it
-//! is computed once per check.
+//! which holds what several rules share (quotation spans, headings, the
+//! analysis and the lexicon) so it is computed once per check. Helpers: word
+//! tokens (`tokens`), phrase patterns kept as data (`patterns`), speakers and
+//! claims (`claims`), suppression comments (`suppress`).
 
 mod altered_quote;
 mod claims;
