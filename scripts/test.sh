@@ -33,6 +33,9 @@ step "release binary"
 cargo build --release --locked
 export COPYDESK_BIN="$PWD/target/release/copydesk"
 
+step "malformed protocol input and a 5 MB draft against the release binary"
+cargo test --locked --test e2e_malformed
+
 step "end to end: pytest-lsp and Neovim against the release binary"
 tests/e2e/run.sh "$COPYDESK_BIN"
 
@@ -52,5 +55,8 @@ step "exported word lists silence the real harper and typos checkers"
 python3 -m venv editors/test/.venv
 editors/test/.venv/bin/pip install -q --disable-pip-version-check -r editors/test/requirements.txt
 PATH="$PWD/editors/test/.venv/bin:$PATH" editors/test/.venv/bin/pytest -q editors/test
+
+step "dependency licences (cargo deny)"
+bash scripts/licenses.sh
 
 step "all tests passed"
