@@ -517,3 +517,71 @@ fn closing_stdin_ends_the_server() {
     let status = wait_exit(&mut child);
     assert!(status.success(), "{status}");
 }
+
+/// A 5 MB draft (the reference article, repeated) is analysed in full and
+/// edited at its end. Against the release binary only (`COPYDESK_BIN`): a
+/// debug build takes minutes over it.
+#[test]
+fn a_five_megabyte_draft_is_analysed_and_edited() {
+    if std::env::var("COPYDESK_BIN").is_err() {
+        eprintln!("skipped: set COPYDESK_BIN to the release binary to run it");
+        return;
+    }
+    let ws = tempfile::tempdir().unwrap();
+    let fixtures = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    std::fs::copy(
+        fixtures.join("sochi.lexicon.json"),
+        ws.path().join("sochi.lexicon.json"),
+    )
+    .unwrap();
+    let article = std::fs::read_to_string(fixtures.join("sochi-putin-erdogan.txt")).unwrap();
+    let root = format!("file://{}", ws.path().display());
+    let mut s = Server::start(ws.path());
+    s.write(&msg(
+        json!({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+        "processId": null, "rootUri": root, "capabilities": {},
+        "initializationOptions": {"lexicons": ["sochi.lexicon.json"]}}}),
+    ));
+    s.response(json!(1));
+    s.write(&msg(
+        json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    ));
+    s.next("lexicons loaded", |m| m["method"] == "copydesk/status");
+    let putins = |s: &mut Server, id: i64, uri: &str| -> usize {
+        s.write(&msg(
+            json!({"jsonrpc": "2.0", "id": id, "method": "textDocument/documentSymbol",
+            "params": {"textDocument": {"uri": uri}}}),
+        ));
+        let r = s.response(json!(id));
+        r["result"]
+            .as_array()
+            .unwrap_or_else(|| panic!("{r}"))
+            .iter()
+            .find(|s| s["name"] == "Vladimir V. Putin")
+            .map_or(0, |s| s["children"].as_array().unwrap().len())
+    };
+    let one = format!("{root}/one.txt");
+    s.write(&msg(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+        "params": {"textDocument": {"uri": one, "languageId": "plaintext", "version": 1, "text": article}}})));
+    let per_article = putins(&mut s, 2, &one);
+    assert!(per_article > 0);
+    let copies = 5 * 1024 * 1024 / article.len() + 1;
+    let draft = vec![article.as_str(); copies].join("\n\n");
+    let big = format!("{root}/big.txt");
+    s.write(&msg(json!({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+        "params": {"textDocument": {"uri": big, "languageId": "plaintext", "version": 1, "text": draft}}})));
+    assert_eq!(putins(&mut s, 3, &big), per_article * copies);
+    let lines = draft.matches('\n').count();
+    let last = draft.rsplit('\n').next().unwrap().encode_utf16().count();
+    s.write(&msg(json!({"jsonrpc": "2.0", "method": "textDocument/didChange", "params": {
+        "textDocument": {"uri": big, "version": 2},
+        "contentChanges": [{"range": {"start": {"line": lines, "character": last}, "end": {"line": lines, "character": last}}, "text": " Putin."}]}})));
+    assert_eq!(putins(&mut s, 4, &big), per_article * copies + 1);
+    s.write(&msg(json!({"jsonrpc": "2.0", "id": 5, "method": "textDocument/hover",
+        "params": {"textDocument": {"uri": big}, "position": {"line": lines, "character": last + 2}}})));
+    let h = s.response(json!(5));
+    assert_eq!(
+        h["result"]["range"],
+        json!({"start": {"line": lines, "character": last + 1}, "end": {"line": lines, "character": last + 6}})
+    );
+}
