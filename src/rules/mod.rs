@@ -280,6 +280,14 @@ impl<'a> Context<'a> {
             .any(|q| q.start <= range.start && range.end <= q.end)
     }
 
+    /// A quotation with no closing mark that no later paragraph continues:
+    /// still being typed, or a slip of the keyboard; either way not a
+    /// quotation to judge yet.
+    pub fn dangling(&self, qi: usize) -> bool {
+        let quotations = &self.analysis.quotations;
+        !quotations[qi].closed && !quotations.iter().any(|q| q.continues == Some(qi))
+    }
+
     pub fn in_heading(&self, at: usize) -> bool {
         self.headings.iter().any(|h| h.start <= at && at < h.end)
     }
