@@ -22,6 +22,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 
+# The SARIF output is validated against its schema with Python's jsonschema.
+python3 -c 'import jsonschema' 2>/dev/null || python3 -m pip install -q --disable-pip-version-check jsonschema==4.26.0
+
 step "format and lints"
 cargo fmt --all -- --check
 cargo clippy --all-targets --locked -- -D warnings
@@ -32,6 +35,9 @@ cargo test --locked
 step "release binary"
 cargo build --release --locked
 export COPYDESK_BIN="$PWD/target/release/copydesk"
+
+step "malformed protocol input and a 5 MB draft against the release binary"
+cargo test --locked --test e2e_malformed
 
 step "end to end: pytest-lsp and Neovim against the release binary"
 tests/e2e/run.sh "$COPYDESK_BIN"
@@ -52,5 +58,8 @@ step "exported word lists silence the real harper and typos checkers"
 python3 -m venv editors/test/.venv
 editors/test/.venv/bin/pip install -q --disable-pip-version-check -r editors/test/requirements.txt
 PATH="$PWD/editors/test/.venv/bin:$PATH" editors/test/.venv/bin/pytest -q editors/test
+
+step "dependency licences (cargo deny)"
+bash scripts/licenses.sh
 
 step "all tests passed"

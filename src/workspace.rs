@@ -88,7 +88,7 @@ pub fn lexicon_paths(
         let mut ok = Vec::new();
         let mut refused = Vec::new();
         for p in paths {
-            match confined(root, Path::new(p)) {
+            match confined(root, Path::new(p)).filter(|path| resolves_inside(root, path)) {
                 Some(path) => ok.push((path, Origin::Workspace)),
                 None => refused.push(LoadError {
                     path: root.join(CONFIG_FILE),
@@ -134,7 +134,18 @@ pub fn confined(root: &Path, rel: &Path) -> Option<PathBuf> {
     Some(root.join(rel))
 }
 
+/// Whether `path`, every symbolic link resolved, is inside `root`: a
+/// repository can hold a link that is lexically inside it and points
+/// anywhere. A path that does not exist passes (reading it fails anyway).
+pub fn resolves_inside(root: &Path, path: &Path) -> bool {
+    match (std::fs::canonicalize(root), std::fs::canonicalize(path)) {
+        (Ok(root), Ok(path)) => path.starts_with(root),
+        _ => true,
+    }
+}
+
 /// Every `*.lexicon.json` under the root, sorted, bounded in depth and count.
+/// Symbolic links are neither followed nor read.
 pub fn discover(root: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = walkdir::WalkDir::new(root)
         .max_depth(DISCOVERY_MAX_DEPTH)
@@ -205,6 +216,7 @@ pub fn may_read_source(source: &Path, lexicon: &Path, root: Option<&Path>) -> bo
         source
             .strip_prefix(base)
             .is_ok_and(|rel| confined(base, rel).is_some())
+            && resolves_inside(base, source)
     };
     let lexicon_dir = lexicon.parent().unwrap_or(Path::new(""));
     within(lexicon_dir) || root.is_some_and(within)

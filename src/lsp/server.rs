@@ -18,6 +18,7 @@ use tower_lsp_server::{Client, LanguageServer, LspService};
 
 use super::diagnostics;
 use super::document::Document;
+use super::guard::{spawn_logged, Guarded};
 use super::position::{to_byte, to_range, Encoding};
 use super::tokens;
 use crate::analysis::{
@@ -40,8 +41,10 @@ pub const BUILD_LEXICON: &str = "copydesk.buildLexicon";
 const COMPLETION_LIMIT: usize = 50;
 const WORKSPACE_SYMBOL_LIMIT: usize = 200;
 
-pub fn service() -> (LspService<Backend>, tower_lsp_server::ClientSocket) {
-    LspService::new(Backend::new)
+pub fn service() -> (Guarded<Backend>, tower_lsp_server::ClientSocket) {
+    let (service, socket) = LspService::new(Backend::new);
+    let client = service.inner().client.clone();
+    (Guarded::new(service, client), socket)
 }
 
 pub struct Backend {
@@ -59,12 +62,29 @@ const FIRST_LOAD_WAIT: Duration = Duration::from_secs(10);
 
 struct OpenDoc {
     doc: Document,
-    /// The analysis of (version, index generation), when computed.
-    analysis: Option<(i32, u64, Arc<DocAnalysis>)>,
+    /// The analysis of (version, index generation): computed once and
+    /// shared by every request that needs it meanwhile (under a burst of
+    /// requests, one analysis per version, not one per request).
+    analysis: Option<(i32, u64, SharedAnalysis)>,
     /// The paragraphs analysed so far, reused by the next version's analysis.
     incremental: Arc<Mutex<Incremental>>,
     /// Set once the user has been told this document is too large.
     told_too_large: bool,
+}
+
+type SharedAnalysis = Arc<tokio::sync::OnceCell<Arc<DocAnalysis>>>;
+
+/// Where [`Probe::inject_fault`] makes the server panic, once: for the
+/// tests that prove no panic reaches the protocol.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Inside the next document analysis, on the blocking pool.
+    Analysis,
+    /// In the next request handler or diagnostics task that takes a
+    /// snapshot, on the protocol task itself.
+    Snapshot,
+    /// At the start of the next lexicon reload.
+    Reload,
 }
 
 #[derive(Default)]
@@ -94,6 +114,8 @@ struct State {
     hover_markdown: bool,
     completion_markdown: bool,
     shutting_down: bool,
+    /// A panic to raise on purpose, set only through [`Probe::inject_fault`].
+    fault: Option<Fault>,
 }
 
 /// What a request works on: a consistent view of one document.
@@ -139,7 +161,14 @@ impl Backend {
     async fn snapshot(&self, uri: &Uri) -> Result<Option<Snapshot>> {
         let mut loaded = self.loaded.subscribe();
         let _ = tokio::time::timeout(FIRST_LOAD_WAIT, loaded.wait_for(|done| *done)).await;
-        let (rope, version, kind, index, generation, enc, root, cached, too_large, incremental) = {
+        let fault = self
+            .state()
+            .fault
+            .take_if(|f| matches!(f, Fault::Snapshot | Fault::Analysis));
+        if fault == Some(Fault::Snapshot) {
+            panic!("injected fault in a snapshot");
+        }
+        let (rope, kind, index, generation, enc, root, cell, too_large, incremental) = {
             let mut st = self.state();
             let (index, generation, enc, root, max) = (
                 st.index.clone(),
@@ -153,20 +182,23 @@ impl Backend {
             };
             let too_large = open.doc.rope.len_bytes() > max;
             let tell = too_large && !std::mem::replace(&mut open.told_too_large, too_large);
-            let cached = open
-                .analysis
-                .as_ref()
-                .filter(|(v, g, _)| *v == open.doc.version && *g == generation)
-                .map(|(_, _, a)| a.clone());
+            let version = open.doc.version;
+            let cell = match &open.analysis {
+                Some((v, g, cell)) if *v == version && *g == generation => cell.clone(),
+                _ => {
+                    let cell = Arc::new(tokio::sync::OnceCell::new());
+                    open.analysis = Some((version, generation, cell.clone()));
+                    cell
+                }
+            };
             (
                 open.doc.rope.clone(),
-                open.doc.version,
                 open.doc.kind,
                 index,
                 generation,
                 enc,
                 root,
-                cached,
+                cell,
                 (too_large, tell, max),
                 open.incremental.clone(),
             )
@@ -188,27 +220,25 @@ impl Backend {
             return Ok(None);
         }
         let text = rope.to_string();
-        let analysis = match cached {
-            Some(a) => a,
-            None => {
+        // A failed (or cancelled) computation leaves the cell empty: the
+        // next request for this version tries again.
+        let analysis = cell
+            .get_or_try_init(|| {
                 let (t, i) = (text.clone(), index.clone());
-                let a = Arc::new(
+                async move {
                     run_blocking(move || {
+                        if fault == Some(Fault::Analysis) {
+                            panic!("injected fault in the analysis");
+                        }
                         let mut inc = incremental.lock().unwrap_or_else(|p| p.into_inner());
                         inc.analyze(&t, kind, &i, generation)
                     })
-                    .await?,
-                );
-                let mut st = self.state();
-                let current_generation = st.index_generation;
-                if let Some(open) = st.docs.get_mut(uri) {
-                    if open.doc.version == version && current_generation == generation {
-                        open.analysis = Some((version, generation, a.clone()));
-                    }
+                    .await
+                    .map(Arc::new)
                 }
-                a
-            }
-        };
+            })
+            .await?
+            .clone();
         Ok(Some(Snapshot {
             uri: uri.clone(),
             kind,
@@ -229,6 +259,14 @@ impl Backend {
     /// fail to load are reported with file, line and column; the last good
     /// version of each stays in use.
     async fn reload(&self) {
+        if self
+            .state()
+            .fault
+            .take_if(|f| *f == Fault::Reload)
+            .is_some()
+        {
+            panic!("injected fault in a lexicon reload");
+        }
         let (root, init, client_settings, supports_configuration) = {
             let st = self.state();
             (
@@ -427,7 +465,7 @@ impl Backend {
             return;
         }
         let backend = self.clone_handle();
-        tokio::spawn(async move {
+        spawn_logged(self.client.clone(), "diagnostics", async move {
             let (version, delay) = {
                 let st = backend.state();
                 let Some(open) = st.docs.get(&uri) else {
@@ -734,7 +772,7 @@ impl LanguageServer for Backend {
         // task of their own: awaiting them here could deadlock the
         // server's bounded handler pool.
         let backend = self.clone_handle();
-        tokio::spawn(async move {
+        spawn_logged(self.client.clone(), "loading lexicons", async move {
             if backend.state().supports_watch_registration {
                 let watchers = ["**/*.lexicon.json", "**/copydesk.toml"]
                     .into_iter()
@@ -840,7 +878,9 @@ impl LanguageServer for Backend {
             self.state().client_settings = section.clone();
         }
         let backend = self.clone_handle();
-        tokio::spawn(async move { backend.reload().await });
+        spawn_logged(self.client.clone(), "reloading lexicons", async move {
+            backend.reload().await
+        });
     }
 
     async fn did_change_watched_files(&self, params: DidChangeWatchedFilesParams) {
@@ -856,7 +896,9 @@ impl LanguageServer for Backend {
         });
         if relevant {
             let backend = self.clone_handle();
-            tokio::spawn(async move { backend.reload().await });
+            spawn_logged(self.client.clone(), "reloading lexicons", async move {
+                backend.reload().await
+            });
         }
     }
 
@@ -968,9 +1010,25 @@ impl LanguageServer for Backend {
             let cancelled = Arc::new(AtomicBool::new(false));
             let _guard = CancelOnDrop(cancelled.clone());
             let (index, enc) = (snap.index.clone(), snap.enc);
-            let found =
-                run_blocking(move || scan_workspace(&root, &skip, &index, entity, enc, &cancelled))
-                    .await?;
+            let client = self.client.clone();
+            let found = run_blocking(move || {
+                let scan = scan_workspace(&root, &skip, &index, entity, enc, &cancelled);
+                if scan.stopped {
+                    // Nobody awaits this result any more; the log says the
+                    // scan did stop.
+                    let message = format!(
+                        "copydesk: workspace references cancelled; the scan stopped after {} files",
+                        scan.files_read
+                    );
+                    if let Ok(rt) = tokio::runtime::Handle::try_current() {
+                        rt.spawn(
+                            async move { client.log_message(MessageType::INFO, message).await },
+                        );
+                    }
+                }
+                scan.locations
+            })
+            .await?;
             out.extend(found);
         }
         Ok(Some(out))
@@ -1327,7 +1385,9 @@ impl LanguageServer for Backend {
                     .show_message(MessageType::INFO, format!("copydesk: built {summary}"))
                     .await;
                 let backend = self.clone_handle();
-                tokio::spawn(async move { backend.reload().await });
+                spawn_logged(self.client.clone(), "reloading lexicons", async move {
+                    backend.reload().await
+                });
                 Ok(Some(json!({
                     "path": out.display().to_string(),
                     "entities": outcome.lexicon.entities.len(),
@@ -1399,6 +1459,11 @@ impl LanguageServer for Backend {
 pub struct Probe(Arc<Mutex<State>>);
 
 impl Probe {
+    /// Makes the server panic once at `fault`.
+    pub fn inject_fault(&self, fault: Fault) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).fault = Some(fault);
+    }
+
     /// The document's version and text, if it is open.
     pub fn document(&self, uri: &str) -> Option<(i32, String)> {
         let st = self.0.lock().unwrap_or_else(|p| p.into_inner());
@@ -1423,6 +1488,13 @@ impl Drop for CancelOnDrop {
     }
 }
 
+struct Scan {
+    locations: Vec<Location>,
+    files_read: usize,
+    /// Cancelled before the last file.
+    stopped: bool,
+}
+
 /// Mentions of `entity` in the drafts under `root` that are not open.
 fn scan_workspace(
     root: &Path,
@@ -1431,8 +1503,9 @@ fn scan_workspace(
     entity: EntityId,
     enc: Encoding,
     cancelled: &AtomicBool,
-) -> Vec<Location> {
+) -> Scan {
     let mut out = Vec::new();
+    let mut files_read = 0;
     let files = walkdir::WalkDir::new(root)
         .max_depth(8)
         .into_iter()
@@ -1452,7 +1525,11 @@ fn scan_workspace(
         .take(REFERENCE_SCAN_MAX_FILES);
     for entry in files {
         if cancelled.load(Ordering::Relaxed) {
-            break;
+            return Scan {
+                locations: out,
+                files_read,
+                stopped: true,
+            };
         }
         let path = entry.path();
         if skip.iter().any(|s| s == path)
@@ -1465,6 +1542,7 @@ fn scan_workspace(
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
+        files_read += 1;
         let analysis = analysis::analyze(&text, DocKind::from_path(path), index);
         let ranges = analysis.mention_ranges(entity);
         if ranges.is_empty() {
@@ -1480,7 +1558,11 @@ fn scan_workspace(
                 .map(|r| Location::new(uri.clone(), to_range(&rope, r, enc))),
         );
     }
-    out
+    Scan {
+        locations: out,
+        files_read,
+        stopped: false,
+    }
 }
 
 /// The completion prefix before `at` and the entities it completes to. Tries

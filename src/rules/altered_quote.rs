@@ -67,7 +67,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
     let a = cx.analysis;
     let mut findings = Vec::new();
     for (qi, q) in a.quotations.iter().enumerate() {
-        if q.depth > 0 || a.quote_claims.get(qi).is_some_and(Option::is_some) {
+        if q.depth > 0 || cx.dangling(qi) || a.quote_claims.get(qi).is_some_and(Option::is_some) {
             continue;
         }
         let quote = quote_words(cx, q.inner.clone());
@@ -568,6 +568,11 @@ mod tests {
         silent("“On the international arena we cooperate fairly successfully ... in Syria,” Putin said.");
         silent("“[Turkey] can strengthen [its] defense as we please,” Erdogan said.");
         silent("“we buy our OWN weapons” — Erdogan said so.");
+    }
+
+    #[test]
+    fn a_quotation_still_being_typed_waits() {
+        silent("Erdogan said: “We buy our own weap");
     }
 
     #[test]

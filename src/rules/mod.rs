@@ -3,8 +3,10 @@
 //! turn findings into diagnostics.
 //!
 //! Each rule lives in its own file and sees the document through [`Context`],
-//! which holds what several rules share (word tokens, quotation spans) so it
-//! is computed once per check.
+//! which holds what several rules share (quotation spans, headings, the
+//! analysis and the lexicon) so it is computed once per check. Helpers: word
+//! tokens (`tokens`), phrase patterns kept as data (`patterns`), speakers and
+//! claims (`claims`), suppression comments (`suppress`).
 
 mod altered_quote;
 mod claims;
@@ -276,6 +278,14 @@ impl<'a> Context<'a> {
         self.quotations
             .iter()
             .any(|q| q.start <= range.start && range.end <= q.end)
+    }
+
+    /// A quotation with no closing mark that no later paragraph continues:
+    /// still being typed, or a slip of the keyboard; either way not a
+    /// quotation to judge yet.
+    pub fn dangling(&self, qi: usize) -> bool {
+        let quotations = &self.analysis.quotations;
+        !quotations[qi].closed && !quotations.iter().any(|q| q.continues == Some(qi))
     }
 
     pub fn in_heading(&self, at: usize) -> bool {

@@ -68,7 +68,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
     let a = cx.analysis;
     let mut findings = Vec::new();
     for (qi, q) in a.quotations.iter().enumerate() {
-        if q.depth > 0 || cx.in_heading(q.range.start) || introduced(cx, qi, 0) {
+        if q.depth > 0 || cx.in_heading(q.range.start) || cx.dangling(qi) || introduced(cx, qi, 0) {
             continue;
         }
         let claim = a.quote_claims.get(qi).copied().flatten().map(|m| m.claim);
@@ -362,6 +362,19 @@ mod tests {
         ] {
             assert_eq!(unattributed(text), [] as [&str; 0], "{text}");
         }
+    }
+
+    #[test]
+    fn a_quotation_still_being_typed_waits() {
+        assert_eq!(
+            unattributed("The talks ended.\n\n“We will not be pushed around by"),
+            [] as [&str; 0]
+        );
+        // Unclosed, but the next paragraph reopens it: the newsroom convention.
+        assert_eq!(
+            unattributed("The talks ended.\n\n“We will not be pushed around.\n\n“Not by anyone in Washington.”\n"),
+            ["“We will not be pushed around.", "“Not by anyone in Washington.”"]
+        );
     }
 
     #[test]

@@ -1,0 +1,252 @@
+//! A protocol client for the reliability tests: the real service in
+//! process over `tokio::io::duplex`, with a reader task that drains the
+//! server's output all the time (answering its requests), so that a test
+//! can send thousands of messages without waiting for each answer, or
+//! send a request and cancel it before it is answered.
+
+#![allow(dead_code)] // shared by several test binaries, each using a part
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, WriteHalf};
+use tokio::io::{DuplexStream, ReadHalf};
+use tokio::sync::{mpsc, Mutex};
+
+/// How long any single wait may take before the test fails: a hang guard
+/// only, far above what any answer needs.
+pub const HANG_GUARD: Duration = Duration::from_secs(180);
+
+type Writer = Arc<Mutex<WriteHalf<DuplexStream>>>;
+
+pub struct Client {
+    writer: Writer,
+    incoming: mpsc::UnboundedReceiver<Value>,
+    /// Notifications received but not yet consumed by a wait.
+    pending: Vec<Value>,
+    /// Responses received but not yet consumed, by id.
+    responses: HashMap<String, Value>,
+    next_id: i64,
+    pub probe: copydesk::lsp::Probe,
+}
+
+pub fn uri_of(path: &Path) -> String {
+    format!("file://{}", path.display())
+}
+
+async fn write(writer: &Writer, msg: &Value) {
+    let body = serde_json::to_vec(msg).unwrap();
+    let mut w = writer.lock().await;
+    w.write_all(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes())
+        .await
+        .unwrap();
+    w.write_all(&body).await.unwrap();
+    w.flush().await.unwrap();
+}
+
+async fn read(reader: &mut BufReader<ReadHalf<DuplexStream>>) -> Option<Value> {
+    let mut len = None;
+    loop {
+        let mut line = String::new();
+        if reader.read_line(&mut line).await.ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length: ") {
+            len = Some(v.parse::<usize>().ok()?);
+        }
+    }
+    let mut body = vec![0; len?];
+    reader.read_exact(&mut body).await.ok()?;
+    serde_json::from_slice(&body).ok()
+}
+
+impl Client {
+    /// Starts the server; `settings` answers `workspace/configuration`.
+    pub fn start(settings: Value) -> Client {
+        let (client_side, server_side) = tokio::io::duplex(1 << 20);
+        let (service, socket) = copydesk::lsp::service();
+        let probe = service.inner().probe();
+        let (server_read, server_write) = tokio::io::split(server_side);
+        tokio::spawn(
+            tower_lsp_server::Server::new(server_read, server_write, socket)
+                .concurrency_level(12)
+                .serve(service),
+        );
+        let (r, w) = tokio::io::split(client_side);
+        let writer: Writer = Arc::new(Mutex::new(w));
+        let (tx, incoming) = mpsc::unbounded_channel();
+        let reply = writer.clone();
+        tokio::spawn(async move {
+            let mut reader = BufReader::new(r);
+            while let Some(msg) = read(&mut reader).await {
+                if let (Some(id), Some(method)) = (msg.get("id"), msg.get("method")) {
+                    let result = match method.as_str() {
+                        Some("workspace/configuration") => json!([settings.clone()]),
+                        _ => Value::Null,
+                    };
+                    write(
+                        &reply,
+                        &json!({"jsonrpc": "2.0", "id": id, "result": result}),
+                    )
+                    .await;
+                } else if tx.send(msg).is_err() {
+                    break;
+                }
+            }
+        });
+        Client {
+            writer,
+            incoming,
+            pending: Vec::new(),
+            responses: HashMap::new(),
+            next_id: 1,
+            probe,
+        }
+    }
+
+    /// Starts, initializes and waits for the lexicons to load.
+    pub async fn initialized(root: &Path, capabilities: Value, options: Value) -> Client {
+        let mut c = Client::start(Value::Null);
+        let init = c
+            .call(
+                "initialize",
+                json!({"processId": null, "rootUri": uri_of(root), "capabilities": capabilities,
+                       "initializationOptions": options,
+                       "workspaceFolders": [{"uri": uri_of(root), "name": "ws"}]}),
+            )
+            .await;
+        assert!(init.get("result").is_some(), "{init}");
+        c.notify("initialized", json!({})).await;
+        c.notification("copydesk/status", |_| true).await;
+        c
+    }
+
+    pub async fn send(&self, msg: Value) {
+        write(&self.writer, &msg).await;
+    }
+
+    pub async fn notify(&self, method: &str, params: Value) {
+        self.send(json!({"jsonrpc": "2.0", "method": method, "params": params}))
+            .await;
+    }
+
+    /// Sends a request without waiting; returns its id.
+    pub async fn request(&mut self, method: &str, params: Value) -> i64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send(json!({"jsonrpc": "2.0", "id": id, "method": method, "params": params}))
+            .await;
+        id
+    }
+
+    /// Sends a request and waits for its whole response message.
+    pub async fn call(&mut self, method: &str, params: Value) -> Value {
+        let id = self.request(method, params).await;
+        self.response(id).await
+    }
+
+    /// Sends a request and returns its result, failing on an error.
+    pub async fn result(&mut self, method: &str, params: Value) -> Value {
+        let resp = self.call(method, params).await;
+        assert!(resp.get("error").is_none(), "{method} failed: {resp}");
+        resp["result"].clone()
+    }
+
+    /// Files a message: responses by id, notifications in order.
+    fn file(&mut self, msg: Value) {
+        if msg.get("method").is_none() {
+            self.responses.insert(msg["id"].to_string(), msg);
+        } else {
+            self.pending.push(msg);
+        }
+    }
+
+    async fn recv(&mut self, what: &str) {
+        let msg = tokio::time::timeout(HANG_GUARD, self.incoming.recv())
+            .await
+            .unwrap_or_else(|_| panic!("no {what} within the hang guard"))
+            .unwrap_or_else(|| panic!("server closed the stream waiting for {what}"));
+        self.file(msg);
+    }
+
+    /// The next notification (in arrival order) that `pred` accepts; the
+    /// others are kept for later waits.
+    pub async fn next(&mut self, what: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        loop {
+            if let Some(i) = self.pending.iter().position(&pred) {
+                return self.pending.remove(i);
+            }
+            self.recv(what).await;
+        }
+    }
+
+    pub async fn response(&mut self, id: i64) -> Value {
+        let key = id.to_string();
+        loop {
+            if let Some(r) = self.responses.remove(&key) {
+                return r;
+            }
+            self.recv(&format!("response {id}")).await;
+        }
+    }
+
+    /// Responses that have already arrived, without waiting.
+    pub fn arrived(&mut self) -> Vec<Value> {
+        while let Ok(msg) = self.incoming.try_recv() {
+            self.file(msg);
+        }
+        self.responses.drain().map(|(_, v)| v).collect()
+    }
+
+    /// The params of the next notification of `method` that `pred` accepts.
+    pub async fn notification(&mut self, method: &str, pred: impl Fn(&Value) -> bool) -> Value {
+        self.next(method, |m| m["method"] == method && pred(&m["params"]))
+            .await["params"]
+            .clone()
+    }
+
+    /// Notifications of `method` received so far and not consumed.
+    pub fn seen(&self, method: &str) -> Vec<Value> {
+        self.pending
+            .iter()
+            .filter(|m| m["method"] == method)
+            .map(|m| m["params"].clone())
+            .collect()
+    }
+
+    pub async fn open(&self, path: &Path, language_id: &str, text: &str) -> String {
+        let uri = uri_of(path);
+        self.notify(
+            "textDocument/didOpen",
+            json!({"textDocument": {"uri": uri, "languageId": language_id, "version": 1, "text": text}}),
+        )
+        .await;
+        uri
+    }
+}
+
+/// A temporary workspace holding the reference article and its lexicon.
+pub fn workspace() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    for f in ["sochi-putin-erdogan.txt", "sochi.lexicon.json"] {
+        std::fs::copy(fixtures.join(f), dir.path().join(f)).unwrap();
+    }
+    dir
+}
+
+pub const ARTICLE: &str = include_str!("../fixtures/sochi-putin-erdogan.txt");
+
+/// (line, UTF-16 column) of byte offset `at` in `text`.
+pub fn pos16(text: &str, at: usize) -> Value {
+    let line = text[..at].matches('\n').count();
+    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    json!({"line": line, "character": text[line_start..at].encode_utf16().count()})
+}
