@@ -550,6 +550,19 @@ mod tests {
             inc.parts.len() - 1,
             "only the edited paragraph is new"
         );
+        // Attributions are worked out again only where the edited paragraph
+        // is in the window: its own and its neighbours'.
+        let windows_reused = inc
+            .windows
+            .values()
+            .filter(|w| windows_before.iter().any(|b| Arc::ptr_eq(b, w)))
+            .count();
+        assert!(inc.windows.len() > 10);
+        assert!(
+            windows_reused + 3 >= inc.windows.len(),
+            "{windows_reused} of {}",
+            inc.windows.len()
+        );
         // A new lexicon generation recomputes every part.
         inc.analyze(&edited, DocKind::Markdown, &index, 2);
         assert!(inc
