@@ -82,7 +82,10 @@ fuzz_target!(|data: &[u8]| {
         check(text, &at.attribution.speaker.name, "speaker name");
         check(text, &at.attribution.cue, "cue");
         assert!(at.sentence < a.sentences.len(), "attribution sentence exists");
-        let _ = a.resolve_speaker(&at.attribution.speaker, index);
+    }
+    assert_eq!(a.quote_speakers.len(), a.quotations.len(), "a speaker slot per quotation");
+    for e in a.quote_speakers.iter().flatten() {
+        let _ = cards::entity_card(index, *e);
     }
     for m in a.quote_claims.iter().flatten() {
         let _ = cards::claim_card(index, m.claim);
