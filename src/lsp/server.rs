@@ -480,7 +480,18 @@ impl Backend {
                 return; // superseded by a newer edit, which scheduled its own
             }
             let diagnostics = match backend.snapshot(&uri).await {
-                Ok(Some(snap)) => backend.diagnostics_for(&snap),
+                Ok(Some(snap)) => match backend.diagnostics_for(snap).await {
+                    Ok((_, _, diags)) => diags,
+                    Err(e) => {
+                        backend
+                            .log(
+                                MessageType::ERROR,
+                                format!("copydesk: checking failed: {}", e.message),
+                            )
+                            .await;
+                        return;
+                    }
+                },
                 Ok(None) => Vec::new(),
                 Err(e) => {
                     backend
@@ -502,18 +513,24 @@ impl Backend {
         });
     }
 
-    fn findings(&self, snap: &Snapshot) -> Vec<Finding> {
+    /// The findings and their diagnostics for a snapshot, computed on the
+    /// blocking pool: on a long draft with a large lexicon the rules take far
+    /// longer than any protocol message should wait.
+    async fn diagnostics_for(
+        &self,
+        snap: Snapshot,
+    ) -> Result<(Snapshot, Vec<Finding>, Vec<Diagnostic>)> {
         let config = self.state().rule_config.clone();
-        rules::check(&snap.text, &snap.analysis, &snap.index, &config)
-    }
-
-    fn diagnostics_for(&self, snap: &Snapshot) -> Vec<Diagnostic> {
-        let findings = self.findings(snap);
-        let mut sources = diagnostics::SourceTexts::new(&snap.index, snap.root.clone());
-        findings
-            .iter()
-            .map(|f| diagnostics::to_diagnostic(f, &snap.rope, snap.enc, &mut sources))
-            .collect()
+        run_blocking(move || {
+            let findings = rules::check(&snap.text, &snap.analysis, &snap.index, &config);
+            let mut sources = diagnostics::SourceTexts::new(&snap.index, snap.root.clone());
+            let diags = findings
+                .iter()
+                .map(|f| diagnostics::to_diagnostic(f, &snap.rope, snap.enc, &mut sources))
+                .collect();
+            (snap, findings, diags)
+        })
+        .await
     }
 
     fn clone_handle(&self) -> Backend {
@@ -1239,7 +1256,7 @@ impl LanguageServer for Backend {
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
         let items = match self.snapshot(&params.text_document.uri).await? {
-            Some(snap) => self.diagnostics_for(&snap),
+            Some(snap) => self.diagnostics_for(snap).await?.2,
             None => Vec::new(),
         };
         Ok(DocumentDiagnosticReportResult::Report(
@@ -1258,12 +1275,7 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let range = super::position::to_bytes(&snap.rope, params.range, snap.enc);
-        let findings = self.findings(&snap);
-        let mut sources = diagnostics::SourceTexts::new(&snap.index, snap.root.clone());
-        let diags: Vec<Diagnostic> = findings
-            .iter()
-            .map(|f| diagnostics::to_diagnostic(f, &snap.rope, snap.enc, &mut sources))
-            .collect();
+        let (snap, findings, diags) = self.diagnostics_for(snap).await?;
         let actions = diagnostics::code_actions(
             &diagnostics::Target {
                 uri: &snap.uri,
