@@ -99,6 +99,9 @@ pub struct LexiconIndex {
     completion: Vec<(String, EntityId)>,
     /// Folded content word → claims containing it, in ascending order.
     claim_words: HashMap<String, Vec<u32>>,
+    /// Folded given name → the persons with it and their folded surname,
+    /// for spotting transliterated surnames ("Muammar Qaddafi").
+    given_names: HashMap<String, Vec<(EntityId, String)>>,
 }
 
 impl std::fmt::Debug for LexiconIndex {
@@ -108,6 +111,28 @@ impl std::fmt::Debug for LexiconIndex {
             .field("claims", &self.claims.len())
             .finish()
     }
+}
+
+fn given_names(entities: &[IndexedEntity]) -> HashMap<String, Vec<(EntityId, String)>> {
+    let mut by_given: HashMap<String, Vec<(EntityId, String)>> = HashMap::new();
+    for (id, indexed) in entities.iter().enumerate() {
+        let e = &indexed.entity;
+        if e.kind != crate::lexicon::EntityKind::Person {
+            continue;
+        }
+        let parts: Vec<&str> = e
+            .name
+            .split_whitespace()
+            .filter(|p| !matches!(*p, "Jr." | "Jr" | "Sr." | "Sr" | "II" | "III" | "IV"))
+            .collect();
+        if let [given, .., surname] = parts.as_slice() {
+            by_given
+                .entry(fold(given))
+                .or_default()
+                .push((id, fold(surname)));
+        }
+    }
+    by_given
 }
 
 /// Ordinary English words that are also names.
@@ -216,6 +241,7 @@ impl LexiconIndex {
             completion.extend(e.entity.aliases.iter().map(|a| (fold(a), id)));
         }
         completion.sort_unstable();
+        let given_names = given_names(&entities);
 
         // Pattern ids are ranks in byte order, which is the order the
         // transducer is built in.
@@ -265,7 +291,16 @@ impl LexiconIndex {
             ordinary,
             completion,
             claim_words,
+            given_names,
         }
+    }
+
+    /// The persons whose full name starts with this (folded) given name,
+    /// with their folded surnames.
+    pub fn persons_named(&self, folded_given: &str) -> &[(EntityId, String)] {
+        self.given_names
+            .get(folded_given)
+            .map_or(&[], Vec::as_slice)
     }
 
     pub fn entity(&self, id: EntityId) -> &IndexedEntity {

@@ -9,12 +9,10 @@
 //!   name (Muammar Qaddafi for Muammar Gadhafi): same given name, a surname
 //!   with the same consonant skeleton and close in spelling.
 
-use std::collections::HashMap;
-
 use super::tokens::words;
 use super::{Context, Finding, Fix, Rule, Severity};
-use crate::analysis::{EntityId, Form};
-use crate::lexicon::{Entity, EntityKind};
+use crate::analysis::Form;
+use crate::lexicon::Entity;
 use crate::text::fold::fold;
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
@@ -97,28 +95,6 @@ fn skeleton(folded: &str) -> String {
 /// "Given Surname" sequences that are not mentions but spell a person's full
 /// name another way.
 fn transliterations(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
-    // Folded given name → persons with that given name and their surname.
-    let mut by_given: HashMap<String, Vec<(EntityId, String)>> = HashMap::new();
-    for (id, indexed) in cx.index.entities.iter().enumerate() {
-        let e = &indexed.entity;
-        if e.kind != EntityKind::Person {
-            continue;
-        }
-        let parts: Vec<&str> = e
-            .name
-            .split_whitespace()
-            .filter(|p| !matches!(*p, "Jr." | "Jr" | "Sr." | "Sr" | "II" | "III" | "IV"))
-            .collect();
-        if let [given, .., surname] = parts.as_slice() {
-            by_given
-                .entry(fold(given))
-                .or_default()
-                .push((id, fold(surname)));
-        }
-    }
-    if by_given.is_empty() {
-        return Vec::new();
-    }
     let ws = words(cx.masked, 0..cx.masked.len());
     let mut findings = Vec::new();
     for pair in ws.windows(2) {
@@ -126,9 +102,10 @@ fn transliterations(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
         if !given.capitalized || !surname.capitalized || surname.break_before {
             continue;
         }
-        let Some(people) = by_given.get(&fold(&cx.text[given.range.clone()])) else {
+        let people = cx.index.persons_named(&fold(&cx.text[given.range.clone()]));
+        if people.is_empty() {
             continue;
-        };
+        }
         if cx
             .mentions
             .iter()
