@@ -22,12 +22,7 @@ async fn building_from_the_open_article_makes_its_names_known() {
     );
     let uri = c.open(&article, "plaintext", ARTICLE).await;
     // No lexicon yet: nobody is known.
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": pos16(ARTICLE, "Aykan Erdemir", 0)}),
-        )
-        .await;
+    let h = c.hover(&uri, pos16(ARTICLE, "Aykan Erdemir", 0)).await;
     assert_eq!(h, serde_json::Value::Null);
 
     let r = c
@@ -47,12 +42,7 @@ async fn building_from_the_open_article_makes_its_names_known() {
         status["lexicons"][0]["path"],
         json!(out.display().to_string())
     );
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": pos16(ARTICLE, "Aykan Erdemir", 0)}),
-        )
-        .await;
+    let h = c.hover(&uri, pos16(ARTICLE, "Aykan Erdemir", 0)).await;
     let card = h["contents"]["value"].as_str().unwrap();
     assert!(
         card.contains(

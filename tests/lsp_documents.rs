@@ -42,7 +42,9 @@ async fn encodings_are_negotiated_and_used_everywhere() {
         let uri = c.open(&ws.path().join("d.md"), "markdown", &text).await;
         let sochi = col("Sochi", chosen);
         let erdogan = col("Erdoğan", chosen);
-        let h = c.request("textDocument/hover", json!({"textDocument": {"uri": uri}, "position": {"line": 2, "character": sochi + 2}})).await;
+        let h = c
+            .hover(&uri, json!({"line": 2, "character": sochi + 2}))
+            .await;
         assert_eq!(
             h["range"],
             json!({"start": {"line": 2, "character": sochi}, "end": {"line": 2, "character": sochi + 5}}),
@@ -118,12 +120,7 @@ async fn a_broken_lexicon_is_reported_and_the_last_good_one_stays() {
         .as_str()
         .unwrap()
         .contains("sochi.lexicon.json"));
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 2}}),
-        )
-        .await;
+    let h = c.hover(&uri, json!({"line": 0, "character": 2})).await;
     assert!(h["contents"]["value"]
         .as_str()
         .unwrap()
@@ -155,12 +152,7 @@ async fn configuration_changes_apply_without_restart() {
         )
         .await;
     // Discovery found the fixture lexicon (a *.lexicon.json): Putin is known.
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 18}}),
-        )
-        .await;
+    let h = c.hover(&uri, json!({"line": 0, "character": 18})).await;
     assert!(h["contents"]["value"].as_str().unwrap().contains("Putin"));
     // The user points the settings at another lexicon.
     c.settings = json!({"lexicons": ["desk/other.json"]});
@@ -171,19 +163,9 @@ async fn configuration_changes_apply_without_restart() {
     .await;
     let status = c.wait_for_notification("copydesk/status").await;
     assert_eq!(status["lexicons"][0]["entities"], 1);
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 18}}),
-        )
-        .await;
+    let h = c.hover(&uri, json!({"line": 0, "character": 18})).await;
     assert_eq!(h, Value::Null);
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 1}}),
-        )
-        .await;
+    let h = c.hover(&uri, json!({"line": 0, "character": 1})).await;
     assert!(h["contents"]["value"]
         .as_str()
         .unwrap()
@@ -203,11 +185,7 @@ async fn edits_for_unknown_or_old_versions_are_ignored() {
     )
     .await;
     // A request after the notifications sees their effect (handled in order).
-    c.request(
-        "textDocument/hover",
-        json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
-    )
-    .await;
+    c.hover(&uri, json!({"line": 0, "character": 0})).await;
     assert_eq!(c.probe.document(&uri), Some((5, "abcd".to_string())));
 }
 
@@ -307,12 +285,7 @@ async fn a_request_right_after_connecting_waits_for_the_lexicon() {
     let uri = c
         .open(&ws.path().join("d.md"), "markdown", "Kerim Has wrote.")
         .await;
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 1}}),
-        )
-        .await;
+    let h = c.hover(&uri, json!({"line": 0, "character": 1})).await;
     assert!(
         h["contents"]["value"]
             .as_str()

@@ -21,12 +21,7 @@ async fn article_session(caps: Value) -> (TestClient, String, tempfile::TempDir)
 }
 
 async fn hover_text(c: &mut TestClient, uri: &str, pos: Value) -> String {
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": pos}),
-        )
-        .await;
+    let h = c.hover(uri, pos).await;
     h["contents"]["value"]
         .as_str()
         .unwrap_or_default()
@@ -58,21 +53,11 @@ async fn hover_cards_say_who_and_what() {
     );
 
     // The verb "has" is nobody.
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": pos16(ARTICLE, "has reinforced", 0)}),
-        )
-        .await;
+    let h = c.hover(&uri, pos16(ARTICLE, "has reinforced", 0)).await;
     assert_eq!(h, Value::Null);
 
     // The hover range is the name as written.
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": pos16(ARTICLE, "Stoltenberg", 0)}),
-        )
-        .await;
+    let h = c.hover(&uri, pos16(ARTICLE, "Stoltenberg", 0)).await;
     assert_eq!(h["range"], range16(ARTICLE, "Jens Stoltenberg", 0));
 }
 
@@ -267,12 +252,7 @@ async fn rename_rewrites_the_form_in_every_mention() {
 async fn quotations_say_who_said_them_and_lead_to_the_source() {
     let text = "The Turkish leader was defiant. “We buy our own weapons,” he said.\n\nHe also wrote: “Erdogan did not get what he expected.”\n";
     let (mut c, uri, ws) = TestClient::with_draft(json!({}), "draft.md", text).await;
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": pos16(text, "own weapons", 0)}),
-        )
-        .await;
+    let h = c.hover(&uri, pos16(text, "own weapons", 0)).await;
     let card = h["contents"]["value"].as_str().unwrap();
     assert!(
         card.starts_with("**Quotation from Recep Tayyip Erdogan**"),
@@ -282,21 +262,11 @@ async fn quotations_say_who_said_them_and_lead_to_the_source() {
     assert_eq!(h["range"], range16(text, "“We buy our own weapons,”", 0));
 
     // A part of a longer quotation matches too; a name inside it is still a name.
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": pos16(text, "what he expected", 0)}),
-        )
-        .await;
+    let h = c.hover(&uri, pos16(text, "what he expected", 0)).await;
     let card = h["contents"]["value"].as_str().unwrap();
     assert!(card.starts_with("**Quotation from Kerim Has**"), "{card}");
     assert!(card.contains("Wrote on Twitter"), "{card}");
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": pos16(text, "Erdogan did", 0)}),
-        )
-        .await;
+    let h = c.hover(&uri, pos16(text, "Erdogan did", 0)).await;
     assert!(h["contents"]["value"]
         .as_str()
         .unwrap()
@@ -318,12 +288,7 @@ async fn quotations_say_who_said_them_and_lead_to_the_source() {
     // A quotation no source contains has no card.
     let text2 = "“Nobody said these words at all,” he said.";
     let uri2 = c.open(&ws.path().join("other.md"), "markdown", text2).await;
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri2}, "position": pos16(text2, "these words", 0)}),
-        )
-        .await;
+    let h = c.hover(&uri2, pos16(text2, "these words", 0)).await;
     assert_eq!(h, Value::Null);
 }
 
@@ -371,12 +336,7 @@ async fn markdown_only_where_the_client_reads_it() {
         TestClient::initialized(ws.path(), caps, json!({"lexicons": ["sochi.lexicon.json"]})).await;
     let text = "Stolt";
     let uri = c.open(&ws.path().join("d.md"), "markdown", text).await;
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri}, "position": {"line": 0, "character": 0}}),
-        )
-        .await;
+    let h = c.hover(&uri, json!({"line": 0, "character": 0})).await;
     assert_eq!(h, Value::Null);
     let r = c
         .request(
@@ -391,12 +351,7 @@ async fn markdown_only_where_the_client_reads_it() {
         .starts_with("**Jens Stoltenberg** · person"));
     let text2 = "Jens Stoltenberg spoke.";
     let uri2 = c.open(&ws.path().join("e.md"), "markdown", text2).await;
-    let h = c
-        .request(
-            "textDocument/hover",
-            json!({"textDocument": {"uri": uri2}, "position": {"line": 0, "character": 2}}),
-        )
-        .await;
+    let h = c.hover(&uri2, json!({"line": 0, "character": 2})).await;
     assert_eq!(h["contents"]["kind"], "plaintext");
     assert!(h["contents"]["value"]
         .as_str()

@@ -105,6 +105,15 @@ impl TestClient {
         (c, uri, ws)
     }
 
+    /// `textDocument/hover` at a position; the result (null where nothing).
+    pub async fn hover(&mut self, uri: &str, position: Value) -> Value {
+        self.request(
+            "textDocument/hover",
+            json!({"textDocument": {"uri": uri}, "position": position}),
+        )
+        .await
+    }
+
     pub async fn send(&mut self, msg: Value) {
         let body = serde_json::to_vec(&msg).unwrap();
         let header = format!("Content-Length: {}\r\n\r\n", body.len());
