@@ -68,6 +68,8 @@ struct OpenDoc {
     analysis: Option<(i32, u64, SharedAnalysis)>,
     /// The paragraphs analysed so far, reused by the next version's analysis.
     incremental: Arc<Mutex<Incremental>>,
+    /// The rule findings per unit of paragraphs, reused by the next version's check.
+    rules: Arc<Mutex<rules::Checker>>,
     /// Set once the user has been told this document is too large.
     told_too_large: bool,
 }
@@ -126,6 +128,8 @@ struct Snapshot {
     rope: Rope,
     analysis: Arc<DocAnalysis>,
     index: Arc<LexiconIndex>,
+    /// The generation of `index`.
+    generation: u64,
     enc: Encoding,
     root: Option<PathBuf>,
 }
@@ -246,6 +250,7 @@ impl Backend {
             rope,
             analysis,
             index,
+            generation,
             enc,
             root,
         }))
@@ -520,9 +525,23 @@ impl Backend {
         &self,
         snap: Snapshot,
     ) -> Result<(Snapshot, Vec<Finding>, Vec<Diagnostic>)> {
-        let config = self.state().rule_config.clone();
+        let (config, checker) = {
+            let st = self.state();
+            let checker = st.docs.get(&snap.uri).map(|o| o.rules.clone());
+            (st.rule_config.clone(), checker)
+        };
         run_blocking(move || {
-            let findings = rules::check(&snap.text, &snap.analysis, &snap.index, &config);
+            let findings = match checker {
+                // Only the paragraphs the edits touched are checked again.
+                Some(checker) => checker.lock().unwrap_or_else(|p| p.into_inner()).check(
+                    &snap.text,
+                    &snap.analysis,
+                    &snap.index,
+                    snap.generation,
+                    &config,
+                ),
+                None => rules::check(&snap.text, &snap.analysis, &snap.index, &config),
+            };
             let mut sources = diagnostics::SourceTexts::new(&snap.index, snap.root.clone());
             let diags = findings
                 .iter()
@@ -836,6 +855,7 @@ impl LanguageServer for Backend {
                     doc: Document::new(&d.text, d.version, kind),
                     analysis: None,
                     incremental: Arc::default(),
+                    rules: Arc::default(),
                     told_too_large: false,
                 },
             );
