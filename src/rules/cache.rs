@@ -28,13 +28,15 @@
 //! (`name-variant`), and suppression comments. The result is exactly
 //! [`super::check`]'s (property-tested).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
 use std::ops::Range;
 use std::sync::Arc;
 
 use super::suppress::Suppressions;
 use super::{
-    first_reference, name_variant, sort_findings, Context, Finding, RuleConfig, Scope, LOCAL_RULES,
+    first_reference, name_variant, sort_findings, Context, Finding, IdHasher, IdMap, RuleConfig,
+    Scope, LOCAL_RULES,
 };
 use crate::analysis::{DocAnalysis, EntityId, LexiconIndex};
 use crate::rules::Rule;
@@ -45,7 +47,7 @@ use crate::text::attribution::SpeakerKind;
 pub struct Checker {
     /// The lexicon generation and rule settings the entries were made with.
     made_with: Option<(u64, RuleConfig)>,
-    units: HashMap<u64, Arc<Unit>>,
+    units: IdMap<u64, Arc<Unit>>,
     /// Scratch for a unit's facts, reused between units and versions.
     facts: Vec<u64>,
 }
@@ -99,7 +101,7 @@ impl Checker {
         }
         let cx = Context::new(text, analysis, index);
         let spans = spans(&cx);
-        let mut units = HashMap::with_capacity(spans.len());
+        let mut units = IdMap::with_capacity_and_hasher(spans.len(), Default::default());
         let mut findings = Vec::new();
         let mut first_references: Vec<(EntityId, Option<&Finding>, isize)> = Vec::new();
         let mut kept = Vec::with_capacity(spans.len());
@@ -118,7 +120,7 @@ impl Checker {
             );
         }
         if config.enabled(Rule::FirstReference) {
-            let mut seen = HashSet::new();
+            let mut seen: HashSet<EntityId, BuildHasherDefault<IdHasher>> = HashSet::default();
             for (entity, finding, delta) in first_references {
                 if seen.insert(entity) {
                     findings.extend(finding.map(|f| shifted(f, delta)));
@@ -257,49 +259,49 @@ fn spans(cx: &Context<'_>) -> Vec<Span> {
     let mut spans = Vec::new();
     let mut open = 0i32;
     let mut first = 0;
+    // Sentences, quotations and mentions are in document order: one sweep
+    // hands each unit its share.
+    let (mut s, mut q, mut m) = (0, 0, 0);
+    let take = |at: &mut usize, n: usize, start: &dyn Fn(usize) -> usize, end: usize| {
+        let from = *at;
+        while *at < n && start(*at) < end {
+            *at += 1;
+        }
+        from..*at
+    };
     for (k, block) in blocks.iter().enumerate() {
         open += joins[k];
         if open > 0 && k + 1 < blocks.len() {
             continue;
         }
         let bytes = blocks[first].range.start..block.range.end;
+        // Whatever opens before this unit (outside every block) would
+        // belong to none: there is none, but skip it rather than misplace it.
+        let skip = |at: &mut usize, n: usize, start: &dyn Fn(usize) -> usize| {
+            while *at < n && start(*at) < bytes.start {
+                *at += 1;
+            }
+        };
+        let sentence_start = |i: usize| a.sentences[i].start;
+        let quotation_start = |i: usize| a.quotations[i].range.start;
+        let mention_start = |i: usize| a.mentions[i].range.start;
+        skip(&mut s, a.sentences.len(), &sentence_start);
+        skip(&mut q, a.quotations.len(), &quotation_start);
+        skip(&mut m, a.mentions.len(), &mention_start);
+        let scope = Scope {
+            sentences: take(&mut s, a.sentences.len(), &sentence_start, bytes.end),
+            quotations: take(&mut q, a.quotations.len(), &quotation_start, bytes.end),
+            mentions: take(&mut m, a.mentions.len(), &mention_start, bytes.end),
+            bytes: bytes.clone(),
+        };
         spans.push(Span {
             blocks: first..k + 1,
-            scope: scope_of(a, bytes.clone()),
+            scope,
             context: context_start(cx.masked, bytes.start),
         });
         first = k + 1;
     }
     spans
-}
-
-fn scope_of(a: &DocAnalysis, bytes: Range<usize>) -> Scope {
-    let starts = |n: usize, start: &dyn Fn(usize) -> usize| {
-        let lo = partition(n, |i| start(i) < bytes.start);
-        let hi = partition(n, |i| start(i) < bytes.end);
-        lo..hi.max(lo)
-    };
-    Scope {
-        sentences: starts(a.sentences.len(), &|i| a.sentences[i].start),
-        quotations: starts(a.quotations.len(), &|i| a.quotations[i].range.start),
-        mentions: starts(a.mentions.len(), &|i| a.mentions[i].range.start),
-        bytes,
-    }
-}
-
-/// The first index in `0..n` for which `pred` is false (`pred` holds for a
-/// prefix).
-fn partition(n: usize, pred: impl Fn(usize) -> bool) -> usize {
-    let (mut lo, mut hi) = (0, n);
-    while lo < hi {
-        let mid = lo + (hi - lo) / 2;
-        if pred(mid) {
-            lo = mid + 1;
-        } else {
-            hi = mid;
-        }
-    }
-    lo
 }
 
 /// Where the text a unit starting at `start` depends on begins: its line's

@@ -259,7 +259,7 @@ pub(crate) struct Context<'a> {
     /// that overlaps a range.
     mention_span: usize,
     /// Entity → the end of its earliest-ending mention, built on first use.
-    first_mention_end: std::cell::OnceCell<std::collections::HashMap<EntityId, usize>>,
+    first_mention_end: std::cell::OnceCell<IdMap<EntityId, usize>>,
     /// While set, every [`Context::named_before`] question and its answer
     /// (the rule cache asks them again before reusing findings).
     named_before_asked: std::cell::RefCell<Option<Vec<(EntityId, usize, bool)>>>,
@@ -342,7 +342,7 @@ impl<'a> Context<'a> {
     /// Whether some mention of `entity` ends at or before `at`.
     pub fn named_before(&self, entity: EntityId, at: usize) -> bool {
         let ends = self.first_mention_end.get_or_init(|| {
-            let mut ends = std::collections::HashMap::new();
+            let mut ends = IdMap::default();
             for m in self.mentions {
                 ends.entry(m.entity)
                     .and_modify(|e: &mut usize| *e = (*e).min(m.range.end))
@@ -397,6 +397,34 @@ impl<'a> Context<'a> {
         lo..hi.max(lo)
     }
 }
+
+/// Hashes a number with one multiplication: for maps keyed by ids, or by
+/// hashes already computed, which SipHash would only slow down.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(26) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+pub(crate) type IdMap<K, V> =
+    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
 
 /// The part of a document a rule looks at: the sentences, quotations and
 /// mentions (index ranges into the analysis's lists) and the bytes they

@@ -101,6 +101,13 @@ fn transliterations(cx: &Context<'_>, severity: Severity, bytes: Range<usize>) -
 /// The transliterations whose two words are not both on one side of
 /// `between` (the blank between two parts of a document checked apart).
 pub(crate) fn across(cx: &Context<'_>, severity: Severity, between: Range<usize>) -> Vec<Finding> {
+    // A given name and a surname with only white space between: anything
+    // else before or after the blank and there is no such pair.
+    let left = cx.masked[..between.start].trim_end().chars().next_back();
+    let right = cx.masked[between.end..].trim_start().chars().next();
+    if !left.is_some_and(char::is_alphanumeric) || !right.is_some_and(char::is_uppercase) {
+        return Vec::new();
+    }
     // Words never hold white space: tokenizing from the white space before
     // the last word on the left to the one after the first word on the
     // right yields the words the whole document has there.
