@@ -21,14 +21,12 @@ use super::document::Document;
 use super::guard::{spawn_logged, Guarded};
 use super::position::{to_byte, to_range, Encoding};
 use super::tokens;
-use crate::analysis::{
-    self, cards, DocAnalysis, EntityId, Incremental, LexiconIndex, LexiconInput,
-};
+use crate::analysis::{self, cards, DocAnalysis, EntityId, Incremental, LexiconIndex};
 use crate::config::Settings;
 use crate::lexicon::EntityKind;
 use crate::rules::{self, Finding, RuleConfig};
 use crate::text::prose::DocKind;
-use crate::workspace::{self, LoadError};
+use crate::workspace::{self, CacheSettings};
 
 /// Bounds on the workspace scan behind `textDocument/references`.
 const REFERENCE_SCAN_MAX_FILES: usize = 2000;
@@ -107,8 +105,6 @@ struct State {
     settings: Settings,
     index: Arc<LexiconIndex>,
     index_generation: u64,
-    /// The last lexicon that parsed, per path: a broken edit keeps it in use.
-    last_good: HashMap<PathBuf, Arc<LexiconInput>>,
     supports_configuration: bool,
     supports_watch_registration: bool,
     supports_tokens_refresh: bool,
@@ -343,13 +339,12 @@ impl Backend {
             user_lexicons.as_deref(),
             config_lexicons.as_deref(),
         );
-        let errors_refused: Vec<LoadError> = refused;
         let to_load: Vec<PathBuf> = paths.iter().map(|(p, _)| p.clone()).collect();
+        // The index in use is the last good version of every lexicon: one
+        // that fails to load now is taken from it.
+        let previous = self.state().index.clone();
         let loaded = match run_blocking(move || {
-            to_load
-                .iter()
-                .map(|p| (p.clone(), workspace::load_lexicon(p)))
-                .collect::<Vec<_>>()
+            workspace::load_index(&to_load, Some(&previous), &CacheSettings::standard())
         })
         .await
         {
@@ -363,49 +358,19 @@ impl Backend {
                 return;
             }
         };
-        let mut errors = errors_refused;
-        let inputs: Vec<LexiconInput> = {
-            let mut st = self.state();
-            let mut inputs = Vec::new();
-            for (path, result) in loaded {
-                match result {
-                    Ok(input) => {
-                        let input = Arc::new(input);
-                        st.last_good.insert(path.clone(), input.clone());
-                        inputs.push(input);
-                    }
-                    Err(e) => {
-                        if let Some(previous) = st.last_good.get(&path) {
-                            inputs.push(previous.clone());
-                        }
-                        errors.push(e);
-                    }
-                }
-            }
-            inputs
-                .into_iter()
-                .map(|i| LexiconInput {
-                    path: i.path.clone(),
-                    text: i.text.clone(),
-                    lexicon: i.lexicon.clone(),
-                })
-                .collect()
-        };
-        let status: Vec<Value> = inputs
-            .iter()
-            .map(|i| json!({"path": i.path.display().to_string(), "entities": i.lexicon.entities.len(), "claims": i.lexicon.claims.len()}))
-            .collect();
-        let index = match run_blocking(move || LexiconIndex::build(inputs)).await {
-            Ok(i) => Arc::new(i),
-            Err(e) => {
-                self.log(
-                    MessageType::ERROR,
-                    format!("copydesk: indexing lexicons failed: {}", e.message),
-                )
+        let mut errors = refused;
+        errors.extend(loaded.errors);
+        let kept = loaded.kept;
+        if let Some(note) = loaded.cache_note {
+            self.log(MessageType::INFO, format!("copydesk: {note}"))
                 .await;
-                return;
-            }
-        };
+        }
+        let index = Arc::new(loaded.index);
+        let status: Vec<Value> = index
+            .lexicons
+            .iter()
+            .map(|l| json!({"path": l.path.display().to_string(), "entities": l.entities.len(), "claims": l.claims.len()}))
+            .collect();
         {
             let mut st = self.state();
             st.index = index;
@@ -420,8 +385,7 @@ impl Backend {
             st.settings = settings;
         }
         for e in &errors {
-            let kept = self.state().last_good.contains_key(&e.path);
-            let suffix = if kept {
+            let suffix = if kept.contains(&e.path) {
                 " — the last version that loaded stays in use"
             } else {
                 ""
@@ -932,10 +896,10 @@ impl LanguageServer for Backend {
             let p = c.uri.path().to_string();
             p.ends_with(".lexicon.json")
                 || p.ends_with(workspace::CONFIG_FILE)
-                || self.state().last_good.keys().any(|k| {
+                || self.state().index.lexicons.iter().any(|l| {
                     c.uri
                         .to_file_path()
-                        .is_some_and(|f| f.as_ref() == k.as_path())
+                        .is_some_and(|f| f.as_ref() == l.path.as_path())
                 })
         });
         if relevant {

@@ -44,8 +44,9 @@ pub enum Rule {
     FirstReference,
 }
 
-/// Where `codeDescription` points: the rule's section in docs/rules.md.
-pub const RULES_DOC_URL: &str = "https://github.com/copydesk/copydesk/blob/main/docs/rules.md";
+/// Where `codeDescription` points: the rule's section in docs/rules.md, in
+/// the repository Cargo.toml names (one place to change when it moves).
+pub const RULES_DOC_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/rules.md");
 
 impl Rule {
     pub const ALL: [Rule; 8] = [
