@@ -277,3 +277,80 @@ mod rules_cache {
         });
     }
 }
+
+/// Loading a lexicon into the server's index: the parse of its known fields,
+/// the build, the index cache, and a whole load through the cache.
+mod lexicon_load {
+    use super::*;
+    use copydesk::analysis::index_cache::{self, CacheKey, ContentHasher};
+    use copydesk::analysis::LexiconPart;
+    use copydesk::workspace::{load_index, CacheSettings};
+
+    fn key() -> CacheKey {
+        CacheKey::new(
+            b"bench",
+            &[(
+                std::path::Path::new("gen.lexicon.json"),
+                ContentHasher::of(LEX_100K.text.as_bytes()),
+            )],
+        )
+    }
+
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn parse_known_100k(b: Bencher) {
+        let text = &LEX_100K.text;
+        b.bench(|| copydesk::lexicon::parse_known(black_box(text)).unwrap());
+    }
+
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn build_parts_100k(b: Bencher) {
+        let text = &LEX_100K.text;
+        let part = LexiconPart::from(LexiconInput {
+            path: "gen.lexicon.json".into(),
+            text: text.clone(),
+            lexicon: copydesk::lexicon::parse_known(text).unwrap(),
+        });
+        b.with_inputs(|| vec![part.clone()])
+            .bench_values(LexiconIndex::build_parts);
+    }
+
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn hash_100k(b: Bencher) {
+        let text = &LEX_100K.text;
+        b.bench(|| ContentHasher::of(black_box(text.as_bytes())));
+    }
+
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn cache_encode_100k(b: Bencher) {
+        b.bench(|| index_cache::encode(&LEX_100K.index, key()).len());
+    }
+
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn cache_decode_100k(b: Bencher) {
+        let bytes = index_cache::encode(&LEX_100K.index, key());
+        b.bench(|| index_cache::decode(black_box(&bytes), key()).unwrap());
+    }
+
+    /// Hash the file, read and check the cache beside it, decode: what a
+    /// server start costs with a warm cache.
+    #[divan::bench(sample_count = 5, sample_size = 1)]
+    fn load_warm_cache_100k(b: Bencher) {
+        let path = workload::lexicon_file(workload::LEXICON_100K.0, workload::LEXICON_100K.1);
+        let paths = vec![path];
+        let cache = CacheSettings::standard();
+        load_index(&paths, None, &cache);
+        b.bench(|| {
+            let loaded = load_index(&paths, None, &cache);
+            assert!(
+                loaded
+                    .cache_note
+                    .as_deref()
+                    .unwrap_or("")
+                    .starts_with("index read"),
+                "{:?}",
+                loaded.cache_note
+            );
+            loaded.index
+        });
+    }
+}

@@ -7,9 +7,14 @@
 //! workspace root, so an untrusted checkout cannot make copydesk read
 //! outside it.
 
+use std::io::Read;
 use std::path::{Component, Path, PathBuf};
+use std::sync::OnceLock;
 
-use crate::analysis::LexiconInput;
+use rayon::prelude::*;
+
+use crate::analysis::index_cache::{self, CacheKey, ContentHasher, FileHash};
+use crate::analysis::{LexiconIndex, LexiconInput, LexiconPart};
 use crate::config::{Settings, Warnings};
 use crate::lexicon;
 
@@ -166,8 +171,232 @@ pub fn discover(root: &Path) -> Vec<PathBuf> {
     found
 }
 
-/// Reads and parses one lexicon file.
+/// Reads and parses one lexicon file, keeping every field (for tools that
+/// need the whole file model; loading an index goes through [`load_index`]).
 pub fn load_lexicon(path: &Path) -> Result<LexiconInput, LoadError> {
+    let text = read_lexicon_text(path)?;
+    let lexicon = lexicon::parse(&text).map_err(|e| LoadError {
+        path: path.to_path_buf(),
+        line: Some(e.line),
+        column: Some(e.column),
+        message: e.message,
+    })?;
+    Ok(LexiconInput {
+        path: path.to_path_buf(),
+        text,
+        lexicon,
+    })
+}
+
+/// Where and when compiled indexes are cached (see docs/lexicon.md, "The
+/// index cache").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CacheSettings {
+    pub enabled: bool,
+    /// Used when the lexicon's own directory cannot be written.
+    pub fallback_dir: Option<PathBuf>,
+    /// Lexicons smaller than this together are rebuilt every time: they
+    /// build faster than a cache would be checked.
+    pub min_bytes: u64,
+}
+
+/// The suffix of a cache file beside its lexicon.
+pub const CACHE_SUFFIX: &str = ".copydesk-cache";
+
+impl CacheSettings {
+    /// Beside the lexicon, else `$XDG_CACHE_HOME/copydesk` (or
+    /// `~/.cache/copydesk`), for lexicons of 1 MiB and more.
+    pub fn standard() -> CacheSettings {
+        let fallback_dir = std::env::var_os("XDG_CACHE_HOME")
+            .map(PathBuf::from)
+            .filter(|p| p.is_absolute())
+            .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".cache")))
+            .map(|d| d.join("copydesk"));
+        CacheSettings {
+            enabled: true,
+            fallback_dir,
+            min_bytes: 1024 * 1024,
+        }
+    }
+
+    pub fn disabled() -> CacheSettings {
+        CacheSettings {
+            enabled: false,
+            fallback_dir: None,
+            min_bytes: u64::MAX,
+        }
+    }
+
+    /// The places a cache for lexicons whose first is `first` may be, in
+    /// the order they are tried.
+    fn locations(&self, first: &Path) -> Vec<PathBuf> {
+        let mut name = first.as_os_str().to_owned();
+        name.push(CACHE_SUFFIX);
+        let mut out = vec![PathBuf::from(name)];
+        if let Some(dir) = &self.fallback_dir {
+            let absolute = std::path::absolute(first).unwrap_or_else(|_| first.to_path_buf());
+            let id = ContentHasher::of(absolute.as_os_str().as_encoded_bytes()).hash;
+            let file = first
+                .file_name()
+                .map_or_else(|| "lexicon".into(), |n| n.to_string_lossy().into_owned());
+            out.push(dir.join(format!("{file}.{:016x}{CACHE_SUFFIX}", id as u64)));
+        }
+        out
+    }
+}
+
+/// The lexicons of a workspace compiled into one index.
+pub struct IndexLoad {
+    pub index: LexiconIndex,
+    /// The lexicons that could not be loaded, in the order given.
+    pub errors: Vec<LoadError>,
+    /// Of those, the ones whose previous version is still in the index.
+    pub kept: Vec<PathBuf>,
+    /// What happened with the cache, for the log.
+    pub cache_note: Option<String>,
+}
+
+/// Loads lexicons into one index, through the cache where one is sound.
+///
+/// A lexicon that fails to load is reported in `errors`; if `previous` holds
+/// a version of it (same path), that version stays in the new index. Only
+/// an index built from every lexicon, freshly read, is written to the
+/// cache; a cache that cannot be read or written only costs a rebuild.
+pub fn load_index(
+    paths: &[PathBuf],
+    previous: Option<&LexiconIndex>,
+    cache: &CacheSettings,
+) -> IndexLoad {
+    let total: u64 = paths
+        .iter()
+        .filter_map(|p| std::fs::metadata(p).ok())
+        .map(|m| m.len())
+        .sum();
+    let use_cache = cache.enabled && !paths.is_empty() && total >= cache.min_bytes;
+    let mut notes = Vec::new();
+    if use_cache {
+        let hashes: Result<Vec<FileHash>, LoadError> =
+            paths.par_iter().map(|p| hash_file(p)).collect();
+        if let Ok(files) = hashes {
+            let key = cache_key(paths, &files);
+            for location in cache.locations(&paths[0]) {
+                match read_cache(&location, key) {
+                    Ok(Some(index)) => {
+                        return IndexLoad {
+                            index,
+                            errors: Vec::new(),
+                            kept: Vec::new(),
+                            cache_note: Some(format!("index read from {}", location.display())),
+                        }
+                    }
+                    Ok(None) => {}
+                    Err(why) => notes.push(format!(
+                        "index cache {} not used: {why}; rebuilding",
+                        location.display()
+                    )),
+                }
+            }
+        }
+    }
+
+    let loaded: Vec<Result<(LexiconPart, FileHash), LoadError>> =
+        paths.par_iter().map(|path| load_part(path)).collect();
+    let mut parts = Vec::new();
+    let mut files = Vec::new();
+    let mut errors = Vec::new();
+    let mut kept = Vec::new();
+    for (path, result) in paths.iter().zip(loaded) {
+        match result {
+            Ok((part, file)) => {
+                parts.push(part);
+                files.push(file);
+            }
+            Err(e) => {
+                let old = previous.and_then(|index| {
+                    let i = index.lexicons.iter().position(|l| &l.path == path)?;
+                    index.part(i)
+                });
+                if let Some(part) = old {
+                    parts.push(part);
+                    kept.push(path.clone());
+                }
+                errors.push(e);
+            }
+        }
+    }
+    let index = LexiconIndex::build_parts(parts);
+    if use_cache && errors.is_empty() {
+        let bytes = index_cache::encode(&index, cache_key(paths, &files));
+        match write_cache(&cache.locations(&paths[0]), &bytes) {
+            Ok(location) => notes.push(format!("index cached in {}", location.display())),
+            Err(e) => notes.push(format!("index not cached: {e}")),
+        }
+    }
+    IndexLoad {
+        index,
+        errors,
+        kept,
+        cache_note: (!notes.is_empty()).then(|| notes.join("; ")),
+    }
+}
+
+fn cache_key(paths: &[PathBuf], files: &[FileHash]) -> CacheKey {
+    let lexicons: Vec<(&Path, FileHash)> = paths
+        .iter()
+        .map(PathBuf::as_path)
+        .zip(files.iter().copied())
+        .collect();
+    CacheKey::new(program_identity(), &lexicons)
+}
+
+/// This copydesk program: its size and modification time, so that any
+/// rebuilt binary (not only a new version) ignores caches an older one
+/// wrote.
+fn program_identity() -> &'static [u8] {
+    static IDENTITY: OnceLock<Vec<u8>> = OnceLock::new();
+    IDENTITY.get_or_init(|| {
+        let meta = std::env::current_exe().and_then(std::fs::metadata);
+        let mut id = Vec::new();
+        if let Ok(meta) = meta {
+            id.extend_from_slice(&meta.len().to_le_bytes());
+            if let Ok(t) = meta.modified() {
+                let since = t.duration_since(std::time::UNIX_EPOCH).unwrap_or_default();
+                id.extend_from_slice(&since.as_nanos().to_le_bytes());
+            }
+        }
+        id
+    })
+}
+
+/// The cached index at `location` if it is sound for `key`; `Ok(None)` if
+/// there is none; why not otherwise.
+fn read_cache(location: &Path, key: CacheKey) -> Result<Option<LexiconIndex>, String> {
+    let bytes = match std::fs::read(location) {
+        Ok(b) => b,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(io_message(&e)),
+    };
+    index_cache::decode(&bytes, key)
+        .map(Some)
+        .map_err(|miss| miss.to_string())
+}
+
+/// Writes the cache at the first location that takes it.
+fn write_cache(locations: &[PathBuf], bytes: &[u8]) -> Result<PathBuf, String> {
+    let mut why = Vec::new();
+    for location in locations {
+        if let Some(dir) = location.parent() {
+            let _ = std::fs::create_dir_all(dir);
+        }
+        match crate::files::write_atomically(location, bytes) {
+            Ok(()) => return Ok(location.clone()),
+            Err(e) => why.push(format!("{}: {}", location.display(), io_message(&e))),
+        }
+    }
+    Err(why.join("; "))
+}
+
+fn check_size(path: &Path) -> Result<(), LoadError> {
     let err = |message: String| LoadError {
         path: path.to_path_buf(),
         line: None,
@@ -181,23 +410,65 @@ pub fn load_lexicon(path: &Path) -> Result<LexiconInput, LoadError> {
             meta.len()
         )));
     }
-    let bytes = std::fs::read(path).map_err(|e| err(io_message(&e)))?;
-    let text = String::from_utf8(bytes).map_err(|e| {
-        err(format!(
-            "not UTF-8 text (invalid byte at offset {})",
-            e.utf8_error().valid_up_to()
-        ))
-    })?;
-    let lexicon = lexicon::parse(&text).map_err(|e| LoadError {
+    Ok(())
+}
+
+/// A lexicon file's hash, read in chunks (never whole in memory).
+fn hash_file(path: &Path) -> Result<FileHash, LoadError> {
+    check_size(path)?;
+    let err = |e: std::io::Error| LoadError {
+        path: path.to_path_buf(),
+        line: None,
+        column: None,
+        message: io_message(&e),
+    };
+    let mut file = std::fs::File::open(path).map_err(err)?;
+    let mut hasher = ContentHasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        match file.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => hasher.update(&buf[..n]),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(err(e)),
+        }
+    }
+    Ok(hasher.finish())
+}
+
+/// Reads one lexicon as the index needs it (unknown fields skipped), with
+/// the hash of exactly the bytes that were parsed.
+fn load_part(path: &Path) -> Result<(LexiconPart, FileHash), LoadError> {
+    let text = read_lexicon_text(path)?;
+    let file = ContentHasher::of(text.as_bytes());
+    let lexicon = lexicon::parse_known(&text).map_err(|e| LoadError {
         path: path.to_path_buf(),
         line: Some(e.line),
         column: Some(e.column),
         message: e.message,
     })?;
-    Ok(LexiconInput {
+    let part = LexiconPart::from(LexiconInput {
         path: path.to_path_buf(),
         text,
         lexicon,
+    });
+    Ok((part, file))
+}
+
+fn read_lexicon_text(path: &Path) -> Result<String, LoadError> {
+    let err = |message: String| LoadError {
+        path: path.to_path_buf(),
+        line: None,
+        column: None,
+        message,
+    };
+    check_size(path)?;
+    let bytes = std::fs::read(path).map_err(|e| err(io_message(&e)))?;
+    String::from_utf8(bytes).map_err(|e| {
+        err(format!(
+            "not UTF-8 text (invalid byte at offset {})",
+            e.utf8_error().valid_up_to()
+        ))
     })
 }
 

@@ -5,10 +5,10 @@
 //! guard. (The 5 MB draft is in `e2e_malformed.rs`, against the release
 //! binary: a debug build takes minutes over it.)
 
-#[path = "reliability/client.rs"]
-mod client;
+mod common;
 
-use client::*;
+use common::pipelined::*;
+use common::workspace;
 use serde_json::{json, Value};
 
 async fn server() -> (tempfile::TempDir, Client) {

@@ -4,10 +4,10 @@
 //! interleaved is answered in full, each answer matching the document
 //! version it was asked about.
 
-#[path = "reliability/client.rs"]
-mod client;
+mod common;
 
-use client::*;
+use common::pipelined::*;
+use common::{pos16_at, workspace, ARTICLE};
 use copydesk::lsp::Fault;
 use serde_json::{json, Value};
 
@@ -371,7 +371,7 @@ async fn a_burst_of_ten_thousand_requests_with_edits_is_answered_in_version_orde
     let tail = |v: usize| " Putin.".repeat(v % 7);
     let mut text = format!("{paragraphs}{}", tail(1));
     let uri = c.open(&ws.path().join("d.txt"), "plaintext", &text).await;
-    let first_putin = pos16(&text, text.find("Putin").unwrap());
+    let first_putin = pos16_at(&text, text.find("Putin").unwrap());
     let base_highlights = c
         .result(
             "textDocument/documentHighlight",
@@ -458,7 +458,10 @@ async fn a_burst_of_ten_thousand_requests_with_edits_is_answered_in_version_orde
     for i in 0..requests {
         if i > 0 && i % EDIT_EVERY == 0 {
             version += 1;
-            let (start, end) = (pos16(&text, paragraphs.len()), pos16(&text, text.len()));
+            let (start, end) = (
+                pos16_at(&text, paragraphs.len()),
+                pos16_at(&text, text.len()),
+            );
             text.truncate(paragraphs.len());
             text.push_str(&tail(version));
             c.notify(
@@ -473,9 +476,9 @@ async fn a_burst_of_ten_thousand_requests_with_edits_is_answered_in_version_orde
             Ask::Symbols | Ask::Tokens => json!({"textDocument": {"uri": uri}}),
             // After "Put" in the last " Putin." appended.
             Ask::Completion if text.ends_with(" Putin.") => {
-                hover_at(&uri, pos16(&text, text.len() - 3))
+                hover_at(&uri, pos16_at(&text, text.len() - 3))
             }
-            Ask::Completion => hover_at(&uri, pos16(&text, text.len())),
+            Ask::Completion => hover_at(&uri, pos16_at(&text, text.len())),
             _ => hover_at(&uri, first_putin.clone()),
         };
         let method = match ask {

@@ -5,12 +5,12 @@
 //! workspace are not read. Paths from the user's own settings may point
 //! anywhere.
 
-#[path = "reliability/client.rs"]
-mod client;
+mod common;
 
 use std::path::Path;
 
-use client::*;
+use common::pipelined::*;
+use common::uri_of;
 use serde_json::{json, Value};
 
 const NAME: &str = "Kilicdaroglu";

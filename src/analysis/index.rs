@@ -1,20 +1,34 @@
 //! A compiled lexicon: the name automaton, the completion table and the
 //! claim word index. Built once per (re)load, shared read-only by every
-//! analysis through an `Arc`.
+//! analysis through an `Arc`, and stored whole in the index cache
+//! (`index_cache`), so everything here is plain serialisable data.
 //!
 //! Names are matched from word starts only (a mention never starts inside a
 //! word), so the folded names live in one finite state transducer walked from
 //! each word start: the cost of a document's scan depends on its words, not on
 //! how many names the lexicon holds, and a million names build in well under
 //! a second.
+//!
+//! Entries (entities and claims) are kept encoded, back to back in one
+//! buffer, and decoded the first time something asks for one: a lexicon has
+//! up to a million entities and a draft names a few hundred, so the server
+//! holds the lexicon once, compactly, and a cached index loads with a handful
+//! of allocations instead of tens of millions.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+use fst::automaton::Automaton;
 use fst::raw::{Fst, Output};
+use fst::{IntoStreamer, Streamer};
+use rayon::prelude::*;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
-use crate::lexicon::{Claim, Entity, EntityKind, Lexicon, Source};
+use crate::lexicon::known::{ClaimDef, EntityDef, SourceDef};
+use crate::lexicon::{Claim, Entity, EntityKind, Lexicon, Source, FORMAT_VERSION};
 use crate::text::fold::fold;
 
 pub type EntityId = usize;
@@ -32,7 +46,34 @@ pub struct LexiconInput {
     pub lexicon: Lexicon,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+/// One lexicon as the index is built from it: its entries and the line of
+/// each entity's entry, without the file's text.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LexiconPart {
+    pub path: PathBuf,
+    pub lexicon: Lexicon,
+    /// 0-based line of each entity's `"id"` in the file, in entity order.
+    pub entry_lines: Vec<u32>,
+}
+
+impl From<LexiconInput> for LexiconPart {
+    fn from(input: LexiconInput) -> LexiconPart {
+        let lines = EntryLines::new(&input.text);
+        let entry_lines = input
+            .lexicon
+            .entities
+            .iter()
+            .map(|e| lines.line_of_entity(&e.id))
+            .collect();
+        LexiconPart {
+            path: input.path,
+            lexicon: input.lexicon,
+            entry_lines,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Form {
     /// The desk's spelling.
     Name,
@@ -41,8 +82,9 @@ pub enum Form {
     Variant,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct IndexedEntity {
+    #[serde(with = "EntityDef")]
     pub entity: Entity,
     pub lexicon: usize,
     /// 0-based line of the entry's `"id"` in the lexicon file.
@@ -51,59 +93,212 @@ pub struct IndexedEntity {
     pub claims: Vec<ClaimId>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct IndexedClaim {
+    #[serde(with = "ClaimDef")]
     pub claim: Claim,
     pub lexicon: usize,
     pub speaker: Option<EntityId>,
-    /// Folded words of the claim's text, for matching quotations.
+    /// Folded words of the claim's text, for matching quotations: worked
+    /// out when the claim is decoded, never stored.
+    #[serde(skip)]
     pub folded_words: Vec<String>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct IndexedSource {
+    #[serde(with = "SourceDef")]
     pub source: Source,
     /// Absolute (or as given) path: the lexicon's directory joined with `path`.
     pub path: PathBuf,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct IndexedLexicon {
     pub path: PathBuf,
     pub sources: Vec<IndexedSource>,
+    /// This lexicon's entities and claims among the index's.
+    pub entities: Range<usize>,
+    pub claims: Range<usize>,
 }
 
 /// What one automaton pattern stands for. Several entities may share a
 /// spelling ("Washington" the city and the person): all are kept.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PatternTarget {
     pub entity: EntityId,
     pub form: Form,
     /// The form as written in the lexicon.
-    pub written: String,
+    pub written: Box<str>,
 }
 
+/// An entry kind that the index keeps encoded.
+pub trait Entry: Serialize + DeserializeOwned {
+    /// Fills in what is worked out rather than stored.
+    fn decoded(self) -> Self {
+        self
+    }
+}
+
+impl Entry for IndexedEntity {}
+
+impl Entry for IndexedClaim {
+    fn decoded(mut self) -> Self {
+        self.folded_words = words_of(&fold(&self.claim.text));
+        self
+    }
+}
+
+/// Entries kept encoded (postcard) back to back, each decoded on first use
+/// and kept from then on.
+#[derive(Serialize, Deserialize)]
+#[serde(bound = "")]
+pub struct Entries<T> {
+    #[serde(with = "serde_bytes")]
+    bytes: Vec<u8>,
+    /// Where each entry's encoding ends in `bytes`.
+    ends: Vec<u64>,
+    #[serde(skip)]
+    decoded: OnceLock<Box<[OnceLock<Box<T>>]>>,
+}
+
+impl<T> Default for Entries<T> {
+    fn default() -> Self {
+        Entries {
+            bytes: Vec::new(),
+            ends: Vec::new(),
+            decoded: OnceLock::new(),
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for Entries<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Entries({} in {} bytes)", self.len(), self.bytes.len())
+    }
+}
+
+impl<T> Entries<T> {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    fn span(&self, i: usize) -> Range<usize> {
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        start..self.ends[i] as usize
+    }
+
+    /// Whether every entry lies inside the buffer, in order: what a cached
+    /// index must satisfy before anything slices it.
+    fn is_consistent(&self) -> bool {
+        let mut last = 0u64;
+        for &end in &self.ends {
+            if end < last {
+                return false;
+            }
+            last = end;
+        }
+        last as usize <= self.bytes.len()
+    }
+}
+
+impl<T: Entry> Entries<T> {
+    fn push(&mut self, entry: &T) {
+        let bytes = std::mem::take(&mut self.bytes);
+        self.bytes = postcard::to_extend(entry, bytes).expect("an entry encodes");
+        self.ends.push(self.bytes.len() as u64);
+    }
+
+    /// Entry `i`, decoded afresh (not kept).
+    fn decode(&self, i: usize) -> T {
+        postcard::from_bytes::<T>(&self.bytes[self.span(i)])
+            // The index wrote these bytes itself (a cache file is checked
+            // whole by its checksum before it is used).
+            .expect("an index entry decodes")
+            .decoded()
+    }
+
+    /// Entry `i`, decoded on first use.
+    pub fn get(&self, i: usize) -> &T {
+        let cells = self
+            .decoded
+            .get_or_init(|| (0..self.len()).map(|_| OnceLock::new()).collect());
+        cells[i].get_or_init(|| Box::new(self.decode(i)))
+    }
+}
+
+#[derive(Serialize, Deserialize)]
 pub struct LexiconIndex {
     pub lexicons: Vec<IndexedLexicon>,
-    pub entities: Vec<IndexedEntity>,
-    pub claims: Vec<IndexedClaim>,
+    pub entities: Entries<IndexedEntity>,
+    pub claims: Entries<IndexedClaim>,
+    /// Entity → kind, read on every mention without decoding the entity.
+    kinds: Vec<EntityKind>,
+    /// Entity → the pattern of its name (`u32::MAX` if it folds to nothing).
+    name_patterns: Vec<u32>,
     /// Folded pattern → pattern id (its rank in byte order).
+    #[serde(with = "fst_bytes")]
     names: Fst<Vec<u8>>,
     /// Which bytes start some pattern: the walk is tried only there.
-    first_bytes: [bool; 256],
-    /// Pattern id → folded pattern text and what it stands for.
-    patterns: Vec<(String, Vec<PatternTarget>)>,
+    first_bytes: Vec<bool>,
+    /// Every pattern's folded text, back to back, and where each ends.
+    pattern_text: String,
+    pattern_ends: Vec<u64>,
+    /// Every pattern's targets, back to back, and where each pattern's end.
+    targets: Vec<PatternTarget>,
+    target_ends: Vec<u64>,
     /// Pattern id → whether it is one ordinary English word ("Has").
     ordinary: Vec<bool>,
-    /// Folded name, alias or later name word → entity, sorted, for prefix completion.
-    completion: Vec<(String, EntityId)>,
-    /// Folded content word → claims containing it, in ascending order.
-    claim_words: HashMap<String, Vec<u32>>,
+    /// Folded name, alias or later name word → rank; the rank's entities
+    /// are `completion_ids[completion_ends[rank - 1]..completion_ends[rank]]`.
+    #[serde(with = "map_bytes")]
+    completion: fst::Map<Vec<u8>>,
+    completion_ids: Vec<u32>,
+    completion_ends: Vec<u64>,
+    /// Folded content word → rank; its claims, ascending, are
+    /// `claim_postings[claim_word_ends[rank - 1]..claim_word_ends[rank]]`.
+    #[serde(with = "map_bytes")]
+    claim_words: fst::Map<Vec<u8>>,
+    claim_postings: Vec<u32>,
+    claim_word_ends: Vec<u64>,
     /// Folded given name → the persons with it and their folded surname,
     /// for spotting transliterated surnames ("Muammar Qaddafi").
-    given_names: HashMap<String, Vec<(EntityId, String)>>,
+    /// (Ordered, so that the same lexicons give the same cache bytes.)
+    given_names: BTreeMap<String, Vec<(EntityId, String)>>,
     /// Each claim's content words, stemmed and numbered, for the rules.
     pub claim_content: super::claim_content::ClaimContent,
+}
+
+/// An `fst` is its bytes: stored as they are and checked when read back.
+mod fst_bytes {
+    use fst::raw::Fst;
+    use serde::de::Error;
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(f: &Fst<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_bytes(f.as_bytes())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Fst<Vec<u8>>, D::Error> {
+        let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(d)?;
+        Fst::new(bytes.into_vec()).map_err(D::Error::custom)
+    }
+}
+
+mod map_bytes {
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &fst::Map<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        super::fst_bytes::serialize(m.as_fst(), s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<fst::Map<Vec<u8>>, D::Error> {
+        super::fst_bytes::deserialize(d).map(fst::Map::from)
+    }
 }
 
 impl std::fmt::Debug for LexiconIndex {
@@ -115,11 +310,12 @@ impl std::fmt::Debug for LexiconIndex {
     }
 }
 
-fn given_names(entities: &[IndexedEntity]) -> HashMap<String, Vec<(EntityId, String)>> {
-    let mut by_given: HashMap<String, Vec<(EntityId, String)>> = HashMap::new();
-    for (id, indexed) in entities.iter().enumerate() {
-        let e = &indexed.entity;
-        if e.kind != crate::lexicon::EntityKind::Person {
+/// Folded given name → (person, folded surname), for every person whose
+/// name has at least two words.
+fn given_names(entities: &[&Entity]) -> BTreeMap<String, Vec<(EntityId, String)>> {
+    let mut by_given: BTreeMap<String, Vec<(EntityId, String)>> = BTreeMap::new();
+    for (id, e) in entities.iter().enumerate() {
+        if e.kind != EntityKind::Person {
             continue;
         }
         let parts: Vec<&str> = e
@@ -150,6 +346,38 @@ pub fn is_common_word(folded: &str) -> bool {
         .contains(folded)
 }
 
+/// A sorted list of (key, id) pairs as an fst map from each distinct key to
+/// its rank, the ids back to back, and where each rank's ids end.
+fn grouped(sorted: &[(String, u32)]) -> (fst::Map<Vec<u8>>, Vec<u32>, Vec<u64>) {
+    let mut builder = fst::MapBuilder::memory();
+    let mut ids = Vec::with_capacity(sorted.len());
+    let mut ends: Vec<u64> = Vec::new();
+    let mut i = 0;
+    while i < sorted.len() {
+        let key = &sorted[i].0;
+        builder
+            .insert(key.as_bytes(), ends.len() as u64)
+            .expect("keys are sorted and distinct");
+        while i < sorted.len() && sorted[i].0 == *key {
+            ids.push(sorted[i].1);
+            i += 1;
+        }
+        ends.push(ids.len() as u64);
+    }
+    let map = builder.into_map();
+    (map, ids, ends)
+}
+
+/// `items[ends[rank - 1]..ends[rank]]`.
+fn group<'a, T>(items: &'a [T], ends: &[u64], rank: usize) -> &'a [T] {
+    let start = if rank == 0 {
+        0
+    } else {
+        ends[rank - 1] as usize
+    };
+    &items[start..ends[rank] as usize]
+}
+
 impl Default for LexiconIndex {
     fn default() -> Self {
         LexiconIndex::empty()
@@ -158,51 +386,48 @@ impl Default for LexiconIndex {
 
 impl LexiconIndex {
     pub fn empty() -> LexiconIndex {
-        LexiconIndex::build(Vec::new())
+        LexiconIndex::build_parts(Vec::new())
     }
 
     pub fn build(inputs: Vec<LexiconInput>) -> LexiconIndex {
+        LexiconIndex::build_parts(inputs.into_iter().map(LexiconPart::from).collect())
+    }
+
+    pub fn build_parts(parts: Vec<LexiconPart>) -> LexiconIndex {
         let mut lexicons = Vec::new();
-        let mut entities = Vec::new();
-        let mut claims = Vec::new();
-        for (lex_idx, input) in inputs.into_iter().enumerate() {
-            let base = input
+        // Entities and claims in index order, with their lexicon.
+        let mut entities: Vec<(Entity, usize, u32)> = Vec::new();
+        let mut claims: Vec<(Claim, usize, Option<EntityId>)> = Vec::new();
+        for (lex_idx, part) in parts.into_iter().enumerate() {
+            let base = part
                 .path
                 .parent()
                 .map(Path::to_path_buf)
                 .unwrap_or_default();
-            let lines = EntryLines::new(&input.text);
-            let mut local: HashMap<String, EntityId> = HashMap::new();
-            let LexiconInput { path, lexicon, .. } = input;
             let Lexicon {
                 sources,
                 entities: lex_entities,
                 claims: lex_claims,
                 ..
-            } = lexicon;
-            for entity in lex_entities {
-                let entry_line = lines.line_of_entity(&entity.id);
-                local.insert(entity.id.clone(), entities.len());
-                entities.push(IndexedEntity {
-                    entity,
-                    lexicon: lex_idx,
-                    entry_line,
-                    claims: Vec::new(),
-                });
+            } = part.lexicon;
+            let first_entity = entities.len();
+            let first_claim = claims.len();
+            let mut local: HashMap<&str, EntityId> = HashMap::new();
+            for (i, e) in lex_entities.iter().enumerate() {
+                local.insert(e.id.as_str(), first_entity + i);
             }
-            for claim in lex_claims {
-                let speaker = claim.speaker.as_ref().and_then(|s| local.get(s).copied());
-                let folded_words = words_of(&fold(&claim.text));
-                let id = claims.len();
-                if let Some(s) = speaker {
-                    entities[s].claims.push(id);
-                }
-                claims.push(IndexedClaim {
-                    claim,
-                    lexicon: lex_idx,
-                    speaker,
-                    folded_words,
-                });
+            let speakers: Vec<Option<EntityId>> = lex_claims
+                .iter()
+                .map(|c| c.speaker.as_deref().and_then(|s| local.get(s).copied()))
+                .collect();
+            drop(local);
+            let lines = part.entry_lines;
+            for (i, entity) in lex_entities.into_iter().enumerate() {
+                let line = lines.get(i).copied().unwrap_or(0);
+                entities.push((entity, lex_idx, line));
+            }
+            for (claim, speaker) in lex_claims.into_iter().zip(speakers) {
+                claims.push((claim, lex_idx, speaker));
             }
             let sources = sources
                 .into_iter()
@@ -211,92 +436,252 @@ impl LexiconIndex {
                     source,
                 })
                 .collect();
-            lexicons.push(IndexedLexicon { path, sources });
+            lexicons.push(IndexedLexicon {
+                path: part.path,
+                sources,
+                entities: first_entity..entities.len(),
+                claims: first_claim..claims.len(),
+            });
         }
 
-        let mut by_pattern: HashMap<String, Vec<PatternTarget>> = HashMap::new();
-        let mut completion = Vec::new();
-        for (id, e) in entities.iter().enumerate() {
-            let forms = std::iter::once((Form::Name, &e.entity.name))
-                .chain(e.entity.aliases.iter().map(|a| (Form::Alias, a)))
-                .chain(e.entity.variants.iter().map(|v| (Form::Variant, v)));
-            for (form, written) in forms {
-                let folded = fold(written.trim());
-                if folded.is_empty() {
-                    continue;
-                }
-                by_pattern.entry(folded).or_default().push(PatternTarget {
-                    entity: id,
-                    form,
-                    written: written.clone(),
-                });
-            }
-            // Completion finds a name by its start, an alias, or any later
-            // word of it ("Stolt" → Jens Stoltenberg).
-            let name = fold(&e.entity.name);
-            for (i, _) in name.match_indices(' ') {
-                if name.len() - i > 3 {
-                    completion.push((name[i + 1..].to_string(), id));
-                }
-            }
-            completion.push((name, id));
-            completion.extend(e.entity.aliases.iter().map(|a| (fold(a), id)));
-        }
-        completion.sort_unstable();
-        let given_names = given_names(&entities);
+        let plain: Vec<&Entity> = entities.iter().map(|(e, _, _)| e).collect();
+        let kinds = plain.iter().map(|e| e.kind).collect();
 
+        // Folding is the cost of a build: done on every core.
+        let forms: Vec<Vec<(String, Form, &String)>> = plain
+            .par_iter()
+            .map(|e| {
+                std::iter::once((Form::Name, &e.name))
+                    .chain(e.aliases.iter().map(|a| (Form::Alias, a)))
+                    .chain(e.variants.iter().map(|v| (Form::Variant, v)))
+                    .map(|(form, written)| (fold(written.trim()), form, written))
+                    .filter(|(folded, _, _)| !folded.is_empty())
+                    .collect()
+            })
+            .collect();
+        let mut by_pattern: HashMap<&str, Vec<PatternTarget>> = HashMap::new();
+        for (id, entity_forms) in forms.iter().enumerate() {
+            for (folded, form, written) in entity_forms {
+                by_pattern
+                    .entry(folded.as_str())
+                    .or_default()
+                    .push(PatternTarget {
+                        entity: id,
+                        form: *form,
+                        written: written.as_str().into(),
+                    });
+            }
+        }
         // Pattern ids are ranks in byte order, which is the order the
         // transducer is built in.
-        let mut patterns: Vec<(String, Vec<PatternTarget>)> = by_pattern.into_iter().collect();
-        patterns.sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        let mut first_bytes = [false; 256];
+        let mut patterns: Vec<(&str, Vec<PatternTarget>)> = by_pattern.into_iter().collect();
+        patterns.par_sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+        let mut first_bytes = vec![false; 256];
         let mut builder = fst::raw::Builder::memory();
-        for (id, (p, _)) in patterns.iter().enumerate() {
+        let mut pattern_text = String::new();
+        let mut pattern_ends = Vec::with_capacity(patterns.len());
+        let mut targets = Vec::new();
+        let mut target_ends = Vec::with_capacity(patterns.len());
+        let mut ordinary = Vec::with_capacity(patterns.len());
+        for (id, (p, t)) in patterns.into_iter().enumerate() {
             first_bytes[usize::from(p.as_bytes()[0])] = true;
             builder
                 .insert(p.as_bytes(), id as u64)
                 .expect("patterns are unique and sorted");
+            pattern_text.push_str(p);
+            pattern_ends.push(pattern_text.len() as u64);
+            targets.extend(t);
+            target_ends.push(targets.len() as u64);
+            ordinary.push(!p.contains(' ') && is_common_word(p));
         }
         let names = builder.into_fst();
-        let ordinary = patterns
+        let name_patterns = forms
             .iter()
-            .map(|(p, _)| !p.contains(' ') && is_common_word(p))
+            .map(|f| match f.first() {
+                Some((folded, Form::Name, _)) => names
+                    .get(folded.as_bytes())
+                    .map_or(u32::MAX, |o| o.value() as u32),
+                _ => u32::MAX,
+            })
             .collect();
+        drop(forms);
 
-        let mut claim_words: HashMap<String, Vec<u32>> = HashMap::new();
-        for (id, c) in claims.iter().enumerate() {
-            let mut words: Vec<&String> = c
-                .folded_words
-                .iter()
-                .filter(|w| !is_common_word(w))
-                .collect();
-            words.sort_unstable();
-            words.dedup();
-            for w in words {
-                // Claim ids ascend, so every list stays sorted.
-                match claim_words.get_mut(w.as_str()) {
-                    Some(ids) => ids.push(id as u32),
-                    None => {
-                        claim_words.insert(w.clone(), vec![id as u32]);
-                    }
-                }
+        // Completion finds a name by its start, an alias, or any later word
+        // of it ("Stolt" → Jens Stoltenberg).
+        let mut completion: Vec<(String, u32)> = plain
+            .par_iter()
+            .enumerate()
+            .flat_map_iter(|(id, e)| {
+                let id = id as u32;
+                let name = fold(&e.name);
+                let mut keys: Vec<(String, u32)> = name
+                    .match_indices(' ')
+                    .filter(|(i, _)| name.len() - i > 3)
+                    .map(|(i, _)| (name[i + 1..].to_string(), id))
+                    .collect();
+                keys.push((name, id));
+                keys.extend(e.aliases.iter().map(|a| (fold(a), id)));
+                keys
+            })
+            .collect();
+        completion.par_sort_unstable();
+        let (completion, completion_ids, completion_ends) = grouped(&completion);
+        let given_names = given_names(&plain);
+        drop(plain);
+
+        let claim_word_lists: Vec<Vec<String>> = claims
+            .par_iter()
+            .map(|(c, _, _)| {
+                let mut words: Vec<String> = words_of(&fold(&c.text))
+                    .into_iter()
+                    .filter(|w| !is_common_word(w))
+                    .collect();
+                words.sort_unstable();
+                words.dedup();
+                words
+            })
+            .collect();
+        let mut by_word: Vec<(String, u32)> = claim_word_lists
+            .into_iter()
+            .enumerate()
+            .flat_map(|(id, words)| words.into_iter().map(move |w| (w, id as u32)))
+            .collect();
+        // Claim ids ascend within each word: every list stays sorted.
+        by_word.par_sort_unstable();
+        let (claim_words, claim_postings, claim_word_ends) = grouped(&by_word);
+        drop(by_word);
+
+        let claim_content = super::claim_content::ClaimContent::build(&claims, |(c, _, _)| c);
+        let mut entity_claims: Vec<Vec<ClaimId>> = vec![Vec::new(); entities.len()];
+        for (id, (_, _, speaker)) in claims.iter().enumerate() {
+            if let Some(s) = speaker {
+                entity_claims[*s].push(id);
             }
         }
+        let mut encoded_entities = Entries::default();
+        for ((entity, lexicon, entry_line), claims) in entities.into_iter().zip(entity_claims) {
+            encoded_entities.push(&IndexedEntity {
+                entity,
+                lexicon,
+                entry_line,
+                claims,
+            });
+        }
+        let mut encoded_claims = Entries::default();
+        for (claim, lexicon, speaker) in claims {
+            encoded_claims.push(&IndexedClaim {
+                claim,
+                lexicon,
+                speaker,
+                folded_words: Vec::new(),
+            });
+        }
 
-        let claim_content = super::claim_content::ClaimContent::build(&claims);
         LexiconIndex {
             lexicons,
-            entities,
-            claims,
+            entities: encoded_entities,
+            claims: encoded_claims,
+            kinds,
+            name_patterns,
             names,
             first_bytes,
-            patterns,
+            pattern_text,
+            pattern_ends,
+            targets,
+            target_ends,
             ordinary,
             completion,
+            completion_ids,
+            completion_ends,
             claim_words,
+            claim_postings,
+            claim_word_ends,
             given_names,
             claim_content,
         }
+    }
+
+    /// One lexicon of the index as it was built from: what a reload keeps
+    /// in use when that lexicon's file no longer loads.
+    pub fn part(&self, lexicon: usize) -> Option<LexiconPart> {
+        let lex = self.lexicons.get(lexicon)?;
+        let (entities, entry_lines) = lex
+            .entities
+            .clone()
+            .map(|i| {
+                let e = self.entities.decode(i);
+                (e.entity, e.entry_line)
+            })
+            .unzip();
+        let claims = lex
+            .claims
+            .clone()
+            .map(|i| self.claims.decode(i).claim)
+            .collect();
+        let sources = lex.sources.iter().map(|s| s.source.clone()).collect();
+        Some(LexiconPart {
+            path: lex.path.clone(),
+            lexicon: Lexicon {
+                copydesk_lexicon: FORMAT_VERSION,
+                sources,
+                entities,
+                claims,
+                extra: Default::default(),
+            },
+            entry_lines,
+        })
+    }
+
+    /// Whether the parts of a decoded index agree with each other, so that
+    /// no lookup can index out of bounds: checked on every cached index
+    /// before it is used.
+    pub(crate) fn is_consistent(&self) -> bool {
+        let entities = self.entities.len();
+        let claims = self.claims.len();
+        let patterns = self.pattern_ends.len();
+        let ascending = |ends: &[u64], total: usize| {
+            ends.windows(2).all(|w| w[0] <= w[1]) && ends.last().map_or(0, |&e| e as usize) <= total
+        };
+        self.entities.is_consistent()
+            && self.claims.is_consistent()
+            && self.kinds.len() == entities
+            && self.name_patterns.len() == entities
+            && self
+                .name_patterns
+                .iter()
+                .all(|&p| p == u32::MAX || (p as usize) < patterns)
+            && self.first_bytes.len() == 256
+            && self.names.len() == patterns
+            && ascending(&self.pattern_ends, self.pattern_text.len())
+            && self
+                .pattern_ends
+                .iter()
+                .all(|&e| self.pattern_text.is_char_boundary(e as usize))
+            && self.target_ends.len() == patterns
+            && ascending(&self.target_ends, self.targets.len())
+            && self.targets.iter().all(|t| t.entity < entities)
+            && self.ordinary.len() == patterns
+            && self.completion.len() == self.completion_ends.len()
+            && ascending(&self.completion_ends, self.completion_ids.len())
+            && self
+                .completion_ids
+                .iter()
+                .all(|&id| (id as usize) < entities)
+            && self.claim_words.len() == self.claim_word_ends.len()
+            && ascending(&self.claim_word_ends, self.claim_postings.len())
+            && self.claim_postings.iter().all(|&id| (id as usize) < claims)
+            && self
+                .given_names
+                .values()
+                .flatten()
+                .all(|(id, _)| *id < entities)
+            && self.claim_content.is_consistent(claims)
+            && self.lexicons.iter().all(|l| {
+                l.entities.start <= l.entities.end
+                    && l.entities.end <= entities
+                    && l.claims.start <= l.claims.end
+                    && l.claims.end <= claims
+            })
     }
 
     /// The persons whose full name starts with this (folded) given name,
@@ -308,16 +693,16 @@ impl LexiconIndex {
     }
 
     pub fn entity(&self, id: EntityId) -> &IndexedEntity {
-        &self.entities[id]
+        self.entities.get(id)
     }
 
     pub fn claim(&self, id: ClaimId) -> &IndexedClaim {
-        &self.claims[id]
+        self.claims.get(id)
     }
 
     /// Whether the lexicon has any name at all.
     pub fn has_names(&self) -> bool {
-        !self.patterns.is_empty()
+        !self.pattern_ends.is_empty()
     }
 
     /// The longest pattern that `hay[start..]` begins with: its end and id.
@@ -351,8 +736,15 @@ impl LexiconIndex {
     }
 
     pub fn pattern(&self, id: usize) -> (&str, &[PatternTarget]) {
-        let (p, t) = &self.patterns[id];
-        (p, t)
+        let start = if id == 0 {
+            0
+        } else {
+            self.pattern_ends[id - 1] as usize
+        };
+        (
+            &self.pattern_text[start..self.pattern_ends[id] as usize],
+            group(&self.targets, &self.target_ends, id),
+        )
     }
 
     /// Whether a pattern is a single ordinary English word, which counts as
@@ -378,25 +770,36 @@ impl LexiconIndex {
     }
 
     /// Entities whose name starts with `prefix` (folded), at most `limit`,
-    /// in name order: a binary search, never a scan of the lexicon.
+    /// in name order: a walk of the completion table from the prefix, never
+    /// a scan of the lexicon.
     pub fn complete(&self, prefix: &str, limit: usize) -> Vec<EntityId> {
         let folded = fold(prefix);
-        let start = self
-            .completion
-            .partition_point(|(name, _)| name.as_str() < folded.as_str());
         let mut out: Vec<EntityId> = Vec::new();
-        for &(_, id) in self.completion[start..]
-            .iter()
-            .take_while(|(name, _)| name.starts_with(&folded))
-        {
-            if !out.contains(&id) {
-                out.push(id);
-                if out.len() == limit {
-                    break;
+        let mut keys = self
+            .completion
+            .search(fst::automaton::Str::new(&folded).starts_with())
+            .into_stream();
+        while let Some((_, rank)) = keys.next() {
+            for &id in group(&self.completion_ids, &self.completion_ends, rank as usize) {
+                let id = id as EntityId;
+                if !out.contains(&id) {
+                    out.push(id);
+                    if out.len() == limit {
+                        return out;
+                    }
                 }
             }
         }
         out
+    }
+
+    /// An entity's name as folded for matching (empty if nothing is left
+    /// of it), read without decoding the entity.
+    fn folded_name(&self, id: EntityId) -> &str {
+        match self.name_patterns[id] {
+            u32::MAX => "",
+            p => self.pattern(p as usize).0,
+        }
     }
 
     /// Entities whose name contains every word of `query` (folded), for
@@ -404,16 +807,26 @@ impl LexiconIndex {
     pub fn search(&self, query: &str, limit: usize) -> Vec<EntityId> {
         let words = words_of(&fold(query));
         let mut out: Vec<EntityId> = Vec::new();
-        for (id, e) in self.entities.iter().enumerate() {
+        for id in 0..self.entities.len() {
             if out.len() == limit {
                 break;
             }
-            let name = fold(&e.entity.name);
+            let name = self.folded_name(id);
             if words.iter().all(|w| name.contains(w.as_str())) {
                 out.push(id);
             }
         }
         out
+    }
+
+    /// The claims whose words include this (folded) content word, ascending.
+    fn claims_with_word(&self, word: &str) -> Option<&[u32]> {
+        let rank = self.claim_words.get(word.as_bytes())?;
+        Some(group(
+            &self.claim_postings,
+            &self.claim_word_ends,
+            rank as usize,
+        ))
     }
 
     /// Claims sharing the given folded content words, the best-covered first
@@ -427,7 +840,7 @@ impl LexiconIndex {
     pub fn candidate_claims(&self, words: &[String], limit: usize) -> Vec<ClaimId> {
         let mut lists: Vec<&[u32]> = words
             .iter()
-            .filter_map(|w| self.claim_words.get(w.as_str()).map(Vec::as_slice))
+            .filter_map(|w| self.claims_with_word(w))
             .collect();
         lists.sort_by_key(|l| l.len());
         let mut candidates: Vec<u32> = Vec::new();
@@ -512,7 +925,7 @@ impl LexiconIndex {
     pub fn claims_with_all(&self, words: &[String]) -> Vec<ClaimId> {
         let mut lists: Vec<&[u32]> = Vec::with_capacity(words.len());
         for w in words.iter().filter(|w| !is_common_word(w)) {
-            match self.claim_words.get(w.as_str()) {
+            match self.claims_with_word(w) {
                 Some(ids) => lists.push(ids),
                 None => return Vec::new(),
             }
@@ -529,32 +942,96 @@ impl LexiconIndex {
             if out.is_empty() {
                 break;
             }
-            out.retain(|id| list.binary_search(id).is_ok());
+            out = intersect(&out, list);
         }
         out.into_iter().map(|id| id as ClaimId).collect()
     }
 
     pub fn kind(&self, id: EntityId) -> EntityKind {
-        self.entities[id].entity.kind
+        self.kinds[id]
     }
 }
 
-/// The ids in both sorted lists, in order.
+/// The ids in both sorted lists, in order; `a` is the shorter. Lists of
+/// like length are merged without data-dependent branches (ids of common
+/// words interleave unpredictably); a much shorter list is looked up in the
+/// longer by galloping from the last id found, so a rare word's handful of
+/// claims costs a few probes into a common word's thousands.
 fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let (mut i, mut j) = (0, 0);
     let mut out = Vec::new();
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
+    if a.len() >= 512 {
+        // Two common words: a bit per claim id (a few kilobytes) marks
+        // `a`'s, and `b` is tested against it, neither walk branching on
+        // the other's ids.
+        let top = a[a.len() - 1].max(b[b.len() - 1]) as usize;
+        let mut bits = vec![0u64; top / 64 + 1];
+        for &x in a {
+            bits[x as usize / 64] |= 1 << (x % 64);
+        }
+        out.extend(
+            b.iter()
+                .copied()
+                .filter(|&y| bits[y as usize / 64] & (1 << (y % 64)) != 0),
+        );
+        return out;
+    }
+    if a.len() * 16 >= b.len() {
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            let (x, y) = (a[i], b[j]);
+            if x == y {
+                out.push(x);
             }
+            i += usize::from(x <= y);
+            j += usize::from(y <= x);
+        }
+        return out;
+    }
+    let mut rest = b;
+    for &x in a {
+        let mut hi = 1;
+        while hi < rest.len() && rest[hi - 1] < x {
+            hi *= 2;
+        }
+        let at = rest[..hi.min(rest.len())].partition_point(|&y| y < x);
+        rest = &rest[at..];
+        match rest.first() {
+            None => break,
+            Some(&y) if y == x => {
+                out.push(x);
+                rest = &rest[1..];
+            }
+            Some(_) => {}
         }
     }
     out
+}
+
+#[cfg(test)]
+mod intersect_tests {
+    use super::intersect;
+
+    /// Every way of intersecting (merge, gallop, bit set) gives the ids in
+    /// both lists, in order.
+    #[test]
+    fn each_strategy_finds_the_common_ids() {
+        let naive = |a: &[u32], b: &[u32]| -> Vec<u32> {
+            a.iter().copied().filter(|x| b.contains(x)).collect()
+        };
+        let evens: Vec<u32> = (0..4000).step_by(2).collect();
+        let threes: Vec<u32> = (0..4000).step_by(3).collect();
+        let rare = vec![0, 6, 7, 3001, 3998, 5000];
+        let few: Vec<u32> = (0..40).map(|i| i * 7).collect();
+        for (a, b) in [
+            (&rare, &evens),
+            (&few, &threes),
+            (&evens, &threes),
+            (&few, &few),
+            (&rare, &vec![]),
+        ] {
+            assert_eq!(intersect(a, b), naive(a, b));
+        }
+    }
 }
 
 /// Splits folded text into words (letters, digits, inner apostrophes and hyphens).

@@ -5,11 +5,12 @@ pub mod cards;
 pub mod claim_content;
 pub mod document;
 pub mod index;
+pub mod index_cache;
 pub mod mentions;
 pub mod quotes;
 pub mod speakers;
 
 pub use document::{analyze, DocAnalysis, Incremental};
-pub use index::{ClaimId, EntityId, Form, LexiconIndex, LexiconInput};
+pub use index::{ClaimId, EntityId, Form, LexiconIndex, LexiconInput, LexiconPart};
 pub use mentions::Mention;
 pub use quotes::QuoteMatch;

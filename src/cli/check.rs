@@ -324,7 +324,11 @@ fn load_workspace(
         complain(r.to_string());
         failed = true;
     }
-    let mut inputs = Vec::new();
+    // Absolute, so that the source articles the index names are the same
+    // paths for file URIs as for reading them; messages name each lexicon
+    // as the user gave it.
+    let mut given = Vec::new();
+    let mut absolute = Vec::new();
     for (path, _) in paths {
         // --lexicon paths are the user's, relative to where they typed them.
         let path = if user.is_some() {
@@ -332,21 +336,16 @@ fn load_workspace(
         } else {
             path
         };
-
-        match workspace::load_lexicon(&path) {
-            Ok(mut input) => {
-                // Absolute, so that the source articles the index names are
-                // the same paths for file URIs as for reading them.
-                if let Ok(absolute) = std::path::absolute(&input.path) {
-                    input.path = absolute;
-                }
-                inputs.push(input);
-            }
-            Err(e) => {
-                complain(e.to_string());
-                failed = true;
-            }
+        absolute.push(std::path::absolute(&path).unwrap_or_else(|_| path.clone()));
+        given.push(path);
+    }
+    let loaded = workspace::load_index(&absolute, None, &workspace::CacheSettings::standard());
+    for mut e in loaded.errors {
+        if let Some(i) = absolute.iter().position(|a| *a == e.path) {
+            e.path = given[i].clone();
         }
+        complain(e.to_string());
+        failed = true;
     }
     if failed {
         return None;
@@ -362,7 +361,7 @@ fn load_workspace(
     Some(Workspace {
         settings,
         rules,
-        index: LexiconIndex::build(inputs),
+        index: loaded.index,
     })
 }
 

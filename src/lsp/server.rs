@@ -21,14 +21,12 @@ use super::document::Document;
 use super::guard::{spawn_logged, Guarded};
 use super::position::{to_byte, to_range, Encoding};
 use super::tokens;
-use crate::analysis::{
-    self, cards, DocAnalysis, EntityId, Incremental, LexiconIndex, LexiconInput,
-};
+use crate::analysis::{self, cards, DocAnalysis, EntityId, Incremental, LexiconIndex};
 use crate::config::Settings;
 use crate::lexicon::EntityKind;
 use crate::rules::{self, Finding, RuleConfig};
 use crate::text::prose::DocKind;
-use crate::workspace::{self, LoadError};
+use crate::workspace::{self, CacheSettings};
 
 /// Bounds on the workspace scan behind `textDocument/references`.
 const REFERENCE_SCAN_MAX_FILES: usize = 2000;
@@ -66,6 +64,9 @@ struct OpenDoc {
     /// shared by every request that needs it meanwhile (under a burst of
     /// requests, one analysis per version, not one per request).
     analysis: Option<(i32, u64, SharedAnalysis)>,
+    /// The text of the current version, copied out of the rope once and
+    /// shared by every snapshot, analysis and rule check of that version.
+    text: Option<SharedText>,
     /// The paragraphs analysed so far, reused by the next version's analysis.
     incremental: Arc<Mutex<Incremental>>,
     /// The rule findings per unit of paragraphs, reused by the next version's check.
@@ -75,6 +76,11 @@ struct OpenDoc {
 }
 
 type SharedAnalysis = Arc<tokio::sync::OnceCell<Arc<DocAnalysis>>>;
+
+/// A version's text. `Arc<String>` rather than `Arc<str>`: the text is
+/// gathered from the rope's chunks into a `String`, and an `Arc<str>` would
+/// copy it a second time.
+type SharedText = Arc<String>;
 
 /// Where [`Probe::inject_fault`] makes the server panic, once: for the
 /// tests that prove no panic reaches the protocol.
@@ -101,8 +107,6 @@ struct State {
     settings: Settings,
     index: Arc<LexiconIndex>,
     index_generation: u64,
-    /// The last lexicon that parsed, per path: a broken edit keeps it in use.
-    last_good: HashMap<PathBuf, Arc<LexiconInput>>,
     supports_configuration: bool,
     supports_watch_registration: bool,
     supports_tokens_refresh: bool,
@@ -124,7 +128,7 @@ struct State {
 struct Snapshot {
     uri: Uri,
     kind: DocKind,
-    text: String,
+    text: SharedText,
     rope: Rope,
     analysis: Arc<DocAnalysis>,
     index: Arc<LexiconIndex>,
@@ -172,7 +176,7 @@ impl Backend {
         if fault == Some(Fault::Snapshot) {
             panic!("injected fault in a snapshot");
         }
-        let (rope, kind, index, generation, enc, root, cell, too_large, incremental) = {
+        let (rope, text, kind, index, generation, enc, root, cell, too_large, incremental) = {
             let mut st = self.state();
             let (index, generation, enc, root, max) = (
                 st.index.clone(),
@@ -197,6 +201,7 @@ impl Backend {
             };
             (
                 open.doc.rope.clone(),
+                open.text.clone(),
                 open.doc.kind,
                 index,
                 generation,
@@ -223,7 +228,23 @@ impl Backend {
             }
             return Ok(None);
         }
-        let text = rope.to_string();
+        let text = match text {
+            Some(text) => text,
+            None => {
+                // Copied outside the lock, and kept only if the document is
+                // still at this version: an edit (or a reopening) replaces
+                // the analysis cell along with the text.
+                let text = SharedText::new(rope.to_string());
+                let mut st = self.state();
+                if let Some(open) = st.docs.get_mut(uri) {
+                    let same = matches!(&open.analysis, Some((_, _, c)) if Arc::ptr_eq(c, &cell));
+                    if same && open.text.is_none() {
+                        open.text = Some(text.clone());
+                    }
+                }
+                text
+            }
+        };
         // A failed (or cancelled) computation leaves the cell empty: the
         // next request for this version tries again.
         let analysis = cell
@@ -323,13 +344,12 @@ impl Backend {
             user_lexicons.as_deref(),
             config_lexicons.as_deref(),
         );
-        let errors_refused: Vec<LoadError> = refused;
         let to_load: Vec<PathBuf> = paths.iter().map(|(p, _)| p.clone()).collect();
+        // The index in use is the last good version of every lexicon: one
+        // that fails to load now is taken from it.
+        let previous = self.state().index.clone();
         let loaded = match run_blocking(move || {
-            to_load
-                .iter()
-                .map(|p| (p.clone(), workspace::load_lexicon(p)))
-                .collect::<Vec<_>>()
+            workspace::load_index(&to_load, Some(&previous), &CacheSettings::standard())
         })
         .await
         {
@@ -343,49 +363,19 @@ impl Backend {
                 return;
             }
         };
-        let mut errors = errors_refused;
-        let inputs: Vec<LexiconInput> = {
-            let mut st = self.state();
-            let mut inputs = Vec::new();
-            for (path, result) in loaded {
-                match result {
-                    Ok(input) => {
-                        let input = Arc::new(input);
-                        st.last_good.insert(path.clone(), input.clone());
-                        inputs.push(input);
-                    }
-                    Err(e) => {
-                        if let Some(previous) = st.last_good.get(&path) {
-                            inputs.push(previous.clone());
-                        }
-                        errors.push(e);
-                    }
-                }
-            }
-            inputs
-                .into_iter()
-                .map(|i| LexiconInput {
-                    path: i.path.clone(),
-                    text: i.text.clone(),
-                    lexicon: i.lexicon.clone(),
-                })
-                .collect()
-        };
-        let status: Vec<Value> = inputs
-            .iter()
-            .map(|i| json!({"path": i.path.display().to_string(), "entities": i.lexicon.entities.len(), "claims": i.lexicon.claims.len()}))
-            .collect();
-        let index = match run_blocking(move || LexiconIndex::build(inputs)).await {
-            Ok(i) => Arc::new(i),
-            Err(e) => {
-                self.log(
-                    MessageType::ERROR,
-                    format!("copydesk: indexing lexicons failed: {}", e.message),
-                )
+        let mut errors = refused;
+        errors.extend(loaded.errors);
+        let kept = loaded.kept;
+        if let Some(note) = loaded.cache_note {
+            self.log(MessageType::INFO, format!("copydesk: {note}"))
                 .await;
-                return;
-            }
-        };
+        }
+        let index = Arc::new(loaded.index);
+        let status: Vec<Value> = index
+            .lexicons
+            .iter()
+            .map(|l| json!({"path": l.path.display().to_string(), "entities": l.entities.len(), "claims": l.claims.len()}))
+            .collect();
         {
             let mut st = self.state();
             st.index = index;
@@ -400,8 +390,7 @@ impl Backend {
             st.settings = settings;
         }
         for e in &errors {
-            let kept = self.state().last_good.contains_key(&e.path);
-            let suffix = if kept {
+            let suffix = if kept.contains(&e.path) {
                 " — the last version that loaded stays in use"
             } else {
                 ""
@@ -854,6 +843,7 @@ impl LanguageServer for Backend {
                 OpenDoc {
                     doc: Document::new(&d.text, d.version, kind),
                     analysis: None,
+                    text: None,
                     incremental: Arc::default(),
                     rules: Arc::default(),
                     told_too_large: false,
@@ -893,6 +883,7 @@ impl LanguageServer for Backend {
                     }
                     open.doc.version = version;
                     open.analysis = None;
+                    open.text = None;
                     problem
                 }
             }
@@ -925,10 +916,10 @@ impl LanguageServer for Backend {
             let p = c.uri.path().to_string();
             p.ends_with(".lexicon.json")
                 || p.ends_with(workspace::CONFIG_FILE)
-                || self.state().last_good.keys().any(|k| {
+                || self.state().index.lexicons.iter().any(|l| {
                     c.uri
                         .to_file_path()
-                        .is_some_and(|f| f.as_ref() == k.as_path())
+                        .is_some_and(|f| f.as_ref() == l.path.as_path())
                 })
         });
         if relevant {

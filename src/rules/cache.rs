@@ -28,12 +28,14 @@
 //! (`name-variant`), and suppression comments. The result is exactly
 //! [`super::check`]'s (property-tested).
 
+use std::cell::RefCell;
 use std::collections::HashSet;
 use std::hash::BuildHasherDefault;
 use std::ops::Range;
 use std::sync::Arc;
 
 use super::suppress::Suppressions;
+use super::unattributed_claim::StemMemo;
 use super::{
     first_reference, name_variant, sort_findings, Context, Finding, IdHasher, IdMap, RuleConfig,
     Scope, LOCAL_RULES,
@@ -50,6 +52,8 @@ pub struct Checker {
     units: IdMap<u64, Arc<Unit>>,
     /// Scratch for a unit's facts, reused between units and versions.
     facts: Vec<u64>,
+    /// The stems of the document's words (they depend on the lexicon).
+    stems: StemMemo,
 }
 
 /// What one unit yielded, with the offsets of the version it was checked in.
@@ -97,9 +101,12 @@ impl Checker {
             .is_none_or(|(g, c)| *g != generation || c != config)
         {
             self.units.clear();
+            self.stems = StemMemo::default();
             self.made_with = Some((generation, config.clone()));
         }
-        let cx = Context::new(text, analysis, index);
+        let stems = RefCell::new(std::mem::take(&mut self.stems));
+        let mut cx = Context::new(text, analysis, index);
+        cx.stems = Some(&stems);
         let spans = spans(&cx);
         let mut units = IdMap::with_capacity_and_hasher(spans.len(), Default::default());
         let mut findings = Vec::new();
@@ -135,6 +142,8 @@ impl Checker {
             }
         }
         self.units = units;
+        drop(cx);
+        self.stems = stems.into_inner();
         sort_findings(&mut findings);
         Suppressions::parse(text, analysis.kind).retain(&mut findings);
         findings

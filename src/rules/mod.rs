@@ -48,8 +48,9 @@ pub enum Rule {
     FirstReference,
 }
 
-/// Where `codeDescription` points: the rule's section in docs/rules.md.
-pub const RULES_DOC_URL: &str = "https://github.com/copydesk/copydesk/blob/main/docs/rules.md";
+/// Where `codeDescription` points: the rule's section in docs/rules.md, in
+/// the repository Cargo.toml names (one place to change when it moves).
+pub const RULES_DOC_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/rules.md");
 
 impl Rule {
     pub const ALL: [Rule; 8] = [
@@ -260,6 +261,8 @@ pub(crate) struct Context<'a> {
     mention_span: usize,
     /// Entity → the end of its earliest-ending mention, built on first use.
     first_mention_end: std::cell::OnceCell<IdMap<EntityId, usize>>,
+    /// Stems of the words seen, kept by the rule cache across checks.
+    pub stems: Option<&'a std::cell::RefCell<unattributed_claim::StemMemo>>,
     /// While set, every [`Context::named_before`] question and its answer
     /// (the rule cache asks them again before reusing findings).
     named_before_asked: std::cell::RefCell<Option<Vec<(EntityId, usize, bool)>>>,
@@ -288,6 +291,7 @@ impl<'a> Context<'a> {
                 .unwrap_or(0),
             first_mention_end: std::cell::OnceCell::new(),
             named_before_asked: std::cell::RefCell::new(None),
+            stems: None,
         }
     }
 

@@ -26,6 +26,9 @@ const MIN_CLAIM_COVERED: f64 = 0.6;
 /// contain the words is not taken for the claim.
 const MIN_SENTENCE_COVERED: f64 = 0.5;
 
+/// How many words a [`StemMemo`] remembers before it starts again.
+const MEMO_WORDS: usize = 1 << 18;
+
 /// Verbs a fix may copy from the source's cue.
 const FIX_VERBS: &[&str] = &[
     "say", "says", "said", "wrote", "writes", "told", "argue", "argues", "argued", "believe",
@@ -33,18 +36,21 @@ const FIX_VERBS: &[&str] = &[
 ];
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
-    let mut stems = StemMemo::default();
+    let mut local = StemMemo::default();
+    let mut kept = cx.stems.map(std::cell::RefCell::borrow_mut);
+    let stems = kept.as_deref_mut().unwrap_or(&mut local);
     cx.analysis.sentences[scope.sentences.clone()]
         .iter()
-        .filter_map(|sentence| check_sentence(cx, sentence, severity, &mut stems))
+        .filter_map(|sentence| check_sentence(cx, sentence, severity, stems))
         .collect()
 }
 
-/// Each folded word's stem number, remembered for one check: a draft
-/// repeats its words, and stemming is the costly part. Stems no claim has
-/// get numbers of their own, counted down from the top.
-#[derive(Default)]
-struct StemMemo {
+/// Each folded word's stem number, remembered for one check (or, kept by
+/// the rule cache, for one document with one lexicon): a draft repeats its
+/// words, and stemming is the costly part. Stems no claim has get numbers
+/// of their own, counted down from the top.
+#[derive(Debug, Default)]
+pub(crate) struct StemMemo {
     words: HashMap<String, u32>,
     unknown: HashMap<String, u32>,
 }
@@ -57,6 +63,11 @@ impl StemMemo {
     fn id(&mut self, content: &ClaimContent, folded: &str) -> u32 {
         if let Some(&id) = self.words.get(folded) {
             return id;
+        }
+        // Every word typed stays remembered: start again past a bound.
+        if self.words.len() >= MEMO_WORDS {
+            self.words.clear();
+            self.unknown.clear();
         }
         let id = match content.stem_of(folded) {
             Stem::Known(id) => id,

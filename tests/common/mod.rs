@@ -5,12 +5,15 @@
 
 #![allow(dead_code)]
 
+pub mod pipelined;
+
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde_json::{json, Value};
 use tokio::io::{
-    AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, DuplexStream, ReadHalf, WriteHalf,
+    AsyncBufRead, AsyncBufReadExt, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
+    DuplexStream, ReadHalf, WriteHalf,
 };
 
 pub struct TestClient {
@@ -40,18 +43,60 @@ pub fn uri_of(path: &Path) -> String {
     format!("file://{}", path.display())
 }
 
+/// Writes one framed JSON-RPC message.
+pub async fn write_message(w: &mut (impl AsyncWrite + Unpin), msg: &Value) {
+    let body = serde_json::to_vec(msg).unwrap();
+    w.write_all(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes())
+        .await
+        .unwrap();
+    w.write_all(&body).await.unwrap();
+    w.flush().await.unwrap();
+}
+
+/// Reads one framed JSON-RPC message; `None` when the stream ends.
+pub async fn read_message(r: &mut (impl AsyncBufRead + Unpin)) -> Option<Value> {
+    let mut len = None;
+    loop {
+        let mut line = String::new();
+        if r.read_line(&mut line).await.ok()? == 0 {
+            return None;
+        }
+        let line = line.trim_end();
+        if line.is_empty() {
+            break;
+        }
+        if let Some(v) = line.strip_prefix("Content-Length: ") {
+            len = Some(v.parse::<usize>().expect("a numeric Content-Length"));
+        }
+    }
+    let mut body = vec![0; len.expect("a Content-Length header")];
+    r.read_exact(&mut body).await.ok()?;
+    Some(serde_json::from_slice(&body).expect("the server writes JSON"))
+}
+
+/// The real service on a tokio task, as `tower_lsp_server` serves it over
+/// stdio; returns the client's ends of the pipe.
+pub fn start_server() -> (
+    ReadHalf<DuplexStream>,
+    WriteHalf<DuplexStream>,
+    copydesk::lsp::Probe,
+) {
+    let (client_side, server_side) = tokio::io::duplex(1 << 20);
+    let (service, socket) = copydesk::lsp::service();
+    let probe = service.inner().probe();
+    let (server_read, server_write) = tokio::io::split(server_side);
+    tokio::spawn(
+        tower_lsp_server::Server::new(server_read, server_write, socket)
+            .concurrency_level(12)
+            .serve(service),
+    );
+    let (r, w) = tokio::io::split(client_side);
+    (r, w, probe)
+}
+
 impl TestClient {
     pub async fn start() -> TestClient {
-        let (client_side, server_side) = tokio::io::duplex(1 << 20);
-        let (service, socket) = copydesk::lsp::service();
-        let probe = service.inner().probe();
-        let (server_read, server_write) = tokio::io::split(server_side);
-        tokio::spawn(
-            tower_lsp_server::Server::new(server_read, server_write, socket)
-                .concurrency_level(12)
-                .serve(service),
-        );
-        let (r, w) = tokio::io::split(client_side);
+        let (r, w, probe) = start_server();
         TestClient {
             writer: w,
             reader: BufReader::new(r),
@@ -115,11 +160,7 @@ impl TestClient {
     }
 
     pub async fn send(&mut self, msg: Value) {
-        let body = serde_json::to_vec(&msg).unwrap();
-        let header = format!("Content-Length: {}\r\n\r\n", body.len());
-        self.writer.write_all(header.as_bytes()).await.unwrap();
-        self.writer.write_all(&body).await.unwrap();
-        self.writer.flush().await.unwrap();
+        write_message(&mut self.writer, &msg).await;
     }
 
     pub async fn notify(&mut self, method: &str, params: Value) {
@@ -128,25 +169,10 @@ impl TestClient {
     }
 
     async fn read_message(&mut self) -> Value {
-        let mut len = None;
-        loop {
-            let mut line = String::new();
-            let n = tokio::time::timeout(Duration::from_secs(20), self.reader.read_line(&mut line))
-                .await
-                .expect("server answered in time")
-                .unwrap();
-            assert!(n > 0, "server closed the stream");
-            let line = line.trim_end();
-            if line.is_empty() {
-                break;
-            }
-            if let Some(v) = line.strip_prefix("Content-Length: ") {
-                len = Some(v.parse::<usize>().unwrap());
-            }
-        }
-        let mut body = vec![0; len.expect("Content-Length header")];
-        self.reader.read_exact(&mut body).await.unwrap();
-        serde_json::from_slice(&body).unwrap()
+        tokio::time::timeout(Duration::from_secs(20), read_message(&mut self.reader))
+            .await
+            .expect("server answered in time")
+            .expect("server closed the stream")
     }
 
     /// Handles one incoming message; returns it if it is a response.
@@ -214,13 +240,18 @@ impl TestClient {
     }
 }
 
-/// (line, column in UTF-16) of the `nth` occurrence of `needle` in `text`, plus `offset` chars.
+/// (line, column in UTF-16) of the `nth` occurrence of `needle` in `text`.
 pub fn pos16(text: &str, needle: &str, nth: usize) -> Value {
     let at = text
         .match_indices(needle)
         .nth(nth)
         .unwrap_or_else(|| panic!("{needle} #{nth} not in text"))
         .0;
+    pos16_at(text, at)
+}
+
+/// (line, column in UTF-16) of byte offset `at` in `text`.
+pub fn pos16_at(text: &str, at: usize) -> Value {
     let line = text[..at].matches('\n').count();
     let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
     json!({"line": line, "character": text[line_start..at].encode_utf16().count()})

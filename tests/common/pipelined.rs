@@ -4,17 +4,16 @@
 //! can send thousands of messages without waiting for each answer, or
 //! send a request and cancel it before it is answered.
 
-#![allow(dead_code)] // shared by several test binaries, each using a part
-
 use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, WriteHalf};
-use tokio::io::{DuplexStream, ReadHalf};
+use tokio::io::{BufReader, DuplexStream, WriteHalf};
 use tokio::sync::{mpsc, Mutex};
+
+use super::{read_message, start_server, uri_of, write_message};
 
 /// How long any single wait may take before the test fails: a hang guard
 /// only, far above what any answer needs.
@@ -33,59 +32,20 @@ pub struct Client {
     pub probe: copydesk::lsp::Probe,
 }
 
-pub fn uri_of(path: &Path) -> String {
-    format!("file://{}", path.display())
-}
-
 async fn write(writer: &Writer, msg: &Value) {
-    let body = serde_json::to_vec(msg).unwrap();
-    let mut w = writer.lock().await;
-    w.write_all(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes())
-        .await
-        .unwrap();
-    w.write_all(&body).await.unwrap();
-    w.flush().await.unwrap();
-}
-
-async fn read(reader: &mut BufReader<ReadHalf<DuplexStream>>) -> Option<Value> {
-    let mut len = None;
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).await.ok()? == 0 {
-            return None;
-        }
-        let line = line.trim_end();
-        if line.is_empty() {
-            break;
-        }
-        if let Some(v) = line.strip_prefix("Content-Length: ") {
-            len = Some(v.parse::<usize>().ok()?);
-        }
-    }
-    let mut body = vec![0; len?];
-    reader.read_exact(&mut body).await.ok()?;
-    serde_json::from_slice(&body).ok()
+    write_message(&mut *writer.lock().await, msg).await;
 }
 
 impl Client {
     /// Starts the server; `settings` answers `workspace/configuration`.
     pub fn start(settings: Value) -> Client {
-        let (client_side, server_side) = tokio::io::duplex(1 << 20);
-        let (service, socket) = copydesk::lsp::service();
-        let probe = service.inner().probe();
-        let (server_read, server_write) = tokio::io::split(server_side);
-        tokio::spawn(
-            tower_lsp_server::Server::new(server_read, server_write, socket)
-                .concurrency_level(12)
-                .serve(service),
-        );
-        let (r, w) = tokio::io::split(client_side);
+        let (r, w, probe) = start_server();
         let writer: Writer = Arc::new(Mutex::new(w));
         let (tx, incoming) = mpsc::unbounded_channel();
         let reply = writer.clone();
         tokio::spawn(async move {
             let mut reader = BufReader::new(r);
-            while let Some(msg) = read(&mut reader).await {
+            while let Some(msg) = read_message(&mut reader).await {
                 if let (Some(id), Some(method)) = (msg.get("id"), msg.get("method")) {
                     let result = match method.as_str() {
                         Some("workspace/configuration") => json!([settings.clone()]),
@@ -230,23 +190,4 @@ impl Client {
         .await;
         uri
     }
-}
-
-/// A temporary workspace holding the reference article and its lexicon.
-pub fn workspace() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
-    for f in ["sochi-putin-erdogan.txt", "sochi.lexicon.json"] {
-        std::fs::copy(fixtures.join(f), dir.path().join(f)).unwrap();
-    }
-    dir
-}
-
-pub const ARTICLE: &str = include_str!("../fixtures/sochi-putin-erdogan.txt");
-
-/// (line, UTF-16 column) of byte offset `at` in `text`.
-pub fn pos16(text: &str, at: usize) -> Value {
-    let line = text[..at].matches('\n').count();
-    let line_start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    json!({"line": line, "character": text[line_start..at].encode_utf16().count()})
 }

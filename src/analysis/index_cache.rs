@@ -1,0 +1,263 @@
+//! The compiled index as bytes, for the cache file kept beside a lexicon
+//! (`<lexicon>.copydesk-cache`; the I/O is `crate::workspace`'s).
+//!
+//! A cache file is a fixed header and the index encoded with postcard:
+//!
+//! | bytes | what |
+//! |---|---|
+//! | 8 | magic `CDXINDEX` |
+//! | 4 | cache format, little-endian ([`CACHE_FORMAT`]) |
+//! | 16 | the key: a hash of everything the index was built from ([`CacheKey`]) |
+//! | 8 | payload length, little-endian |
+//! | 16 | xxh3-128 of the payload |
+//! | … | payload: the postcard encoding of [`LexiconIndex`] |
+//!
+//! A file is used only if every check passes: magic, format, key, length,
+//! payload hash, a payload that decodes, and an index whose parts agree
+//! (`LexiconIndex::is_consistent`). Anything else is a [`CacheMiss`], never
+//! an error for the user: the index is rebuilt from the lexicons.
+
+use std::fmt;
+use std::path::Path;
+
+use twox_hash::XxHash3_128;
+
+use super::index::LexiconIndex;
+
+const MAGIC: &[u8; 8] = b"CDXINDEX";
+/// Bump whenever the index's encoding changes in a way the key below does
+/// not already capture.
+pub const CACHE_FORMAT: u32 = 1;
+const HEADER_LEN: usize = 8 + 4 + 16 + 8 + 16;
+
+/// One lexicon file as the key sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileHash {
+    pub len: u64,
+    pub hash: u128,
+}
+
+/// xxh3-128 of some bytes, as a streaming hasher for files read in chunks.
+#[derive(Default)]
+pub struct ContentHasher {
+    hasher: XxHash3_128,
+    len: u64,
+}
+
+impl ContentHasher {
+    pub fn new() -> ContentHasher {
+        ContentHasher::default()
+    }
+
+    pub fn update(&mut self, bytes: &[u8]) {
+        self.hasher.write(bytes);
+        self.len += bytes.len() as u64;
+    }
+
+    pub fn finish(&self) -> FileHash {
+        FileHash {
+            len: self.len,
+            hash: self.hasher.finish_128(),
+        }
+    }
+
+    pub fn of(bytes: &[u8]) -> FileHash {
+        let mut h = ContentHasher::new();
+        h.update(bytes);
+        h.finish()
+    }
+}
+
+/// What a compiled index depends on: the cache format, the copydesk that
+/// built it (`build` identifies the program), and every lexicon in order —
+/// the path as the index records it (source articles are resolved against
+/// it) and the file's content.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CacheKey([u8; 16]);
+
+impl CacheKey {
+    pub fn new(build: &[u8], lexicons: &[(&Path, FileHash)]) -> CacheKey {
+        let mut h = XxHash3_128::new();
+        let mut field = |bytes: &[u8]| {
+            h.write(&(bytes.len() as u64).to_le_bytes());
+            h.write(bytes);
+        };
+        field(&CACHE_FORMAT.to_le_bytes());
+        field(env!("CARGO_PKG_VERSION").as_bytes());
+        field(build);
+        field(&(lexicons.len() as u64).to_le_bytes());
+        for (path, file) in lexicons {
+            field(path.as_os_str().as_encoded_bytes());
+            field(&file.len.to_le_bytes());
+            field(&file.hash.to_le_bytes());
+        }
+        CacheKey(h.finish_128().to_le_bytes())
+    }
+}
+
+/// Why a cache file was not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CacheMiss {
+    /// Not a copydesk index cache at all.
+    NotACache,
+    /// Written by a copydesk with another cache format.
+    OtherFormat(u32),
+    /// Built from other lexicon contents, paths or another copydesk.
+    Stale,
+    /// Shorter or longer than its header says: an interrupted copy.
+    Truncated,
+    /// The payload does not match its hash, or does not decode.
+    Damaged(String),
+}
+
+impl fmt::Display for CacheMiss {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            CacheMiss::NotACache => f.write_str("not a copydesk index cache"),
+            CacheMiss::OtherFormat(v) => write!(
+                f,
+                "written in cache format {v} (this copydesk writes {CACHE_FORMAT})"
+            ),
+            CacheMiss::Stale => {
+                f.write_str("stale: the lexicons or copydesk changed since it was written")
+            }
+            CacheMiss::Truncated => f.write_str("truncated"),
+            CacheMiss::Damaged(why) => write!(f, "damaged ({why})"),
+        }
+    }
+}
+
+/// The cache file's bytes for an index built from what `key` names.
+pub fn encode(index: &LexiconIndex, key: CacheKey) -> Vec<u8> {
+    let payload = postcard::to_stdvec(index).expect("an index encodes");
+    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&CACHE_FORMAT.to_le_bytes());
+    out.extend_from_slice(&key.0);
+    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
+    out.extend_from_slice(&ContentHasher::of(&payload).hash.to_le_bytes());
+    out.extend_from_slice(&payload);
+    out
+}
+
+/// The index in a cache file's bytes, if they are a sound cache for `key`.
+pub fn decode(bytes: &[u8], key: CacheKey) -> Result<LexiconIndex, CacheMiss> {
+    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+        return Err(CacheMiss::NotACache);
+    }
+    if bytes.len() < HEADER_LEN {
+        return Err(CacheMiss::Truncated);
+    }
+    let (header, payload) = bytes.split_at(HEADER_LEN);
+    let format = u32::from_le_bytes(header[8..12].try_into().expect("4 bytes"));
+    if format != CACHE_FORMAT {
+        return Err(CacheMiss::OtherFormat(format));
+    }
+    if header[12..28] != key.0 {
+        return Err(CacheMiss::Stale);
+    }
+    let len = u64::from_le_bytes(header[28..36].try_into().expect("8 bytes"));
+    if len != payload.len() as u64 {
+        return Err(CacheMiss::Truncated);
+    }
+    let hash = u128::from_le_bytes(header[36..52].try_into().expect("16 bytes"));
+    if ContentHasher::of(payload).hash != hash {
+        return Err(CacheMiss::Damaged(
+            "its contents do not match its hash".into(),
+        ));
+    }
+    let index: LexiconIndex =
+        postcard::from_bytes(payload).map_err(|e| CacheMiss::Damaged(e.to_string()))?;
+    if !index.is_consistent() {
+        return Err(CacheMiss::Damaged("its parts do not agree".into()));
+    }
+    Ok(index)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::index::LexiconInput;
+    use crate::lexicon::parse;
+
+    fn fixture() -> LexiconIndex {
+        let text = include_str!("../../tests/fixtures/sochi.lexicon.json");
+        LexiconIndex::build(vec![LexiconInput {
+            path: "/desk/sochi.lexicon.json".into(),
+            lexicon: parse(text).unwrap(),
+            text: text.into(),
+        }])
+    }
+
+    fn key(content: &[u8]) -> CacheKey {
+        CacheKey::new(
+            b"test build",
+            &[(
+                Path::new("/desk/sochi.lexicon.json"),
+                ContentHasher::of(content),
+            )],
+        )
+    }
+
+    #[test]
+    fn the_key_changes_with_every_input() {
+        let a = ContentHasher::of(b"lexicon a");
+        let b = ContentHasher::of(b"lexicon b");
+        let p = Path::new("/desk/a.lexicon.json");
+        let q = Path::new("/elsewhere/a.lexicon.json");
+        let base = CacheKey::new(b"one", &[(p, a)]);
+        assert_eq!(base, CacheKey::new(b"one", &[(p, a)]));
+        assert_ne!(base, CacheKey::new(b"one", &[(p, b)]), "content");
+        assert_ne!(base, CacheKey::new(b"one", &[(q, a)]), "path");
+        assert_ne!(base, CacheKey::new(b"two", &[(p, a)]), "program");
+        assert_ne!(base, CacheKey::new(b"one", &[(p, a), (q, b)]), "lexicons");
+        assert_ne!(
+            CacheKey::new(b"one", &[(p, a), (q, b)]),
+            CacheKey::new(b"one", &[(q, b), (p, a)]),
+            "order"
+        );
+    }
+
+    #[test]
+    fn a_cache_round_trips_and_refuses_anything_else() {
+        let index = fixture();
+        let k = key(b"v1");
+        let bytes = encode(&index, k);
+        let back = decode(&bytes, k).unwrap();
+        assert_eq!(back.entities.len(), index.entities.len());
+        assert!(
+            postcard::to_stdvec(&back).unwrap() == postcard::to_stdvec(&index).unwrap(),
+            "the decoded index encodes to the same bytes"
+        );
+
+        assert_eq!(decode(&bytes, key(b"v2")).unwrap_err(), CacheMiss::Stale);
+        assert_eq!(
+            decode(b"{\"copydesk_lexicon\": 1}", k).unwrap_err(),
+            CacheMiss::NotACache
+        );
+        assert_eq!(decode(&bytes[..20], k).unwrap_err(), CacheMiss::Truncated);
+        assert_eq!(
+            decode(&bytes[..bytes.len() - 1], k).unwrap_err(),
+            CacheMiss::Truncated
+        );
+        let mut other = bytes.clone();
+        other[8] = 99;
+        assert_eq!(decode(&other, k).unwrap_err(), CacheMiss::OtherFormat(99));
+        let mut flipped = bytes.clone();
+        let last = flipped.len() - 1;
+        flipped[last] ^= 1;
+        assert!(matches!(decode(&flipped, k), Err(CacheMiss::Damaged(_))));
+    }
+
+    #[test]
+    fn a_payload_that_hashes_right_but_does_not_decode_is_damaged() {
+        let k = key(b"v1");
+        let mut bytes = encode(&fixture(), k);
+        let garbage = vec![0xff; 64];
+        bytes.truncate(HEADER_LEN);
+        bytes[28..36].copy_from_slice(&(garbage.len() as u64).to_le_bytes());
+        bytes[36..52].copy_from_slice(&ContentHasher::of(&garbage).hash.to_le_bytes());
+        bytes.extend_from_slice(&garbage);
+        assert!(matches!(decode(&bytes, k), Err(CacheMiss::Damaged(_))));
+    }
+}

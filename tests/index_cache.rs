@@ -1,0 +1,351 @@
+//! The compiled index cache beside a lexicon: a cached index answers
+//! exactly as a fresh build, and a stale, damaged or unwritable cache only
+//! costs a rebuild.
+
+use std::path::{Path, PathBuf};
+
+use copydesk::analysis::{analyze, cards, LexiconIndex};
+use copydesk::rules::{self, RuleConfig};
+use copydesk::text::prose::DocKind;
+use copydesk::workspace::{load_index, CacheSettings, IndexLoad, CACHE_SUFFIX};
+
+const LEXICON: &str = include_str!("fixtures/sochi.lexicon.json");
+const ARTICLE: &str = include_str!("fixtures/sochi-putin-erdogan.txt");
+
+fn settings(fallback: Option<PathBuf>) -> CacheSettings {
+    CacheSettings {
+        enabled: true,
+        fallback_dir: fallback,
+        // The fixture is small; cache it anyway.
+        min_bytes: 0,
+    }
+}
+
+/// A desk directory with the fixture lexicon (and its article, which the
+/// lexicon's sources name).
+fn desk() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let lexicon = dir.path().join("sochi.lexicon.json");
+    std::fs::write(&lexicon, LEXICON).unwrap();
+    std::fs::write(dir.path().join("sochi-putin-erdogan.txt"), ARTICLE).unwrap();
+    (dir, lexicon)
+}
+
+fn cache_of(lexicon: &Path) -> PathBuf {
+    let mut p = lexicon.as_os_str().to_owned();
+    p.push(CACHE_SUFFIX);
+    PathBuf::from(p)
+}
+
+fn load(paths: &[PathBuf], cache: &CacheSettings) -> IndexLoad {
+    let loaded = load_index(paths, None, cache);
+    assert!(loaded.errors.is_empty(), "{:?}", loaded.errors);
+    loaded
+}
+
+fn note(loaded: &IndexLoad) -> &str {
+    loaded.cache_note.as_deref().unwrap_or("")
+}
+
+/// Everything a user sees of the index on the reference article: each
+/// mention with its hover card, each quotation's claim with its card, the
+/// diagnostics, completion and symbol search.
+fn answers(index: &LexiconIndex) -> Vec<String> {
+    let a = analyze(ARTICLE, DocKind::PlainText, index);
+    let mut out = Vec::new();
+    for m in &a.mentions {
+        out.push(format!(
+            "{:?} {:?} {}",
+            m.range,
+            m.form,
+            cards::entity_card(index, m.entity)
+        ));
+    }
+    for (q, claim) in a.quote_claims.iter().enumerate() {
+        if let Some(c) = claim {
+            out.push(format!("quote {q}: {}", cards::claim_card(index, c.claim)));
+        }
+    }
+    for f in rules::check(ARTICLE, &a, index, &RuleConfig::default()) {
+        out.push(format!("{f:?}"));
+    }
+    for prefix in ["Er", "k", "Stolt", "n", ""] {
+        out.push(format!(
+            "complete {prefix}: {:?}",
+            index.complete(prefix, 50)
+        ));
+    }
+    for query in ["erdogan", "president", "foundation defense", ""] {
+        out.push(format!("search {query}: {:?}", index.search(query, 200)));
+    }
+    out
+}
+
+#[test]
+fn a_cached_index_answers_exactly_as_a_fresh_build() {
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    let cache = settings(None);
+    let built = load(&paths, &cache);
+    assert!(
+        note(&built).starts_with("index cached in"),
+        "{}",
+        note(&built)
+    );
+    assert!(cache_of(&lexicon).is_file());
+    let cached = load(&paths, &cache);
+    assert!(
+        note(&cached).starts_with("index read from"),
+        "{}",
+        note(&cached)
+    );
+
+    let fresh = answers(&built.index);
+    assert!(
+        fresh.len() > 100,
+        "the reference article exercises the index"
+    );
+    assert!(fresh
+        .iter()
+        .any(|a| a.contains("director of the Turkey Program")));
+    assert_eq!(answers(&cached.index), fresh);
+    // And the same as an index built without any cache.
+    let uncached = load(&paths, &CacheSettings::disabled());
+    assert_eq!(uncached.cache_note, None);
+    assert_eq!(answers(&uncached.index), fresh);
+}
+
+#[test]
+fn an_edited_lexicon_makes_its_cache_stale() {
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    let cache = settings(None);
+    load(&paths, &cache);
+    let edited = LEXICON.replace(
+        "director of the Turkey Program",
+        "head of the Turkey Program",
+    );
+    assert_ne!(edited, LEXICON);
+    std::fs::write(&lexicon, &edited).unwrap();
+
+    let loaded = load(&paths, &cache);
+    assert!(
+        note(&loaded).contains("stale") && note(&loaded).contains("index cached in"),
+        "{}",
+        note(&loaded)
+    );
+    let cards = answers(&loaded.index).join("\n");
+    assert!(cards.contains("head of the Turkey Program"));
+    assert!(!cards.contains("director of the Turkey Program"));
+    // The rewritten cache now holds the edit.
+    let again = load(&paths, &cache);
+    assert!(
+        note(&again).starts_with("index read from"),
+        "{}",
+        note(&again)
+    );
+    assert!(answers(&again.index)
+        .join("\n")
+        .contains("head of the Turkey Program"));
+}
+
+#[test]
+fn every_lexicon_and_its_place_key_the_cache() {
+    let (dir, lexicon) = desk();
+    let other = dir.path().join("other.lexicon.json");
+    std::fs::write(
+        &other,
+        r#"{"copydesk_lexicon": 1, "entities": [{"id": "k", "name": "Kemal Kilicdaroglu", "kind": "person"}]}"#,
+    )
+    .unwrap();
+    let cache = settings(None);
+    let both = vec![lexicon.clone(), other.clone()];
+    load(&both, &cache);
+    assert!(note(&load(&both, &cache)).starts_with("index read from"));
+
+    // The second lexicon changes: the combined cache is stale.
+    std::fs::write(
+        &other,
+        r#"{"copydesk_lexicon": 1, "entities": [{"id": "k", "name": "Kemal Kılıçdaroğlu", "kind": "person"}]}"#,
+    )
+    .unwrap();
+    let loaded = load(&both, &cache);
+    assert!(note(&loaded).contains("stale"), "{}", note(&loaded));
+    let k = loaded.index.complete("kemal", 5);
+    assert_eq!(loaded.index.entity(k[0]).entity.name, "Kemal Kılıçdaroğlu");
+
+    // The same lexicon somewhere else resolves its sources elsewhere: the
+    // cache beside it (copied along) is not used.
+    let moved = tempfile::tempdir().unwrap();
+    let moved_lexicon = moved.path().join("sochi.lexicon.json");
+    std::fs::copy(&lexicon, &moved_lexicon).unwrap();
+    load(std::slice::from_ref(&lexicon), &cache);
+    std::fs::copy(cache_of(&lexicon), cache_of(&moved_lexicon)).unwrap();
+    let loaded = load(std::slice::from_ref(&moved_lexicon), &cache);
+    assert!(note(&loaded).contains("stale"), "{}", note(&loaded));
+    let source = &loaded.index.lexicons[0].sources[0].path;
+    assert!(source.starts_with(moved.path()), "{}", source.display());
+}
+
+#[test]
+fn a_truncated_or_garbage_cache_is_rebuilt_with_a_clear_note() {
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    let cache = settings(None);
+    let fresh = answers(&load(&paths, &cache).index);
+    let good = std::fs::read(cache_of(&lexicon)).unwrap();
+
+    let damaged: Vec<(&str, Vec<u8>)> = vec![
+        ("truncated", good[..good.len() / 2].to_vec()),
+        ("truncated", good[..10].to_vec()),
+        (
+            "not a copydesk index cache",
+            b"garbage, not a cache".to_vec(),
+        ),
+        ("not a copydesk index cache", Vec::new()),
+        ("damaged", {
+            let mut b = good.clone();
+            let mid = b.len() / 2;
+            b[mid] ^= 0x55;
+            b
+        }),
+    ];
+    for (why, bytes) in damaged {
+        std::fs::write(cache_of(&lexicon), &bytes).unwrap();
+        let loaded = load(&paths, &cache);
+        let n = note(&loaded);
+        assert!(
+            n.contains(&format!(
+                "index cache {} not used: {why}",
+                cache_of(&lexicon).display()
+            )) && n.contains("index cached in"),
+            "{why}: {n}"
+        );
+        assert_eq!(answers(&loaded.index), fresh, "{why}");
+        // Rewritten whole.
+        assert_eq!(std::fs::read(cache_of(&lexicon)).unwrap(), good, "{why}");
+    }
+}
+
+#[test]
+fn an_unwritable_cache_place_costs_only_the_cache() {
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    let fresh = answers(&load(&paths, &CacheSettings::disabled()).index);
+    // A directory where the cache file would go: neither readable nor
+    // replaceable as a file, whoever runs the test (root ignores a
+    // read-only directory's permissions).
+    std::fs::create_dir(cache_of(&lexicon)).unwrap();
+    std::fs::write(cache_of(&lexicon).join("keep"), "x").unwrap();
+
+    let loaded = load(&paths, &settings(None));
+    assert!(
+        note(&loaded).contains("index not cached"),
+        "{}",
+        note(&loaded)
+    );
+    assert_eq!(answers(&loaded.index), fresh);
+
+    // With a user cache directory, the cache goes there instead.
+    let user = tempfile::tempdir().unwrap();
+    let fallback = user.path().join("copydesk");
+    let cache = settings(Some(fallback.clone()));
+    let loaded = load(&paths, &cache);
+    assert!(
+        note(&loaded).contains(&format!("index cached in {}", fallback.display())),
+        "{}",
+        note(&loaded)
+    );
+    let again = load(&paths, &cache);
+    assert!(
+        note(&again).contains(&format!("index read from {}", fallback.display())),
+        "{}",
+        note(&again)
+    );
+    assert_eq!(answers(&again.index), fresh);
+}
+
+#[cfg(unix)]
+#[test]
+fn a_read_only_directory_works_without_a_cache() {
+    use std::os::unix::fs::PermissionsExt;
+    let (dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o555)).unwrap();
+    // Root writes into a read-only directory anyway.
+    let root = std::fs::write(dir.path().join("probe"), "").is_ok();
+    let loaded = load(&paths, &settings(None));
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    if root {
+        assert!(
+            note(&loaded).contains("index cached in"),
+            "{}",
+            note(&loaded)
+        );
+    } else {
+        assert!(
+            note(&loaded).contains("index not cached"),
+            "{}",
+            note(&loaded)
+        );
+        assert!(!cache_of(&lexicon).exists());
+    }
+    assert_eq!(loaded.index.entities.len(), 35);
+    assert_eq!(
+        answers(&loaded.index),
+        answers(&load(&paths, &CacheSettings::disabled()).index)
+    );
+}
+
+#[test]
+fn a_lexicon_that_breaks_keeps_its_previous_version() {
+    let (dir, lexicon) = desk();
+    let other = dir.path().join("other.lexicon.json");
+    let kemal = r#"{"copydesk_lexicon": 1, "entities": [{"id": "k", "name": "Kemal Kilicdaroglu", "kind": "person"}]}"#;
+    std::fs::write(&other, kemal).unwrap();
+    let paths = vec![lexicon.clone(), other.clone()];
+    let cache = settings(None);
+    let first = load(&paths, &cache);
+    let before = answers(&first.index);
+
+    // The fixture breaks, the other lexicon gains an entity.
+    std::fs::write(&lexicon, LEXICON.replacen("\n", ",,\n", 3)).unwrap();
+    std::fs::write(
+        &other,
+        kemal.replace(
+            "}]}",
+            r#"}, {"id": "m", "name": "Meral Aksener", "kind": "person"}]}"#,
+        ),
+    )
+    .unwrap();
+    let loaded = load_index(&paths, Some(&first.index), &cache);
+    assert_eq!(loaded.errors.len(), 1);
+    assert_eq!(loaded.errors[0].path, lexicon);
+    assert_eq!(loaded.errors[0].line, Some(1));
+    assert_eq!(loaded.kept, vec![lexicon.clone()]);
+    let index = &loaded.index;
+    assert_eq!(index.lexicons.len(), 2);
+    assert_eq!(index.lexicons[0].entities.len(), 35);
+    assert_eq!(index.lexicons[1].entities.len(), 2);
+    assert_eq!(index.complete("meral", 5).len(), 1);
+    // The kept lexicon answers as before: same cards, same lines.
+    let kept: Vec<String> = answers(index)
+        .into_iter()
+        .filter(|a| !a.starts_with("complete") && !a.starts_with("search"))
+        .collect();
+    let old: Vec<String> = before
+        .into_iter()
+        .filter(|a| !a.starts_with("complete") && !a.starts_with("search"))
+        .collect();
+    assert_eq!(kept, old);
+    for id in 0..35 {
+        assert_eq!(
+            index.entity(id).entry_line,
+            first.index.entity(id).entry_line
+        );
+    }
+    // Nothing was cached from a partly broken load, and the broken file was
+    // not touched.
+    assert!(!note(&loaded).contains("index cached"), "{}", note(&loaded));
+    assert!(std::fs::read_to_string(&lexicon).unwrap().contains(",,"));
+}
