@@ -27,7 +27,7 @@ use super::index::LexiconIndex;
 const MAGIC: &[u8; 8] = b"CDXINDEX";
 /// Bump whenever the index's encoding changes in a way the key below does
 /// not already capture.
-pub const CACHE_FORMAT: u32 = 1;
+pub const CACHE_FORMAT: u32 = 2;
 const HEADER_LEN: usize = 8 + 4 + 16 + 8 + 16;
 
 /// One lexicon file as the key sees it.
