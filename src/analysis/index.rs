@@ -151,10 +151,15 @@ impl Entry for IndexedClaim {
 
 /// Entries kept encoded (postcard) back to back, each decoded on first use
 /// and kept from then on.
+///
+/// The serde form holds where each entry ends, not the encoded bytes: the
+/// index cache stores those as raw sections after the index
+/// ([`LexiconIndex::entry_bytes`]), so that reading a cache copies them once,
+/// straight from the file.
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Entries<T> {
-    #[serde(with = "serde_bytes")]
+    #[serde(skip)]
     bytes: Vec<u8>,
     /// Where each entry's encoding ends in `bytes`.
     #[serde(with = "u64_array")]
@@ -684,6 +689,18 @@ impl LexiconIndex {
             },
             entry_lines,
         })
+    }
+
+    /// The encoded entities and claims, which the index's serde form leaves
+    /// out (see [`Entries`]).
+    pub fn entry_bytes(&self) -> [&[u8]; 2] {
+        [&self.entities.bytes, &self.claims.bytes]
+    }
+
+    /// Puts back the entry bytes of a decoded index.
+    pub fn set_entry_bytes(&mut self, [entities, claims]: [Vec<u8>; 2]) {
+        self.entities.bytes = entities;
+        self.claims.bytes = claims;
     }
 
     /// Whether the parts of a decoded index agree with each other, so that
