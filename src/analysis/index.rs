@@ -590,8 +590,7 @@ impl LexiconIndex {
                 }
             }
         }
-        let (completion, completion_ids, completion_ends) =
-            grouped(by_key.into_iter().collect());
+        let (completion, completion_ids, completion_ends) = grouped(by_key.into_iter().collect());
         let given_names = given_names(&plain);
         drop(plain);
 
@@ -608,8 +607,7 @@ impl LexiconIndex {
                 by_word.entry(w).or_default().push(id as u32);
             }
         }
-        let (claim_words, claim_postings, claim_word_ends) =
-            grouped(by_word.into_iter().collect());
+        let (claim_words, claim_postings, claim_word_ends) = grouped(by_word.into_iter().collect());
         drop(folded_claims);
 
         let mut entity_claims: Vec<Vec<ClaimId>> = vec![Vec::new(); entities.len()];

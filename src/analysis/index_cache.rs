@@ -208,7 +208,9 @@ impl Header {
             hash.update(section);
         }
         if hash.finish().hash != self.hash {
-            return Err(CacheMiss::Damaged("its contents do not match its hash".into()));
+            return Err(CacheMiss::Damaged(
+                "its contents do not match its hash".into(),
+            ));
         }
         let mut index: LexiconIndex =
             postcard::from_bytes(meta).map_err(|e| CacheMiss::Damaged(e.to_string()))?;
