@@ -5,6 +5,8 @@ use std::collections::HashMap;
 use std::ops::Range;
 use std::sync::Arc;
 
+use rayon::prelude::*;
+
 use super::index::{EntityId, LexiconIndex};
 use super::mentions::{resolve_mentions, scan_names, Mention, NameMatch};
 use super::quotes::{match_quotation, QuoteMatch};
@@ -167,6 +169,15 @@ impl Incremental {
         }
         let prose = prose::extract(text, kind);
         let masked = prose.masked.as_str();
+        // Each block's text and the hash it is kept under.
+        let keyed: Vec<Option<(&str, u64)>> = prose
+            .blocks
+            .iter()
+            .map(|b| masked.get(b.range.clone()).map(|t| (t, hash_text(t))))
+            .collect();
+        let mut fresh = self
+            .compute_missing(masked, &prose.blocks, &keyed, index)
+            .into_iter();
         let mut parts = HashMap::with_capacity(prose.blocks.len());
         let mut placed: Vec<Placed> = Vec::with_capacity(prose.blocks.len());
         let mut sentences = Vec::new();
@@ -176,14 +187,15 @@ impl Incremental {
         let mut names = Vec::new();
         // The unclosed outermost quotation ending the previous block.
         let mut running_over: Option<usize> = None;
-        for block in &prose.blocks {
-            let Some(block_text) = masked.get(block.range.clone()) else {
+        for (block, keyed) in prose.blocks.iter().zip(&keyed) {
+            let Some((block_text, key)) = *keyed else {
                 continue;
             };
-            let key = hash_text(block_text);
-            let part = match self.parts.get(&key) {
-                Some(p) if *p.text == *block_text => p.clone(),
-                _ => Arc::new(BlockPart::compute(masked, block.range.clone(), index)),
+            let part = match self.reusable(key, block_text) {
+                Some(p) => p.clone(),
+                None => fresh
+                    .next()
+                    .expect("a part was computed for every block without one"),
             };
             let at = block.range.start;
             let shift = |r: &Range<usize>| r.start + at..r.end + at;
@@ -255,7 +267,43 @@ impl Incremental {
     }
 }
 
+/// How many blocks must lack a part before they are computed in parallel:
+/// opening or checking a draft computes every block, a keystroke one or two,
+/// which is faster done on the calling thread than handed to the pool.
+const PARALLEL_BLOCKS: usize = 8;
+
 impl Incremental {
+    /// The part kept for a block with this hash and text, if any.
+    fn reusable(&self, key: u64, block_text: &str) -> Option<&Arc<BlockPart>> {
+        self.parts.get(&key).filter(|p| *p.text == *block_text)
+    }
+
+    /// The parts of the blocks that have none kept, in block order. A
+    /// block's part depends on its text alone, so many are computed on
+    /// every core.
+    fn compute_missing(
+        &self,
+        masked: &str,
+        blocks: &[prose::Block],
+        keyed: &[Option<(&str, u64)>],
+        index: &LexiconIndex,
+    ) -> Vec<Arc<BlockPart>> {
+        let missing: Vec<Range<usize>> = blocks
+            .iter()
+            .zip(keyed)
+            .filter_map(|(b, keyed)| {
+                let (text, key) = (*keyed)?;
+                self.reusable(key, text).is_none().then(|| b.range.clone())
+            })
+            .collect();
+        let compute = |r: &Range<usize>| Arc::new(BlockPart::compute(masked, r.clone(), index));
+        if missing.len() >= PARALLEL_BLOCKS {
+            missing.par_iter().map(compute).collect()
+        } else {
+            missing.iter().map(compute).collect()
+        }
+    }
+
     /// Every quotation's attribution, block by block, each block's computed
     /// over its window only (see [`WindowPart`]) and kept while the window
     /// is unchanged. Equal to `attribute_quotations` over the whole document.
@@ -518,6 +566,7 @@ mod tests {
     fn the_article_analyses_as_a_whole_document_would() {
         let index = sochi();
         let text = draft();
+        assert!(prose::extract(&text, DocKind::Markdown).blocks.len() > 2 * PARALLEL_BLOCKS);
         let got = analyze(&text, DocKind::Markdown, &index);
         assert_same(&got, &whole(&text, DocKind::Markdown, &index));
         assert!(got.mentions.len() > 50 && got.quotations.len() > 10);
@@ -605,8 +654,11 @@ mod tests {
                     }
                 }
                 text.replace_range(at..end, insert);
+                let want = whole(&text, kind, &index);
                 let got = inc.analyze(&text, kind, &index, 0);
-                assert_same(&got, &whole(&text, kind, &index));
+                assert_same(&got, &want);
+                // From nothing, every block's part is computed in parallel.
+                assert_same(&analyze(&text, kind, &index), &want);
             }
         }
     }

@@ -969,7 +969,7 @@ impl LexiconIndex {
             if out.is_empty() {
                 break;
             }
-            out.retain(|id| list.binary_search(id).is_ok());
+            out = intersect(&out, list);
         }
         out.into_iter().map(|id| id as ClaimId).collect()
     }
@@ -979,22 +979,86 @@ impl LexiconIndex {
     }
 }
 
-/// The ids in both sorted lists, in order.
+/// The ids in both sorted lists, in order; `a` is the shorter. Lists of
+/// like length are merged without data-dependent branches (ids of common
+/// words interleave unpredictably); a much shorter list is looked up in the
+/// longer by galloping from the last id found, so a rare word's handful of
+/// claims costs a few probes into a common word's thousands.
 fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let (mut i, mut j) = (0, 0);
     let mut out = Vec::new();
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                out.push(a[i]);
-                i += 1;
-                j += 1;
+    if a.len() >= 512 {
+        // Two common words: a bit per claim id (a few kilobytes) marks
+        // `a`'s, and `b` is tested against it, neither walk branching on
+        // the other's ids.
+        let top = a[a.len() - 1].max(b[b.len() - 1]) as usize;
+        let mut bits = vec![0u64; top / 64 + 1];
+        for &x in a {
+            bits[x as usize / 64] |= 1 << (x % 64);
+        }
+        out.extend(
+            b.iter()
+                .copied()
+                .filter(|&y| bits[y as usize / 64] & (1 << (y % 64)) != 0),
+        );
+        return out;
+    }
+    if a.len() * 16 >= b.len() {
+        let (mut i, mut j) = (0, 0);
+        while i < a.len() && j < b.len() {
+            let (x, y) = (a[i], b[j]);
+            if x == y {
+                out.push(x);
             }
+            i += usize::from(x <= y);
+            j += usize::from(y <= x);
+        }
+        return out;
+    }
+    let mut rest = b;
+    for &x in a {
+        let mut hi = 1;
+        while hi < rest.len() && rest[hi - 1] < x {
+            hi *= 2;
+        }
+        let at = rest[..hi.min(rest.len())].partition_point(|&y| y < x);
+        rest = &rest[at..];
+        match rest.first() {
+            None => break,
+            Some(&y) if y == x => {
+                out.push(x);
+                rest = &rest[1..];
+            }
+            Some(_) => {}
         }
     }
     out
+}
+
+#[cfg(test)]
+mod intersect_tests {
+    use super::intersect;
+
+    /// Every way of intersecting (merge, gallop, bit set) gives the ids in
+    /// both lists, in order.
+    #[test]
+    fn each_strategy_finds_the_common_ids() {
+        let naive = |a: &[u32], b: &[u32]| -> Vec<u32> {
+            a.iter().copied().filter(|x| b.contains(x)).collect()
+        };
+        let evens: Vec<u32> = (0..4000).step_by(2).collect();
+        let threes: Vec<u32> = (0..4000).step_by(3).collect();
+        let rare = vec![0, 6, 7, 3001, 3998, 5000];
+        let few: Vec<u32> = (0..40).map(|i| i * 7).collect();
+        for (a, b) in [
+            (&rare, &evens),
+            (&few, &threes),
+            (&evens, &threes),
+            (&few, &few),
+            (&rare, &vec![]),
+        ] {
+            assert_eq!(intersect(a, b), naive(a, b));
+        }
+    }
 }
 
 /// Splits folded text into words (letters, digits, inner apostrophes and hyphens).

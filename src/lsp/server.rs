@@ -64,6 +64,9 @@ struct OpenDoc {
     /// shared by every request that needs it meanwhile (under a burst of
     /// requests, one analysis per version, not one per request).
     analysis: Option<(i32, u64, SharedAnalysis)>,
+    /// The text of the current version, copied out of the rope once and
+    /// shared by every snapshot, analysis and rule check of that version.
+    text: Option<SharedText>,
     /// The paragraphs analysed so far, reused by the next version's analysis.
     incremental: Arc<Mutex<Incremental>>,
     /// Set once the user has been told this document is too large.
@@ -71,6 +74,11 @@ struct OpenDoc {
 }
 
 type SharedAnalysis = Arc<tokio::sync::OnceCell<Arc<DocAnalysis>>>;
+
+/// A version's text. `Arc<String>` rather than `Arc<str>`: the text is
+/// gathered from the rope's chunks into a `String`, and an `Arc<str>` would
+/// copy it a second time.
+type SharedText = Arc<String>;
 
 /// Where [`Probe::inject_fault`] makes the server panic, once: for the
 /// tests that prove no panic reaches the protocol.
@@ -118,7 +126,7 @@ struct State {
 struct Snapshot {
     uri: Uri,
     kind: DocKind,
-    text: String,
+    text: SharedText,
     rope: Rope,
     analysis: Arc<DocAnalysis>,
     index: Arc<LexiconIndex>,
@@ -164,7 +172,7 @@ impl Backend {
         if fault == Some(Fault::Snapshot) {
             panic!("injected fault in a snapshot");
         }
-        let (rope, kind, index, generation, enc, root, cell, too_large, incremental) = {
+        let (rope, text, kind, index, generation, enc, root, cell, too_large, incremental) = {
             let mut st = self.state();
             let (index, generation, enc, root, max) = (
                 st.index.clone(),
@@ -189,6 +197,7 @@ impl Backend {
             };
             (
                 open.doc.rope.clone(),
+                open.text.clone(),
                 open.doc.kind,
                 index,
                 generation,
@@ -215,7 +224,23 @@ impl Backend {
             }
             return Ok(None);
         }
-        let text = rope.to_string();
+        let text = match text {
+            Some(text) => text,
+            None => {
+                // Copied outside the lock, and kept only if the document is
+                // still at this version: an edit (or a reopening) replaces
+                // the analysis cell along with the text.
+                let text = SharedText::new(rope.to_string());
+                let mut st = self.state();
+                if let Some(open) = st.docs.get_mut(uri) {
+                    let same = matches!(&open.analysis, Some((_, _, c)) if Arc::ptr_eq(c, &cell));
+                    if same && open.text.is_none() {
+                        open.text = Some(text.clone());
+                    }
+                }
+                text
+            }
+        };
         // A failed (or cancelled) computation leaves the cell empty: the
         // next request for this version tries again.
         let analysis = cell
@@ -799,6 +824,7 @@ impl LanguageServer for Backend {
                 OpenDoc {
                     doc: Document::new(&d.text, d.version, kind),
                     analysis: None,
+                    text: None,
                     incremental: Arc::default(),
                     told_too_large: false,
                 },
@@ -837,6 +863,7 @@ impl LanguageServer for Backend {
                     }
                     open.doc.version = version;
                     open.analysis = None;
+                    open.text = None;
                     problem
                 }
             }
