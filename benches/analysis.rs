@@ -264,6 +264,14 @@ mod rules_cache {
         });
     }
 
+    /// What the rules' per-claim content adds to an index build: every
+    /// claim's content words stemmed and numbered.
+    #[divan::bench(sample_count = 3, sample_size = 1)]
+    fn claim_content_100k(b: Bencher) {
+        let lexicon = copydesk::lexicon::parse(&LEX_100K.text).unwrap();
+        b.bench(|| copydesk::analysis::claim_content::ClaimContent::build(&lexicon.claims, |c| c));
+    }
+
     /// Opening the long draft: the first check, with nothing cached.
     #[divan::bench(sample_count = 3, sample_size = 1)]
     fn open_long_draft_100k(b: Bencher) {

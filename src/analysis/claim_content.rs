@@ -19,6 +19,31 @@ use rust_stemmers::{Algorithm, Stemmer};
 use super::index::ClaimId;
 use crate::lexicon::Claim;
 
+/// Hashes words eight bytes at a time: building the table hashes every word
+/// of every claim, and SipHash's resistance to crafted keys buys nothing
+/// for the desk's own lexicon.
+#[derive(Default, Clone, Copy)]
+struct WordHasher(u64);
+
+impl std::hash::Hasher for WordHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for chunk in &mut chunks {
+            let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+            self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+        for &b in chunks.remainder() {
+            self.0 = (self.0.rotate_left(5) ^ u64::from(b)).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+        }
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, std::hash::BuildHasherDefault<WordHasher>>;
+
 static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
 
 /// Claims are read this many at a time (in parallel), so that the words of
@@ -67,9 +92,9 @@ impl ClaimContent {
         use rayon::prelude::*;
         // Stems numbered as first seen, then renumbered in byte order.
         let mut stem_texts: Vec<String> = Vec::new();
-        let mut by_stem: HashMap<String, u32> = HashMap::new();
+        let mut by_stem: FastMap<String, u32> = FastMap::default();
         // Folded word → its stem's first-seen number: stem each word once.
-        let mut by_word: HashMap<String, u32> = HashMap::new();
+        let mut by_word: FastMap<String, u32> = FastMap::default();
         let mut starts = Vec::with_capacity(items.len() + 1);
         starts.push(0u32);
         let mut ids: Vec<u32> = Vec::new();
@@ -78,27 +103,29 @@ impl ClaimContent {
                 .par_iter()
                 .map(|item| crate::rules::claim_content_words(claim(item)))
                 .collect();
-            for claim_words in words {
-                for w in claim_words {
-                    let id = match by_word.get(&w) {
-                        Some(&id) => id,
-                        None => {
-                            let s = stem(&w);
-                            let id = match by_stem.get(&s) {
-                                Some(&id) => id,
-                                None => {
-                                    let id = stem_texts.len() as u32;
-                                    stem_texts.push(s.clone());
-                                    by_stem.insert(s, id);
-                                    id
-                                }
-                            };
-                            by_word.insert(w, id);
-                            id
-                        }
-                    };
-                    ids.push(id);
-                }
+            // The words not seen before, stemmed on every core.
+            let mut new_words: Vec<&String> = words
+                .iter()
+                .flatten()
+                .filter(|w| !by_word.contains_key(*w))
+                .collect();
+            new_words.sort_unstable();
+            new_words.dedup();
+            let stemmed: Vec<String> = new_words.par_iter().map(|w| stem(w)).collect();
+            for (w, s) in new_words.into_iter().zip(stemmed) {
+                let id = match by_stem.get(&s) {
+                    Some(&id) => id,
+                    None => {
+                        let id = stem_texts.len() as u32;
+                        stem_texts.push(s.clone());
+                        by_stem.insert(s, id);
+                        id
+                    }
+                };
+                by_word.insert(w.clone(), id);
+            }
+            for claim_words in &words {
+                ids.extend(claim_words.iter().map(|w| by_word[w]));
                 starts.push(ids.len() as u32);
             }
         }
