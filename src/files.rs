@@ -45,7 +45,41 @@ pub fn write_atomically_with(
     if let Ok(d) = std::fs::File::open(&dir) {
         let _ = d.sync_all();
     }
+    remove_abandoned_temporaries(&dir, &file_name);
     Ok(())
+}
+
+/// A writer killed between creating its temporary file and the rename
+/// leaves the temporary behind (nothing runs on SIGKILL). The next write of
+/// the same file removes such leftovers, but only old ones: a young one may
+/// belong to a writer still at work in another process.
+const ABANDONED_AFTER: std::time::Duration = std::time::Duration::from_secs(3600);
+
+fn remove_abandoned_temporaries(dir: &Path, file_name: &str) {
+    let prefix = format!(".{file_name}.");
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(name) = name.to_str() else { continue };
+        // tempfile's names: prefix, six random characters, suffix.
+        let is_ours = name
+            .strip_prefix(&prefix)
+            .and_then(|rest| rest.strip_suffix(".tmp"))
+            .is_some_and(|random| {
+                random.len() == 6 && random.chars().all(|c| c.is_ascii_alphanumeric())
+            });
+        let abandoned = entry
+            .metadata()
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age > ABANDONED_AFTER);
+        if is_ours && abandoned && entry.file_type().is_ok_and(|t| t.is_file()) {
+            let _ = std::fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Why a lexicon file could not be read.
@@ -109,6 +143,29 @@ mod tests {
         write_atomically(&path, b"new").unwrap();
         assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    #[test]
+    fn a_write_removes_what_a_killed_writer_left_long_ago_but_not_fresh_or_foreign_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.lexicon.json");
+        let aged = |name: &str, age: u64| {
+            let p = dir.path().join(name);
+            let f = std::fs::File::create(&p).unwrap();
+            let when = std::time::SystemTime::now() - std::time::Duration::from_secs(age);
+            f.set_modified(when).unwrap();
+            p
+        };
+        let abandoned = aged(".a.lexicon.json.Xy12Ab.tmp", 2 * 3600);
+        let in_progress = aged(".a.lexicon.json.Qr34Cd.tmp", 60);
+        let other_file = aged(".b.lexicon.json.Xy12Ab.tmp", 2 * 3600);
+        let hand_made = aged(".a.lexicon.json.notes.tmp", 2 * 3600);
+        write_atomically(&path, b"new").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new");
+        assert!(!abandoned.exists());
+        assert!(in_progress.exists());
+        assert!(other_file.exists());
+        assert!(hand_made.exists());
     }
 
     #[test]

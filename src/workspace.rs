@@ -13,7 +13,7 @@ use std::sync::OnceLock;
 
 use rayon::prelude::*;
 
-use crate::analysis::index_cache::{self, CacheKey, ContentHasher, FileHash};
+use crate::analysis::index_cache::{self, CacheKey, CacheMiss, ContentHasher, FileHash, Header};
 use crate::analysis::{LexiconIndex, LexiconInput, LexiconPart};
 use crate::config::{Settings, Warnings};
 use crate::lexicon;
@@ -275,13 +275,27 @@ pub fn load_index(
     let use_cache = cache.enabled && !paths.is_empty() && total >= cache.min_bytes;
     let mut notes = Vec::new();
     if use_cache {
-        let hashes: Result<Vec<FileHash>, LoadError> =
-            paths.par_iter().map(|p| hash_file(p)).collect();
+        let locations = cache.locations(&paths[0]);
+        // The lexicons are hashed while the cache is read: the key is
+        // compared once both are done.
+        let (hashes, mut first) = rayon::join(
+            || {
+                paths
+                    .par_iter()
+                    .map(|p| hash_file(p))
+                    .collect::<Result<Vec<FileHash>, LoadError>>()
+            },
+            || read_cache(&locations[0]),
+        );
         if let Ok(files) = hashes {
             let key = cache_key(paths, &files);
-            for location in cache.locations(&paths[0]) {
-                match read_cache(&location, key) {
-                    Ok(Some(index)) => {
+            for (i, location) in locations.iter().enumerate() {
+                let found = match i {
+                    0 => std::mem::replace(&mut first, Ok(None)),
+                    _ => read_cache(location),
+                };
+                let why = match found {
+                    Ok(Some((found_key, index))) if found_key == key => {
                         return IndexLoad {
                             index,
                             errors: Vec::new(),
@@ -289,12 +303,14 @@ pub fn load_index(
                             cache_note: Some(format!("index read from {}", location.display())),
                         }
                     }
-                    Ok(None) => {}
-                    Err(why) => notes.push(format!(
-                        "index cache {} not used: {why}; rebuilding",
-                        location.display()
-                    )),
-                }
+                    Ok(Some(_)) => CacheMiss::Stale.to_string(),
+                    Ok(None) => continue,
+                    Err(why) => why,
+                };
+                notes.push(format!(
+                    "index cache {} not used: {why}; rebuilding",
+                    location.display()
+                ));
             }
         }
     }
@@ -368,17 +384,40 @@ fn program_identity() -> &'static [u8] {
     })
 }
 
-/// The cached index at `location` if it is sound for `key`; `Ok(None)` if
-/// there is none; why not otherwise.
-fn read_cache(location: &Path, key: CacheKey) -> Result<Option<LexiconIndex>, String> {
-    let bytes = match std::fs::read(location) {
-        Ok(b) => b,
+/// The cached index at `location` and the key it was built for, if the
+/// file is a sound cache; `Ok(None)` if there is none; why not otherwise.
+fn read_cache(location: &Path) -> Result<Option<(CacheKey, LexiconIndex)>, String> {
+    let mut file = match std::fs::File::open(location) {
+        Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_message(&e)),
     };
-    index_cache::decode(&bytes, key)
-        .map(Some)
-        .map_err(|miss| miss.to_string())
+    let len = file.metadata().map_err(|e| io_message(&e))?.len();
+    let mut head = Vec::with_capacity(index_cache::HEADER_LEN);
+    read_up_to(&mut file, index_cache::HEADER_LEN as u64, &mut head)?;
+    let header = Header::read(&head).map_err(|m| m.to_string())?;
+    if header.file_len() != len {
+        return Err(CacheMiss::Truncated.to_string());
+    }
+    let mut sections = header.sections.map(|_| Vec::new());
+    for (section, &n) in sections.iter_mut().zip(&header.sections) {
+        // The length was checked against the file's: no huge allocation
+        // from a bad header.
+        section.reserve_exact(n as usize);
+        read_up_to(&mut file, n, section)?;
+    }
+    let [meta, entities, claims] = sections;
+    let index = header
+        .decode(&meta, entities, claims)
+        .map_err(|m| m.to_string())?;
+    Ok(Some((header.key, index)))
+}
+
+fn read_up_to(file: &mut std::fs::File, n: u64, into: &mut Vec<u8>) -> Result<(), String> {
+    file.take(n)
+        .read_to_end(into)
+        .map(|_| ())
+        .map_err(|e| io_message(&e))
 }
 
 /// Writes the cache at the first location that takes it.

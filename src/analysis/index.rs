@@ -151,12 +151,18 @@ impl Entry for IndexedClaim {
 
 /// Entries kept encoded (postcard) back to back, each decoded on first use
 /// and kept from then on.
+///
+/// The serde form holds where each entry ends, not the encoded bytes: the
+/// index cache stores those as raw sections after the index
+/// ([`LexiconIndex::entry_bytes`]), so that reading a cache copies them once,
+/// straight from the file.
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Entries<T> {
-    #[serde(with = "serde_bytes")]
+    #[serde(skip)]
     bytes: Vec<u8>,
     /// Where each entry's encoding ends in `bytes`.
+    #[serde(with = "u64_array")]
     ends: Vec<u64>,
     #[serde(skip)]
     decoded: OnceLock<Box<[OnceLock<Box<T>>]>>,
@@ -239,31 +245,40 @@ pub struct LexiconIndex {
     /// Entity → kind, read on every mention without decoding the entity.
     kinds: Vec<EntityKind>,
     /// Entity → the pattern of its name (`u32::MAX` if it folds to nothing).
+    #[serde(with = "u32_array")]
     name_patterns: Vec<u32>,
     /// Folded pattern → pattern id (its rank in byte order).
     #[serde(with = "fst_bytes")]
     names: Fst<Vec<u8>>,
     /// Which bytes start some pattern: the walk is tried only there.
+    #[serde(with = "bool_array")]
     first_bytes: Vec<bool>,
     /// Every pattern's folded text, back to back, and where each ends.
     pattern_text: String,
+    #[serde(with = "u64_array")]
     pattern_ends: Vec<u64>,
     /// Every pattern's targets, back to back, and where each pattern's end.
     targets: Vec<PatternTarget>,
+    #[serde(with = "u64_array")]
     target_ends: Vec<u64>,
     /// Pattern id → whether it is one ordinary English word ("Has").
+    #[serde(with = "bool_array")]
     ordinary: Vec<bool>,
     /// Folded name, alias or later name word → rank; the rank's entities
     /// are `completion_ids[completion_ends[rank - 1]..completion_ends[rank]]`.
     #[serde(with = "map_bytes")]
     completion: fst::Map<Vec<u8>>,
+    #[serde(with = "u32_array")]
     completion_ids: Vec<u32>,
+    #[serde(with = "u64_array")]
     completion_ends: Vec<u64>,
     /// Folded content word → rank; its claims, ascending, are
     /// `claim_postings[claim_word_ends[rank - 1]..claim_word_ends[rank]]`.
     #[serde(with = "map_bytes")]
     claim_words: fst::Map<Vec<u8>>,
+    #[serde(with = "u32_array")]
     claim_postings: Vec<u32>,
+    #[serde(with = "u64_array")]
     claim_word_ends: Vec<u64>,
     /// Folded given name → the persons with it and their folded surname,
     /// for spotting transliterated surnames ("Muammar Qaddafi").
@@ -284,6 +299,54 @@ mod fst_bytes {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Fst<Vec<u8>>, D::Error> {
         let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(d)?;
         Fst::new(bytes.into_vec()).map_err(D::Error::custom)
+    }
+}
+
+/// Arrays of numbers stored as their little-endian bytes: one copy when a
+/// cached index is read, where a list of varints would be decoded and the
+/// vector grown number by number.
+macro_rules! le_array {
+    ($module:ident, $ty:ty) => {
+        mod $module {
+            use serde::de::Error;
+            use serde::{Deserializer, Serializer};
+
+            const WIDTH: usize = std::mem::size_of::<$ty>();
+
+            pub fn serialize<S: Serializer>(v: &[$ty], s: S) -> Result<S::Ok, S::Error> {
+                let bytes: Vec<u8> = v.iter().flat_map(|n| n.to_le_bytes()).collect();
+                s.serialize_bytes(&bytes)
+            }
+
+            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<$ty>, D::Error> {
+                let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(d)?;
+                if bytes.len() % WIDTH != 0 {
+                    return Err(D::Error::custom("a number array of the wrong length"));
+                }
+                Ok(bytes
+                    .chunks_exact(WIDTH)
+                    .map(|c| <$ty>::from_le_bytes(c.try_into().expect("chunks are exact")))
+                    .collect())
+            }
+        }
+    };
+}
+
+le_array!(u32_array, u32);
+le_array!(u64_array, u64);
+
+/// Flags stored one byte each, as bytes.
+mod bool_array {
+    use serde::{Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(v: &[bool], s: S) -> Result<S::Ok, S::Error> {
+        let bytes: Vec<u8> = v.iter().map(|&b| u8::from(b)).collect();
+        s.serialize_bytes(&bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<bool>, D::Error> {
+        let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(d)?;
+        Ok(bytes.iter().map(|&b| b != 0).collect())
     }
 }
 
@@ -344,26 +407,23 @@ pub fn is_common_word(folded: &str) -> bool {
         .contains(folded)
 }
 
-/// A sorted list of (key, id) pairs as an fst map from each distinct key to
-/// its rank, the ids back to back, and where each rank's ids end.
-fn grouped(sorted: &[(String, u32)]) -> (fst::Map<Vec<u8>>, Vec<u32>, Vec<u64>) {
+/// Keys with their ids as an fst map from each key to its rank, the ids
+/// back to back, and where each rank's ids end. Keys are sorted here.
+fn grouped<K: AsRef<[u8]> + Send>(
+    mut groups: Vec<(K, Vec<u32>)>,
+) -> (fst::Map<Vec<u8>>, Vec<u32>, Vec<u64>) {
+    groups.par_sort_unstable_by(|a, b| a.0.as_ref().cmp(b.0.as_ref()));
     let mut builder = fst::MapBuilder::memory();
-    let mut ids = Vec::with_capacity(sorted.len());
-    let mut ends: Vec<u64> = Vec::new();
-    let mut i = 0;
-    while i < sorted.len() {
-        let key = &sorted[i].0;
+    let mut ids = Vec::with_capacity(groups.iter().map(|g| g.1.len()).sum());
+    let mut ends: Vec<u64> = Vec::with_capacity(groups.len());
+    for (rank, (key, group)) in groups.into_iter().enumerate() {
         builder
-            .insert(key.as_bytes(), ends.len() as u64)
+            .insert(key.as_ref(), rank as u64)
             .expect("keys are sorted and distinct");
-        while i < sorted.len() && sorted[i].0 == *key {
-            ids.push(sorted[i].1);
-            i += 1;
-        }
+        ids.extend(group);
         ends.push(ids.len() as u64);
     }
-    let map = builder.into_map();
-    (map, ids, ends)
+    (builder.into_map(), ids, ends)
 }
 
 /// `items[ends[rank - 1]..ends[rank]]`.
@@ -506,48 +566,49 @@ impl LexiconIndex {
 
         // Completion finds a name by its start, an alias, or any later word
         // of it ("Stolt" → Jens Stoltenberg).
-        let mut completion: Vec<(String, u32)> = plain
+        let keys: Vec<Vec<String>> = plain
             .par_iter()
-            .enumerate()
-            .flat_map_iter(|(id, e)| {
-                let id = id as u32;
+            .map(|e| {
                 let name = fold(&e.name);
-                let mut keys: Vec<(String, u32)> = name
+                let mut keys: Vec<String> = name
                     .match_indices(' ')
                     .filter(|(i, _)| name.len() - i > 3)
-                    .map(|(i, _)| (name[i + 1..].to_string(), id))
+                    .map(|(i, _)| name[i + 1..].to_string())
                     .collect();
-                keys.push((name, id));
-                keys.extend(e.aliases.iter().map(|a| (fold(a), id)));
+                keys.push(name);
+                keys.extend(e.aliases.iter().map(|a| fold(a)));
                 keys
             })
             .collect();
-        completion.par_sort_unstable();
-        let (completion, completion_ids, completion_ends) = grouped(&completion);
+        let mut by_key: HashMap<String, Vec<u32>> = HashMap::new();
+        for (id, keys) in keys.into_iter().enumerate() {
+            for key in keys {
+                let ids = by_key.entry(key).or_default();
+                // Entity ids ascend: each list stays sorted and distinct.
+                if ids.last() != Some(&(id as u32)) {
+                    ids.push(id as u32);
+                }
+            }
+        }
+        let (completion, completion_ids, completion_ends) = grouped(by_key.into_iter().collect());
         let given_names = given_names(&plain);
         drop(plain);
 
-        let claim_word_lists: Vec<Vec<String>> = claims
-            .par_iter()
-            .map(|(c, _, _)| {
-                let mut words: Vec<String> = words_of(&fold(&c.text))
-                    .into_iter()
-                    .filter(|w| !is_common_word(w))
-                    .collect();
-                words.sort_unstable();
-                words.dedup();
-                words
-            })
-            .collect();
-        let mut by_word: Vec<(String, u32)> = claim_word_lists
-            .into_iter()
-            .enumerate()
-            .flat_map(|(id, words)| words.into_iter().map(move |w| (w, id as u32)))
-            .collect();
-        // Claim ids ascend within each word: every list stays sorted.
-        by_word.par_sort_unstable();
-        let (claim_words, claim_postings, claim_word_ends) = grouped(&by_word);
-        drop(by_word);
+        let folded_claims: Vec<String> = claims.par_iter().map(|(c, _, _)| fold(&c.text)).collect();
+        let mut by_word: HashMap<&str, Vec<u32>> = HashMap::new();
+        let mut words: Vec<&str> = Vec::new();
+        for (id, text) in folded_claims.iter().enumerate() {
+            words.clear();
+            words.extend(word_slices(text).filter(|w| !is_common_word(w)));
+            words.sort_unstable();
+            words.dedup();
+            for w in &words {
+                // Claim ids ascend: every list stays sorted.
+                by_word.entry(w).or_default().push(id as u32);
+            }
+        }
+        let (claim_words, claim_postings, claim_word_ends) = grouped(by_word.into_iter().collect());
+        drop(folded_claims);
 
         let mut entity_claims: Vec<Vec<ClaimId>> = vec![Vec::new(); entities.len()];
         for (id, (_, _, speaker)) in claims.iter().enumerate() {
@@ -626,6 +687,18 @@ impl LexiconIndex {
             },
             entry_lines,
         })
+    }
+
+    /// The encoded entities and claims, which the index's serde form leaves
+    /// out (see [`Entries`]).
+    pub fn entry_bytes(&self) -> [&[u8]; 2] {
+        [&self.entities.bytes, &self.claims.bytes]
+    }
+
+    /// Puts back the entry bytes of a decoded index.
+    pub fn set_entry_bytes(&mut self, [entities, claims]: [Vec<u8>; 2]) {
+        self.entities.bytes = entities;
+        self.claims.bytes = claims;
     }
 
     /// Whether the parts of a decoded index agree with each other, so that
@@ -990,12 +1063,15 @@ mod intersect_tests {
 
 /// Splits folded text into words (letters, digits, inner apostrophes and hyphens).
 pub fn words_of(folded: &str) -> Vec<String> {
+    word_slices(folded).map(str::to_string).collect()
+}
+
+/// The words of [`words_of`], borrowed.
+fn word_slices(folded: &str) -> impl Iterator<Item = &str> {
     folded
         .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '-'))
         .map(|w| w.trim_matches(|c| c == '\'' || c == '-'))
         .filter(|w| !w.is_empty())
-        .map(str::to_string)
-        .collect()
 }
 
 /// Finds the line of each entity's `"id": "..."` in a lexicon file by a

@@ -1,19 +1,23 @@
 //! The compiled index as bytes, for the cache file kept beside a lexicon
 //! (`<lexicon>.copydesk-cache`; the I/O is `crate::workspace`'s).
 //!
-//! A cache file is a fixed header and the index encoded with postcard:
+//! A cache file is a fixed header, the index encoded with postcard, then
+//! the encoded entities and claims as raw sections (read straight into
+//! their buffers, never copied twice):
 //!
 //! | bytes | what |
 //! |---|---|
 //! | 8 | magic `CDXINDEX` |
 //! | 4 | cache format, little-endian ([`CACHE_FORMAT`]) |
 //! | 16 | the key: a hash of everything the index was built from ([`CacheKey`]) |
-//! | 8 | payload length, little-endian |
-//! | 16 | xxh3-128 of the payload |
-//! | … | payload: the postcard encoding of [`LexiconIndex`] |
+//! | 3 × 8 | lengths of the three sections, little-endian |
+//! | 16 | xxh3-128 of the three sections |
+//! | … | the index without its entries (postcard) |
+//! | … | the entities' bytes |
+//! | … | the claims' bytes |
 //!
 //! A file is used only if every check passes: magic, format, key, length,
-//! payload hash, a payload that decodes, and an index whose parts agree
+//! hash, an index that decodes, and one whose parts agree
 //! (`LexiconIndex::is_consistent`). Anything else is a [`CacheMiss`], never
 //! an error for the user: the index is rebuilt from the lexicons.
 
@@ -27,8 +31,8 @@ use super::index::LexiconIndex;
 const MAGIC: &[u8; 8] = b"CDXINDEX";
 /// Bump whenever the index's encoding changes in a way the key below does
 /// not already capture.
-pub const CACHE_FORMAT: u32 = 1;
-const HEADER_LEN: usize = 8 + 4 + 16 + 8 + 16;
+pub const CACHE_FORMAT: u32 = 3;
+pub const HEADER_LEN: usize = 8 + 4 + 16 + 3 * 8 + 16;
 
 /// One lexicon file as the key sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,49 +133,109 @@ impl fmt::Display for CacheMiss {
 
 /// The cache file's bytes for an index built from what `key` names.
 pub fn encode(index: &LexiconIndex, key: CacheKey) -> Vec<u8> {
-    let payload = postcard::to_stdvec(index).expect("an index encodes");
-    let mut out = Vec::with_capacity(HEADER_LEN + payload.len());
+    let meta = postcard::to_stdvec(index).expect("an index encodes");
+    let [entities, claims] = index.entry_bytes();
+    let sections = [meta.as_slice(), entities, claims];
+    let mut hash = ContentHasher::new();
+    let total: usize = sections.iter().map(|s| s.len()).sum();
+    let mut out = Vec::with_capacity(HEADER_LEN + total);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&CACHE_FORMAT.to_le_bytes());
     out.extend_from_slice(&key.0);
-    out.extend_from_slice(&(payload.len() as u64).to_le_bytes());
-    out.extend_from_slice(&ContentHasher::of(&payload).hash.to_le_bytes());
-    out.extend_from_slice(&payload);
+    for section in sections {
+        out.extend_from_slice(&(section.len() as u64).to_le_bytes());
+        hash.update(section);
+    }
+    out.extend_from_slice(&hash.finish().hash.to_le_bytes());
+    for section in sections {
+        out.extend_from_slice(section);
+    }
     out
 }
 
-/// The index in a cache file's bytes, if they are a sound cache for `key`.
+/// A cache file's header: what it was built from and how its sections lie.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Header {
+    pub key: CacheKey,
+    /// Lengths of the index, entities and claims sections.
+    pub sections: [u64; 3],
+    hash: u128,
+}
+
+impl Header {
+    /// The header at the start of `bytes` (at least [`HEADER_LEN`] of them
+    /// for a whole one).
+    pub fn read(bytes: &[u8]) -> Result<Header, CacheMiss> {
+        if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
+            return Err(CacheMiss::NotACache);
+        }
+        if bytes.len() < HEADER_LEN {
+            return Err(CacheMiss::Truncated);
+        }
+        let format = u32::from_le_bytes(bytes[8..12].try_into().expect("4 bytes"));
+        if format != CACHE_FORMAT {
+            return Err(CacheMiss::OtherFormat(format));
+        }
+        let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        Ok(Header {
+            key: CacheKey(bytes[12..28].try_into().expect("16 bytes")),
+            sections: [u64_at(28), u64_at(36), u64_at(44)],
+            hash: u128::from_le_bytes(bytes[52..68].try_into().expect("16 bytes")),
+        })
+    }
+
+    /// The whole file's length, header included, as the header says.
+    pub fn file_len(&self) -> u64 {
+        self.sections
+            .iter()
+            .fold(HEADER_LEN as u64, |a, &b| a.saturating_add(b))
+    }
+
+    /// The index in the sections that followed this header, if they are
+    /// what the header says. The key is the caller's to compare.
+    pub fn decode(
+        &self,
+        meta: &[u8],
+        entities: Vec<u8>,
+        claims: Vec<u8>,
+    ) -> Result<LexiconIndex, CacheMiss> {
+        let lens = [meta.len(), entities.len(), claims.len()].map(|l| l as u64);
+        if lens != self.sections {
+            return Err(CacheMiss::Truncated);
+        }
+        let mut hash = ContentHasher::new();
+        for section in [meta, &entities, &claims] {
+            hash.update(section);
+        }
+        if hash.finish().hash != self.hash {
+            return Err(CacheMiss::Damaged(
+                "its contents do not match its hash".into(),
+            ));
+        }
+        let mut index: LexiconIndex =
+            postcard::from_bytes(meta).map_err(|e| CacheMiss::Damaged(e.to_string()))?;
+        index.set_entry_bytes([entities, claims]);
+        if !index.is_consistent() {
+            return Err(CacheMiss::Damaged("its parts do not agree".into()));
+        }
+        Ok(index)
+    }
+}
+
+/// The index in a whole cache file's bytes, if they are a sound cache for
+/// `key`.
 pub fn decode(bytes: &[u8], key: CacheKey) -> Result<LexiconIndex, CacheMiss> {
-    if bytes.len() < MAGIC.len() || &bytes[..MAGIC.len()] != MAGIC {
-        return Err(CacheMiss::NotACache);
-    }
-    if bytes.len() < HEADER_LEN {
-        return Err(CacheMiss::Truncated);
-    }
-    let (header, payload) = bytes.split_at(HEADER_LEN);
-    let format = u32::from_le_bytes(header[8..12].try_into().expect("4 bytes"));
-    if format != CACHE_FORMAT {
-        return Err(CacheMiss::OtherFormat(format));
-    }
-    if header[12..28] != key.0 {
+    let header = Header::read(bytes)?;
+    if header.key != key {
         return Err(CacheMiss::Stale);
     }
-    let len = u64::from_le_bytes(header[28..36].try_into().expect("8 bytes"));
-    if len != payload.len() as u64 {
+    if header.file_len() != bytes.len() as u64 {
         return Err(CacheMiss::Truncated);
     }
-    let hash = u128::from_le_bytes(header[36..52].try_into().expect("16 bytes"));
-    if ContentHasher::of(payload).hash != hash {
-        return Err(CacheMiss::Damaged(
-            "its contents do not match its hash".into(),
-        ));
-    }
-    let index: LexiconIndex =
-        postcard::from_bytes(payload).map_err(|e| CacheMiss::Damaged(e.to_string()))?;
-    if !index.is_consistent() {
-        return Err(CacheMiss::Damaged("its parts do not agree".into()));
-    }
-    Ok(index)
+    let [meta, entities, _] = header.sections.map(|l| l as usize);
+    let (meta, rest) = bytes[HEADER_LEN..].split_at(meta);
+    let (entities, claims) = rest.split_at(entities);
+    header.decode(meta, entities.to_vec(), claims.to_vec())
 }
 
 #[cfg(test)]
@@ -226,7 +290,7 @@ mod tests {
         let back = decode(&bytes, k).unwrap();
         assert_eq!(back.entities.len(), index.entities.len());
         assert!(
-            postcard::to_stdvec(&back).unwrap() == postcard::to_stdvec(&index).unwrap(),
+            encode(&back, k) == bytes,
             "the decoded index encodes to the same bytes"
         );
 
@@ -256,7 +320,8 @@ mod tests {
         let garbage = vec![0xff; 64];
         bytes.truncate(HEADER_LEN);
         bytes[28..36].copy_from_slice(&(garbage.len() as u64).to_le_bytes());
-        bytes[36..52].copy_from_slice(&ContentHasher::of(&garbage).hash.to_le_bytes());
+        bytes[36..52].fill(0);
+        bytes[52..68].copy_from_slice(&ContentHasher::of(&garbage).hash.to_le_bytes());
         bytes.extend_from_slice(&garbage);
         assert!(matches!(decode(&bytes, k), Err(CacheMiss::Damaged(_))));
     }
