@@ -231,6 +231,53 @@ mod requests {
     }
 }
 
+/// The rules on the long draft as the server runs them: with the rule
+/// cache (`rules::Checker`) kept per open document.
+mod rules_cache {
+    use super::*;
+    use copydesk::rules::{Checker, RuleConfig};
+
+    /// A one-character edit in the middle of the long draft (typing a
+    /// letter, then deleting it), checked with the cache of the version
+    /// before. The analyses are made beforehand: this is the rules alone.
+    #[divan::bench(sample_count = 100)]
+    fn edit_long_draft_100k(b: Bencher) {
+        let index = &LEX_100K.index;
+        let config = RuleConfig::default();
+        let original = LONG.clone();
+        let at = LONG[LONG.len() / 2..].find(' ').unwrap() + LONG.len() / 2 + 1;
+        let mut edited = original.clone();
+        edited.insert(at, 'x');
+        let before = analysis::analyze(&original, DocKind::Markdown, index);
+        let after = analysis::analyze(&edited, DocKind::Markdown, index);
+        let mut checker = Checker::default();
+        checker.check(&original, &before, index, 1, &config);
+        let mut flip = false;
+        b.bench_local(|| {
+            flip = !flip;
+            let (text, a) = if flip {
+                (&edited, &after)
+            } else {
+                (&original, &before)
+            };
+            checker.check(black_box(text), a, index, 1, &config).len()
+        });
+    }
+
+    /// Opening the long draft: the first check, with nothing cached.
+    #[divan::bench(sample_count = 3, sample_size = 1)]
+    fn open_long_draft_100k(b: Bencher) {
+        let index = &LEX_100K.index;
+        let config = RuleConfig::default();
+        let a = analysis::analyze(&LONG, DocKind::Markdown, index);
+        b.bench(|| {
+            Checker::default()
+                .check(black_box(&LONG), &a, index, 1, &config)
+                .len()
+        });
+    }
+}
+
 /// Loading a lexicon into the server's index: the parse of its known fields,
 /// the build, the index cache, and a whole load through the cache.
 mod lexicon_load {

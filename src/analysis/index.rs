@@ -342,6 +342,8 @@ pub struct LexiconIndex {
     /// for spotting transliterated surnames ("Muammar Qaddafi").
     /// (Ordered, so that the same lexicons give the same cache bytes.)
     given_names: BTreeMap<String, Vec<(EntityId, String)>>,
+    /// Each claim's content words, stemmed and numbered, for the rules.
+    pub claim_content: super::claim_content::ClaimContent,
 }
 
 /// An `fst` is its bytes: stored as they are and checked when read back.
@@ -668,6 +670,7 @@ impl LexiconIndex {
         let (claim_words, claim_postings, claim_word_ends) = grouped(by_word.into_iter().collect());
         drop(folded_claims);
 
+        let claim_content = super::claim_content::ClaimContent::build(&claims, |(c, _, _)| c);
         let mut entity_claims: Vec<Vec<ClaimId>> = vec![Vec::new(); entities.len()];
         for (id, (_, _, speaker)) in claims.iter().enumerate() {
             if let Some(s) = speaker {
@@ -713,6 +716,7 @@ impl LexiconIndex {
             claim_postings,
             claim_word_ends,
             given_names,
+            claim_content,
         }
     }
 
@@ -802,6 +806,7 @@ impl LexiconIndex {
                 .values()
                 .flatten()
                 .all(|(id, _)| *id < entities)
+            && self.claim_content.is_consistent(claims)
             && self.lexicons.iter().all(|l| {
                 l.entities.start <= l.entities.end
                     && l.entities.end <= entities
@@ -976,32 +981,73 @@ impl LexiconIndex {
             }
             candidates.extend_from_slice(list);
         }
-        candidates.sort_unstable();
-        candidates.dedup();
-        // Count each candidate's words by walking every list alongside the
-        // sorted candidates: linear in the lists, no lookups.
-        let mut counts = vec![0usize; candidates.len()];
-        for list in &lists {
-            let mut j = 0;
-            for (k, &id) in candidates.iter().enumerate() {
-                while j < list.len() && list[j] < id {
-                    j += 1;
-                }
-                if j == list.len() {
-                    break;
-                }
-                if list[j] == id {
-                    counts[k] += 1;
+        // One list is sorted and unique already (the usual case: a common
+        // word's list alone fills the budget).
+        if lists.first().is_some_and(|l| l.len() < candidates.len()) {
+            candidates.sort_unstable();
+            candidates.dedup();
+        }
+        let counts = if lists.len() <= usize::from(u8::MAX) {
+            self.tally(&lists, &candidates)
+        } else {
+            // Count each candidate's words by walking every list alongside
+            // the sorted candidates: linear in the lists, no lookups.
+            let mut counts = vec![0usize; candidates.len()];
+            for list in &lists {
+                let mut j = 0;
+                for (k, &id) in candidates.iter().enumerate() {
+                    while j < list.len() && list[j] < id {
+                        j += 1;
+                    }
+                    if j == list.len() {
+                        break;
+                    }
+                    if list[j] == id {
+                        counts[k] += 1;
+                    }
                 }
             }
-        }
+            counts
+        };
         let mut ranked: Vec<(usize, u32)> = counts.into_iter().zip(candidates).collect();
-        ranked.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        ranked
-            .into_iter()
-            .take(limit)
-            .map(|(_, id)| id as ClaimId)
-            .collect()
+        let order = |a: &(usize, u32), b: &(usize, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
+        // Only the best `limit` need ordering (ids are unique: no ties).
+        if limit < ranked.len() {
+            ranked.select_nth_unstable_by(limit, order);
+            ranked.truncate(limit);
+        }
+        ranked.sort_by(order);
+        ranked.into_iter().map(|(_, id)| id as ClaimId).collect()
+    }
+
+    /// How many of `lists` hold each candidate: one pass over the lists
+    /// adding up per claim in a scratch tally (no branch per id, which
+    /// walking the lists alongside the candidates costs), then reading the
+    /// candidates' counts and zeroing what was touched. At most 255 lists.
+    fn tally(&self, lists: &[&[u32]], candidates: &[u32]) -> Vec<usize> {
+        thread_local! {
+            static TALLY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+        }
+        TALLY.with_borrow_mut(|tally| {
+            if tally.len() < self.claims.len() {
+                tally.resize(self.claims.len(), 0);
+            }
+            for list in lists {
+                for &id in *list {
+                    tally[id as usize] += 1;
+                }
+            }
+            let counts = candidates
+                .iter()
+                .map(|&id| usize::from(tally[id as usize]))
+                .collect();
+            for list in lists {
+                for &id in *list {
+                    tally[id as usize] = 0;
+                }
+            }
+            counts
+        })
     }
 
     /// Every claim whose words include all of `words` (folded), in lexicon

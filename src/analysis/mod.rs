@@ -2,6 +2,7 @@
 //! data with byte ranges out.
 
 pub mod cards;
+pub mod claim_content;
 pub mod document;
 pub mod index;
 pub mod index_cache;

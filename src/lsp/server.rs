@@ -69,6 +69,8 @@ struct OpenDoc {
     text: Option<SharedText>,
     /// The paragraphs analysed so far, reused by the next version's analysis.
     incremental: Arc<Mutex<Incremental>>,
+    /// The rule findings per unit of paragraphs, reused by the next version's check.
+    rules: Arc<Mutex<rules::Checker>>,
     /// Set once the user has been told this document is too large.
     told_too_large: bool,
 }
@@ -130,6 +132,8 @@ struct Snapshot {
     rope: Rope,
     analysis: Arc<DocAnalysis>,
     index: Arc<LexiconIndex>,
+    /// The generation of `index`.
+    generation: u64,
     enc: Encoding,
     root: Option<PathBuf>,
 }
@@ -267,6 +271,7 @@ impl Backend {
             rope,
             analysis,
             index,
+            generation,
             enc,
             root,
         }))
@@ -509,9 +514,23 @@ impl Backend {
         &self,
         snap: Snapshot,
     ) -> Result<(Snapshot, Vec<Finding>, Vec<Diagnostic>)> {
-        let config = self.state().rule_config.clone();
+        let (config, checker) = {
+            let st = self.state();
+            let checker = st.docs.get(&snap.uri).map(|o| o.rules.clone());
+            (st.rule_config.clone(), checker)
+        };
         run_blocking(move || {
-            let findings = rules::check(&snap.text, &snap.analysis, &snap.index, &config);
+            let findings = match checker {
+                // Only the paragraphs the edits touched are checked again.
+                Some(checker) => checker.lock().unwrap_or_else(|p| p.into_inner()).check(
+                    &snap.text,
+                    &snap.analysis,
+                    &snap.index,
+                    snap.generation,
+                    &config,
+                ),
+                None => rules::check(&snap.text, &snap.analysis, &snap.index, &config),
+            };
             let mut sources = diagnostics::SourceTexts::new(&snap.index, snap.root.clone());
             let diags = findings
                 .iter()
@@ -826,6 +845,7 @@ impl LanguageServer for Backend {
                     analysis: None,
                     text: None,
                     incremental: Arc::default(),
+                    rules: Arc::default(),
                     told_too_large: false,
                 },
             );

@@ -9,7 +9,7 @@ use std::ops::Range;
 
 use super::claims::{is_function_word, related, source_speaker, source_title};
 use super::tokens::words;
-use super::{Context, Finding, Fix, Rule, Severity};
+use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::ClaimId;
 use crate::text::fold::fold;
 
@@ -63,10 +63,11 @@ struct Alignment {
     window: Range<usize>,
 }
 
-pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let a = cx.analysis;
     let mut findings = Vec::new();
-    for (qi, q) in a.quotations.iter().enumerate() {
+    for qi in scope.quotations.clone() {
+        let q = &a.quotations[qi];
         if q.depth > 0 || cx.dangling(qi) || a.quote_claims.get(qi).is_some_and(Option::is_some) {
             continue;
         }

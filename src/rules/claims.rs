@@ -50,7 +50,7 @@ pub fn resolve(
     match speaker.kind {
         SpeakerKind::Name => {
             let named: Vec<EntityId> = cx
-                .mentions
+                .mentions_near(speaker.name.clone())
                 .iter()
                 .filter(|m| m.range.start < speaker.name.end && speaker.name.start < m.range.end)
                 .map(|m| m.entity)
@@ -87,7 +87,7 @@ fn resolve_pronoun(cx: &Context<'_>, at: usize, expected: Option<EntityId>) -> D
     let previous = si.checked_sub(1).and_then(|p| sentences.get(p)).cloned();
     let window_start = previous.as_ref().map_or(this_start, |p| p.start);
     let named_in_window = cx
-        .mentions
+        .mentions_near(window_start..at)
         .iter()
         .filter(|m| m.range.start >= window_start && m.range.end <= at)
         .filter(|m| !cx.in_quotation(&m.range))
@@ -109,7 +109,7 @@ fn resolve_pronoun(cx: &Context<'_>, at: usize, expected: Option<EntityId>) -> D
 fn subject_of(cx: &Context<'_>, range: Range<usize>) -> Option<EntityId> {
     let ws = words(cx.masked, range);
     let mention_at = |w: &Word| {
-        cx.mentions
+        cx.mentions_near(w.range.start..w.range.start + 1)
             .iter()
             .find(|m| m.range.start <= w.range.start && w.range.start < m.range.end)
             .filter(|m| !cx.in_quotation(&m.range))
@@ -149,11 +149,7 @@ pub fn later_reference(cx: &Context<'_>, entity: EntityId) -> String {
 /// How a fix names the source's speaker at `at`: the later reference once
 /// the story has named them, the full name before.
 pub fn name_for_fix(cx: &Context<'_>, entity: EntityId, at: usize) -> String {
-    let named_before = cx
-        .mentions
-        .iter()
-        .any(|m| m.entity == entity && m.range.end <= at);
-    if named_before {
+    if cx.named_before(entity, at) {
         later_reference(cx, entity)
     } else {
         cx.index.entity(entity).entity.name.clone()

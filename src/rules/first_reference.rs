@@ -9,7 +9,8 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use super::tokens::words;
-use super::{Context, Finding, Fix, Rule, Severity};
+use super::{Context, Finding, Fix, Rule, Scope, Severity};
+use crate::analysis::{EntityId, Mention};
 use crate::lexicon::{Entity, EntityKind};
 use crate::text::fold::fold;
 
@@ -32,10 +33,27 @@ fn without_titles(name: &str) -> Vec<&str> {
         .collect()
 }
 
-pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut seen = HashSet::new();
-    let mut findings = Vec::new();
-    for m in cx.mentions {
+    candidates(cx, severity, scope)
+        .into_iter()
+        .filter(|(entity, _)| seen.insert(*entity))
+        .filter_map(|(_, finding)| finding)
+        .collect()
+}
+
+/// The first mention of each person within `scope` that could be the
+/// story's first reference (outside headings and quotations), in text
+/// order, with what this rule says if it is. Which of them are the story's
+/// first is for the caller to decide, across scopes.
+pub(crate) fn candidates(
+    cx: &Context<'_>,
+    severity: Severity,
+    scope: &Scope,
+) -> Vec<(EntityId, Option<Finding>)> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    for m in &cx.mentions[scope.mentions.clone()] {
         let entity = &cx.index.entity(m.entity).entity;
         if entity.kind != EntityKind::Person
             || cx.in_heading(m.range.start)
@@ -44,39 +62,45 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
         {
             continue;
         }
-        let written = &cx.text[m.range.clone()];
-        if without_titles(&entity.name).len() < 2
-            || without_titles(written).len() >= 2
-            || attributive(cx, m.range.start)
-        {
-            continue;
-        }
-        let full = entity.first_reference.as_deref().unwrap_or(&entity.name);
-        let range = with_preceding_title(cx, m.range.clone(), full);
-        // "former President ..." opening a sentence is "Former President ...".
-        let opens_sentence = cx.analysis.sentences.iter().any(|s| s.start == range.start);
-        let full = if opens_sentence {
-            capitalised(full)
-        } else {
-            full.to_string()
-        };
-        findings.push(Finding {
-            rule: Rule::FirstReference,
-            severity,
-            message: format!(
-                "First reference: the story’s first mention of “{written}” should give the full name, “{}”.",
-                short_name(entity)
-            ),
-            fixes: vec![Fix {
-                title: format!("Write “{full}”"),
-                edits: vec![(range.clone(), full.clone())],
-                preferred: true,
-            }],
-            related: Vec::new(),
-            range,
-        });
+        out.push((m.entity, finding(cx, severity, m, entity)));
     }
-    findings
+    out
+}
+
+fn finding(cx: &Context<'_>, severity: Severity, m: &Mention, entity: &Entity) -> Option<Finding> {
+    let written = &cx.text[m.range.clone()];
+    if without_titles(&entity.name).len() < 2
+        || without_titles(written).len() >= 2
+        || attributive(cx, m.range.start)
+    {
+        return None;
+    }
+    let full = entity.first_reference.as_deref().unwrap_or(&entity.name);
+    let range = with_preceding_title(cx, m.range.clone(), full);
+    // "former President ..." opening a sentence is "Former President ...".
+    let opens_sentence = cx
+        .sentence_at(range.start)
+        .is_some_and(|i| cx.analysis.sentences[i].start == range.start);
+    let full = if opens_sentence {
+        capitalised(full)
+    } else {
+        full.to_string()
+    };
+    Some(Finding {
+        rule: Rule::FirstReference,
+        severity,
+        message: format!(
+            "First reference: the story’s first mention of “{written}” should give the full name, “{}”.",
+            short_name(entity)
+        ),
+        fixes: vec![Fix {
+            title: format!("Write “{full}”"),
+            edits: vec![(range.clone(), full.clone())],
+            preferred: true,
+        }],
+        related: Vec::new(),
+        range,
+    })
 }
 
 /// "the Biden administration", "a Putin ally": the surname names an era or

@@ -6,14 +6,15 @@
 
 use super::claims::{name_for_fix, related, resolve, source_title, DraftSpeaker};
 use super::first_reference::is_honorific;
-use super::{Context, Finding, Fix, Rule, Severity};
+use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::lexicon::EntityKind;
 use crate::text::fold::fold;
 
-pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let a = cx.analysis;
     let mut findings = Vec::new();
-    for (qi, q) in a.quotations.iter().enumerate() {
+    for qi in scope.quotations.clone() {
+        let q = &a.quotations[qi];
         let (Some(Some(matched)), Some(Some(attributed))) =
             (a.quote_claims.get(qi), a.attributions.get(qi))
         else {

@@ -9,6 +9,7 @@
 //! claims (`claims`), suppression comments (`suppress`).
 
 mod altered_quote;
+mod cache;
 mod claims;
 mod first_reference;
 mod misattributed_quote;
@@ -23,12 +24,15 @@ mod vague_attribution;
 
 use std::ops::Range;
 
+pub use cache::Checker;
 use suppress::Suppressions;
 
+use crate::analysis::EntityId;
 use crate::analysis::{DocAnalysis, LexiconIndex, Mention};
 pub use crate::config::Severity;
-use crate::text::prose::BlockKind;
 pub use crate::text::prose::DocKind;
+use crate::text::prose::{Block, BlockKind};
+use crate::text::quotes::Quotation;
 
 /// The public contract: these codes appear in diagnostics, configuration and
 /// suppression comments.
@@ -236,87 +240,262 @@ pub fn check(
 }
 
 /// What the rules see of a document. Built once per check.
+///
+/// Every lookup here is a binary search over the analysis's sorted lists
+/// (blocks, sentences, quotations and mentions are all in document order,
+/// and quotations and mentions never leave their block), so a rule's cost
+/// per sentence or quotation does not grow with the length of the draft.
 pub(crate) struct Context<'a> {
     /// The document as the user wrote it; finding ranges index into it.
     pub text: &'a str,
     /// `text` with everything that is not prose blanked out (same length).
     pub masked: &'a str,
-    pub sentences: Vec<Range<usize>>,
-    /// Outer ranges of the quotations (marks included).
-    pub quotations: Vec<Range<usize>>,
-    /// Headings: headlines follow their own style (no attribution, surnames).
-    pub headings: Vec<Range<usize>>,
     pub mentions: &'a [Mention],
     pub index: &'a LexiconIndex,
     /// Quotations, their attributions and matched claims, sentences.
     pub analysis: &'a DocAnalysis,
+    /// For each quotation, whether a later one continues it.
+    continued: Vec<bool>,
+    /// The longest mention, so a search by start can reach every mention
+    /// that overlaps a range.
+    mention_span: usize,
+    /// Entity → the end of its earliest-ending mention, built on first use.
+    first_mention_end: std::cell::OnceCell<IdMap<EntityId, usize>>,
+    /// Stems of the words seen, kept by the rule cache across checks.
+    pub stems: Option<&'a std::cell::RefCell<unattributed_claim::StemMemo>>,
+    /// While set, every [`Context::named_before`] question and its answer
+    /// (the rule cache asks them again before reusing findings).
+    named_before_asked: std::cell::RefCell<Option<Vec<(EntityId, usize, bool)>>>,
 }
 
 impl<'a> Context<'a> {
     fn new(text: &'a str, analysis: &'a DocAnalysis, index: &'a LexiconIndex) -> Context<'a> {
-        let blocks = &analysis.prose.blocks;
+        let mut continued = vec![false; analysis.quotations.len()];
+        for q in &analysis.quotations {
+            if let Some(c) = q.continues.and_then(|c| continued.get_mut(c)) {
+                *c = true;
+            }
+        }
         Context {
             text,
             masked: &analysis.prose.masked,
-            sentences: analysis.sentences.clone(),
-            quotations: analysis
-                .quotations
-                .iter()
-                .map(|q| q.range.clone())
-                .collect(),
-            headings: blocks
-                .iter()
-                .filter(|b| b.kind == BlockKind::Heading)
-                .map(|b| b.range.clone())
-                .collect(),
             mentions: &analysis.mentions,
             index,
             analysis,
+            continued,
+            mention_span: analysis
+                .mentions
+                .iter()
+                .map(|m| m.range.len())
+                .max()
+                .unwrap_or(0),
+            first_mention_end: std::cell::OnceCell::new(),
+            named_before_asked: std::cell::RefCell::new(None),
+            stems: None,
         }
     }
 
+    /// The prose block holding byte `at`.
+    pub fn block_at(&self, at: usize) -> Option<&'a Block> {
+        let blocks = &self.analysis.prose.blocks;
+        let i = blocks.partition_point(|b| b.range.end <= at);
+        blocks.get(i).filter(|b| b.range.start <= at)
+    }
+
+    /// Whether `range` lies inside a quotation (its marks included).
     pub fn in_quotation(&self, range: &Range<usize>) -> bool {
-        self.quotations
+        let quotations = &self.analysis.quotations;
+        // A quotation lies inside its block, so only those opening between
+        // the block's start and the range can hold it.
+        let candidates = match self.block_at(range.start) {
+            Some(b) => {
+                let lo = quotations.partition_point(|q| q.range.start < b.range.start);
+                let hi = quotations.partition_point(|q| q.range.start <= range.start);
+                &quotations[lo..hi.max(lo)]
+            }
+            None => &quotations[..],
+        };
+        candidates
             .iter()
-            .any(|q| q.start <= range.start && range.end <= q.end)
+            .any(|q| q.range.start <= range.start && range.end <= q.range.end)
     }
 
     /// A quotation with no closing mark that no later paragraph continues:
     /// still being typed, or a slip of the keyboard; either way not a
     /// quotation to judge yet.
     pub fn dangling(&self, qi: usize) -> bool {
-        let quotations = &self.analysis.quotations;
-        !quotations[qi].closed && !quotations.iter().any(|q| q.continues == Some(qi))
+        !self.analysis.quotations[qi].closed && !self.continued[qi]
     }
 
     pub fn in_heading(&self, at: usize) -> bool {
-        self.headings.iter().any(|h| h.start <= at && at < h.end)
+        self.block_at(at)
+            .is_some_and(|b| b.kind == BlockKind::Heading)
+    }
+
+    /// The mentions that may overlap `range` (a superset, in document
+    /// order): callers test overlap or containment themselves.
+    pub fn mentions_near(&self, range: Range<usize>) -> &'a [Mention] {
+        let from = range.start.saturating_sub(self.mention_span);
+        let lo = self.mentions.partition_point(|m| m.range.start < from);
+        let hi = self
+            .mentions
+            .partition_point(|m| m.range.start < range.end.max(range.start + 1));
+        &self.mentions[lo..hi.max(lo)]
+    }
+
+    /// Whether some mention of `entity` ends at or before `at`.
+    pub fn named_before(&self, entity: EntityId, at: usize) -> bool {
+        let ends = self.first_mention_end.get_or_init(|| {
+            let mut ends = IdMap::default();
+            for m in self.mentions {
+                ends.entry(m.entity)
+                    .and_modify(|e: &mut usize| *e = (*e).min(m.range.end))
+                    .or_insert(m.range.end);
+            }
+            ends
+        });
+        let answer = ends.get(&entity).is_some_and(|&end| end <= at);
+        if let Some(asked) = self.named_before_asked.borrow_mut().as_mut() {
+            asked.push((entity, at, answer));
+        }
+        answer
+    }
+
+    /// Starts (`true`) or stops recording [`Context::named_before`]
+    /// questions; stopping returns what was asked.
+    pub fn record_named_before(&self, on: bool) -> Vec<(EntityId, usize, bool)> {
+        let mut asked = self.named_before_asked.borrow_mut();
+        let before = asked.take().unwrap_or_default();
+        if on {
+            *asked = Some(Vec::new());
+        }
+        before
+    }
+
+    /// The index of the sentence holding byte `at`.
+    pub fn sentence_at(&self, at: usize) -> Option<usize> {
+        let sentences = &self.analysis.sentences;
+        let i = sentences.partition_point(|s| s.end <= at);
+        sentences.get(i).filter(|s| s.start <= at).map(|_| i)
+    }
+
+    /// The quotations that may overlap `range`: its block's, up to its end.
+    /// Enough for `find_attributions`, which looks only at those.
+    pub fn quotations_around(&self, range: &Range<usize>) -> &'a [Quotation] {
+        let quotations = &self.analysis.quotations;
+        match self.block_at(range.start) {
+            Some(b) => {
+                let lo = quotations.partition_point(|q| q.range.start < b.range.start);
+                let hi = quotations.partition_point(|q| q.range.start < range.end);
+                &quotations[lo..hi.max(lo)]
+            }
+            None => quotations,
+        }
+    }
+
+    /// The quotations that open inside `range`, as an index range.
+    pub fn quotations_opening_in(&self, range: Range<usize>) -> Range<usize> {
+        let quotations = &self.analysis.quotations;
+        let lo = quotations.partition_point(|q| q.range.start < range.start);
+        let hi = quotations.partition_point(|q| q.range.start < range.end);
+        lo..hi.max(lo)
     }
 }
 
-fn run(cx: &Context<'_>, config: &RuleConfig) -> Vec<Finding> {
-    type RuleFn = fn(&Context<'_>, Severity) -> Vec<Finding>;
-    let rules: [(Rule, RuleFn); 8] = [
-        (Rule::QuoteWithoutSpeaker, quote_without_speaker::check),
-        (Rule::MisattributedQuote, misattributed_quote::check),
-        (Rule::AlteredQuote, altered_quote::check),
-        (Rule::UnattributedClaim, unattributed_claim::check),
-        (Rule::VagueAttribution, vague_attribution::check),
-        (Rule::UnsourcedFigure, unsourced_figure::check),
-        (Rule::NameVariant, name_variant::check),
-        (Rule::FirstReference, first_reference::check),
-    ];
-    let mut findings = Vec::new();
-    for (rule, check) in rules {
-        if config.enabled(rule) {
-            findings.extend(check(cx, config.severity(rule)));
+/// Hashes a number with one multiplication: for maps keyed by ids, or by
+/// hashes already computed, which SipHash would only slow down.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct IdHasher(u64);
+
+impl std::hash::Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(u64::from(b));
         }
     }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(26) ^ n).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+pub(crate) type IdMap<K, V> =
+    std::collections::HashMap<K, V, std::hash::BuildHasherDefault<IdHasher>>;
+
+/// The part of a document a rule looks at: the sentences, quotations and
+/// mentions (index ranges into the analysis's lists) and the bytes they
+/// lie in. A rule's findings for a scope are its findings for those items
+/// in the whole document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Scope {
+    pub bytes: Range<usize>,
+    pub sentences: Range<usize>,
+    pub quotations: Range<usize>,
+    pub mentions: Range<usize>,
+}
+
+impl Scope {
+    fn whole(analysis: &DocAnalysis) -> Scope {
+        Scope {
+            bytes: 0..analysis.prose.masked.len(),
+            sentences: 0..analysis.sentences.len(),
+            quotations: 0..analysis.quotations.len(),
+            mentions: 0..analysis.mentions.len(),
+        }
+    }
+}
+
+type RuleFn = fn(&Context<'_>, Severity, &Scope) -> Vec<Finding>;
+
+/// Every rule but `first-reference`, which needs the whole story.
+const LOCAL_RULES: [(Rule, RuleFn); 7] = [
+    (Rule::QuoteWithoutSpeaker, quote_without_speaker::check),
+    (Rule::MisattributedQuote, misattributed_quote::check),
+    (Rule::AlteredQuote, altered_quote::check),
+    (Rule::UnattributedClaim, unattributed_claim::check),
+    (Rule::VagueAttribution, vague_attribution::check),
+    (Rule::UnsourcedFigure, unsourced_figure::check),
+    (Rule::NameVariant, name_variant::check),
+];
+
+fn run(cx: &Context<'_>, config: &RuleConfig) -> Vec<Finding> {
+    let scope = Scope::whole(cx.analysis);
+    let mut findings = Vec::new();
+    for (rule, check) in LOCAL_RULES {
+        if config.enabled(rule) {
+            findings.extend(check(cx, config.severity(rule), &scope));
+        }
+    }
+    if config.enabled(Rule::FirstReference) {
+        findings.extend(first_reference::check(
+            cx,
+            config.severity(Rule::FirstReference),
+            &scope,
+        ));
+    }
+    sort_findings(&mut findings);
+    findings
+}
+
+/// Document order; the order is stable, so findings of one rule at the same
+/// range keep the order the rule gave them.
+fn sort_findings(findings: &mut [Finding]) {
     findings.sort_by(|a, b| {
         (a.range.start, a.range.end, a.rule).cmp(&(b.range.start, b.range.end, b.rule))
     });
-    findings
 }
+
+/// What `unattributed-claim` counts as a claim's content words (the index
+/// stems and numbers them once).
+pub(crate) use unattributed_claim::claim_content_words;
 
 /// The whole pipeline over the fixture lexicon, for the rules' tests.
 #[cfg(test)]

@@ -9,15 +9,17 @@
 //!   name (Muammar Qaddafi for Muammar Gadhafi): same given name, a surname
 //!   with the same consonant skeleton and close in spelling.
 
-use super::tokens::words;
-use super::{Context, Finding, Fix, Rule, Severity};
+use super::tokens::{words, Word};
+use std::ops::Range;
+
+use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::Form;
 use crate::lexicon::Entity;
 use crate::text::fold::fold;
 
-pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for m in cx.mentions {
+    for m in &cx.mentions[scope.mentions.clone()] {
         let written = &cx.text[m.range.clone()];
         let entity = &cx.index.entity(m.entity).entity;
         let desk = match (m.form, m.folded_only) {
@@ -30,16 +32,11 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
         };
         findings.push(finding(severity, m.range.clone(), written, desk));
     }
-    findings.extend(transliterations(cx, severity));
+    findings.extend(transliterations(cx, severity, scope.bytes.clone()));
     findings
 }
 
-fn finding(
-    severity: Severity,
-    range: std::ops::Range<usize>,
-    written: &str,
-    desk: &str,
-) -> Finding {
+fn finding(severity: Severity, range: Range<usize>, written: &str, desk: &str) -> Finding {
     Finding {
         rule: Rule::NameVariant,
         severity,
@@ -94,44 +91,80 @@ fn skeleton(folded: &str) -> String {
 
 /// "Given Surname" sequences that are not mentions but spell a person's full
 /// name another way.
-fn transliterations(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
-    let ws = words(cx.masked, 0..cx.masked.len());
-    let mut findings = Vec::new();
-    for pair in ws.windows(2) {
-        let (given, surname) = (&pair[0], &pair[1]);
-        if !given.capitalized || !surname.capitalized || surname.break_before {
-            continue;
-        }
-        let people = cx.index.persons_named(&fold(&cx.text[given.range.clone()]));
-        if people.is_empty() {
-            continue;
-        }
-        if cx
-            .mentions
-            .iter()
-            .any(|m| m.range.start < surname.range.end && surname.range.start < m.range.end)
-        {
-            continue;
-        }
-        let written_surname = &cx.text[surname.range.clone()];
-        // A possessive is not part of the name.
-        let bare = written_surname
-            .strip_suffix("’s")
-            .or_else(|| written_surname.strip_suffix("'s"))
-            .unwrap_or(written_surname);
-        let folded = fold(bare);
-        for (id, desk_surname) in people {
-            let close =
-                strsim::levenshtein(&folded, desk_surname) <= (desk_surname.len() / 3).max(2);
-            if folded != *desk_surname && close && skeleton(&folded) == skeleton(desk_surname) {
+fn transliterations(cx: &Context<'_>, severity: Severity, bytes: Range<usize>) -> Vec<Finding> {
+    words(cx.masked, bytes)
+        .windows(2)
+        .filter_map(|pair| transliteration(cx, severity, &pair[0], &pair[1]))
+        .collect()
+}
+
+/// The transliterations whose two words are not both on one side of
+/// `between` (the blank between two parts of a document checked apart).
+pub(crate) fn across(cx: &Context<'_>, severity: Severity, between: Range<usize>) -> Vec<Finding> {
+    // A given name and a surname with only white space between: anything
+    // else before or after the blank and there is no such pair.
+    let left = cx.masked[..between.start].trim_end().chars().next_back();
+    let right = cx.masked[between.end..].trim_start().chars().next();
+    if !left.is_some_and(char::is_alphanumeric) || !right.is_some_and(char::is_uppercase) {
+        return Vec::new();
+    }
+    // Words never hold white space: tokenizing from the white space before
+    // the last word on the left to the one after the first word on the
+    // right yields the words the whole document has there.
+    let from = cx.masked[..between.start]
+        .rfind(char::is_whitespace)
+        .map_or(0, |i| i + 1);
+    let to = cx.masked[between.end..]
+        .find(char::is_whitespace)
+        .map_or(cx.masked.len(), |i| between.end + i);
+    words(cx.masked, from..to)
+        .windows(2)
+        .filter(|pair| {
+            let left = pair[1].range.start < between.start;
+            let right = pair[0].range.start >= between.end;
+            !left && !right
+        })
+        .filter_map(|pair| transliteration(cx, severity, &pair[0], &pair[1]))
+        .collect()
+}
+
+fn transliteration(
+    cx: &Context<'_>,
+    severity: Severity,
+    given: &Word,
+    surname: &Word,
+) -> Option<Finding> {
+    if !given.capitalized || !surname.capitalized || surname.break_before {
+        return None;
+    }
+    let people = cx.index.persons_named(&fold(&cx.text[given.range.clone()]));
+    if people.is_empty() {
+        return None;
+    }
+    if cx
+        .mentions_near(surname.range.clone())
+        .iter()
+        .any(|m| m.range.start < surname.range.end && surname.range.start < m.range.end)
+    {
+        return None;
+    }
+    let written_surname = &cx.text[surname.range.clone()];
+    // A possessive is not part of the name.
+    let bare = written_surname
+        .strip_suffix("’s")
+        .or_else(|| written_surname.strip_suffix("'s"))
+        .unwrap_or(written_surname);
+    let folded = fold(bare);
+    people.iter().find_map(|(id, desk_surname)| {
+        let close = strsim::levenshtein(&folded, desk_surname) <= (desk_surname.len() / 3).max(2);
+        (folded != *desk_surname && close && skeleton(&folded) == skeleton(desk_surname)).then(
+            || {
                 let range = given.range.start..surname.range.start + bare.len();
                 let desk = &cx.index.entity(*id).entity.name;
-                findings.push(finding(severity, range.clone(), &cx.text[range], desk));
-                break;
-            }
-        }
-    }
-    findings
+                finding(severity, range.clone(), &cx.text[range], desk)
+            },
+        )
+    })
 }
 
 #[cfg(test)]

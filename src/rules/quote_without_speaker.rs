@@ -8,7 +8,7 @@
 
 use super::claims::{name_for_fix, related, source_speaker, source_title};
 use super::tokens::words;
-use super::{Context, Finding, Fix, Rule, Severity};
+use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::text::attribution::mentions_cue;
 
 /// Shorter quotations are scare quotes and coined terms ("a “wake-up call”").
@@ -64,10 +64,11 @@ const FIX_CUES: &[&str] = &[
     "argued",
 ];
 
-pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let a = cx.analysis;
     let mut findings = Vec::new();
-    for (qi, q) in a.quotations.iter().enumerate() {
+    for qi in scope.quotations.clone() {
+        let q = &a.quotations[qi];
         if q.depth > 0 || cx.in_heading(q.range.start) || cx.dangling(qi) || introduced(cx, qi, 0) {
             continue;
         }
@@ -142,11 +143,7 @@ fn after_colon(cx: &Context<'_>, qi: usize) -> bool {
 fn cue_beside(cx: &Context<'_>, qi: usize) -> bool {
     let a = cx.analysis;
     let q = &a.quotations[qi];
-    let Some(sentence) = a
-        .sentences
-        .iter()
-        .find(|s| s.start <= q.range.start && q.range.start < s.end)
-    else {
+    let Some(sentence) = cx.sentence_at(q.range.start).map(|i| &a.sentences[i]) else {
         return false;
     };
     let next_quote = a.quotations[qi + 1..]
@@ -225,10 +222,10 @@ fn attribution_fix(cx: &Context<'_>, qi: usize, claim: crate::analysis::ClaimId)
         "said"
     };
     // The quotation must end its sentence: only a period may follow it.
-    let sentence = a
-        .sentences
-        .iter()
-        .find(|s| s.start <= q.range.start && q.range.end <= s.end)?;
+    let sentence = cx
+        .sentence_at(q.range.start)
+        .map(|i| &a.sentences[i])
+        .filter(|s| q.range.end <= s.end)?;
     let tail = &cx.text[q.range.end..sentence.end];
     if !tail
         .trim_matches(|c: char| c.is_whitespace() || c == '.')

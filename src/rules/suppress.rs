@@ -59,6 +59,11 @@ const PREFIX: &str = "copydesk-";
 
 impl Suppressions {
     pub fn parse(text: &str, kind: DocKind) -> Suppressions {
+        // Every directive starts with the prefix: without it there is
+        // nothing to parse (and no Markdown parse on every keystroke).
+        if !text.contains(PREFIX) {
+            return Suppressions::default();
+        }
         let mut unknown_codes = Vec::new();
         let directives: Vec<Directive> = match kind {
             DocKind::Markdown => markdown_comments(text)

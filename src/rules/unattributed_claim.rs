@@ -7,18 +7,15 @@
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-use std::sync::LazyLock;
-
-use rust_stemmers::{Algorithm, Stemmer};
 
 use super::claims::{is_function_word, name_for_fix, related, source_speaker, source_title};
 use super::tokens::words;
-use super::{Context, Finding, Fix, Rule, Severity};
+use super::{Context, Finding, Fix, Rule, Scope, Severity};
+use crate::analysis::claim_content::{ClaimContent, Stem};
 use crate::analysis::ClaimId;
+use crate::lexicon::Claim;
 use crate::text::attribution::find_attributions;
 use crate::text::fold::fold;
-
-static STEMMER: LazyLock<Stemmer> = LazyLock::new(|| Stemmer::create(Algorithm::English));
 
 const CANDIDATES: usize = 12;
 /// At least this many content words in common...
@@ -29,114 +26,170 @@ const MIN_CLAIM_COVERED: f64 = 0.6;
 /// contain the words is not taken for the claim.
 const MIN_SENTENCE_COVERED: f64 = 0.5;
 
+/// How many words a [`StemMemo`] remembers before it starts again.
+const MEMO_WORDS: usize = 1 << 18;
+
 /// Verbs a fix may copy from the source's cue.
 const FIX_VERBS: &[&str] = &[
     "say", "says", "said", "wrote", "writes", "told", "argue", "argues", "argued", "believe",
     "believes", "warn", "warns", "warned",
 ];
 
-pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
-    let a = cx.analysis;
-    let mut findings = Vec::new();
-    // A claim is a candidate for many sentences; read its words once.
-    let mut claim_contents: HashMap<ClaimId, HashSet<String>> = HashMap::new();
-    for sentence in &a.sentences {
-        if cx.in_heading(sentence.start)
-            || cx.text[sentence.clone()].trim_end().ends_with('?')
-            || a.quotations
-                .iter()
-                .any(|q| sentence.start <= q.range.start && q.range.start < sentence.end)
-        {
-            continue;
-        }
-        let content = sentence_content(cx, sentence.clone());
-        if content.len() < MIN_SHARED {
-            continue;
-        }
-        let folded: Vec<String> = words(cx.masked, sentence.clone())
-            .iter()
-            .map(|w| fold(&w.lower))
-            .filter(|w| !is_function_word(w))
-            .collect();
-        let best = cx
-            .index
-            .candidate_claims(&folded, CANDIDATES)
-            .into_iter()
-            .filter_map(|c| {
-                let claim_content = claim_contents
-                    .entry(c)
-                    .or_insert_with(|| claim_content(cx, c));
-                let shared = content.intersection(claim_content).count();
-                let covers = shared >= MIN_SHARED
-                    && shared as f64 >= MIN_CLAIM_COVERED * claim_content.len() as f64
-                    && shared as f64 >= MIN_SENTENCE_COVERED * content.len() as f64;
-                covers.then_some((shared, c))
-            })
-            .max();
-        let Some((_, claim)) = best else {
-            continue;
-        };
-        // Finding attributions costs more than matching words: only now.
-        if !find_attributions(cx.masked, sentence.clone(), &a.quotations).is_empty() {
-            continue;
-        }
-        let Some(speaker) = source_speaker(cx, claim) else {
-            continue;
-        };
-        let speaker_entity = cx.index.claim(claim).speaker;
-        let names_speaker = cx.mentions.iter().any(|m| {
-            Some(m.entity) == speaker_entity
-                && sentence.start <= m.range.start
-                && m.range.end <= sentence.end
-        }) || fold(&cx.text[sentence.clone()]).contains(&fold(&speaker));
-        if names_speaker {
-            continue;
-        }
-        let title = source_title(cx, claim);
-        let mut fixes = Vec::new();
-        fixes.extend(attribution_fix(cx, sentence.clone(), claim));
-        findings.push(Finding {
-            rule: Rule::UnattributedClaim,
-            severity,
-            range: sentence.clone(),
-            message: format!(
-                "Unattributed claim: this is what {speaker} say{} in “{title}”, not established fact. Attribute it.",
-                if speaker_entity.is_some() { "s" } else { "" }
-            ),
-            fixes,
-            related: related(cx, claim, format!("{speaker} in “{title}”")).into_iter().collect(),
-        });
-    }
-    findings
-}
-
-fn stem(folded: &str) -> String {
-    let bare = folded.strip_suffix("'s").unwrap_or(folded);
-    STEMMER.stem(bare).into_owned()
-}
-
-/// The sentence's content words, stemmed: no function words, no names (the
-/// lexicon's mentions and other capitalised words inside the sentence).
-fn sentence_content(cx: &Context<'_>, sentence: Range<usize>) -> HashSet<String> {
-    words(cx.masked, sentence)
+pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
+    let mut local = StemMemo::default();
+    let mut kept = cx.stems.map(std::cell::RefCell::borrow_mut);
+    let stems = kept.as_deref_mut().unwrap_or(&mut local);
+    cx.analysis.sentences[scope.sentences.clone()]
         .iter()
-        .enumerate()
-        .filter(|(i, w)| *i == 0 || !w.capitalized)
-        .filter(|(_, w)| {
-            !cx.mentions
-                .iter()
-                .any(|m| m.range.start <= w.range.start && w.range.end <= m.range.end)
-        })
-        .map(|(_, w)| fold(&w.lower))
-        .filter(|w| !is_function_word(w) && w.chars().any(char::is_alphabetic))
-        .map(|w| stem(&w))
+        .filter_map(|sentence| check_sentence(cx, sentence, severity, stems))
         .collect()
 }
 
-/// The claim's content words, stemmed, without its names and without the
-/// words of its own attribution ("arms experts say").
-fn claim_content(cx: &Context<'_>, claim: ClaimId) -> HashSet<String> {
-    let c = &cx.index.claim(claim).claim;
+/// Each folded word's stem number, remembered for one check (or, kept by
+/// the rule cache, for one document with one lexicon): a draft repeats its
+/// words, and stemming is the costly part. Stems no claim has get numbers
+/// of their own, counted down from the top.
+#[derive(Debug, Default)]
+pub(crate) struct StemMemo {
+    words: HashMap<String, u32>,
+    unknown: HashMap<String, u32>,
+}
+
+impl StemMemo {
+    fn is_known(&self, id: u32) -> bool {
+        id < u32::MAX - self.unknown.len() as u32
+    }
+
+    fn id(&mut self, content: &ClaimContent, folded: &str) -> u32 {
+        if let Some(&id) = self.words.get(folded) {
+            return id;
+        }
+        // Every word typed stays remembered: start again past a bound.
+        if self.words.len() >= MEMO_WORDS {
+            self.words.clear();
+            self.unknown.clear();
+        }
+        let id = match content.stem_of(folded) {
+            Stem::Known(id) => id,
+            Stem::Unknown(stem) => {
+                let next = u32::MAX - self.unknown.len() as u32;
+                *self.unknown.entry(stem).or_insert(next)
+            }
+        };
+        self.words.insert(folded.to_string(), id);
+        id
+    }
+}
+
+fn check_sentence(
+    cx: &Context<'_>,
+    sentence: &Range<usize>,
+    severity: Severity,
+    stems: &mut StemMemo,
+) -> Option<Finding> {
+    if cx.in_heading(sentence.start)
+        || cx.text[sentence.clone()].trim_end().ends_with('?')
+        || !cx.quotations_opening_in(sentence.clone()).is_empty()
+    {
+        return None;
+    }
+    // The sentence's content words, stemmed: no function words, no names
+    // (the lexicon's mentions and other capitalised words inside the
+    // sentence); and every folded word but the function words, to find
+    // candidate claims by.
+    let mentions = cx.mentions_near(sentence.clone());
+    let mut content: Vec<u32> = Vec::new();
+    let mut folded_words: Vec<String> = Vec::new();
+    for (i, w) in words(cx.masked, sentence.clone()).iter().enumerate() {
+        let folded = fold(&w.lower);
+        if is_function_word(&folded) {
+            continue;
+        }
+        let named = mentions
+            .iter()
+            .any(|m| m.range.start <= w.range.start && w.range.end <= m.range.end);
+        if (i == 0 || !w.capitalized) && !named && folded.chars().any(char::is_alphabetic) {
+            content.push(stems.id(&cx.index.claim_content, &folded));
+        }
+        folded_words.push(folded);
+    }
+    content.sort_unstable();
+    content.dedup();
+    // Only stems some claim has can be shared: too few, and no claim can
+    // cover the sentence (no need to look for candidates).
+    let known = content.iter().filter(|&&id| stems.is_known(id)).count();
+    if content.len() < MIN_SHARED
+        || known < MIN_SHARED
+        || (known as f64) < MIN_SENTENCE_COVERED * content.len() as f64
+    {
+        return None;
+    }
+    // A sentence that attributes anything is left alone. Finding
+    // attributions costs less than finding candidate claims: first.
+    if !find_attributions(cx.masked, sentence.clone(), cx.quotations_around(sentence)).is_empty() {
+        return None;
+    }
+    let (_, claim) = cx
+        .index
+        .candidate_claims(&folded_words, CANDIDATES)
+        .into_iter()
+        .filter_map(|c| {
+            let claim_content = cx.index.claim_content.of(c);
+            let shared = shared_count(&content, claim_content);
+            let covers = shared >= MIN_SHARED
+                && shared as f64 >= MIN_CLAIM_COVERED * claim_content.len() as f64
+                && shared as f64 >= MIN_SENTENCE_COVERED * content.len() as f64;
+            covers.then_some((shared, c))
+        })
+        .max()?;
+    let speaker = source_speaker(cx, claim)?;
+    let speaker_entity = cx.index.claim(claim).speaker;
+    let names_speaker = mentions.iter().any(|m| {
+        Some(m.entity) == speaker_entity
+            && sentence.start <= m.range.start
+            && m.range.end <= sentence.end
+    }) || fold(&cx.text[sentence.clone()]).contains(&fold(&speaker));
+    if names_speaker {
+        return None;
+    }
+    let title = source_title(cx, claim);
+    let mut fixes = Vec::new();
+    fixes.extend(attribution_fix(cx, sentence.clone(), claim));
+    Some(Finding {
+        rule: Rule::UnattributedClaim,
+        severity,
+        range: sentence.clone(),
+        message: format!(
+            "Unattributed claim: this is what {speaker} say{} in “{title}”, not established fact. Attribute it.",
+            if speaker_entity.is_some() { "s" } else { "" }
+        ),
+        fixes,
+        related: related(cx, claim, format!("{speaker} in “{title}”")).into_iter().collect(),
+    })
+}
+
+/// How many numbers two ascending lists share.
+fn shared_count(a: &[u32], b: &[u32]) -> usize {
+    let (mut i, mut j, mut n) = (0, 0, 0);
+    while i < a.len() && j < b.len() {
+        match a[i].cmp(&b[j]) {
+            std::cmp::Ordering::Less => i += 1,
+            std::cmp::Ordering::Greater => j += 1,
+            std::cmp::Ordering::Equal => {
+                n += 1;
+                i += 1;
+                j += 1;
+            }
+        }
+    }
+    n
+}
+
+/// A claim's content words, folded: no function words, no names (capitalised
+/// words but the first), no numbers, and not the words of its own
+/// attribution ("arms experts say"). Stemmed and numbered once per index
+/// ([`crate::analysis::claim_content`]).
+pub(crate) fn claim_content_words(c: &Claim) -> Vec<String> {
     let attribution: HashSet<String> = words(&c.speaker_text, 0..c.speaker_text.len())
         .into_iter()
         .chain(words(&c.cue, 0..c.cue.len()))
@@ -150,7 +203,6 @@ fn claim_content(cx: &Context<'_>, claim: ClaimId) -> HashSet<String> {
         .filter(|w| {
             !is_function_word(w) && !attribution.contains(w) && w.chars().any(char::is_alphabetic)
         })
-        .map(|w| stem(&w))
         .collect()
 }
 

@@ -10,7 +10,7 @@ use std::sync::LazyLock;
 
 use super::patterns::PatternSet;
 use super::tokens::{words, Word};
-use super::{Context, Finding, Rule, Severity};
+use super::{Context, Finding, Rule, Scope, Severity};
 
 static WORDS: LazyLock<PatternSet> = LazyLock::new(|| {
     PatternSet::parse(include_str!("../../data/rules-figures.txt"))
@@ -20,9 +20,9 @@ static WORDS: LazyLock<PatternSet> = LazyLock::new(|| {
 /// Plain counts below this are not statistics ("three soldiers", "400 km").
 const LARGE_COUNT: f64 = 1000.0;
 
-pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for sentence in &cx.sentences {
+    for sentence in &cx.analysis.sentences[scope.sentences.clone()] {
         if cx.in_heading(sentence.start) {
             continue;
         }

@@ -11,7 +11,7 @@ use std::sync::LazyLock;
 
 use super::patterns::{Match, PatternSet};
 use super::tokens::{words, Word};
-use super::{Context, Finding, Rule, Severity};
+use super::{Context, Finding, Rule, Scope, Severity};
 use crate::text::attribution::find_attributions;
 
 static PATTERNS: LazyLock<PatternSet> = LazyLock::new(|| {
@@ -19,9 +19,9 @@ static PATTERNS: LazyLock<PatternSet> = LazyLock::new(|| {
         .expect("data/rules-vague-attribution.txt is valid (tested)")
 });
 
-pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
+pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for sentence in &cx.sentences {
+    for sentence in &cx.analysis.sentences[scope.sentences.clone()] {
         let ws = words(cx.masked, sentence.clone());
         let mut kept: Vec<(Range<usize>, Match)> = Vec::new();
         for m in PATTERNS.find(&ws) {
@@ -35,7 +35,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity) -> Vec<Finding> {
             // "The move is seen as a snub, diplomats said": the view is
             // attributed after all.
             if matches!(m.kind.as_str(), "passive" | "impersonal")
-                && find_attributions(cx.masked, sentence.clone(), &cx.analysis.quotations)
+                && find_attributions(cx.masked, sentence.clone(), cx.quotations_around(sentence))
                     .iter()
                     .any(|a| {
                         a.speaker.range.end <= range.start || a.speaker.range.start >= range.end

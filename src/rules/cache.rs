@@ -1,0 +1,605 @@
+//! Rule findings kept between versions of a document, so that a keystroke
+//! re-checks only the paragraphs it touches.
+//!
+//! The document is cut into *units*: runs of prose blocks that no rule
+//! looks across. A unit is one block, or several when a quotation runs on
+//! from one paragraph into the next, when a quotation's attribution sits in
+//! another paragraph (a lead-in ending with a colon, "That was how X put
+//! it."), or when a known quotation is given to "he" or "she", whose
+//! antecedent may be in the paragraph before. Every rule but
+//! `first-reference` gives, for the sentences, quotations and mentions of a
+//! unit, findings that depend only on
+//! - the unit's text, masked and as written, and the text just before it
+//!   (back to the start of its line and past the blanks to the last
+//!   character: a lead-in colon, a currency sign, a title before a name);
+//! - the analysis's facts inside the unit: blocks, sentences, quotations
+//!   with their attributions and matched claims, mentions;
+//! - the lexicon (its generation) and the rule configuration;
+//! - whether a person was already named before a position, which a quick
+//!   fix's wording depends on: each such question asked while checking the
+//!   unit is recorded with its answer and asked again before reuse.
+//!
+//! A unit's entry is found by a hash of its masked text and its facts
+//! (offsets relative to the unit's start) and reused, shifted, only when
+//! texts, facts and recorded answers are all equal. What spans units is
+//! recomputed for every version from cheap per-unit summaries: which person
+//! is first named in the story (`first-reference`), a transliterated name
+//! whose given name ends one block and whose surname opens the next
+//! (`name-variant`), and suppression comments. The result is exactly
+//! [`super::check`]'s (property-tested).
+
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::hash::BuildHasherDefault;
+use std::ops::Range;
+use std::sync::Arc;
+
+use super::suppress::Suppressions;
+use super::unattributed_claim::StemMemo;
+use super::{
+    first_reference, name_variant, sort_findings, Context, Finding, IdHasher, IdMap, RuleConfig,
+    Scope, LOCAL_RULES,
+};
+use crate::analysis::{DocAnalysis, EntityId, LexiconIndex};
+use crate::rules::Rule;
+use crate::text::attribution::SpeakerKind;
+
+/// One open document's rule findings, per unit, between its versions.
+#[derive(Debug, Default)]
+pub struct Checker {
+    /// The lexicon generation and rule settings the entries were made with.
+    made_with: Option<(u64, RuleConfig)>,
+    units: IdMap<u64, Arc<Unit>>,
+    /// Scratch for a unit's facts, reused between units and versions.
+    facts: Vec<u64>,
+    /// The stems of the document's words (they depend on the lexicon).
+    stems: StemMemo,
+}
+
+/// What one unit yielded, with the offsets of the version it was checked in.
+#[derive(Debug)]
+struct Unit {
+    /// The masked and the written text from the context's start to the
+    /// unit's end.
+    masked: Box<str>,
+    text: Box<str>,
+    facts: Box<[u64]>,
+    /// Where the unit started.
+    start: usize,
+    findings: Vec<Finding>,
+    /// `first-reference`'s candidates in the unit.
+    first_references: Vec<(EntityId, Option<Finding>)>,
+    /// "Was this person named before this offset?" and the answer.
+    named_before: Vec<(EntityId, usize, bool)>,
+}
+
+/// A unit of the current version: block, sentence, quotation and mention
+/// index ranges, and bytes.
+struct Span {
+    blocks: Range<usize>,
+    scope: Scope,
+    /// Where the text the unit depends on starts (at or before
+    /// `scope.bytes.start`).
+    context: usize,
+}
+
+impl Checker {
+    /// The findings for `text` and its analysis: equal to [`super::check`],
+    /// reusing what the unchanged units yielded in earlier calls with the
+    /// same lexicon `generation` and configuration.
+    pub fn check(
+        &mut self,
+        text: &str,
+        analysis: &DocAnalysis,
+        index: &LexiconIndex,
+        generation: u64,
+        config: &RuleConfig,
+    ) -> Vec<Finding> {
+        if self
+            .made_with
+            .as_ref()
+            .is_none_or(|(g, c)| *g != generation || c != config)
+        {
+            self.units.clear();
+            self.stems = StemMemo::default();
+            self.made_with = Some((generation, config.clone()));
+        }
+        let stems = RefCell::new(std::mem::take(&mut self.stems));
+        let mut cx = Context::new(text, analysis, index);
+        cx.stems = Some(&stems);
+        let spans = spans(&cx);
+        let mut units = IdMap::with_capacity_and_hasher(spans.len(), Default::default());
+        let mut findings = Vec::new();
+        let mut first_references: Vec<(EntityId, Option<&Finding>, isize)> = Vec::new();
+        let mut kept = Vec::with_capacity(spans.len());
+        for span in &spans {
+            let unit = self.unit(&cx, span, config);
+            units.insert(unit.0, unit.1.clone());
+            kept.push(unit.1);
+        }
+        for (unit, span) in kept.iter().zip(&spans) {
+            let delta = span.scope.bytes.start as isize - unit.start as isize;
+            findings.extend(unit.findings.iter().map(|f| shifted(f, delta)));
+            first_references.extend(
+                unit.first_references
+                    .iter()
+                    .map(|(e, f)| (*e, f.as_ref(), delta)),
+            );
+        }
+        if config.enabled(Rule::FirstReference) {
+            let mut seen: HashSet<EntityId, BuildHasherDefault<IdHasher>> = HashSet::default();
+            for (entity, finding, delta) in first_references {
+                if seen.insert(entity) {
+                    findings.extend(finding.map(|f| shifted(f, delta)));
+                }
+            }
+        }
+        if config.enabled(Rule::NameVariant) {
+            let severity = config.severity(Rule::NameVariant);
+            for pair in spans.windows(2) {
+                let between = pair[0].scope.bytes.end..pair[1].scope.bytes.start;
+                findings.extend(name_variant::across(&cx, severity, between));
+            }
+        }
+        self.units = units;
+        drop(cx);
+        self.stems = stems.into_inner();
+        sort_findings(&mut findings);
+        Suppressions::parse(text, analysis.kind).retain(&mut findings);
+        findings
+    }
+
+    /// The entry for one unit: the stored one when it still holds, else
+    /// a fresh one. Returns its key too.
+    fn unit(&mut self, cx: &Context<'_>, span: &Span, config: &RuleConfig) -> (u64, Arc<Unit>) {
+        let bytes = &span.scope.bytes;
+        let masked = &cx.masked[span.context..bytes.end];
+        let written = &cx.text[span.context..bytes.end];
+        self.facts.clear();
+        facts(cx, span, &mut self.facts);
+        let key = hash_words(&self.facts, hash_bytes(masked.as_bytes()));
+        if let Some(unit) = self.units.get(&key) {
+            let delta = bytes.start as isize - unit.start as isize;
+            let holds = *unit.facts == *self.facts
+                && *unit.masked == *masked
+                && *unit.text == *written
+                && unit.named_before.iter().all(|&(entity, at, answer)| {
+                    cx.named_before(entity, at.wrapping_add_signed(delta)) == answer
+                });
+            if holds {
+                return (key, unit.clone());
+            }
+        }
+        cx.record_named_before(true);
+        let mut findings = Vec::new();
+        for (rule, check) in LOCAL_RULES {
+            if config.enabled(rule) {
+                findings.extend(check(cx, config.severity(rule), &span.scope));
+            }
+        }
+        let first_references = if config.enabled(Rule::FirstReference) {
+            first_reference::candidates(cx, config.severity(Rule::FirstReference), &span.scope)
+        } else {
+            Vec::new()
+        };
+        let named_before = cx.record_named_before(false);
+        let unit = Unit {
+            masked: masked.into(),
+            text: written.into(),
+            facts: self.facts.as_slice().into(),
+            start: bytes.start,
+            findings,
+            first_references,
+            named_before,
+        };
+        (key, Arc::new(unit))
+    }
+}
+
+/// A finding moved by `delta` bytes (its edits too; related places are in
+/// other files and stay).
+fn shifted(f: &Finding, delta: isize) -> Finding {
+    let shift =
+        |r: &Range<usize>| r.start.wrapping_add_signed(delta)..r.end.wrapping_add_signed(delta);
+    let mut f = f.clone();
+    if delta != 0 {
+        f.range = shift(&f.range);
+        for fix in &mut f.fixes {
+            for (r, _) in &mut fix.edits {
+                *r = shift(r);
+            }
+        }
+    }
+    f
+}
+
+/// Cuts the document into units (see the module's comment).
+fn spans(cx: &Context<'_>) -> Vec<Span> {
+    let a = cx.analysis;
+    let blocks = &a.prose.blocks;
+    let block_of = |at: usize| {
+        blocks
+            .partition_point(|b| b.range.end <= at)
+            .min(blocks.len().saturating_sub(1))
+    };
+    // joins[k] > 0: blocks k and k + 1 are in one unit.
+    let mut joins = vec![0i32; blocks.len() + 1];
+    let mut join = |x: usize, y: usize| {
+        let (lo, hi) = (x.min(y), x.max(y));
+        if lo < hi {
+            joins[lo] += 1;
+            joins[hi] -= 1;
+        }
+    };
+    for (qi, q) in a.quotations.iter().enumerate() {
+        let home = block_of(q.range.start);
+        if let Some(c) = q.continues.and_then(|c| a.quotations.get(c)) {
+            join(home, block_of(c.range.start));
+        }
+        let Some(Some(att)) = a.attributions.get(qi) else {
+            continue;
+        };
+        let at = &att.attribution;
+        for pos in [at.speaker.range.start, at.speaker.name.start, at.cue.start] {
+            join(home, block_of(pos));
+        }
+        for end in [at.speaker.range.end, at.speaker.name.end, at.cue.end] {
+            join(home, block_of(end.saturating_sub(1)));
+        }
+        if let Some(s) = a.sentences.get(att.sentence) {
+            join(home, block_of(s.start));
+        }
+        if let Some(from) = att.inherited_from.and_then(|i| a.quotations.get(i)) {
+            join(home, block_of(from.range.start));
+        }
+        // "he said" of a known quotation: the antecedent may be named in
+        // the sentence before.
+        if at.speaker.kind == SpeakerKind::Pronoun
+            && a.quote_claims.get(qi).is_some_and(Option::is_some)
+        {
+            let si = a
+                .sentences
+                .partition_point(|s| s.end <= at.speaker.range.start);
+            if let Some(prev) = si.checked_sub(1).and_then(|p| a.sentences.get(p)) {
+                join(home, block_of(prev.start));
+            }
+        }
+    }
+    let mut spans = Vec::new();
+    let mut open = 0i32;
+    let mut first = 0;
+    // Sentences, quotations and mentions are in document order: one sweep
+    // hands each unit its share.
+    let (mut s, mut q, mut m) = (0, 0, 0);
+    let take = |at: &mut usize, n: usize, start: &dyn Fn(usize) -> usize, end: usize| {
+        let from = *at;
+        while *at < n && start(*at) < end {
+            *at += 1;
+        }
+        from..*at
+    };
+    for (k, block) in blocks.iter().enumerate() {
+        open += joins[k];
+        if open > 0 && k + 1 < blocks.len() {
+            continue;
+        }
+        let bytes = blocks[first].range.start..block.range.end;
+        // Whatever opens before this unit (outside every block) would
+        // belong to none: there is none, but skip it rather than misplace it.
+        let skip = |at: &mut usize, n: usize, start: &dyn Fn(usize) -> usize| {
+            while *at < n && start(*at) < bytes.start {
+                *at += 1;
+            }
+        };
+        let sentence_start = |i: usize| a.sentences[i].start;
+        let quotation_start = |i: usize| a.quotations[i].range.start;
+        let mention_start = |i: usize| a.mentions[i].range.start;
+        skip(&mut s, a.sentences.len(), &sentence_start);
+        skip(&mut q, a.quotations.len(), &quotation_start);
+        skip(&mut m, a.mentions.len(), &mention_start);
+        let scope = Scope {
+            sentences: take(&mut s, a.sentences.len(), &sentence_start, bytes.end),
+            quotations: take(&mut q, a.quotations.len(), &quotation_start, bytes.end),
+            mentions: take(&mut m, a.mentions.len(), &mention_start, bytes.end),
+            bytes: bytes.clone(),
+        };
+        spans.push(Span {
+            blocks: first..k + 1,
+            scope,
+            context: context_start(cx.masked, bytes.start),
+        });
+        first = k + 1;
+    }
+    spans
+}
+
+/// Where the text a unit starting at `start` depends on begins: its line's
+/// start, or the last character before it that is not blank or a
+/// block-quote mark, whichever is earlier.
+fn context_start(masked: &str, start: usize) -> usize {
+    let before = &masked[..start];
+    let line = before.rfind('\n').map_or(0, |i| i + 1);
+    let last = before
+        .trim_end_matches(|c: char| c.is_whitespace() || c == '>')
+        .char_indices()
+        .next_back()
+        .map_or(0, |(i, _)| i);
+    line.min(last)
+}
+
+/// Everything of the analysis the rules read inside a unit, as numbers
+/// relative to its start (and to its first sentence and quotation).
+fn facts(cx: &Context<'_>, span: &Span, out: &mut Vec<u64>) {
+    let a = cx.analysis;
+    let base = span.scope.bytes.start;
+    let rel = |p: usize| p.wrapping_sub(base) as u64;
+    let s0 = span.scope.sentences.start;
+    let q0 = span.scope.quotations.start;
+    out.push((base - span.context) as u64);
+    out.push(span.blocks.len() as u64);
+    for b in &a.prose.blocks[span.blocks.clone()] {
+        out.extend([b.kind as u64, rel(b.range.start), rel(b.range.end)]);
+    }
+    out.push(span.scope.sentences.len() as u64);
+    for s in &a.sentences[span.scope.sentences.clone()] {
+        out.extend([rel(s.start), rel(s.end)]);
+    }
+    out.push(span.scope.quotations.len() as u64);
+    for qi in span.scope.quotations.clone() {
+        let q = &a.quotations[qi];
+        out.extend([
+            rel(q.range.start),
+            rel(q.range.end),
+            rel(q.inner.start),
+            rel(q.inner.end),
+            u64::from(q.depth),
+            u64::from(q.closed),
+            q.continues.map_or(u64::MAX, |c| c.wrapping_sub(q0) as u64),
+        ]);
+        match a.quote_claims.get(qi).copied().flatten() {
+            Some(m) => out.extend([m.claim as u64, u64::from(m.whole)]),
+            None => out.push(u64::MAX),
+        }
+        match a.attributions.get(qi).and_then(Option::as_ref) {
+            Some(att) => {
+                let at = &att.attribution;
+                out.extend([
+                    rel(at.speaker.range.start),
+                    rel(at.speaker.range.end),
+                    rel(at.speaker.name.start),
+                    rel(at.speaker.name.end),
+                    at.speaker.kind as u64,
+                    rel(at.cue.start),
+                    rel(at.cue.end),
+                    at.order as u64,
+                    att.placement as u64,
+                    att.sentence.wrapping_sub(s0) as u64,
+                    att.inherited_from
+                        .map_or(u64::MAX, |i| i.wrapping_sub(q0) as u64),
+                ]);
+            }
+            None => out.push(u64::MAX),
+        }
+    }
+    out.push(span.scope.mentions.len() as u64);
+    for m in &a.mentions[span.scope.mentions.clone()] {
+        out.extend([
+            rel(m.range.start),
+            rel(m.range.end),
+            m.entity as u64,
+            m.form as u64,
+            u64::from(m.folded_only),
+        ]);
+    }
+}
+
+const K: u64 = 0x9e37_79b9_7f4a_7c15;
+
+/// A fast hash of bytes, eight at a time: every unit is hashed on every
+/// version (a hit is checked against the stored text).
+fn hash_bytes(bytes: &[u8]) -> u64 {
+    let mut h: u64 = 0x243f_6a88_85a3_08d3;
+    let mut chunks = bytes.chunks_exact(8);
+    for chunk in &mut chunks {
+        let word = u64::from_le_bytes(chunk.try_into().expect("eight bytes"));
+        h = (h ^ word).wrapping_mul(K).rotate_left(31);
+    }
+    let mut last = [0u8; 8];
+    last[..chunks.remainder().len()].copy_from_slice(chunks.remainder());
+    h = (h ^ u64::from_le_bytes(last))
+        .wrapping_mul(K)
+        .rotate_left(31);
+    h ^ bytes.len() as u64
+}
+
+fn hash_words(words: &[u64], seed: u64) -> u64 {
+    let mut h = seed;
+    for &w in words {
+        h = (h ^ w).wrapping_mul(K).rotate_left(29);
+    }
+    h ^ (words.len() as u64).wrapping_mul(K)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{analyze, Incremental};
+    use crate::rules::testing::Lexicon;
+    use crate::rules::{check, DocKind, Severity};
+    use proptest::prelude::*;
+
+    const ARTICLE: &str = include_str!("../../tests/fixtures/sochi-putin-erdogan.txt");
+
+    /// The reference article as a Markdown draft, with what makes rules look
+    /// across paragraphs: a quotation running over two, a lead-in colon, a
+    /// known quotation given to "he" after a paragraph naming the speaker, a
+    /// given name ending a heading whose surname opens the next paragraph, a
+    /// currency sign ending a paragraph, an unattributed quotation and claim,
+    /// first references, a list and a block quote.
+    fn draft() -> String {
+        format!(
+            "# Sochi\n\n{ARTICLE}\n\n“We buy our own weapons,\n\n“and we can strengthen our defense as we please,” Erdogan said.\n\nErdogan was blunt:\n\n“Turkey has long US ties.”\n\nErdogan arrived.\n\n“We buy our own weapons,” he said.\n\nThe talks went well. “This will be reinforced and has to be protected.” The S-400 missiles are designed to shoot down NATO aircraft.\n\n# Vladimir\n\nPoutine wrote to Kerim Hass. Experts say it cost $\n\n5 million dollars.\n\n- Erdemir met Hifter.\n- Has wrote that.\n\n> “I think it was worth it,” he said.\n"
+        )
+    }
+
+    fn edited(text: &mut String, where_: f64, delete: usize, insert: &str) {
+        let mut at = (where_ * text.len() as f64) as usize;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let mut end = at;
+        for _ in 0..delete {
+            if let Some(c) = text[end..].chars().next() {
+                end += c.len_utf8();
+            }
+        }
+        text.replace_range(at..end, insert);
+    }
+
+    #[test]
+    fn the_draft_yields_findings_of_every_rule_the_same_way() {
+        let lexicon = Lexicon::sochi();
+        let text = draft();
+        let analysis = analyze(&text, DocKind::Markdown, &lexicon.index);
+        let config = RuleConfig::default();
+        let whole = check(&text, &analysis, &lexicon.index, &config);
+        let mut checker = Checker::default();
+        assert_eq!(
+            checker.check(&text, &analysis, &lexicon.index, 0, &config),
+            whole
+        );
+        // The second time every unit is reused.
+        assert_eq!(
+            checker.check(&text, &analysis, &lexicon.index, 0, &config),
+            whole
+        );
+        let rules: HashSet<Rule> = whole.iter().map(|f| f.rule).collect();
+        assert_eq!(rules.len(), Rule::ALL.len(), "{rules:?}");
+        assert!(
+            whole
+                .iter()
+                .any(|f| f.rule == Rule::NameVariant
+                    && &text[f.range.clone()] == "Vladimir\n\nPoutine"),
+            "a transliteration across blocks"
+        );
+    }
+
+    #[test]
+    fn an_edit_rechecks_only_the_units_it_touches() {
+        let lexicon = Lexicon::sochi();
+        let config = RuleConfig::default();
+        let mut text = draft();
+        let mut inc = Incremental::default();
+        let mut checker = Checker::default();
+        let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
+        checker.check(&text, &analysis, &lexicon.index, 0, &config);
+        let before: Vec<Arc<Unit>> = checker.units.values().cloned().collect();
+        let at = text.find("Nagorno-Karabakh").unwrap();
+        text.insert(at, 'x');
+        let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
+        let got = checker.check(&text, &analysis, &lexicon.index, 0, &config);
+        assert_eq!(got, check(&text, &analysis, &lexicon.index, &config));
+        let fresh = checker
+            .units
+            .values()
+            .filter(|u| !before.iter().any(|b| Arc::ptr_eq(b, u)))
+            .count();
+        assert!(checker.units.len() > 20);
+        assert!(
+            fresh <= 2,
+            "{fresh} of {} units checked again",
+            checker.units.len()
+        );
+        // Other settings or another lexicon: everything is checked again.
+        let (quiet, _) = RuleConfig::with_overrides([("vague-attribution", Severity::Off)]);
+        let got = checker.check(&text, &analysis, &lexicon.index, 0, &quiet);
+        assert_eq!(got, check(&text, &analysis, &lexicon.index, &quiet));
+        assert!(checker
+            .units
+            .values()
+            .all(|u| !before.iter().any(|b| Arc::ptr_eq(b, u))));
+    }
+
+    /// Edits where one paragraph's findings depend on its neighbour's text:
+    /// after each, the cached check equals the whole-document check.
+    #[test]
+    fn edits_next_to_a_paragraph_are_seen_by_it() {
+        let lexicon = Lexicon::sochi();
+        let config = RuleConfig::default();
+        let mut text = draft();
+        let mut inc = Incremental::default();
+        let mut checker = Checker::default();
+        let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
+        checker.check(&text, &analysis, &lexicon.index, 0, &config);
+        for (from, to) in [
+            // The currency sign ending the paragraph before a figure.
+            ("it cost $\n", "it cost\n"),
+            ("it cost\n", "it cost £\n"),
+            // The given name ending a heading.
+            ("# Vladimir\n", "# Muammar\n"),
+            ("# Muammar\n", "# Vladimir\n"),
+            // The lead-in colon.
+            ("Erdogan was blunt:", "Erdogan was blunt."),
+            ("Erdogan was blunt.", "Erdogan was blunt:"),
+            // The antecedent of "he".
+            ("Erdogan arrived.", "Putin arrived."),
+            // The quotation running over two paragraphs.
+            ("“We buy our own weapons,\n", "“We buy our own weapons,”\n"),
+            ("“We buy our own weapons,”\n", "“We buy our own weapons,\n"),
+            // The first reference to a person, far before a later mention.
+            ("Erdemir met Hifter", "Aykan Erdemir met Hifter"),
+            // A suppression comment.
+            (
+                "- Has wrote that.",
+                "<!-- copydesk-disable -->\n- Has wrote that.",
+            ),
+        ] {
+            assert!(text.contains(from), "{from}");
+            text = text.replacen(from, to, 1);
+            let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
+            let got = checker.check(&text, &analysis, &lexicon.index, 0, &config);
+            assert_eq!(
+                got,
+                check(&text, &analysis, &lexicon.index, &config),
+                "{to}"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        /// Random edits anywhere (letters, quotation marks, line breaks,
+        /// Markdown syntax, names, attributions, figures, suppression
+        /// comments): after every one the cached check equals the
+        /// whole-document check of that version.
+        #[test]
+        fn cached_check_equals_whole_document_check(
+            edits in proptest::collection::vec(
+                (0.0f64..1.0, 0usize..3, prop::sample::select(vec![
+                    "x", " ", "\n", "\n\n", "“", "”", "\"", "’", ".", ":", "?", "$", "Erdogan",
+                    "Has ", "# ", "- ", "> ", "```", "`", ",” he said. “", "Mr. ", "Vladimir ",
+                    "Poutine ", "Erdemir ", "Experts say ", "5 million ", "Stoltenberg said ",
+                    "<!-- copydesk-disable-next-line -->\n",
+                ])),
+                1..12,
+            ),
+            plain in any::<bool>(),
+        ) {
+            let lexicon = Lexicon::sochi();
+            let config = RuleConfig::default();
+            let kind = if plain { DocKind::PlainText } else { DocKind::Markdown };
+            let mut text = draft();
+            let mut inc = Incremental::default();
+            let mut checker = Checker::default();
+            let analysis = inc.analyze(&text, kind, &lexicon.index, 0);
+            checker.check(&text, &analysis, &lexicon.index, 0, &config);
+            for (where_, delete, insert) in edits {
+                edited(&mut text, where_, delete, insert);
+                let analysis = inc.analyze(&text, kind, &lexicon.index, 0);
+                let got = checker.check(&text, &analysis, &lexicon.index, 0, &config);
+                prop_assert_eq!(got, check(&text, &analysis, &lexicon.index, &config));
+            }
+        }
+    }
+}
