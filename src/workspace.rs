@@ -9,7 +9,7 @@
 
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use rayon::prelude::*;
 
@@ -386,34 +386,39 @@ fn program_identity() -> &'static [u8] {
 
 /// The cached index at `location` and the key it was built for, if the
 /// file is a sound cache; `Ok(None)` if there is none; why not otherwise.
+///
+/// The file is mapped, not read: the index reads its entries in place
+/// (see docs/lexicon.md, "The index cache", for why a mapping is safe here).
 fn read_cache(location: &Path) -> Result<Option<(CacheKey, LexiconIndex)>, String> {
-    let mut file = match std::fs::File::open(location) {
+    let file = match std::fs::File::open(location) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_message(&e)),
     };
     let len = file.metadata().map_err(|e| io_message(&e))?.len();
-    let mut head = Vec::with_capacity(index_cache::HEADER_LEN);
-    read_up_to(&mut file, index_cache::HEADER_LEN as u64, &mut head)?;
-    let header = Header::read(&head).map_err(|m| m.to_string())?;
-    if header.file_len() != len {
-        return Err(CacheMiss::Truncated.to_string());
+    if len < index_cache::HEADER_LEN as u64 {
+        // Too short to be worth mapping (and an empty file cannot be).
+        let mut head = Vec::new();
+        read_up_to(&mut &file, len, &mut head)?;
+        return Err(match Header::read(&head) {
+            Ok(_) => CacheMiss::Truncated.to_string(),
+            Err(m) => m.to_string(),
+        });
     }
-    let mut sections = header.sections.map(|_| Vec::new());
-    for (section, &n) in sections.iter_mut().zip(&header.sections) {
-        // The length was checked against the file's: no huge allocation
-        // from a bad header.
-        section.reserve_exact(n as usize);
-        read_up_to(&mut file, n, section)?;
-    }
-    let [meta, entities, claims] = sections;
-    let index = header
-        .decode(&meta, entities, claims)
-        .map_err(|m| m.to_string())?;
-    Ok(Some((header.key, index)))
+    // SAFETY: a mapping is undefined behaviour if the file changes under
+    // it. copydesk never changes a cache file in place: it writes a new one
+    // and renames it over the old, so a mapped file keeps its contents for
+    // as long as it is mapped; only another program writing into or
+    // truncating the file could (docs/lexicon.md, "The index cache").
+    // Populated at once: the checksum reads every page anyway, and one
+    // call maps them all faster than a fault per page would.
+    let map =
+        unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(|e| io_message(&e))?;
+    let (key, index) = index_cache::decode_shared(Arc::new(map)).map_err(|m| m.to_string())?;
+    Ok(Some((key, index)))
 }
 
-fn read_up_to(file: &mut std::fs::File, n: u64, into: &mut Vec<u8>) -> Result<(), String> {
+fn read_up_to(file: &mut &std::fs::File, n: u64, into: &mut Vec<u8>) -> Result<(), String> {
     file.take(n)
         .read_to_end(into)
         .map(|_| ())

@@ -115,6 +115,43 @@ fn a_cached_index_answers_exactly_as_a_fresh_build() {
     assert_eq!(answers(&uncached.index), fresh);
 }
 
+/// A cached index reads its entries from the mapped cache file as they are
+/// asked for: copydesk replacing that file (by rename, after an edit) or
+/// the user deleting it must not change what the live index answers.
+#[test]
+fn a_mapped_index_is_untouched_when_its_cache_is_replaced_or_deleted() {
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    let cache = settings(None);
+    let fresh = answers(&load(&paths, &cache).index);
+    let live = load(&paths, &cache);
+    assert!(
+        note(&live).starts_with("index read from"),
+        "{}",
+        note(&live)
+    );
+
+    let edited = LEXICON.replace(
+        "director of the Turkey Program",
+        "head of the Turkey Program",
+    );
+    std::fs::write(&lexicon, &edited).unwrap();
+    let next = load(&paths, &cache);
+    assert!(note(&next).contains("index cached in"), "{}", note(&next));
+    // Nothing of `live` was decoded before the cache was replaced.
+    assert_eq!(answers(&live.index), fresh);
+    assert!(answers(&next.index)
+        .join("\n")
+        .contains("head of the Turkey Program"));
+
+    let reread = load(&paths, &cache);
+    assert!(note(&reread).starts_with("index read from"));
+    std::fs::remove_file(cache_of(&lexicon)).unwrap();
+    let cards = answers(&reread.index).join("\n");
+    assert!(cards.contains("head of the Turkey Program"));
+    assert!(!cards.contains("director of the Turkey Program"));
+}
+
 #[test]
 fn an_edited_lexicon_makes_its_cache_stale() {
     let (_dir, lexicon) = desk();

@@ -2,6 +2,7 @@
 //! and which lexicon claims the quotations reproduce.
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -119,10 +120,10 @@ impl BlockPart {
 pub struct Incremental {
     /// The lexicon generation the parts were computed with.
     generation: u64,
-    parts: HashMap<u64, Arc<BlockPart>>,
+    parts: HashMap<u64, Arc<BlockPart>, PassThrough>,
     /// Attributions of each block's quotations, keyed by the window of
     /// blocks they depend on.
-    windows: HashMap<u64, Arc<WindowPart>>,
+    windows: HashMap<u64, Arc<WindowPart>, PassThrough>,
 }
 
 /// Where one block's part landed in the document's lists.
@@ -169,16 +170,8 @@ impl Incremental {
         }
         let prose = prose::extract(text, kind);
         let masked = prose.masked.as_str();
-        // Each block's text and the hash it is kept under.
-        let keyed: Vec<Option<(&str, u64)>> = prose
-            .blocks
-            .iter()
-            .map(|b| masked.get(b.range.clone()).map(|t| (t, hash_text(t))))
-            .collect();
-        let mut fresh = self
-            .compute_missing(masked, &prose.blocks, &keyed, index)
-            .into_iter();
-        let mut parts = HashMap::with_capacity(prose.blocks.len());
+        let resolved = self.block_parts(masked, &prose.blocks, index);
+        let mut parts = HashMap::with_capacity_and_hasher(prose.blocks.len(), Default::default());
         let mut placed: Vec<Placed> = Vec::with_capacity(prose.blocks.len());
         let mut sentences = Vec::new();
         let mut sentence_attributions = Vec::new();
@@ -187,16 +180,11 @@ impl Incremental {
         let mut names = Vec::new();
         // The unclosed outermost quotation ending the previous block.
         let mut running_over: Option<usize> = None;
-        for (block, keyed) in prose.blocks.iter().zip(&keyed) {
-            let Some((block_text, key)) = *keyed else {
+        for (block, resolved) in prose.blocks.iter().zip(resolved) {
+            let Some((key, part)) = resolved else {
                 continue;
             };
-            let part = match self.reusable(key, block_text) {
-                Some(p) => p.clone(),
-                None => fresh
-                    .next()
-                    .expect("a part was computed for every block without one"),
-            };
+            let block_text = &masked[block.range.clone()];
             let at = block.range.start;
             let shift = |r: &Range<usize>| r.start + at..r.end + at;
             let first_sentence = sentences.len();
@@ -273,35 +261,46 @@ impl Incremental {
 const PARALLEL_BLOCKS: usize = 8;
 
 impl Incremental {
-    /// The part kept for a block with this hash and text, if any.
-    fn reusable(&self, key: u64, block_text: &str) -> Option<&Arc<BlockPart>> {
-        self.parts.get(&key).filter(|p| *p.text == *block_text)
-    }
-
-    /// The parts of the blocks that have none kept, in block order. A
-    /// block's part depends on its text alone, so many are computed on
-    /// every core.
-    fn compute_missing(
+    /// Each block's part and the hash it is kept under: the part kept from
+    /// an earlier version where the block's text is unchanged, else computed
+    /// afresh. A block's part depends on its text alone, so when many are
+    /// missing they are computed on every core. None for a block whose
+    /// range does not fall on character boundaries.
+    fn block_parts(
         &self,
         masked: &str,
         blocks: &[prose::Block],
-        keyed: &[Option<(&str, u64)>],
         index: &LexiconIndex,
-    ) -> Vec<Arc<BlockPart>> {
-        let missing: Vec<Range<usize>> = blocks
-            .iter()
-            .zip(keyed)
-            .filter_map(|(b, keyed)| {
-                let (text, key) = (*keyed)?;
-                self.reusable(key, text).is_none().then(|| b.range.clone())
-            })
-            .collect();
-        let compute = |r: &Range<usize>| Arc::new(BlockPart::compute(masked, r.clone(), index));
-        if missing.len() >= PARALLEL_BLOCKS {
+    ) -> Vec<Option<(u64, Arc<BlockPart>)>> {
+        let mut missing = Vec::new();
+        let mut out: Vec<Option<(u64, Arc<BlockPart>)>> = Vec::with_capacity(blocks.len());
+        for (i, b) in blocks.iter().enumerate() {
+            let Some(text) = masked.get(b.range.clone()) else {
+                out.push(None);
+                continue;
+            };
+            let key = hash_text(text);
+            match self.parts.get(&key).filter(|p| *p.text == *text) {
+                Some(p) => out.push(Some((key, p.clone()))),
+                None => {
+                    missing.push((i, key));
+                    out.push(None);
+                }
+            }
+        }
+        let compute = |&(i, key): &(usize, u64)| {
+            let range = blocks[i].range.clone();
+            (i, key, Arc::new(BlockPart::compute(masked, range, index)))
+        };
+        let computed: Vec<_> = if missing.len() >= PARALLEL_BLOCKS {
             missing.par_iter().map(compute).collect()
         } else {
             missing.iter().map(compute).collect()
+        };
+        for (i, key, part) in computed {
+            out[i] = Some((key, part));
         }
+        out
     }
 
     /// Every quotation's attribution, block by block, each block's computed
@@ -315,7 +314,7 @@ impl Incremental {
         placed: &[Placed],
     ) -> Vec<Option<QuoteAttribution>> {
         let mut out = Vec::with_capacity(quotations.len());
-        let mut windows = HashMap::with_capacity(placed.len());
+        let mut windows = HashMap::with_capacity_and_hasher(placed.len(), Default::default());
         for (b, block) in placed.iter().enumerate() {
             if block.quotations.is_empty() {
                 continue;
@@ -430,6 +429,30 @@ fn shift_attribution(a: Attribution, f: impl Fn(usize) -> usize) -> Attribution 
 fn opens_block(block_text: &str, q: &Quotation) -> bool {
     let lead = block_text.len() - block_text.trim_start().len();
     q.range.start == lead && block_text[lead..].starts_with(['“', '„', '«', '”', '»', '"'])
+}
+
+/// The maps above are keyed by hashes already: hashing them again (SipHash,
+/// for every block on every keystroke) would only cost time.
+type PassThrough = BuildHasherDefault<PassThroughHasher>;
+
+#[derive(Default)]
+struct PassThroughHasher(u64);
+
+impl Hasher for PassThroughHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed here; fold anything else in anyway.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
 /// A multiplicative hash of 8-byte words: every block is hashed on every

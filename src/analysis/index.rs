@@ -18,7 +18,7 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use fst::automaton::Automaton;
 use fst::raw::{Fst, Output};
@@ -149,6 +149,63 @@ impl Entry for IndexedClaim {
     }
 }
 
+/// Bytes an index reads in place: its own buffer, or a range of a buffer
+/// shared with whatever else holds it (the mapped cache file the index was
+/// read from), so that a cached index uses the file's pages where they are
+/// instead of copying them into fresh memory.
+#[derive(Clone)]
+pub enum SharedBytes {
+    Owned(Vec<u8>),
+    Shared {
+        owner: Arc<dyn AsRef<[u8]> + Send + Sync>,
+        range: Range<usize>,
+    },
+}
+
+impl SharedBytes {
+    /// `range` of `owner`'s bytes, if it lies inside them.
+    pub fn shared(
+        owner: Arc<dyn AsRef<[u8]> + Send + Sync>,
+        range: Range<usize>,
+    ) -> Option<SharedBytes> {
+        let inside = range.start <= range.end && range.end <= (*owner).as_ref().len();
+        inside.then_some(SharedBytes::Shared { owner, range })
+    }
+
+    /// The bytes as a buffer of one's own (a copy only if they are shared).
+    fn into_vec(self) -> Vec<u8> {
+        match self {
+            SharedBytes::Owned(v) => v,
+            shared => shared.to_vec(),
+        }
+    }
+}
+
+impl Default for SharedBytes {
+    fn default() -> Self {
+        SharedBytes::Owned(Vec::new())
+    }
+}
+
+impl std::ops::Deref for SharedBytes {
+    type Target = [u8];
+
+    fn deref(&self) -> &[u8] {
+        match self {
+            SharedBytes::Owned(v) => v,
+            // The range was checked against the owner's bytes when made,
+            // and the owner never changes them.
+            SharedBytes::Shared { owner, range } => &(**owner).as_ref()[range.clone()],
+        }
+    }
+}
+
+impl AsRef<[u8]> for SharedBytes {
+    fn as_ref(&self) -> &[u8] {
+        self
+    }
+}
+
 /// Entries kept encoded (postcard) back to back, each decoded on first use
 /// and kept from then on.
 ///
@@ -160,7 +217,7 @@ impl Entry for IndexedClaim {
 #[serde(bound = "")]
 pub struct Entries<T> {
     #[serde(skip)]
-    bytes: Vec<u8>,
+    bytes: SharedBytes,
     /// Where each entry's encoding ends in `bytes`.
     #[serde(with = "u64_array")]
     ends: Vec<u64>,
@@ -171,7 +228,7 @@ pub struct Entries<T> {
 impl<T> Default for Entries<T> {
     fn default() -> Self {
         Entries {
-            bytes: Vec::new(),
+            bytes: SharedBytes::default(),
             ends: Vec::new(),
             decoded: OnceLock::new(),
         }
@@ -214,8 +271,9 @@ impl<T> Entries<T> {
 
 impl<T: Entry> Entries<T> {
     fn push(&mut self, entry: &T) {
-        let bytes = std::mem::take(&mut self.bytes);
-        self.bytes = postcard::to_extend(entry, bytes).expect("an entry encodes");
+        let bytes = std::mem::take(&mut self.bytes).into_vec();
+        self.bytes =
+            SharedBytes::Owned(postcard::to_extend(entry, bytes).expect("an entry encodes"));
         self.ends.push(self.bytes.len() as u64);
     }
 
@@ -696,11 +754,11 @@ impl LexiconIndex {
     /// The encoded entities and claims, which the index's serde form leaves
     /// out (see [`Entries`]).
     pub fn entry_bytes(&self) -> [&[u8]; 2] {
-        [&self.entities.bytes, &self.claims.bytes]
+        [&self.entities.bytes[..], &self.claims.bytes[..]]
     }
 
     /// Puts back the entry bytes of a decoded index.
-    pub fn set_entry_bytes(&mut self, [entities, claims]: [Vec<u8>; 2]) {
+    pub fn set_entry_bytes(&mut self, [entities, claims]: [SharedBytes; 2]) {
         self.entities.bytes = entities;
         self.claims.bytes = claims;
     }

@@ -2,8 +2,9 @@
 //! (`<lexicon>.copydesk-cache`; the I/O is `crate::workspace`'s).
 //!
 //! A cache file is a fixed header, the index encoded with postcard, then
-//! the encoded entities and claims as raw sections (read straight into
-//! their buffers, never copied twice):
+//! the encoded entities and claims as raw sections, which a loaded index
+//! reads in place from the mapped file ([`decode_shared`]) — most of the
+//! file, used a few entries at a time:
 //!
 //! | bytes | what |
 //! |---|---|
@@ -22,11 +23,13 @@
 //! an error for the user: the index is rebuilt from the lexicons.
 
 use std::fmt;
+use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 
 use twox_hash::XxHash3_128;
 
-use super::index::LexiconIndex;
+use super::index::{LexiconIndex, SharedBytes};
 
 const MAGIC: &[u8; 8] = b"CDXINDEX";
 /// Bump whenever the index's encoding changes in a way the key below does
@@ -191,29 +194,43 @@ impl Header {
             .fold(HEADER_LEN as u64, |a, &b| a.saturating_add(b))
     }
 
-    /// The index in the sections that followed this header, if they are
-    /// what the header says. The key is the caller's to compare.
-    pub fn decode(
-        &self,
-        meta: &[u8],
-        entities: Vec<u8>,
-        claims: Vec<u8>,
-    ) -> Result<LexiconIndex, CacheMiss> {
-        let lens = [meta.len(), entities.len(), claims.len()].map(|l| l as u64);
-        if lens != self.sections {
+    /// Where the three sections lie in a whole file that `len` bytes long,
+    /// if the header's lengths add up to it.
+    fn ranges(&self, len: usize) -> Result<[Range<usize>; 3], CacheMiss> {
+        if self.file_len() != len as u64 {
             return Err(CacheMiss::Truncated);
         }
+        let mut at = HEADER_LEN;
+        Ok(self.sections.map(|n| {
+            // Every length fits: together they are the file's.
+            let range = at..at + n as usize;
+            at = range.end;
+            range
+        }))
+    }
+
+    /// The index in a whole file's `bytes`, if its sections are what this
+    /// header says; `entry` gives the entities' and claims' bytes from
+    /// their ranges in `bytes`. The key is the caller's to compare.
+    fn decode_with(
+        &self,
+        bytes: &[u8],
+        entry: impl Fn(Range<usize>) -> Option<SharedBytes>,
+    ) -> Result<LexiconIndex, CacheMiss> {
+        let [meta, entities, claims] = self.ranges(bytes.len())?;
         let mut hash = ContentHasher::new();
-        for section in [meta, &entities, &claims] {
-            hash.update(section);
-        }
+        hash.update(&bytes[HEADER_LEN..]);
         if hash.finish().hash != self.hash {
             return Err(CacheMiss::Damaged(
                 "its contents do not match its hash".into(),
             ));
         }
         let mut index: LexiconIndex =
-            postcard::from_bytes(meta).map_err(|e| CacheMiss::Damaged(e.to_string()))?;
+            postcard::from_bytes(&bytes[meta]).map_err(|e| CacheMiss::Damaged(e.to_string()))?;
+        let entries = [entry(entities), entry(claims)];
+        let [Some(entities), Some(claims)] = entries else {
+            return Err(CacheMiss::Truncated);
+        };
         index.set_entry_bytes([entities, claims]);
         if !index.is_consistent() {
             return Err(CacheMiss::Damaged("its parts do not agree".into()));
@@ -223,19 +240,28 @@ impl Header {
 }
 
 /// The index in a whole cache file's bytes, if they are a sound cache for
-/// `key`.
+/// `key`. The entries are copied out of `bytes`.
 pub fn decode(bytes: &[u8], key: CacheKey) -> Result<LexiconIndex, CacheMiss> {
     let header = Header::read(bytes)?;
     if header.key != key {
         return Err(CacheMiss::Stale);
     }
-    if header.file_len() != bytes.len() as u64 {
-        return Err(CacheMiss::Truncated);
-    }
-    let [meta, entities, _] = header.sections.map(|l| l as usize);
-    let (meta, rest) = bytes[HEADER_LEN..].split_at(meta);
-    let (entities, claims) = rest.split_at(entities);
-    header.decode(meta, entities.to_vec(), claims.to_vec())
+    header.decode_with(bytes, |range| {
+        Some(SharedBytes::Owned(bytes.get(range)?.to_vec()))
+    })
+}
+
+/// The index in a whole cache file (a mapped one), and the key it was built
+/// for, if the file is a sound cache. The index keeps `file` and reads its
+/// entries in place: only the pages of the entries it decodes are ever
+/// brought into memory again after the checks.
+pub fn decode_shared(
+    file: Arc<dyn AsRef<[u8]> + Send + Sync>,
+) -> Result<(CacheKey, LexiconIndex), CacheMiss> {
+    let bytes: &[u8] = (*file).as_ref();
+    let header = Header::read(bytes)?;
+    let index = header.decode_with(bytes, |range| SharedBytes::shared(file.clone(), range))?;
+    Ok((header.key, index))
 }
 
 #[cfg(test)]
@@ -294,6 +320,14 @@ mod tests {
             "the decoded index encodes to the same bytes"
         );
 
+        // Read in place from a shared buffer, as from a mapped file.
+        let (found, shared) = decode_shared(Arc::new(bytes.clone())).unwrap();
+        assert_eq!(found, k);
+        assert!(
+            encode(&shared, k) == bytes,
+            "the index read in place encodes to the same bytes"
+        );
+
         assert_eq!(decode(&bytes, key(b"v2")).unwrap_err(), CacheMiss::Stale);
         assert_eq!(
             decode(b"{\"copydesk_lexicon\": 1}", k).unwrap_err(),
@@ -311,6 +345,9 @@ mod tests {
         let last = flipped.len() - 1;
         flipped[last] ^= 1;
         assert!(matches!(decode(&flipped, k), Err(CacheMiss::Damaged(_))));
+        for refused in [flipped, bytes[..bytes.len() - 1].to_vec(), Vec::new()] {
+            assert!(decode_shared(Arc::new(refused)).is_err());
+        }
     }
 
     #[test]

@@ -252,8 +252,8 @@ fn mask_urls(text: &str, masked: &mut [u8]) {
     let mut skip_to = 0;
     // Every URL starts with "http" or "www.": jump between those with a
     // substring search instead of trying every character.
-    let mut http = text.match_indices("http").map(|(i, _)| i).peekable();
-    let mut www = text.match_indices("www.").map(|(i, _)| i).peekable();
+    let mut http = memchr::memmem::find_iter(bytes, b"http").peekable();
+    let mut www = memchr::memmem::find_iter(bytes, b"www.").peekable();
     loop {
         let i = match (http.peek(), www.peek()) {
             (Some(&h), Some(&w)) if w < h => www.next(),

@@ -64,13 +64,20 @@ pub fn find_quotations(text: &str, blocks: &[Range<usize>]) -> Vec<Quotation> {
         // The last closed outermost quotation in this block: (start, end).
         let mut last_closed: Option<(usize, usize)> = None;
         let mut first_mark_seen = false;
-        let mut prev: Option<char> = None;
-        let mut iter = block_text.char_indices().peekable();
-        while let Some((rel, ch)) = iter.next() {
+        let bytes = block_text.as_bytes();
+        let mut from = 0;
+        // Only quotation marks and apostrophes matter: jump from one byte
+        // that may start one to the next.
+        while let Some(skip) = bytes[from..].iter().position(|&b| may_start_mark(b)) {
+            let rel = from + skip;
+            let Some(ch) = block_text[rel..].chars().next() else {
+                break;
+            };
+            from = rel + ch.len_utf8();
             let at = block.start + rel;
-            let next = iter.peek().map(|&(_, c)| c);
+            let prev = block_text[..rel].chars().next_back();
+            let next = block_text[from..].chars().next();
             let role = classify(ch, prev, next, &stack, text, at);
-            prev = Some(ch);
             let Some(role) = role else { continue };
             match role {
                 Role::Open(kind) => {
@@ -159,6 +166,12 @@ pub fn find_quotations(text: &str, blocks: &[Range<usize>]) -> Vec<Quotation> {
             q
         })
         .collect()
+}
+
+/// Whether a byte may begin a mark [`classify`] gives a role to: ' and ",
+/// or the first byte of ‘ ’ “ ” „ (E2 80 xx) or « » (C2 xx).
+fn may_start_mark(b: u8) -> bool {
+    matches!(b, b'"' | b'\'' | 0xE2 | 0xC2)
 }
 
 #[derive(Clone, Copy)]
