@@ -511,6 +511,26 @@ impl DocAnalysis {
     }
 }
 
+/// What the incremental property tests (here and in the rule cache) share.
+#[cfg(test)]
+pub(crate) mod testing {
+    /// Replaces `delete` characters at the fraction `where_` (0.0–1.0) of
+    /// `text` with `insert`: a random edit that never splits a character.
+    pub fn edit_at(text: &mut String, where_: f64, delete: usize, insert: &str) {
+        let mut at = (where_ * text.len() as f64) as usize;
+        while !text.is_char_boundary(at) {
+            at -= 1;
+        }
+        let mut end = at;
+        for _ in 0..delete {
+            if let Some(c) = text[end..].chars().next() {
+                end += c.len_utf8();
+            }
+        }
+        text.replace_range(at..end, insert);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -666,17 +686,7 @@ mod tests {
             let mut inc = Incremental::default();
             inc.analyze(&text, kind, &index, 0);
             for (where_, delete, insert) in edits {
-                let mut at = (where_ * text.len() as f64) as usize;
-                while !text.is_char_boundary(at) {
-                    at -= 1;
-                }
-                let mut end = at;
-                for _ in 0..delete {
-                    if let Some(c) = text[end..].chars().next() {
-                        end += c.len_utf8();
-                    }
-                }
-                text.replace_range(at..end, insert);
+                testing::edit_at(&mut text, where_, delete, insert);
                 let want = whole(&text, kind, &index);
                 let got = inc.analyze(&text, kind, &index, 0);
                 assert_same(&got, &want);

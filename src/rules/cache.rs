@@ -442,20 +442,6 @@ mod tests {
         )
     }
 
-    fn edited(text: &mut String, where_: f64, delete: usize, insert: &str) {
-        let mut at = (where_ * text.len() as f64) as usize;
-        while !text.is_char_boundary(at) {
-            at -= 1;
-        }
-        let mut end = at;
-        for _ in 0..delete {
-            if let Some(c) = text[end..].chars().next() {
-                end += c.len_utf8();
-            }
-        }
-        text.replace_range(at..end, insert);
-    }
-
     #[test]
     fn the_draft_yields_findings_of_every_rule_the_same_way() {
         let lexicon = Lexicon::sochi();
@@ -595,7 +581,7 @@ mod tests {
             let analysis = inc.analyze(&text, kind, &lexicon.index, 0);
             checker.check(&text, &analysis, &lexicon.index, 0, &config);
             for (where_, delete, insert) in edits {
-                edited(&mut text, where_, delete, insert);
+                crate::analysis::document::testing::edit_at(&mut text, where_, delete, insert);
                 let analysis = inc.analyze(&text, kind, &lexicon.index, 0);
                 let got = checker.check(&text, &analysis, &lexicon.index, 0, &config);
                 prop_assert_eq!(got, check(&text, &analysis, &lexicon.index, &config));
