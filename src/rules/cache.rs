@@ -496,7 +496,7 @@ mod tests {
             "{fresh} of {} units checked again",
             checker.units.len()
         );
-        // Other settings or another lexicon: everything is checked again.
+        // Other settings, then another lexicon: everything is checked again.
         let (quiet, _) = RuleConfig::with_overrides([("vague-attribution", Severity::Off)]);
         let got = checker.check(&text, &analysis, &lexicon.index, 0, &quiet);
         assert_eq!(got, check(&text, &analysis, &lexicon.index, &quiet));
@@ -504,6 +504,16 @@ mod tests {
             .units
             .values()
             .all(|u| !before.iter().any(|b| Arc::ptr_eq(b, u))));
+        let quiet_units: Vec<Arc<Unit>> = checker.units.values().cloned().collect();
+        let got = checker.check(&text, &analysis, &lexicon.index, 1, &quiet);
+        assert_eq!(got, check(&text, &analysis, &lexicon.index, &quiet));
+        assert!(
+            checker
+                .units
+                .values()
+                .all(|u| !quiet_units.iter().any(|b| Arc::ptr_eq(b, u))),
+            "a reloaded lexicon (generation 1) reuses no finding"
+        );
     }
 
     /// Edits where one paragraph's findings depend on its neighbour's text:
