@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 
 use crate::analysis::{analyze, LexiconIndex};
 use crate::config::Settings;
-use crate::lsp::diagnostics::{to_diagnostic, SourceTexts};
+use crate::lsp::diagnostics::{to_diagnostic, SourceCache, SourceTexts};
 use crate::lsp::position::Encoding;
 use crate::rules::suppress::Suppressions;
 use crate::rules::{check, DocKind, Finding, Rule, RuleConfig, Severity};
@@ -414,7 +414,8 @@ fn json_report(
                 Some(ws) => {
                     let rope = ropey::Rope::from_str(&report.text);
                     let root = std::path::absolute(root).unwrap_or_else(|_| root.clone());
-                    let mut sources = SourceTexts::new(&ws.index, Some(root));
+                    let mut cache = SourceCache::default();
+                    let mut sources = SourceTexts::new(&ws.index, Some(root), &mut cache);
                     report
                         .findings
                         .iter()

@@ -26,20 +26,41 @@ pub const SOURCE: &str = "copydesk";
 pub struct SourceTexts<'a> {
     index: &'a LexiconIndex,
     root: Option<PathBuf>,
-    cache: HashMap<PathBuf, Option<Rope>>,
+    cache: &'a mut SourceCache,
+}
+
+/// The source articles `SourceTexts` has read. The server keeps one for as
+/// long as the lexicons and the workspace root stay the same, so that a
+/// keystroke's diagnostics never read the articles from disk again.
+#[derive(Default)]
+pub struct SourceCache {
+    /// The lexicon generation and root the ropes were read under.
+    key: Option<(u64, Option<PathBuf>)>,
+    ropes: HashMap<PathBuf, Option<Rope>>,
+}
+
+impl SourceCache {
+    /// Forgets what was read under another lexicon generation or root: a
+    /// new lexicon may name other articles, another root allows others.
+    pub fn keep_for(&mut self, generation: u64, root: &Option<PathBuf>) {
+        if self
+            .key
+            .as_ref()
+            .is_none_or(|(g, r)| *g != generation || r != root)
+        {
+            self.ropes.clear();
+            self.key = Some((generation, root.clone()));
+        }
+    }
 }
 
 impl<'a> SourceTexts<'a> {
-    pub fn new(index: &'a LexiconIndex, root: Option<PathBuf>) -> Self {
-        SourceTexts {
-            index,
-            root,
-            cache: HashMap::new(),
-        }
+    pub fn new(index: &'a LexiconIndex, root: Option<PathBuf>, cache: &'a mut SourceCache) -> Self {
+        SourceTexts { index, root, cache }
     }
 
     fn rope(&mut self, path: &Path) -> Option<&Rope> {
-        if !self.cache.contains_key(path) {
+        if !self.cache.ropes.contains_key(path) {
             let allowed = self.index.lexicons.iter().any(|l| {
                 l.sources.iter().any(|s| s.path == path)
                     && workspace::may_read_source(path, &l.path, self.root.as_deref())
@@ -48,9 +69,9 @@ impl<'a> SourceTexts<'a> {
                 .then(|| std::fs::read_to_string(path).ok())
                 .flatten()
                 .map(|t| Rope::from_str(&t));
-            self.cache.insert(path.to_path_buf(), rope);
+            self.cache.ropes.insert(path.to_path_buf(), rope);
         }
-        self.cache.get(path).and_then(Option::as_ref)
+        self.cache.ropes.get(path).and_then(Option::as_ref)
     }
 }
 
@@ -190,5 +211,50 @@ fn action(
         is_preferred: preferred.then_some(true),
         data: Some(json!({"code": diagnostic.code})),
         ..Default::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rules::{Related, Rule};
+
+    #[test]
+    fn source_articles_are_read_once_per_lexicon_generation() {
+        let dir = tempfile::tempdir().unwrap();
+        let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+        for f in ["sochi-putin-erdogan.txt", "sochi.lexicon.json"] {
+            std::fs::copy(fixtures.join(f), dir.path().join(f)).unwrap();
+        }
+        let input = workspace::load_lexicon(&dir.path().join("sochi.lexicon.json")).unwrap();
+        let index = LexiconIndex::build(vec![input]);
+        let article = index.lexicons[0].sources[0].path.clone();
+        let finding = Finding {
+            rule: Rule::UnattributedClaim,
+            severity: Severity::Warning,
+            range: 0..5,
+            message: "m".into(),
+            fixes: Vec::new(),
+            related: vec![Related {
+                source: index.lexicons[0].sources[0].source.id.clone(),
+                path: article.clone(),
+                range: 0..6,
+                message: "the source".into(),
+            }],
+        };
+        let draft = Rope::from_str("Putin met Erdogan.");
+        let root = Some(dir.path().to_path_buf());
+        let related = |cache: &mut SourceCache, generation: u64| {
+            cache.keep_for(generation, &root);
+            let mut sources = SourceTexts::new(&index, root.clone(), cache);
+            to_diagnostic(&finding, &draft, Encoding::Utf16, &mut sources).related_information
+        };
+        let mut cache = SourceCache::default();
+        let first = related(&mut cache, 1).expect("the claim's sentence in the article");
+        // Gone from disk: the next keystroke's diagnostics do not read it again.
+        std::fs::remove_file(&article).unwrap();
+        assert_eq!(related(&mut cache, 1), Some(first));
+        // A reloaded lexicon reads its articles afresh.
+        assert_eq!(related(&mut cache, 2), None);
     }
 }

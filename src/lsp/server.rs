@@ -107,6 +107,8 @@ struct State {
     settings: Settings,
     index: Arc<LexiconIndex>,
     index_generation: u64,
+    /// Source articles read for diagnostics' related locations.
+    source_texts: Arc<Mutex<diagnostics::SourceCache>>,
     supports_configuration: bool,
     supports_watch_registration: bool,
     supports_tokens_refresh: bool,
@@ -514,10 +516,10 @@ impl Backend {
         &self,
         snap: Snapshot,
     ) -> Result<(Snapshot, Vec<Finding>, Vec<Diagnostic>)> {
-        let (config, checker) = {
+        let (config, checker, source_texts) = {
             let st = self.state();
             let checker = st.docs.get(&snap.uri).map(|o| o.rules.clone());
-            (st.rule_config.clone(), checker)
+            (st.rule_config.clone(), checker, st.source_texts.clone())
         };
         run_blocking(move || {
             let findings = match checker {
@@ -531,7 +533,10 @@ impl Backend {
                 ),
                 None => rules::check(&snap.text, &snap.analysis, &snap.index, &config),
             };
-            let mut sources = diagnostics::SourceTexts::new(&snap.index, snap.root.clone());
+            let mut cache = source_texts.lock().unwrap_or_else(|p| p.into_inner());
+            cache.keep_for(snap.generation, &snap.root);
+            let mut sources =
+                diagnostics::SourceTexts::new(&snap.index, snap.root.clone(), &mut cache);
             let diags = findings
                 .iter()
                 .map(|f| diagnostics::to_diagnostic(f, &snap.rope, snap.enc, &mut sources))
