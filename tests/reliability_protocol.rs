@@ -63,14 +63,7 @@ async fn a_panic_in_a_request_is_an_error_for_that_request_and_the_server_serves
         message.contains("analysis failed: injected fault in the analysis"),
         "{message}"
     );
-    let log = c
-        .notification("window/logMessage", |p| {
-            p["message"]
-                .as_str()
-                .unwrap()
-                .contains("injected fault in the analysis")
-        })
-        .await;
+    let log = c.log_containing("injected fault in the analysis").await;
     assert_eq!(log["type"], 1, "logged as an error: {log}");
     assert!(log["message"]
         .as_str()
@@ -164,14 +157,7 @@ async fn a_panic_in_diagnostics_or_a_lexicon_reload_is_logged_and_the_server_ser
         json!({"settings": {"copydesk": {"lexicons": ["sochi.lexicon.json"]}}}),
     )
     .await;
-    let log = c
-        .notification("window/logMessage", |p| {
-            p["message"]
-                .as_str()
-                .unwrap()
-                .contains("reloading lexicons failed")
-        })
-        .await;
+    let log = c.log_containing("reloading lexicons failed").await;
     assert_eq!(
         log["message"],
         "copydesk: reloading lexicons failed: injected fault in a lexicon reload"
@@ -246,14 +232,7 @@ async fn cancelled_workspace_references_stop_the_scan() {
         "answered RequestCancelled: {resp}"
     );
     // The guard dropped with the request stopped the scan between files.
-    let log = c
-        .notification("window/logMessage", |p| {
-            p["message"]
-                .as_str()
-                .unwrap()
-                .contains("workspace references cancelled")
-        })
-        .await;
+    let log = c.log_containing("workspace references cancelled").await;
     let message = log["message"].as_str().unwrap();
     let read: usize = message
         .rsplit("stopped after ")

@@ -172,6 +172,14 @@ impl Client {
             .clone()
     }
 
+    /// The params of the next `window/logMessage` whose message contains `needle`.
+    pub async fn log_containing(&mut self, needle: &str) -> Value {
+        self.notification("window/logMessage", |p| {
+            p["message"].as_str().is_some_and(|m| m.contains(needle))
+        })
+        .await
+    }
+
     /// Notifications of `method` received so far and not consumed.
     pub fn seen(&self, method: &str) -> Vec<Value> {
         self.pending
