@@ -188,6 +188,23 @@ mod stages {
         b.bench(|| copydesk::rules::check(&LONG, &a, index, &config).len());
     }
 
+    /// One rule alone over the analysed long draft, the others off: which
+    /// rule the whole check's time goes to.
+    #[divan::bench(sample_count = 3, sample_size = 1, args = copydesk::rules::Rule::ALL.map(|r| r.code()))]
+    fn rule_alone_100k(b: Bencher, code: &str) {
+        use copydesk::config::Severity;
+        let index = &LEX_100K.index;
+        let a = analysis::analyze(&LONG, DocKind::Markdown, index);
+        let (config, unknown) = copydesk::rules::RuleConfig::with_overrides(
+            copydesk::rules::Rule::ALL
+                .iter()
+                .filter(|r| r.code() != code)
+                .map(|r| (r.code(), Severity::Off)),
+        );
+        assert!(unknown.is_empty());
+        b.bench(|| copydesk::rules::check(&LONG, &a, index, &config).len());
+    }
+
     #[divan::bench(sample_count = 20)]
     fn quote_claims_100k(b: Bencher) {
         let (p, blocks) = blocks();
