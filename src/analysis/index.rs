@@ -344,6 +344,10 @@ pub struct LexiconIndex {
     given_names: BTreeMap<String, Vec<(EntityId, String)>>,
     /// Each claim's content words, stemmed and numbered, for the rules.
     pub claim_content: super::claim_content::ClaimContent,
+    /// The first words of the patterns, made from `pattern_text` when first
+    /// needed (not cached: it takes milliseconds to make).
+    #[serde(skip)]
+    name_starts: OnceLock<super::mentions::NameStarts>,
 }
 
 /// An `fst` is its bytes: stored as they are and checked when read back.
@@ -717,6 +721,7 @@ impl LexiconIndex {
             claim_word_ends,
             given_names,
             claim_content,
+            name_starts: OnceLock::new(),
         }
     }
 
@@ -864,6 +869,15 @@ impl LexiconIndex {
         // UTF-8 is prefix-free: a pattern of whole characters ends on one.
         debug_assert!(longest.is_none_or(|(end, _)| hay.is_char_boundary(end)));
         longest
+    }
+
+    /// The first words of every pattern (see `mentions::NameStarts`).
+    pub fn name_starts(&self) -> &super::mentions::NameStarts {
+        self.name_starts.get_or_init(|| {
+            super::mentions::NameStarts::new(
+                (0..self.pattern_ends.len()).map(|id| self.pattern(id).0),
+            )
+        })
     }
 
     pub fn pattern(&self, id: usize) -> (&str, &[PatternTarget]) {

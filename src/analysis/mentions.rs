@@ -160,23 +160,123 @@ impl EntitySet {
     }
 }
 
+/// The first words (runs of letters and digits) of every pattern, as bits
+/// of their hashes: most words of a draft start no name, and this tells so
+/// without walking the names' automaton.
+///
+/// A name accepted at a word start always begins with the whole word there
+/// (a match ending inside a word is refused, and a shorter pattern tried in
+/// its place ends at a non-word character after the word), except a
+/// designator's plural ("S-400s", "A400s"), whose word is the name's plus `s`.
+pub struct NameStarts {
+    bits: Vec<u64>,
+    /// Some pattern starts with a character that is not a letter or digit.
+    nonword: bool,
+}
+
+/// Bits in the filter: a few hundred kilobytes, so that the first words of
+/// a million names leave most bits clear.
+const NAME_START_BITS: usize = 1 << 22;
+
+impl NameStarts {
+    pub fn new<'a>(patterns: impl Iterator<Item = &'a str>) -> NameStarts {
+        let mut starts = NameStarts {
+            bits: vec![0; NAME_START_BITS / 64],
+            nonword: false,
+        };
+        for p in patterns {
+            let word = &p[..word_end(p, 0)];
+            if word.is_empty() {
+                starts.nonword = true;
+            } else {
+                let bit = bit_of(word);
+                starts.bits[bit / 64] |= 1 << (bit % 64);
+            }
+        }
+        starts
+    }
+
+    /// Whether a name may start with the word `word` (empty: the text
+    /// starts with some other character).
+    fn may_start(&self, word: &str) -> bool {
+        if word.is_empty() {
+            return self.nonword;
+        }
+        let has = |w: &str| {
+            let bit = bit_of(w);
+            self.bits[bit / 64] & (1 << (bit % 64)) != 0
+        };
+        has(word)
+            || word
+                .strip_suffix('s')
+                .is_some_and(|w| w.ends_with(|c: char| c.is_ascii_digit()) && has(w))
+    }
+}
+
+/// FNV-1a: short words, hashed once each.
+fn bit_of(word: &str) -> usize {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in word.as_bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (h ^ (h >> 29)) as usize % NAME_START_BITS
+}
+
+/// Where the run of letters and digits starting at `at` ends.
+fn word_end(s: &str, at: usize) -> usize {
+    let bytes = s.as_bytes();
+    let mut i = at;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if b.is_ascii() {
+            if !b.is_ascii_alphanumeric() {
+                break;
+            }
+            i += 1;
+        } else {
+            let c = s[i..].chars().next().unwrap_or(' ');
+            if !is_word_char(c) {
+                break;
+            }
+            i += c.len_utf8();
+        }
+    }
+    i
+}
+
 /// The first position at or after `from` where a word may start (the
 /// character before it is not a letter or digit) and a name begins: the
 /// position, the name's end and its pattern. This is the leftmost-longest
 /// match among those at word starts.
 fn next_name(hay: &str, from: usize, index: &LexiconIndex) -> Option<(usize, usize, usize)> {
+    let starts = index.name_starts();
     let bytes = hay.as_bytes();
     let mut at = from;
     let mut boundary = boundary_before(hay, from);
     while at < bytes.len() {
-        let c = hay[at..].chars().next()?;
-        if boundary {
-            if let Some((end, pattern)) = index.longest_name_at(hay, at) {
-                return Some((at, end, pattern));
+        if !boundary {
+            // Inside a word: on to its end, where the next one may start.
+            let end = word_end(hay, at);
+            if end > at {
+                at = end;
+                continue;
             }
         }
-        boundary = !is_word_char(c);
-        at += c.len_utf8();
+        let end = word_end(hay, at);
+        if boundary && starts.may_start(&hay[at..end]) {
+            if let Some((name_end, pattern)) = index.longest_name_at(hay, at) {
+                return Some((at, name_end, pattern));
+            }
+        }
+        if end > at {
+            // A whole word: no word starts inside it.
+            at = end;
+            boundary = false;
+        } else {
+            let c = hay[at..].chars().next()?;
+            boundary = true;
+            at += c.len_utf8();
+        }
     }
     None
 }
@@ -308,7 +408,9 @@ fn starts_sentence(prose: &str, at: usize) -> bool {
 }
 
 fn same_but_case(written: &str, form: &str) -> bool {
-    let norm = |s: &str| -> String {
+    // Compared character by character, nothing allocated: this runs for
+    // every name found.
+    fn norm(s: &str) -> impl Iterator<Item = char> + '_ {
         s.chars()
             .map(|c| match c {
                 '’' | '‘' | 'ʼ' => '\'',
@@ -316,9 +418,8 @@ fn same_but_case(written: &str, form: &str) -> bool {
                 c => c,
             })
             .flat_map(char::to_lowercase)
-            .collect()
-    };
-    norm(written) == norm(form)
+    }
+    norm(written).eq(norm(form))
 }
 
 #[cfg(test)]

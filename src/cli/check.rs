@@ -114,8 +114,10 @@ pub fn run(args: CheckArgs) -> ExitCode {
         let analysis = analyze(&text, kind, &ws.index);
         let findings = check(&text, &analysis, &ws.index, &ws.rules);
         // A misspelt code in a suppression comment silences nothing: say so.
-        for unknown in Suppressions::parse(&text, kind).unknown_codes {
-            let (line, col) = line_col(&text, unknown.range.start, chars);
+        let unknown_codes = Suppressions::parse(&text, kind).unknown_codes;
+        let lines = Lines::new(&text);
+        for unknown in unknown_codes {
+            let (line, col) = lines.line_col(unknown.range.start, chars);
             eprintln!(
                 "copydesk: {}:{line}:{col}: \"{}\" in a suppression comment is not a rule; the rules are {}",
                 path.display(),
@@ -496,29 +498,64 @@ impl SourceText {
     }
 }
 
-/// 1-based line and column of a byte offset. Columns count `unit`s: chars
-/// for people, UTF-16 code units for SARIF. Offsets inside a character or
-/// past the end are clamped, never a panic.
-fn line_col(text: &str, byte: usize, unit: fn(char) -> usize) -> (usize, usize) {
-    let mut byte = byte.min(text.len());
-    while !text.is_char_boundary(byte) {
-        byte -= 1;
-    }
-    let before = &text[..byte];
-    let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    let line = 1 + line_breaks(before);
-    let column = 1 + before[line_start..].chars().map(unit).sum::<usize>();
-    (line, column)
+/// Where each line of a text starts, so that every finding's line and
+/// column cost a binary search and a walk over its own line, not a scan
+/// from the start of the file.
+struct Lines<'a> {
+    text: &'a str,
+    /// 0 and every byte after a `\n` or `\r` (the `\n` of a `\r\n` too).
+    starts: Vec<usize>,
+    /// The 1-based line number of each start, counting breaks as LSP does.
+    numbers: Vec<usize>,
 }
 
-/// Line breaks as LSP counts them: `\n`, `\r\n` and a lone `\r`.
-fn line_breaks(text: &str) -> usize {
-    let bytes = text.as_bytes();
-    bytes
-        .iter()
-        .enumerate()
-        .filter(|&(i, &b)| b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')))
-        .count()
+impl<'a> Lines<'a> {
+    fn new(text: &'a str) -> Lines<'a> {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut numbers = vec![1];
+        // Breaks wholly before the current byte: `\n`, and `\r` not followed by `\n`.
+        let mut breaks = 0;
+        for (i, &b) in bytes.iter().enumerate() {
+            match b {
+                b'\n' => {
+                    breaks += 1;
+                    starts.push(i + 1);
+                    numbers.push(1 + breaks);
+                }
+                b'\r' => {
+                    // Up to and including a `\r`, the `\r` is a break even
+                    // when a `\n` follows (the position between them is a
+                    // line of its own); the pair counts once after the `\n`.
+                    starts.push(i + 1);
+                    numbers.push(2 + breaks);
+                    if bytes.get(i + 1) != Some(&b'\n') {
+                        breaks += 1;
+                    }
+                }
+                _ => {}
+            }
+        }
+        Lines {
+            text,
+            starts,
+            numbers,
+        }
+    }
+
+    /// 1-based line and column of a byte offset. Columns count `unit`s:
+    /// chars for people, UTF-16 code units for SARIF. Offsets inside a
+    /// character or past the end are clamped, never a panic.
+    fn line_col(&self, byte: usize, unit: fn(char) -> usize) -> (usize, usize) {
+        let text = self.text;
+        let mut byte = byte.min(text.len());
+        while !text.is_char_boundary(byte) {
+            byte -= 1;
+        }
+        let k = self.starts.partition_point(|&s| s <= byte) - 1;
+        let column = 1 + text[self.starts[k]..byte].chars().map(unit).sum::<usize>();
+        (self.numbers[k], column)
+    }
 }
 
 fn chars(_: char) -> usize {
@@ -587,9 +624,14 @@ const SLACK_CHARS: usize = 10;
 pub fn human(reports: &[FileReport], sources: &[SourceText], style: Style) -> String {
     let mut out = String::new();
     let mut counts = [0usize; 4];
+    let source_lines: Vec<Option<Lines>> = sources
+        .iter()
+        .map(|s| s.text.as_deref().map(Lines::new))
+        .collect();
     for report in reports {
+        let lines = Lines::new(&report.text);
         for f in &report.findings {
-            let (line, col) = line_col(&report.text, f.range.start, chars);
+            let (line, col) = lines.line_col(f.range.start, chars);
             let _ = writeln!(
                 out,
                 "{}: {}: {} {}",
@@ -600,16 +642,13 @@ pub fn human(reports: &[FileReport], sources: &[SourceText], style: Style) -> St
             );
             excerpt(&mut out, &report.text, &f.range, line, style);
             for related in &f.related {
-                let place = match sources.iter().find(|s| s.file == related.path) {
-                    Some(SourceText {
-                        text: Some(text),
-                        shown,
-                        ..
-                    }) => {
-                        let (l, c) = line_col(text, related.range.start, chars);
+                let source = sources.iter().position(|s| s.file == related.path);
+                let place = match source.map(|i| (&sources[i], &source_lines[i])) {
+                    Some((SourceText { shown, .. }, Some(lines))) => {
+                        let (l, c) = lines.line_col(related.range.start, chars);
                         format!("{shown}:{l}:{c}")
                     }
-                    Some(source) => source.shown.clone(),
+                    Some((source, None)) => source.shown.clone(),
                     None => related.path.display().to_string(),
                 };
                 let _ = writeln!(
@@ -720,9 +759,9 @@ fn uri_of(path: &str) -> String {
     out
 }
 
-fn sarif_region(text: &str, range: &Range<usize>) -> Value {
-    let (start_line, start_column) = line_col(text, range.start, utf16);
-    let (end_line, end_column) = line_col(text, range.end, utf16);
+fn sarif_region(lines: &Lines, range: &Range<usize>) -> Value {
+    let (start_line, start_column) = lines.line_col(range.start, utf16);
+    let (end_line, end_column) = lines.line_col(range.end, utf16);
     json!({
         "startLine": start_line,
         "startColumn": start_column,
@@ -763,8 +802,13 @@ pub fn sarif(reports: &[FileReport], sources: &[SourceText], config: &RuleConfig
         })
         .collect();
     let mut results = Vec::new();
+    let source_lines: Vec<Option<Lines>> = sources
+        .iter()
+        .map(|s| s.text.as_deref().map(Lines::new))
+        .collect();
     for (file_index, report) in reports.iter().enumerate() {
         let uri = uri_of(&report.path);
+        let lines = Lines::new(&report.text);
         for f in &report.findings {
             let mut result = json!({
                 "ruleId": f.code(),
@@ -774,7 +818,7 @@ pub fn sarif(reports: &[FileReport], sources: &[SourceText], config: &RuleConfig
                 "locations": [{
                     "physicalLocation": {
                         "artifactLocation": {"uri": uri, "index": file_index},
-                        "region": sarif_region(&report.text, &f.range),
+                        "region": sarif_region(&lines, &f.range),
                     }
                 }],
             });
@@ -784,12 +828,12 @@ pub fn sarif(reports: &[FileReport], sources: &[SourceText], config: &RuleConfig
                     .iter()
                     .enumerate()
                     .map(|(i, r)| {
-                        let source = sources.iter().find(|s| s.file == r.path);
-                        let (uri, region) = match source {
-                            Some(SourceText { text: Some(text), shown, .. }) => {
-                                (uri_of(shown), sarif_region(text, &r.range))
+                        let source = sources.iter().position(|s| s.file == r.path);
+                        let (uri, region) = match source.map(|i| (&sources[i], &source_lines[i])) {
+                            Some((SourceText { shown, .. }, Some(lines))) => {
+                                (uri_of(shown), sarif_region(lines, &r.range))
                             }
-                            Some(source) => (
+                            Some((source, None)) => (
                                 uri_of(&source.shown),
                                 json!({"byteOffset": r.range.start, "byteLength": r.range.len()}),
                             ),
@@ -817,7 +861,7 @@ pub fn sarif(reports: &[FileReport], sources: &[SourceText], config: &RuleConfig
                             .iter()
                             .map(|(range, new_text)| {
                                 json!({
-                                    "deletedRegion": sarif_region(&report.text, range),
+                                    "deletedRegion": sarif_region(&lines, range),
                                     "insertedContent": {"text": new_text},
                                 })
                             })
@@ -881,6 +925,47 @@ mod tests {
                 }],
                 related: Vec::new(),
             }],
+        }
+    }
+
+    fn line_col(text: &str, byte: usize, unit: fn(char) -> usize) -> (usize, usize) {
+        Lines::new(text).line_col(byte, unit)
+    }
+
+    /// Line and column by a scan from the start of the text: the definition
+    /// the index must agree with.
+    fn line_col_by_scan(text: &str, byte: usize, unit: fn(char) -> usize) -> (usize, usize) {
+        let mut byte = byte.min(text.len());
+        while !text.is_char_boundary(byte) {
+            byte -= 1;
+        }
+        let before = &text[..byte];
+        let line_start = before.rfind(['\n', '\r']).map_or(0, |i| i + 1);
+        let b = before.as_bytes();
+        let breaks = b
+            .iter()
+            .enumerate()
+            .filter(|&(i, &c)| c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')))
+            .count();
+        let column = 1 + before[line_start..].chars().map(unit).sum::<usize>();
+        (1 + breaks, column)
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn line_index_agrees_with_a_scan(
+            text in "[a\r\nğ😀 ]{0,40}",
+            bytes in proptest::collection::vec(0usize..200, 1..8),
+        ) {
+            let lines = Lines::new(&text);
+            for byte in bytes {
+                for unit in [chars as fn(char) -> usize, utf16] {
+                    proptest::prop_assert_eq!(
+                        lines.line_col(byte, unit),
+                        line_col_by_scan(&text, byte, unit)
+                    );
+                }
+            }
         }
     }
 

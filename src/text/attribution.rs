@@ -27,6 +27,7 @@
 //! speaker phrase in `data/text/function-words.txt`, common source nouns
 //! ("officials", "a spokesman") in `data/cues/source-nouns.txt`.
 
+use smol_str::{SmolStr, StrExt};
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -258,7 +259,8 @@ pub fn mentions_cue(text: &str) -> bool {
 struct Item {
     range: Range<usize>,
     kind: ItemKind,
-    lower: String,
+    /// Inline for all but long words: every word of every sentence gets one.
+    lower: SmolStr,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -307,7 +309,7 @@ fn items(text: &str, sentence: Range<usize>, quotations: &[Quotation]) -> Vec<It
             out.push(Item {
                 range,
                 kind: ItemKind::Quote(index),
-                lower: String::new(),
+                lower: SmolStr::default(),
             });
             continue;
         }
@@ -322,14 +324,24 @@ fn item_of(text: &str, token: Token) -> Item {
         TokenKind::Punct(c) => ItemKind::Punct(c),
     };
     let lower = if kind == ItemKind::Word {
-        text[token.range.clone()].to_lowercase()
+        lowercase(&text[token.range.clone()])
     } else {
-        String::new()
+        SmolStr::default()
     };
     Item {
         range: token.range,
         kind,
         lower,
+    }
+}
+
+/// `str::to_lowercase`, built inline where it fits.
+fn lowercase(word: &str) -> SmolStr {
+    if word.contains('Σ') {
+        // Only `str::to_lowercase` knows a final sigma from the others.
+        SmolStr::new(word.to_lowercase())
+    } else {
+        word.to_lowercase_smolstr()
     }
 }
 

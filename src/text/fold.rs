@@ -41,6 +41,12 @@ pub fn fold_with_map(text: &str) -> Folded {
     let mut out = String::with_capacity(text.len());
     let mut origin = Vec::with_capacity(text.len() + 1);
     for (at, c) in text.char_indices() {
+        if c.is_ascii() {
+            // Most of a draft: one byte in, one byte out.
+            out.push(c.to_ascii_lowercase());
+            origin.push(at as u32);
+            continue;
+        }
         let before = out.len();
         push_folded(c, &mut out);
         origin.resize(origin.len() + (out.len() - before), at as u32);

@@ -41,38 +41,38 @@ pub fn tokenize(text: &str, range: Range<usize>) -> Vec<Token> {
     let Some(slice) = text.get(range.clone()) else {
         return out;
     };
-    let chars: Vec<(usize, char)> = slice.char_indices().collect();
-    let mut i = 0;
-    while i < chars.len() {
-        let (rel, c) = chars[i];
+    let mut p = 0;
+    while let Some(c) = char_at(slice, p) {
         if c.is_whitespace() {
-            i += 1;
+            p += c.len_utf8();
             continue;
         }
         if !c.is_alphanumeric() {
             out.push(Token {
-                range: range.start + rel..range.start + rel + c.len_utf8(),
+                range: range.start + p..range.start + p + c.len_utf8(),
                 kind: TokenKind::Punct(c),
             });
-            i += 1;
+            p += c.len_utf8();
             continue;
         }
-        let start = rel;
-        let mut j = i + 1;
+        let start = p;
+        let mut q = p + c.len_utf8();
         let mut has_inner_period = false;
-        while j < chars.len() {
-            let c = chars[j].1;
+        while let Some(c) = char_at(slice, q) {
             if c.is_alphanumeric() {
-                j += 1;
-            } else if joins_word(c) && chars.get(j + 1).is_some_and(|&(_, n)| n.is_alphanumeric()) {
+                q += c.len_utf8();
+                continue;
+            }
+            let next = char_at(slice, q + c.len_utf8());
+            if joins_word(c) && next.is_some_and(char::is_alphanumeric) {
                 has_inner_period |= c == '.';
-                j += 2;
+                q += c.len_utf8() + next.map_or(0, char::len_utf8);
             } else {
                 break;
             }
         }
-        let mut end = chars.get(j).map_or(slice.len(), |&(r, _)| r);
-        if chars.get(j).is_some_and(|&(_, c)| c == '.') {
+        let mut end = q;
+        if char_at(slice, q) == Some('.') {
             let word = &slice[start..end];
             let single_capital = word.chars().count() == 1 && word.starts_with(char::is_uppercase);
             if has_inner_period || single_capital || is_title_abbreviation(word) {
@@ -83,9 +83,18 @@ pub fn tokenize(text: &str, range: Range<usize>) -> Vec<Token> {
             range: range.start + start..range.start + end,
             kind: TokenKind::Word,
         });
-        i = j + usize::from(end > chars.get(j).map_or(usize::MAX, |&(r, _)| r));
+        p = end;
     }
     out
+}
+
+/// The character starting at byte `at` of `s` (a character boundary).
+fn char_at(s: &str, at: usize) -> Option<char> {
+    match s.as_bytes().get(at) {
+        Some(&b) if b.is_ascii() => Some(char::from(b)),
+        Some(_) => s[at..].chars().next(),
+        None => None,
+    }
 }
 
 /// Whether a word starts with a capital letter (after any opening marks).
