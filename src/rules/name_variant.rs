@@ -9,7 +9,7 @@
 //!   name (Muammar Qaddafi for Muammar Gadhafi): same given name, a surname
 //!   with the same consonant skeleton and close in spelling.
 
-use super::tokens::{words, Word};
+use super::tokens::{places, Place};
 use std::ops::Range;
 
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
@@ -92,10 +92,15 @@ fn skeleton(folded: &str) -> String {
 /// "Given Surname" sequences that are not mentions but spell a person's full
 /// name another way.
 fn transliterations(cx: &Context<'_>, severity: Severity, bytes: Range<usize>) -> Vec<Finding> {
-    words(cx.masked, bytes)
-        .windows(2)
-        .filter_map(|pair| transliteration(cx, severity, &pair[0], &pair[1]))
-        .collect()
+    let mut findings = Vec::new();
+    let mut given: Option<Place> = None;
+    for surname in places(cx.masked, bytes) {
+        if let Some(given) = &given {
+            findings.extend(transliteration(cx, severity, given, &surname));
+        }
+        given = Some(surname);
+    }
+    findings
 }
 
 /// The transliterations whose two words are not both on one side of
@@ -117,7 +122,8 @@ pub(crate) fn across(cx: &Context<'_>, severity: Severity, between: Range<usize>
     let to = cx.masked[between.end..]
         .find(char::is_whitespace)
         .map_or(cx.masked.len(), |i| between.end + i);
-    words(cx.masked, from..to)
+    places(cx.masked, from..to)
+        .collect::<Vec<_>>()
         .windows(2)
         .filter(|pair| {
             let left = pair[1].range.start < between.start;
@@ -131,21 +137,23 @@ pub(crate) fn across(cx: &Context<'_>, severity: Severity, between: Range<usize>
 fn transliteration(
     cx: &Context<'_>,
     severity: Severity,
-    given: &Word,
-    surname: &Word,
+    given: &Place,
+    surname: &Place,
 ) -> Option<Finding> {
     if !given.capitalized || !surname.capitalized || surname.break_before {
         return None;
     }
-    let people = cx.index.persons_named(&fold(&cx.text[given.range.clone()]));
-    if people.is_empty() {
-        return None;
-    }
+    // Most such pairs in copy are names the mention finder found: settle
+    // them before folding anything.
     if cx
         .mentions_near(surname.range.clone())
         .iter()
         .any(|m| m.range.start < surname.range.end && surname.range.start < m.range.end)
     {
+        return None;
+    }
+    let people = cx.index.persons_named(&fold(&cx.text[given.range.clone()]));
+    if people.is_empty() {
         return None;
     }
     let written_surname = &cx.text[surname.range.clone()];
