@@ -53,6 +53,9 @@ struct Pattern {
     opening: Class,
     /// One of those slots is `~`.
     opens_with_any: bool,
+    /// The sets of the required slots: a sentence lacking a word of one of
+    /// them holds no match.
+    required: Vec<Class>,
 }
 
 #[derive(Debug)]
@@ -190,6 +193,11 @@ impl PatternSet {
                 kind: kind.trim().to_string(),
                 opening: Class(opening.iter().filter_map(|s| s.set).fold(0, |a, c| a | c.0)),
                 opens_with_any: opening.iter().any(|s| s.set.is_none()),
+                required: slots
+                    .iter()
+                    .filter(|s| !s.optional)
+                    .filter_map(|s| s.set)
+                    .collect(),
                 slots,
             });
         }
@@ -238,9 +246,13 @@ impl PatternSet {
             classes,
             function: self.function,
         };
+        let present = Classes(classes.iter().fold(0, |all, c| all | c.0));
         let mut out = Vec::new();
         let mut filled = Vec::new();
         for pattern in &self.patterns {
+            if !pattern.required.iter().all(|&set| present.contain(set)) {
+                continue;
+            }
             for (start, &opening) in classes.iter().enumerate() {
                 let may_open = opening.contain(pattern.opening)
                     || (pattern.opens_with_any && !opening.contain(self.function));

@@ -7,7 +7,6 @@
 //! the text already is lower case (most words of prose), and [`places`] skips
 //! it altogether for rules that only need where words are.
 
-use std::borrow::Cow;
 use std::ops::{Deref, Range};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -33,25 +32,51 @@ pub struct Place {
 }
 
 /// A word lower-cased with curly apostrophes made straight: borrowed from
-/// the text when it is already in that form.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lower<'t>(Cow<'t, str>);
+/// the text when it is already in that form, kept inline when it is short
+/// ASCII (a capitalised word), so that only long or non-ASCII words
+/// allocate.
+#[derive(Clone)]
+pub struct Lower<'t>(Repr<'t>);
+
+/// Longest ASCII word kept inline: the enum stays the size of a `String`
+/// and its tag.
+const SHORT: usize = 22;
+
+#[derive(Clone)]
+enum Repr<'t> {
+    Text(&'t str),
+    Short { len: u8, bytes: [u8; SHORT] },
+    Owned(String),
+}
 
 impl<'t> Lower<'t> {
     fn of(word: &'t str) -> Lower<'t> {
-        if word.is_ascii() {
-            if word.bytes().any(|b| b.is_ascii_uppercase()) {
-                Lower(Cow::Owned(word.to_ascii_lowercase()))
-            } else {
-                Lower(Cow::Borrowed(word))
+        if !word.is_ascii() {
+            return Lower(Repr::Owned(word.to_lowercase().replace('’', "'")));
+        }
+        if !word.bytes().any(|b| b.is_ascii_uppercase()) {
+            return Lower(Repr::Text(word));
+        }
+        match u8::try_from(word.len()) {
+            Ok(len) if word.len() <= SHORT => {
+                let mut bytes = [0; SHORT];
+                bytes[..word.len()].copy_from_slice(word.as_bytes());
+                bytes.make_ascii_lowercase();
+                Lower(Repr::Short { len, bytes })
             }
-        } else {
-            Lower(Cow::Owned(word.to_lowercase().replace('’', "'")))
+            _ => Lower(Repr::Owned(word.to_ascii_lowercase())),
         }
     }
 
     pub fn as_str(&self) -> &str {
-        &self.0
+        match &self.0 {
+            Repr::Text(s) => s,
+            // Lower-cased ASCII is ASCII: never the empty fallback.
+            Repr::Short { len, bytes } => {
+                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
+            }
+            Repr::Owned(s) => s,
+        }
     }
 }
 
@@ -59,25 +84,39 @@ impl Deref for Lower<'_> {
     type Target = str;
 
     fn deref(&self) -> &str {
-        &self.0
+        self.as_str()
     }
 }
 
 impl std::fmt::Display for Lower<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
+impl std::fmt::Debug for Lower<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(self.as_str(), f)
+    }
+}
+
+impl PartialEq for Lower<'_> {
+    fn eq(&self, other: &Lower<'_>) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for Lower<'_> {}
+
 impl PartialEq<str> for Lower<'_> {
     fn eq(&self, other: &str) -> bool {
-        *self.0 == *other
+        self.as_str() == other
     }
 }
 
 impl PartialEq<&str> for Lower<'_> {
     fn eq(&self, other: &&str) -> bool {
-        *self.0 == **other
+        self.as_str() == *other
     }
 }
 
@@ -98,63 +137,103 @@ fn char_at(s: &str, at: usize) -> Option<char> {
 /// apostrophes and hyphens inside a word ("Erdogan’s", "Nagorno-Karabakh")
 /// and the separators of a number ("1,200", "3.7") kept.
 pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
-    places(text, range)
-        .map(|p| Word {
-            lower: Lower::of(&text[p.range.clone()]),
-            range: p.range,
-            capitalized: p.capitalized,
-            break_before: p.break_before,
-        })
-        .collect()
+    // About one word in six bytes of prose: room enough, most of the time,
+    // to fill the list without moving it.
+    let mut out = Vec::with_capacity(range.len() / 6 + 1);
+    out.extend(places(text, range).map(|p| Word {
+        lower: Lower::of(&text[p.range.clone()]),
+        range: p.range,
+        capitalized: p.capitalized,
+        break_before: p.break_before,
+    }));
+    out
 }
 
 /// The words of `text[range]` as [`words`] splits them, without their
 /// lower-case forms.
-pub fn places(text: &str, range: Range<usize>) -> impl Iterator<Item = Place> + '_ {
-    let span = &text[range.clone()];
-    let mut at = 0;
-    let mut last_end: Option<usize> = None;
-    std::iter::from_fn(move || {
-        while let Some(c) = char_at(span, at) {
-            if !c.is_alphanumeric() {
-                at += c.len_utf8();
+pub fn places(text: &str, range: Range<usize>) -> Places<'_> {
+    Places {
+        span: &text[range.clone()],
+        offset: range.start,
+        at: 0,
+        last_end: None,
+    }
+}
+
+/// See [`places`].
+pub struct Places<'t> {
+    span: &'t str,
+    /// Where `span` starts in the text.
+    offset: usize,
+    /// Where to look for the next word, in `span`.
+    at: usize,
+    last_end: Option<usize>,
+}
+
+impl Iterator for Places<'_> {
+    type Item = Place;
+
+    fn next(&mut self) -> Option<Place> {
+        let span = self.span;
+        let bytes = span.as_bytes();
+        let (start, first) = loop {
+            let c = char_at(span, self.at)?;
+            if c.is_alphanumeric() {
+                break (self.at, c);
+            }
+            self.at += c.len_utf8();
+        };
+        let mut prev = first;
+        let mut end = start + first.len_utf8();
+        loop {
+            // Most of a word is ASCII letters and digits.
+            let run = bytes[end..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            if run > 0 {
+                end += run;
+                prev = char::from(bytes[end - 1]);
+            }
+            let Some(d) = char_at(span, end) else {
+                break;
+            };
+            if d.is_alphanumeric() {
+                prev = d;
+                end += d.len_utf8();
                 continue;
             }
-            let start = at;
-            let mut prev = c;
-            let mut end = at + c.len_utf8();
-            while let Some(d) = char_at(span, end) {
-                if d.is_alphanumeric() {
-                    prev = d;
-                    end += d.len_utf8();
-                    continue;
-                }
-                let next = char_at(span, end + d.len_utf8());
-                let joins = match d {
-                    d if is_joiner(d) => next.is_some_and(char::is_alphanumeric),
-                    '.' | ',' => prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit()),
-                    _ => false,
-                };
-                match next {
-                    Some(n) if joins => {
-                        prev = n;
-                        end += d.len_utf8() + n.len_utf8();
-                    }
-                    _ => break,
-                }
+            if !is_joiner(d) && d != '.' && d != ',' {
+                break;
             }
-            at = end;
-            let gap = &span[last_end.unwrap_or(0)..start];
-            let break_before = last_end.is_none() || !gap.chars().all(char::is_whitespace);
-            last_end = Some(end);
-            return Some(Place {
-                range: range.start + start..range.start + end,
-                capitalized: c.is_uppercase(),
-                break_before,
-            });
+            let next = char_at(span, end + d.len_utf8());
+            let joins = match d {
+                d if is_joiner(d) => next.is_some_and(char::is_alphanumeric),
+                '.' | ',' => prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit()),
+                _ => false,
+            };
+            match next {
+                Some(n) if joins => {
+                    prev = n;
+                    end += d.len_utf8() + n.len_utf8();
+                }
+                _ => break,
+            }
         }
-        None
-    })
+        self.at = end;
+        let break_before = match self.last_end {
+            // One space, between most words.
+            Some(last_end) if start == last_end + 1 && bytes[last_end] == b' ' => false,
+            Some(last_end) => !span[last_end..start].chars().all(char::is_whitespace),
+            None => true,
+        };
+        self.last_end = Some(end);
+        Some(Place {
+            range: self.offset + start..self.offset + end,
+            capitalized: first.is_uppercase(),
+            break_before,
+        })
+    }
 }
 
 #[cfg(test)]
@@ -212,9 +291,14 @@ mod tests {
             lowers("ERDOĞAN’S Ὀδυσσεύς ΟΔΥΣΣΕΥΣ Putin's S-400"),
             ["erdoğan's", "ὀδυσσεύς", "οδυσσευς", "putin's", "s-400"]
         );
-        let text = "the Kremlin";
-        let ws = words(text, 0..text.len());
-        assert!(matches!(ws[0].lower.0, Cow::Borrowed(_)));
+        let long = "Counterintelligence-Officers";
+        let text = format!("the Kremlin {long}");
+        let ws = words(&text, 0..text.len());
+        assert!(matches!(ws[0].lower.0, Repr::Text(_)));
+        assert!(matches!(ws[1].lower.0, Repr::Short { .. }));
+        assert!(matches!(ws[2].lower.0, Repr::Owned(_)));
+        assert_eq!(ws[1].lower, "kremlin");
+        assert_eq!(ws[2].lower, long.to_lowercase().as_str());
         assert!(!ws[0].capitalized && ws[1].capitalized);
     }
 
