@@ -66,15 +66,43 @@ pub enum Stem {
     Unknown(String),
 }
 
+/// A stem more than this many claims have is too common to find a claim
+/// by...
+const DISTINCTIVE_FLOOR: usize = 256;
+/// ...unless fewer than one claim in this many has it (large lexicons).
+const DISTINCTIVE_SHARE: usize = 200;
+
+/// How many claims a stem may be in and still be distinctive, in a lexicon
+/// of `claims` claims: every stem of a small lexicon is; in a large one, a
+/// stem that one claim in 200 shares says little about which claim a
+/// sentence repeats. Bounding it also bounds what one sentence costs to
+/// match, however large the lexicon grows.
+pub fn distinctive_limit(claims: usize) -> usize {
+    DISTINCTIVE_FLOOR.max(claims / DISTINCTIVE_SHARE)
+}
+
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct ClaimContent {
     /// Stem → its number.
     #[serde(with = "map_bytes")]
     stems: fst::Map<Vec<u8>>,
     /// Claim id → where its stem numbers start in `ids` (one extra entry).
+    #[serde(with = "super::index::u32_array")]
     starts: Vec<u32>,
     /// Each claim's distinct stem numbers, ascending.
+    #[serde(with = "super::index::u32_array")]
     ids: Vec<u32>,
+    /// Stem number → where its claims start in `postings` (one extra
+    /// entry); a common stem's list is empty (see `common`).
+    #[serde(with = "super::index::u32_array")]
+    posting_starts: Vec<u32>,
+    /// Each distinctive stem's claims, ascending.
+    #[serde(with = "super::index::u32_array")]
+    postings: Vec<u32>,
+    /// Stem number → whether more than [`distinctive_limit`] claims have
+    /// it (its claims are not listed).
+    #[serde(with = "super::index::bool_array")]
+    common: Vec<bool>,
 }
 
 impl std::fmt::Debug for ClaimContent {
@@ -167,11 +195,37 @@ impl ClaimContent {
             }
             new_starts.push(deduped.len() as u32);
         }
+        let (posting_starts, postings, common) = postings(
+            &new_starts,
+            &deduped,
+            stems.len(),
+            distinctive_limit(items.len()),
+        );
         ClaimContent {
             stems,
             starts: new_starts,
             ids: deduped,
+            posting_starts,
+            postings,
+            common,
         }
+    }
+
+    /// The claims that have stem `id`, ascending; `None` for a stem too
+    /// common to find claims by (or a number no stem has).
+    pub fn claims_with(&self, id: u32) -> Option<&[u32]> {
+        let i = id as usize;
+        if *self.common.get(i)? {
+            return None;
+        }
+        let (&s, &e) = (self.posting_starts.get(i)?, self.posting_starts.get(i + 1)?);
+        self.postings.get(s as usize..e as usize)
+    }
+
+    /// Whether stem `id` is distinctive: some claim has it, and few enough
+    /// that its claims are listed.
+    pub fn is_distinctive(&self, id: u32) -> bool {
+        self.common.get(id as usize) == Some(&false)
     }
 
     /// The claim's distinct stem numbers, ascending.
@@ -194,16 +248,54 @@ impl ClaimContent {
     /// Whether this holds one entry per claim of an index with `claims`
     /// claims, every one inside `ids` (checked on a cached index).
     pub fn is_consistent(&self, claims: usize) -> bool {
-        let stems = self.stems.len() as u64;
-        self.starts.len() == claims + 1
-            && self.starts.first() == Some(&0)
-            && self.starts.windows(2).all(|w| w[0] <= w[1])
-            && self
-                .starts
-                .last()
-                .is_some_and(|&e| e as usize == self.ids.len())
-            && self.ids.iter().all(|&id| u64::from(id) < stems)
+        let stems = self.stems.len();
+        let offsets = |starts: &[u32], len: usize, entries: usize| {
+            starts.len() == entries + 1
+                && starts.first() == Some(&0)
+                && starts.windows(2).all(|w| w[0] <= w[1])
+                && starts.last().is_some_and(|&e| e as usize == len)
+        };
+        offsets(&self.starts, self.ids.len(), claims)
+            && self.ids.iter().all(|&id| (id as usize) < stems)
+            && offsets(&self.posting_starts, self.postings.len(), stems)
+            && self.postings.iter().all(|&c| (c as usize) < claims)
+            && self.common.len() == stems
     }
+}
+
+/// Each distinctive stem's claims (a counting sort of the claims' stem
+/// lists, so every list comes out ascending), and which stems are common.
+fn postings(
+    starts: &[u32],
+    ids: &[u32],
+    stems: usize,
+    limit: usize,
+) -> (Vec<u32>, Vec<u32>, Vec<bool>) {
+    let mut counts = vec![0usize; stems];
+    for &id in ids {
+        counts[id as usize] += 1;
+    }
+    let common: Vec<bool> = counts.iter().map(|&n| n > limit).collect();
+    let mut posting_starts = Vec::with_capacity(stems + 1);
+    let mut total = 0u32;
+    posting_starts.push(0);
+    for (n, &c) in counts.iter().zip(&common) {
+        if !c {
+            total += *n as u32;
+        }
+        posting_starts.push(total);
+    }
+    let mut next: Vec<u32> = posting_starts[..stems].to_vec();
+    let mut postings = vec![0u32; total as usize];
+    for (claim, w) in starts.windows(2).enumerate() {
+        for &id in &ids[w[0] as usize..w[1] as usize] {
+            if !common[id as usize] {
+                postings[next[id as usize] as usize] = claim as u32;
+                next[id as usize] += 1;
+            }
+        }
+    }
+    (posting_starts, postings, common)
 }
 
 /// An `fst` map is its bytes: stored as they are and checked when read back.
@@ -218,5 +310,69 @@ mod map_bytes {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<fst::Map<Vec<u8>>, D::Error> {
         let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(d)?;
         fst::Map::new(bytes.into_vec()).map_err(D::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn claim(text: &str) -> Claim {
+        Claim {
+            id: String::new(),
+            text: text.into(),
+            quoted: false,
+            speaker: None,
+            speaker_text: String::new(),
+            cue: String::new(),
+            source: String::new(),
+            start: 0,
+            end: 0,
+            sentence: String::new(),
+            reviewed: false,
+            extra: Default::default(),
+        }
+    }
+
+    fn known(content: &ClaimContent, word: &str) -> u32 {
+        match content.stem_of(word) {
+            Stem::Known(id) => id,
+            Stem::Unknown(s) => panic!("{word} ({s}) is in no claim"),
+        }
+    }
+
+    #[test]
+    fn distinctive_stems_list_their_claims_and_common_ones_do_not() {
+        let limit = distinctive_limit(0);
+        let mut claims: Vec<Claim> = (0..=limit).map(|_| claim("Pipelines carry gas")).collect();
+        claims.insert(3, claim("Reactors and pipelines need engineers"));
+        claims.push(claim("Reactor engineers left"));
+        let content = ClaimContent::build(&claims, |c| c);
+        assert!(content.is_consistent(claims.len()));
+        // "pipelines" is in limit + 2 claims: common, not listed.
+        let pipeline = known(&content, "pipelines");
+        assert!(!content.is_distinctive(pipeline));
+        assert_eq!(content.claims_with(pipeline), None);
+        // Stems of other words of the same claims are the same numbers.
+        assert_eq!(known(&content, "reactor"), known(&content, "reactors"));
+        let reactor = known(&content, "reactor");
+        assert!(content.is_distinctive(reactor));
+        assert_eq!(
+            content.claims_with(reactor),
+            Some(&[3, claims.len() as u32 - 1][..])
+        );
+        assert_eq!(
+            content.claims_with(known(&content, "engineers")),
+            Some(&[3, claims.len() as u32 - 1][..])
+        );
+        // A number no stem has lists nothing.
+        assert_eq!(content.claims_with(u32::MAX), None);
+        assert!(!content.is_distinctive(u32::MAX));
+    }
+
+    #[test]
+    fn the_limit_grows_with_the_lexicon_past_its_floor() {
+        assert_eq!(distinctive_limit(10), DISTINCTIVE_FLOOR);
+        assert_eq!(distinctive_limit(200_000), 1000);
     }
 }

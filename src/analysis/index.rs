@@ -34,10 +34,6 @@ use crate::text::fold::fold;
 pub type EntityId = usize;
 pub type ClaimId = usize;
 
-/// How many claim ids [`LexiconIndex::candidate_claims`] gathers before it
-/// stops adding more common words' claims.
-const CANDIDATE_BUDGET: usize = 2048;
-
 /// One lexicon as loaded: where it came from (for navigation) and its text
 /// (to find each entry's line). The caller does the reading.
 pub struct LexiconInput {
@@ -371,7 +367,7 @@ mod fst_bytes {
 /// vector grown number by number.
 macro_rules! le_array {
     ($module:ident, $ty:ty) => {
-        mod $module {
+        pub(super) mod $module {
             use serde::de::Error;
             use serde::{Deserializer, Serializer};
 
@@ -400,7 +396,7 @@ le_array!(u32_array, u32);
 le_array!(u64_array, u64);
 
 /// Flags stored one byte each, as bytes.
-mod bool_array {
+pub(super) mod bool_array {
     use serde::{Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(v: &[bool], s: S) -> Result<S::Ok, S::Error> {
@@ -974,96 +970,6 @@ impl LexiconIndex {
         ))
     }
 
-    /// Claims sharing the given folded content words, the best-covered first
-    /// (ties in lexicon order), at most `limit`.
-    ///
-    /// Candidates come from the quotation's rarest words: claims are
-    /// gathered from the shortest word lists until `CANDIDATE_BUDGET` ids
-    /// have been seen, then scored against every word. A claim sharing only
-    /// words that thousands of claims use is not a candidate, so the cost
-    /// stays bounded however large the lexicon grows.
-    pub fn candidate_claims(&self, words: &[String], limit: usize) -> Vec<ClaimId> {
-        let mut lists: Vec<&[u32]> = words
-            .iter()
-            .filter_map(|w| self.claims_with_word(w))
-            .collect();
-        lists.sort_by_key(|l| l.len());
-        let mut candidates: Vec<u32> = Vec::new();
-        for list in &lists {
-            if !candidates.is_empty() && candidates.len() + list.len() > CANDIDATE_BUDGET {
-                break;
-            }
-            candidates.extend_from_slice(list);
-        }
-        // One list is sorted and unique already (the usual case: a common
-        // word's list alone fills the budget).
-        if lists.first().is_some_and(|l| l.len() < candidates.len()) {
-            candidates.sort_unstable();
-            candidates.dedup();
-        }
-        let counts = if lists.len() <= usize::from(u8::MAX) {
-            self.tally(&lists, &candidates)
-        } else {
-            // Count each candidate's words by walking every list alongside
-            // the sorted candidates: linear in the lists, no lookups.
-            let mut counts = vec![0usize; candidates.len()];
-            for list in &lists {
-                let mut j = 0;
-                for (k, &id) in candidates.iter().enumerate() {
-                    while j < list.len() && list[j] < id {
-                        j += 1;
-                    }
-                    if j == list.len() {
-                        break;
-                    }
-                    if list[j] == id {
-                        counts[k] += 1;
-                    }
-                }
-            }
-            counts
-        };
-        let mut ranked: Vec<(usize, u32)> = counts.into_iter().zip(candidates).collect();
-        let order = |a: &(usize, u32), b: &(usize, u32)| b.0.cmp(&a.0).then(a.1.cmp(&b.1));
-        // Only the best `limit` need ordering (ids are unique: no ties).
-        if limit < ranked.len() {
-            ranked.select_nth_unstable_by(limit, order);
-            ranked.truncate(limit);
-        }
-        ranked.sort_by(order);
-        ranked.into_iter().map(|(_, id)| id as ClaimId).collect()
-    }
-
-    /// How many of `lists` hold each candidate: one pass over the lists
-    /// adding up per claim in a scratch tally (no branch per id, which
-    /// walking the lists alongside the candidates costs), then reading the
-    /// candidates' counts and zeroing what was touched. At most 255 lists.
-    fn tally(&self, lists: &[&[u32]], candidates: &[u32]) -> Vec<usize> {
-        thread_local! {
-            static TALLY: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
-        }
-        TALLY.with_borrow_mut(|tally| {
-            if tally.len() < self.claims.len() {
-                tally.resize(self.claims.len(), 0);
-            }
-            for list in lists {
-                for &id in *list {
-                    tally[id as usize] += 1;
-                }
-            }
-            let counts = candidates
-                .iter()
-                .map(|&id| usize::from(tally[id as usize]))
-                .collect();
-            for list in lists {
-                for &id in *list {
-                    tally[id as usize] = 0;
-                }
-            }
-            counts
-        })
-    }
-
     /// Every claim whose words include all of `words` (folded), in lexicon
     /// order: the intersection of their lists, from the shortest. Ordinary
     /// words are not indexed and constrain nothing.
@@ -1300,23 +1206,5 @@ mod tests {
             index.claims_with_all(&w("weapons tanks")),
             Vec::<ClaimId>::new()
         );
-    }
-
-    #[test]
-    fn candidates_rank_by_shared_words_and_stay_bounded() {
-        let mut claims = vec!["Pipeline talks stalled in Sochi"; CANDIDATE_BUDGET + 10];
-        claims.push("Sochi pipeline weapons deal");
-        let index = index_of("", &claims);
-        let w = |s: &str| words_of(&fold(s));
-        let last = claims.len() - 1;
-        // The rare word brings its claim first; the common words' claims are
-        // too many to gather, however many ids they hold.
-        assert_eq!(
-            index.candidate_claims(&w("weapons pipeline sochi"), 24),
-            vec![last]
-        );
-        // With only common words, the best covered come first, in lexicon order.
-        let common = index.candidate_claims(&w("pipeline stalled"), 3);
-        assert_eq!(common, vec![0, 1, 2]);
     }
 }

@@ -7,13 +7,16 @@
 
 use std::ops::Range;
 
+use super::claim_match::{best_candidates, StemMemo};
 use super::claims::{is_function_word, related, source_speaker, source_title};
 use super::tokens::words;
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::ClaimId;
 use crate::text::fold::fold;
 
-/// Claims sharing the quotation's words that are aligned with it.
+/// Claims sharing the quotation's words (at least one of them distinctive:
+/// [`crate::analysis::claim_content::distinctive_limit`]) that are aligned
+/// with it.
 const CANDIDATES: usize = 12;
 /// A quotation this short that differs is too little to be sure of.
 const MIN_SHARED: usize = 3;
@@ -65,6 +68,9 @@ struct Alignment {
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let a = cx.analysis;
+    let mut local = StemMemo::default();
+    let mut kept = cx.stems.map(std::cell::RefCell::borrow_mut);
+    let stems = kept.as_deref_mut().unwrap_or(&mut local);
     let mut findings = Vec::new();
     for qi in scope.quotations.clone() {
         let q = &a.quotations[qi];
@@ -76,14 +82,14 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         if own < MIN_SHARED {
             continue;
         }
-        let content: Vec<String> = quote
+        let mut content: Vec<u32> = quote
             .iter()
             .filter(|w| !w.bracketed && !is_function_word(&w.folded))
-            .map(|w| w.folded.clone())
+            .map(|w| stems.id(&cx.index.claim_content, &w.folded))
             .collect();
-        let best = cx
-            .index
-            .candidate_claims(&content, CANDIDATES)
+        content.sort_unstable();
+        content.dedup();
+        let best = best_candidates(&cx.index.claim_content, &content, CANDIDATES)
             .into_iter()
             .filter(|&c| cx.index.claim(c).claim.quoted)
             .filter_map(|c| align(cx, &quote, c))

@@ -34,8 +34,8 @@ use std::hash::BuildHasherDefault;
 use std::ops::Range;
 use std::sync::Arc;
 
+use super::claim_match::StemMemo;
 use super::suppress::Suppressions;
-use super::unattributed_claim::StemMemo;
 use super::{
     first_reference, name_variant, sort_findings, Context, Finding, IdHasher, IdMap, RuleConfig,
     Scope, LOCAL_RULES,

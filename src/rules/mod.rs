@@ -10,6 +10,7 @@
 
 mod altered_quote;
 mod cache;
+mod claim_match;
 mod claims;
 mod first_reference;
 mod misattributed_quote;
@@ -262,7 +263,7 @@ pub(crate) struct Context<'a> {
     /// Entity → the end of its earliest-ending mention, built on first use.
     first_mention_end: std::cell::OnceCell<IdMap<EntityId, usize>>,
     /// Stems of the words seen, kept by the rule cache across checks.
-    pub stems: Option<&'a std::cell::RefCell<unattributed_claim::StemMemo>>,
+    pub stems: Option<&'a std::cell::RefCell<claim_match::StemMemo>>,
     /// While set, every [`Context::named_before`] question and its answer
     /// (the rule cache asks them again before reusing findings).
     named_before_asked: std::cell::RefCell<Option<Vec<(EntityId, usize, bool)>>>,

@@ -9,7 +9,7 @@
 //!   name (Muammar Qaddafi for Muammar Gadhafi): same given name, a surname
 //!   with the same consonant skeleton and close in spelling.
 
-use super::tokens::{words, Word};
+use super::tokens::{places, Place};
 use std::ops::Range;
 
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
@@ -21,10 +21,11 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
     let mut findings = Vec::new();
     for m in &cx.mentions[scope.mentions.clone()] {
         let written = &cx.text[m.range.clone()];
-        let entity = &cx.index.entity(m.entity).entity;
+        // Most mentions are neither: leave their entities undecoded.
+        let entity = || &cx.index.entity(m.entity).entity;
         let desk = match (m.form, m.folded_only) {
-            (Form::Variant, _) => nearest_accepted(entity, written),
-            (_, true) => accepted_forms(entity).find(|f| fold(f) == fold(written)),
+            (Form::Variant, _) => nearest_accepted(entity(), written),
+            (_, true) => accepted_forms(entity()).find(|f| fold(f) == fold(written)),
             _ => None,
         };
         let Some(desk) = desk.filter(|d| *d != written) else {
@@ -92,11 +93,29 @@ fn skeleton(folded: &str) -> String {
 /// "Given Surname" sequences that are not mentions but spell a person's full
 /// name another way.
 fn transliterations(cx: &Context<'_>, severity: Severity, bytes: Range<usize>) -> Vec<Finding> {
-    words(cx.masked, bytes)
-        .windows(2)
-        .filter_map(|pair| transliteration(cx, severity, &pair[0], &pair[1]))
-        .collect()
+    let mut findings = Vec::new();
+    let mut given_names = GivenNames::default();
+    let mut given: Option<Place> = None;
+    for surname in places(cx.masked, bytes) {
+        if let Some(given) = given.as_ref().filter(|g| may_be_full_name(g, &surname)) {
+            findings.extend(transliteration(
+                cx,
+                severity,
+                given,
+                &surname,
+                &mut given_names,
+            ));
+        }
+        given = Some(surname);
+    }
+    findings
 }
+
+/// Whether a capitalised word, as written, is some person's given name.
+/// Copy repeats a few capitalised words ("The", "In", "But") far more often
+/// than it has distinct ones, so the lexicon's large map of given names is
+/// asked once per spelling in a check.
+type GivenNames<'t> = foldhash::HashMap<&'t str, bool>;
 
 /// The transliterations whose two words are not both on one side of
 /// `between` (the blank between two parts of a document checked apart).
@@ -117,30 +136,37 @@ pub(crate) fn across(cx: &Context<'_>, severity: Severity, between: Range<usize>
     let to = cx.masked[between.end..]
         .find(char::is_whitespace)
         .map_or(cx.masked.len(), |i| between.end + i);
-    words(cx.masked, from..to)
+    places(cx.masked, from..to)
+        .collect::<Vec<_>>()
         .windows(2)
         .filter(|pair| {
             let left = pair[1].range.start < between.start;
             let right = pair[0].range.start >= between.end;
             !left && !right
         })
-        .filter_map(|pair| transliteration(cx, severity, &pair[0], &pair[1]))
+        .filter(|pair| may_be_full_name(&pair[0], &pair[1]))
+        .filter_map(|pair| {
+            transliteration(cx, severity, &pair[0], &pair[1], &mut GivenNames::default())
+        })
         .collect()
 }
 
-fn transliteration(
-    cx: &Context<'_>,
+/// Two capitalised words with only white space between.
+fn may_be_full_name(given: &Place, surname: &Place) -> bool {
+    given.capitalized && surname.capitalized && !surname.break_before
+}
+
+/// Of two words that [`may_be_full_name`], the finding if they spell a
+/// person's full name another way.
+fn transliteration<'t>(
+    cx: &Context<'t>,
     severity: Severity,
-    given: &Word,
-    surname: &Word,
+    given: &Place,
+    surname: &Place,
+    given_names: &mut GivenNames<'t>,
 ) -> Option<Finding> {
-    if !given.capitalized || !surname.capitalized || surname.break_before {
-        return None;
-    }
-    let people = cx.index.persons_named(&fold(&cx.text[given.range.clone()]));
-    if people.is_empty() {
-        return None;
-    }
+    // Most such pairs in copy are names the mention finder found: settle
+    // them before folding anything.
     if cx
         .mentions_near(surname.range.clone())
         .iter()
@@ -148,6 +174,15 @@ fn transliteration(
     {
         return None;
     }
+    let written_given = &cx.text[given.range.clone()];
+    let people = || cx.index.persons_named(&fold(written_given));
+    if !*given_names
+        .entry(written_given)
+        .or_insert_with(|| !people().is_empty())
+    {
+        return None;
+    }
+    let people = people();
     let written_surname = &cx.text[surname.range.clone()];
     // A possessive is not part of the name.
     let bare = written_surname

@@ -6,28 +6,62 @@
 //! (any word not in the class `@function`); a trailing `?` makes it optional.
 //! Matching ignores case (words are compared lower-cased, curly apostrophes
 //! straightened) and never crosses punctuation.
+//!
+//! The rules run over every sentence of every check, so a set is compiled
+//! into one bit: each word of a sentence is looked up once, and matching
+//! tests bits, starting only at words that can open the pattern.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
 use super::tokens::Word;
 
+/// The most word sets (classes, and the alternatives of slots) a file may
+/// define: one bit each in [`Classes`].
+const MAX_SETS: usize = 128;
+
 #[derive(Debug)]
 pub struct PatternSet {
-    classes: HashMap<String, HashSet<String>>,
+    /// Class name → its bit.
+    classes: HashMap<String, Class>,
+    /// Every word of every set → the sets holding it.
+    vocabulary: foldhash::HashMap<String, Classes>,
+    function: Class,
     patterns: Vec<Pattern>,
+}
+
+/// The sets one word belongs to, one bit per set.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Classes(u128);
+
+/// One set, or none (a class the file does not define).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Class(u128);
+
+impl Classes {
+    pub fn contain(self, class: Class) -> bool {
+        self.0 & class.0 != 0
+    }
 }
 
 #[derive(Debug)]
 struct Pattern {
     kind: String,
     slots: Vec<Slot>,
+    /// The sets of the slots up to the first required one: a match's first
+    /// word fills one of them.
+    opening: Class,
+    /// One of those slots is `~`.
+    opens_with_any: bool,
+    /// The sets of the required slots: a sentence lacking a word of one of
+    /// them holds no match.
+    required: Vec<Class>,
 }
 
 #[derive(Debug)]
 struct Slot {
     /// `None`: any word outside `@function`.
-    words: Option<HashSet<String>>,
+    set: Option<Class>,
     /// The class the slot names, so a rule can ask which word played which
     /// part ("which experts?").
     class: Option<String>,
@@ -45,7 +79,7 @@ pub struct Match {
 
 impl Match {
     /// The first matched word that filled a slot of one of `classes`.
-    pub fn word_of<'w>(&self, words: &'w [Word], classes: &[&str]) -> Option<&'w Word> {
+    pub fn word_of<'m, 'w>(&self, words: &'m [Word<'w>], classes: &[&str]) -> Option<&'m Word<'w>> {
         self.words
             .clone()
             .zip(&self.classes)
@@ -54,9 +88,31 @@ impl Match {
     }
 }
 
+/// Hands out one bit per distinct set.
+struct Sets {
+    vocabulary: foldhash::HashMap<String, Classes>,
+    count: usize,
+}
+
+impl Sets {
+    fn add<'w>(&mut self, words: impl IntoIterator<Item = &'w String>) -> Result<Class, String> {
+        if self.count == MAX_SETS {
+            return Err(format!(
+                "more than {MAX_SETS} classes and alternatives: merge some"
+            ));
+        }
+        let class = Class(1 << self.count);
+        self.count += 1;
+        for word in words {
+            self.vocabulary.entry(word.clone()).or_default().0 |= class.0;
+        }
+        Ok(class)
+    }
+}
+
 impl PatternSet {
     pub fn parse(source: &str) -> Result<PatternSet, String> {
-        let mut classes: HashMap<String, HashSet<String>> = HashMap::new();
+        let mut class_words: HashMap<String, HashSet<String>> = HashMap::new();
         let mut pattern_lines = Vec::new();
         for (n, line) in source.lines().enumerate() {
             let line = line.trim();
@@ -68,11 +124,21 @@ impl PatternSet {
                     .split_once('=')
                     .ok_or_else(|| format!("line {}: a class needs \"@name = words\"", n + 1))?;
                 let set = words.split_whitespace().map(normalise).collect();
-                classes.insert(name.trim().to_string(), set);
+                class_words.insert(name.trim().to_string(), set);
             } else {
                 pattern_lines.push((n + 1, line));
             }
         }
+        let mut sets = Sets {
+            vocabulary: foldhash::HashMap::default(),
+            count: 0,
+        };
+        let mut classes = HashMap::new();
+        for (name, words) in &class_words {
+            classes.insert(name.clone(), sets.add(words)?);
+        }
+        // Alternatives written alike share a set.
+        let mut alternatives: HashMap<&str, Class> = HashMap::new();
         let mut patterns = Vec::new();
         for (n, line) in pattern_lines {
             let (kind, body) = line
@@ -86,7 +152,7 @@ impl PatternSet {
                 };
                 let slot = if spec == "~" {
                     Slot {
-                        words: None,
+                        set: None,
                         class: None,
                         optional,
                     }
@@ -95,56 +161,110 @@ impl PatternSet {
                         .get(name)
                         .ok_or_else(|| format!("line {n}: unknown class @{name}"))?;
                     Slot {
-                        words: Some(set.clone()),
+                        set: Some(*set),
                         class: Some(name.to_string()),
                         optional,
                     }
                 } else {
+                    let set = match alternatives.get(spec) {
+                        Some(set) => *set,
+                        None => {
+                            let words: Vec<String> = spec.split('|').map(normalise).collect();
+                            let set = sets.add(&words)?;
+                            alternatives.insert(spec, set);
+                            set
+                        }
+                    };
                     Slot {
-                        words: Some(spec.split('|').map(normalise).collect()),
+                        set: Some(set),
                         class: None,
                         optional,
                     }
                 };
                 slots.push(slot);
             }
-            if slots.iter().all(|s| s.optional) {
+            let Some(first_required) = slots.iter().position(|s| !s.optional) else {
                 return Err(format!(
                     "line {n}: a pattern needs at least one required slot"
                 ));
-            }
+            };
+            let opening = &slots[..=first_required];
             patterns.push(Pattern {
                 kind: kind.trim().to_string(),
+                opening: Class(opening.iter().filter_map(|s| s.set).fold(0, |a, c| a | c.0)),
+                opens_with_any: opening.iter().any(|s| s.set.is_none()),
+                required: slots
+                    .iter()
+                    .filter(|s| !s.optional)
+                    .filter_map(|s| s.set)
+                    .collect(),
                 slots,
             });
         }
-        if !classes.contains_key("function") {
+        let Some(&function) = classes.get("function") else {
             return Err("the class @function (words \"~\" never matches) is missing".into());
-        }
-        Ok(PatternSet { classes, patterns })
+        };
+        Ok(PatternSet {
+            classes,
+            vocabulary: sets.vocabulary,
+            function,
+            patterns,
+        })
+    }
+
+    /// The class `name`, if the file defines it.
+    pub fn class(&self, name: &str) -> Option<Class> {
+        self.classes.get(name).copied()
+    }
+
+    /// The sets `word` (lower-cased) belongs to.
+    pub fn classes_of(&self, word: &str) -> Classes {
+        self.vocabulary.get(word).copied().unwrap_or_default()
+    }
+
+    /// [`PatternSet::classes_of`] each word.
+    pub fn classify(&self, words: &[Word<'_>]) -> Vec<Classes> {
+        words.iter().map(|w| self.classes_of(&w.lower)).collect()
     }
 
     /// Whether `word` belongs to the class `name` (false for unknown classes).
     pub fn in_class(&self, name: &str, word: &str) -> bool {
-        self.classes.get(name).is_some_and(|c| c.contains(word))
+        self.class(name)
+            .is_some_and(|class| self.classes_of(word).contain(class))
     }
 
     /// Every match of every pattern starting at every word, longest first for
     /// each pattern and start.
-    pub fn find(&self, words: &[Word]) -> Vec<Match> {
-        let function = &self.classes["function"];
+    pub fn find(&self, words: &[Word<'_>]) -> Vec<Match> {
+        self.find_classified(words, &self.classify(words))
+    }
+
+    /// [`PatternSet::find`], given the words' [`PatternSet::classify`].
+    pub fn find_classified(&self, words: &[Word<'_>], classes: &[Classes]) -> Vec<Match> {
+        let words = Words {
+            words,
+            classes,
+            function: self.function,
+        };
+        let present = Classes(classes.iter().fold(0, |all, c| all | c.0));
         let mut out = Vec::new();
+        let mut filled = Vec::new();
         for pattern in &self.patterns {
-            for start in 0..words.len() {
-                let mut filled = Vec::new();
-                if match_slots(&pattern.slots, words, start, start, function, &mut filled) {
-                    if filled.is_empty() {
-                        continue;
-                    }
+            if !pattern.required.iter().all(|&set| present.contain(set)) {
+                continue;
+            }
+            for (start, &opening) in classes.iter().enumerate() {
+                let may_open = opening.contain(pattern.opening)
+                    || (pattern.opens_with_any && !opening.contain(self.function));
+                if !may_open {
+                    continue;
+                }
+                filled.clear();
+                if words.match_slots(&pattern.slots, start, start, &mut filled) {
                     out.push(Match {
                         kind: pattern.kind.clone(),
                         words: start..start + filled.len(),
-                        classes: filled,
+                        classes: filled.iter().map(|c| c.map(str::to_string)).collect(),
                     });
                 }
             }
@@ -157,32 +277,42 @@ fn normalise(word: &str) -> String {
     word.to_lowercase().replace('’', "'")
 }
 
-fn match_slots(
-    slots: &[Slot],
-    words: &[Word],
-    start: usize,
-    at: usize,
-    function: &HashSet<String>,
-    filled: &mut Vec<Option<String>>,
-) -> bool {
-    let Some((slot, rest)) = slots.split_first() else {
-        return true;
-    };
-    if let Some(word) = words.get(at) {
-        let joined = at == start || !word.break_before;
-        let accepts = match &slot.words {
-            Some(set) => set.contains(&word.lower),
-            None => !function.contains(&word.lower),
+/// A sentence's words and their sets, as matching reads them.
+struct Words<'a, 'w> {
+    words: &'a [Word<'w>],
+    classes: &'a [Classes],
+    function: Class,
+}
+
+impl Words<'_, '_> {
+    /// Fills `slots` from word `at` on; `filled` gets the class of each
+    /// slot that took a word.
+    fn match_slots<'p>(
+        &self,
+        slots: &'p [Slot],
+        start: usize,
+        at: usize,
+        filled: &mut Vec<Option<&'p str>>,
+    ) -> bool {
+        let Some((slot, rest)) = slots.split_first() else {
+            return true;
         };
-        if joined && accepts {
-            filled.push(slot.class.clone());
-            if match_slots(rest, words, start, at + 1, function, filled) {
-                return true;
+        if let (Some(word), Some(&classes)) = (self.words.get(at), self.classes.get(at)) {
+            let joined = at == start || !word.break_before;
+            let accepts = match slot.set {
+                Some(set) => classes.contain(set),
+                None => !classes.contain(self.function),
+            };
+            if joined && accepts {
+                filled.push(slot.class.as_deref());
+                if self.match_slots(rest, start, at + 1, filled) {
+                    return true;
+                }
+                filled.pop();
             }
-            filled.pop();
         }
+        slot.optional && self.match_slots(rest, start, at, filled)
     }
-    slot.optional && match_slots(rest, words, start, at, function, filled)
 }
 
 #[cfg(test)]

@@ -2,22 +2,24 @@
 //! as someone's claim ("The S-400 missiles are designed to shoot down NATO
 //! aircraft." where the source has "arms experts say"). A match is on
 //! content words (stemmed, names left out, so sharing "Erdogan" and "NATO"
-//! is not enough); a sentence that attributes anything, quotes anyone, or
-//! names the claim's speaker is left alone.
+//! is not enough), at least one of them distinctive (in a large lexicon, a
+//! word that one claim in 200 has does not tell which claim a sentence
+//! repeats: [`crate::analysis::claim_content::distinctive_limit`]); a
+//! sentence that attributes anything, quotes anyone, or names the claim's
+//! speaker is left alone.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Range;
 
+use super::claim_match::{candidates, shared_count, StemMemo};
 use super::claims::{is_function_word, name_for_fix, related, source_speaker, source_title};
 use super::tokens::words;
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
-use crate::analysis::claim_content::{ClaimContent, Stem};
 use crate::analysis::ClaimId;
 use crate::lexicon::Claim;
 use crate::text::attribution::find_attributions;
 use crate::text::fold::fold;
 
-const CANDIDATES: usize = 12;
 /// At least this many content words in common...
 const MIN_SHARED: usize = 3;
 /// ...covering this share of the claim's content words...
@@ -25,9 +27,6 @@ const MIN_CLAIM_COVERED: f64 = 0.6;
 /// ...and this share of the sentence's, so a long sentence that happens to
 /// contain the words is not taken for the claim.
 const MIN_SENTENCE_COVERED: f64 = 0.5;
-
-/// How many words a [`StemMemo`] remembers before it starts again.
-const MEMO_WORDS: usize = 1 << 18;
 
 /// Verbs a fix may copy from the source's cue.
 const FIX_VERBS: &[&str] = &[
@@ -45,42 +44,6 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         .collect()
 }
 
-/// Each folded word's stem number, remembered for one check (or, kept by
-/// the rule cache, for one document with one lexicon): a draft repeats its
-/// words, and stemming is the costly part. Stems no claim has get numbers
-/// of their own, counted down from the top.
-#[derive(Debug, Default)]
-pub(crate) struct StemMemo {
-    words: HashMap<String, u32>,
-    unknown: HashMap<String, u32>,
-}
-
-impl StemMemo {
-    fn is_known(&self, id: u32) -> bool {
-        id < u32::MAX - self.unknown.len() as u32
-    }
-
-    fn id(&mut self, content: &ClaimContent, folded: &str) -> u32 {
-        if let Some(&id) = self.words.get(folded) {
-            return id;
-        }
-        // Every word typed stays remembered: start again past a bound.
-        if self.words.len() >= MEMO_WORDS {
-            self.words.clear();
-            self.unknown.clear();
-        }
-        let id = match content.stem_of(folded) {
-            Stem::Known(id) => id,
-            Stem::Unknown(stem) => {
-                let next = u32::MAX - self.unknown.len() as u32;
-                *self.unknown.entry(stem).or_insert(next)
-            }
-        };
-        self.words.insert(folded.to_string(), id);
-        id
-    }
-}
-
 fn check_sentence(
     cx: &Context<'_>,
     sentence: &Range<usize>,
@@ -93,13 +56,11 @@ fn check_sentence(
     {
         return None;
     }
-    // The sentence's content words, stemmed: no function words, no names
-    // (the lexicon's mentions and other capitalised words inside the
-    // sentence); and every folded word but the function words, to find
-    // candidate claims by.
+    // The sentence's content words, stemmed: no function words and no
+    // names (the lexicon's mentions and other capitalised words inside the
+    // sentence).
     let mentions = cx.mentions_near(sentence.clone());
     let mut content: Vec<u32> = Vec::new();
-    let mut folded_words: Vec<String> = Vec::new();
     for (i, w) in words(cx.masked, sentence.clone()).iter().enumerate() {
         let folded = fold(&w.lower);
         if is_function_word(&folded) {
@@ -111,30 +72,30 @@ fn check_sentence(
         if (i == 0 || !w.capitalized) && !named && folded.chars().any(char::is_alphabetic) {
             content.push(stems.id(&cx.index.claim_content, &folded));
         }
-        folded_words.push(folded);
     }
     content.sort_unstable();
     content.dedup();
     // Only stems some claim has can be shared: too few, and no claim can
-    // cover the sentence (no need to look for candidates).
+    // cover the sentence. And a claim is found by a distinctive stem it
+    // shares: without one, no claim is a candidate.
+    let claims = &cx.index.claim_content;
     let known = content.iter().filter(|&&id| stems.is_known(id)).count();
     if content.len() < MIN_SHARED
         || known < MIN_SHARED
         || (known as f64) < MIN_SENTENCE_COVERED * content.len() as f64
+        || !content.iter().any(|&id| claims.is_distinctive(id))
     {
         return None;
     }
     // A sentence that attributes anything is left alone. Finding
-    // attributions costs less than finding candidate claims: first.
+    // attributions costs less than matching claims: first.
     if !find_attributions(cx.masked, sentence.clone(), cx.quotations_around(sentence)).is_empty() {
         return None;
     }
-    let (_, claim) = cx
-        .index
-        .candidate_claims(&folded_words, CANDIDATES)
+    let (_, claim) = candidates(claims, &content)
         .into_iter()
         .filter_map(|c| {
-            let claim_content = cx.index.claim_content.of(c);
+            let claim_content = claims.of(c);
             let shared = shared_count(&content, claim_content);
             let covers = shared >= MIN_SHARED
                 && shared as f64 >= MIN_CLAIM_COVERED * claim_content.len() as f64
@@ -166,23 +127,6 @@ fn check_sentence(
         fixes,
         related: related(cx, claim, format!("{speaker} in “{title}”")).into_iter().collect(),
     })
-}
-
-/// How many numbers two ascending lists share.
-fn shared_count(a: &[u32], b: &[u32]) -> usize {
-    let (mut i, mut j, mut n) = (0, 0, 0);
-    while i < a.len() && j < b.len() {
-        match a[i].cmp(&b[j]) {
-            std::cmp::Ordering::Less => i += 1,
-            std::cmp::Ordering::Greater => j += 1,
-            std::cmp::Ordering::Equal => {
-                n += 1;
-                i += 1;
-                j += 1;
-            }
-        }
-    }
-    n
 }
 
 /// A claim's content words, folded: no function words, no names (capitalised
@@ -248,6 +192,77 @@ mod tests {
             phrases(&Lexicon::sochi(), text, "unattributed-claim"),
             [] as [&str; 0],
             "{text}"
+        );
+    }
+
+    /// The fixture lexicon with `filler` more claims by energy analysts,
+    /// all "Gas prices shape alliances across the region", and one claim
+    /// that adds a rarer word.
+    fn sochi_with(filler: usize) -> Lexicon {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/sochi.lexicon.json");
+        let mut json: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+        let claim = |id: String, text: &str| {
+            serde_json::json!({
+                "id": id, "text": text, "speaker_text": "energy analysts", "cue": "say",
+                "source": "sochi-putin-erdogan", "start": 0, "end": 1,
+            })
+        };
+        let claims = json["claims"].as_array_mut().unwrap();
+        for i in 0..filler {
+            claims.push(claim(
+                format!("filler-{i}"),
+                "Gas prices shape alliances across the region",
+            ));
+        }
+        claims.push(claim(
+            "volatile".into(),
+            "Gas prices shape alliances across the volatile region",
+        ));
+        let text = json.to_string();
+        let input = crate::analysis::LexiconInput {
+            path: "big.lexicon.json".into(),
+            lexicon: crate::lexicon::parse(&text).unwrap(),
+            text,
+        };
+        Lexicon {
+            index: crate::analysis::LexiconIndex::build(vec![input]),
+        }
+    }
+
+    #[test]
+    fn in_a_large_lexicon_only_a_claim_sharing_a_distinctive_word_is_found() {
+        let limit = crate::analysis::claim_content::distinctive_limit(300);
+        let common = "Gas prices shape alliances across the region.";
+        let rare = "Gas prices shape alliances across the volatile region.";
+        // A few claims: every word tells them apart.
+        let small = sochi_with(10);
+        assert_eq!(phrases(&small, common, "unattributed-claim"), [common]);
+        // More claims share these words than `limit`: they no longer tell
+        // which claim the sentence repeats, so it is not taken for one...
+        let large = sochi_with(limit + 1);
+        assert_eq!(
+            phrases(&large, common, "unattributed-claim"),
+            [] as [&str; 0]
+        );
+        // ...but "volatile" still finds its claim, and the words in common
+        // with the others count towards the match.
+        let found = findings_in(&large, rare, "unattributed-claim");
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].1.message.contains("energy analysts say"),
+            "{}",
+            found[0].1.message
+        );
+        // The fixture's own claims are still found beside the filler.
+        assert_eq!(
+            phrases(
+                &large,
+                "The S-400 missiles are designed to shoot down NATO aircraft.",
+                "unattributed-claim"
+            ),
+            ["The S-400 missiles are designed to shoot down NATO aircraft."]
         );
     }
 

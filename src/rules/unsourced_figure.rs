@@ -8,14 +8,45 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use super::patterns::PatternSet;
+use super::patterns::{Class, Classes, PatternSet};
 use super::tokens::{words, Word};
 use super::{Context, Finding, Rule, Scope, Severity};
 
-static WORDS: LazyLock<PatternSet> = LazyLock::new(|| {
-    PatternSet::parse(include_str!("../../data/rules-figures.txt"))
-        .expect("data/rules-figures.txt is valid (tested)")
+/// The word lists and cues of data/rules-figures.txt, with the classes the
+/// code reads numbers by.
+struct Lists {
+    set: PatternSet,
+    magnitude: Class,
+    percent: Class,
+    currency: Class,
+    spelled: Class,
+    month: Class,
+    clock: Class,
+}
+
+static WORDS: LazyLock<Lists> = LazyLock::new(|| {
+    let set = PatternSet::parse(include_str!("../../data/rules-figures.txt"))
+        .expect("data/rules-figures.txt is valid (tested)");
+    let class = |name: &str| {
+        set.class(name)
+            .unwrap_or_else(|| panic!("data/rules-figures.txt defines @{name} (tested)"))
+    };
+    Lists {
+        magnitude: class("magnitude"),
+        percent: class("percent"),
+        currency: class("currency"),
+        spelled: class("spelled"),
+        month: class("month"),
+        clock: class("clock"),
+        set,
+    }
 });
+
+/// A sentence's words with their classes.
+struct Sentence<'a, 'w> {
+    words: &'a [Word<'w>],
+    classes: &'a [Classes],
+}
 
 /// Plain counts below this are not statistics ("three soldiers", "400 km").
 const LARGE_COUNT: f64 = 1000.0;
@@ -27,11 +58,16 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
             continue;
         }
         let ws = words(cx.masked, sentence.clone());
-        let figures: Vec<Range<usize>> = figures(cx.masked, &ws)
+        let classes = WORDS.set.classify(&ws);
+        let s = Sentence {
+            words: &ws,
+            classes: &classes,
+        };
+        let figures: Vec<Range<usize>> = figures(cx.masked, &s)
             .into_iter()
             .filter(|r| !cx.in_quotation(r))
             .collect();
-        if figures.is_empty() || has_source(cx, sentence, &ws) {
+        if figures.is_empty() || has_source(cx, sentence, &s) {
             continue;
         }
         for range in figures {
@@ -51,22 +87,22 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
     findings
 }
 
-fn has_source(cx: &Context<'_>, sentence: &Range<usize>, ws: &[Word]) -> bool {
+fn has_source(cx: &Context<'_>, sentence: &Range<usize>, s: &Sentence<'_, '_>) -> bool {
     // A link in the sentence is the reporter's citation (its URL is masked,
     // so look at the text as written).
     let written = &cx.text[sentence.clone()];
     if written.contains("](") || written.contains("<http") {
         return true;
     }
-    !WORDS.find(ws).is_empty()
+    !WORDS.set.find_classified(s.words, s.classes).is_empty()
 }
 
 /// The byte ranges of the statistics among `ws`.
-fn figures(masked: &str, ws: &[Word]) -> Vec<Range<usize>> {
+fn figures(masked: &str, s: &Sentence<'_, '_>) -> Vec<Range<usize>> {
     let mut out = Vec::new();
     let mut i = 0;
-    while i < ws.len() {
-        if let Some((range, next)) = figure_at(masked, ws, i) {
+    while i < s.words.len() {
+        if let Some((range, next)) = figure_at(masked, s, i) {
             out.push(range);
             i = next;
         } else {
@@ -78,22 +114,22 @@ fn figures(masked: &str, ws: &[Word]) -> Vec<Range<usize>> {
 
 /// Reads a figure starting at word `i`: returns its range and the index of
 /// the first word after it.
-fn figure_at(masked: &str, ws: &[Word], i: usize) -> Option<(Range<usize>, usize)> {
+fn figure_at(masked: &str, s: &Sentence<'_, '_>, i: usize) -> Option<(Range<usize>, usize)> {
+    let ws = s.words;
     let w = &ws[i];
     let joined = |k: usize| ws.get(k).filter(|n| !n.break_before);
-    let next_in =
-        |k: usize, class: &str| joined(k).is_some_and(|n| WORDS.in_class(class, &n.lower));
+    let next_in = |k: usize, class: Class| joined(k).is_some() && s.classes[k].contain(class);
     let first = w.lower.chars().next()?;
 
     // "four million", "a billion": spelled numbers count only with a magnitude.
     if !first.is_ascii_digit() {
-        if WORDS.in_class("spelled", &w.lower) && next_in(i + 1, "magnitude") {
+        if s.classes[i].contain(WORDS.spelled) && next_in(i + 1, WORDS.magnitude) {
             // "millions of" is a vague quantity, not a figure.
             if ws[i + 1].lower.ends_with('s') {
                 return None;
             }
             let mut end = i + 2;
-            if next_in(end, "currency") {
+            if next_in(end, WORDS.currency) {
                 end += 1;
             }
             return Some((w.range.start..ws[end - 1].range.end, end));
@@ -134,12 +170,11 @@ fn figure_at(masked: &str, ws: &[Word], i: usize) -> Option<(Range<usize>, usize
     }
     let prev = i
         .checked_sub(1)
-        .map(|k| &ws[k])
         .filter(|_| !w.break_before || currency_symbol);
-    if prev.is_some_and(|p| WORDS.in_class("month", &p.lower)) || next_in(i + 1, "month") {
+    if prev.is_some_and(|p| s.classes[p].contain(WORDS.month)) || next_in(i + 1, WORDS.month) {
         return None;
     }
-    if next_in(i + 1, "clock") {
+    if next_in(i + 1, WORDS.clock) {
         return None;
     }
 
@@ -147,13 +182,13 @@ fn figure_at(masked: &str, ws: &[Word], i: usize) -> Option<(Range<usize>, usize
     let mut magnitude = suffix_magnitude;
     let mut percent = false;
     let mut money = currency_symbol;
-    if next_in(end, "magnitude") {
+    if next_in(end, WORDS.magnitude) {
         magnitude = true;
         end += 1;
     }
     if after.starts_with('%') {
         percent = true;
-    } else if next_in(end, "percent") {
+    } else if next_in(end, WORDS.percent) {
         percent = true;
         end += 1;
         if joined(end).is_some_and(|n| n.lower == "points" || n.lower == "point") {
@@ -165,7 +200,7 @@ fn figure_at(masked: &str, ws: &[Word], i: usize) -> Option<(Range<usize>, usize
         percent = true;
         end += 2;
     }
-    if next_in(end, "currency") {
+    if next_in(end, WORDS.currency) {
         money = true;
         end += 1;
     }
