@@ -17,7 +17,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use aho_corasick::{AhoCorasick, AhoCorasickKind};
+use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::tokens::Word;
 
@@ -244,12 +244,20 @@ impl PatternSet {
     }
 
     /// A [`Finder`] for the words of the patterns' required slots, for
-    /// [`PatternSet::may_match`].
+    /// [`PatternSet::may_match`]. Sets with a word of one or two letters
+    /// ("is", "to", "a") are left out: those turn up inside most words, and
+    /// nearly every sentence has one anyway.
     pub fn required_finder(&self) -> Result<Finder, String> {
+        let has_short_word = |set: Class| {
+            self.vocabulary
+                .iter()
+                .any(|(w, c)| c.contain(set) && w.chars().count() < 3)
+        };
         let required: Vec<Class> = self
             .patterns
             .iter()
             .flat_map(|p| p.required.iter().copied())
+            .filter(|&set| !has_short_word(set))
             .collect();
         self.finder(&required)
     }
@@ -269,8 +277,9 @@ impl PatternSet {
                 // finder cannot rule anything out.
                 return Ok(Finder {
                     automaton: None,
+                    overlapping: false,
                     classes: Vec::new(),
-                    all: wanted,
+                    looked_for: wanted,
                 });
             }
             // Each apostrophe as the text may write it.
@@ -287,16 +296,30 @@ impl PatternSet {
                 classes.push(of);
             }
         }
+        // Words of letters alone never reach over the non-letter that
+        // bounds a word, so a match overlapping a whole word can only be
+        // that word or one inside a longer run of letters: the longest match
+        // at each start, without overlaps, misses none. Other words need
+        // every overlapping match.
+        let letters_only = words
+            .iter()
+            .all(|w| w.bytes().all(|b| b.is_ascii_alphabetic()));
         // A DFA: the fastest search, for a few hundred short words.
         let automaton = AhoCorasick::builder()
             .kind(Some(AhoCorasickKind::DFA))
+            .match_kind(if letters_only {
+                MatchKind::LeftmostLongest
+            } else {
+                MatchKind::Standard
+            })
             .ascii_case_insensitive(true)
             .build(&words)
             .map_err(|e| format!("the word lists do not compile: {e}"))?;
         Ok(Finder {
             automaton: Some(automaton),
+            overlapping: !letters_only,
             classes,
-            all: wanted,
+            looked_for: wanted,
         })
     }
 
@@ -354,26 +377,33 @@ pub struct Finder {
     automaton: Option<AhoCorasick>,
     /// Per word of the automaton, its sets.
     classes: Vec<Classes>,
-    /// Every set the finder looks for.
-    all: Classes,
+    /// Whether it must look at every overlapping match.
+    overlapping: bool,
+    /// The sets the finder looks for; it rules out no other.
+    looked_for: Classes,
 }
 
 impl Finder {
-    /// The sets, of those the finder looks for, that some word of `span`
-    /// may belong to: at least those that the words [`super::tokens::words`]
-    /// splits `span` into belong to. A word of a set, as that splits it, is
+    /// The sets that some word of `span` may belong to: at least those that
+    /// the words [`super::tokens::words`] splits `span` into belong to
+    /// (every set the finder does not look for among them). A word of a set, as that splits it, is
     /// the set's word in ASCII letters of either case (a word outside ASCII
     /// lower-cases to ASCII only through the Kelvin sign), with no letter or
     /// digit on either side.
     pub fn present(&self, span: &str) -> Classes {
         let Some(automaton) = &self.automaton else {
-            return self.all;
+            return Classes(u128::MAX);
         };
         if span.contains('\u{212A}') {
-            return self.all;
+            return Classes(u128::MAX);
         }
+        let matches: Box<dyn Iterator<Item = aho_corasick::Match>> = if self.overlapping {
+            Box::new(automaton.find_overlapping_iter(span))
+        } else {
+            Box::new(automaton.find_iter(span))
+        };
         let mut present = 0;
-        for m in automaton.find_overlapping_iter(span) {
+        for m in matches {
             let before = span[..m.start()].chars().next_back();
             let after = span[m.end()..].chars().next();
             if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric)
@@ -382,7 +412,7 @@ impl Finder {
             }
             present |= self.classes[m.pattern().as_usize()].0;
         }
-        Classes(present)
+        Classes(present | !self.looked_for.0)
     }
 }
 
@@ -495,6 +525,19 @@ mod tests {
         assert!(s.may_match(required.present("Experts said")));
         assert!(!s.may_match(required.present("analysts said")));
         assert!(!s.may_match(required.present("experts expertly unsaid")));
+        // Letters alone: matches may not overlap, and none hides a word.
+        let s2 = set("@say = say says\n@n = experts\np: @n @say");
+        let says = s2.finder(&[s2.class("say").unwrap()]).unwrap();
+        assert!(says
+            .present("unsays, Says")
+            .contain(s2.class("say").unwrap()));
+        assert!(!says
+            .present("unsays, sayso")
+            .contain(s2.class("say").unwrap()));
+        // A set the finder does not look for is never ruled out.
+        let only_say = s.finder(&[say]).unwrap();
+        assert!(only_say.present("nothing").contain(experts));
+        assert!(!only_say.present("nothing").contain(say));
         // The Kelvin sign lower-cases to "k": nothing is ruled out.
         assert!(finder.present("\u{212A}").contain(say));
     }
