@@ -8,7 +8,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use super::patterns::{Class, Classes, PatternSet};
+use super::patterns::{Class, Classes, Finder, PatternSet};
 use super::tokens::{words, Word};
 use super::{Context, Finding, Rule, Scope, Severity};
 
@@ -16,6 +16,9 @@ use super::{Context, Finding, Rule, Scope, Severity};
 /// code reads numbers by.
 struct Lists {
     set: PatternSet,
+    /// Finds the magnitudes: a sentence with none and no digit holds no
+    /// figure.
+    magnitudes: Finder,
     magnitude: Class,
     percent: Class,
     currency: Class,
@@ -31,8 +34,12 @@ static WORDS: LazyLock<Lists> = LazyLock::new(|| {
         set.class(name)
             .unwrap_or_else(|| panic!("data/rules-figures.txt defines @{name} (tested)"))
     };
+    let magnitude = class("magnitude");
     Lists {
-        magnitude: class("magnitude"),
+        magnitudes: set
+            .finder(&[magnitude])
+            .expect("data/rules-figures.txt compiles (tested)"),
+        magnitude,
         percent: class("percent"),
         currency: class("currency"),
         spelled: class("spelled"),
@@ -55,6 +62,14 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
     let mut findings = Vec::new();
     for sentence in &cx.analysis.sentences[scope.sentences.clone()] {
         if cx.in_heading(sentence.start) {
+            continue;
+        }
+        // A figure starts with a digit or is a spelled number with a
+        // magnitude ("four million").
+        let text = &cx.masked[sentence.clone()];
+        if !text.bytes().any(|b| b.is_ascii_digit())
+            && !WORDS.magnitudes.present(text).contain(WORDS.magnitude)
+        {
             continue;
         }
         let ws = words(cx.masked, sentence.clone());
@@ -248,6 +263,10 @@ mod tests {
         assert_eq!(
             figures("More than a million people fled to the border."),
             ["a million"]
+        );
+        assert_eq!(
+            figures("MORE THAN FOUR MILLION PEOPLE FLED."),
+            ["FOUR MILLION"]
         );
         assert_eq!(
             figures("Some 12,000 fighters remain in the province."),

@@ -9,7 +9,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use super::patterns::{Match, PatternSet};
+use super::patterns::{Finder, Match, PatternSet};
 use super::tokens::{words, Word};
 use super::{Context, Finding, Rule, Scope, Severity};
 use crate::text::attribution::find_attributions;
@@ -19,9 +19,18 @@ static PATTERNS: LazyLock<PatternSet> = LazyLock::new(|| {
         .expect("data/rules-vague-attribution.txt is valid (tested)")
 });
 
+static REQUIRED: LazyLock<Finder> = LazyLock::new(|| {
+    PATTERNS
+        .required_finder()
+        .expect("data/rules-vague-attribution.txt compiles (tested)")
+});
+
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut findings = Vec::new();
     for sentence in &cx.analysis.sentences[scope.sentences.clone()] {
+        if !PATTERNS.may_match(REQUIRED.present(&cx.masked[sentence.clone()])) {
+            continue;
+        }
         let ws = words(cx.masked, sentence.clone());
         let mut kept: Vec<(Range<usize>, Match)> = Vec::new();
         for m in PATTERNS.find(&ws) {
@@ -213,6 +222,7 @@ mod tests {
     #[test]
     fn the_phrase_list_parses() {
         let _ = &*super::PATTERNS;
+        let _ = &*super::REQUIRED;
     }
 
     #[test]
@@ -266,6 +276,10 @@ mod tests {
         assert_eq!(
             phrases("Critics argue that the deal rewards Moscow."),
             ["Critics argue"]
+        );
+        assert_eq!(
+            phrases("CRITICS ARGUE THAT THE DEAL REWARDS MOSCOW."),
+            ["CRITICS ARGUE"]
         );
         assert_eq!(
             phrases("Many people in Ankara believe the sanctions were unfair."),
