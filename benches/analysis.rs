@@ -379,3 +379,74 @@ mod lexicon_load {
         });
     }
 }
+
+/// What the server does between a keystroke and its diagnostics, stage by
+/// stage, on the long draft with the 100k lexicon and every rule on: the
+/// findings turned into LSP diagnostics, and the notification as JSON.
+mod publish {
+    use super::*;
+    use copydesk::lsp::diagnostics::{to_diagnostic, SourceCache, SourceTexts};
+    use copydesk::lsp::position::Encoding;
+    use copydesk::rules::{check, RuleConfig};
+    use ropey::Rope;
+    use tower_lsp_server::ls_types::PublishDiagnosticsParams;
+
+    struct Findings {
+        rope: Rope,
+        findings: Vec<copydesk::rules::Finding>,
+    }
+
+    static FINDINGS: LazyLock<Findings> = LazyLock::new(|| {
+        let index = &LEX_100K.index;
+        let a = analysis::analyze(&LONG, DocKind::Markdown, index);
+        Findings {
+            rope: Rope::from_str(&LONG),
+            findings: check(&LONG, &a, index, &RuleConfig::default()),
+        }
+    });
+
+    /// Every finding of the draft as an LSP diagnostic (UTF-16 ranges).
+    #[divan::bench(sample_count = 50)]
+    fn to_diagnostics_100k(b: Bencher) {
+        let f = &*FINDINGS;
+        let mut cache = SourceCache::default();
+        b.bench_local(|| {
+            let mut sources = SourceTexts::new(&LEX_100K.index, None, &mut cache);
+            f.findings
+                .iter()
+                .map(|x| to_diagnostic(x, &f.rope, Encoding::Utf16, &mut sources))
+                .collect::<Vec<_>>()
+        });
+    }
+
+    /// The `publishDiagnostics` notification of those diagnostics as the
+    /// bytes written to the client.
+    #[divan::bench(sample_count = 50)]
+    fn notification_json_100k(b: Bencher) {
+        let f = &*FINDINGS;
+        let mut cache = SourceCache::default();
+        let mut sources = SourceTexts::new(&LEX_100K.index, None, &mut cache);
+        let diagnostics: Vec<_> = f
+            .findings
+            .iter()
+            .map(|x| to_diagnostic(x, &f.rope, Encoding::Utf16, &mut sources))
+            .collect();
+        // As tower-lsp-server sends it: the parameters made a JSON value,
+        // then the message written as a string.
+        b.bench_local(|| {
+            let params = serde_json::to_value(PublishDiagnosticsParams::new(
+                "file:///draft.md".parse().unwrap(),
+                diagnostics.clone(),
+                Some(2),
+            ))
+            .unwrap();
+            serde_json::to_string(&serde_json::json!({
+                "jsonrpc": "2.0",
+                "method": "textDocument/publishDiagnostics",
+                "params": params,
+            }))
+            .unwrap()
+            .len()
+        });
+    }
+}

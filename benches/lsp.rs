@@ -56,7 +56,11 @@ fn write_message(w: &mut impl Write, v: &Value) {
     let _ = w.flush();
 }
 
-fn read_message(r: &mut impl BufRead) -> Option<Value> {
+/// The next message and when its last byte arrived: the moment the server
+/// has published it, before this client spends any time parsing it (an
+/// editor's parser is not the server's cost, and a large `publishDiagnostics`
+/// takes this client over a millisecond to parse).
+fn read_message(r: &mut impl BufRead) -> Option<(Instant, Value)> {
     let mut len = None;
     loop {
         let mut line = String::new();
@@ -73,7 +77,8 @@ fn read_message(r: &mut impl BufRead) -> Option<Value> {
     }
     let mut body = vec![0; len?];
     r.read_exact(&mut body).ok()?;
-    serde_json::from_slice(&body).ok()
+    let at = Instant::now();
+    Some((at, serde_json::from_slice(&body).ok()?))
 }
 
 /// What the client answers to `workspace/configuration`.
@@ -103,8 +108,7 @@ impl Server {
         let answer = writer.clone();
         std::thread::spawn(move || {
             let mut r = BufReader::with_capacity(1 << 16, stdout);
-            while let Some(msg) = read_message(&mut r) {
-                let at = Instant::now();
+            while let Some((at, msg)) = read_message(&mut r) {
                 // Requests from the server are answered at once, as an
                 // editor does, so they never hold up what is measured.
                 if let (Some(method), Some(id)) = (msg["method"].as_str(), msg.get("id")) {
@@ -678,7 +682,11 @@ fn main() {
     let (example, example_name) = workload::example_draft();
     let setup = Setup {
         rules_off: args.iter().any(|a| a == "--rules-off"),
-        copydesk: PathBuf::from(env!("CARGO_BIN_EXE_copydesk")),
+        // Another build of the server, to compare two in one run.
+        copydesk: arg_value(&args, "--copydesk").map_or_else(
+            || PathBuf::from(env!("CARGO_BIN_EXE_copydesk")),
+            PathBuf::from,
+        ),
         harper: arg_value(&args, "--harper").map(PathBuf::from),
         workdir,
         draft: workload::long_draft(),
