@@ -380,7 +380,7 @@ fn fresh(cx: &Context<'_>, span: &Span, config: &RuleConfig) -> Arc<Unit> {
     facts(cx, span, &mut unit_facts);
     let key = hash_words(
         &unit_facts,
-        hash_bytes(cx.masked[span.context..bytes.end].as_bytes()),
+        hash_bytes(&cx.masked.as_bytes()[span.context..bytes.end]),
     );
     cx.record_named_before(true);
     let mut findings = Vec::new();
@@ -791,7 +791,7 @@ mod tests {
         assert_eq!(got, check(&text, &analysis, &lexicon.index, &config));
         let fresh = checker
             .units()
-            .filter(|u| !before.iter().any(|b| Arc::ptr_eq(b, &u)))
+            .filter(|u| !before.iter().any(|b| Arc::ptr_eq(b, u)))
             .count();
         assert!(checker.placed.len() > 20);
         assert!(
