@@ -537,7 +537,11 @@ fn common_prefix(a: &[u8], b: &[u8]) -> usize {
     while i + RUN <= n && a[i..i + RUN] == b[i..i + RUN] {
         i += RUN;
     }
-    i + a[i..n].iter().zip(&b[i..n]).take_while(|(x, y)| x == y).count()
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// How many bytes two texts end with in common.

@@ -237,10 +237,17 @@ impl Resolver<'_> {
             .last()
             .map_or(before.len(), |(i, _)| i);
         let prev_word = &before[word_start..];
-        // Lower-cased character by character: the same as `to_lowercase`
-        // for these all-ASCII words.
-        let is = |w: &str| prev_word.chars().flat_map(char::to_lowercase).eq(w.chars());
-        if !prev_word.is_empty() && NOT_BEFORE_A_SUBJECT.iter().any(|w| is(w)) {
+        // The listed words are ASCII: an ASCII word is compared without
+        // lower-casing a copy; any other is lower-cased as Unicode does
+        // (the Kelvin sign lower-cases to an ASCII k).
+        let listed = if prev_word.is_ascii() {
+            NOT_BEFORE_A_SUBJECT
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(prev_word))
+        } else {
+            NOT_BEFORE_A_SUBJECT.contains(&prev_word.to_lowercase().as_str())
+        };
+        if listed {
             return false;
         }
         let after = &self.text[m.range.end..];
@@ -250,7 +257,9 @@ impl Resolver<'_> {
         // "the Biden administration": a name followed by a lower-case noun
         // with no comma is a modifier.
         let rest = after.trim_start_matches(' ');
-        let next = &rest[..rest.find(|c: char| !c.is_alphabetic()).unwrap_or(rest.len())];
+        let next = &rest[..rest
+            .find(|c: char| !c.is_alphabetic())
+            .unwrap_or(rest.len())];
         let modifier_nouns = [
             "administration",
             "government",
