@@ -425,7 +425,7 @@ impl Incremental {
                     && w.blocks
                         .iter()
                         .zip(&placed[lo..=hi])
-                        .all(|((part, off), p)| Arc::ptr_eq(part, &p.part) && *off == p.at - origin)
+                        .all(|((part, off), p)| Arc::ptr_eq(part, p.part) && *off == p.at - origin)
             };
             let window = match self.windows.get(&key) {
                 Some(w) if same(w) => w.clone(),
