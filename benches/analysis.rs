@@ -385,14 +385,12 @@ mod lexicon_load {
 /// findings turned into LSP diagnostics, and the notification as JSON.
 mod publish {
     use super::*;
-    use copydesk::lsp::diagnostics::{to_diagnostic, SourceCache, SourceTexts};
+    use copydesk::lsp::diagnostics::{to_diagnostics, SourceCache, SourceTexts};
     use copydesk::lsp::position::Encoding;
     use copydesk::rules::{check, RuleConfig};
-    use ropey::Rope;
     use tower_lsp_server::ls_types::PublishDiagnosticsParams;
 
     struct Findings {
-        rope: Rope,
         findings: Vec<copydesk::rules::Finding>,
     }
 
@@ -400,7 +398,6 @@ mod publish {
         let index = &LEX_100K.index;
         let a = analysis::analyze(&LONG, DocKind::Markdown, index);
         Findings {
-            rope: Rope::from_str(&LONG),
             findings: check(&LONG, &a, index, &RuleConfig::default()),
         }
     });
@@ -412,10 +409,7 @@ mod publish {
         let mut cache = SourceCache::default();
         b.bench_local(|| {
             let mut sources = SourceTexts::new(&LEX_100K.index, None, &mut cache);
-            f.findings
-                .iter()
-                .map(|x| to_diagnostic(x, &f.rope, Encoding::Utf16, &mut sources))
-                .collect::<Vec<_>>()
+            to_diagnostics(&f.findings, &LONG, Encoding::Utf16, &mut sources)
         });
     }
 
@@ -426,11 +420,7 @@ mod publish {
         let f = &*FINDINGS;
         let mut cache = SourceCache::default();
         let mut sources = SourceTexts::new(&LEX_100K.index, None, &mut cache);
-        let diagnostics: Vec<_> = f
-            .findings
-            .iter()
-            .map(|x| to_diagnostic(x, &f.rope, Encoding::Utf16, &mut sources))
-            .collect();
+        let diagnostics = to_diagnostics(&f.findings, &LONG, Encoding::Utf16, &mut sources);
         // As tower-lsp-server sends it: the parameters made a JSON value,
         // then the message written as a string.
         b.bench_local(|| {

@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::index::{EntityId, LexiconIndex};
 use super::mentions::{resolve_mentions, scan_names, Mention, NameMatch};
 use super::quotes::{match_quotation, QuoteMatch};
-use super::speakers::Resolver;
+use super::speakers::{BlockAttributions, Resolver};
 use crate::text::attribution::{
     attribute_quotations, find_attributions, Attribution, QuoteAttribution, Speaker,
 };
@@ -112,23 +112,41 @@ impl BlockPart {
 
 /// What the analysis of one document keeps between its versions, so that
 /// an edit re-analyses only the paragraphs it touches: each prose block's
-/// sentences, quotations, names and matched claims, keyed by the block's
-/// text. What spans blocks — quotations running over paragraphs, which
-/// entity a name means once the full name has been used, who a quotation is
-/// attributed to — is recomputed from these parts for every version.
+/// sentences, quotations, names and matched claims, found again by the
+/// block's place or text. What spans blocks — quotations running over
+/// paragraphs, which entity a name means once the full name has been used,
+/// who a quotation is attributed to — is recomputed from these parts for
+/// every version.
 #[derive(Debug, Default)]
 pub struct Incremental {
     /// The lexicon generation the parts were computed with.
     generation: u64,
-    parts: HashMap<u64, Arc<BlockPart>, PassThrough>,
+    /// The last version's blocks, in order, with their parts.
+    blocks: Vec<KeptBlock>,
+    /// The last version's masked text. Where the next version's agrees with
+    /// it, a block at the same place holds the same text: a keystroke finds
+    /// all but the edited block's part without hashing or comparing the
+    /// text of every block.
+    masked: String,
     /// Attributions of each block's quotations, keyed by the window of
     /// blocks they depend on.
     windows: HashMap<u64, Arc<WindowPart>, PassThrough>,
 }
 
-/// Where one block's part landed in the document's lists.
-struct Placed {
+/// One block of a version with its part.
+#[derive(Debug, Clone)]
+struct KeptBlock {
+    range: Range<usize>,
+    /// The hash of the block's text: how its part is found when an edit
+    /// elsewhere moved it (a paragraph cut and pasted, or one above it
+    /// split in two).
+    key: u64,
     part: Arc<BlockPart>,
+}
+
+/// Where one block's part landed in the document's lists.
+struct Placed<'a> {
+    part: &'a Arc<BlockPart>,
     at: usize,
     sentences: Range<usize>,
     quotations: Range<usize>,
@@ -164,37 +182,37 @@ impl Incremental {
         generation: u64,
     ) -> DocAnalysis {
         if generation != self.generation {
-            self.parts.clear();
+            self.blocks.clear();
+            self.masked.clear();
             self.windows.clear();
             self.generation = generation;
         }
         let prose = prose::extract(text, kind);
         let masked = prose.masked.as_str();
-        let resolved = self.block_parts(masked, &prose.blocks, index);
-        let mut parts = HashMap::with_capacity_and_hasher(prose.blocks.len(), Default::default());
-        let mut placed: Vec<Placed> = Vec::with_capacity(prose.blocks.len());
-        let mut sentences = Vec::new();
-        let mut sentence_attributions = Vec::new();
-        let mut quotations: Vec<Quotation> = Vec::new();
-        let mut quote_claims = Vec::new();
-        let mut names = Vec::new();
+        let kept = self.block_parts(masked, &prose.blocks, index);
+        // Every list sized once: they are rebuilt for every version.
+        let total = |n: fn(&BlockPart) -> usize| kept.iter().map(|k| n(&k.part)).sum::<usize>();
+        let mut placed: Vec<Placed> = Vec::with_capacity(kept.len());
+        let mut sentences = Vec::with_capacity(total(|p| p.sentences.len()));
+        let mut quotations: Vec<Quotation> = Vec::with_capacity(total(|p| p.quotations.len()));
+        let mut quote_claims = Vec::with_capacity(quotations.capacity());
+        let mut names = Vec::with_capacity(total(|p| p.names.len()));
+        let mut block_attributions = Vec::with_capacity(kept.len());
         // The unclosed outermost quotation ending the previous block.
         let mut running_over: Option<usize> = None;
-        for (block, resolved) in prose.blocks.iter().zip(resolved) {
-            let Some((key, part)) = resolved else {
-                continue;
-            };
-            let block_text = &masked[block.range.clone()];
-            let at = block.range.start;
+        for KeptBlock { range, part, .. } in &kept {
+            let block_text = &masked[range.clone()];
+            let at = range.start;
             let shift = |r: &Range<usize>| r.start + at..r.end + at;
             let first_sentence = sentences.len();
             sentences.extend(part.sentences.iter().map(shift));
-            sentence_attributions.extend(part.sentence_attributions.iter().map(|found| {
-                found
-                    .iter()
-                    .map(|a| shift_attribution(a.clone(), |p| p + at))
-                    .collect::<Vec<_>>()
-            }));
+            if !part.sentences.is_empty() {
+                block_attributions.push(BlockAttributions {
+                    first_sentence,
+                    at,
+                    sentences: &part.sentence_attributions,
+                });
+            }
             let base = quotations.len();
             let reopen = running_over.take();
             let mut reopens = false;
@@ -222,15 +240,13 @@ impl Incremental {
                 ..m.clone()
             }));
             placed.push(Placed {
-                part: part.clone(),
+                part,
                 at,
                 sentences: first_sentence..sentences.len(),
                 quotations: base..quotations.len(),
                 reopens,
             });
-            parts.insert(key, part);
         }
-        self.parts = parts;
         let attributions = self.attribute(masked, &sentences, &quotations, &placed);
         let mentions = resolve_mentions(masked, &names, index);
         let quote_speakers = Resolver {
@@ -239,9 +255,13 @@ impl Incremental {
             quotations: &quotations,
             mentions: &mentions,
             index,
-            sentence_attributions: Some(&sentence_attributions),
+            sentence_attributions: Some(&block_attributions),
         }
         .quote_speakers(&attributions);
+        drop((placed, block_attributions));
+        self.blocks = kept;
+        self.masked.clear();
+        self.masked.push_str(masked);
         DocAnalysis {
             quote_speakers,
             kind,
@@ -257,52 +277,105 @@ impl Incremental {
 
 /// How many blocks must lack a part before they are computed in parallel:
 /// opening or checking a draft computes every block, a keystroke one or two,
-/// which is faster done on the calling thread than handed to the pool.
+/// which is faster done on the calling thread than handed to the pool. As
+/// many blocks moved by an edit are looked up by their hash in a map rather
+/// than one by one in the last version's list.
 const PARALLEL_BLOCKS: usize = 8;
 
 impl Incremental {
-    /// Each block's part and the hash it is kept under: the part kept from
-    /// an earlier version where the block's text is unchanged, else computed
-    /// afresh. A block's part depends on its text alone, so when many are
-    /// missing they are computed on every core. None for a block whose
-    /// range does not fall on character boundaries.
+    /// Each block's part: the last version's where the block's text is
+    /// unchanged, else computed afresh. A block's part depends on its text
+    /// alone, so when many are missing they are computed on every core.
+    /// Blocks whose range does not fall on character boundaries are left out.
     fn block_parts(
         &self,
         masked: &str,
         blocks: &[prose::Block],
         index: &LexiconIndex,
-    ) -> Vec<Option<(u64, Arc<BlockPart>)>> {
+    ) -> Vec<KeptBlock> {
+        let old = &self.blocks;
+        // What the edit left alone: the versions' common start and end.
+        let (was, now) = (self.masked.as_bytes(), masked.as_bytes());
+        let prefix = common_prefix(was, now);
+        let suffix = common_suffix(&was[prefix..], &now[prefix..]);
+        let (old_tail, new_tail) = (was.len() - suffix, now.len() - suffix);
+        // The last version's block at `range` exactly, if any.
+        let kept_at = |range: Range<usize>| {
+            old.binary_search_by_key(&range.start, |k| k.range.start)
+                .ok()
+                .map(|i| &old[i])
+                .filter(|k| k.range == range)
+        };
         let mut missing = Vec::new();
-        let mut out: Vec<Option<(u64, Arc<BlockPart>)>> = Vec::with_capacity(blocks.len());
+        let mut out: Vec<Option<KeptBlock>> = Vec::with_capacity(blocks.len());
         for (i, b) in blocks.iter().enumerate() {
-            let Some(text) = masked.get(b.range.clone()) else {
+            let range = b.range.clone();
+            let Some(text) = masked.get(range.clone()) else {
                 out.push(None);
                 continue;
             };
-            let key = hash_text(text);
-            match self.parts.get(&key).filter(|p| *p.text == *text) {
-                Some(p) => out.push(Some((key, p.clone()))),
+            // A block wholly inside the common start, or the common end,
+            // has the text of the last version's block at the same place.
+            let same_place = if range.end <= prefix {
+                kept_at(range.clone())
+            } else if range.start >= new_tail {
+                kept_at(range.start - new_tail + old_tail..range.end - new_tail + old_tail)
+            } else {
+                None
+            };
+            match same_place {
+                Some(k) => {
+                    debug_assert_eq!(*k.part.text, *text);
+                    out.push(Some(KeptBlock {
+                        range,
+                        key: k.key,
+                        part: k.part.clone(),
+                    }));
+                }
                 None => {
-                    missing.push((i, key));
+                    missing.push(i);
                     out.push(None);
                 }
             }
         }
-        let compute = |&(i, key): &(usize, u64)| {
+        // The rest by their text, wherever they were.
+        let by_key: Option<HashMap<u64, usize, PassThrough>> = (missing.len() >= PARALLEL_BLOCKS)
+            .then(|| old.iter().enumerate().map(|(i, k)| (k.key, i)).collect());
+        let mut compute = Vec::new();
+        for i in missing {
             let range = blocks[i].range.clone();
-            (i, key, Arc::new(BlockPart::compute(masked, range, index)))
-        };
-        let computed: Vec<_> = if missing.len() >= PARALLEL_BLOCKS {
-            missing.par_iter().map(compute).collect()
-        } else {
-            missing.iter().map(compute).collect()
-        };
-        for (i, key, part) in computed {
-            out[i] = Some((key, part));
+            let text = &masked[range.clone()];
+            let key = hash_text(text);
+            let found = match &by_key {
+                Some(map) => map.get(&key).map(|&j| &old[j]),
+                None => old.iter().find(|k| k.key == key),
+            };
+            match found.filter(|k| *k.part.text == *text) {
+                Some(k) => {
+                    out[i] = Some(KeptBlock {
+                        range,
+                        key,
+                        part: k.part.clone(),
+                    })
+                }
+                None => compute.push((i, key)),
+            }
         }
-        out
+        let part_of = |&(i, key): &(usize, u64)| {
+            let range = blocks[i].range.clone();
+            let part = Arc::new(BlockPart::compute(masked, range.clone(), index));
+            (i, KeptBlock { range, key, part })
+        };
+        let computed: Vec<_> = if compute.len() >= PARALLEL_BLOCKS {
+            compute.par_iter().map(part_of).collect()
+        } else {
+            compute.iter().map(part_of).collect()
+        };
+        for (i, k) in computed {
+            out[i] = Some(k);
+        }
+        out.into_iter().flatten().collect()
     }
-
     /// Every quotation's attribution, block by block, each block's computed
     /// over its window only (see [`WindowPart`]) and kept while the window
     /// is unchanged. Equal to `attribute_quotations` over the whole document.
@@ -340,7 +413,7 @@ impl Incremental {
             let q0 = placed[lo].quotations.start;
             let mut key: u64 = 0x9e37_79b9_7f4a_7c15 ^ (b - lo) as u64;
             for p in &placed[lo..=hi] {
-                let id = Arc::as_ptr(&p.part) as usize as u64;
+                let id = Arc::as_ptr(p.part) as usize as u64;
                 key = (key ^ id)
                     .wrapping_mul(0x0000_0100_0000_01b3)
                     .rotate_left(29);
@@ -352,7 +425,7 @@ impl Incremental {
                     && w.blocks
                         .iter()
                         .zip(&placed[lo..=hi])
-                        .all(|((part, off), p)| Arc::ptr_eq(part, &p.part) && *off == p.at - origin)
+                        .all(|((part, off), p)| Arc::ptr_eq(part, p.part) && *off == p.at - origin)
             };
             let window = match self.windows.get(&key) {
                 Some(w) if same(w) => w.clone(),
@@ -373,7 +446,7 @@ impl Incremental {
                     Arc::new(WindowPart {
                         blocks: placed[lo..=hi]
                             .iter()
-                            .map(|p| (p.part.clone(), p.at - origin))
+                            .map(|p| (Arc::clone(p.part), p.at - origin))
                             .collect(),
                         target: b - lo,
                         attributions: found[mine]
@@ -453,6 +526,39 @@ impl Hasher for PassThroughHasher {
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
+}
+
+/// How many bytes two texts start with in common, compared a run at a time
+/// (a keystroke compares all but a few bytes of the document's two versions).
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    const RUN: usize = 256;
+    let n = a.len().min(b.len());
+    let mut i = 0;
+    while i + RUN <= n && a[i..i + RUN] == b[i..i + RUN] {
+        i += RUN;
+    }
+    i + a[i..n]
+        .iter()
+        .zip(&b[i..n])
+        .take_while(|(x, y)| x == y)
+        .count()
+}
+
+/// How many bytes two texts end with in common.
+fn common_suffix(a: &[u8], b: &[u8]) -> usize {
+    const RUN: usize = 256;
+    let n = a.len().min(b.len());
+    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
+    let mut i = 0;
+    while i + RUN <= n && a[n - i - RUN..n - i] == b[n - i - RUN..n - i] {
+        i += RUN;
+    }
+    i + a[..n - i]
+        .iter()
+        .rev()
+        .zip(b[..n - i].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count()
 }
 
 /// A multiplicative hash of 8-byte words: every block is hashed on every
@@ -619,27 +725,35 @@ mod tests {
         );
     }
 
+    /// The parts the last version of `inc` kept, in order.
+    fn kept(inc: &Incremental) -> Vec<Arc<BlockPart>> {
+        inc.blocks.iter().map(|k| k.part.clone()).collect()
+    }
+
+    /// How many of `now` are the very parts of `before`.
+    fn reused(before: &[Arc<BlockPart>], now: &[Arc<BlockPart>]) -> usize {
+        now.iter()
+            .filter(|p| before.iter().any(|b| Arc::ptr_eq(b, p)))
+            .count()
+    }
+
     #[test]
     fn an_edit_reuses_the_untouched_paragraphs() {
         let index = sochi();
         let mut inc = Incremental::default();
         let text = draft();
         inc.analyze(&text, DocKind::Markdown, &index, 1);
-        let before: Vec<Arc<BlockPart>> = inc.parts.values().cloned().collect();
+        let before = kept(&inc);
         let windows_before: Vec<Arc<WindowPart>> = inc.windows.values().cloned().collect();
         let at = text.find("Nagorno-Karabakh").unwrap();
         let mut edited = text.clone();
         edited.insert(at, 'x');
         let got = inc.analyze(&edited, DocKind::Markdown, &index, 1);
         assert_same(&got, &whole(&edited, DocKind::Markdown, &index));
-        let reused = inc
-            .parts
-            .values()
-            .filter(|p| before.iter().any(|b| Arc::ptr_eq(b, p)))
-            .count();
+        let now = kept(&inc);
         assert_eq!(
-            reused,
-            inc.parts.len() - 1,
+            reused(&before, &now),
+            now.len() - 1,
             "only the edited paragraph is new"
         );
         // Attributions are worked out again only where the edited paragraph
@@ -657,10 +771,38 @@ mod tests {
         );
         // A new lexicon generation recomputes every part.
         inc.analyze(&edited, DocKind::Markdown, &index, 2);
-        assert!(inc
-            .parts
-            .values()
-            .all(|p| !before.iter().any(|b| Arc::ptr_eq(b, p))));
+        assert_eq!(reused(&before, &kept(&inc)), 0);
+    }
+
+    /// Paragraphs that an edit moves are found again by their text, not by
+    /// their place: a cut-and-paste, or a line break splitting a paragraph
+    /// above many others, computes no part of the paragraphs moved.
+    #[test]
+    fn moved_paragraphs_keep_their_parts() {
+        let index = sochi();
+        let text = draft();
+        let paragraphs: Vec<&str> = text.split("\n\n").collect();
+        assert!(paragraphs.len() > 2 * PARALLEL_BLOCKS);
+        // The second and third paragraphs swapped, and the last moved first.
+        let mut moved = paragraphs.clone();
+        moved.swap(1, 2);
+        let last = moved.pop().unwrap();
+        moved.insert(0, last);
+        let moved = moved.join("\n\n");
+        for changed in [moved, text.replacen(". ", ".\n\n", 1)] {
+            let mut inc = Incremental::default();
+            inc.analyze(&text, DocKind::Markdown, &index, 0);
+            let before = kept(&inc);
+            let got = inc.analyze(&changed, DocKind::Markdown, &index, 0);
+            assert_same(&got, &whole(&changed, DocKind::Markdown, &index));
+            let now = kept(&inc);
+            assert!(
+                reused(&before, &now) + 2 >= now.len(),
+                "{} of {} reused",
+                reused(&before, &now),
+                now.len()
+            );
+        }
     }
 
     proptest! {

@@ -33,8 +33,22 @@ pub struct Resolver<'a> {
     pub mentions: &'a [Mention],
     pub index: &'a LexiconIndex,
     /// Each sentence's attributions outside quotations, when the caller has
-    /// them already (`find_attributions` of every sentence); else computed.
-    pub sentence_attributions: Option<&'a [Vec<Attribution>]>,
+    /// them already (`find_attributions` of every sentence), block by block;
+    /// else computed.
+    pub sentence_attributions: Option<&'a [BlockAttributions<'a>]>,
+}
+
+/// The attributions outside quotations of one block's sentences, as the
+/// incremental analysis keeps them: with offsets from the block's start, so
+/// that a block that did not change needs no copy shifted to its place on
+/// every version.
+pub struct BlockAttributions<'a> {
+    /// The index of the block's first sentence in the document.
+    pub first_sentence: usize,
+    /// The block's start: what the offsets are from.
+    pub at: usize,
+    /// For each of the block's sentences, in order.
+    pub sentences: &'a [Vec<Attribution>],
 }
 
 /// Whether a range lies inside some quotation, in O(log n): quotations are
@@ -77,18 +91,32 @@ impl Resolver<'_> {
         let mut salient_after: Vec<Option<EntityId>> = Vec::with_capacity(self.sentences.len());
         let mut salient: Option<EntityId> = None;
         let cover = QuoteCover::new(self.quotations);
+        let kept = self.sentence_attributions.unwrap_or(&[]);
+        // The block holding the current sentence (sentences come in order).
+        let mut block = 0;
         for (si, s) in self.sentences.iter().enumerate() {
             let mut last_speaker = None;
+            while block + 1 < kept.len() && kept[block + 1].first_sentence <= si {
+                block += 1;
+            }
             let computed;
-            let found = match self.sentence_attributions.and_then(|a| a.get(si)) {
-                Some(found) => found.as_slice(),
+            let (at, found) = match kept
+                .get(block)
+                .and_then(|b| Some((b.at, b.sentences.get(si.checked_sub(b.first_sentence)?)?)))
+            {
+                Some((at, found)) => (at, found.as_slice()),
                 None => {
                     computed = find_attributions(self.text, s.clone(), self.quotations);
-                    computed.as_slice()
+                    (0, computed.as_slice())
                 }
             };
             for a in found {
-                if let Some(e) = self.resolve_in(&a.speaker, si, salient, &[], &cover) {
+                let speaker = Speaker {
+                    range: a.speaker.range.start + at..a.speaker.range.end + at,
+                    name: a.speaker.name.start + at..a.speaker.name.end + at,
+                    kind: a.speaker.kind,
+                };
+                if let Some(e) = self.resolve_in(&speaker, si, salient, &[], &cover) {
                     last_speaker = Some(e);
                 }
             }
@@ -198,19 +226,28 @@ impl Resolver<'_> {
             .map(|m| m.entity)
     }
 
+    /// Runs for most persons named in the document on every version, so the
+    /// words around the name are compared in place, nothing allocated.
     fn subject_like(&self, m: &Mention) -> bool {
         let before = self.text[..m.range.start].trim_end();
-        let prev_word: String = before
-            .chars()
+        let word_start = before
+            .char_indices()
             .rev()
-            .take_while(|c| c.is_alphabetic())
-            .collect::<Vec<_>>()
-            .into_iter()
-            .rev()
-            .collect();
-        if NOT_BEFORE_A_SUBJECT.contains(&prev_word.to_lowercase().as_str())
-            && before.ends_with(|c: char| c.is_alphabetic())
-        {
+            .take_while(|(_, c)| c.is_alphabetic())
+            .last()
+            .map_or(before.len(), |(i, _)| i);
+        let prev_word = &before[word_start..];
+        // The listed words are ASCII: an ASCII word is compared without
+        // lower-casing a copy; any other is lower-cased as Unicode does
+        // (the Kelvin sign lower-cases to an ASCII k).
+        let listed = if prev_word.is_ascii() {
+            NOT_BEFORE_A_SUBJECT
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(prev_word))
+        } else {
+            NOT_BEFORE_A_SUBJECT.contains(&prev_word.to_lowercase().as_str())
+        };
+        if listed {
             return false;
         }
         let after = &self.text[m.range.end..];
@@ -219,11 +256,10 @@ impl Resolver<'_> {
         }
         // "the Biden administration": a name followed by a lower-case noun
         // with no comma is a modifier.
-        let next: String = after
-            .trim_start_matches(' ')
-            .chars()
-            .take_while(|c| c.is_alphabetic())
-            .collect();
+        let rest = after.trim_start_matches(' ');
+        let next = &rest[..rest
+            .find(|c: char| !c.is_alphabetic())
+            .unwrap_or(rest.len())];
         let modifier_nouns = [
             "administration",
             "government",
@@ -233,6 +269,6 @@ impl Resolver<'_> {
             "camp",
             "doctrine",
         ];
-        !modifier_nouns.contains(&next.as_str())
+        !modifier_nouns.contains(&next)
     }
 }

@@ -23,7 +23,7 @@ use serde_json::{json, Value};
 
 use crate::analysis::{analyze, LexiconIndex};
 use crate::config::Settings;
-use crate::lsp::diagnostics::{to_diagnostic, SourceCache, SourceTexts};
+use crate::lsp::diagnostics::{to_diagnostics, SourceCache, SourceTexts};
 use crate::lsp::position::Encoding;
 use crate::rules::suppress::Suppressions;
 use crate::rules::{check, DocKind, Finding, Rule, RuleConfig, Severity};
@@ -402,7 +402,7 @@ fn read_text(path: &Path, max_bytes: usize) -> Result<String, String> {
 }
 
 /// `--format json`: per file, the diagnostics exactly as the server
-/// publishes them (`lsp::diagnostics::to_diagnostic`, UTF-16 positions).
+/// publishes them (`lsp::diagnostics::to_diagnostics`, UTF-16 positions).
 fn json_report(
     reports: &[FileReport],
     roots: &[PathBuf],
@@ -414,16 +414,18 @@ fn json_report(
         .map(|(report, root)| {
             let diagnostics: Vec<Value> = match workspaces.get(root).and_then(Option::as_ref) {
                 Some(ws) => {
-                    let rope = ropey::Rope::from_str(&report.text);
                     let root = std::path::absolute(root).unwrap_or_else(|_| root.clone());
                     let mut cache = SourceCache::default();
                     let mut sources = SourceTexts::new(&ws.index, Some(root), &mut cache);
-                    report
-                        .findings
-                        .iter()
-                        .map(|f| to_diagnostic(f, &rope, Encoding::Utf16, &mut sources))
-                        .filter_map(|d| serde_json::to_value(d).ok())
-                        .collect()
+                    to_diagnostics(
+                        &report.findings,
+                        &report.text,
+                        Encoding::Utf16,
+                        &mut sources,
+                    )
+                    .into_iter()
+                    .filter_map(|d| serde_json::to_value(d).ok())
+                    .collect()
                 }
                 None => Vec::new(),
             };

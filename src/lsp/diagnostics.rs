@@ -1,5 +1,5 @@
 //! Findings as LSP diagnostics and code actions. The CLI's `--format json`
-//! prints exactly what `to_diagnostic` builds, so an editor and a CI job see
+//! prints exactly what `to_diagnostics` builds, so an editor and a CI job see
 //! the same thing.
 
 use std::collections::HashMap;
@@ -12,10 +12,10 @@ use tower_lsp_server::ls_types::{
     DiagnosticSeverity, Location, NumberOrString, TextEdit, Uri, WorkspaceEdit,
 };
 
-use super::position::{to_range, Encoding};
+use super::position::{positions, to_range, Encoding};
 use crate::analysis::LexiconIndex;
 use crate::config::Severity;
-use crate::rules::{suppress, Finding};
+use crate::rules::{suppress, Finding, Rule};
 use crate::text::prose::DocKind;
 use crate::workspace;
 
@@ -36,7 +36,7 @@ pub struct SourceTexts<'a> {
 pub struct SourceCache {
     /// The lexicon generation and root the ropes were read under.
     key: Option<(u64, Option<PathBuf>)>,
-    ropes: HashMap<PathBuf, Option<Rope>>,
+    articles: HashMap<PathBuf, Option<(Uri, Rope)>>,
 }
 
 impl SourceCache {
@@ -48,7 +48,7 @@ impl SourceCache {
             .as_ref()
             .is_none_or(|(g, r)| *g != generation || r != root)
         {
-            self.ropes.clear();
+            self.articles.clear();
             self.key = Some((generation, root.clone()));
         }
     }
@@ -59,19 +59,21 @@ impl<'a> SourceTexts<'a> {
         SourceTexts { index, root, cache }
     }
 
-    fn rope(&mut self, path: &Path) -> Option<&Rope> {
-        if !self.cache.ropes.contains_key(path) {
+    /// A source article's URI and text, if the lexicons name it and the
+    /// workspace may read it.
+    fn article(&mut self, path: &Path) -> Option<&(Uri, Rope)> {
+        if !self.cache.articles.contains_key(path) {
             let allowed = self.index.lexicons.iter().any(|l| {
                 l.sources.iter().any(|s| s.path == path)
                     && workspace::may_read_source(path, &l.path, self.root.as_deref())
             });
-            let rope = allowed
+            let article = allowed
                 .then(|| std::fs::read_to_string(path).ok())
                 .flatten()
-                .map(|t| Rope::from_str(&t));
-            self.cache.ropes.insert(path.to_path_buf(), rope);
+                .and_then(|t| Some((Uri::from_file_path(path)?, Rope::from_str(&t))));
+            self.cache.articles.insert(path.to_path_buf(), article);
         }
-        self.cache.ropes.get(path).and_then(Option::as_ref)
+        self.cache.articles.get(path).and_then(Option::as_ref)
     }
 }
 
@@ -85,43 +87,69 @@ pub fn severity(s: Severity) -> Option<DiagnosticSeverity> {
     }
 }
 
-pub fn to_diagnostic(
-    f: &Finding,
-    rope: &Rope,
+/// The findings of one version of `text` as LSP diagnostics. Every range
+/// is converted in one sweep over the text (`position::positions`), each
+/// rule's documentation link is parsed once, and each source article's URI
+/// once per lexicon generation: this runs on every keystroke.
+pub fn to_diagnostics(
+    findings: &[Finding],
+    text: &str,
     enc: Encoding,
     sources: &mut SourceTexts,
-) -> Diagnostic {
-    let related: Vec<DiagnosticRelatedInformation> = f
-        .related
+) -> Vec<Diagnostic> {
+    let offsets: Vec<usize> = findings
         .iter()
-        .filter_map(|r| {
-            let source = sources.rope(&r.path)?;
-            if r.range.end > source.len_bytes() {
-                return None;
-            }
-            let range = to_range(source, r.range.clone(), enc);
-            Some(DiagnosticRelatedInformation {
-                location: Location::new(Uri::from_file_path(&r.path)?, range),
-                message: r.message.clone(),
-            })
-        })
+        .flat_map(|f| [f.range.start, f.range.end])
         .collect();
-    Diagnostic {
-        range: to_range(rope, f.range.clone(), enc),
-        severity: severity(f.severity),
-        code: Some(NumberOrString::String(f.code().to_string())),
-        code_description: f
-            .rule
-            .doc_url()
-            .parse()
-            .ok()
-            .map(|href| CodeDescription { href }),
-        source: Some(SOURCE.to_string()),
-        message: f.message.clone(),
-        related_information: (!related.is_empty()).then_some(related),
-        tags: None,
-        data: None,
-    }
+    let places = positions(text, &offsets, enc);
+    let mut links: Vec<(Rule, Option<CodeDescription>)> = Vec::new();
+    findings
+        .iter()
+        .zip(places.chunks_exact(2))
+        .map(|(f, range)| {
+            let link = match links.iter().find(|(r, _)| *r == f.rule) {
+                Some((_, link)) => link.clone(),
+                None => {
+                    let link = f
+                        .rule
+                        .doc_url()
+                        .parse()
+                        .ok()
+                        .map(|href| CodeDescription { href });
+                    links.push((f.rule, link.clone()));
+                    link
+                }
+            };
+            let related: Vec<DiagnosticRelatedInformation> = f
+                .related
+                .iter()
+                .filter_map(|r| {
+                    let (uri, source) = sources.article(&r.path)?;
+                    if r.range.end > source.len_bytes() {
+                        return None;
+                    }
+                    Some(DiagnosticRelatedInformation {
+                        location: Location::new(
+                            uri.clone(),
+                            to_range(source, r.range.clone(), enc),
+                        ),
+                        message: r.message.clone(),
+                    })
+                })
+                .collect();
+            Diagnostic {
+                range: tower_lsp_server::ls_types::Range::new(range[0], range[1]),
+                severity: severity(f.severity),
+                code: Some(NumberOrString::String(f.code().to_string())),
+                code_description: link,
+                source: Some(SOURCE.to_string()),
+                message: f.message.clone(),
+                related_information: (!related.is_empty()).then_some(related),
+                tags: None,
+                data: None,
+            }
+        })
+        .collect()
 }
 
 /// Code actions for the findings that overlap `range` (byte offsets): each
@@ -217,7 +245,7 @@ fn action(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::{Related, Rule};
+    use crate::rules::Related;
 
     #[test]
     fn source_articles_are_read_once_per_lexicon_generation() {
@@ -242,12 +270,19 @@ mod tests {
                 message: "the source".into(),
             }],
         };
-        let draft = Rope::from_str("Putin met Erdogan.");
+        let draft = "Putin met Erdogan.";
         let root = Some(dir.path().to_path_buf());
         let related = |cache: &mut SourceCache, generation: u64| {
             cache.keep_for(generation, &root);
             let mut sources = SourceTexts::new(&index, root.clone(), cache);
-            to_diagnostic(&finding, &draft, Encoding::Utf16, &mut sources).related_information
+            to_diagnostics(
+                std::slice::from_ref(&finding),
+                draft,
+                Encoding::Utf16,
+                &mut sources,
+            )
+            .remove(0)
+            .related_information
         };
         let mut cache = SourceCache::default();
         let first = related(&mut cache, 1).expect("the claim's sentence in the article");

@@ -537,10 +537,7 @@ impl Backend {
             cache.keep_for(snap.generation, &snap.root);
             let mut sources =
                 diagnostics::SourceTexts::new(&snap.index, snap.root.clone(), &mut cache);
-            let diags = findings
-                .iter()
-                .map(|f| diagnostics::to_diagnostic(f, &snap.rope, snap.enc, &mut sources))
-                .collect();
+            let diags = diagnostics::to_diagnostics(&findings, &snap.text, snap.enc, &mut sources);
             (snap, findings, diags)
         })
         .await
