@@ -262,6 +262,8 @@ pub(crate) struct Context<'a> {
     mention_span: usize,
     /// Entity → the end of its earliest-ending mention, built on first use.
     first_mention_end: std::cell::OnceCell<IdMap<EntityId, usize>>,
+    /// How many [`Context::named_before`] questions were answered by a scan.
+    named_before_scans: std::cell::Cell<usize>,
     /// Stems of the words seen, kept by the rule cache across checks.
     pub stems: Option<&'a std::cell::RefCell<claim_match::StemMemo>>,
     /// While set, every [`Context::named_before`] question and its answer
@@ -291,6 +293,7 @@ impl<'a> Context<'a> {
                 .max()
                 .unwrap_or(0),
             first_mention_end: std::cell::OnceCell::new(),
+            named_before_scans: std::cell::Cell::new(0),
             named_before_asked: std::cell::RefCell::new(None),
             stems: None,
         }
@@ -346,6 +349,26 @@ impl<'a> Context<'a> {
 
     /// Whether some mention of `entity` ends at or before `at`.
     pub fn named_before(&self, entity: EntityId, at: usize) -> bool {
+        // A keystroke asks a handful of these: scanning the mentions before
+        // `at` is cheaper than mapping every mention of a long draft. A
+        // check that asks many maps them once.
+        let asked = self.named_before_scans.get();
+        let answer = if asked < NAMED_BEFORE_SCANS && self.first_mention_end.get().is_none() {
+            self.named_before_scans.set(asked + 1);
+            let before = self.mentions.partition_point(|m| m.range.start < at);
+            self.mentions[..before]
+                .iter()
+                .any(|m| m.entity == entity && m.range.end <= at)
+        } else {
+            self.named_before_mapped(entity, at)
+        };
+        if let Some(asked) = self.named_before_asked.borrow_mut().as_mut() {
+            asked.push((entity, at, answer));
+        }
+        answer
+    }
+
+    fn named_before_mapped(&self, entity: EntityId, at: usize) -> bool {
         let ends = self.first_mention_end.get_or_init(|| {
             let mut ends = IdMap::default();
             for m in self.mentions {
@@ -355,11 +378,7 @@ impl<'a> Context<'a> {
             }
             ends
         });
-        let answer = ends.get(&entity).is_some_and(|&end| end <= at);
-        if let Some(asked) = self.named_before_asked.borrow_mut().as_mut() {
-            asked.push((entity, at, answer));
-        }
-        answer
+        ends.get(&entity).is_some_and(|&end| end <= at)
     }
 
     /// Starts (`true`) or stops recording [`Context::named_before`]
@@ -402,6 +421,10 @@ impl<'a> Context<'a> {
         lo..hi.max(lo)
     }
 }
+
+/// How many "named before?" questions a check answers by scanning the
+/// mentions before it maps them all.
+const NAMED_BEFORE_SCANS: usize = 4;
 
 /// Hashes a number with one multiplication: for maps keyed by ids, or by
 /// hashes already computed, which SipHash would only slow down.

@@ -55,7 +55,13 @@ pub struct Suppressions {
     pub unknown_codes: Vec<UnknownCode>,
 }
 
-const PREFIX: &str = "copydesk-";
+/// What every directive starts with.
+pub(crate) const PREFIX: &str = "copydesk-";
+
+/// Whether `bytes` hold [`PREFIX`]: without it a text has no directive.
+pub(crate) fn may_hold(bytes: &[u8]) -> bool {
+    bytes.windows(PREFIX.len()).any(|w| w == PREFIX.as_bytes())
+}
 
 impl Suppressions {
     pub fn parse(text: &str, kind: DocKind) -> Suppressions {
