@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::index::{EntityId, LexiconIndex};
 use super::mentions::{resolve_mentions, scan_names, Mention, NameMatch};
 use super::quotes::{match_quotation, QuoteMatch};
-use super::speakers::{BlockAttributions, Resolver};
+use super::speakers::{BlockAttributions, QuoteCover, Resolver};
 use crate::text::attribution::{
     attribute_quotations, find_attributions, Attribution, QuoteAttribution, Speaker,
 };
@@ -131,6 +131,30 @@ pub struct Incremental {
     /// Attributions of each block's quotations, keyed by the window of
     /// blocks they depend on.
     windows: HashMap<u64, Arc<WindowPart>, PassThrough>,
+    /// The person salient after each sentence of each block, keyed by the
+    /// block's part.
+    salience: HashMap<u64, Arc<BlockSalience>, PassThrough>,
+}
+
+/// The person salient after each sentence of one block (the antecedent of
+/// "he said", see [`Resolver::salience`]), with everything it was worked
+/// out from besides the block's text: the person salient before the block,
+/// the entities the document's resolution gave the block's names, the
+/// attributions of its quotations found in its own sentences, and the text
+/// either side of it that tells whether a name at its edge is a subject.
+/// Offsets are from the block's start.
+#[derive(Debug)]
+struct BlockSalience {
+    part: Arc<BlockPart>,
+    salient_before: Option<EntityId>,
+    mentions: Vec<(Range<usize>, EntityId)>,
+    /// For each of the block's quotations, its attribution where that lies
+    /// in one of the block's sentences: the sentence's index in the block
+    /// and the speaker.
+    attributions: Vec<Option<(usize, Speaker)>>,
+    /// See [`edges`].
+    edges: (Box<str>, Box<str>),
+    salient_after: Vec<Option<EntityId>>,
 }
 
 /// One block of a version with its part.
@@ -185,6 +209,7 @@ impl Incremental {
             self.blocks.clear();
             self.masked.clear();
             self.windows.clear();
+            self.salience.clear();
             self.generation = generation;
         }
         let prose = prose::extract(text, kind);
@@ -249,15 +274,15 @@ impl Incremental {
         }
         let attributions = self.attribute(masked, &sentences, &quotations, &placed);
         let mentions = resolve_mentions(masked, &names, index);
-        let quote_speakers = Resolver {
+        let resolver = Resolver {
             text: masked,
             sentences: &sentences,
             quotations: &quotations,
             mentions: &mentions,
             index,
             sentence_attributions: Some(&block_attributions),
-        }
-        .quote_speakers(&attributions);
+        };
+        let quote_speakers = self.quote_speakers(&resolver, &placed, &attributions);
         drop((placed, block_attributions));
         self.blocks = kept;
         self.masked.clear();
@@ -474,6 +499,112 @@ impl Incremental {
         self.windows = windows;
         out
     }
+}
+
+impl Incremental {
+    /// Every quotation's speaker. The person salient after each sentence is
+    /// carried from block to block; a block whose inputs are the last
+    /// version's (see [`BlockSalience`]) lends the persons salient after its
+    /// sentences without working them out again, so a keystroke resolves
+    /// again the edited block and any whose inputs it changed.
+    fn quote_speakers(
+        &mut self,
+        resolver: &Resolver,
+        placed: &[Placed],
+        attributions: &[Option<QuoteAttribution>],
+    ) -> Vec<Option<EntityId>> {
+        let cover = QuoteCover::new(resolver.quotations);
+        let mentions = resolver.mentions;
+        let mut salient_after = Vec::with_capacity(resolver.sentences.len());
+        let mut salience = HashMap::with_capacity_and_hasher(placed.len(), Default::default());
+        for p in placed {
+            if p.sentences.is_empty() {
+                continue;
+            }
+            let salient = salient_after.last().copied().flatten();
+            let at = p.at;
+            let block = at..at + p.part.text.len();
+            let mine = &mentions[mentions.partition_point(|m| m.range.start < block.start)
+                ..mentions.partition_point(|m| m.range.start < block.end)];
+            // Offsets from the block's start (wrapping: a bijection, so
+            // equal offsets are equal places whatever they are).
+            let from = |r: &Range<usize>| r.start.wrapping_sub(at)..r.end.wrapping_sub(at);
+            let attribution = |qi: usize| {
+                let qa = attributions.get(qi)?.as_ref()?;
+                let speaker = &qa.attribution.speaker;
+                p.sentences.contains(&qa.sentence).then(|| {
+                    let speaker = Speaker {
+                        range: from(&speaker.range),
+                        name: from(&speaker.name),
+                        kind: speaker.kind,
+                    };
+                    (qa.sentence - p.sentences.start, speaker)
+                })
+            };
+            let (before, after) = edges(resolver.text, block);
+            let key = Arc::as_ptr(p.part) as usize as u64;
+            let same = |b: &BlockSalience| {
+                Arc::ptr_eq(&b.part, p.part)
+                    && b.salient_before == salient
+                    && *b.edges.0 == *before
+                    && *b.edges.1 == *after
+                    && b.mentions.len() == mine.len()
+                    && (b.mentions.iter().zip(mine))
+                        .all(|((r, e), m)| *e == m.entity && *r == from(&m.range))
+                    && b.attributions.len() == p.quotations.len()
+                    && (b.attributions.iter().zip(p.quotations.clone()))
+                        .all(|(a, qi)| *a == attribution(qi))
+            };
+            let kept = match self.salience.remove(&key) {
+                Some(b) if same(&b) => {
+                    salient_after.extend_from_slice(&b.salient_after);
+                    b
+                }
+                _ => {
+                    let first = salient_after.len();
+                    resolver.salience(
+                        p.sentences.clone(),
+                        salient,
+                        attributions,
+                        &cover,
+                        &mut salient_after,
+                    );
+                    Arc::new(BlockSalience {
+                        part: Arc::clone(p.part),
+                        salient_before: salient,
+                        mentions: mine.iter().map(|m| (from(&m.range), m.entity)).collect(),
+                        attributions: p.quotations.clone().map(attribution).collect(),
+                        edges: (before.into(), after.into()),
+                        salient_after: salient_after[first..].to_vec(),
+                    })
+                }
+            };
+            salience.insert(key, kept);
+        }
+        self.salience = salience;
+        resolver.speakers(&salient_after, attributions, &cover)
+    }
+}
+
+/// What whether a name is a subject may read outside its block (see
+/// `Resolver::subject_like`): the word before the block, past any space,
+/// and, after it, the space and word that follow or at least four
+/// characters (a possessive ending).
+fn edges(text: &str, block: Range<usize>) -> (&str, &str) {
+    let before = text[..block.start].trim_end();
+    let word = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphabetic())
+        .last()
+        .map_or(before.len(), |(i, _)| i);
+    let after = &text[block.end..];
+    let spaced = after.len() - after.trim_start_matches(' ').len();
+    let word_end = after[spaced..]
+        .find(|c: char| !c.is_alphabetic())
+        .map_or(after.len(), |n| spaced + n);
+    let four = after.char_indices().nth(4).map_or(after.len(), |(i, _)| i);
+    (&before[word..], &after[..word_end.max(four)])
 }
 
 fn shift_quote_attribution(a: QuoteAttribution, f: impl Fn(usize) -> usize) -> QuoteAttribution {
@@ -745,6 +876,7 @@ mod tests {
         inc.analyze(&text, DocKind::Markdown, &index, 1);
         let before = kept(&inc);
         let windows_before: Vec<Arc<WindowPart>> = inc.windows.values().cloned().collect();
+        let salience_before: Vec<Arc<BlockSalience>> = inc.salience.values().cloned().collect();
         let at = text.find("Nagorno-Karabakh").unwrap();
         let mut edited = text.clone();
         edited.insert(at, 'x');
@@ -769,9 +901,50 @@ mod tests {
             "{windows_reused} of {}",
             inc.windows.len()
         );
+        // So is who is salient: the edited paragraph's and any whose
+        // inputs it changed (the one after, if the salient person changed).
+        let salience_reused = inc
+            .salience
+            .values()
+            .filter(|s| salience_before.iter().any(|b| Arc::ptr_eq(b, s)))
+            .count();
+        assert!(inc.salience.len() > 20);
+        assert!(
+            salience_reused + 2 >= inc.salience.len(),
+            "{salience_reused} of {}",
+            inc.salience.len()
+        );
         // A new lexicon generation recomputes every part.
         inc.analyze(&edited, DocKind::Markdown, &index, 2);
         assert_eq!(reused(&before, &kept(&inc)), 0);
+    }
+
+    /// A name opening a paragraph is no subject after "with" ending the one
+    /// before: editing that word changes who "he" is in the unchanged
+    /// paragraph, whose salient persons must be worked out again.
+    #[test]
+    fn the_word_before_a_paragraph_decides_its_subject() {
+        let index = sochi();
+        let with = "Putin arrived in Sochi.\n\nHe talked with\n\nErdogan for hours. “We buy our own weapons,” he said.\n";
+        let without = with.replace("talked with", "talked.");
+        let mut inc = Incremental::default();
+        let mut speakers = Vec::new();
+        for text in [with, &without, with] {
+            let got = inc.analyze(text, DocKind::PlainText, &index, 0);
+            assert_same(&got, &whole(text, DocKind::PlainText, &index));
+            speakers.push(got.quote_speakers);
+        }
+        let name = |s: &[Option<EntityId>]| {
+            s.iter()
+                .map(|e| Some(index.entity((*e)?).entity.id.clone()))
+                .collect::<Option<Vec<_>>>()
+        };
+        assert_eq!(name(&speakers[0]), Some(vec!["vladimir-putin".to_string()]));
+        assert_eq!(
+            name(&speakers[1]),
+            Some(vec!["recep-tayyip-erdogan".to_string()])
+        );
+        assert_eq!(speakers[2], speakers[0]);
     }
 
     /// Paragraphs that an edit moves are found again by their text, not by
@@ -809,7 +982,7 @@ mod tests {
         #![proptest_config(ProptestConfig::with_cases(64))]
 
         /// Random edits (letters, quotation marks, line breaks, Markdown
-        /// syntax) anywhere: the incremental analysis of every version
+        /// syntax, names and pronouns) anywhere: the incremental analysis of every version
         /// equals the whole-document analysis of that version.
         #[test]
         fn incremental_analysis_equals_whole_document_analysis(
@@ -817,6 +990,8 @@ mod tests {
                 (0.0f64..1.0, 0usize..3, prop::sample::select(vec![
                     "x", " ", "\n", "\n\n", "“", "”", "\"", "’", ".", "Erdogan", "Has ",
                     "# ", "- ", "> ", "```", "`", ",” he said. “", "Mr. ",
+                    // Who "he" is: a subject, or none after a preposition.
+                    "He said it. ", "with ", "Putin ",
                 ])),
                 1..12,
             ),

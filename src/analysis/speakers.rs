@@ -54,13 +54,13 @@ pub struct BlockAttributions<'a> {
 /// Whether a range lies inside some quotation, in O(log n): quotations are
 /// sorted by start, so the latest end among those starting at or before a
 /// range's start tells whether any of them covers it.
-struct QuoteCover {
+pub(crate) struct QuoteCover {
     starts: Vec<usize>,
     max_end: Vec<usize>,
 }
 
 impl QuoteCover {
-    fn new(quotations: &[Quotation]) -> QuoteCover {
+    pub(crate) fn new(quotations: &[Quotation]) -> QuoteCover {
         let mut max = 0;
         QuoteCover {
             starts: quotations.iter().map(|q| q.range.start).collect(),
@@ -87,14 +87,32 @@ impl Resolver<'_> {
         &self,
         attributions: &[Option<QuoteAttribution>],
     ) -> Vec<Option<EntityId>> {
-        // Salient person after each sentence, computed once in order.
-        let mut salient_after: Vec<Option<EntityId>> = Vec::with_capacity(self.sentences.len());
-        let mut salient: Option<EntityId> = None;
         let cover = QuoteCover::new(self.quotations);
+        let mut salient_after = Vec::with_capacity(self.sentences.len());
+        let all = 0..self.sentences.len();
+        self.salience(all, None, attributions, &cover, &mut salient_after);
+        self.speakers(&salient_after, attributions, &cover)
+    }
+
+    /// Pushes onto `out` the person salient after each sentence of `range`,
+    /// `salient` being the one before the first. Each sentence depends on
+    /// the one before only through that person, so the incremental analysis
+    /// can work out a run of sentences (a block's) on its own.
+    pub(crate) fn salience(
+        &self,
+        range: Range<usize>,
+        mut salient: Option<EntityId>,
+        attributions: &[Option<QuoteAttribution>],
+        cover: &QuoteCover,
+        out: &mut Vec<Option<EntityId>>,
+    ) {
         let kept = self.sentence_attributions.unwrap_or(&[]);
         // The block holding the current sentence (sentences come in order).
-        let mut block = 0;
-        for (si, s) in self.sentences.iter().enumerate() {
+        let mut block = kept
+            .partition_point(|b| b.first_sentence <= range.start)
+            .saturating_sub(1);
+        for si in range {
+            let s = &self.sentences[si];
             let mut last_speaker = None;
             while block + 1 < kept.len() && kept[block + 1].first_sentence <= si {
                 block += 1;
@@ -116,7 +134,7 @@ impl Resolver<'_> {
                     name: a.speaker.name.start + at..a.speaker.name.end + at,
                     kind: a.speaker.kind,
                 };
-                if let Some(e) = self.resolve_in(&speaker, si, salient, &[], &cover) {
+                if let Some(e) = self.resolve_in(&speaker, si, salient, &[], cover) {
                     last_speaker = Some(e);
                 }
             }
@@ -137,7 +155,7 @@ impl Resolver<'_> {
                             si,
                             salient,
                             std::slice::from_ref(&q.inner),
-                            &cover,
+                            cover,
                         ) {
                             last_speaker = Some(e);
                         }
@@ -145,10 +163,20 @@ impl Resolver<'_> {
                 }
             }
             salient = last_speaker
-                .or_else(|| self.subject_of(si, s.end, &cover))
+                .or_else(|| self.subject_of(si, s.end, cover))
                 .or(salient);
-            salient_after.push(salient);
+            out.push(salient);
         }
+    }
+
+    /// Every quotation's speaker, given the person salient after each
+    /// sentence.
+    pub(crate) fn speakers(
+        &self,
+        salient_after: &[Option<EntityId>],
+        attributions: &[Option<QuoteAttribution>],
+        cover: &QuoteCover,
+    ) -> Vec<Option<EntityId>> {
         self.quotations
             .iter()
             .zip(attributions)
@@ -164,11 +192,10 @@ impl Resolver<'_> {
                     salient_after.get(si - 1).copied().flatten()
                 };
                 // The words quoted exclude people named in them from being the speaker.
-                let own_quote = match qa.inherited_from {
-                    Some(first) => vec![q.inner.clone(), self.quotations[first].inner.clone()],
-                    None => vec![q.inner.clone()],
-                };
-                self.resolve_in(&qa.attribution.speaker, si, before, &own_quote, &cover)
+                let inherited = qa.inherited_from.map(|first| &self.quotations[first].inner);
+                let own_quote = [q.inner.clone(), inherited.cloned().unwrap_or_default()];
+                let own_quote = &own_quote[..1 + usize::from(inherited.is_some())];
+                self.resolve_in(&qa.attribution.speaker, si, before, own_quote, cover)
             })
             .collect()
     }
