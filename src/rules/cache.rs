@@ -619,15 +619,18 @@ fn spans(cx: &Context<'_>) -> Vec<Span> {
 }
 
 /// The items from `*at` on that open inside `bytes` (those opening before
-/// it are passed over); moves `*at` past them.
+/// it are passed over); moves `*at` past them. A walk, not a binary
+/// search: a unit has a few of each, and the walk crosses each item once.
 fn share<T>(
     items: &[T],
     at: &mut usize,
     bytes: &Range<usize>,
     start: impl Fn(&T) -> usize,
 ) -> Range<usize> {
-    let from = *at + items[*at..].partition_point(|x| start(x) < bytes.start);
-    *at = from + items[from..].partition_point(|x| start(x) < bytes.end);
+    let after =
+        |at: usize, bound: usize| at + items[at..].iter().take_while(|x| start(x) < bound).count();
+    let from = after(*at, bytes.start);
+    *at = after(from, bytes.end);
     from..*at
 }
 
