@@ -195,22 +195,34 @@ impl Checker {
         }
 
         // Whether a person was named before a position changes only with
-        // the mentions between: before that, none moved; after it, all
-        // moved alike, and only the people named between can differ.
+        // the mentions between the edit's bounds: before them none moved,
+        // after them all moved alike. And as every mention between ends
+        // before the units after, for those it matters only whether a
+        // person is named between at all: the people named between in one
+        // version and not in the other.
         let between_new = front..n_new - back;
         let between_old = front..n_old - back;
-        let mut named_between: Vec<EntityId> = old[between_old.clone()]
+        let named_old = entities(
+            old[between_old.clone()]
+                .iter()
+                .flat_map(|o| o.unit.entities.iter().copied()),
+        );
+        let named_new = entities(
+            spans[between_new.clone()]
+                .iter()
+                .flat_map(|s| &analysis.mentions[s.scope.mentions.clone()])
+                .map(|m| m.entity),
+        );
+        let named_between: Vec<EntityId> = named_old
             .iter()
-            .flat_map(|o| o.unit.entities.iter().copied())
+            .filter(|e| named_new.binary_search(e).is_err())
             .chain(
-                spans[between_new.clone()]
+                named_new
                     .iter()
-                    .flat_map(|s| &analysis.mentions[s.scope.mentions.clone()])
-                    .map(|m| m.entity),
+                    .filter(|e| named_old.binary_search(e).is_err()),
             )
+            .copied()
             .collect();
-        named_between.sort_unstable();
-        named_between.dedup();
         let front_ends = spans
             .get(front)
             .map(|s| s.scope.bytes.start)
@@ -236,7 +248,7 @@ impl Checker {
         }
         for (span, o) in spans[n_new - back..].iter().zip(&old[n_old - back..]) {
             let holds = answers_hold(&cx, &o.unit, span, |entity, at| {
-                at >= back_starts && named_between.binary_search(&entity).is_err()
+                at >= back_starts && !named_between.contains(&entity)
             });
             units.push(holds.then(|| o.unit.clone()));
         }
@@ -398,12 +410,11 @@ fn fresh(cx: &Context<'_>, span: &Span, config: &RuleConfig) -> Arc<Unit> {
         Vec::new()
     };
     let named_before = cx.record_named_before(false);
-    let mut entities: Vec<EntityId> = cx.mentions[span.scope.mentions.clone()]
-        .iter()
-        .map(|m| m.entity)
-        .collect();
-    entities.sort_unstable();
-    entities.dedup();
+    let entities = entities(
+        cx.mentions[span.scope.mentions.clone()]
+            .iter()
+            .map(|m| m.entity),
+    );
     Arc::new(Unit {
         key,
         facts: unit_facts.into(),
@@ -413,6 +424,14 @@ fn fresh(cx: &Context<'_>, span: &Span, config: &RuleConfig) -> Arc<Unit> {
         named_before,
         entities: entities.into(),
     })
+}
+
+/// The entities, sorted, once each.
+fn entities(all: impl Iterator<Item = EntityId>) -> Vec<EntityId> {
+    let mut out: Vec<EntityId> = all.collect();
+    out.sort_unstable();
+    out.dedup();
+    out
 }
 
 /// What an edit left alone: the bytes before the first change and after the
@@ -569,19 +588,12 @@ fn spans(cx: &Context<'_>) -> Vec<Span> {
             }
         }
     }
-    let mut spans = Vec::new();
+    let mut spans = Vec::with_capacity(blocks.len());
     let mut open = 0i32;
     let mut first = 0;
-    // Sentences, quotations and mentions are in document order: one sweep
-    // hands each unit its share.
+    // Sentences, quotations and mentions are in document order: each unit's
+    // share follows the last unit's.
     let (mut s, mut q, mut m) = (0, 0, 0);
-    let take = |at: &mut usize, n: usize, start: &dyn Fn(usize) -> usize, end: usize| {
-        let from = *at;
-        while *at < n && start(*at) < end {
-            *at += 1;
-        }
-        from..*at
-    };
     for (k, block) in blocks.iter().enumerate() {
         open += joins[k];
         if open > 0 && k + 1 < blocks.len() {
@@ -590,21 +602,10 @@ fn spans(cx: &Context<'_>) -> Vec<Span> {
         let bytes = blocks[first].range.start..block.range.end;
         // Whatever opens before this unit (outside every block) would
         // belong to none: there is none, but skip it rather than misplace it.
-        let skip = |at: &mut usize, n: usize, start: &dyn Fn(usize) -> usize| {
-            while *at < n && start(*at) < bytes.start {
-                *at += 1;
-            }
-        };
-        let sentence_start = |i: usize| a.sentences[i].start;
-        let quotation_start = |i: usize| a.quotations[i].range.start;
-        let mention_start = |i: usize| a.mentions[i].range.start;
-        skip(&mut s, a.sentences.len(), &sentence_start);
-        skip(&mut q, a.quotations.len(), &quotation_start);
-        skip(&mut m, a.mentions.len(), &mention_start);
         let scope = Scope {
-            sentences: take(&mut s, a.sentences.len(), &sentence_start, bytes.end),
-            quotations: take(&mut q, a.quotations.len(), &quotation_start, bytes.end),
-            mentions: take(&mut m, a.mentions.len(), &mention_start, bytes.end),
+            sentences: share(&a.sentences, &mut s, &bytes, |x| x.start),
+            quotations: share(&a.quotations, &mut q, &bytes, |x| x.range.start),
+            mentions: share(&a.mentions, &mut m, &bytes, |x| x.range.start),
             bytes: bytes.clone(),
         };
         spans.push(Span {
@@ -615,6 +616,19 @@ fn spans(cx: &Context<'_>) -> Vec<Span> {
         first = k + 1;
     }
     spans
+}
+
+/// The items from `*at` on that open inside `bytes` (those opening before
+/// it are passed over); moves `*at` past them.
+fn share<T>(
+    items: &[T],
+    at: &mut usize,
+    bytes: &Range<usize>,
+    start: impl Fn(&T) -> usize,
+) -> Range<usize> {
+    let from = *at + items[*at..].partition_point(|x| start(x) < bytes.start);
+    *at = from + items[from..].partition_point(|x| start(x) < bytes.end);
+    from..*at
 }
 
 /// Where the text a unit starting at `start` depends on begins: its line's

@@ -424,7 +424,7 @@ impl<'a> Context<'a> {
 
 /// How many "named before?" questions a check answers by scanning the
 /// mentions before it maps them all.
-const NAMED_BEFORE_SCANS: usize = 4;
+const NAMED_BEFORE_SCANS: usize = 32;
 
 /// Hashes a number with one multiplication: for maps keyed by ids, or by
 /// hashes already computed, which SipHash would only slow down.
