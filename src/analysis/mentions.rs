@@ -5,6 +5,7 @@
 //! here, against the original text.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use super::index::{EntityId, Form, LexiconIndex};
 use crate::text::fold::{fold_with_map, push_folded};
@@ -44,9 +45,22 @@ pub struct NameMatch {
     /// here so that it does not visit the lexicon's pattern table.
     pub first_entity: EntityId,
     pub first_form: Form,
-    /// The pattern stands for several entities.
-    pub shared: bool,
+    /// Where the pattern stands for several entities: each of them, in
+    /// the lexicon's order, copied here with the scan so that resolving the
+    /// name on every version does not visit the lexicon's tables (cache
+    /// misses that grow with the lexicon).
+    pub shared: Option<Arc<[SharedTarget]>>,
     pub ordinary_word: bool,
+}
+
+/// One of the entities a name shared by several stands for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SharedTarget {
+    pub entity: EntityId,
+    pub form: Form,
+    /// Whether the text differs from this target's spelling by more than
+    /// letter case.
+    pub folded_only: bool,
 }
 
 /// `prose` is the masked document (see `text::prose`): offsets are the
@@ -84,11 +98,21 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
         let r = folded.original_range(start, end);
         let targets = index.pattern(pattern).1;
         let first = &targets[0];
+        let written = &slice[r.clone()];
         found.push(NameMatch {
-            folded_only_first: !same_but_case(&slice[r.clone()], &first.written),
+            folded_only_first: !same_but_case(written, &first.written),
             first_entity: first.entity,
             first_form: first.form,
-            shared: targets.len() > 1,
+            shared: (targets.len() > 1).then(|| {
+                targets
+                    .iter()
+                    .map(|t| SharedTarget {
+                        entity: t.entity,
+                        form: t.form,
+                        folded_only: !same_but_case(written, &t.written),
+                    })
+                    .collect()
+            }),
             ordinary_word: index.is_ordinary_word(pattern),
             range: range.start + r.start..range.start + r.end,
             pattern,
@@ -106,15 +130,12 @@ pub fn resolve_mentions(prose: &str, matches: &[NameMatch], index: &LexiconIndex
     for m in matches {
         let range = m.range.clone();
         // Prefer an entity the document has already named in full.
-        let (chosen, entity, form) = if m.shared {
-            let targets = index.pattern(m.pattern).1;
-            let i = targets
-                .iter()
-                .position(|t| named.contains(t.entity))
-                .unwrap_or(0);
-            (i, targets[i].entity, targets[i].form)
-        } else {
-            (0, m.first_entity, m.first_form)
+        let shared = m.shared.as_deref().and_then(|targets| {
+            (targets.iter().find(|t| named.contains(t.entity))).or(targets.first())
+        });
+        let (entity, form, folded_only) = match shared {
+            Some(t) => (t.entity, t.form, t.folded_only),
+            None => (m.first_entity, m.first_form, m.folded_only_first),
         };
         if m.ordinary_word && !supports_ordinary_word(prose, range.clone(), named.contains(entity))
         {
@@ -123,12 +144,6 @@ pub fn resolve_mentions(prose: &str, matches: &[NameMatch], index: &LexiconIndex
         if form == Form::Name {
             named.insert(entity);
         }
-        let folded_only = if chosen == 0 {
-            m.folded_only_first
-        } else {
-            let written = &index.pattern(m.pattern).1[chosen].written;
-            !same_but_case(&prose[range.clone()], written)
-        };
         mentions.push(Mention {
             folded_only,
             range,
@@ -514,6 +529,40 @@ mod tests {
         assert_eq!(
             found("a Patriot missile, a true patriot"),
             pairs(&[("Patriot", "patriot")])
+        );
+    }
+
+    /// "Has" is both Kerim Has's alias and Ali Has's: it stands for the one
+    /// named in full before it, else the lexicon's first, and it is marked
+    /// as folded against the spelling of the one it stands for.
+    #[test]
+    fn a_shared_name_stands_for_the_one_named_in_full() {
+        let text = r#"{"copydesk_lexicon": 1, "entities": [
+ {"id": "kerim", "name": "Kerim Has", "kind": "person", "aliases": ["Has"]},
+ {"id": "ali", "name": "Ali Has", "kind": "person", "aliases": ["Hås"]}
+]}"#;
+        let index = LexiconIndex::build(vec![LexiconInput {
+            path: "x.lexicon.json".into(),
+            text: text.into(),
+            lexicon: parse(text).unwrap(),
+        }]);
+        let found = |text: &str| {
+            find_mentions(text, &index)
+                .into_iter()
+                .map(|m| {
+                    let id = index.entity(m.entity).entity.id.clone();
+                    (text[m.range].to_string(), id, m.folded_only)
+                })
+                .collect::<Vec<_>>()
+        };
+        let m = |w: &str, id: &str, folded: bool| (w.to_string(), id.to_string(), folded);
+        assert_eq!(
+            found("Ali Has spoke, and then Hås wrote."),
+            vec![m("Ali Has", "ali", false), m("Hås", "ali", false)]
+        );
+        assert_eq!(
+            found("Kerim Has spoke, and then Hås wrote."),
+            vec![m("Kerim Has", "kerim", false), m("Hås", "kerim", true)]
         );
     }
 
