@@ -18,6 +18,7 @@ use crate::text::attribution::{
 use crate::text::prose::{self, DocKind, Prose};
 use crate::text::quotes::{find_quotations, Quotation};
 use crate::text::sentences::split_sentences;
+use crate::text::versions::{common_prefix, common_suffix};
 
 #[derive(Debug, Clone)]
 pub struct DocAnalysis {
@@ -657,39 +658,6 @@ impl Hasher for PassThroughHasher {
     fn write_u64(&mut self, n: u64) {
         self.0 = n;
     }
-}
-
-/// How many bytes two texts start with in common, compared a run at a time
-/// (a keystroke compares all but a few bytes of the document's two versions).
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    const RUN: usize = 256;
-    let n = a.len().min(b.len());
-    let mut i = 0;
-    while i + RUN <= n && a[i..i + RUN] == b[i..i + RUN] {
-        i += RUN;
-    }
-    i + a[i..n]
-        .iter()
-        .zip(&b[i..n])
-        .take_while(|(x, y)| x == y)
-        .count()
-}
-
-/// How many bytes two texts end with in common.
-fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    const RUN: usize = 256;
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
-    let mut i = 0;
-    while i + RUN <= n && a[n - i - RUN..n - i] == b[n - i - RUN..n - i] {
-        i += RUN;
-    }
-    i + a[..n - i]
-        .iter()
-        .rev()
-        .zip(b[..n - i].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count()
 }
 
 /// A multiplicative hash of 8-byte words: every block is hashed on every

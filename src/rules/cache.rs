@@ -45,6 +45,7 @@ use super::{
 use crate::analysis::{DocAnalysis, EntityId, LexiconIndex};
 use crate::rules::Rule;
 use crate::text::attribution::SpeakerKind;
+use crate::text::versions::{common_prefix, common_suffix};
 
 /// How many units must lack findings before they are checked on every core:
 /// opening a draft checks them all, a keystroke one or two, which is faster
@@ -484,39 +485,6 @@ impl Unchanged {
         let replacement = &new.as_bytes()[self.prefix.min(new.len())..self.suffix_from];
         old.splice(self.old_changed.clone(), replacement.iter().copied());
     }
-}
-
-/// How many bytes `a` and `b` share at the front: compared a block at a
-/// time (memcmp), then byte by byte in the block that differs.
-fn common_prefix(a: &[u8], b: &[u8]) -> usize {
-    const BLOCK: usize = 256;
-    let n = a.len().min(b.len());
-    let mut at = 0;
-    while at + BLOCK <= n && a[at..at + BLOCK] == b[at..at + BLOCK] {
-        at += BLOCK;
-    }
-    at + a[at..n]
-        .iter()
-        .zip(&b[at..n])
-        .take_while(|(x, y)| x == y)
-        .count()
-}
-
-/// How many bytes `a` and `b` share at the back.
-fn common_suffix(a: &[u8], b: &[u8]) -> usize {
-    const BLOCK: usize = 256;
-    let n = a.len().min(b.len());
-    let (a, b) = (&a[a.len() - n..], &b[b.len() - n..]);
-    let mut back = 0;
-    while back + BLOCK <= n && a[n - back - BLOCK..n - back] == b[n - back - BLOCK..n - back] {
-        back += BLOCK;
-    }
-    back + a[..n - back]
-        .iter()
-        .rev()
-        .zip(b[..n - back].iter().rev())
-        .take_while(|(x, y)| x == y)
-        .count()
 }
 
 /// A finding moved by `delta` bytes (its edits too; related places are in

@@ -5,4 +5,5 @@ pub mod fold;
 pub mod prose;
 pub mod quotes;
 pub mod sentences;
+pub mod versions;
 pub mod words;
