@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use super::index::{EntityId, LexiconIndex};
 use super::mentions::{resolve_mentions, scan_names, Mention, NameMatch};
 use super::quotes::{match_quotation, QuoteMatch};
-use super::speakers::{BlockAttributions, QuoteCover, Resolver};
+use super::speakers::{word_before, BlockAttributions, QuoteCover, Resolver};
 use crate::text::attribution::{
     attribute_quotations, find_attributions, Attribution, QuoteAttribution, Speaker,
 };
@@ -592,20 +592,13 @@ impl Incremental {
 /// and, after it, the space and word that follow or at least four
 /// characters (a possessive ending).
 fn edges(text: &str, block: Range<usize>) -> (&str, &str) {
-    let before = text[..block.start].trim_end();
-    let word = before
-        .char_indices()
-        .rev()
-        .take_while(|(_, c)| c.is_alphabetic())
-        .last()
-        .map_or(before.len(), |(i, _)| i);
     let after = &text[block.end..];
     let spaced = after.len() - after.trim_start_matches(' ').len();
     let word_end = after[spaced..]
         .find(|c: char| !c.is_alphabetic())
         .map_or(after.len(), |n| spaced + n);
     let four = after.char_indices().nth(4).map_or(after.len(), |(i, _)| i);
-    (&before[word..], &after[..word_end.max(four)])
+    (word_before(text, block.start), &after[..word_end.max(four)])
 }
 
 fn shift_quote_attribution(a: QuoteAttribution, f: impl Fn(usize) -> usize) -> QuoteAttribution {

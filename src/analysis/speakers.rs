@@ -256,14 +256,7 @@ impl Resolver<'_> {
     /// Runs for most persons named in the document on every version, so the
     /// words around the name are compared in place, nothing allocated.
     fn subject_like(&self, m: &Mention) -> bool {
-        let before = self.text[..m.range.start].trim_end();
-        let word_start = before
-            .char_indices()
-            .rev()
-            .take_while(|(_, c)| c.is_alphabetic())
-            .last()
-            .map_or(before.len(), |(i, _)| i);
-        let prev_word = &before[word_start..];
+        let prev_word = word_before(self.text, m.range.start);
         // The listed words are ASCII: an ASCII word is compared without
         // lower-casing a copy; any other is lower-cased as Unicode does
         // (the Kelvin sign lower-cases to an ASCII k).
@@ -298,4 +291,19 @@ impl Resolver<'_> {
         ];
         !modifier_nouns.contains(&next)
     }
+}
+
+/// The run of letters that ends at the last non-blank character before
+/// `at` (empty if that character is not a letter): the word whose presence
+/// before a name decides whether it is a subject. The incremental analysis
+/// keys a paragraph's salience on the same word before the paragraph.
+pub(super) fn word_before(text: &str, at: usize) -> &str {
+    let before = text[..at].trim_end();
+    let start = before
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| c.is_alphabetic())
+        .last()
+        .map_or(before.len(), |(i, _)| i);
+    &before[start..]
 }
