@@ -386,6 +386,7 @@ mod lexicon_load {
 mod publish {
     use super::*;
     use copydesk::lsp::diagnostics::{to_diagnostics, SourceCache, SourceTexts};
+    use copydesk::lsp::output::diagnostics_frame;
     use copydesk::lsp::position::Encoding;
     use copydesk::rules::{check, RuleConfig};
     use tower_lsp_server::ls_types::PublishDiagnosticsParams;
@@ -438,5 +439,17 @@ mod publish {
             .unwrap()
             .len()
         });
+    }
+
+    /// The same notification as copydesk writes it since session 5:
+    /// serialized straight from the diagnostics (`lsp::output`).
+    #[divan::bench(sample_count = 50)]
+    fn notification_frame_100k(b: Bencher) {
+        let f = &*FINDINGS;
+        let mut cache = SourceCache::default();
+        let mut sources = SourceTexts::new(&LEX_100K.index, None, &mut cache);
+        let diagnostics = to_diagnostics(&f.findings, &LONG, Encoding::Utf16, &mut sources);
+        let uri = "file:///draft.md".parse().unwrap();
+        b.bench_local(|| diagnostics_frame(&uri, &diagnostics, Some(2)).len());
     }
 }

@@ -458,7 +458,8 @@ fn given_names(entities: &[&Entity]) -> BTreeMap<String, Vec<(EntityId, String)>
 
 /// Ordinary English words that are also names.
 pub fn is_common_word(folded: &str) -> bool {
-    static WORDS: OnceLock<std::collections::HashSet<&'static str>> = OnceLock::new();
+    // foldhash, not SipHash: asked for every word of every quotation.
+    static WORDS: OnceLock<foldhash::HashSet<&'static str>> = OnceLock::new();
     WORDS
         .get_or_init(|| {
             include_str!("../../data/common-words.txt")

@@ -423,6 +423,10 @@ fn starts_sentence(prose: &str, at: usize) -> bool {
 }
 
 fn same_but_case(written: &str, form: &str) -> bool {
+    // Most names are ASCII, which the marks below leave alone.
+    if written.is_ascii() && form.is_ascii() {
+        return written.eq_ignore_ascii_case(form);
+    }
     // Compared character by character, nothing allocated: this runs for
     // every name found.
     fn norm(s: &str) -> impl Iterator<Item = char> + '_ {

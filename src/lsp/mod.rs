@@ -6,21 +6,16 @@ pub mod diagnostics;
 pub mod document;
 pub mod framing;
 pub mod guard;
+pub mod output;
 pub mod position;
 mod server;
 mod tokens;
 
-pub use server::{service, Backend, Fault, Probe};
+pub use server::{service, Backend, Connection, Fault, Probe};
 
 /// Serves LSP on stdin/stdout until the client exits or closes the pipe.
 pub async fn serve_stdio() {
-    let (service, socket) = service();
-    tower_lsp_server::Server::new(
-        framing::Sanitized::new(tokio::io::stdin()),
-        tokio::io::stdout(),
-        socket,
-    )
-    .concurrency_level(12)
-    .serve(service)
-    .await;
+    service()
+        .serve(tokio::io::stdin(), tokio::io::stdout())
+        .await;
 }

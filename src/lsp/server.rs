@@ -18,7 +18,9 @@ use tower_lsp_server::{Client, LanguageServer, LspService};
 
 use super::diagnostics;
 use super::document::Document;
+use super::framing::Sanitized;
 use super::guard::{spawn_logged, Guarded};
+use super::output::{self, FrameWriter, Outbox, Output};
 use super::position::{to_byte, to_range, Encoding};
 use super::tokens;
 use crate::analysis::{self, cards, DocAnalysis, EntityId, Incremental, LexiconIndex};
@@ -39,14 +41,62 @@ pub const BUILD_LEXICON: &str = "copydesk.buildLexicon";
 const COMPLETION_LIMIT: usize = 50;
 const WORKSPACE_SYMBOL_LIMIT: usize = 200;
 
-pub fn service() -> (Guarded<Backend>, tower_lsp_server::ClientSocket) {
-    let (service, socket) = LspService::new(Backend::new);
+/// The language service and the queue its messages leave by, ready to
+/// serve one connection.
+pub struct Connection {
+    service: Guarded<Backend>,
+    socket: tower_lsp_server::ClientSocket,
+    writer: FrameWriter,
+    output: Output,
+}
+
+pub fn service() -> Connection {
+    let (outbox, writer, output) = output::queue();
+    let (service, socket) = LspService::new(|client| Backend::new(client, outbox));
     let client = service.inner().client.clone();
-    (Guarded::new(service, client), socket)
+    Connection {
+        service: Guarded::new(service, client),
+        socket,
+        writer,
+        output,
+    }
+}
+
+impl Connection {
+    pub fn probe(&self) -> Probe {
+        self.service.inner().probe()
+    }
+
+    /// Serves the connection until the client exits or closes `input`;
+    /// every message is written to `out` before this returns.
+    pub async fn serve<R, W>(self, input: R, out: W)
+    where
+        R: tokio::io::AsyncRead + Unpin,
+        W: tokio::io::AsyncWrite + Unpin + Send + 'static,
+    {
+        let Connection {
+            service,
+            socket,
+            writer,
+            mut output,
+        } = self;
+        let stop = output.stopper();
+        let written = tokio::spawn(output.run(out));
+        tower_lsp_server::Server::new(Sanitized::new(input), writer, socket)
+            .concurrency_level(12)
+            .serve(service)
+            .await;
+        // Tasks still running may hold the outbox: what they queued by now
+        // is written, later messages are dropped (the client has exited).
+        stop.stop();
+        let _ = written.await;
+    }
 }
 
 pub struct Backend {
     client: Client,
+    /// Where diagnostics are published (see `output`).
+    outbox: Outbox,
     state: Arc<Mutex<State>>,
     /// Becomes true once the first lexicon load has finished (well or not):
     /// document requests wait for it, so that a hover sent right after
@@ -149,9 +199,10 @@ fn internal(message: impl Into<String>) -> Error {
 }
 
 impl Backend {
-    fn new(client: Client) -> Self {
+    fn new(client: Client, outbox: Outbox) -> Self {
         Backend {
             client,
+            outbox,
             state: Arc::new(Mutex::new(State {
                 index: Arc::new(LexiconIndex::empty()),
                 ..State::default()
@@ -502,8 +553,8 @@ impl Backend {
             let current = backend.state().docs.get(&uri).map(|o| o.doc.version);
             if current == Some(version) {
                 backend
-                    .client
-                    .publish_diagnostics(uri, diagnostics, Some(version))
+                    .outbox
+                    .publish_diagnostics(&uri, &diagnostics, Some(version))
                     .await;
             }
         });
@@ -546,6 +597,7 @@ impl Backend {
     fn clone_handle(&self) -> Backend {
         Backend {
             client: self.client.clone(),
+            outbox: self.outbox.clone(),
             state: self.state.clone(),
             loaded: self.loaded.clone(),
         }
@@ -899,7 +951,7 @@ impl LanguageServer for Backend {
     async fn did_close(&self, params: DidCloseTextDocumentParams) {
         let uri = params.text_document.uri;
         self.state().docs.remove(&uri);
-        self.client.publish_diagnostics(uri, Vec::new(), None).await;
+        self.outbox.publish_diagnostics(&uri, &[], None).await;
     }
 
     async fn did_change_configuration(&self, params: DidChangeConfigurationParams) {

@@ -3,8 +3,6 @@
 //! `altered-quote`): each word's stem number, remembered per document; the
 //! claims that share a distinctive stem; how many stems two lists share.
 
-use std::collections::HashMap;
-
 use crate::analysis::claim_content::{ClaimContent, Stem};
 use crate::analysis::ClaimId;
 
@@ -17,8 +15,9 @@ const MEMO_WORDS: usize = 1 << 18;
 /// of their own, counted down from the top.
 #[derive(Debug, Default)]
 pub(crate) struct StemMemo {
-    words: HashMap<String, u32>,
-    unknown: HashMap<String, u32>,
+    // foldhash, not SipHash: asked for every word of every sentence.
+    words: foldhash::HashMap<String, u32>,
+    unknown: foldhash::HashMap<String, u32>,
 }
 
 impl StemMemo {

@@ -2,7 +2,6 @@
 //! speaking, who the sources say spoke, how to name that person in a fix, and
 //! where the claim's sentence is in the source article.
 
-use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -13,7 +12,8 @@ use crate::lexicon::{Claim, EntityKind};
 use crate::text::attribution::{Attribution, SpeakerKind};
 use crate::text::fold::fold;
 
-static FUNCTION_WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+// foldhash, not SipHash: asked for every word of every sentence.
+static FUNCTION_WORDS: LazyLock<foldhash::HashSet<&'static str>> = LazyLock::new(|| {
     include_str!("../../data/rules-function-words.txt")
         .lines()
         .map(str::trim)

@@ -4,7 +4,6 @@
 //! not count: headlines use surnames, and reporters do not rewrite what
 //! people said.
 
-use std::collections::HashSet;
 use std::ops::Range;
 use std::sync::LazyLock;
 
@@ -12,9 +11,10 @@ use super::tokens::words;
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::{EntityId, Mention};
 use crate::lexicon::{Entity, EntityKind};
-use crate::text::fold::fold;
+use crate::text::fold::{fold, fold_cow};
 
-static HONORIFICS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
+// foldhash, not SipHash: asked for the words before every mention.
+static HONORIFICS: LazyLock<foldhash::HashSet<&'static str>> = LazyLock::new(|| {
     include_str!("../../data/rules-honorifics.txt")
         .lines()
         .map(str::trim)
@@ -23,7 +23,7 @@ static HONORIFICS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| {
 });
 
 pub(crate) fn is_honorific(word: &str) -> bool {
-    word.ends_with('.') || HONORIFICS.contains(fold(word).as_str())
+    word.ends_with('.') || HONORIFICS.contains(&*fold_cow(word))
 }
 
 /// The words of a name after any leading titles.
@@ -34,7 +34,7 @@ fn without_titles(name: &str) -> Vec<&str> {
 }
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
-    let mut seen = HashSet::new();
+    let mut seen = foldhash::HashSet::default();
     candidates(cx, severity, scope)
         .into_iter()
         .filter(|(entity, _)| seen.insert(*entity))
@@ -51,7 +51,7 @@ pub(crate) fn candidates(
     severity: Severity,
     scope: &Scope,
 ) -> Vec<(EntityId, Option<Finding>)> {
-    let mut seen = HashSet::new();
+    let mut seen = foldhash::HashSet::default();
     let mut out = Vec::new();
     for m in &cx.mentions[scope.mentions.clone()] {
         let entity = &cx.index.entity(m.entity).entity;

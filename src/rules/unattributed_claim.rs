@@ -18,7 +18,7 @@ use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::ClaimId;
 use crate::lexicon::Claim;
 use crate::text::attribution::find_attributions;
-use crate::text::fold::fold;
+use crate::text::fold::{fold, fold_cow};
 
 /// At least this many content words in common...
 const MIN_SHARED: usize = 3;
@@ -62,7 +62,7 @@ fn check_sentence(
     let mentions = cx.mentions_near(sentence.clone());
     let mut content: Vec<u32> = Vec::new();
     for (i, w) in words(cx.masked, sentence.clone()).iter().enumerate() {
-        let folded = fold(&w.lower);
+        let folded = fold_cow(&w.lower);
         if is_function_word(&folded) {
             continue;
         }

@@ -27,8 +27,9 @@
 //! speaker phrase in `data/text/function-words.txt`, common source nouns
 //! ("officials", "a spokesman") in `data/cues/source-nouns.txt`.
 
+// foldhash, not SipHash: every word of every sentence is looked up.
+use foldhash::{HashMap, HashSet};
 use smol_str::{SmolStr, StrExt};
-use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -166,17 +167,17 @@ fn lists() -> &'static Lists {
     static LISTS: OnceLock<Lists> = OnceLock::new();
     LISTS.get_or_init(|| {
         let mut l = Lists {
-            cues: HashMap::new(),
+            cues: HashMap::default(),
             next_sentence: Vec::new(),
-            pronouns: HashSet::new(),
-            determiners: HashSet::new(),
-            stops: HashSet::new(),
-            connectors: HashSet::new(),
-            adverbs: HashSet::new(),
-            group_nouns: HashSet::new(),
-            single_nouns: HashSet::new(),
-            speaking_nouns: HashSet::new(),
-            titles: HashSet::new(),
+            pronouns: HashSet::default(),
+            determiners: HashSet::default(),
+            stops: HashSet::default(),
+            connectors: HashSet::default(),
+            adverbs: HashSet::default(),
+            group_nouns: HashSet::default(),
+            single_nouns: HashSet::default(),
+            speaking_nouns: HashSet::default(),
+            titles: HashSet::default(),
         };
         for (section, line) in sections(include_str!("../../data/cues/attribution-cues.txt")) {
             let words: Vec<&'static str> = line.split_whitespace().collect();
@@ -335,8 +336,24 @@ fn item_of(text: &str, token: Token) -> Item {
     }
 }
 
+/// The longest string a `SmolStr` holds inline.
+const INLINE_WORD: usize = 23;
+
 /// `str::to_lowercase`, built inline where it fits.
 fn lowercase(word: &str) -> SmolStr {
+    if word.is_ascii() {
+        // Most words: a byte at a time, not a `char` iterator.
+        return match word.len() {
+            n if n <= INLINE_WORD => {
+                let mut bytes = [0; INLINE_WORD];
+                bytes[..n].copy_from_slice(word.as_bytes());
+                bytes[..n].make_ascii_lowercase();
+                // Lower-cased ASCII is ASCII: never the empty fallback.
+                SmolStr::new(std::str::from_utf8(&bytes[..n]).unwrap_or_default())
+            }
+            _ => SmolStr::new(word.to_ascii_lowercase()),
+        };
+    }
     if word.contains('Σ') {
         // Only `str::to_lowercase` knows a final sigma from the others.
         SmolStr::new(word.to_lowercase())
@@ -1033,7 +1050,7 @@ pub fn attribute_quotations(
     sentences: &[Range<usize>],
     quotations: &[Quotation],
 ) -> Vec<Option<QuoteAttribution>> {
-    let mut cache: HashMap<usize, Analysis> = HashMap::new();
+    let mut cache: HashMap<usize, Analysis> = HashMap::default();
     let mut out: Vec<Option<QuoteAttribution>> = Vec::with_capacity(quotations.len());
     for (qi, q) in quotations.iter().enumerate() {
         if q.depth > 0 {

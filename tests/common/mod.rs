@@ -82,14 +82,10 @@ pub fn start_server() -> (
     copydesk::lsp::Probe,
 ) {
     let (client_side, server_side) = tokio::io::duplex(1 << 20);
-    let (service, socket) = copydesk::lsp::service();
-    let probe = service.inner().probe();
+    let connection = copydesk::lsp::service();
+    let probe = connection.probe();
     let (server_read, server_write) = tokio::io::split(server_side);
-    tokio::spawn(
-        tower_lsp_server::Server::new(server_read, server_write, socket)
-            .concurrency_level(12)
-            .serve(service),
-    );
+    tokio::spawn(connection.serve(server_read, server_write));
     let (r, w) = tokio::io::split(client_side);
     (r, w, probe)
 }
