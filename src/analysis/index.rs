@@ -874,21 +874,26 @@ impl LexiconIndex {
     pub fn name_starts(&self) -> &super::mentions::NameStarts {
         self.name_starts.get_or_init(|| {
             super::mentions::NameStarts::new(
-                (0..self.pattern_ends.len()).map(|id| self.pattern(id).0),
+                (0..self.pattern_ends.len()).map(|id| self.pattern_str(id)),
             )
         })
     }
 
     pub fn pattern(&self, id: usize) -> (&str, &[PatternTarget]) {
+        (
+            self.pattern_str(id),
+            group(&self.targets, &self.target_ends, id),
+        )
+    }
+
+    /// A pattern's folded text alone.
+    fn pattern_str(&self, id: usize) -> &str {
         let start = if id == 0 {
             0
         } else {
             self.pattern_ends[id - 1] as usize
         };
-        (
-            &self.pattern_text[start..self.pattern_ends[id] as usize],
-            group(&self.targets, &self.target_ends, id),
-        )
+        &self.pattern_text[start..self.pattern_ends[id] as usize]
     }
 
     /// Whether a pattern is a single ordinary English word, which counts as

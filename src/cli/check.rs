@@ -115,15 +115,17 @@ pub fn run(args: CheckArgs) -> ExitCode {
         let findings = check(&text, &analysis, &ws.index, &ws.rules);
         // A misspelt code in a suppression comment silences nothing: say so.
         let unknown_codes = Suppressions::parse(&text, kind).unknown_codes;
-        let lines = Lines::new(&text);
-        for unknown in unknown_codes {
-            let (line, col) = lines.line_col(unknown.range.start, chars);
-            eprintln!(
-                "copydesk: {}:{line}:{col}: \"{}\" in a suppression comment is not a rule; the rules are {}",
-                path.display(),
-                unknown.code,
-                rule_list()
-            );
+        if !unknown_codes.is_empty() {
+            let lines = Lines::new(&text);
+            for unknown in unknown_codes {
+                let (line, col) = lines.line_col(unknown.range.start, chars);
+                eprintln!(
+                    "copydesk: {}:{line}:{col}: \"{}\" in a suppression comment is not a rule; the rules are {}",
+                    path.display(),
+                    unknown.code,
+                    rule_list()
+                );
+            }
         }
         configs.push(ws.rules.clone());
         roots.push(root);
@@ -522,8 +524,9 @@ impl<'a> Lines<'a> {
         let mut numbers = vec![1];
         // Breaks wholly before the current byte: `\n`, and `\r` not followed by `\n`.
         let mut breaks = 0;
-        for (i, &b) in bytes.iter().enumerate() {
-            match b {
+        // Line breaks are few: found a vector at a time.
+        for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+            match bytes[i] {
                 b'\n' => {
                     breaks += 1;
                     starts.push(i + 1);

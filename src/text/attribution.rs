@@ -295,9 +295,10 @@ fn items(text: &str, sentence: Range<usize>, quotations: &[Quotation]) -> Vec<It
             q.depth == 0 && q.range.start < sentence.end && q.range.end > sentence.start
         })
         .collect();
-    let mut out: Vec<Item> = Vec::new();
+    let tokens = tokenize(text, sentence.clone());
+    let mut out: Vec<Item> = Vec::with_capacity(tokens.len());
     let mut covered_until = sentence.start;
-    for token in tokenize(text, sentence.clone()) {
+    for token in tokens {
         if token.range.start < covered_until {
             continue;
         }
@@ -342,7 +343,11 @@ const INLINE_WORD: usize = 23;
 /// `str::to_lowercase`, built inline where it fits.
 fn lowercase(word: &str) -> SmolStr {
     if word.is_ascii() {
-        // Most words: a byte at a time, not a `char` iterator.
+        // Most words: as written, or lower-cased a byte at a time, not
+        // through a `char` iterator.
+        if !word.bytes().any(|b| b.is_ascii_uppercase()) {
+            return SmolStr::new(word);
+        }
         return match word.len() {
             n if n <= INLINE_WORD => {
                 let mut bytes = [0; INLINE_WORD];

@@ -7,7 +7,8 @@
 //! holding several sentences, which stay one sentence with their attribution.
 //! The abbreviation lists live in `data/text/`.
 
-use std::collections::HashSet;
+// foldhash, not SipHash: asked for every word before a period.
+use foldhash::HashSet;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -25,9 +26,9 @@ fn abbreviations() -> &'static Abbreviations {
     static LISTS: OnceLock<Abbreviations> = OnceLock::new();
     LISTS.get_or_init(|| {
         let mut lists = Abbreviations {
-            titles: HashSet::new(),
-            months: HashSet::new(),
-            other: HashSet::new(),
+            titles: HashSet::default(),
+            months: HashSet::default(),
+            other: HashSet::default(),
             starters: data_lines(include_str!("../../data/text/sentence-starters.txt")).collect(),
         };
         let mut section = "";
@@ -56,9 +57,12 @@ pub(crate) fn data_lines(data: &'static str) -> impl Iterator<Item = &'static st
 /// Whether `word` (lower-cased, without its final period) is an abbreviation
 /// that always precedes a name: Mr, Dr, Gen, Sen, St.
 pub fn is_title_abbreviation(word: &str) -> bool {
-    abbreviations()
-        .titles
-        .contains(word.to_lowercase().as_str())
+    let titles = &abbreviations().titles;
+    // Most words before a period end a sentence in lower case already.
+    if word.is_ascii() && !word.bytes().any(|b| b.is_ascii_uppercase()) {
+        return titles.contains(word);
+    }
+    titles.contains(word.to_lowercase().as_str())
 }
 
 /// Splits `text[range]` into sentences: byte ranges in order, trimmed of
