@@ -347,12 +347,12 @@ mod lexicon_load {
 
     #[divan::bench(sample_count = 5, sample_size = 1)]
     fn cache_encode_100k(b: Bencher) {
-        b.bench(|| index_cache::encode(&LEX_100K.index, key()).len());
+        b.bench(|| index_cache::encode(&LEX_100K.index, key(), &[]).len());
     }
 
     #[divan::bench(sample_count = 5, sample_size = 1)]
     fn cache_decode_100k(b: Bencher) {
-        let bytes = index_cache::encode(&LEX_100K.index, key());
+        let bytes = index_cache::encode(&LEX_100K.index, key(), &[]);
         b.bench(|| index_cache::decode(black_box(&bytes), key()).unwrap());
     }
 

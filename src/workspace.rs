@@ -10,10 +10,13 @@
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, OnceLock};
+use std::time::{Duration, SystemTime};
 
 use rayon::prelude::*;
 
-use crate::analysis::index_cache::{self, CacheKey, CacheMiss, ContentHasher, FileHash, Header};
+use crate::analysis::index_cache::{
+    self, CacheKey, CacheMiss, ContentHasher, FileHash, FileStat, Header, Stamp,
+};
 use crate::analysis::{LexiconIndex, LexiconInput, LexiconPart};
 use crate::config::{Settings, Warnings};
 use crate::lexicon;
@@ -198,7 +201,16 @@ pub struct CacheSettings {
     /// Lexicons smaller than this together are rebuilt every time: they
     /// build faster than a cache would be checked.
     pub min_bytes: u64,
+    /// A lexicon changed less than this before it was read is read again
+    /// at the next start rather than trusted by its stat: more than any
+    /// filesystem's timestamp granularity (FAT's two seconds) and than the
+    /// skew of a network filesystem's clock behind this one (see
+    /// docs/lexicon.md, "The index cache").
+    pub racy_margin: Duration,
 }
+
+/// See [`CacheSettings::racy_margin`].
+pub const RACY_MARGIN: Duration = Duration::from_secs(3);
 
 /// The suffix of a cache file beside its lexicon.
 pub const CACHE_SUFFIX: &str = ".copydesk-cache";
@@ -216,6 +228,7 @@ impl CacheSettings {
             enabled: true,
             fallback_dir,
             min_bytes: 1024 * 1024,
+            racy_margin: RACY_MARGIN,
         }
     }
 
@@ -224,6 +237,7 @@ impl CacheSettings {
             enabled: false,
             fallback_dir: None,
             min_bytes: u64::MAX,
+            racy_margin: RACY_MARGIN,
         }
     }
 
@@ -267,65 +281,36 @@ pub fn load_index(
     previous: Option<&LexiconIndex>,
     cache: &CacheSettings,
 ) -> IndexLoad {
-    let total: u64 = paths
-        .iter()
-        .filter_map(|p| std::fs::metadata(p).ok())
-        .map(|m| m.len())
-        .sum();
+    let metadata: Vec<Option<std::fs::Metadata>> =
+        paths.iter().map(|p| std::fs::metadata(p).ok()).collect();
+    let total: u64 = metadata.iter().flatten().map(|m| m.len()).sum();
     let use_cache = cache.enabled && !paths.is_empty() && total >= cache.min_bytes;
     let mut notes = Vec::new();
     if use_cache {
-        let locations = cache.locations(&paths[0]);
-        // The lexicons are hashed while the cache is read: the key is
-        // compared once both are done.
-        let (hashes, mut first) = rayon::join(
-            || {
-                paths
-                    .par_iter()
-                    .map(|p| hash_file(p))
-                    .collect::<Result<Vec<FileHash>, LoadError>>()
-            },
-            || read_cache(&locations[0]),
-        );
-        if let Ok(files) = hashes {
-            let key = cache_key(paths, &files);
-            for (i, location) in locations.iter().enumerate() {
-                let found = match i {
-                    0 => std::mem::replace(&mut first, Ok(None)),
-                    _ => read_cache(location),
-                };
-                let why = match found {
-                    Ok(Some((found_key, index))) if found_key == key => {
-                        return IndexLoad {
-                            index,
-                            errors: Vec::new(),
-                            kept: Vec::new(),
-                            cache_note: Some(format!("index read from {}", location.display())),
-                        }
-                    }
-                    Ok(Some(_)) => CacheMiss::Stale.to_string(),
-                    Ok(None) => continue,
-                    Err(why) => why,
-                };
-                notes.push(format!(
-                    "index cache {} not used: {why}; rebuilding",
-                    location.display()
-                ));
-            }
+        let stats: Vec<Option<FileStat>> =
+            metadata.iter().map(|m| file_stat(m.as_ref()?)).collect();
+        if let Some(index) = load_cached(paths, &stats, cache, &mut notes) {
+            return IndexLoad {
+                index,
+                errors: Vec::new(),
+                kept: Vec::new(),
+                cache_note: Some(notes.join("; ")),
+            };
         }
     }
 
-    let loaded: Vec<Result<(LexiconPart, FileHash), LoadError>> =
-        paths.par_iter().map(|path| load_part(path)).collect();
+    let loaded: Vec<_> = paths.par_iter().map(|path| load_part(path)).collect();
     let mut parts = Vec::new();
     let mut files = Vec::new();
+    let mut stamps = Vec::new();
     let mut errors = Vec::new();
     let mut kept = Vec::new();
     for (path, result) in paths.iter().zip(loaded) {
         match result {
-            Ok((part, file)) => {
+            Ok((part, stamp, file)) => {
                 parts.push(part);
                 files.push(file);
+                stamps.push(stamp);
             }
             Err(e) => {
                 let old = previous.and_then(|index| {
@@ -342,7 +327,9 @@ pub fn load_index(
     }
     let index = LexiconIndex::build_parts(parts);
     if use_cache && errors.is_empty() {
-        let bytes = index_cache::encode(&index, cache_key(paths, &files));
+        // Every lexicon loaded: `stamps` is in the order of `paths`.
+        let stamps = settle(paths, stamps, cache.racy_margin);
+        let bytes = index_cache::encode(&index, cache_key(paths, &files), &stamps);
         match write_cache(&cache.locations(&paths[0]), &bytes) {
             Ok(location) => notes.push(format!("index cached in {}", location.display())),
             Err(e) => notes.push(format!("index not cached: {e}")),
@@ -354,6 +341,102 @@ pub fn load_index(
         kept,
         cache_note: (!notes.is_empty()).then(|| notes.join("; ")),
     }
+}
+
+/// The cached index for `paths`, from the first place that holds a sound
+/// one; `None` if none does (why is in `notes`) or a lexicon cannot be
+/// read (the rebuild reports it).
+///
+/// A lexicon whose stat the cache's stamps vouch for is not read: its
+/// recorded hash goes into the key. The others are hashed while the cache
+/// is checked; the key is compared once both are done.
+fn load_cached(
+    paths: &[PathBuf],
+    stats: &[Option<FileStat>],
+    cache: &CacheSettings,
+    notes: &mut Vec<String>,
+) -> Option<LexiconIndex> {
+    let mut hashes: Vec<Option<FileHash>> = vec![None; paths.len()];
+    let mut hashed = 0;
+    for location in cache.locations(&paths[0]) {
+        let why = match map_cache(&location) {
+            Ok(None) => continue,
+            Err(why) => why,
+            Ok(Some((map, header))) => {
+                let stamps = header.stamps(&map[..]);
+                let mut todo = Vec::new();
+                for (i, hash) in hashes.iter_mut().enumerate() {
+                    if hash.is_none() {
+                        *hash = stats[i].and_then(|now| {
+                            stamps
+                                .iter()
+                                .find_map(|s| s.vouches_for(&now, cache.racy_margin))
+                        });
+                        if hash.is_none() {
+                            todo.push(i);
+                        }
+                    }
+                }
+                let (files, found) = rayon::join(
+                    || {
+                        todo.par_iter()
+                            .map(|&i| Ok((i, hash_file(&paths[i])?.1)))
+                            .collect::<Result<Vec<(usize, FileHash)>, LoadError>>()
+                    },
+                    || index_cache::decode_shared(map),
+                );
+                for (i, file) in files.ok()? {
+                    hashes[i] = Some(file);
+                    hashed += 1;
+                }
+                let files: Vec<FileHash> = hashes.iter().flatten().copied().collect();
+                match found {
+                    Ok((key, index)) if key == cache_key(paths, &files) => {
+                        notes.push(format!(
+                            "index read from {} ({} of {} lexicons unchanged since hashed, not read)",
+                            location.display(),
+                            paths.len() - hashed,
+                            paths.len()
+                        ));
+                        return Some(index);
+                    }
+                    Ok(_) => CacheMiss::Stale.to_string(),
+                    Err(miss) => miss.to_string(),
+                }
+            }
+        };
+        notes.push(format!(
+            "index cache {} not used: {why}; rebuilding",
+            location.display()
+        ));
+    }
+    None
+}
+
+/// The stamps to record with a fresh cache. A lexicon read too soon after
+/// it last changed to be trusted by its stat later (see [`Stamp`]) is read
+/// and hashed again now, if that is long enough after: a rebuild of a large
+/// lexicon takes seconds, so a lexicon saved just before the load still
+/// gets a stamp a later start can trust. If it changed meanwhile, the old
+/// stamp stays (vouching for nothing) and the next start finds the cache
+/// stale.
+fn settle(paths: &[PathBuf], stamps: Vec<Option<Stamp>>, margin: Duration) -> Vec<Stamp> {
+    let now = nanos_since_epoch(SystemTime::now());
+    stamps
+        .into_iter()
+        .zip(paths)
+        .filter_map(|(stamp, path)| Some((stamp?, path)))
+        .map(|(stamp, path)| {
+            let changed = stamp.stat.mtime_ns.max(stamp.stat.ctime_ns);
+            if stamp.is_settled(margin) || now - changed <= margin.as_nanos() as i128 {
+                return stamp;
+            }
+            match hash_file(path) {
+                Ok((Some(again), _)) if again.file == stamp.file => again,
+                _ => stamp,
+            }
+        })
+        .collect()
 }
 
 fn cache_key(paths: &[PathBuf], files: &[FileHash]) -> CacheKey {
@@ -384,12 +467,12 @@ fn program_identity() -> &'static [u8] {
     })
 }
 
-/// The cached index at `location` and the key it was built for, if the
-/// file is a sound cache; `Ok(None)` if there is none; why not otherwise.
+/// The cache file at `location`, mapped, and its header; `Ok(None)` if
+/// there is none; why it cannot be used otherwise.
 ///
 /// The file is mapped, not read: the index reads its entries in place
 /// (see docs/lexicon.md, "The index cache", for why a mapping is safe here).
-fn read_cache(location: &Path) -> Result<Option<(CacheKey, LexiconIndex)>, String> {
+fn map_cache(location: &Path) -> Result<Option<(Arc<memmap2::Mmap>, Header)>, String> {
     let file = match std::fs::File::open(location) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -410,12 +493,12 @@ fn read_cache(location: &Path) -> Result<Option<(CacheKey, LexiconIndex)>, Strin
     // and renames it over the old, so a mapped file keeps its contents for
     // as long as it is mapped; only another program writing into or
     // truncating the file could (docs/lexicon.md, "The index cache").
-    // Populated at once: the checksum reads every page anyway, and one
+    // Populated at once: the checksums read every page anyway, and one
     // call maps them all faster than a fault per page would.
     let map =
         unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(|e| io_message(&e))?;
-    let (key, index) = index_cache::decode_shared(Arc::new(map)).map_err(|m| m.to_string())?;
-    Ok(Some((key, index)))
+    let header = Header::read(&map[..]).map_err(|m| m.to_string())?;
+    Ok(Some((Arc::new(map), header)))
 }
 
 fn read_up_to(file: &mut &std::fs::File, n: u64, into: &mut Vec<u8>) -> Result<(), String> {
@@ -457,8 +540,9 @@ fn check_size(path: &Path) -> Result<(), LoadError> {
     Ok(())
 }
 
-/// A lexicon file's hash, read in chunks (never whole in memory).
-fn hash_file(path: &Path) -> Result<FileHash, LoadError> {
+/// A lexicon file's hash, read in chunks (never whole in memory), with
+/// its stamp (where the system gives the stat one needs).
+fn hash_file(path: &Path) -> Result<(Option<Stamp>, FileHash), LoadError> {
     check_size(path)?;
     let err = |e: std::io::Error| LoadError {
         path: path.to_path_buf(),
@@ -466,6 +550,7 @@ fn hash_file(path: &Path) -> Result<FileHash, LoadError> {
         column: None,
         message: io_message(&e),
     };
+    let read_from = SystemTime::now();
     let mut file = std::fs::File::open(path).map_err(err)?;
     let mut hasher = ContentHasher::new();
     let mut buf = vec![0u8; 1 << 20];
@@ -477,14 +562,57 @@ fn hash_file(path: &Path) -> Result<FileHash, LoadError> {
             Err(e) => return Err(err(e)),
         }
     }
-    Ok(hasher.finish())
+    let hash = hasher.finish();
+    Ok((stamp(&file, hash, read_from), hash))
+}
+
+/// The stamp of a file just read whole from `file`, which hashed to `hash`,
+/// the read having begun at `read_from`: the stat is taken after the read
+/// (see [`Stamp`] for why that order).
+fn stamp(file: &std::fs::File, hash: FileHash, read_from: SystemTime) -> Option<Stamp> {
+    let stat = file_stat(&file.metadata().ok()?)?;
+    Some(Stamp {
+        file: hash,
+        stat,
+        read_from_ns: nanos_since_epoch(read_from),
+    })
+}
+
+/// What the cache's stamps record of a file, where the system gives it
+/// all (a change time and a file identity are Unix's).
+#[cfg(unix)]
+fn file_stat(meta: &std::fs::Metadata) -> Option<FileStat> {
+    use std::os::unix::fs::MetadataExt;
+    let ns = |secs: i64, nsec: i64| secs as i128 * 1_000_000_000 + nsec as i128;
+    Some(FileStat {
+        dev: meta.dev(),
+        ino: meta.ino(),
+        size: meta.size(),
+        mtime_ns: ns(meta.mtime(), meta.mtime_nsec()),
+        ctime_ns: ns(meta.ctime(), meta.ctime_nsec()),
+    })
+}
+
+/// Elsewhere every start reads every lexicon.
+#[cfg(not(unix))]
+fn file_stat(_: &std::fs::Metadata) -> Option<FileStat> {
+    None
+}
+
+fn nanos_since_epoch(t: SystemTime) -> i128 {
+    match t.duration_since(std::time::UNIX_EPOCH) {
+        Ok(d) => d.as_nanos() as i128,
+        Err(e) => -(e.duration().as_nanos() as i128),
+    }
 }
 
 /// Reads one lexicon as the index needs it (unknown fields skipped), with
-/// the hash of exactly the bytes that were parsed.
-fn load_part(path: &Path) -> Result<(LexiconPart, FileHash), LoadError> {
-    let text = read_lexicon_text(path)?;
-    let file = ContentHasher::of(text.as_bytes());
+/// the hash of exactly the bytes that were parsed and their stamp.
+fn load_part(path: &Path) -> Result<(LexiconPart, Option<Stamp>, FileHash), LoadError> {
+    let read_from = SystemTime::now();
+    let (text, file) = read_lexicon(path)?;
+    let hash = ContentHasher::of(text.as_bytes());
+    let stamp = stamp(&file, hash, read_from);
     let lexicon = lexicon::parse_known(&text).map_err(|e| LoadError {
         path: path.to_path_buf(),
         line: Some(e.line),
@@ -496,10 +624,15 @@ fn load_part(path: &Path) -> Result<(LexiconPart, FileHash), LoadError> {
         text,
         lexicon,
     });
-    Ok((part, file))
+    Ok((part, stamp, hash))
 }
 
 fn read_lexicon_text(path: &Path) -> Result<String, LoadError> {
+    Ok(read_lexicon(path)?.0)
+}
+
+/// A lexicon's text, and the file it was read from (still open, for its stat).
+fn read_lexicon(path: &Path) -> Result<(String, std::fs::File), LoadError> {
     let err = |message: String| LoadError {
         path: path.to_path_buf(),
         line: None,
@@ -507,13 +640,17 @@ fn read_lexicon_text(path: &Path) -> Result<String, LoadError> {
         message,
     };
     check_size(path)?;
-    let bytes = std::fs::read(path).map_err(|e| err(io_message(&e)))?;
-    String::from_utf8(bytes).map_err(|e| {
+    let mut file = std::fs::File::open(path).map_err(|e| err(io_message(&e)))?;
+    let mut bytes = Vec::new();
+    file.read_to_end(&mut bytes)
+        .map_err(|e| err(io_message(&e)))?;
+    let text = String::from_utf8(bytes).map_err(|e| {
         err(format!(
             "not UTF-8 text (invalid byte at offset {})",
             e.utf8_error().valid_up_to()
         ))
-    })
+    })?;
+    Ok((text, file))
 }
 
 fn io_message(e: &std::io::Error) -> String {
@@ -591,5 +728,32 @@ mod tests {
             lex,
             Some(Path::new("/ws"))
         ));
+    }
+
+    #[test]
+    fn a_racy_stamp_is_settled_by_reading_the_file_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.lexicon.json");
+        std::fs::write(&path, "{}").unwrap();
+        let margin = Duration::from_millis(10);
+        let (stamp, hash) = hash_file(&path).unwrap();
+        // As if read the instant it was written.
+        let racy = Stamp {
+            read_from_ns: stamp.unwrap().stat.ctime_ns,
+            ..stamp.unwrap()
+        };
+        assert!(!racy.is_settled(margin));
+        std::thread::sleep(Duration::from_millis(50));
+        let settled = settle(std::slice::from_ref(&path), vec![Some(racy)], margin);
+        assert_eq!(settled.len(), 1);
+        assert!(settled[0].is_settled(margin), "{settled:?}");
+        assert_eq!(settled[0].file, hash);
+        assert_eq!(settled[0].stat, racy.stat);
+
+        // Changed since it was read: the racy stamp stays, vouching for
+        // nothing.
+        std::fs::write(&path, "{ }").unwrap();
+        std::thread::sleep(Duration::from_millis(50));
+        assert_eq!(settle(&[path], vec![Some(racy)], margin), vec![racy]);
     }
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use copydesk::analysis::{analyze, cards, LexiconIndex};
 use copydesk::rules::{self, RuleConfig};
 use copydesk::text::prose::DocKind;
-use copydesk::workspace::{load_index, CacheSettings, IndexLoad, CACHE_SUFFIX};
+use copydesk::workspace::{load_index, CacheSettings, IndexLoad, CACHE_SUFFIX, RACY_MARGIN};
 
 const LEXICON: &str = include_str!("fixtures/sochi.lexicon.json");
 const ARTICLE: &str = include_str!("fixtures/sochi-putin-erdogan.txt");
@@ -18,6 +18,7 @@ fn settings(fallback: Option<PathBuf>) -> CacheSettings {
         fallback_dir: fallback,
         // The fixture is small; cache it anyway.
         min_bytes: 0,
+        racy_margin: RACY_MARGIN,
     }
 }
 
@@ -259,8 +260,14 @@ fn a_truncated_or_garbage_cache_is_rebuilt_with_a_clear_note() {
             "{why}: {n}"
         );
         assert_eq!(answers(&loaded.index), fresh, "{why}");
-        // Rewritten whole.
-        assert_eq!(std::fs::read(cache_of(&lexicon)).unwrap(), good, "{why}");
+        // Rewritten whole: the next load uses it.
+        let again = load(&paths, &cache);
+        assert!(
+            note(&again).starts_with("index read from"),
+            "{why}: {}",
+            note(&again)
+        );
+        assert_eq!(answers(&again.index), fresh, "{why}");
     }
 }
 
@@ -385,4 +392,156 @@ fn a_lexicon_that_breaks_keeps_its_previous_version() {
     // not touched.
     assert!(!note(&loaded).contains("index cached"), "{}", note(&loaded));
     assert!(std::fs::read_to_string(&lexicon).unwrap().contains(",,"));
+}
+
+/// Settings whose stamps may be trusted 10 ms after a lexicon's last
+/// change: small enough that a test can wait it out (the file's clock here
+/// is the system's, with a granularity under a millisecond).
+fn settled_settings() -> CacheSettings {
+    CacheSettings {
+        racy_margin: std::time::Duration::from_millis(10),
+        ..settings(None)
+    }
+}
+
+/// Waits until what was just written lies outside [`settled_settings`]'s
+/// margin.
+fn settle_down() {
+    std::thread::sleep(std::time::Duration::from_millis(50));
+}
+
+const UNCHANGED: &str = "(1 of 1 lexicons unchanged since hashed, not read)";
+const READ: &str = "(0 of 1 lexicons unchanged since hashed, not read)";
+
+#[test]
+fn an_unchanged_lexicon_is_not_read_again() {
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    let cache = settled_settings();
+    settle_down();
+    let built = load(&paths, &cache);
+    assert!(
+        note(&built).starts_with("index cached in"),
+        "{}",
+        note(&built)
+    );
+    let fresh = answers(&built.index);
+    for _ in 0..2 {
+        let cached = load(&paths, &cache);
+        assert_eq!(
+            note(&cached),
+            format!(
+                "index read from {} {UNCHANGED}",
+                cache_of(&lexicon).display()
+            )
+        );
+        assert_eq!(answers(&cached.index), fresh);
+    }
+
+    // Touched, not changed: read and hashed again, and the cache still
+    // serves (its key is the content's).
+    let file = std::fs::File::options().write(true).open(&lexicon).unwrap();
+    let mtime = file.metadata().unwrap().modified().unwrap();
+    file.set_modified(mtime - std::time::Duration::from_secs(60))
+        .unwrap();
+    let touched = load(&paths, &cache);
+    assert_eq!(
+        note(&touched),
+        format!("index read from {} {READ}", cache_of(&lexicon).display())
+    );
+    assert_eq!(answers(&touched.index), fresh);
+}
+
+#[test]
+fn an_edit_that_keeps_the_size_and_restores_the_mtime_is_caught() {
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    let cache = settled_settings();
+    settle_down();
+    load(&paths, &cache);
+    let trusted = load(&paths, &cache);
+    assert!(note(&trusted).ends_with(UNCHANGED), "{}", note(&trusted));
+    let before = std::fs::metadata(&lexicon).unwrap();
+
+    // Same length, same mtime: only the ctime (which no program can set)
+    // tells that the file changed.
+    let edited = LEXICON.replace(
+        "director of the Turkey Program",
+        "overseer of the Turkey Program",
+    );
+    assert_ne!(edited, LEXICON);
+    assert_eq!(edited.len(), LEXICON.len());
+    std::fs::write(&lexicon, &edited).unwrap();
+    let file = std::fs::File::options().write(true).open(&lexicon).unwrap();
+    file.set_modified(before.modified().unwrap()).unwrap();
+    drop(file);
+    let after = std::fs::metadata(&lexicon).unwrap();
+    assert_eq!(after.len(), before.len());
+    assert_eq!(after.modified().unwrap(), before.modified().unwrap());
+
+    // Long enough after the edit that its stamp can be trusted, below.
+    settle_down();
+    let loaded = load(&paths, &cache);
+    assert!(
+        note(&loaded).contains("not used: stale") && note(&loaded).contains("index cached in"),
+        "{}",
+        note(&loaded)
+    );
+    let cards = answers(&loaded.index).join("\n");
+    assert!(cards.contains("overseer of the Turkey Program"));
+    assert!(!cards.contains("director of the Turkey Program"));
+
+    // The rewritten cache holds the edit, and vouches for the file as it
+    // is now.
+    let again = load(&paths, &cache);
+    assert!(note(&again).ends_with(UNCHANGED), "{}", note(&again));
+    assert!(answers(&again.index)
+        .join("\n")
+        .contains("overseer of the Turkey Program"));
+}
+
+#[test]
+fn a_lexicon_changed_just_before_it_was_read_is_read_again() {
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    // Every file here is younger than an hour: each was read too soon
+    // after it changed for its stat to prove it unchanged later.
+    let cache = CacheSettings {
+        racy_margin: std::time::Duration::from_secs(3600),
+        ..settings(None)
+    };
+    settle_down();
+    let built = load(&paths, &cache);
+    for _ in 0..2 {
+        let cached = load(&paths, &cache);
+        assert_eq!(
+            note(&cached),
+            format!("index read from {} {READ}", cache_of(&lexicon).display())
+        );
+        assert_eq!(answers(&cached.index), answers(&built.index));
+    }
+}
+
+/// A cache another copydesk wrote for the same lexicon elsewhere (another
+/// machine, a restored backup) names another file: its stamps vouch for
+/// nothing here, even where the content is the same.
+#[test]
+fn a_copied_cache_vouches_for_nothing() {
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    let cache = settled_settings();
+    settle_down();
+    load(&paths, &cache);
+    let saved = std::fs::read(cache_of(&lexicon)).unwrap();
+    // The same bytes in a new file at the same path.
+    let text = std::fs::read(&lexicon).unwrap();
+    std::fs::remove_file(&lexicon).unwrap();
+    std::fs::write(&lexicon, text).unwrap();
+    std::fs::write(cache_of(&lexicon), saved).unwrap();
+    settle_down();
+    let loaded = load(&paths, &cache);
+    assert_eq!(
+        note(&loaded),
+        format!("index read from {} {READ}", cache_of(&lexicon).display())
+    );
 }

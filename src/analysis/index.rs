@@ -379,7 +379,9 @@ macro_rules! le_array {
             }
 
             pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<$ty>, D::Error> {
-                let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(d)?;
+                // Borrowed from the cache file where the format allows:
+                // no copy of the bytes before they are converted.
+                let bytes: std::borrow::Cow<'de, [u8]> = serde_bytes::deserialize(d)?;
                 if bytes.len() % WIDTH != 0 {
                     return Err(D::Error::custom("a number array of the wrong length"));
                 }
@@ -405,7 +407,7 @@ pub(super) mod bool_array {
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<bool>, D::Error> {
-        let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(d)?;
+        let bytes: std::borrow::Cow<'de, [u8]> = serde_bytes::deserialize(d)?;
         Ok(bytes.iter().map(|&b| b != 0).collect())
     }
 }

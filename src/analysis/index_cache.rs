@@ -1,32 +1,42 @@
 //! The compiled index as bytes, for the cache file kept beside a lexicon
 //! (`<lexicon>.copydesk-cache`; the I/O is `crate::workspace`'s).
 //!
-//! A cache file is a fixed header, the index encoded with postcard, then
-//! the encoded entities and claims as raw sections, which a loaded index
-//! reads in place from the mapped file ([`decode_shared`]) — most of the
-//! file, used a few entries at a time:
+//! A cache file is a fixed header, the stamps of the lexicons it was built
+//! from, the index encoded with postcard, then the encoded entities and
+//! claims as raw sections, which a loaded index reads in place from the
+//! mapped file ([`decode_shared`]) — most of the file, used a few entries
+//! at a time:
 //!
 //! | bytes | what |
 //! |---|---|
 //! | 8 | magic `CDXINDEX` |
 //! | 4 | cache format, little-endian ([`CACHE_FORMAT`]) |
 //! | 16 | the key: a hash of everything the index was built from ([`CacheKey`]) |
-//! | 3 × 8 | lengths of the three sections, little-endian |
-//! | 16 | xxh3-128 of the three sections |
+//! | 4 × 8 | lengths of the four sections, little-endian |
+//! | 16 | xxh3-128 of the stamps and the index sections |
+//! | 16 | xxh3-128 of the entities and claims sections |
+//! | … | the lexicons' stamps ([`Stamp`], postcard) |
 //! | … | the index without its entries (postcard) |
 //! | … | the entities' bytes |
 //! | … | the claims' bytes |
 //!
 //! A file is used only if every check passes: magic, format, key, length,
-//! hash, an index that decodes, and one whose parts agree
+//! both hashes, an index that decodes, and one whose parts agree
 //! (`LexiconIndex::is_consistent`). Anything else is a [`CacheMiss`], never
-//! an error for the user: the index is rebuilt from the lexicons.
+//! an error for the user: the index is rebuilt from the lexicons. The two
+//! hashes let the index be decoded (once its own bytes are known sound)
+//! while the entries, three quarters of the file, are still being checked.
+//!
+//! The stamps are read before any check: they only say which lexicons need
+//! not be read again to work out the key (see [`Stamp`]); a stamp that lies
+//! gives a wrong key, and the cache is then refused as stale.
 
 use std::fmt;
 use std::ops::Range;
-use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
+use serde::{Deserialize, Serialize};
 use twox_hash::XxHash3_128;
 
 use super::index::{LexiconIndex, SharedBytes};
@@ -34,11 +44,11 @@ use super::index::{LexiconIndex, SharedBytes};
 const MAGIC: &[u8; 8] = b"CDXINDEX";
 /// Bump whenever the index's encoding changes in a way the key below does
 /// not already capture.
-pub const CACHE_FORMAT: u32 = 4;
-pub const HEADER_LEN: usize = 8 + 4 + 16 + 3 * 8 + 16;
+pub const CACHE_FORMAT: u32 = 5;
+pub const HEADER_LEN: usize = 8 + 4 + 16 + 4 * 8 + 2 * 16;
 
 /// One lexicon file as the key sees it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileHash {
     pub len: u64,
     pub hash: u128,
@@ -75,6 +85,57 @@ impl ContentHasher {
     }
 }
 
+/// What `stat` says of a file: which file it is, its size, and when its
+/// content (mtime) and its inode (ctime: any write, any change of mtime)
+/// last changed, in nanoseconds since the epoch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileStat {
+    pub dev: u64,
+    pub ino: u64,
+    pub size: u64,
+    pub mtime_ns: i128,
+    pub ctime_ns: i128,
+}
+
+/// A lexicon's content hash, the file's stat once it had been read whole,
+/// and the time (system clock, nanoseconds since the epoch) just before the
+/// read began.
+///
+/// A later start may take the hash without reading the file when the file's
+/// stat is still exactly `stat` and the stamp is settled: the file's mtime
+/// and ctime lie more than a margin before the read began. Why that is
+/// enough (docs/lexicon.md, "The index cache"): a write that began after
+/// the read began sets the ctime to its own time (less the filesystem's
+/// timestamp granularity, which the margin covers). If it came before the
+/// stat was taken, the stat holds that ctime and the stamp is not settled;
+/// if after, the file's ctime is no longer the one recorded. Either way the
+/// file is read again. A write that ended before the read began is in the
+/// bytes that were hashed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Stamp {
+    pub file: FileHash,
+    pub stat: FileStat,
+    pub read_from_ns: i128,
+}
+
+impl Stamp {
+    /// Whether the file had last changed more than `margin` before the
+    /// read began: no write during or after the read can have kept the
+    /// stat's times.
+    pub fn is_settled(&self, margin: Duration) -> bool {
+        let before = self.read_from_ns - margin.as_nanos() as i128;
+        self.stat.mtime_ns < before
+            && self.stat.ctime_ns < before
+            && self.stat.size == self.file.len
+    }
+
+    /// The recorded hash, if the file whose stat is now `now` is provably
+    /// the one that was hashed, unchanged.
+    pub fn vouches_for(&self, now: &FileStat, margin: Duration) -> Option<FileHash> {
+        (self.stat == *now && self.is_settled(margin)).then_some(self.file)
+    }
+}
+
 /// What a compiled index depends on: the cache format, the copydesk that
 /// built it (`build` identifies the program), and every lexicon in order —
 /// the path as the index records it (source articles are resolved against
@@ -83,7 +144,7 @@ impl ContentHasher {
 pub struct CacheKey([u8; 16]);
 
 impl CacheKey {
-    pub fn new(build: &[u8], lexicons: &[(&Path, FileHash)]) -> CacheKey {
+    pub fn new(build: &[u8], lexicons: &[(&std::path::Path, FileHash)]) -> CacheKey {
         let mut h = XxHash3_128::new();
         let mut field = |bytes: &[u8]| {
             h.write(&(bytes.len() as u64).to_le_bytes());
@@ -134,12 +195,17 @@ impl fmt::Display for CacheMiss {
     }
 }
 
-/// The cache file's bytes for an index built from what `key` names.
-pub fn encode(index: &LexiconIndex, key: CacheKey) -> Vec<u8> {
+fn hash_of(bytes: &[u8]) -> u128 {
+    ContentHasher::of(bytes).hash
+}
+
+/// The cache file's bytes for an index built from what `key` names, with
+/// the stamps of the lexicons as they were read.
+pub fn encode(index: &LexiconIndex, key: CacheKey, stamps: &[Stamp]) -> Vec<u8> {
+    let stamps = postcard::to_stdvec(stamps).expect("stamps encode");
     let meta = postcard::to_stdvec(index).expect("an index encodes");
     let [entities, claims] = index.entry_bytes();
-    let sections = [meta.as_slice(), entities, claims];
-    let mut hash = ContentHasher::new();
+    let sections = [stamps.as_slice(), meta.as_slice(), entities, claims];
     let total: usize = sections.iter().map(|s| s.len()).sum();
     let mut out = Vec::with_capacity(HEADER_LEN + total);
     out.extend_from_slice(MAGIC);
@@ -147,12 +213,17 @@ pub fn encode(index: &LexiconIndex, key: CacheKey) -> Vec<u8> {
     out.extend_from_slice(&key.0);
     for section in sections {
         out.extend_from_slice(&(section.len() as u64).to_le_bytes());
-        hash.update(section);
     }
-    out.extend_from_slice(&hash.finish().hash.to_le_bytes());
+    let hash_at = out.len();
+    out.resize(HEADER_LEN, 0);
     for section in sections {
         out.extend_from_slice(section);
     }
+    let entries_at = HEADER_LEN + stamps.len() + meta.len();
+    let front = hash_of(&out[HEADER_LEN..entries_at]);
+    let entries = hash_of(&out[entries_at..]);
+    out[hash_at..hash_at + 16].copy_from_slice(&front.to_le_bytes());
+    out[hash_at + 16..hash_at + 32].copy_from_slice(&entries.to_le_bytes());
     out
 }
 
@@ -160,9 +231,11 @@ pub fn encode(index: &LexiconIndex, key: CacheKey) -> Vec<u8> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
     pub key: CacheKey,
-    /// Lengths of the index, entities and claims sections.
-    pub sections: [u64; 3],
-    hash: u128,
+    /// Lengths of the stamps, index, entities and claims sections.
+    pub sections: [u64; 4],
+    /// Hashes of the stamps and index sections, and of the entries'.
+    front_hash: u128,
+    entries_hash: u128,
 }
 
 impl Header {
@@ -180,10 +253,13 @@ impl Header {
             return Err(CacheMiss::OtherFormat(format));
         }
         let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+        let u128_at =
+            |at: usize| u128::from_le_bytes(bytes[at..at + 16].try_into().expect("16 bytes"));
         Ok(Header {
             key: CacheKey(bytes[12..28].try_into().expect("16 bytes")),
-            sections: [u64_at(28), u64_at(36), u64_at(44)],
-            hash: u128::from_le_bytes(bytes[52..68].try_into().expect("16 bytes")),
+            sections: [u64_at(28), u64_at(36), u64_at(44), u64_at(52)],
+            front_hash: u128_at(60),
+            entries_hash: u128_at(76),
         })
     }
 
@@ -194,9 +270,9 @@ impl Header {
             .fold(HEADER_LEN as u64, |a, &b| a.saturating_add(b))
     }
 
-    /// Where the three sections lie in a whole file that `len` bytes long,
+    /// Where the four sections lie in a whole file that `len` bytes long,
     /// if the header's lengths add up to it.
-    fn ranges(&self, len: usize) -> Result<[Range<usize>; 3], CacheMiss> {
+    fn ranges(&self, len: usize) -> Result<[Range<usize>; 4], CacheMiss> {
         if self.file_len() != len as u64 {
             return Err(CacheMiss::Truncated);
         }
@@ -209,33 +285,52 @@ impl Header {
         }))
     }
 
+    /// The stamps a whole file's `bytes` record, unchecked: a hint of which
+    /// lexicons need not be read again, which the key then confirms (none
+    /// if the section is not there or does not decode).
+    pub fn stamps(&self, bytes: &[u8]) -> Vec<Stamp> {
+        self.ranges(bytes.len())
+            .ok()
+            .and_then(|[stamps, ..]| postcard::from_bytes(&bytes[stamps]).ok())
+            .unwrap_or_default()
+    }
+
     /// The index in a whole file's `bytes`, if its sections are what this
     /// header says; `entry` gives the entities' and claims' bytes from
     /// their ranges in `bytes`. The key is the caller's to compare.
     fn decode_with(
         &self,
         bytes: &[u8],
-        entry: impl Fn(Range<usize>) -> Option<SharedBytes>,
+        entry: impl Fn(Range<usize>) -> Option<SharedBytes> + Sync,
     ) -> Result<LexiconIndex, CacheMiss> {
-        let [meta, entities, claims] = self.ranges(bytes.len())?;
-        let mut hash = ContentHasher::new();
-        hash.update(&bytes[HEADER_LEN..]);
-        if hash.finish().hash != self.hash {
-            return Err(CacheMiss::Damaged(
-                "its contents do not match its hash".into(),
-            ));
+        let [stamps, meta, entities, claims] = self.ranges(bytes.len())?;
+        let mismatch = || CacheMiss::Damaged("its contents do not match its hash".into());
+        if hash_of(&bytes[stamps.start..meta.end]) != self.front_hash {
+            return Err(mismatch());
         }
-        let mut index: LexiconIndex =
-            postcard::from_bytes(&bytes[meta]).map_err(|e| CacheMiss::Damaged(e.to_string()))?;
-        let entries = [entry(entities), entry(claims)];
-        let [Some(entities), Some(claims)] = entries else {
-            return Err(CacheMiss::Truncated);
-        };
-        index.set_entry_bytes([entities, claims]);
-        if !index.is_consistent() {
-            return Err(CacheMiss::Damaged("its parts do not agree".into()));
+        // The index's own bytes are sound: decode it while the entries are
+        // checked (they are only read once the whole file is known sound).
+        let entries = &bytes[entities.start..claims.end];
+        let (entries_sound, index) = rayon::join(
+            || hash_of(entries) == self.entries_hash,
+            || {
+                let mut index: LexiconIndex = postcard::from_bytes(&bytes[meta])
+                    .map_err(|e| CacheMiss::Damaged(e.to_string()))?;
+                let entries = [entry(entities), entry(claims)];
+                let [Some(entities), Some(claims)] = entries else {
+                    return Err(CacheMiss::Truncated);
+                };
+                index.set_entry_bytes([entities, claims]);
+                if !index.is_consistent() {
+                    return Err(CacheMiss::Damaged("its parts do not agree".into()));
+                }
+                Ok(index)
+            },
+        );
+        if !entries_sound {
+            return Err(mismatch());
         }
-        Ok(index)
+        index
     }
 }
 
@@ -269,6 +364,7 @@ mod tests {
     use super::*;
     use crate::analysis::index::LexiconInput;
     use crate::lexicon::parse;
+    use std::path::Path;
 
     fn fixture() -> LexiconIndex {
         let text = include_str!("../../tests/fixtures/sochi.lexicon.json");
@@ -312,11 +408,11 @@ mod tests {
     fn a_cache_round_trips_and_refuses_anything_else() {
         let index = fixture();
         let k = key(b"v1");
-        let bytes = encode(&index, k);
+        let bytes = encode(&index, k, &[]);
         let back = decode(&bytes, k).unwrap();
         assert_eq!(back.entities.len(), index.entities.len());
         assert!(
-            encode(&back, k) == bytes,
+            encode(&back, k, &[]) == bytes,
             "the decoded index encodes to the same bytes"
         );
 
@@ -324,7 +420,7 @@ mod tests {
         let (found, shared) = decode_shared(Arc::new(bytes.clone())).unwrap();
         assert_eq!(found, k);
         assert!(
-            encode(&shared, k) == bytes,
+            encode(&shared, k, &[]) == bytes,
             "the index read in place encodes to the same bytes"
         );
 
@@ -353,13 +449,96 @@ mod tests {
     #[test]
     fn a_payload_that_hashes_right_but_does_not_decode_is_damaged() {
         let k = key(b"v1");
-        let mut bytes = encode(&fixture(), k);
+        let mut bytes = encode(&fixture(), k, &[]);
         let garbage = vec![0xff; 64];
         bytes.truncate(HEADER_LEN);
-        bytes[28..36].copy_from_slice(&(garbage.len() as u64).to_le_bytes());
-        bytes[36..52].fill(0);
-        bytes[52..68].copy_from_slice(&ContentHasher::of(&garbage).hash.to_le_bytes());
+        // No stamps, the garbage as the index, no entries.
+        bytes[28..36].fill(0);
+        bytes[36..44].copy_from_slice(&(garbage.len() as u64).to_le_bytes());
+        bytes[44..60].fill(0);
+        bytes[60..76].copy_from_slice(&hash_of(&garbage).to_le_bytes());
+        bytes[76..92].copy_from_slice(&hash_of(&[]).to_le_bytes());
         bytes.extend_from_slice(&garbage);
         assert!(matches!(decode(&bytes, k), Err(CacheMiss::Damaged(_))));
+    }
+
+    const SECOND: i128 = 1_000_000_000;
+
+    fn stamp(content: &[u8], changed_ns: i128, read_from_ns: i128) -> Stamp {
+        let file = ContentHasher::of(content);
+        Stamp {
+            file,
+            stat: FileStat {
+                dev: 2049,
+                ino: 77,
+                size: file.len,
+                mtime_ns: changed_ns,
+                ctime_ns: changed_ns,
+            },
+            read_from_ns,
+        }
+    }
+
+    #[test]
+    fn a_stamp_vouches_only_for_the_same_file_settled_before_it_was_read() {
+        let margin = Duration::from_secs(3);
+        let settled = stamp(b"lexicon", 100 * SECOND, 104 * SECOND);
+        assert_eq!(
+            settled.vouches_for(&settled.stat, margin),
+            Some(settled.file)
+        );
+        // Changed within the margin of the read: a write during the read
+        // may have kept these times.
+        let racy = stamp(b"lexicon", 100 * SECOND, 102 * SECOND);
+        assert!(!racy.is_settled(margin));
+        assert_eq!(racy.vouches_for(&racy.stat, margin), None);
+        // Changed after the read began (a clock that went back, or a
+        // filesystem's clock ahead of this one).
+        assert!(!stamp(b"lexicon", 105 * SECOND, 104 * SECOND).is_settled(Duration::ZERO));
+        // Every field of the stat counts.
+        let s = settled.stat;
+        for other in [
+            FileStat { dev: 2050, ..s },
+            FileStat { ino: 78, ..s },
+            FileStat { size: 8, ..s },
+            FileStat {
+                mtime_ns: s.mtime_ns + 1,
+                ..s
+            },
+            FileStat {
+                ctime_ns: s.ctime_ns + 1,
+                ..s
+            },
+        ] {
+            assert_eq!(settled.vouches_for(&other, margin), None, "{other:?}");
+        }
+        // A stamp whose size is not the hashed length vouches for nothing.
+        let mut short = settled;
+        short.stat.size -= 1;
+        assert_eq!(short.vouches_for(&short.stat, margin), None);
+    }
+
+    #[test]
+    fn stamps_come_back_and_every_section_is_checked() {
+        let k = key(b"v1");
+        let stamps = [stamp(b"v1", 100 * SECOND, 200 * SECOND)];
+        let bytes = encode(&fixture(), k, &stamps);
+        let header = Header::read(&bytes).unwrap();
+        assert_eq!(header.stamps(&bytes), stamps);
+        assert!(decode(&bytes, k).is_ok());
+        // A flipped bit in each section: stamps, index, entities, claims.
+        let ranges = header.ranges(bytes.len()).unwrap();
+        for range in ranges {
+            assert!(!range.is_empty());
+            let mut flipped = bytes.clone();
+            flipped[range.start + range.len() / 2] ^= 0x10;
+            assert_eq!(
+                decode(&flipped, k).unwrap_err(),
+                CacheMiss::Damaged("its contents do not match its hash".into()),
+                "{range:?}"
+            );
+        }
+        // Stamps that do not decode are no stamps.
+        assert_eq!(header.stamps(&bytes[..bytes.len() - 1]), Vec::new());
     }
 }
