@@ -892,6 +892,17 @@ mod tests {
         assert!(window.starts_with("```\nfenced\n```\n---"), "{window:?}");
     }
 
+    /// pulldown-cmark takes a metadata block wherever a block starts, if a
+    /// closing line follows anywhere: prose between two thematic breaks
+    /// would be hidden, and an edit anywhere could hide or show it.
+    #[test]
+    fn only_the_document_start_holds_front_matter() {
+        let text = "Intro.\n\n---\nErdogan spoke.\n\n---\n";
+        assert_eq!(prose_of(text), vec!["Intro.", "Erdogan spoke."]);
+        let text = format!("---\ndesk: world\n---\n{text}");
+        assert_eq!(prose_of(&text), vec!["Intro.", "Erdogan spoke."]);
+    }
+
     #[test]
     fn a_setext_underline_or_a_table_row_joins_the_paragraph_above() {
         let mut cache = cache();
