@@ -27,6 +27,7 @@ use std::ops::Range;
 
 pub use cache::Checker;
 use suppress::Suppressions;
+use tokens::Word;
 
 use crate::analysis::EntityId;
 use crate::analysis::{DocAnalysis, LexiconIndex, Mention};
@@ -269,6 +270,10 @@ pub(crate) struct Context<'a> {
     /// While set, every [`Context::named_before`] question and its answer
     /// (the rule cache asks them again before reusing findings).
     named_before_asked: std::cell::RefCell<Option<Vec<(EntityId, usize, bool)>>>,
+    /// Per sentence, its words once some rule asked for them: three rules
+    /// read the words of most sentences, and splitting them is most of
+    /// what a sentence costs them.
+    sentence_words: std::cell::OnceCell<Vec<std::cell::OnceCell<Vec<Word<'a>>>>>,
 }
 
 impl<'a> Context<'a> {
@@ -296,7 +301,19 @@ impl<'a> Context<'a> {
             named_before_scans: std::cell::Cell::new(0),
             named_before_asked: std::cell::RefCell::new(None),
             stems: None,
+            sentence_words: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The words of sentence `i` (an index into the analysis's sentences),
+    /// split once per check however many rules read them.
+    pub fn sentence_words(&self, i: usize) -> &[Word<'a>] {
+        let all = self.sentence_words.get_or_init(|| {
+            std::iter::repeat_with(std::cell::OnceCell::new)
+                .take(self.analysis.sentences.len())
+                .collect()
+        });
+        all[i].get_or_init(|| tokens::words(self.masked, self.analysis.sentences[i].clone()))
     }
 
     /// The prose block holding byte `at`.

@@ -38,18 +38,20 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
     let mut local = StemMemo::default();
     let mut kept = cx.stems.map(std::cell::RefCell::borrow_mut);
     let stems = kept.as_deref_mut().unwrap_or(&mut local);
-    cx.analysis.sentences[scope.sentences.clone()]
-        .iter()
-        .filter_map(|sentence| check_sentence(cx, sentence, severity, stems))
+    scope
+        .sentences
+        .clone()
+        .filter_map(|sentence_index| check_sentence(cx, sentence_index, severity, stems))
         .collect()
 }
 
 fn check_sentence(
     cx: &Context<'_>,
-    sentence: &Range<usize>,
+    sentence_index: usize,
     severity: Severity,
     stems: &mut StemMemo,
 ) -> Option<Finding> {
+    let sentence = &cx.analysis.sentences[sentence_index];
     if cx.in_heading(sentence.start)
         || cx.text[sentence.clone()].trim_end().ends_with('?')
         || !cx.quotations_opening_in(sentence.clone()).is_empty()
@@ -61,7 +63,7 @@ fn check_sentence(
     // sentence).
     let mentions = cx.mentions_near(sentence.clone());
     let mut content: Vec<u32> = Vec::new();
-    for (i, w) in words(cx.masked, sentence.clone()).iter().enumerate() {
+    for (i, w) in cx.sentence_words(sentence_index).iter().enumerate() {
         let folded = fold_cow(&w.lower);
         if is_function_word(&folded) {
             continue;

@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use super::patterns::{Class, Classes, Finder, PatternSet};
-use super::tokens::{words, Word};
+use super::tokens::Word;
 use super::{Context, Finding, Rule, Scope, Severity};
 
 /// The word lists and cues of data/rules-figures.txt, with the classes the
@@ -60,7 +60,8 @@ const LARGE_COUNT: f64 = 1000.0;
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for sentence in &cx.analysis.sentences[scope.sentences.clone()] {
+    for i in scope.sentences.clone() {
+        let sentence = &cx.analysis.sentences[i];
         if cx.in_heading(sentence.start) {
             continue;
         }
@@ -72,10 +73,10 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         {
             continue;
         }
-        let ws = words(cx.masked, sentence.clone());
-        let classes = WORDS.set.classify(&ws);
+        let ws = cx.sentence_words(i);
+        let classes = WORDS.set.classify(ws);
         let s = Sentence {
-            words: &ws,
+            words: ws,
             classes: &classes,
         };
         let figures: Vec<Range<usize>> = figures(cx.masked, &s)

@@ -10,7 +10,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use super::patterns::{Finder, Match, PatternSet};
-use super::tokens::{words, Word};
+use super::tokens::Word;
 use super::{Context, Finding, Rule, Scope, Severity};
 use crate::text::attribution::find_attributions;
 
@@ -27,14 +27,15 @@ static REQUIRED: LazyLock<Finder> = LazyLock::new(|| {
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut findings = Vec::new();
-    for sentence in &cx.analysis.sentences[scope.sentences.clone()] {
+    for i in scope.sentences.clone() {
+        let sentence = &cx.analysis.sentences[i];
         if !PATTERNS.may_match(REQUIRED.present(&cx.masked[sentence.clone()])) {
             continue;
         }
-        let ws = words(cx.masked, sentence.clone());
+        let ws = cx.sentence_words(i);
         let mut kept: Vec<(Range<usize>, Match)> = Vec::new();
-        for m in PATTERNS.find(&ws) {
-            if !stays_vague(&m, &ws) {
+        for m in PATTERNS.find(ws) {
+            if !stays_vague(&m, ws) {
                 continue;
             }
             let range = ws[m.words.start].range.start..ws[m.words.end - 1].range.end;
@@ -58,7 +59,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
             findings.push(Finding {
                 rule: Rule::VagueAttribution,
                 severity,
-                message: message(&m, &ws, &cx.text[range.clone()]),
+                message: message(&m, ws, &cx.text[range.clone()]),
                 range,
                 fixes: Vec::new(),
                 related: Vec::new(),
