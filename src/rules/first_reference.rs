@@ -54,14 +54,17 @@ pub(crate) fn candidates(
     let mut seen = foldhash::HashSet::default();
     let mut out = Vec::new();
     for m in &cx.mentions[scope.mentions.clone()] {
-        let entity = &cx.index.entity(m.entity).entity;
-        if entity.kind != EntityKind::Person
+        // The index keeps kinds apart from the entities: only a person's
+        // first mention needs its entity decoded.
+        if cx.index.kind(m.entity) != EntityKind::Person
+            || seen.contains(&m.entity)
             || cx.in_heading(m.range.start)
             || cx.in_quotation(&m.range)
-            || !seen.insert(m.entity)
         {
             continue;
         }
+        seen.insert(m.entity);
+        let entity = &cx.index.entity(m.entity).entity;
         out.push((m.entity, finding(cx, severity, m, entity)));
     }
     out
