@@ -135,6 +135,9 @@ pub struct Incremental {
     /// The person salient after each sentence of each block, keyed by the
     /// block's part.
     salience: HashMap<u64, Arc<BlockSalience>, PassThrough>,
+    /// The last version's text and parse: a keystroke parses the Markdown
+    /// again only around the edit.
+    prose: prose::ProseCache,
 }
 
 /// The person salient after each sentence of one block (the antecedent of
@@ -213,7 +216,7 @@ impl Incremental {
             self.salience.clear();
             self.generation = generation;
         }
-        let prose = prose::extract(text, kind);
+        let prose = self.prose.extract(text, kind);
         let masked = prose.masked.as_str();
         let kept = self.block_parts(masked, &prose.blocks, index);
         // Every list sized once: they are rebuilt for every version.
@@ -843,6 +846,10 @@ mod tests {
         edited.insert(at, 'x');
         let got = inc.analyze(&edited, DocKind::Markdown, &index, 1);
         assert_same(&got, &whole(&edited, DocKind::Markdown, &index));
+        // Only the edited paragraph's Markdown is parsed again.
+        let paragraph = edited[..at].rfind("\n\n").unwrap() + 2;
+        let paragraph = paragraph..paragraph + edited[paragraph..].find("\n\n").unwrap() + 2;
+        assert_eq!(*inc.prose.parsed(), prose::Parsed::Window(paragraph));
         let now = kept(&inc);
         assert_eq!(
             reused(&before, &now),
@@ -953,6 +960,10 @@ mod tests {
                     "# ", "- ", "> ", "```", "`", ",” he said. “", "Mr. ",
                     // Who "he" is: a subject, or none after a preposition.
                     "He said it. ", "with ", "Putin ",
+                    // Markdown that reaches past its paragraph.
+                    "~~~\n", "```\n", "[x]: /u\n", "[x]", "1. ", "    ", "<div>\n",
+                    "<!--", "-->", "\n---\n", "\n===\n", "| a |\n|---|\n", "*", "_",
+                    "\r\n",
                 ])),
                 1..12,
             ),
