@@ -124,19 +124,14 @@ pub struct Incremental {
     generation: u64,
     /// The last version's blocks, in order, with their parts.
     blocks: Vec<KeptBlock>,
-    /// The last version's masked text. Where the next version's agrees with
-    /// it, a block at the same place holds the same text: a keystroke finds
-    /// all but the edited block's part without hashing or comparing the
-    /// text of every block.
-    masked: String,
     /// Attributions of each block's quotations, keyed by the window of
     /// blocks they depend on.
     windows: HashMap<u64, Arc<WindowPart>, PassThrough>,
     /// The person salient after each sentence of each block, keyed by the
     /// block's part.
     salience: HashMap<u64, Arc<BlockSalience>, PassThrough>,
-    /// The last version's text and parse: a keystroke parses the Markdown
-    /// again only around the edit.
+    /// The last version's text and parse (a keystroke parses the Markdown
+    /// again only around the edit), and the masked text of the one before.
     prose: prose::ProseCache,
 }
 
@@ -211,7 +206,6 @@ impl Incremental {
     ) -> DocAnalysis {
         if generation != self.generation {
             self.blocks.clear();
-            self.masked.clear();
             self.windows.clear();
             self.salience.clear();
             self.generation = generation;
@@ -289,8 +283,6 @@ impl Incremental {
         let quote_speakers = self.quote_speakers(&resolver, &placed, &attributions);
         drop((placed, block_attributions));
         self.blocks = kept;
-        self.masked.clear();
-        self.masked.push_str(masked);
         DocAnalysis {
             quote_speakers,
             kind,
@@ -324,7 +316,11 @@ impl Incremental {
     ) -> Vec<KeptBlock> {
         let old = &self.blocks;
         // What the edit left alone: the versions' common start and end.
-        let (was, now) = (self.masked.as_bytes(), masked.as_bytes());
+        // Where the last version's masked text agrees with this one's, a
+        // block at the same place holds the same text: a keystroke finds all
+        // but the edited block's part without hashing or comparing the text
+        // of every block.
+        let (was, now) = (self.prose.previous_masked().as_bytes(), masked.as_bytes());
         let prefix = common_prefix(was, now);
         let suffix = common_suffix(&was[prefix..], &now[prefix..]);
         let (old_tail, new_tail) = (was.len() - suffix, now.len() - suffix);

@@ -124,8 +124,10 @@ pub struct IndexedLexicon {
 pub struct PatternTarget {
     pub entity: EntityId,
     pub form: Form,
-    /// The form as written in the lexicon.
-    pub written: Box<str>,
+    /// The form as written in the lexicon: where it lies in the index's
+    /// text of written forms ([`LexiconIndex::written`]), so that reading a
+    /// cached index allocates nothing per target.
+    written: Range<usize>,
 }
 
 /// An entry kind that the index keeps encoded.
@@ -313,6 +315,8 @@ pub struct LexiconIndex {
     pattern_ends: Vec<u64>,
     /// Every pattern's targets, back to back, and where each pattern's end.
     targets: Vec<PatternTarget>,
+    /// The targets' forms as written, back to back.
+    target_text: String,
     #[serde(with = "u64_array")]
     target_ends: Vec<u64>,
     /// Pattern id → whether it is one ordinary English word ("Has").
@@ -581,15 +585,18 @@ impl LexiconIndex {
             })
             .collect();
         let mut by_pattern: HashMap<&str, Vec<PatternTarget>> = HashMap::new();
+        let mut target_text = String::new();
         for (id, entity_forms) in forms.iter().enumerate() {
             for (folded, form, written) in entity_forms {
+                let start = target_text.len();
+                target_text.push_str(written);
                 by_pattern
                     .entry(folded.as_str())
                     .or_default()
                     .push(PatternTarget {
                         entity: id,
                         form: *form,
-                        written: written.as_str().into(),
+                        written: start..target_text.len(),
                     });
             }
         }
@@ -710,6 +717,7 @@ impl LexiconIndex {
             pattern_text,
             pattern_ends,
             targets,
+            target_text,
             target_ends,
             ordinary,
             completion,
@@ -794,7 +802,13 @@ impl LexiconIndex {
                 .all(|&e| self.pattern_text.is_char_boundary(e as usize))
             && self.target_ends.len() == patterns
             && ascending(&self.target_ends, self.targets.len())
-            && self.targets.iter().all(|t| t.entity < entities)
+            && self.targets.iter().all(|t| {
+                t.entity < entities
+                    && t.written.start <= t.written.end
+                    && t.written.end <= self.target_text.len()
+                    && self.target_text.is_char_boundary(t.written.start)
+                    && self.target_text.is_char_boundary(t.written.end)
+            })
             && self.ordinary.len() == patterns
             && self.completion.len() == self.completion_ends.len()
             && ascending(&self.completion_ends, self.completion_ids.len())
@@ -877,6 +891,11 @@ impl LexiconIndex {
                 (0..self.pattern_ends.len()).map(|id| self.pattern_str(id)),
             )
         })
+    }
+
+    /// A target's form as written in the lexicon.
+    pub fn written(&self, target: &PatternTarget) -> &str {
+        &self.target_text[target.written.clone()]
     }
 
     pub fn pattern(&self, id: usize) -> (&str, &[PatternTarget]) {

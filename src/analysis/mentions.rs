@@ -100,7 +100,7 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
         let first = &targets[0];
         let written = &slice[r.clone()];
         found.push(NameMatch {
-            folded_only_first: !same_but_case(written, &first.written),
+            folded_only_first: !same_but_case(written, index.written(first)),
             first_entity: first.entity,
             first_form: first.form,
             shared: (targets.len() > 1).then(|| {
@@ -109,7 +109,7 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
                     .map(|t| SharedTarget {
                         entity: t.entity,
                         form: t.form,
-                        folded_only: !same_but_case(written, &t.written),
+                        folded_only: !same_but_case(written, index.written(t)),
                     })
                     .collect()
             }),

@@ -95,6 +95,8 @@ pub struct ProseCache {
     front: usize,
     /// How the last version was parsed.
     parsed: Parsed,
+    /// The masked text of the version before the last one.
+    previous: String,
 }
 
 /// How [`ProseCache::extract`] parsed a version.
@@ -158,11 +160,21 @@ impl ProseCache {
                 }
             }
         };
-        let mut was = self.last.take().map(|(was, ..)| was).unwrap_or_default();
+        let (mut was, previous) = match self.last.take() {
+            Some((was, _, prose)) => (was, prose.masked),
+            None => Default::default(),
+        };
+        self.previous = previous;
         was.clear();
         was.push_str(text);
         self.last = Some((was, kind, prose.clone()));
         prose
+    }
+
+    /// The masked text of the version before the one [`Self::extract`]
+    /// returned last (empty before that): what an edit changed in it.
+    pub fn previous_masked(&self) -> &str {
+        &self.previous
     }
 
     /// How the last version was parsed.
