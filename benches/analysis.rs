@@ -389,7 +389,7 @@ mod publish {
     use copydesk::lsp::output::diagnostics_frame;
     use copydesk::lsp::position::Encoding;
     use copydesk::rules::{check, RuleConfig};
-    use tower_lsp_server::ls_types::PublishDiagnosticsParams;
+    use tower_lsp_server::ls_types::{Diagnostic, PublishDiagnosticsParams};
 
     struct Findings {
         findings: Vec<copydesk::rules::Finding>,
@@ -414,20 +414,24 @@ mod publish {
         });
     }
 
+    /// The diagnostics the notification benches send.
+    static DIAGNOSTICS: LazyLock<Vec<Diagnostic>> = LazyLock::new(|| {
+        let mut cache = SourceCache::default();
+        let mut sources = SourceTexts::new(&LEX_100K.index, None, &mut cache);
+        to_diagnostics(&FINDINGS.findings, &LONG, Encoding::Utf16, &mut sources)
+    });
+
     /// The `publishDiagnostics` notification of those diagnostics as the
     /// bytes written to the client.
     #[divan::bench(sample_count = 50)]
     fn notification_json_100k(b: Bencher) {
-        let f = &*FINDINGS;
-        let mut cache = SourceCache::default();
-        let mut sources = SourceTexts::new(&LEX_100K.index, None, &mut cache);
-        let diagnostics = to_diagnostics(&f.findings, &LONG, Encoding::Utf16, &mut sources);
+        let diagnostics = &*DIAGNOSTICS;
         // As tower-lsp-server sends it: the parameters made a JSON value,
         // then the message written as a string.
         b.bench_local(|| {
             let params = serde_json::to_value(PublishDiagnosticsParams::new(
                 "file:///draft.md".parse().unwrap(),
-                diagnostics.clone(),
+                diagnostics.to_vec(),
                 Some(2),
             ))
             .unwrap();
@@ -445,11 +449,8 @@ mod publish {
     /// serialized straight from the diagnostics (`lsp::output`).
     #[divan::bench(sample_count = 50)]
     fn notification_frame_100k(b: Bencher) {
-        let f = &*FINDINGS;
-        let mut cache = SourceCache::default();
-        let mut sources = SourceTexts::new(&LEX_100K.index, None, &mut cache);
-        let diagnostics = to_diagnostics(&f.findings, &LONG, Encoding::Utf16, &mut sources);
+        let diagnostics = &*DIAGNOSTICS;
         let uri = "file:///draft.md".parse().unwrap();
-        b.bench_local(|| diagnostics_frame(&uri, &diagnostics, Some(2)).len());
+        b.bench_local(|| diagnostics_frame(&uri, diagnostics, Some(2)).len());
     }
 }
