@@ -892,12 +892,16 @@ impl LanguageServer for Backend {
         let kind = DocKind::from_language_id(&d.language_id);
         {
             let mut st = self.state();
+            // The client sent this version's text whole: kept as the
+            // version's text rather than copied back out of the rope, unless
+            // the document is too large to be analysed at all.
+            let analysed = d.text.len() <= st.settings.max_file_bytes;
             st.docs.insert(
                 d.uri.clone(),
                 OpenDoc {
                     doc: Document::new(&d.text, d.version, kind),
                     analysis: None,
-                    text: None,
+                    text: analysed.then(|| SharedText::new(d.text)),
                     incremental: Arc::default(),
                     rules: Arc::default(),
                     told_too_large: false,
