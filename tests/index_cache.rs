@@ -51,6 +51,19 @@ fn note(loaded: &IndexLoad) -> &str {
 /// Everything a user sees of the index on the reference article: each
 /// mention with its hover card, each quotation's claim with its card, the
 /// diagnostics, completion and symbol search.
+/// The load refused the cache as stale, rebuilt and cached the index, and
+/// the index answers with `edit` in place of Erdemir's original title.
+fn assert_rebuilt_with(loaded: &IndexLoad, edit: &str) {
+    assert!(
+        note(loaded).contains("not used: stale") && note(loaded).contains("index cached in"),
+        "{}",
+        note(loaded)
+    );
+    let cards = answers(&loaded.index).join("\n");
+    assert!(cards.contains(edit), "{cards}");
+    assert!(!cards.contains("director of the Turkey Program"));
+}
+
 fn answers(index: &LexiconIndex) -> Vec<String> {
     let a = analyze(ARTICLE, DocKind::PlainText, index);
     let mut out = Vec::new();
@@ -167,14 +180,7 @@ fn an_edited_lexicon_makes_its_cache_stale() {
     std::fs::write(&lexicon, &edited).unwrap();
 
     let loaded = load(&paths, &cache);
-    assert!(
-        note(&loaded).contains("stale") && note(&loaded).contains("index cached in"),
-        "{}",
-        note(&loaded)
-    );
-    let cards = answers(&loaded.index).join("\n");
-    assert!(cards.contains("head of the Turkey Program"));
-    assert!(!cards.contains("director of the Turkey Program"));
+    assert_rebuilt_with(&loaded, "head of the Turkey Program");
     // The rewritten cache now holds the edit.
     let again = load(&paths, &cache);
     assert!(
@@ -482,14 +488,7 @@ fn an_edit_that_keeps_the_size_and_restores_the_mtime_is_caught() {
     // Long enough after the edit that its stamp can be trusted, below.
     settle_down();
     let loaded = load(&paths, &cache);
-    assert!(
-        note(&loaded).contains("not used: stale") && note(&loaded).contains("index cached in"),
-        "{}",
-        note(&loaded)
-    );
-    let cards = answers(&loaded.index).join("\n");
-    assert!(cards.contains("overseer of the Turkey Program"));
-    assert!(!cards.contains("director of the Turkey Program"));
+    assert_rebuilt_with(&loaded, "overseer of the Turkey Program");
 
     // The rewritten cache holds the edit, and vouches for the file as it
     // is now.
