@@ -66,15 +66,26 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
             continue;
         }
         // A figure starts with a digit or is a spelled number with a
-        // magnitude ("four million").
+        // magnitude ("four million"). The words of a sentence another rule
+        // has split are looked up rather than its text searched.
         let text = &cx.masked[sentence.clone()];
-        if !text.bytes().any(|b| b.is_ascii_digit())
-            && !WORDS.magnitudes.present(text).contain(WORDS.magnitude)
-        {
-            continue;
-        }
-        let ws = cx.sentence_words(i);
-        let classes = WORDS.set.classify(ws);
+        let has_digit = text.bytes().any(|b| b.is_ascii_digit());
+        let (ws, classes) = match cx.sentence_words_if_split(i) {
+            Some(ws) => {
+                let classes = WORDS.set.classify(ws);
+                if !has_digit && !classes.iter().any(|c| c.contain(WORDS.magnitude)) {
+                    continue;
+                }
+                (ws, classes)
+            }
+            None => {
+                if !has_digit && !WORDS.magnitudes.present(text).contain(WORDS.magnitude) {
+                    continue;
+                }
+                let ws = cx.sentence_words(i);
+                (ws, WORDS.set.classify(ws))
+            }
+        };
         let s = Sentence {
             words: ws,
             classes: &classes,
