@@ -31,8 +31,20 @@ pub struct PatternSet {
     classes: HashMap<String, Class>,
     /// Every word of every set → the sets holding it.
     vocabulary: foldhash::HashMap<String, Classes>,
+    /// The [`shape`]s of the vocabulary's words: most words of a sentence
+    /// are in no set, and this tells so without hashing them.
+    shapes: [u64; 4],
     function: Class,
     patterns: Vec<Pattern>,
+}
+
+/// A word's length and its first and last bytes, mixed into 0..256.
+fn shape(word: &str) -> usize {
+    let bytes = word.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return 0;
+    };
+    (usize::from(first) ^ usize::from(last).rotate_left(3) ^ bytes.len().wrapping_mul(37)) & 255
 }
 
 /// The sets one word belongs to, one bit per set.
@@ -210,8 +222,14 @@ impl PatternSet {
             return Err("the class @function (words \"~\" never matches) is missing".into());
         };
 
+        let mut shapes = [0u64; 4];
+        for word in sets.vocabulary.keys() {
+            let at = shape(word);
+            shapes[at / 64] |= 1 << (at % 64);
+        }
         Ok(PatternSet {
             classes,
+            shapes,
             vocabulary: sets.vocabulary,
             function,
             patterns,
@@ -225,6 +243,10 @@ impl PatternSet {
 
     /// The sets `word` (lower-cased) belongs to.
     pub fn classes_of(&self, word: &str) -> Classes {
+        let at = shape(word);
+        if self.shapes[at / 64] & (1 << (at % 64)) == 0 {
+            return Classes::default();
+        }
         self.vocabulary.get(word).copied().unwrap_or_default()
     }
 
@@ -540,6 +562,23 @@ mod tests {
         assert!(!only_say.present("nothing").contain(say));
         // The Kelvin sign lower-cases to "k": nothing is ruled out.
         assert!(finder.present("\u{212A}").contain(say));
+    }
+
+    #[test]
+    fn every_listed_word_passes_the_shape_filter() {
+        for source in [
+            include_str!("../../data/rules-vague-attribution.txt"),
+            include_str!("../../data/rules-figures.txt"),
+        ] {
+            let set = PatternSet::parse(source).unwrap();
+            assert!(!set.vocabulary.is_empty());
+            for (word, &classes) in &set.vocabulary {
+                assert_ne!(classes, Classes::default(), "{word}");
+                assert_eq!(set.classes_of(word), classes, "{word}");
+            }
+            assert_eq!(set.classes_of(""), Classes::default());
+            assert_eq!(set.classes_of("zeppelin"), Classes::default());
+        }
     }
 
     #[test]

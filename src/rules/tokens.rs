@@ -9,6 +9,8 @@
 
 use std::ops::{Deref, Range};
 
+use smol_str::SmolStr;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word<'t> {
     pub range: Range<usize>,
@@ -38,14 +40,14 @@ pub struct Place {
 #[derive(Clone)]
 pub struct Lower<'t>(Repr<'t>);
 
-/// Longest ASCII word kept inline: the enum stays the size of a `String`
-/// and its tag.
-const SHORT: usize = 22;
+/// Longest ASCII word kept inline (`SmolStr`'s inline capacity).
+const SHORT: usize = 23;
 
 #[derive(Clone)]
 enum Repr<'t> {
     Text(&'t str),
-    Short { len: u8, bytes: [u8; SHORT] },
+    /// Checked as UTF-8 once, when made: the rules read a word many times.
+    Short(SmolStr),
     Owned(String),
 }
 
@@ -59,15 +61,17 @@ impl<'t> Lower<'t> {
         if seen & UPPER == 0 {
             return Lower(Repr::Text(word));
         }
-        match u8::try_from(word.len()) {
-            Ok(len) if word.len() <= SHORT => {
-                let mut bytes = [0; SHORT];
-                bytes[..word.len()].copy_from_slice(word.as_bytes());
-                bytes[..word.len()].make_ascii_lowercase();
-                Lower(Repr::Short { len, bytes })
-            }
-            _ => Lower(Repr::Owned(word.to_ascii_lowercase())),
+        if word.len() <= SHORT {
+            let mut bytes = [0; SHORT];
+            let bytes = &mut bytes[..word.len()];
+            bytes.copy_from_slice(word.as_bytes());
+            bytes.make_ascii_lowercase();
+            // Lower-cased ASCII is ASCII: never the empty fallback.
+            return Lower(Repr::Short(SmolStr::new(
+                std::str::from_utf8(bytes).unwrap_or_default(),
+            )));
         }
+        Lower(Repr::Owned(word.to_ascii_lowercase()))
     }
 
     /// The form as the text writes it, when the text has it in lower case
@@ -82,10 +86,7 @@ impl<'t> Lower<'t> {
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Text(s) => s,
-            // Lower-cased ASCII is ASCII: never the empty fallback.
-            Repr::Short { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
+            Repr::Short(s) => s,
             Repr::Owned(s) => s,
         }
     }
@@ -194,6 +195,8 @@ pub struct Places<'t> {
 const ALNUM: u8 = 1;
 const UPPER: u8 = 2;
 const NON_ASCII: u8 = 4;
+/// May join what is on either side into one word.
+const JOIN: u8 = 8;
 
 static BYTE_CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
@@ -206,6 +209,8 @@ static BYTE_CLASS: [u8; 256] = {
             ALNUM | UPPER
         } else if byte.is_ascii_alphanumeric() {
             ALNUM
+        } else if matches!(byte, b'\'' | b'-' | b'.' | b',') {
+            JOIN
         } else {
             0
         };
@@ -254,7 +259,8 @@ impl Iterator for Places<'_> {
             if end > run_start {
                 prev_digit = bytes[end - 1].is_ascii_digit();
             }
-            if end == bytes.len() {
+            // Most words end at a space or a mark that joins nothing.
+            if end == bytes.len() || class & (NON_ASCII | JOIN) == 0 {
                 break;
             }
             let d = if class & NON_ASCII == 0 {
@@ -360,7 +366,7 @@ mod tests {
         let text = format!("the Kremlin {long}");
         let ws = words(&text, 0..text.len());
         assert!(matches!(ws[0].lower.0, Repr::Text(_)));
-        assert!(matches!(ws[1].lower.0, Repr::Short { .. }));
+        assert!(matches!(ws[1].lower.0, Repr::Short(_)));
         assert!(matches!(ws[2].lower.0, Repr::Owned(_)));
         assert_eq!(ws[1].lower, "kremlin");
         assert_eq!(ws[2].lower, long.to_lowercase().as_str());
