@@ -33,18 +33,29 @@ pub struct PatternSet {
     vocabulary: foldhash::HashMap<String, Classes>,
     /// The [`shape`]s of the vocabulary's words: most words of a sentence
     /// are in no set, and this tells so without hashing them.
-    shapes: [u64; 4],
+    shapes: [u64; SHAPE_WORDS],
     function: Class,
     patterns: Vec<Pattern>,
 }
 
-/// A word's length and its first and last bytes, mixed into 0..256.
+/// Bits in the shape filter (64 per word): enough that the few hundred
+/// words of a list leave most of them clear.
+const SHAPE_WORDS: usize = 64;
+
+/// A word's length and its first, second and last bytes, mixed into one
+/// bit of the filter.
 fn shape(word: &str) -> usize {
     let bytes = word.as_bytes();
     let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
         return 0;
     };
-    (usize::from(first) ^ usize::from(last).rotate_left(3) ^ bytes.len().wrapping_mul(37)) & 255
+    let second = bytes.get(1).copied().unwrap_or(0);
+    let mixed = u64::from(first)
+        | u64::from(second) << 8
+        | u64::from(last) << 16
+        | (bytes.len() as u64) << 24;
+    // The top 12 bits of a multiplicative hash: 4096 = SHAPE_WORDS * 64.
+    (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize
 }
 
 /// The sets one word belongs to, one bit per set.
@@ -222,7 +233,7 @@ impl PatternSet {
             return Err("the class @function (words \"~\" never matches) is missing".into());
         };
 
-        let mut shapes = [0u64; 4];
+        let mut shapes = [0u64; SHAPE_WORDS];
         for word in sets.vocabulary.keys() {
             let at = shape(word);
             shapes[at / 64] |= 1 << (at % 64);
