@@ -533,4 +533,37 @@ mod tests {
         assert!(all.contains(&"At a three-hour meeting in the Black Sea resort city of Sochi, Russia — the first for the two presidents in more than a year — Putin and Erdogan discussed weapons deals, trade and a nuclear reactor Russia is building in Turkey."));
         assert_eq!(all.len(), 44);
     }
+
+    /// A paragraph's quotations, given, split it as finding them does;
+    /// given for a range of several paragraphs they are not used (each
+    /// paragraph's own are).
+    #[test]
+    fn given_quotations_split_as_found_ones() {
+        let text = include_str!("../../tests/fixtures/sochi-putin-erdogan.txt");
+        let mut start = 0;
+        let mut quoted = 0;
+        for part in text.split("\n\n") {
+            let p = start..start + part.len();
+            start = p.end + 2;
+            let quotations = find_quotations(text, std::slice::from_ref(&p));
+            quoted += usize::from(!quotations.is_empty());
+            assert_eq!(
+                split_sentences_quoted(text, p.clone(), Some(&quotations)),
+                split_sentences(text, p)
+            );
+        }
+        assert!(quoted > 10, "{quoted} paragraphs with quotations");
+        let one = "“We will win. They will lose,” Erdogan said. Then he left.";
+        let quotations = find_quotations(one, &[0..one.len()]);
+        assert_eq!(
+            split_sentences_quoted(one, 0..one.len(), Some(&quotations)),
+            vec![0..48, 49..one.len()]
+        );
+        let two = "“A. B,” he said.\n\n“C. D,” she said.";
+        assert_eq!(
+            split_sentences_quoted(two, 0..two.len(), Some(&[])),
+            split_sentences(two, 0..two.len())
+        );
+        assert_eq!(split_sentences(two, 0..two.len()).len(), 2);
+    }
 }

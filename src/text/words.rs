@@ -194,6 +194,26 @@ mod tests {
         );
     }
 
+    /// Going on from any place yields the tokens that start there or
+    /// later, as the whole sentence's tokens have them: a place inside a
+    /// word, or after a mark that joins words, is not jumped to.
+    #[test]
+    fn skipping_to_a_place_keeps_the_tokens_after_it() {
+        let text = "“Erdogan’s ‘S-400s,’ Mr. Putin” he said. U.S.-backed a.m. x";
+        let all = tokenize(text, 0..text.len());
+        for at in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
+            let mut tokens = Tokens::new(text, 0..text.len());
+            tokens.skip_to(at);
+            let after: Vec<Token> = tokens.filter(|t| t.range.start >= at).collect();
+            let want: Vec<Token> = all
+                .iter()
+                .filter(|t| t.range.start >= at)
+                .cloned()
+                .collect();
+            assert_eq!(after, want, "from {at}");
+        }
+    }
+
     #[test]
     fn offsets_respect_the_range() {
         let text = "xx Has wrote";
