@@ -299,6 +299,8 @@ fn items(text: &str, sentence: Range<usize>, quotations: &[Quotation]) -> Vec<It
     // About a token in five bytes of prose.
     let mut out: Vec<Item> = Vec::with_capacity(sentence.len() / 5 + 1);
     let mut covered_until = sentence.start;
+    // Not a `for` loop: the loop moves `tokens` on past each quotation.
+    #[allow(clippy::while_let_on_iterator)]
     while let Some(token) = tokens.next() {
         if token.range.start < covered_until {
             continue;

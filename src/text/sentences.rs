@@ -554,7 +554,7 @@ mod tests {
         }
         assert!(quoted > 10, "{quoted} paragraphs with quotations");
         let one = "“We will win. They will lose,” Erdogan said. Then he left.";
-        let quotations = find_quotations(one, &[0..one.len()]);
+        let quotations = find_quotations(one, std::slice::from_ref(&(0..one.len())));
         assert_eq!(
             split_sentences_quoted(one, 0..one.len(), Some(&quotations)),
             vec![0..48, 49..one.len()]
