@@ -203,21 +203,7 @@ fn align(cx: &Context<'_>, quote: &[QuoteWord], claim: ClaimId) -> Option<Alignm
     let free_gap = |i: usize| i < n && quote[i].ellipsis_before;
     let extra_cost = |i: usize| if quote[i].bracketed { 0 } else { 2 };
     let missing_cost = |i: usize| if free_gap(i) { 0 } else { 2 };
-    // Words compared as numbers, not strings (the table compares every
-    // quotation word with every source word): each word's number is the
-    // index of the first quotation word spelled like it, a source word the
-    // quotation lacks has none.
-    let mut first_spelled: foldhash::HashMap<&str, usize> = foldhash::HashMap::default();
-    let quote_ids: Vec<usize> = quote
-        .iter()
-        .enumerate()
-        .map(|(i, w)| *first_spelled.entry(&w.folded).or_insert(i))
-        .collect();
-    let source_ids: Vec<usize> = source
-        .iter()
-        .map(|w| first_spelled.get(&*w.folded).copied().unwrap_or(usize::MAX))
-        .collect();
-    let same = |i: usize, j: usize| quote_ids[i] == source_ids[j];
+    let same = |i: usize, j: usize| quote[i].folded == source[j].folded;
     let diagonal_cost = |i: usize, j: usize| -> i64 {
         if same(i, j) {
             -1
