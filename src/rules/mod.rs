@@ -604,6 +604,41 @@ pub(crate) mod testing {
 mod tests {
     use super::*;
 
+    /// `vague-attribution`, `unsourced-figure` and `name-variant` read the
+    /// words of the sentences `unattributed-claim` split, and search or
+    /// split the text themselves when it is off: their findings must not
+    /// depend on which.
+    #[test]
+    fn rules_find_the_same_whether_or_not_another_rule_split_the_sentences() {
+        let lexicon = testing::Lexicon::sochi();
+        let article = include_str!("../../tests/fixtures/sochi-putin-erdogan.txt");
+        let extra = "Experts say Vladimir Poutine met Kerim Hass. Turkey sold four million shells to Libya. It cost $2bn, and 40 percent went abroad.";
+        let text = format!("{article}\n\n{extra}\n");
+        let analysis = crate::analysis::analyze(&text, DocKind::PlainText, &lexicon.index);
+        let read = [
+            Rule::VagueAttribution,
+            Rule::UnsourcedFigure,
+            Rule::NameVariant,
+        ];
+        let of = |findings: Vec<Finding>| -> Vec<Finding> {
+            findings
+                .into_iter()
+                .filter(|f| read.contains(&f.rule))
+                .collect()
+        };
+        let all = of(check(
+            &text,
+            &analysis,
+            &lexicon.index,
+            &RuleConfig::default(),
+        ));
+        let (alone, _) = RuleConfig::with_overrides([("unattributed-claim", Severity::Off)]);
+        assert_eq!(of(check(&text, &analysis, &lexicon.index, &alone)), all);
+        for rule in read {
+            assert!(all.iter().any(|f| f.rule == rule), "{rule:?}: {all:?}");
+        }
+    }
+
     #[test]
     fn codes_round_trip_and_are_the_public_contract() {
         let codes: Vec<&str> = Rule::ALL.iter().map(|r| r.code()).collect();
