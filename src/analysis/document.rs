@@ -9,7 +9,7 @@ use std::sync::Arc;
 use rayon::prelude::*;
 
 use super::index::{EntityId, LexiconIndex};
-use super::mentions::{resolve_names, scan_names, EntitySet, Mention, NameMatch};
+use super::mentions::{resolve_mentions, scan_names, Mention, NameMatch};
 use super::quotes::{match_quotation, QuoteMatch};
 use super::speakers::{word_before, BlockAttributions, QuoteCover, Resolver};
 use crate::text::attribution::{
@@ -160,8 +160,6 @@ pub struct Incremental {
     /// The person salient after each sentence of each block, keyed by the
     /// block's part.
     salience: HashMap<u64, Arc<BlockSalience>, PassThrough>,
-    /// What each block's names resolved to, keyed by the block's part.
-    mentions: HashMap<u64, BlockMentions, PassThrough>,
     /// The last version's text and parse (a keystroke parses the Markdown
     /// again only around the edit), and the masked text of the one before.
     prose: prose::ProseCache,
@@ -188,18 +186,6 @@ struct BlockSalience {
     /// See [`edges`].
     edges: (Box<str>, Box<str>),
     salient_after: Vec<Option<EntityId>>,
-}
-
-/// What one block's names resolved to (see [`resolve_names`]), offsets
-/// from the block's start, with the answers to "was this entity named in
-/// full before?" that decided it. Only blocks without a name that is also an
-/// ordinary word are kept: whether such a name counts reads the text around
-/// it, past the block's edges.
-#[derive(Debug)]
-struct BlockMentions {
-    part: Arc<BlockPart>,
-    asked: Vec<(EntityId, bool)>,
-    mentions: Vec<Mention>,
 }
 
 /// One block of a version with its part.
@@ -254,7 +240,6 @@ impl Incremental {
             self.blocks.clear();
             self.windows.clear();
             self.salience.clear();
-            self.mentions.clear();
             self.generation = generation;
         }
         let prose = self.prose.extract(text, kind);
@@ -279,6 +264,7 @@ impl Incremental {
         let mut sentences = Vec::with_capacity(total(|p| p.sentences.len()));
         let mut quotations: Vec<Quotation> = Vec::with_capacity(total(|p| p.quotations.len()));
         let mut quote_claims = Vec::with_capacity(quotations.capacity());
+        let mut names = Vec::with_capacity(total(|p| p.names.len()));
         let mut block_attributions = Vec::with_capacity(kept.len());
         // The unclosed outermost quotation ending the previous block.
         let mut running_over: Option<usize> = None;
@@ -317,6 +303,10 @@ impl Incremental {
                 });
             }
             quote_claims.extend(part.quote_claims.iter().copied());
+            names.extend(part.names.iter().map(|m| NameMatch {
+                range: shift(&m.range),
+                ..m.clone()
+            }));
             placed.push(Placed {
                 part,
                 at,
@@ -326,7 +316,7 @@ impl Incremental {
             });
         }
         let attributions = self.attribute(masked, &sentences, &quotations, &placed);
-        let mentions = self.mentions(masked, &placed, index, total(|p| p.names.len()));
+        let mentions = resolve_mentions(masked, &names, index);
         let resolver = Resolver {
             text: masked,
             sentences: &sentences,
@@ -644,76 +634,6 @@ impl Incremental {
     }
 }
 
-impl Incremental {
-    /// Every block's names resolved to mentions, in document order: equal
-    /// to [`super::mentions::resolve_mentions`] over the whole document's
-    /// names. A block whose part and answers to "named before?" are the
-    /// last version's takes that version's mentions, shifted; so a keystroke
-    /// resolves the edited block's names again, and those of any block
-    /// whose answers it changed.
-    fn mentions(
-        &mut self,
-        masked: &str,
-        placed: &[Placed],
-        index: &LexiconIndex,
-        total: usize,
-    ) -> Vec<Mention> {
-        let mut out = Vec::with_capacity(total);
-        let mut named = EntitySet::new(index.entities.len());
-        let mut kept = HashMap::with_capacity_and_hasher(placed.len(), Default::default());
-        for p in placed {
-            let names = &p.part.names;
-            if names.is_empty() {
-                continue;
-            }
-            let key = Arc::as_ptr(p.part) as usize as u64;
-            let reuse = self.mentions.remove(&key).filter(|b| {
-                Arc::ptr_eq(&b.part, p.part)
-                    && b.asked
-                        .iter()
-                        .all(|&(e, answer)| named.contains(e) == answer)
-            });
-            if let Some(b) = reuse {
-                for m in &b.mentions {
-                    if m.form == crate::analysis::Form::Name {
-                        named.insert(m.entity);
-                    }
-                    out.push(Mention {
-                        range: m.range.start + p.at..m.range.end + p.at,
-                        ..m.clone()
-                    });
-                }
-                kept.insert(key, b);
-                continue;
-            }
-            let first = out.len();
-            let mut asked = Some(Vec::new());
-            resolve_names(masked, names, p.at, &mut named, &mut out, &mut asked);
-            if names.iter().all(|m| !m.ordinary_word) {
-                let mentions = out[first..]
-                    .iter()
-                    .map(|m| Mention {
-                        range: m.range.start - p.at..m.range.end - p.at,
-                        ..m.clone()
-                    })
-                    .collect();
-                let asked = asked.unwrap_or_default();
-                let part = Arc::clone(p.part);
-                kept.insert(
-                    key,
-                    BlockMentions {
-                        part,
-                        asked,
-                        mentions,
-                    },
-                );
-            }
-        }
-        self.mentions = kept;
-        out
-    }
-}
-
 /// What whether a name is a subject may read outside its block (see
 /// `Resolver::subject_like`): the word before the block, past any space,
 /// and, after it, the space and word that follow or at least four
@@ -966,8 +886,6 @@ mod tests {
         let before = kept(&inc);
         let windows_before: Vec<Arc<WindowPart>> = inc.windows.values().cloned().collect();
         let salience_before: Vec<Arc<BlockSalience>> = inc.salience.values().cloned().collect();
-        let mentions_before: Vec<*const Mention> =
-            inc.mentions.values().map(|b| b.mentions.as_ptr()).collect();
         let at = text.find("Nagorno-Karabakh").unwrap();
         let mut edited = text.clone();
         edited.insert(at, 'x');
@@ -1009,54 +927,9 @@ mod tests {
             "{salience_reused} of {}",
             inc.salience.len()
         );
-        // And the names resolved: the edited paragraph's only.
-        let mentions_reused = inc
-            .mentions
-            .values()
-            .filter(|b| mentions_before.contains(&b.mentions.as_ptr()))
-            .count();
-        assert!(inc.mentions.len() > 15);
-        assert!(
-            mentions_reused + 1 >= inc.mentions.len(),
-            "{mentions_reused} of {}",
-            inc.mentions.len()
-        );
         // A new lexicon generation recomputes every part.
         inc.analyze(&edited, DocKind::Markdown, &index, 2);
         assert_eq!(reused(&before, &kept(&inc)), 0);
-    }
-
-    /// A name two entities share stands for the one named in full before
-    /// it, maybe paragraphs before: naming another in an earlier paragraph
-    /// changes what the unchanged paragraph's name means, which the kept
-    /// resolution must not hide.
-    #[test]
-    fn naming_someone_earlier_changes_a_shared_name_later() {
-        let lexicon = r#"{"copydesk_lexicon": 1, "entities": [
- {"id": "kerim", "name": "Kerim Zade", "kind": "person", "aliases": ["Zade"]},
- {"id": "ali", "name": "Ali Zade", "kind": "person", "aliases": ["Zade"]}
-]}"#;
-        let index = LexiconIndex::build(vec![LexiconInput {
-            path: "x.lexicon.json".into(),
-            text: lexicon.into(),
-            lexicon: crate::lexicon::parse(lexicon).unwrap(),
-        }]);
-        let filler = "Nothing happened.\n\n".repeat(3);
-        let mut inc = Incremental::default();
-        let mut meant = Vec::new();
-        for first in [
-            "Ali Zade spoke.",
-            "Kerim Zade spoke.",
-            "Nobody spoke.",
-            "Ali Zade spoke.",
-        ] {
-            let text = format!("{first}\n\n{filler}Then Zade wrote.\n");
-            let got = inc.analyze(&text, DocKind::Markdown, &index, 0);
-            assert_same(&got, &whole(&text, DocKind::Markdown, &index));
-            let last = got.mentions.last().unwrap();
-            meant.push(index.entity(last.entity).entity.id.clone());
-        }
-        assert_eq!(meant, ["ali", "kerim", "kerim", "ali"]);
     }
 
     /// A name opening a paragraph is no subject after "with" ending the one

@@ -127,71 +127,48 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
 pub fn resolve_mentions(prose: &str, matches: &[NameMatch], index: &LexiconIndex) -> Vec<Mention> {
     let mut mentions = Vec::with_capacity(matches.len());
     let mut named = EntitySet::new(index.entities.len());
-    resolve_names(prose, matches, 0, &mut named, &mut mentions, &mut None);
-    mentions
-}
-
-/// [`resolve_mentions`] of a stretch of the document's names, whose
-/// offsets are from `at`, given the entities `named` in full before it
-/// (and adding those it names). Where `asked` is set, every question put to
-/// `named` is recorded there with its answer: the stretch resolves the same
-/// way wherever `named` answers them the same way.
-pub(crate) fn resolve_names(
-    prose: &str,
-    matches: &[NameMatch],
-    at: usize,
-    named: &mut EntitySet,
-    out: &mut Vec<Mention>,
-    asked: &mut Option<Vec<(EntityId, bool)>>,
-) {
-    let mut is_named = |named: &EntitySet, entity: EntityId| {
-        let answer = named.contains(entity);
-        if let Some(asked) = asked {
-            asked.push((entity, answer));
-        }
-        answer
-    };
     for m in matches {
-        let range = m.range.start + at..m.range.end + at;
+        let range = m.range.clone();
         // Prefer an entity the document has already named in full.
         let shared = m.shared.as_deref().and_then(|targets| {
-            (targets.iter().find(|t| is_named(named, t.entity))).or(targets.first())
+            (targets.iter().find(|t| named.contains(t.entity))).or(targets.first())
         });
         let (entity, form, folded_only) = match shared {
             Some(t) => (t.entity, t.form, t.folded_only),
             None => (m.first_entity, m.first_form, m.folded_only_first),
         };
-        if m.ordinary_word && !supports_ordinary_word(prose, range.clone(), is_named(named, entity))
+        if m.ordinary_word && !supports_ordinary_word(prose, range.clone(), named.contains(entity))
         {
             continue;
         }
         if form == Form::Name {
             named.insert(entity);
         }
-        out.push(Mention {
+        mentions.push(Mention {
             folded_only,
             range,
             entity,
             form,
         });
     }
+    mentions
 }
 
 /// Entities as bits: the resolution asks "named yet?" for every mention.
-pub(crate) struct EntitySet(Vec<u64>);
+struct EntitySet(Vec<u64>);
 
 impl EntitySet {
-    pub(crate) fn new(entities: usize) -> EntitySet {
+    fn new(entities: usize) -> EntitySet {
         EntitySet(vec![0; entities.div_ceil(64)])
     }
 
-    pub(crate) fn contains(&self, id: EntityId) -> bool {
+    fn contains(&self, id: EntityId) -> bool {
         self.0
             .get(id / 64)
             .is_some_and(|w| w & (1 << (id % 64)) != 0)
     }
 
-    pub(crate) fn insert(&mut self, id: EntityId) {
+    fn insert(&mut self, id: EntityId) {
         if let Some(w) = self.0.get_mut(id / 64) {
             *w |= 1 << (id % 64);
         }
