@@ -413,6 +413,33 @@ mod publish {
         });
     }
 
+    /// A one-character edit's findings converted with the diagnostics of
+    /// the version before kept (`Converter`, as the server does per open
+    /// document): typing a letter in the middle of the draft, then deleting it.
+    #[divan::bench(sample_count = 50)]
+    fn convert_edit_100k(b: Bencher) {
+        use copydesk::lsp::diagnostics::Converter;
+        let index = &LEX_100K.index;
+        let config = RuleConfig::default();
+        let at = LONG[LONG.len() / 2..].find(' ').unwrap() + LONG.len() / 2 + 1;
+        let mut edited = LONG.clone();
+        edited.insert(at, 'x');
+        let a = analysis::analyze(&edited, DocKind::Markdown, index);
+        let edited_findings = check(&edited, &a, index, &config);
+        let versions = [(&*LONG, &FINDINGS.findings), (&edited, &edited_findings)];
+        let mut cache = SourceCache::default();
+        let mut converter = Converter::default();
+        let mut flip = 0;
+        b.bench_local(|| {
+            flip ^= 1;
+            let (text, findings) = versions[flip];
+            let mut sources = SourceTexts::new(index, None, &mut cache);
+            converter
+                .convert(findings, text, Encoding::Utf16, 1, &mut sources)
+                .len()
+        });
+    }
+
     /// The diagnostics the notification benches send.
     static DIAGNOSTICS: LazyLock<Vec<Diagnostic>> = LazyLock::new(|| {
         let mut cache = SourceCache::default();

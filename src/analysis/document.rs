@@ -932,6 +932,38 @@ mod tests {
         assert_eq!(reused(&before, &kept(&inc)), 0);
     }
 
+    /// A name two entities share stands for the one named in full before
+    /// it, maybe paragraphs before: naming another in an earlier paragraph
+    /// changes what the unchanged paragraph's name means.
+    #[test]
+    fn naming_someone_earlier_changes_a_shared_name_later() {
+        let lexicon = r#"{"copydesk_lexicon": 1, "entities": [
+ {"id": "kerim", "name": "Kerim Zade", "kind": "person", "aliases": ["Zade"]},
+ {"id": "ali", "name": "Ali Zade", "kind": "person", "aliases": ["Zade"]}
+]}"#;
+        let index = LexiconIndex::build(vec![LexiconInput {
+            path: "x.lexicon.json".into(),
+            text: lexicon.into(),
+            lexicon: crate::lexicon::parse(lexicon).unwrap(),
+        }]);
+        let filler = "Nothing happened.\n\n".repeat(3);
+        let mut inc = Incremental::default();
+        let mut meant = Vec::new();
+        for first in [
+            "Ali Zade spoke.",
+            "Kerim Zade spoke.",
+            "Nobody spoke.",
+            "Ali Zade spoke.",
+        ] {
+            let text = format!("{first}\n\n{filler}Then Zade wrote.\n");
+            let got = inc.analyze(&text, DocKind::Markdown, &index, 0);
+            assert_same(&got, &whole(&text, DocKind::Markdown, &index));
+            let last = got.mentions.last().unwrap();
+            meant.push(index.entity(last.entity).entity.id.clone());
+        }
+        assert_eq!(meant, ["ali", "kerim", "kerim", "ali"]);
+    }
+
     /// A name opening a paragraph is no subject after "with" ending the one
     /// before: editing that word changes who "he" is in the unchanged
     /// paragraph, whose salient persons must be worked out again.
