@@ -5,6 +5,7 @@ mod common;
 use common::*;
 use proptest::prelude::*;
 use serde_json::{json, Value};
+use std::time::Duration;
 
 const LINE: &str = "😀 🇹🇷 ğ ’ Erdoğan’s visit to Sochi";
 
@@ -170,6 +171,104 @@ async fn configuration_changes_apply_without_restart() {
         .as_str()
         .unwrap()
         .starts_with("**Kemal Kılıçdaroğlu**"));
+}
+
+async fn next(r: &mut (impl tokio::io::AsyncBufRead + Unpin)) -> Value {
+    read_message(r)
+        .await
+        .expect("the server keeps the stream open")
+}
+
+/// A reload asked for while an earlier one still waits for the client's
+/// settings must not be overtaken by it: in the end the lexicons in use, and
+/// the last status, are those of the latest settings.
+#[tokio::test]
+async fn the_latest_settings_win_over_an_earlier_reload_still_running() {
+    let ws = workspace();
+    let (r, mut w, _probe) = start_server();
+    let mut r = tokio::io::BufReader::new(r);
+    let answer = |id: &Value, lexicon: &str| json!({"jsonrpc": "2.0", "id": id, "result": [{"lexicons": [lexicon]}]});
+    write_message(
+        &mut w,
+        &json!({"jsonrpc": "2.0", "id": 1, "method": "initialize",
+        "params": {"processId": null, "rootUri": uri_of(ws.path()),
+                   "capabilities": {"workspace": {"configuration": true}}}}),
+    )
+    .await;
+    while next(&mut r).await.get("id") != Some(&json!(1)) {}
+    write_message(
+        &mut w,
+        &json!({"jsonrpc": "2.0", "method": "initialized", "params": {}}),
+    )
+    .await;
+    // The first reload asks for the settings; its answer is held back.
+    let first = loop {
+        let m = next(&mut r).await;
+        if m["method"] == "workspace/configuration" {
+            break m["id"].clone();
+        }
+    };
+    // Meanwhile the user points the settings at a lexicon that is not there.
+    write_message(
+        &mut w,
+        &json!({"jsonrpc": "2.0", "method": "workspace/didChangeConfiguration",
+        "params": {"settings": null}}),
+    )
+    .await;
+    let mut statuses = Vec::new();
+    let mut first_answered = false;
+    while statuses.len() < 2 {
+        // Half a second for a second reload to ask for the settings before
+        // the first one's answer (the settings as they were) arrives.
+        let m = match tokio::time::timeout(Duration::from_millis(500), next(&mut r)).await {
+            Ok(m) => m,
+            Err(_) if !first_answered => {
+                first_answered = true;
+                write_message(&mut w, &answer(&first, "sochi.lexicon.json")).await;
+                continue;
+            }
+            Err(_) => continue,
+        };
+        if m["method"] == "workspace/configuration" {
+            write_message(&mut w, &answer(&m["id"], "gone.lexicon.json")).await;
+        } else if m["method"] == "copydesk/status" {
+            statuses.push(m["params"].clone());
+            if !first_answered {
+                first_answered = true;
+                write_message(&mut w, &answer(&first, "sochi.lexicon.json")).await;
+            }
+        }
+    }
+    let last = &statuses[1];
+    assert!(
+        last["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("gone.lexicon.json")),
+        "the last status is the latest settings': {statuses:?}"
+    );
+    assert_eq!(last["lexicons"], json!([]), "{statuses:?}");
+    // And no name is known any more.
+    let uri = uri_of(&ws.path().join("d.md"));
+    write_message(
+        &mut w,
+        &json!({"jsonrpc": "2.0", "method": "textDocument/didOpen",
+        "params": {"textDocument": {"uri": uri, "languageId": "markdown", "version": 1,
+                                    "text": "Putin met Erdoğan."}}}),
+    )
+    .await;
+    write_message(
+        &mut w,
+        &json!({"jsonrpc": "2.0", "id": 2, "method": "textDocument/hover",
+        "params": {"textDocument": {"uri": uri}, "position": {"line": 0, "character": 1}}}),
+    )
+    .await;
+    let hover = loop {
+        let m = next(&mut r).await;
+        if m.get("id") == Some(&json!(2)) && m.get("method").is_none() {
+            break m;
+        }
+    };
+    assert_eq!(hover["result"], Value::Null, "{hover}");
 }
 
 #[tokio::test]

@@ -17,7 +17,7 @@ use crate::text::attribution::{
 };
 use crate::text::prose::{self, DocKind, Prose};
 use crate::text::quotes::{find_quotations, Quotation};
-use crate::text::sentences::split_sentences;
+use crate::text::sentences::split_sentences_quoted;
 use crate::text::versions::{common_prefix, common_suffix};
 
 #[derive(Debug, Clone)]
@@ -93,8 +93,8 @@ struct BlockPart {
 impl BlockPart {
     fn compute(masked: &str, block: Range<usize>, index: &LexiconIndex) -> BlockPart {
         let at = block.start;
-        let sentences = split_sentences(masked, block.clone());
         let quotations = find_quotations(masked, std::slice::from_ref(&block));
+        let sentences = split_sentences_quoted(masked, block.clone(), Some(&quotations));
         let quote_claims = quotations
             .iter()
             .map(|q| {
@@ -781,6 +781,7 @@ mod tests {
     use super::*;
     use crate::analysis::mentions::find_mentions;
     use crate::analysis::LexiconInput;
+    use crate::text::sentences::split_sentences;
     use proptest::prelude::*;
 
     const ARTICLE: &str = include_str!("../../tests/fixtures/sochi-putin-erdogan.txt");

@@ -998,31 +998,30 @@ impl LexiconIndex {
     }
 
     /// Every claim whose words include all of `words` (folded), in lexicon
-    /// order: the intersection of their lists, from the shortest. Ordinary
-    /// words are not indexed and constrain nothing.
+    /// order. Ordinary words are not indexed and constrain nothing.
     pub fn claims_with_all(&self, words: &[String]) -> Vec<ClaimId> {
+        let mut out = Vec::new();
+        self.find_claim_with_all(words, |id| {
+            out.push(id);
+            false
+        });
+        out
+    }
+
+    /// The first claim, in lexicon order, whose words include all of
+    /// `words` (folded) and that `accept` takes: `accept` sees the claims
+    /// holding every word in order, and the walk stops at the first it
+    /// takes, without working out the rest of the intersection.
+    pub fn find_claim_with_all(
+        &self,
+        words: &[String],
+        mut accept: impl FnMut(ClaimId) -> bool,
+    ) -> Option<ClaimId> {
         let mut lists: Vec<&[u32]> = Vec::with_capacity(words.len());
         for w in words.iter().filter(|w| !is_common_word(w)) {
-            match self.claims_with_word(w) {
-                Some(ids) => lists.push(ids),
-                None => return Vec::new(),
-            }
+            lists.push(self.claims_with_word(w)?);
         }
-        lists.sort_by_key(|l| l.len());
-        let Some((first, rest)) = lists.split_first() else {
-            return Vec::new();
-        };
-        let Some((second, rest)) = rest.split_first() else {
-            return first.iter().map(|&id| id as ClaimId).collect();
-        };
-        let mut out = intersect(first, second);
-        for list in rest {
-            if out.is_empty() {
-                break;
-            }
-            out = intersect(&out, list);
-        }
-        out.into_iter().map(|id| id as ClaimId).collect()
+        first_common(&mut lists, |id| accept(id as ClaimId)).map(|id| id as ClaimId)
     }
 
     pub fn kind(&self, id: EntityId) -> EntityKind {
@@ -1030,84 +1029,143 @@ impl LexiconIndex {
     }
 }
 
-/// The ids in both sorted lists, in order; `a` is the shorter. Lists of
-/// like length are merged without data-dependent branches (ids of common
-/// words interleave unpredictably); a much shorter list is looked up in the
-/// longer by galloping from the last id found, so a rare word's handful of
-/// claims costs a few probes into a common word's thousands.
-fn intersect(a: &[u32], b: &[u32]) -> Vec<u32> {
-    let mut out = Vec::new();
-    if a.len() >= 512 {
-        // Two common words: a bit per claim id (a few kilobytes) marks
-        // `a`'s, and `b` is tested against it, neither walk branching on
-        // the other's ids.
-        let top = a[a.len() - 1].max(b[b.len() - 1]) as usize;
-        let mut bits = vec![0u64; top / 64 + 1];
-        for &x in a {
-            bits[x as usize / 64] |= 1 << (x % 64);
-        }
-        out.extend(
-            b.iter()
-                .copied()
-                .filter(|&y| bits[y as usize / 64] & (1 << (y % 64)) != 0),
-        );
-        return out;
+/// Ids in a window of the id space: 64 words of bits.
+const WINDOW: u32 = 64 * 64;
+
+/// The first id, ascending, that is in every one of the sorted `lists` and
+/// that `accept` takes (None without lists). Quotations of one claim stop
+/// at that claim, so the intersection is worked out only up to it: the two
+/// shortest lists are intersected a window of ids at a time, and each id in
+/// both is looked up in the longer lists by galloping from the last one
+/// found. In a window, where the shortest list is not much shorter than the
+/// second (ids of common words, interleaving unpredictably), the second's
+/// ids are marked as bits and the shortest's tested against them, neither
+/// walk branching on the other's ids; a much shorter list is looked up in
+/// the second by galloping too, so a rare word's handful of claims costs a
+/// few probes into a common word's thousands.
+fn first_common(lists: &mut [&[u32]], mut accept: impl FnMut(u32) -> bool) -> Option<u32> {
+    lists.sort_by_key(|l| l.len());
+    let (&mut first, rest) = lists.split_first_mut()?;
+    let in_rest = |x: u32, rest: &mut [&[u32]]| rest.iter_mut().all(|l| gallop_to(l, x));
+    if rest.is_empty() || first.len() * 16 < rest[0].len() {
+        return first
+            .iter()
+            .copied()
+            .find(|&x| in_rest(x, rest) && accept(x));
     }
-    if a.len() * 16 >= b.len() {
-        let (mut i, mut j) = (0, 0);
-        while i < a.len() && j < b.len() {
-            let (x, y) = (a[i], b[j]);
-            if x == y {
-                out.push(x);
-            }
-            i += usize::from(x <= y);
-            j += usize::from(y <= x);
+    let (second, rest) = rest.split_first_mut()?;
+    let mut bits = [0u64; (WINDOW / 64) as usize];
+    let mut i = 0;
+    while i < first.len() {
+        let lo = first[i] - first[i] % WINDOW;
+        // Past the window, in u64: a window may end at the ids' very top.
+        let hi = u64::from(lo) + u64::from(WINDOW);
+        let n = first[i..].partition_point(|&x| u64::from(x) < hi);
+        let mine = &first[i..i + n];
+        i += n;
+        let from = second.partition_point(|&y| y < lo);
+        let upto = second.partition_point(|&y| u64::from(y) < hi);
+        let window = &second[from..upto];
+        *second = &second[upto..];
+        for &y in window {
+            let y = y - lo;
+            bits[y as usize / 64] |= 1 << (y % 64);
         }
-        return out;
+        let found = mine.iter().copied().find(|&x| {
+            let b = x - lo;
+            bits[b as usize / 64] & (1 << (b % 64)) != 0 && in_rest(x, rest) && accept(x)
+        });
+        if found.is_some() {
+            return found;
+        }
+        bits = [0; (WINDOW / 64) as usize];
     }
-    let mut rest = b;
-    for &x in a {
-        let mut hi = 1;
-        while hi < rest.len() && rest[hi - 1] < x {
-            hi *= 2;
-        }
-        let at = rest[..hi.min(rest.len())].partition_point(|&y| y < x);
-        rest = &rest[at..];
-        match rest.first() {
-            None => break,
-            Some(&y) if y == x => {
-                out.push(x);
-                rest = &rest[1..];
-            }
-            Some(_) => {}
-        }
+    None
+}
+
+/// Moves `list` on to its first id not below `x` (galloping: a few probes
+/// however far that is) and says whether that id is `x`.
+fn gallop_to(list: &mut &[u32], x: u32) -> bool {
+    let mut hi = 1;
+    while hi < list.len() && list[hi - 1] < x {
+        hi *= 2;
     }
-    out
+    let at = list[..hi.min(list.len())].partition_point(|&y| y < x);
+    *list = &list[at..];
+    list.first() == Some(&x)
 }
 
 #[cfg(test)]
 mod intersect_tests {
-    use super::intersect;
+    use super::{first_common, WINDOW};
+    use proptest::prelude::*;
 
-    /// Every way of intersecting (merge, gallop, bit set) gives the ids in
-    /// both lists, in order.
+    fn naive(lists: &[Vec<u32>]) -> Vec<u32> {
+        let mut out: Vec<u32> = lists[0]
+            .iter()
+            .copied()
+            .filter(|x| lists.iter().all(|l| l.contains(x)))
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
+    fn all(lists: &[Vec<u32>]) -> Vec<u32> {
+        let mut slices: Vec<&[u32]> = lists.iter().map(Vec::as_slice).collect();
+        let mut out = Vec::new();
+        first_common(&mut slices, |x| {
+            out.push(x);
+            false
+        });
+        out
+    }
+
+    /// Every way of intersecting (bits by windows, gallop) gives the ids
+    /// in all lists, in order.
     #[test]
     fn each_strategy_finds_the_common_ids() {
-        let naive = |a: &[u32], b: &[u32]| -> Vec<u32> {
-            a.iter().copied().filter(|x| b.contains(x)).collect()
-        };
-        let evens: Vec<u32> = (0..4000).step_by(2).collect();
-        let threes: Vec<u32> = (0..4000).step_by(3).collect();
-        let rare = vec![0, 6, 7, 3001, 3998, 5000];
+        let evens: Vec<u32> = (0..40_000).step_by(2).collect();
+        let threes: Vec<u32> = (0..40_000).step_by(3).collect();
+        let fives: Vec<u32> = (0..40_000).step_by(5).collect();
+        let rare = vec![0, 6, 7, 3001, 3998, 5000, WINDOW * 3, 39_990];
         let few: Vec<u32> = (0..40).map(|i| i * 7).collect();
-        for (a, b) in [
-            (&rare, &evens),
-            (&few, &threes),
-            (&evens, &threes),
-            (&few, &few),
-            (&rare, &vec![]),
+        for lists in [
+            vec![rare.clone(), evens.clone()],
+            vec![few.clone(), threes.clone()],
+            vec![evens.clone(), threes.clone()],
+            vec![evens.clone(), threes.clone(), fives.clone()],
+            vec![few.clone(), few.clone()],
+            vec![rare.clone(), vec![]],
+            vec![rare.clone()],
         ] {
-            assert_eq!(intersect(a, b), naive(a, b));
+            assert_eq!(all(&lists), naive(&lists), "{:?}", lists.len());
+        }
+    }
+
+    /// The walk stops at the first id taken, having offered the ones
+    /// before it in order.
+    #[test]
+    fn stops_at_the_first_id_taken() {
+        let evens: Vec<u32> = (0..40_000).step_by(2).collect();
+        let threes: Vec<u32> = (0..40_000).step_by(3).collect();
+        let mut offered = Vec::new();
+        let found = first_common(&mut [&evens, &threes], |x| {
+            offered.push(x);
+            x > WINDOW + 5
+        });
+        assert_eq!(found, Some(WINDOW + 8));
+        assert_eq!(offered.last(), Some(&(WINDOW + 8)));
+        assert_eq!(offered.len(), ((WINDOW + 8) / 6 + 1) as usize);
+    }
+
+    proptest! {
+        #[test]
+        fn windows_and_gallops_equal_a_plain_intersection(
+            lists in prop::collection::vec(
+                prop::collection::btree_set(0u32..20_000, 0..600), 1..5)
+        ) {
+            let lists: Vec<Vec<u32>> = lists.into_iter().map(|s| s.into_iter().collect()).collect();
+            prop_assert_eq!(all(&lists), naive(&lists));
         }
     }
 }

@@ -32,18 +32,16 @@ pub fn match_quotation(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> 
         return None;
     }
     let total: usize = parts.iter().map(Vec::len).sum();
-    // A claim the quotation reproduces holds every one of its content words.
-    index
-        .claims_with_all(&content)
-        .into_iter()
-        .filter(|&c| index.claim(c).claim.quoted)
-        .find_map(|c| {
-            let words = &index.claim(c).folded_words;
-            contains_in_order(words, &parts).then_some(QuoteMatch {
-                claim: c,
-                whole: total == words.len() && parts.len() == 1,
-            })
-        })
+    // A claim the quotation reproduces holds every one of its content
+    // words; the first in lexicon order is the one.
+    let claim = index.find_claim_with_all(&content, |c| {
+        let claim = index.claim(c);
+        claim.claim.quoted && contains_in_order(&claim.folded_words, &parts)
+    })?;
+    Some(QuoteMatch {
+        claim,
+        whole: total == index.claim(claim).folded_words.len() && parts.len() == 1,
+    })
 }
 
 /// The quotation's folded words, split at ellipses, with [bracketed]

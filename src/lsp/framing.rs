@@ -23,7 +23,7 @@ pub const MALFORMED: &str = "$/copydesk/malformedMessage";
 pub const PARSE_ERROR: i64 = -32700;
 pub const INVALID_REQUEST: i64 = -32600;
 
-const HEADER_END: &[u8] = b"\r\n\r\n";
+pub(super) const HEADER_END: &[u8] = b"\r\n\r\n";
 const CONTENT_LENGTH: &[u8] = b"Content-Length";
 /// A header section longer than this without an end is garbage.
 const MAX_HEADER_BYTES: usize = 8 * 1024;
@@ -50,9 +50,7 @@ impl<R> Sanitized<R> {
     }
 
     fn emit(&mut self, body: &[u8]) {
-        self.output
-            .extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
-        self.output.extend_from_slice(body);
+        push_frame(&mut self.output, body);
     }
 
     fn emit_malformed(&mut self, code: i64) {
@@ -108,12 +106,7 @@ impl<R> Sanitized<R> {
                 }
                 let body_end = body_start + len;
                 match check(&self.input[body_start..body_end]) {
-                    Ok(()) => {
-                        self.output
-                            .extend_from_slice(format!("Content-Length: {len}\r\n\r\n").as_bytes());
-                        self.output
-                            .extend_from_slice(&self.input[body_start..body_end]);
-                    }
+                    Ok(()) => push_frame(&mut self.output, &self.input[body_start..body_end]),
                     Err(code) => self.emit_malformed(code),
                 }
                 self.input.drain(..body_end);
@@ -123,8 +116,15 @@ impl<R> Sanitized<R> {
     }
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
+/// Appends `body` to `out` as one frame (the only header copydesk writes).
+pub(super) fn push_frame(out: &mut Vec<u8>, body: &[u8]) {
+    out.reserve(body.len() + 32);
+    out.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
+    out.extend_from_slice(body);
+}
+
+pub(super) fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    memchr::memmem::find(hay, needle)
 }
 
 /// Whether the input starts like a header line (`Name: value`).
@@ -139,7 +139,7 @@ fn starts_with_header_name(input: &[u8]) -> bool {
 /// The `Content-Length` of a header section, if it is well formed: every
 /// line `Name: value`, a length that is a number, and no charset other than
 /// UTF-8 (a `Content-Type` without one means UTF-8).
-fn content_length(header: &[u8]) -> Option<usize> {
+pub(super) fn content_length(header: &[u8]) -> Option<usize> {
     let header = std::str::from_utf8(header).ok()?;
     let mut len = None;
     for line in header.split("\r\n") {

@@ -24,10 +24,10 @@ use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::PollSender;
 use tower_lsp_server::ls_types::{Diagnostic, Uri};
 
+use super::framing::{content_length, find, push_frame, HEADER_END};
+
 /// Frames waiting for the writer; past this, senders wait.
 const QUEUE_FRAMES: usize = 64;
-const HEADER_END: &[u8] = b"\r\n\r\n";
-const CONTENT_LENGTH: &str = "Content-Length:";
 
 type Frame = Vec<u8>;
 
@@ -99,9 +99,8 @@ pub fn diagnostics_frame(uri: &Uri, diagnostics: &[Diagnostic], version: Option<
     // Serializing LSP types into a Vec cannot fail (string keys, no maps
     // with other keys, no I/O).
     let body = serde_json::to_vec(&message).unwrap_or_default();
-    let mut frame = Vec::with_capacity(body.len() + 32);
-    frame.extend_from_slice(format!("{CONTENT_LENGTH} {}\r\n\r\n", body.len()).as_bytes());
-    frame.extend_from_slice(&body);
+    let mut frame = Vec::new();
+    push_frame(&mut frame, &body);
     frame
 }
 
@@ -125,7 +124,7 @@ impl FrameWriter {
             let len = content_length(&self.partial[..end]).ok_or_else(|| {
                 io::Error::new(
                     io::ErrorKind::InvalidData,
-                    "a message without a Content-Length header",
+                    "a message without a valid Content-Length header",
                 )
             })?;
             let frame_end = end + HEADER_END.len() + len;
@@ -245,22 +244,6 @@ impl Output {
     }
 }
 
-fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    memchr::memmem::find(haystack, needle)
-}
-
-fn content_length(header: &[u8]) -> Option<usize> {
-    std::str::from_utf8(header)
-        .ok()?
-        .split("\r\n")
-        .find_map(|line| {
-            let (name, value) = line.split_once(':')?;
-            name.trim()
-                .eq_ignore_ascii_case("content-length")
-                .then(|| value.trim().parse().ok())?
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,8 +310,7 @@ mod tests {
             r#"{"jsonrpc":"2.0","method":"window/logMessage","params":{"type":3,"message":"é"}}"#;
         let mut stream = Vec::new();
         for body in [a, b] {
-            stream.extend_from_slice(format!("Content-Length: {}\r\n\r\n", body.len()).as_bytes());
-            stream.extend_from_slice(body.as_bytes());
+            push_frame(&mut stream, body.as_bytes());
         }
         writer.write_all(&stream[..7]).await.unwrap();
         writer.write_all(&stream[7..70]).await.unwrap();

@@ -5,11 +5,12 @@
 //! it an ellipsis may stand for dropped words and [square brackets] for the
 //! reporter's own words. Everything else that differs is an alteration.
 
+use std::borrow::Cow;
 use std::ops::Range;
 
 use super::claim_match::{best_candidates, StemMemo};
 use super::claims::{is_function_word, related, source_speaker, source_title};
-use super::tokens::words;
+use super::tokens::{words, Word};
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::ClaimId;
 use crate::text::fold::fold;
@@ -30,9 +31,9 @@ const MIN_OWN_RATIO: f64 = 0.4;
 const SHOWN_CHANGES: usize = 3;
 
 /// One word of the draft's quotation.
-struct QuoteWord {
+struct QuoteWord<'t> {
     range: Range<usize>,
-    folded: String,
+    folded: Cow<'t, str>,
     /// Inside [square brackets]: the reporter's words.
     bracketed: bool,
     /// An ellipsis stands between this word and the one before.
@@ -40,9 +41,18 @@ struct QuoteWord {
 }
 
 /// One word of the source's quotation.
-struct SourceWord {
+struct SourceWord<'t> {
     range: Range<usize>,
-    folded: String,
+    folded: Cow<'t, str>,
+}
+
+/// A word's folded form, borrowed where the text has it already (most
+/// words): the alignment folds every word of each candidate claim.
+fn folded<'t>(w: &Word<'t>) -> Cow<'t, str> {
+    match w.lower.in_text() {
+        Some(s) => Cow::Borrowed(s),
+        None => Cow::Owned(fold(&w.lower)),
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -105,7 +115,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
     findings
 }
 
-fn quote_words(cx: &Context<'_>, inner: Range<usize>) -> Vec<QuoteWord> {
+fn quote_words<'t>(cx: &Context<'t>, inner: Range<usize>) -> Vec<QuoteWord<'t>> {
     let text = cx.masked;
     let brackets: Vec<Range<usize>> = {
         let mut out = Vec::new();
@@ -130,7 +140,7 @@ fn quote_words(cx: &Context<'_>, inner: Range<usize>) -> Vec<QuoteWord> {
             let gap = &text[last_end..w.range.start];
             last_end = w.range.end;
             QuoteWord {
-                folded: fold(&w.lower),
+                folded: folded(&w),
                 bracketed: brackets
                     .iter()
                     .any(|b| b.start < w.range.start && w.range.end < b.end),
@@ -141,11 +151,11 @@ fn quote_words(cx: &Context<'_>, inner: Range<usize>) -> Vec<QuoteWord> {
         .collect()
 }
 
-fn source_words(claim_text: &str) -> Vec<SourceWord> {
+fn source_words(claim_text: &str) -> Vec<SourceWord<'_>> {
     words(claim_text, 0..claim_text.len())
         .into_iter()
         .map(|w| SourceWord {
-            folded: fold(&w.lower),
+            folded: folded(&w),
             range: w.range,
         })
         .collect()
@@ -193,8 +203,9 @@ fn align(cx: &Context<'_>, quote: &[QuoteWord], claim: ClaimId) -> Option<Alignm
     let free_gap = |i: usize| i < n && quote[i].ellipsis_before;
     let extra_cost = |i: usize| if quote[i].bracketed { 0 } else { 2 };
     let missing_cost = |i: usize| if free_gap(i) { 0 } else { 2 };
+    let same = |i: usize, j: usize| quote[i].folded == source[j].folded;
     let diagonal_cost = |i: usize, j: usize| -> i64 {
-        if quote[i].folded == source[j].folded {
+        if same(i, j) {
             -1
         } else if quote[i].bracketed {
             0
@@ -202,26 +213,29 @@ fn align(cx: &Context<'_>, quote: &[QuoteWord], claim: ClaimId) -> Option<Alignm
             2
         }
     };
-    // cost[i][j]: quotation words ..i aligned with source words ..j, the
-    // source's words before the quoted part being free.
-    let mut cost = vec![vec![0i64; m + 1]; n + 1];
+    // cost[i][j] (at i * (m + 1) + j, one allocation): quotation words ..i
+    // aligned with source words ..j, the source's words before the quoted
+    // part being free.
+    let width = m + 1;
+    let mut cost = vec![0i64; (n + 1) * width];
+    let at = |i: usize, j: usize| i * width + j;
     for i in 1..=n {
-        cost[i][0] = cost[i - 1][0] + extra_cost(i - 1);
+        cost[at(i, 0)] = cost[at(i - 1, 0)] + extra_cost(i - 1);
     }
     for i in 1..=n {
         for j in 1..=m {
-            let diagonal = cost[i - 1][j - 1] + diagonal_cost(i - 1, j - 1);
-            let extra = cost[i - 1][j] + extra_cost(i - 1);
-            let missing = cost[i][j - 1] + missing_cost(i);
-            cost[i][j] = diagonal.min(extra).min(missing);
+            let diagonal = cost[at(i - 1, j - 1)] + diagonal_cost(i - 1, j - 1);
+            let extra = cost[at(i - 1, j)] + extra_cost(i - 1);
+            let missing = cost[at(i, j - 1)] + missing_cost(i);
+            cost[at(i, j)] = diagonal.min(extra).min(missing);
         }
     }
     // The source's words after the quoted part are free too. Of equally
     // good ends, the latest that stops on a content word: a quotation that
     // ends "within the alliance" where the source has "within NATO and ..."
     // replaced "NATO", neither added words after "within" nor replaced "and".
-    let best = (0..=m).map(|j| cost[n][j]).min()?;
-    let ties: Vec<usize> = (0..=m).filter(|&j| cost[n][j] == best).collect();
+    let best = (0..=m).map(|j| cost[at(n, j)]).min()?;
+    let ties: Vec<usize> = (0..=m).filter(|&j| cost[at(n, j)] == best).collect();
     let end = ties
         .iter()
         .rev()
@@ -231,8 +245,8 @@ fn align(cx: &Context<'_>, quote: &[QuoteWord], claim: ClaimId) -> Option<Alignm
     let mut steps = Vec::new();
     let (mut i, mut j) = (n, end);
     while i > 0 {
-        if j > 0 && cost[i][j] == cost[i - 1][j - 1] + diagonal_cost(i - 1, j - 1) {
-            steps.push(if quote[i - 1].folded == source[j - 1].folded {
+        if j > 0 && cost[at(i, j)] == cost[at(i - 1, j - 1)] + diagonal_cost(i - 1, j - 1) {
+            steps.push(if same(i - 1, j - 1) {
                 Step::Same {
                     quote: i - 1,
                     source: j - 1,
@@ -245,7 +259,7 @@ fn align(cx: &Context<'_>, quote: &[QuoteWord], claim: ClaimId) -> Option<Alignm
             });
             i -= 1;
             j -= 1;
-        } else if cost[i][j] == cost[i - 1][j] + extra_cost(i - 1) {
+        } else if cost[at(i, j)] == cost[at(i - 1, j)] + extra_cost(i - 1) {
             steps.push(Step::Extra { quote: i - 1 });
             i -= 1;
         } else {

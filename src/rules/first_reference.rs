@@ -23,7 +23,20 @@ static HONORIFICS: LazyLock<foldhash::HashSet<&'static str>> = LazyLock::new(|| 
 });
 
 pub(crate) fn is_honorific(word: &str) -> bool {
-    word.ends_with('.') || HONORIFICS.contains(&*fold_cow(word))
+    if word.ends_with('.') {
+        return true;
+    }
+    // Asked of every word of the names the rule reads, most of them
+    // capitalised: short ASCII words are lower-cased (their folding) on
+    // the stack, not in a new string.
+    let mut buf = [0u8; 24];
+    if word.is_ascii() && word.len() <= buf.len() {
+        let lower = &mut buf[..word.len()];
+        lower.copy_from_slice(word.as_bytes());
+        lower.make_ascii_lowercase();
+        return std::str::from_utf8(lower).is_ok_and(|w| HONORIFICS.contains(w));
+    }
+    HONORIFICS.contains(&*fold_cow(word))
 }
 
 /// The words of a name after any leading titles.

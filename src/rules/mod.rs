@@ -316,6 +316,12 @@ impl<'a> Context<'a> {
         all[i].get_or_init(|| tokens::words(self.masked, self.analysis.sentences[i].clone()))
     }
 
+    /// The words of sentence `i` if some rule has split them already in
+    /// this check.
+    pub fn sentence_words_if_split(&self, i: usize) -> Option<&[Word<'a>]> {
+        self.sentence_words.get()?.get(i)?.get().map(Vec::as_slice)
+    }
+
     /// The prose block holding byte `at`.
     pub fn block_at(&self, at: usize) -> Option<&'a Block> {
         let blocks = &self.analysis.prose.blocks;

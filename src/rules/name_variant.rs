@@ -9,7 +9,7 @@
 //!   name (Muammar Qaddafi for Muammar Gadhafi): same given name, a surname
 //!   with the same consonant skeleton and close in spelling.
 
-use super::tokens::{places, Place};
+use super::tokens::{places, Place, Word};
 use std::ops::Range;
 
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
@@ -33,7 +33,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         };
         findings.push(finding(severity, m.range.clone(), written, desk));
     }
-    findings.extend(transliterations(cx, severity, scope.bytes.clone()));
+    findings.extend(transliterations(cx, severity, scope));
     findings
 }
 
@@ -92,11 +92,11 @@ fn skeleton(folded: &str) -> String {
 
 /// "Given Surname" sequences that are not mentions but spell a person's full
 /// name another way.
-fn transliterations(cx: &Context<'_>, severity: Severity, bytes: Range<usize>) -> Vec<Finding> {
+fn transliterations(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut given_names = GivenNames::default();
     let mut given: Option<Place> = None;
-    for surname in places(cx.masked, bytes) {
+    for surname in scope_places(cx, scope) {
         if let Some(given) = given.as_ref().filter(|g| may_be_full_name(g, &surname)) {
             findings.extend(transliteration(
                 cx,
@@ -109,6 +109,88 @@ fn transliterations(cx: &Context<'_>, severity: Severity, bytes: Range<usize>) -
         given = Some(surname);
     }
     findings
+}
+
+/// The words of `scope`, as [`places`] splits its bytes.
+fn scope_places(cx: &Context<'_>, scope: &Scope) -> Vec<Place> {
+    let Some(pieces) = pieces(cx, scope) else {
+        return places(cx.masked, scope.bytes.clone()).collect();
+    };
+    let mut out: Vec<Place> = Vec::with_capacity(scope.bytes.len() / 6 + 1);
+    for piece in pieces {
+        let from = out.len();
+        match piece {
+            Piece::Split(ws) => out.extend(ws.iter().map(|w| Place {
+                range: w.range.clone(),
+                capitalized: w.capitalized,
+                break_before: w.break_before,
+            })),
+            Piece::Bytes(range) => out.extend(places(cx.masked, range)),
+        }
+        // A piece's first word was split without the words before it:
+        // whether something stands between them is asked here, as the
+        // scope's splitting would.
+        if from < out.len() {
+            let last_end = from.checked_sub(1).map(|i| out[i].range.end);
+            out[from].break_before = break_between(cx.masked, last_end, out[from].range.start);
+        }
+    }
+    out
+}
+
+/// A stretch of the scope whose words are split apart from the rest.
+enum Piece<'c, 'a> {
+    /// A sentence some rule has split already.
+    Split(&'c [Word<'a>]),
+    Bytes(Range<usize>),
+}
+
+/// The scope cut at its sentences' bounds, the words of each sentence
+/// another rule has split taken from that split: most of the draft's words
+/// are split once per check, not again here. `None` where a word could run
+/// over a cut (the pieces would split it apart) or the sentences do not
+/// lie in order inside the scope: then the scope is split whole.
+fn pieces<'c, 'a>(cx: &'c Context<'a>, scope: &Scope) -> Option<Vec<Piece<'c, 'a>>> {
+    let masked = cx.masked;
+    // Letters, digits and what joins them inside a word.
+    let in_word = |c: Option<char>| {
+        c.is_some_and(|c| {
+            c.is_alphanumeric() || matches!(c, '\'' | '’' | '-' | '‐' | '‑' | '.' | ',')
+        })
+    };
+    let clean_cut = |at: usize| {
+        !in_word(masked[..at].chars().next_back()) || !in_word(masked[at..].chars().next())
+    };
+    let mut out = Vec::new();
+    let mut at = scope.bytes.start;
+    for i in scope.sentences.clone() {
+        let sentence = cx.analysis.sentences[i].clone();
+        if sentence.start < at
+            || sentence.end > scope.bytes.end
+            || !clean_cut(sentence.start)
+            || !clean_cut(sentence.end)
+        {
+            return None;
+        }
+        out.push(Piece::Bytes(at..sentence.start));
+        out.push(match cx.sentence_words_if_split(i) {
+            Some(ws) => Piece::Split(ws),
+            None => Piece::Bytes(sentence.clone()),
+        });
+        at = sentence.end;
+    }
+    out.push(Piece::Bytes(at..scope.bytes.end));
+    Some(out)
+}
+
+/// Whether something other than white space stands between the word
+/// ending at `last_end` and the one starting at `start`, as
+/// [`super::tokens::Place::break_before`] has it (true for the first).
+fn break_between(masked: &str, last_end: Option<usize>, start: usize) -> bool {
+    match last_end {
+        Some(end) => !masked[end..start].chars().all(char::is_whitespace),
+        None => true,
+    }
 }
 
 /// Whether a capitalised word, as written, is some person's given name.
@@ -204,8 +286,80 @@ fn transliteration<'t>(
 
 #[cfg(test)]
 mod tests {
-    use super::skeleton;
+    use super::{places, scope_places, skeleton};
     use crate::rules::testing::{findings_in, Lexicon};
+    use crate::rules::{Context, Scope};
+
+    proptest::proptest! {
+        /// Words taken from the sentences other rules have split (any of
+        /// them) are the words of the whole scope split at once: the same
+        /// places, capitals and breaks, around headings, quotations,
+        /// numbers and joiners at sentence ends.
+        #[test]
+        fn words_from_split_sentences_are_the_scopes_words(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "Vladimir", "Poutine", "Kerim", "Hass", "said", "3", ".5", "-", "’s", " ",
+                    ". ", ", ", "\n\n", "\n", "# ", "“", "”", "? ", "x", "Dr.", "U.S.", "é",
+                ]),
+                0..40,
+            ),
+            split in proptest::collection::vec(proptest::bool::ANY, 0..40),
+        ) {
+            let text: String = pieces.concat();
+            let lex = Lexicon::empty();
+            let analysis = crate::analysis::analyze(&text, crate::rules::DocKind::Markdown, &lex.index);
+            let cx = Context::new(&text, &analysis, &lex.index);
+            for i in 0..analysis.sentences.len() {
+                if split.get(i) == Some(&true) {
+                    cx.sentence_words(i);
+                }
+            }
+            let scope = Scope::whole(&analysis);
+            let whole: Vec<_> = places(cx.masked, scope.bytes.clone()).collect();
+            proptest::prop_assert_eq!(scope_places(&cx, &scope), whole, "{:?}", text);
+        }
+    }
+
+    #[test]
+    fn sentences_cut_inside_a_word_are_not_taken_apart() {
+        // The sentence splitter cuts at white space; were it to cut inside
+        // a word, the pieces would split it in two.
+        let text = "Nagorno-Karabakh lies 3.5 km away.";
+        let lex = Lexicon::empty();
+        for cut in [8, 24] {
+            let mut analysis =
+                crate::analysis::analyze(text, crate::rules::DocKind::Markdown, &lex.index);
+            analysis.sentences = vec![0..cut, cut..text.len()];
+            let cx = Context::new(text, &analysis, &lex.index);
+            cx.sentence_words(0);
+            cx.sentence_words(1);
+            let scope = Scope::whole(&analysis);
+            let whole: Vec<_> = places(cx.masked, scope.bytes.clone()).collect();
+            assert_eq!(scope_places(&cx, &scope), whole, "{cut}");
+        }
+    }
+
+    #[test]
+    fn a_full_name_split_by_a_paragraph_break_is_read_as_one_whether_or_not_sentences_were_split() {
+        // The whole scope's splitting reads "Vladimir" and "Poutine" as
+        // neighbours (only white space between): so must the words taken
+        // from split sentences.
+        let text = "He met Vladimir\n\nPoutine arrived.";
+        let lex = Lexicon::sochi();
+        let analysis = crate::analysis::analyze(text, crate::rules::DocKind::Markdown, &lex.index);
+        let cx = Context::new(text, &analysis, &lex.index);
+        for i in 0..analysis.sentences.len() {
+            cx.sentence_words(i);
+        }
+        let scope = Scope::whole(&analysis);
+        let words = scope_places(&cx, &scope);
+        let poutine = words
+            .iter()
+            .find(|p| &text[p.range.clone()] == "Poutine")
+            .unwrap();
+        assert!(!poutine.break_before);
+    }
 
     fn variants(lexicon: &Lexicon, text: &str) -> Vec<(String, String)> {
         findings_in(lexicon, text, "name-variant")

@@ -31,8 +31,31 @@ pub struct PatternSet {
     classes: HashMap<String, Class>,
     /// Every word of every set → the sets holding it.
     vocabulary: foldhash::HashMap<String, Classes>,
+    /// The [`shape`]s of the vocabulary's words: most words of a sentence
+    /// are in no set, and this tells so without hashing them.
+    shapes: [u64; SHAPE_WORDS],
     function: Class,
     patterns: Vec<Pattern>,
+}
+
+/// Bits in the shape filter (64 per word): enough that the few hundred
+/// words of a list leave most of them clear.
+const SHAPE_WORDS: usize = 64;
+
+/// A word's length and its first, second and last bytes, mixed into one
+/// bit of the filter.
+fn shape(word: &str) -> usize {
+    let bytes = word.as_bytes();
+    let (Some(&first), Some(&last)) = (bytes.first(), bytes.last()) else {
+        return 0;
+    };
+    let second = bytes.get(1).copied().unwrap_or(0);
+    let mixed = u64::from(first)
+        | u64::from(second) << 8
+        | u64::from(last) << 16
+        | (bytes.len() as u64) << 24;
+    // The top 12 bits of a multiplicative hash: 4096 = SHAPE_WORDS * 64.
+    (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize
 }
 
 /// The sets one word belongs to, one bit per set.
@@ -210,8 +233,14 @@ impl PatternSet {
             return Err("the class @function (words \"~\" never matches) is missing".into());
         };
 
+        let mut shapes = [0u64; SHAPE_WORDS];
+        for word in sets.vocabulary.keys() {
+            let at = shape(word);
+            shapes[at / 64] |= 1 << (at % 64);
+        }
         Ok(PatternSet {
             classes,
+            shapes,
             vocabulary: sets.vocabulary,
             function,
             patterns,
@@ -225,6 +254,10 @@ impl PatternSet {
 
     /// The sets `word` (lower-cased) belongs to.
     pub fn classes_of(&self, word: &str) -> Classes {
+        let at = shape(word);
+        if self.shapes[at / 64] & (1 << (at % 64)) == 0 {
+            return Classes::default();
+        }
         self.vocabulary.get(word).copied().unwrap_or_default()
     }
 
@@ -540,6 +573,23 @@ mod tests {
         assert!(!only_say.present("nothing").contain(say));
         // The Kelvin sign lower-cases to "k": nothing is ruled out.
         assert!(finder.present("\u{212A}").contain(say));
+    }
+
+    #[test]
+    fn every_listed_word_passes_the_shape_filter() {
+        for source in [
+            include_str!("../../data/rules-vague-attribution.txt"),
+            include_str!("../../data/rules-figures.txt"),
+        ] {
+            let set = PatternSet::parse(source).unwrap();
+            assert!(!set.vocabulary.is_empty());
+            for (word, &classes) in &set.vocabulary {
+                assert_ne!(classes, Classes::default(), "{word}");
+                assert_eq!(set.classes_of(word), classes, "{word}");
+            }
+            assert_eq!(set.classes_of(""), Classes::default());
+            assert_eq!(set.classes_of("zeppelin"), Classes::default());
+        }
     }
 
     #[test]

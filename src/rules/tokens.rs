@@ -9,6 +9,8 @@
 
 use std::ops::{Deref, Range};
 
+use smol_str::SmolStr;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word<'t> {
     pub range: Range<usize>,
@@ -38,43 +40,53 @@ pub struct Place {
 #[derive(Clone)]
 pub struct Lower<'t>(Repr<'t>);
 
-/// Longest ASCII word kept inline: the enum stays the size of a `String`
-/// and its tag.
-const SHORT: usize = 22;
+/// Longest ASCII word kept inline (`SmolStr`'s inline capacity).
+const SHORT: usize = 23;
 
 #[derive(Clone)]
 enum Repr<'t> {
     Text(&'t str),
-    Short { len: u8, bytes: [u8; SHORT] },
+    /// Checked as UTF-8 once, when made: the rules read a word many times.
+    Short(SmolStr),
     Owned(String),
 }
 
 impl<'t> Lower<'t> {
-    fn of(word: &'t str) -> Lower<'t> {
-        if !word.is_ascii() {
+    /// `seen`: the [`BYTE_CLASS`] bits of the word's bytes, or-ed, which
+    /// the splitter gathers as it goes.
+    fn of(word: &'t str, seen: u8) -> Lower<'t> {
+        if seen & NON_ASCII != 0 {
             return Lower(Repr::Owned(word.to_lowercase().replace('’', "'")));
         }
-        if !word.bytes().any(|b| b.is_ascii_uppercase()) {
+        if seen & UPPER == 0 {
             return Lower(Repr::Text(word));
         }
-        match u8::try_from(word.len()) {
-            Ok(len) if word.len() <= SHORT => {
-                let mut bytes = [0; SHORT];
-                bytes[..word.len()].copy_from_slice(word.as_bytes());
-                bytes.make_ascii_lowercase();
-                Lower(Repr::Short { len, bytes })
-            }
-            _ => Lower(Repr::Owned(word.to_ascii_lowercase())),
+        if word.len() <= SHORT {
+            let mut bytes = [0; SHORT];
+            let bytes = &mut bytes[..word.len()];
+            bytes.copy_from_slice(word.as_bytes());
+            bytes.make_ascii_lowercase();
+            // Lower-cased ASCII is ASCII: never the empty fallback.
+            return Lower(Repr::Short(SmolStr::new(
+                std::str::from_utf8(bytes).unwrap_or_default(),
+            )));
+        }
+        Lower(Repr::Owned(word.to_ascii_lowercase()))
+    }
+
+    /// The form as the text writes it, when the text has it in lower case
+    /// (then only ASCII: folding leaves it as it is).
+    pub fn in_text(&self) -> Option<&'t str> {
+        match self.0 {
+            Repr::Text(s) => Some(s),
+            _ => None,
         }
     }
 
     pub fn as_str(&self) -> &str {
         match &self.0 {
             Repr::Text(s) => s,
-            // Lower-cased ASCII is ASCII: never the empty fallback.
-            Repr::Short { len, bytes } => {
-                std::str::from_utf8(&bytes[..usize::from(*len)]).unwrap_or_default()
-            }
+            Repr::Short(s) => s,
             Repr::Owned(s) => s,
         }
     }
@@ -140,12 +152,16 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
     // About one word in six bytes of prose: room enough, most of the time,
     // to fill the list without moving it.
     let mut out = Vec::with_capacity(range.len() / 6 + 1);
-    out.extend(places(text, range).map(|p| Word {
-        lower: Lower::of(&text[p.range.clone()]),
-        range: p.range,
-        capitalized: p.capitalized,
-        break_before: p.break_before,
-    }));
+    let mut places = places(text, range);
+    while let Some(p) = places.next() {
+        let word = &text[p.range.clone()];
+        out.push(Word {
+            lower: Lower::of(word, places.seen),
+            range: p.range,
+            capitalized: p.capitalized,
+            break_before: p.break_before,
+        });
+    }
     out
 }
 
@@ -157,6 +173,7 @@ pub fn places(text: &str, range: Range<usize>) -> Places<'_> {
         offset: range.start,
         at: 0,
         last_end: None,
+        seen: 0,
     }
 }
 
@@ -168,7 +185,39 @@ pub struct Places<'t> {
     /// Where to look for the next word, in `span`.
     at: usize,
     last_end: Option<usize>,
+    /// The [`BYTE_CLASS`] bits of the last word's bytes, or-ed.
+    seen: u8,
 }
+
+/// What a byte is to the splitter, one bit each: splitting reads prose a
+/// byte at a time, and only a byte outside ASCII needs its character
+/// decoded.
+const ALNUM: u8 = 1;
+const UPPER: u8 = 2;
+const NON_ASCII: u8 = 4;
+/// May join what is on either side into one word.
+const JOIN: u8 = 8;
+
+static BYTE_CLASS: [u8; 256] = {
+    let mut table = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        let byte = b as u8;
+        table[b] = if !byte.is_ascii() {
+            NON_ASCII
+        } else if byte.is_ascii_uppercase() {
+            ALNUM | UPPER
+        } else if byte.is_ascii_alphanumeric() {
+            ALNUM
+        } else if matches!(byte, b'\'' | b'-' | b'.' | b',') {
+            JOIN
+        } else {
+            0
+        };
+        b += 1;
+    }
+    table
+};
 
 impl Iterator for Places<'_> {
     type Item = Place;
@@ -176,51 +225,73 @@ impl Iterator for Places<'_> {
     fn next(&mut self) -> Option<Place> {
         let span = self.span;
         let bytes = span.as_bytes();
+        let mut at = self.at;
         let (start, first) = loop {
-            let c = char_at(span, self.at)?;
-            if c.is_alphanumeric() {
-                break (self.at, c);
+            let class = BYTE_CLASS[usize::from(*bytes.get(at)?)];
+            if class & ALNUM != 0 {
+                break (at, char::from(bytes[at]));
             }
-            self.at += c.len_utf8();
+            if class & NON_ASCII == 0 {
+                at += 1;
+                continue;
+            }
+            let c = char_at(span, at)?;
+            if c.is_alphanumeric() {
+                break (at, c);
+            }
+            at += c.len_utf8();
         };
-        let mut prev = first;
+        let mut seen = BYTE_CLASS[usize::from(bytes[start])];
+        let mut prev_digit = first.is_ascii_digit();
         let mut end = start + first.len_utf8();
         loop {
             // Most of a word is ASCII letters and digits.
-            let run = bytes[end..]
-                .iter()
-                .take_while(|b| b.is_ascii_alphanumeric())
-                .count();
-            if run > 0 {
-                end += run;
-                prev = char::from(bytes[end - 1]);
+            let run_start = end;
+            let mut class = 0;
+            while let Some(&b) = bytes.get(end) {
+                class = BYTE_CLASS[usize::from(b)];
+                if class & ALNUM == 0 {
+                    break;
+                }
+                seen |= class;
+                end += 1;
             }
-            let Some(d) = char_at(span, end) else {
+            if end > run_start {
+                prev_digit = bytes[end - 1].is_ascii_digit();
+            }
+            // Most words end at a space or a mark that joins nothing.
+            if end == bytes.len() || class & (NON_ASCII | JOIN) == 0 {
                 break;
+            }
+            let d = if class & NON_ASCII == 0 {
+                char::from(bytes[end])
+            } else {
+                match char_at(span, end) {
+                    Some(d) => d,
+                    None => break,
+                }
             };
             if d.is_alphanumeric() {
-                prev = d;
+                // Outside ASCII: ASCII letters and digits were taken above.
+                seen |= NON_ASCII;
+                prev_digit = false;
                 end += d.len_utf8();
                 continue;
             }
-            if !is_joiner(d) && d != '.' && d != ',' {
-                break;
-            }
-            let next = char_at(span, end + d.len_utf8());
-            let joins = match d {
-                d if is_joiner(d) => next.is_some_and(char::is_alphanumeric),
-                '.' | ',' => prev.is_ascii_digit() && next.is_some_and(|n| n.is_ascii_digit()),
-                _ => false,
-            };
-            match next {
-                Some(n) if joins => {
-                    prev = n;
-                    end += d.len_utf8() + n.len_utf8();
-                }
+            // An apostrophe or hyphen joins letters or digits; a point or
+            // comma, digits.
+            let n = match char_at(span, end + d.len_utf8()) {
+                Some(n) if is_joiner(d) && n.is_alphanumeric() => n,
+                Some(n) if (d == '.' || d == ',') && prev_digit && n.is_ascii_digit() => n,
                 _ => break,
-            }
+            };
+            seen |= BYTE_CLASS[usize::from(bytes[end])]
+                | BYTE_CLASS[usize::from(bytes[end + d.len_utf8()])];
+            prev_digit = n.is_ascii_digit();
+            end += d.len_utf8() + n.len_utf8();
         }
         self.at = end;
+        self.seen = seen;
         let break_before = match self.last_end {
             // One space, between most words.
             Some(last_end) if start == last_end + 1 && bytes[last_end] == b' ' => false,
@@ -295,7 +366,7 @@ mod tests {
         let text = format!("the Kremlin {long}");
         let ws = words(&text, 0..text.len());
         assert!(matches!(ws[0].lower.0, Repr::Text(_)));
-        assert!(matches!(ws[1].lower.0, Repr::Short { .. }));
+        assert!(matches!(ws[1].lower.0, Repr::Short(_)));
         assert!(matches!(ws[2].lower.0, Repr::Owned(_)));
         assert_eq!(ws[1].lower, "kremlin");
         assert_eq!(ws[2].lower, long.to_lowercase().as_str());

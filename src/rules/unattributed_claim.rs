@@ -64,6 +64,10 @@ fn check_sentence(
     let mentions = cx.mentions_near(sentence.clone());
     let mut content: Vec<u32> = Vec::new();
     for (i, w) in cx.sentence_words(sentence_index).iter().enumerate() {
+        // The test that needs no lookup first.
+        if i > 0 && w.capitalized {
+            continue;
+        }
         let folded = fold_cow(&w.lower);
         if is_function_word(&folded) {
             continue;
@@ -71,7 +75,7 @@ fn check_sentence(
         let named = mentions
             .iter()
             .any(|m| m.range.start <= w.range.start && w.range.end <= m.range.end);
-        if (i == 0 || !w.capitalized) && !named && folded.chars().any(char::is_alphabetic) {
+        if !named && folded.chars().any(char::is_alphabetic) {
             content.push(stems.id(&cx.index.claim_content, &folded));
         }
     }

@@ -65,16 +65,34 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         if cx.in_heading(sentence.start) {
             continue;
         }
-        // A figure starts with a digit or is a spelled number with a
-        // magnitude ("four million").
+        // A figure is a word that starts with a digit, or a spelled number
+        // with a magnitude ("four million"). The words of a sentence
+        // another rule has split are looked at rather than its text
+        // searched.
         let text = &cx.masked[sentence.clone()];
-        if !text.bytes().any(|b| b.is_ascii_digit())
-            && !WORDS.magnitudes.present(text).contain(WORDS.magnitude)
-        {
-            continue;
-        }
-        let ws = cx.sentence_words(i);
-        let classes = WORDS.set.classify(ws);
+        let (ws, classes) = match cx.sentence_words_if_split(i) {
+            Some(ws) => {
+                let has_digit = ws
+                    .iter()
+                    .any(|w| w.lower.starts_with(|c: char| c.is_ascii_digit()));
+                if !has_digit
+                    && !ws
+                        .iter()
+                        .any(|w| WORDS.set.classes_of(&w.lower).contain(WORDS.magnitude))
+                {
+                    continue;
+                }
+                (ws, WORDS.set.classify(ws))
+            }
+            None => {
+                let has_digit = text.bytes().any(|b| b.is_ascii_digit());
+                if !has_digit && !WORDS.magnitudes.present(text).contain(WORDS.magnitude) {
+                    continue;
+                }
+                let ws = cx.sentence_words(i);
+                (ws, WORDS.set.classify(ws))
+            }
+        };
         let s = Sentence {
             words: ws,
             classes: &classes,

@@ -29,10 +29,16 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
     let mut findings = Vec::new();
     for i in scope.sentences.clone() {
         let sentence = &cx.analysis.sentences[i];
-        if !PATTERNS.may_match(REQUIRED.present(&cx.masked[sentence.clone()])) {
-            continue;
-        }
-        let ws = cx.sentence_words(i);
+        // Looking up the words of a sentence another rule has split costs
+        // less than searching its text for the patterns' words (and
+        // `find` skips the patterns whose words are missing).
+        let ws = match cx.sentence_words_if_split(i) {
+            Some(ws) => ws,
+            None if PATTERNS.may_match(REQUIRED.present(&cx.masked[sentence.clone()])) => {
+                cx.sentence_words(i)
+            }
+            None => continue,
+        };
         let mut kept: Vec<(Range<usize>, Match)> = Vec::new();
         for m in PATTERNS.find(ws) {
             if !stays_vague(&m, ws) {

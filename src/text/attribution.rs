@@ -35,7 +35,7 @@ use std::sync::OnceLock;
 
 use crate::text::quotes::Quotation;
 use crate::text::sentences::data_lines;
-use crate::text::words::{is_capitalized, tokenize, Token, TokenKind};
+use crate::text::words::{is_capitalized, Token, TokenKind, Tokens};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SpeakerKind {
@@ -295,10 +295,13 @@ fn items(text: &str, sentence: Range<usize>, quotations: &[Quotation]) -> Vec<It
             q.depth == 0 && q.range.start < sentence.end && q.range.end > sentence.start
         })
         .collect();
-    let tokens = tokenize(text, sentence.clone());
-    let mut out: Vec<Item> = Vec::with_capacity(tokens.len());
+    let mut tokens = Tokens::new(text, sentence.clone());
+    // About a token in five bytes of prose.
+    let mut out: Vec<Item> = Vec::with_capacity(sentence.len() / 5 + 1);
     let mut covered_until = sentence.start;
-    for token in tokens {
+    // Not a `for` loop: the loop moves `tokens` on past each quotation.
+    #[allow(clippy::while_let_on_iterator)]
+    while let Some(token) = tokens.next() {
         if token.range.start < covered_until {
             continue;
         }

@@ -70,9 +70,29 @@ pub fn is_title_abbreviation(word: &str) -> bool {
 /// does not end inside an open quotation unless the quotation itself ends the
 /// sentence, so “A. B,” he said. is one sentence.
 pub fn split_sentences(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
+    split_sentences_quoted(text, range, None)
+}
+
+/// [`split_sentences`] given `quotations`, what
+/// `find_quotations(text, &[range])` returns, which the caller has anyway:
+/// when `range` is a single paragraph (a prose block), they are its
+/// paragraph's quotations, and the split does not look for them again.
+pub fn split_sentences_quoted(
+    text: &str,
+    range: Range<usize>,
+    quotations: Option<&[Quotation]>,
+) -> Vec<Range<usize>> {
+    let asked = range.clone();
     let range = clamp(text, range);
     let mut out = Vec::new();
-    for paragraph in paragraphs(text, range) {
+    let paragraphs = paragraphs(text, range.clone());
+    if let (Some(quotations), [paragraph]) = (quotations, paragraphs.as_slice()) {
+        if *paragraph == asked {
+            split_paragraph(text, range, quotations, &mut out);
+            return out;
+        }
+    }
+    for paragraph in paragraphs {
         let quotations = find_quotations(text, std::slice::from_ref(&paragraph));
         split_paragraph(text, paragraph, &quotations, &mut out);
     }
@@ -98,23 +118,22 @@ fn paragraphs(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
     let mut line_start = range.start;
     let mut previous_blank = false;
     let slice = &text[range.clone()];
-    for (rel, ch) in slice.char_indices() {
+    // Line breaks are single bytes that no other character's UTF-8 holds.
+    for rel in memchr::memchr2_iter(b'\n', b'\r', slice.as_bytes()) {
         // "\r\n" is one line break, not a line and a blank line.
-        if ch == '\n' && rel > 0 && slice.as_bytes()[rel - 1] == b'\r' {
+        if slice.as_bytes()[rel] == b'\n' && rel > 0 && slice.as_bytes()[rel - 1] == b'\r' {
             line_start = range.start + rel + 1;
             continue;
         }
-        if ch == '\n' || ch == '\r' {
-            let at = range.start + rel;
-            let line = &text[line_start..at];
-            let blank = line.trim().is_empty();
-            if blank && !previous_blank && line_start > start {
-                out.push(start..line_start);
-                start = line_start;
-            }
-            previous_blank = blank;
-            line_start = at + 1;
+        let at = range.start + rel;
+        let line = &text[line_start..at];
+        let blank = line.trim().is_empty();
+        if blank && !previous_blank && line_start > start {
+            out.push(start..line_start);
+            start = line_start;
         }
+        previous_blank = blank;
+        line_start = at + 1;
     }
     out.push(start..range.end);
     out
@@ -129,23 +148,21 @@ fn split_paragraph(
     let lists = abbreviations();
     let mut sentence_start = paragraph.start;
     let para = &text[paragraph.clone()];
-    let mut chars = para.char_indices().peekable();
-    while let Some((rel, ch)) = chars.next() {
+    let bytes = para.as_bytes();
+    let mut from = 0;
+    while let Some(rel) = next_terminator(bytes, from) {
+        let ch = para[rel..].chars().next().unwrap_or('.');
         let at = paragraph.start + rel;
         let is_period = ch == '.';
-        if !matches!(ch, '.' | '?' | '!' | '…') {
-            continue;
-        }
         // A run of terminators: "...", "?!", ".…"
-        let mut end = at + ch.len_utf8();
+        let mut next = rel + ch.len_utf8();
         let mut ellipsis = ch == '…';
         let mut run = 1;
-        while let Some(&(r, c)) = chars.peek() {
+        while let Some(c) = para[next..].chars().next() {
             if matches!(c, '.' | '?' | '!' | '…') {
-                end = paragraph.start + r + c.len_utf8();
                 ellipsis |= c == '…' || (c == '.' && is_period);
                 run += 1;
-                chars.next();
+                next += c.len_utf8();
             } else {
                 break;
             }
@@ -153,15 +170,16 @@ fn split_paragraph(
         let single_period = is_period && run == 1;
         // Closing marks and brackets that belong to this sentence.
         let mut closed_quote = false;
-        while let Some(&(r, c)) = chars.peek() {
+        while let Some(c) = para[next..].chars().next() {
             if matches!(c, '”' | '"' | '’' | '\'' | ')' | ']' | '»') {
-                end = paragraph.start + r + c.len_utf8();
                 closed_quote |= !matches!(c, ')' | ']');
-                chars.next();
+                next += c.len_utf8();
             } else {
                 break;
             }
         }
+        from = next;
+        let end = paragraph.start + next;
         let rest = &text[end..paragraph.end];
         if !rest.starts_with(char::is_whitespace) {
             continue; // 3.5, U.S.-backed, “here.”he
@@ -205,6 +223,21 @@ fn split_paragraph(
         sentence_start = end;
     }
     push_trimmed(text, sentence_start..paragraph.end, out);
+}
+
+/// Where the next terminator (. ? ! …) at or after `from` starts: only
+/// those can end a sentence, and most bytes of prose are none of them.
+fn next_terminator(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut i = from;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'.' | b'?' | b'!' => return Some(i),
+            // '…' is E2 80 A6 in UTF-8.
+            0xE2 if bytes[i + 1..].starts_with(&[0x80, 0xA6]) => return Some(i),
+            _ => i += 1,
+        }
+    }
+    None
 }
 
 /// Whether the period at `at` ends its sentence, judging by the word it ends.
@@ -499,5 +532,38 @@ mod tests {
         assert!(all.contains(&"“I have worked well with Bush junior, with Mr Obama, with Mr Trump, but I can’t say we have a good start with Mr Biden.”"));
         assert!(all.contains(&"At a three-hour meeting in the Black Sea resort city of Sochi, Russia — the first for the two presidents in more than a year — Putin and Erdogan discussed weapons deals, trade and a nuclear reactor Russia is building in Turkey."));
         assert_eq!(all.len(), 44);
+    }
+
+    /// A paragraph's quotations, given, split it as finding them does;
+    /// given for a range of several paragraphs they are not used (each
+    /// paragraph's own are).
+    #[test]
+    fn given_quotations_split_as_found_ones() {
+        let text = include_str!("../../tests/fixtures/sochi-putin-erdogan.txt");
+        let mut start = 0;
+        let mut quoted = 0;
+        for part in text.split("\n\n") {
+            let p = start..start + part.len();
+            start = p.end + 2;
+            let quotations = find_quotations(text, std::slice::from_ref(&p));
+            quoted += usize::from(!quotations.is_empty());
+            assert_eq!(
+                split_sentences_quoted(text, p.clone(), Some(&quotations)),
+                split_sentences(text, p)
+            );
+        }
+        assert!(quoted > 10, "{quoted} paragraphs with quotations");
+        let one = "“We will win. They will lose,” Erdogan said. Then he left.";
+        let quotations = find_quotations(one, std::slice::from_ref(&(0..one.len())));
+        assert_eq!(
+            split_sentences_quoted(one, 0..one.len(), Some(&quotations)),
+            vec![0..48, 49..one.len()]
+        );
+        let two = "“A. B,” he said.\n\n“C. D,” she said.";
+        assert_eq!(
+            split_sentences_quoted(two, 0..two.len(), Some(&[])),
+            split_sentences(two, 0..two.len())
+        );
+        assert_eq!(split_sentences(two, 0..two.len()).len(), 2);
     }
 }

@@ -40,54 +40,100 @@ pub fn tokenize(text: &str, range: Range<usize>) -> Vec<Token> {
     // About a token in five bytes of prose: room enough, most of the time,
     // to fill the list without moving it.
     let mut out = Vec::with_capacity(range.len() / 5 + 1);
-    let Some(slice) = text.get(range.clone()) else {
-        return out;
-    };
-    let mut p = 0;
-    while let Some(c) = char_at(slice, p) {
-        if c.is_whitespace() {
-            p += c.len_utf8();
-            continue;
+    out.extend(Tokens::new(text, range));
+    out
+}
+
+/// The tokens of `text[range]`, one at a time (see [`tokenize`]).
+pub struct Tokens<'a> {
+    slice: &'a str,
+    /// The offset of `slice` in the text.
+    base: usize,
+    /// Where the next token is looked for, from `base`.
+    p: usize,
+}
+
+impl<'a> Tokens<'a> {
+    pub fn new(text: &'a str, range: Range<usize>) -> Tokens<'a> {
+        Tokens {
+            slice: text.get(range.clone()).unwrap_or(""),
+            base: range.start,
+            p: 0,
         }
-        if !c.is_alphanumeric() {
-            out.push(Token {
-                range: range.start + p..range.start + p + c.len_utf8(),
-                kind: TokenKind::Punct(c),
-            });
-            p += c.len_utf8();
-            continue;
+    }
+
+    /// Goes on from `at` (an offset in the text), skipping the tokens
+    /// before it, where that yields the tokens [`tokenize`] has from there
+    /// on: no word can run on past `at` because the character before it
+    /// neither is part of a word nor joins one. Else it goes on as it was
+    /// and the caller skips the tokens starting before `at` itself.
+    pub fn skip_to(&mut self, at: usize) {
+        let Some(rel) = at.checked_sub(self.base) else {
+            return;
+        };
+        if rel <= self.p || rel > self.slice.len() || !self.slice.is_char_boundary(rel) {
+            return;
         }
-        let start = p;
-        let mut q = p + c.len_utf8();
-        let mut has_inner_period = false;
-        while let Some(c) = char_at(slice, q) {
-            if c.is_alphanumeric() {
-                q += c.len_utf8();
+        let before = self.slice[..rel].chars().next_back();
+        if before.is_some_and(|c| !c.is_alphanumeric() && !joins_word(c)) {
+            self.p = rel;
+        }
+    }
+}
+
+impl Iterator for Tokens<'_> {
+    type Item = Token;
+
+    fn next(&mut self) -> Option<Token> {
+        let slice = self.slice;
+        let base = self.base;
+        let mut p = self.p;
+        while let Some(c) = char_at(slice, p) {
+            if c.is_whitespace() {
+                p += c.len_utf8();
                 continue;
             }
-            let next = char_at(slice, q + c.len_utf8());
-            if joins_word(c) && next.is_some_and(char::is_alphanumeric) {
-                has_inner_period |= c == '.';
-                q += c.len_utf8() + next.map_or(0, char::len_utf8);
-            } else {
-                break;
+            if !c.is_alphanumeric() {
+                self.p = p + c.len_utf8();
+                return Some(Token {
+                    range: base + p..base + self.p,
+                    kind: TokenKind::Punct(c),
+                });
             }
-        }
-        let mut end = q;
-        if char_at(slice, q) == Some('.') {
-            let word = &slice[start..end];
-            let single_capital = word.chars().count() == 1 && word.starts_with(char::is_uppercase);
-            if has_inner_period || single_capital || is_title_abbreviation(word) {
-                end += 1;
+            let start = p;
+            let mut q = p + c.len_utf8();
+            let mut has_inner_period = false;
+            while let Some(c) = char_at(slice, q) {
+                if c.is_alphanumeric() {
+                    q += c.len_utf8();
+                    continue;
+                }
+                let next = char_at(slice, q + c.len_utf8());
+                if joins_word(c) && next.is_some_and(char::is_alphanumeric) {
+                    has_inner_period |= c == '.';
+                    q += c.len_utf8() + next.map_or(0, char::len_utf8);
+                } else {
+                    break;
+                }
             }
+            let mut end = q;
+            if char_at(slice, q) == Some('.') {
+                let word = &slice[start..end];
+                let single_capital =
+                    word.chars().count() == 1 && word.starts_with(char::is_uppercase);
+                if has_inner_period || single_capital || is_title_abbreviation(word) {
+                    end += 1;
+                }
+            }
+            self.p = end;
+            return Some(Token {
+                range: base + start..base + end,
+                kind: TokenKind::Word,
+            });
         }
-        out.push(Token {
-            range: range.start + start..range.start + end,
-            kind: TokenKind::Word,
-        });
-        p = end;
+        self.p = p;
+        None
     }
-    out
 }
 
 /// The character starting at byte `at` of `s` (a character boundary).
@@ -146,6 +192,26 @@ mod tests {
             words("his ‘personal survival,’ ” he"),
             vec!["his", "‘", "personal", "survival", ",", "’", "”", "he"]
         );
+    }
+
+    /// Going on from any place yields the tokens that start there or
+    /// later, as the whole sentence's tokens have them: a place inside a
+    /// word, or after a mark that joins words, is not jumped to.
+    #[test]
+    fn skipping_to_a_place_keeps_the_tokens_after_it() {
+        let text = "“Erdogan’s ‘S-400s,’ Mr. Putin” he said. U.S.-backed a.m. x";
+        let all = tokenize(text, 0..text.len());
+        for at in (0..=text.len()).filter(|&at| text.is_char_boundary(at)) {
+            let mut tokens = Tokens::new(text, 0..text.len());
+            tokens.skip_to(at);
+            let after: Vec<Token> = tokens.filter(|t| t.range.start >= at).collect();
+            let want: Vec<Token> = all
+                .iter()
+                .filter(|t| t.range.start >= at)
+                .cloned()
+                .collect();
+            assert_eq!(after, want, "from {at}");
+        }
     }
 
     #[test]
