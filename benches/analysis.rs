@@ -256,7 +256,9 @@ mod rules_cache {
 
     /// A one-character edit in the middle of the long draft (typing a
     /// letter, then deleting it), checked with the cache of the version
-    /// before. The analyses are made beforehand: this is the rules alone.
+    /// before. The analyses are made outside the timing, incrementally as
+    /// the server makes them (each tells what changed since the one
+    /// before): this is the rules alone.
     #[divan::bench(sample_count = 100)]
     fn edit_long_draft_100k(b: Bencher) {
         let index = &LEX_100K.index;
@@ -265,20 +267,17 @@ mod rules_cache {
         let at = LONG[LONG.len() / 2..].find(' ').unwrap() + LONG.len() / 2 + 1;
         let mut edited = original.clone();
         edited.insert(at, 'x');
-        let before = analysis::analyze(&original, DocKind::Markdown, index);
-        let after = analysis::analyze(&edited, DocKind::Markdown, index);
+        let mut inc = analysis::Incremental::default();
+        let before = inc.analyze(&original, DocKind::Markdown, index, 1);
         let mut checker = Checker::default();
         checker.check(&original, &before, index, 1, &config);
         let mut flip = false;
-        b.bench_local(|| {
+        b.with_inputs(|| {
             flip = !flip;
-            let (text, a) = if flip {
-                (&edited, &after)
-            } else {
-                (&original, &before)
-            };
-            checker.check(black_box(text), a, index, 1, &config).len()
-        });
+            let text = if flip { &edited } else { &original };
+            (text, inc.analyze(text, DocKind::Markdown, index, 1))
+        })
+        .bench_local_refs(|(text, a)| checker.check(black_box(text), a, index, 1, &config).len());
     }
 
     /// What the rules' per-claim content adds to an index build: every
@@ -411,6 +410,33 @@ mod publish {
         b.bench_local(|| {
             let mut sources = SourceTexts::new(&LEX_100K.index, None, &mut cache);
             to_diagnostics(&f.findings, &LONG, Encoding::Utf16, &mut sources)
+        });
+    }
+
+    /// A one-character edit's findings converted with the diagnostics of
+    /// the version before kept (`Converter`, as the server does per open
+    /// document): typing a letter in the middle of the draft, then deleting it.
+    #[divan::bench(sample_count = 50)]
+    fn convert_edit_100k(b: Bencher) {
+        use copydesk::lsp::diagnostics::Converter;
+        let index = &LEX_100K.index;
+        let config = RuleConfig::default();
+        let at = LONG[LONG.len() / 2..].find(' ').unwrap() + LONG.len() / 2 + 1;
+        let mut edited = LONG.clone();
+        edited.insert(at, 'x');
+        let a = analysis::analyze(&edited, DocKind::Markdown, index);
+        let edited_findings = check(&edited, &a, index, &config);
+        let versions = [(&*LONG, &FINDINGS.findings), (&edited, &edited_findings)];
+        let mut cache = SourceCache::default();
+        let mut converter = Converter::default();
+        let mut flip = 0;
+        b.bench_local(|| {
+            flip ^= 1;
+            let (text, findings) = versions[flip];
+            let mut sources = SourceTexts::new(index, None, &mut cache);
+            converter
+                .convert(findings, text, Encoding::Utf16, 1, &mut sources)
+                .len()
         });
     }
 

@@ -37,6 +37,36 @@ pub struct DocAnalysis {
     pub quote_speakers: Vec<Option<EntityId>>,
     /// For each quotation, the lexicon claim it reproduces.
     pub quote_claims: Vec<Option<QuoteMatch>>,
+    /// Which analysis this is, and what changed since the one before.
+    pub revision: Revision,
+}
+
+/// An analysis's place among those one [`Incremental`] made: whoever kept
+/// something of the analysis before (the rule cache) learns from it where
+/// the versions differ without comparing their texts again.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Revision {
+    /// Unique in the process (0: an analysis no `Incremental` made).
+    pub id: u64,
+    /// The analysis made before this one from the same `Incremental`, if any.
+    pub since: Option<Since>,
+}
+
+/// Where a version differs from the one analysed before it: the bytes the
+/// two share at the front, and after those at the back, in the text and in
+/// the masked text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Since {
+    /// The [`Revision::id`] of the analysis before.
+    pub previous: u64,
+    pub text: (usize, usize),
+    pub masked: (usize, usize),
+}
+
+/// The next [`Revision::id`].
+fn next_revision() -> u64 {
+    static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
 }
 
 /// Analyses a whole document.
@@ -133,6 +163,8 @@ pub struct Incremental {
     /// The last version's text and parse (a keystroke parses the Markdown
     /// again only around the edit), and the masked text of the one before.
     prose: prose::ProseCache,
+    /// The [`Revision::id`] of the last analysis.
+    last: Option<u64>,
 }
 
 /// The person salient after each sentence of one block (the antecedent of
@@ -212,7 +244,20 @@ impl Incremental {
         }
         let prose = self.prose.extract(text, kind);
         let masked = prose.masked.as_str();
-        let kept = self.block_parts(masked, &prose.blocks, index);
+        let (kept, masked_edit) = self.block_parts(masked, &prose.blocks, index);
+        let id = next_revision();
+        let revision = Revision {
+            id,
+            since: self
+                .last
+                .zip(self.prose.edit())
+                .map(|(previous, text)| Since {
+                    previous,
+                    text,
+                    masked: masked_edit,
+                }),
+        };
+        self.last = Some(id);
         // Every list sized once: they are rebuilt for every version.
         let total = |n: fn(&BlockPart) -> usize| kept.iter().map(|k| n(&k.part)).sum::<usize>();
         let mut placed: Vec<Placed> = Vec::with_capacity(kept.len());
@@ -292,6 +337,7 @@ impl Incremental {
             quotations,
             attributions,
             quote_claims,
+            revision,
         }
     }
 }
@@ -308,12 +354,14 @@ impl Incremental {
     /// unchanged, else computed afresh. A block's part depends on its text
     /// alone, so when many are missing they are computed on every core.
     /// Blocks whose range does not fall on character boundaries are left out.
+    /// Also the bytes the masked text shares with the last version's at the
+    /// front, and after those at the back.
     fn block_parts(
         &self,
         masked: &str,
         blocks: &[prose::Block],
         index: &LexiconIndex,
-    ) -> Vec<KeptBlock> {
+    ) -> (Vec<KeptBlock>, (usize, usize)) {
         let old = &self.blocks;
         // What the edit left alone: the versions' common start and end.
         // Where the last version's masked text agrees with this one's, a
@@ -399,7 +447,7 @@ impl Incremental {
         for (i, k) in computed {
             out[i] = Some(k);
         }
-        out.into_iter().flatten().collect()
+        (out.into_iter().flatten().collect(), (prefix, suffix))
     }
     /// Every quotation's attribution, block by block, each block's computed
     /// over its window only (see [`WindowPart`]) and kept while the window
@@ -782,6 +830,7 @@ mod tests {
             quotations,
             attributions,
             quote_claims,
+            revision: Revision::default(),
         }
     }
 
@@ -882,6 +931,38 @@ mod tests {
         // A new lexicon generation recomputes every part.
         inc.analyze(&edited, DocKind::Markdown, &index, 2);
         assert_eq!(reused(&before, &kept(&inc)), 0);
+    }
+
+    /// A name two entities share stands for the one named in full before
+    /// it, maybe paragraphs before: naming another in an earlier paragraph
+    /// changes what the unchanged paragraph's name means.
+    #[test]
+    fn naming_someone_earlier_changes_a_shared_name_later() {
+        let lexicon = r#"{"copydesk_lexicon": 1, "entities": [
+ {"id": "kerim", "name": "Kerim Zade", "kind": "person", "aliases": ["Zade"]},
+ {"id": "ali", "name": "Ali Zade", "kind": "person", "aliases": ["Zade"]}
+]}"#;
+        let index = LexiconIndex::build(vec![LexiconInput {
+            path: "x.lexicon.json".into(),
+            text: lexicon.into(),
+            lexicon: crate::lexicon::parse(lexicon).unwrap(),
+        }]);
+        let filler = "Nothing happened.\n\n".repeat(3);
+        let mut inc = Incremental::default();
+        let mut meant = Vec::new();
+        for first in [
+            "Ali Zade spoke.",
+            "Kerim Zade spoke.",
+            "Nobody spoke.",
+            "Ali Zade spoke.",
+        ] {
+            let text = format!("{first}\n\n{filler}Then Zade wrote.\n");
+            let got = inc.analyze(&text, DocKind::Markdown, &index, 0);
+            assert_same(&got, &whole(&text, DocKind::Markdown, &index));
+            let last = got.mentions.last().unwrap();
+            meant.push(index.entity(last.entity).entity.id.clone());
+        }
+        assert_eq!(meant, ["ali", "kerim", "kerim", "ali"]);
     }
 
     /// A name opening a paragraph is no subject after "with" ending the one

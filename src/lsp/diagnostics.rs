@@ -4,18 +4,19 @@
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use ropey::Rope;
 use serde_json::json;
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeDescription, Diagnostic, DiagnosticRelatedInformation,
-    DiagnosticSeverity, Location, NumberOrString, TextEdit, Uri, WorkspaceEdit,
+    DiagnosticSeverity, Location, NumberOrString, Range as LspRange, TextEdit, Uri, WorkspaceEdit,
 };
 
 use super::position::{positions, to_range, Encoding};
 use crate::analysis::LexiconIndex;
 use crate::config::Severity;
-use crate::rules::{suppress, Finding, Rule};
+use crate::rules::{suppress, Finding, Related, Rule};
 use crate::text::prose::DocKind;
 use crate::workspace;
 
@@ -97,59 +98,174 @@ pub fn to_diagnostics(
     enc: Encoding,
     sources: &mut SourceTexts,
 ) -> Vec<Diagnostic> {
+    let places = ranges(findings, text, enc);
+    let mut links = Links::default();
+    findings
+        .iter()
+        .zip(places)
+        .map(|(f, range)| diagnostic(f, range, &mut links, sources, enc))
+        .collect()
+}
+
+/// Every finding's range as an LSP range, in one sweep over the text.
+fn ranges(findings: &[Finding], text: &str, enc: Encoding) -> Vec<LspRange> {
     let offsets: Vec<usize> = findings
         .iter()
         .flat_map(|f| [f.range.start, f.range.end])
         .collect();
-    let places = positions(text, &offsets, enc);
-    let mut links: Vec<(Rule, Option<CodeDescription>)> = Vec::new();
-    findings
-        .iter()
-        .zip(places.chunks_exact(2))
-        .map(|(f, range)| {
-            let link = match links.iter().find(|(r, _)| *r == f.rule) {
-                Some((_, link)) => link.clone(),
-                None => {
-                    let link = f
-                        .rule
-                        .doc_url()
-                        .parse()
-                        .ok()
-                        .map(|href| CodeDescription { href });
-                    links.push((f.rule, link.clone()));
-                    link
-                }
-            };
-            let related: Vec<DiagnosticRelatedInformation> = f
-                .related
-                .iter()
-                .filter_map(|r| {
-                    let (uri, source) = sources.article(&r.path)?;
-                    if r.range.end > source.len_bytes() {
-                        return None;
-                    }
-                    Some(DiagnosticRelatedInformation {
-                        location: Location::new(
-                            uri.clone(),
-                            to_range(source, r.range.clone(), enc),
-                        ),
-                        message: r.message.clone(),
-                    })
-                })
-                .collect();
-            Diagnostic {
-                range: tower_lsp_server::ls_types::Range::new(range[0], range[1]),
-                severity: severity(f.severity),
-                code: Some(NumberOrString::String(f.code().to_string())),
-                code_description: link,
-                source: Some(SOURCE.to_string()),
-                message: f.message.clone(),
-                related_information: (!related.is_empty()).then_some(related),
-                tags: None,
-                data: None,
-            }
-        })
+    positions(text, &offsets, enc)
+        .chunks_exact(2)
+        .map(|p| LspRange::new(p[0], p[1]))
         .collect()
+}
+
+/// Each rule's documentation link, parsed once per conversion.
+#[derive(Default)]
+struct Links(Vec<(Rule, Option<CodeDescription>)>);
+
+impl Links {
+    fn of(&mut self, rule: Rule) -> Option<CodeDescription> {
+        if let Some((_, link)) = self.0.iter().find(|(r, _)| *r == rule) {
+            return link.clone();
+        }
+        let link = rule
+            .doc_url()
+            .parse()
+            .ok()
+            .map(|href| CodeDescription { href });
+        self.0.push((rule, link.clone()));
+        link
+    }
+}
+
+/// One finding as a diagnostic at `range`.
+fn diagnostic(
+    f: &Finding,
+    range: LspRange,
+    links: &mut Links,
+    sources: &mut SourceTexts,
+    enc: Encoding,
+) -> Diagnostic {
+    let related: Vec<DiagnosticRelatedInformation> = f
+        .related
+        .iter()
+        .filter_map(|r| {
+            let (uri, source) = sources.article(&r.path)?;
+            if r.range.end > source.len_bytes() {
+                return None;
+            }
+            Some(DiagnosticRelatedInformation {
+                location: Location::new(uri.clone(), to_range(source, r.range.clone(), enc)),
+                message: r.message.clone(),
+            })
+        })
+        .collect();
+    Diagnostic {
+        range,
+        severity: severity(f.severity),
+        code: Some(NumberOrString::String(f.code().to_string())),
+        code_description: links.of(f.rule),
+        source: Some(SOURCE.to_string()),
+        message: f.message.clone(),
+        related_information: (!related.is_empty()).then_some(related),
+        tags: None,
+        data: None,
+    }
+}
+
+/// One open document's last diagnostics, kept so that a keystroke builds
+/// afresh only the diagnostics of findings it changed. A diagnostic is its
+/// finding's rule, severity, message and related places (read under one
+/// lexicon generation, workspace root and position encoding) at its range:
+/// a new finding equal in those to one of the last version's takes that
+/// one's diagnostic, moved rather than cloned, with its range converted
+/// again (one sweep over the text). So the result is exactly
+/// [`to_diagnostics`]'s, whatever the edit.
+#[derive(Default)]
+pub struct Converter {
+    /// The lexicon generation, root and encoding the diagnostics were made
+    /// under: another lexicon or root may read other articles, another
+    /// encoding gives other related ranges.
+    made_with: Option<(u64, Option<PathBuf>, Encoding)>,
+    /// The last conversion's diagnostics, shared with whoever published
+    /// them: moved out again when they are done with it.
+    last: Arc<Vec<Diagnostic>>,
+    /// The related places of the findings behind `last`, in the same order.
+    related: Vec<Vec<Related>>,
+}
+
+impl Converter {
+    /// `findings` as diagnostics: equal to [`to_diagnostics`] of them.
+    /// `generation` and `root` must be those `sources` reads under.
+    pub fn convert(
+        &mut self,
+        findings: &[Finding],
+        text: &str,
+        enc: Encoding,
+        generation: u64,
+        sources: &mut SourceTexts,
+    ) -> Arc<Vec<Diagnostic>> {
+        let made_with = Some((generation, sources.root.clone(), enc));
+        let last = std::mem::take(&mut self.last);
+        let mut old = Arc::try_unwrap(last).unwrap_or_else(|shared| (*shared).clone());
+        let mut old_related = std::mem::take(&mut self.related);
+        if self.made_with != made_with {
+            old.clear();
+            old_related.clear();
+            self.made_with = made_with;
+        }
+        let places = ranges(findings, text, enc);
+        let same =
+            |f: &Finding, j: usize| is_diagnostic_of(&old[j], f) && old_related[j] == f.related;
+        // An edit changes the findings in one stretch: those before it and
+        // after it are the last version's, in the same order.
+        let (n_new, n_old) = (findings.len(), old.len());
+        let mut front = 0;
+        while front < n_new.min(n_old) && same(&findings[front], front) {
+            front += 1;
+        }
+        let mut back = 0;
+        while back < (n_new - front).min(n_old - front)
+            && same(&findings[n_new - 1 - back], n_old - 1 - back)
+        {
+            back += 1;
+        }
+        let mut links = Links::default();
+        let mut diagnostics = Vec::with_capacity(n_new);
+        let mut related = Vec::with_capacity(n_new);
+        for (i, (f, range)) in findings.iter().zip(places).enumerate() {
+            let kept = if i < front {
+                Some(i)
+            } else if i >= n_new - back {
+                Some(i + n_old - n_new)
+            } else {
+                None
+            };
+            match kept {
+                Some(j) => {
+                    let mut d = std::mem::take(&mut old[j]);
+                    d.range = range;
+                    diagnostics.push(d);
+                    related.push(std::mem::take(&mut old_related[j]));
+                }
+                None => {
+                    diagnostics.push(diagnostic(f, range, &mut links, sources, enc));
+                    related.push(f.related.clone());
+                }
+            }
+        }
+        self.last = Arc::new(diagnostics);
+        self.related = related;
+        self.last.clone()
+    }
+}
+
+/// Whether `d` was made from a finding with `f`'s rule, severity and
+/// message (the related places are compared apart).
+fn is_diagnostic_of(d: &Diagnostic, f: &Finding) -> bool {
+    d.message == f.message
+        && d.severity == severity(f.severity)
+        && matches!(&d.code, Some(NumberOrString::String(code)) if code == f.code())
 }
 
 /// Code actions for the findings that overlap `range` (byte offsets): each
@@ -245,7 +361,6 @@ fn action(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::rules::Related;
 
     #[test]
     fn source_articles_are_read_once_per_lexicon_generation() {
@@ -291,5 +406,64 @@ mod tests {
         assert_eq!(related(&mut cache, 1), Some(first));
         // A reloaded lexicon reads its articles afresh.
         assert_eq!(related(&mut cache, 2), None);
+    }
+
+    /// Versions of the reference article, each edited somewhere else (a
+    /// letter typed, a finding made and unmade, lines joined, a line and a
+    /// finding added before everything): the kept diagnostics equal a
+    /// conversion from nothing, in either encoding, and all but the edit's
+    /// are the last version's, moved rather than built again.
+    #[test]
+    fn kept_diagnostics_equal_a_fresh_conversion() {
+        use crate::analysis::analyze;
+        use crate::rules::testing::Lexicon;
+        use crate::rules::{check, RuleConfig};
+
+        let lexicon = Lexicon::sochi();
+        let index = &lexicon.index;
+        let config = RuleConfig::default();
+        let article = include_str!("../../tests/fixtures/sochi-putin-erdogan.txt");
+        let mut text = format!(
+            "{article}\n\nThe talks went well. “This will be reinforced and has to be protected.” The S-400 missiles are designed to shoot down NATO aircraft.\n\nExperts say it cost 5 million dollars. Vladimir Poutine wrote to Kerim Hass.\n"
+        );
+        let mut cache = SourceCache::default();
+        let mut converters = [Converter::default(), Converter::default()];
+        let mut last: Vec<*const u8> = Vec::new();
+        let mid = text[..text.len() / 2].rfind(' ').unwrap();
+        let edits: [&dyn Fn(&mut String); 6] = [
+            &|_| {},
+            &|t| t.insert(mid, 'x'),
+            &|t| *t = t.replace("Experts say it", "It"),
+            &|t| *t = t.replace("It cost", "Experts say it cost"),
+            &|t| *t = t.replacen("\n", " ", 3),
+            &|t| t.insert_str(0, "\r\n“Hello,” he said.\n"),
+        ];
+        for (step, edit) in edits.iter().enumerate() {
+            edit(&mut text);
+            let a = analyze(&text, DocKind::PlainText, index);
+            let findings = check(&text, &a, index, &config);
+            assert!(findings.len() > 5, "{}", findings.len());
+            assert!(findings.iter().any(|f| !f.related.is_empty()));
+            cache.keep_for(1, &None);
+            for (converter, enc) in converters.iter_mut().zip([Encoding::Utf16, Encoding::Utf8]) {
+                let mut sources = SourceTexts::new(index, None, &mut cache);
+                let want = to_diagnostics(&findings, &text, enc, &mut sources);
+                let got = converter.convert(&findings, &text, enc, 1, &mut sources);
+                assert_eq!(*got, want, "step {step}, {enc:?}");
+                if enc != Encoding::Utf16 {
+                    continue;
+                }
+                let now: Vec<*const u8> = got.iter().map(|d| d.message.as_ptr()).collect();
+                let kept = now.iter().filter(|p| last.contains(p)).count();
+                if step > 0 {
+                    assert!(
+                        kept + 2 >= now.len(),
+                        "step {step}: {kept} of {} kept",
+                        now.len()
+                    );
+                }
+                last = now;
+            }
+        }
     }
 }

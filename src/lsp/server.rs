@@ -134,6 +134,8 @@ struct OpenDoc {
     incremental: Arc<Mutex<Incremental>>,
     /// The rule findings per unit of paragraphs, reused by the next version's check.
     rules: Arc<Mutex<rules::Checker>>,
+    /// The last diagnostics, reused for the findings the next version keeps.
+    converter: Arc<Mutex<diagnostics::Converter>>,
     /// Set once the user has been told this document is too large.
     told_too_large: bool,
 }
@@ -566,7 +568,7 @@ impl Backend {
                         return;
                     }
                 },
-                Ok(None) => Vec::new(),
+                Ok(None) => Arc::default(),
                 Err(e) => {
                     backend
                         .log(
@@ -593,11 +595,18 @@ impl Backend {
     async fn diagnostics_for(
         &self,
         snap: Snapshot,
-    ) -> Result<(Snapshot, Vec<Finding>, Vec<Diagnostic>)> {
-        let (config, checker, source_texts) = {
+    ) -> Result<(Snapshot, Vec<Finding>, Arc<Vec<Diagnostic>>)> {
+        let (config, checker, converter, source_texts) = {
             let st = self.state();
-            let checker = st.docs.get(&snap.uri).map(|o| o.rules.clone());
-            (st.rule_config.clone(), checker, st.source_texts.clone())
+            let open = st.docs.get(&snap.uri);
+            let checker = open.map(|o| o.rules.clone());
+            let converter = open.map(|o| o.converter.clone());
+            (
+                st.rule_config.clone(),
+                checker,
+                converter,
+                st.source_texts.clone(),
+            )
         };
         run_blocking(move || {
             let findings = match checker {
@@ -615,7 +624,22 @@ impl Backend {
             cache.keep_for(snap.generation, &snap.root);
             let mut sources =
                 diagnostics::SourceTexts::new(&snap.index, snap.root.clone(), &mut cache);
-            let diags = diagnostics::to_diagnostics(&findings, &snap.text, snap.enc, &mut sources);
+            let diags = match converter {
+                // Only the findings the edits changed are converted afresh.
+                Some(converter) => converter.lock().unwrap_or_else(|p| p.into_inner()).convert(
+                    &findings,
+                    &snap.text,
+                    snap.enc,
+                    snap.generation,
+                    &mut sources,
+                ),
+                None => Arc::new(diagnostics::to_diagnostics(
+                    &findings,
+                    &snap.text,
+                    snap.enc,
+                    &mut sources,
+                )),
+            };
             (snap, findings, diags)
         })
         .await
@@ -941,6 +965,7 @@ impl LanguageServer for Backend {
                     text: analysed.then(|| SharedText::new(d.text)),
                     incremental: Arc::default(),
                     rules: Arc::default(),
+                    converter: Arc::default(),
                     told_too_large: false,
                 },
             );
@@ -1364,7 +1389,7 @@ impl LanguageServer for Backend {
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
         let items = match self.snapshot(&params.text_document.uri).await? {
-            Some(snap) => self.diagnostics_for(snap).await?.2,
+            Some(snap) => Arc::unwrap_or_clone(self.diagnostics_for(snap).await?.2),
             None => Vec::new(),
         };
         Ok(DocumentDiagnosticReportResult::Report(

@@ -42,6 +42,7 @@ use super::{
     first_reference, name_variant, sort_findings, Context, Finding, IdHasher, IdMap, RuleConfig,
     Scope, LOCAL_RULES,
 };
+use crate::analysis::document::Since;
 use crate::analysis::{DocAnalysis, EntityId, LexiconIndex};
 use crate::rules::Rule;
 use crate::text::attribution::SpeakerKind;
@@ -65,6 +66,9 @@ pub struct Checker {
     /// are not hashed or compared one by one.
     text: Vec<u8>,
     masked: Vec<u8>,
+    /// The revision id of the last version's analysis: when the next
+    /// analysis says what changed since that one, the texts are not compared.
+    revision: Option<u64>,
     /// Whether the last version held a suppression comment's prefix.
     directives: bool,
     /// Scratch for a unit's facts, reused between units and versions.
@@ -159,6 +163,7 @@ impl Checker {
             self.placed.clear();
             self.text.clear();
             self.masked.clear();
+            self.revision = None;
             self.directives = false;
             self.stems = StemMemo::default();
             self.made_with = Some((generation, config.clone()));
@@ -167,7 +172,12 @@ impl Checker {
         let mut cx = Context::new(text, analysis, index);
         cx.stems = Some(&stems);
         let spans = spans(&cx);
-        let same = Unchanged::between(&self.text, &self.masked, text, cx.masked);
+        let same = match analysis.revision.since {
+            Some(since) if Some(since.previous) == self.revision => {
+                Unchanged::from_since(&since, self.text.len(), text.len())
+            }
+            _ => Unchanged::between(&self.text, &self.masked, text, cx.masked),
+        };
         let old = std::mem::take(&mut self.placed);
         let (n_new, n_old) = (spans.len(), old.len());
 
@@ -338,6 +348,7 @@ impl Checker {
             .collect();
         same.update(&mut self.text, text);
         same.update(&mut self.masked, analysis.prose.masked.as_str());
+        self.revision = Some(analysis.revision.id);
         findings
     }
 
@@ -465,6 +476,23 @@ impl Unchanged {
             suffix_from: text.len() - suffix,
             delta: text.len() as isize - old_text.len() as isize,
             old_changed: prefix.min(old_text.len())..old_text.len() - suffix,
+        }
+    }
+
+    /// The bounds the analysis found between the last version (`old_len`
+    /// bytes) and this one, in the text and the masked text (which have the
+    /// text's length): the bytes unchanged in both.
+    fn from_since(since: &Since, old_len: usize, len: usize) -> Unchanged {
+        let prefix = since.text.0.min(since.masked.0);
+        // Each suffix was measured after its own prefix, the larger one
+        // after the larger: the smaller suffix never reaches into `prefix`.
+        let suffix = since.text.1.min(since.masked.1);
+        debug_assert!(prefix + suffix <= old_len.min(len));
+        Unchanged {
+            prefix,
+            suffix_from: len - suffix,
+            delta: len as isize - old_len as isize,
+            old_changed: prefix..old_len - suffix,
         }
     }
 

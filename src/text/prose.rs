@@ -97,6 +97,9 @@ pub struct ProseCache {
     parsed: Parsed,
     /// The masked text of the version before the last one.
     previous: String,
+    /// How many bytes the last version shares with the one before at the
+    /// front and, after those, at the back (see [`ProseCache::edit`]).
+    edit: Option<(usize, usize)>,
 }
 
 /// How [`ProseCache::extract`] parsed a version.
@@ -117,11 +120,16 @@ const WIDEN: usize = 4;
 impl ProseCache {
     /// The prose of `text`, equal to [`extract`]`(text, kind)`.
     pub fn extract(&mut self, text: &str, kind: DocKind) -> Prose {
-        let windowed = match &self.last {
-            Some((was, was_kind, prose))
+        self.edit = self.last.as_ref().map(|(was, _, _)| {
+            let (old, new) = (was.as_bytes(), text.as_bytes());
+            let prefix = common_prefix(old, new);
+            (prefix, common_suffix(&old[prefix..], &new[prefix..]))
+        });
+        let windowed = match (&self.last, self.edit) {
+            (Some((was, was_kind, prose)), Some(edit))
                 if kind == DocKind::Markdown && *was_kind == kind && !self.defines =>
             {
-                self.window(was, prose, text)
+                self.window(was, prose, text, edit)
             }
             _ => None,
         };
@@ -177,6 +185,13 @@ impl ProseCache {
         &self.previous
     }
 
+    /// Where the text [`Self::extract`] was given last differs from the
+    /// text before it: the bytes they share at the front, and after those
+    /// at the back. None for the first text.
+    pub fn edit(&self) -> Option<(usize, usize)> {
+        self.edit
+    }
+
     /// How the last version was parsed.
     pub fn parsed(&self) -> &Parsed {
         &self.parsed
@@ -185,10 +200,14 @@ impl ProseCache {
     /// The prose of `text` from a window around its edit and the last
     /// version's prose `was_prose` of `was`; None where that cannot be
     /// done (see [`ProseCache`]).
-    fn window(&self, was: &str, was_prose: &Prose, text: &str) -> Option<Spliced> {
+    fn window(
+        &self,
+        was: &str,
+        was_prose: &Prose,
+        text: &str,
+        (prefix, suffix): (usize, usize),
+    ) -> Option<Spliced> {
         let (old, new) = (was.as_bytes(), text.as_bytes());
-        let prefix = common_prefix(old, new);
-        let suffix = common_suffix(&old[prefix..], &new[prefix..]);
         let (old_tail, new_tail) = (old.len() - suffix, new.len() - suffix);
         let cuts = &self.cuts;
         // The last cut at or before the edit: the text before it is
