@@ -350,9 +350,6 @@ impl Backend {
         self.client.log_message(typ, message).await;
     }
 
-    /// Re-reads settings and lexicons and swaps in a new index. Lexicons that
-    /// fail to load are reported with file, line and column; the last good
-    /// version of each stays in use.
     /// Reloads the lexicons and settings, unless a reload asked for after
     /// this one is waiting: that one reads the settings and the files
     /// afresh, so this one's result would only be replaced.
@@ -366,6 +363,9 @@ impl Backend {
         self.loaded.send_replace(true);
     }
 
+    /// Re-reads settings and lexicons and swaps in a new index. Lexicons that
+    /// fail to load are reported with file, line and column; the last good
+    /// version of each stays in use.
     async fn reload_now(&self) {
         if self
             .state()
@@ -735,8 +735,6 @@ fn claim_sentence_span(
         .find(|r| r.start <= ic.claim.start && ic.claim.end <= r.end)
 }
 
-/// Runs CPU work on the blocking pool; a panic becomes a JSON-RPC error for
-/// this request and the server serves on.
 /// Frees a closed document on the blocking pool: a long draft's analysis
 /// and caches take milliseconds to free (3-8 ms for the 50,000-word draft
 /// under load), which the next message (often the next file's `didOpen`)
@@ -747,6 +745,8 @@ fn free_later(doc: Option<OpenDoc>) {
     }
 }
 
+/// Runs CPU work on the blocking pool; a panic becomes a JSON-RPC error for
+/// this request and the server serves on.
 async fn run_blocking<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Result<T> {
     match tokio::task::spawn_blocking(move || std::panic::catch_unwind(AssertUnwindSafe(f))).await {
         Ok(Ok(v)) => Ok(v),
