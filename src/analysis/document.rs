@@ -780,7 +780,6 @@ pub(crate) mod testing {
 mod tests {
     use super::*;
     use crate::analysis::mentions::find_mentions;
-    use crate::analysis::LexiconInput;
     use crate::text::sentences::split_sentences;
     use proptest::prelude::*;
 
@@ -788,11 +787,7 @@ mod tests {
 
     fn sochi() -> LexiconIndex {
         let text = include_str!("../../tests/fixtures/sochi.lexicon.json");
-        LexiconIndex::build(vec![LexiconInput {
-            path: "sochi.lexicon.json".into(),
-            text: text.into(),
-            lexicon: crate::lexicon::parse(text).unwrap(),
-        }])
+        LexiconIndex::of_json("sochi.lexicon.json", text)
     }
 
     /// The whole-document pipeline, stage by stage over the whole text: what
@@ -942,11 +937,7 @@ mod tests {
  {"id": "kerim", "name": "Kerim Zade", "kind": "person", "aliases": ["Zade"]},
  {"id": "ali", "name": "Ali Zade", "kind": "person", "aliases": ["Zade"]}
 ]}"#;
-        let index = LexiconIndex::build(vec![LexiconInput {
-            path: "x.lexicon.json".into(),
-            text: lexicon.into(),
-            lexicon: crate::lexicon::parse(lexicon).unwrap(),
-        }]);
+        let index = LexiconIndex::of_json("x.lexicon.json", lexicon);
         let filler = "Nothing happened.\n\n".repeat(3);
         let mut inc = Incremental::default();
         let mut meant = Vec::new();

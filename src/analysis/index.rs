@@ -1219,10 +1219,22 @@ impl<'a> EntryLines<'a> {
     }
 }
 
+/// The index of one lexicon given as JSON text: what the unit tests build
+/// their small lexicons with.
+#[cfg(test)]
+impl LexiconIndex {
+    pub(crate) fn of_json(path: &str, text: &str) -> LexiconIndex {
+        LexiconIndex::build(vec![LexiconInput {
+            path: path.into(),
+            lexicon: crate::lexicon::parse(text).expect("a test lexicon parses"),
+            text: text.into(),
+        }])
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lexicon::parse;
 
     fn index_of(entities: &str, claims: &[&str]) -> LexiconIndex {
         let claims: Vec<String> = claims
@@ -1238,11 +1250,7 @@ mod tests {
             r#"{{"copydesk_lexicon": 1, "entities": [{entities}], "claims": [{}]}}"#,
             claims.join(",")
         );
-        LexiconIndex::build(vec![LexiconInput {
-            path: "x.lexicon.json".into(),
-            lexicon: parse(&text).unwrap(),
-            text,
-        }])
+        LexiconIndex::of_json("x.lexicon.json", &text)
     }
 
     #[test]

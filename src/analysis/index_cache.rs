@@ -362,17 +362,11 @@ pub fn decode_shared(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::index::LexiconInput;
-    use crate::lexicon::parse;
     use std::path::Path;
 
     fn fixture() -> LexiconIndex {
         let text = include_str!("../../tests/fixtures/sochi.lexicon.json");
-        LexiconIndex::build(vec![LexiconInput {
-            path: "/desk/sochi.lexicon.json".into(),
-            lexicon: parse(text).unwrap(),
-            text: text.into(),
-        }])
+        LexiconIndex::of_json("/desk/sochi.lexicon.json", text)
     }
 
     fn key(content: &[u8]) -> CacheKey {

@@ -444,8 +444,6 @@ fn same_but_case(written: &str, form: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::index::LexiconInput;
-    use crate::lexicon::parse;
 
     fn index() -> LexiconIndex {
         let text = r#"{"copydesk_lexicon": 1, "entities": [
@@ -458,11 +456,7 @@ mod tests {
  {"id": "nato", "name": "NATO", "kind": "organization"},
  {"id": "patriot", "name": "Patriot", "kind": "weapon"}
 ]}"#;
-        LexiconIndex::build(vec![LexiconInput {
-            path: "x.lexicon.json".into(),
-            text: text.into(),
-            lexicon: parse(text).unwrap(),
-        }])
+        LexiconIndex::of_json("x.lexicon.json", text)
     }
 
     fn found(text: &str) -> Vec<(String, String)> {
@@ -545,11 +539,7 @@ mod tests {
  {"id": "kerim", "name": "Kerim Has", "kind": "person", "aliases": ["Has"]},
  {"id": "ali", "name": "Ali Has", "kind": "person", "aliases": ["Hås"]}
 ]}"#;
-        let index = LexiconIndex::build(vec![LexiconInput {
-            path: "x.lexicon.json".into(),
-            text: text.into(),
-            lexicon: parse(text).unwrap(),
-        }]);
+        let index = LexiconIndex::of_json("x.lexicon.json", text);
         let found = |text: &str| {
             find_mentions(text, &index)
                 .into_iter()
