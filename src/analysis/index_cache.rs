@@ -44,7 +44,7 @@ use super::index::{LexiconIndex, SharedBytes};
 const MAGIC: &[u8; 8] = b"CDXINDEX";
 /// Bump whenever the index's encoding changes in a way the key below does
 /// not already capture.
-pub const CACHE_FORMAT: u32 = 6;
+pub const CACHE_FORMAT: u32 = 7;
 pub const HEADER_LEN: usize = 8 + 4 + 16 + 4 * 8 + 2 * 16;
 
 /// One lexicon file as the key sees it.
