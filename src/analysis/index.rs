@@ -918,15 +918,17 @@ impl LexiconIndex {
             && self.claims.is_consistent()
             && self.kinds.len() == entities
             && self.name_patterns.len() == entities
-            && self
-                .name_patterns
-                .iter()
-                .fold(true, |ok, &p| ok & (p == u32::MAX || (p as usize) < patterns))
+            && self.name_patterns.iter().fold(true, |ok, &p| {
+                ok & (p == u32::MAX || (p as usize) < patterns)
+            })
             && self.name_table.is_consistent(patterns)
             && ends_within(&self.pattern_ends, self.pattern_text.len())
             && self.target_ends.len() == patterns
             && ends_within(&self.target_ends, self.targets.len())
-            && self.targets.iter().fold(true, |ok, t| ok & (t.entity < entities))
+            && self
+                .targets
+                .iter()
+                .fold(true, |ok, t| ok & (t.entity < entities))
             && self.ordinary.len() == patterns
             && self.completion.len() == self.completion_ends.len()
             && ends_within(&self.completion_ends, self.completion_ids.len())
@@ -984,7 +986,9 @@ impl LexiconIndex {
     /// Every pattern's folded text, in id order.
     #[cfg(test)]
     pub(crate) fn pattern_texts(&self) -> Vec<&str> {
-        (0..self.pattern_ends.len()).map(|p| self.pattern_str(p)).collect()
+        (0..self.pattern_ends.len())
+            .map(|p| self.pattern_str(p))
+            .collect()
     }
 
     /// Whether the lexicon has any name at all.
@@ -1000,11 +1004,14 @@ impl LexiconIndex {
     /// ("s-400s", "a400s"), the one name that may end inside a word.
     pub fn name_at(&self, hay: &str, start: usize, word_end: usize) -> Option<(usize, usize)> {
         let word = &hay[start..word_end];
-        let group = self.name_table.group(word, |id| self.pattern_str(id as usize));
+        let group = self
+            .name_table
+            .group(word, |id| self.pattern_str(id as usize));
         if !group.is_empty() {
-            let found = name_table::longest_prefix(group, &hay.as_bytes()[start..], word.len(), |id| {
-                self.pattern_str(id as usize).as_bytes()
-            });
+            let found =
+                name_table::longest_prefix(group, &hay.as_bytes()[start..], word.len(), |id| {
+                    self.pattern_str(id as usize).as_bytes()
+                });
             if let Some((len, id)) = found {
                 // UTF-8 is prefix-free: a pattern of whole characters ends on one.
                 debug_assert!(hay.is_char_boundary(start + len));
@@ -1049,9 +1056,15 @@ impl LexiconIndex {
     /// The pattern whose folded text is exactly `folded`.
     pub fn pattern_for(&self, folded: &str) -> Option<usize> {
         let word = &folded[..name_table::word_end(folded, 0)];
-        let group = self.name_table.group(word, |id| self.pattern_str(id as usize));
+        let group = self
+            .name_table
+            .group(word, |id| self.pattern_str(id as usize));
         let at = group
-            .binary_search_by(|&id| self.pattern_str(id as usize).as_bytes().cmp(folded.as_bytes()))
+            .binary_search_by(|&id| {
+                self.pattern_str(id as usize)
+                    .as_bytes()
+                    .cmp(folded.as_bytes())
+            })
             .ok()?;
         Some(group[at] as usize)
     }
@@ -1423,11 +1436,27 @@ mod tests {
                {"id": "c", "name": "’t Hooft", "kind": "person", "aliases": ["(Bob)"]}"#,
             &[],
         );
-        let patterns: Vec<&str> = (0..index.pattern_ends.len()).map(|p| index.pattern_str(p)).collect();
+        let patterns: Vec<&str> = (0..index.pattern_ends.len())
+            .map(|p| index.pattern_str(p))
+            .collect();
         for hay in [
-            "jean", "jean-paul ii", "jean-paul iii", "jean paul", "jean paul sartre's", "jeanne",
-            "jeannette", "mr. hasan", "mr. has", "mr. hx", "mr.", "mr", "mr. h", "'t hooft",
-            "'t hoo", "(bob) x", "(bo",
+            "jean",
+            "jean-paul ii",
+            "jean-paul iii",
+            "jean paul",
+            "jean paul sartre's",
+            "jeanne",
+            "jeannette",
+            "mr. hasan",
+            "mr. has",
+            "mr. hx",
+            "mr.",
+            "mr",
+            "mr. h",
+            "'t hooft",
+            "'t hoo",
+            "(bob) x",
+            "(bo",
         ] {
             let word = name_table::word_end(hay, 0);
             let plain = patterns
