@@ -997,16 +997,18 @@ impl LexiconIndex {
     }
 
     /// The longest name that can be a mention at the word start `start`
-    /// of `hay` (folded text), whose word ends at `word_end`: its end and
+    /// of `hay` (folded text), whose word's end and hash are `word`
+    /// ([`name_table::word_at`]): its end and
     /// pattern. That is the longest pattern `hay[start..]` begins with,
     /// where it begins with the whole word (any other pattern there ends
     /// inside the word), else the word less a designator's plural `s`
     /// ("s-400s", "a400s"), the one name that may end inside a word.
-    pub fn name_at(&self, hay: &str, start: usize, word_end: usize) -> Option<(usize, usize)> {
+    pub fn name_at(&self, hay: &str, start: usize, word: (usize, u64)) -> Option<(usize, usize)> {
+        let (word_end, hash) = word;
         let word = &hay[start..word_end];
         let group = self
             .name_table
-            .group(word, |id| self.pattern_str(id as usize));
+            .group(word, hash, |id| self.pattern_str(id as usize));
         if !group.is_empty() {
             let found =
                 name_table::longest_prefix(group, &hay.as_bytes()[start..], word.len(), |id| {
@@ -1055,10 +1057,10 @@ impl LexiconIndex {
 
     /// The pattern whose folded text is exactly `folded`.
     pub fn pattern_for(&self, folded: &str) -> Option<usize> {
-        let word = &folded[..name_table::word_end(folded, 0)];
+        let (end, hash) = name_table::word_at(folded, 0);
         let group = self
             .name_table
-            .group(word, |id| self.pattern_str(id as usize));
+            .group(&folded[..end], hash, |id| self.pattern_str(id as usize));
         let at = group
             .binary_search_by(|&id| {
                 self.pattern_str(id as usize)
@@ -1405,7 +1407,7 @@ mod tests {
         );
         let name_at = |hay: &str, start: usize| {
             index
-                .name_at(hay, start, name_table::word_end(hay, start))
+                .name_at(hay, start, name_table::word_at(hay, start))
                 .map(|(end, p)| (hay[start..end].to_string(), index.pattern(p).0.to_string()))
         };
         let hay = "recep tayyip erdogan's s-400s";
@@ -1458,11 +1460,11 @@ mod tests {
             "(bob) x",
             "(bo",
         ] {
-            let word = name_table::word_end(hay, 0);
+            let word = name_table::word_at(hay, 0);
             let plain = patterns
                 .iter()
                 .enumerate()
-                .filter(|(_, p)| hay.starts_with(**p) && p.len() >= word)
+                .filter(|(_, p)| hay.starts_with(**p) && p.len() >= word.0)
                 .max_by_key(|(_, p)| p.len())
                 .map(|(id, p)| (p.len(), id));
             assert_eq!(index.name_at(hay, 0, word), plain, "{hay}");

@@ -8,7 +8,7 @@ use std::ops::Range;
 use std::sync::Arc;
 
 use super::index::{EntityId, Form, LexiconIndex};
-use super::name_table::word_end;
+use super::name_table::word_at;
 use crate::text::fold::{fold_with_map, push_folded};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -192,17 +192,10 @@ fn next_name(hay: &str, from: usize, index: &LexiconIndex) -> Option<(usize, usi
     let mut at = from;
     let mut boundary = boundary_before(hay, from);
     while at < bytes.len() {
-        if !boundary {
-            // Inside a word: on to its end, where the next one may start.
-            let end = word_end(hay, at);
-            if end > at {
-                at = end;
-                continue;
-            }
-        }
-        let end = word_end(hay, at);
+        let word = word_at(hay, at);
+        let end = word.0;
         if boundary {
-            if let Some((name_end, pattern)) = index.name_at(hay, at, end) {
+            if let Some((name_end, pattern)) = index.name_at(hay, at, word) {
                 return Some((at, name_end, pattern));
             }
         }

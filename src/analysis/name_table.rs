@@ -9,8 +9,6 @@
 //! which is their folded texts' byte order: the longest one the text
 //! begins with is found by binary search, never by a walk over the group.
 
-use std::hash::BuildHasher;
-
 use serde::{Deserialize, Serialize};
 
 /// A group's entry in the hash table: the high half of its word's hash
@@ -31,32 +29,67 @@ pub struct NameTable {
     ids: Vec<u32>,
 }
 
-/// Where the run of letters and digits starting at `at` ends.
-pub fn word_end(s: &str, at: usize) -> usize {
-    let bytes = s.as_bytes();
-    let mut i = at;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii() {
-            if !b.is_ascii_alphanumeric() {
-                break;
-            }
-            i += 1;
+/// Byte classes for [`word_at`]: an ASCII letter or digit, a byte of a
+/// character beyond ASCII (decoded to tell), anything else.
+const ASCII_WORD: u8 = 1;
+const BEYOND_ASCII: u8 = 2;
+static CLASSES: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        classes[b] = if (b as u8).is_ascii_alphanumeric() {
+            ASCII_WORD
+        } else if b >= 0x80 {
+            BEYOND_ASCII
         } else {
-            let c = s[i..].chars().next().unwrap_or(' ');
-            if !c.is_alphanumeric() {
-                break;
+            0
+        };
+        b += 1;
+    }
+    classes
+};
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// Where the run of letters and digits starting at `at` ends, and a hash
+/// of the run (the one the table keys a word by), in one pass over its
+/// bytes: the name scan asks this of every word of a draft.
+pub fn word_at(s: &str, at: usize) -> (usize, u64) {
+    let bytes = s.as_bytes();
+    let mut h = FNV_OFFSET;
+    let mut i = at;
+    while let Some(&b) = bytes.get(i) {
+        match CLASSES[usize::from(b)] {
+            ASCII_WORD => {
+                h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+                i += 1;
             }
-            i += c.len_utf8();
+            BEYOND_ASCII => {
+                let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+                    break;
+                };
+                if !c.is_alphanumeric() {
+                    break;
+                }
+                for &b in &bytes[i..i + c.len_utf8()] {
+                    h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+                }
+                i += c.len_utf8();
+            }
+            _ => break,
         }
     }
-    i
+    // FNV's high bits mix poorly on short words: a finalizer spreads them
+    // (the table takes its slot from the low bits, its tag from the high).
+    h ^= h >> 29;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    (i, h ^ (h >> 32))
 }
 
-fn hash_of(word: &str) -> u64 {
-    // A fixed seed: the table is stored, so the hash must not change
-    // between runs of one build (the cache is keyed by the build).
-    foldhash::fast::FixedState::with_seed(0x6e61_6d65_7374_6172).hash_one(word.as_bytes())
+/// Where the run of letters and digits starting at `at` ends.
+pub fn word_end(s: &str, at: usize) -> usize {
+    word_at(s, at).0
 }
 
 impl NameTable {
@@ -64,11 +97,12 @@ impl NameTable {
     /// (ascending bytes).
     pub fn build<'a>(patterns: impl Iterator<Item = &'a str>) -> NameTable {
         let mut group_of: std::collections::HashMap<&str, usize> = Default::default();
-        let mut groups: Vec<(&str, Vec<u32>)> = Vec::new();
+        let mut groups: Vec<(u64, Vec<u32>)> = Vec::new();
         for (id, p) in patterns.enumerate() {
-            let word = &p[..word_end(p, 0)];
+            let (end, hash) = word_at(p, 0);
+            let word = &p[..end];
             let g = *group_of.entry(word).or_insert_with(|| {
-                groups.push((word, Vec::new()));
+                groups.push((hash, Vec::new()));
                 groups.len() - 1
             });
             groups[g].1.push(id as u32);
@@ -81,10 +115,9 @@ impl NameTable {
         let mut slots = vec![0; len];
         let mut group_ends = Vec::with_capacity(groups.len());
         let mut ids = Vec::new();
-        for (g, (word, members)) in groups.into_iter().enumerate() {
+        for (g, (h, members)) in groups.into_iter().enumerate() {
             ids.extend(members);
             group_ends.push(ids.len() as u32);
-            let h = hash_of(word);
             let mut at = h as usize & (len - 1);
             while slots[at] != 0 {
                 at = (at + 1) & (len - 1);
@@ -99,13 +132,12 @@ impl NameTable {
     }
 
     /// The patterns whose first word (run of letters and digits, empty if
-    /// the pattern starts with another character) is `word`: `pattern`
-    /// gives a pattern's folded text.
-    pub fn group<'a>(&self, word: &str, pattern: impl Fn(u32) -> &'a str) -> &[u32] {
+    /// the pattern starts with another character) is `word`, whose hash
+    /// ([`word_at`]) is `h`: `pattern` gives a pattern's folded text.
+    pub fn group<'a>(&self, word: &str, h: u64, pattern: impl Fn(u32) -> &'a str) -> &[u32] {
         if self.slots.is_empty() {
             return &[];
         }
-        let h = hash_of(word);
         let tag = h & !u64::from(u32::MAX);
         let mask = self.slots.len() - 1;
         let mut at = h as usize & mask;
