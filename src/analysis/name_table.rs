@@ -179,7 +179,7 @@ impl NameTable {
     /// keeps them meaningful).
     pub fn is_consistent(&self, patterns: usize) -> bool {
         let groups = self.group_ends.len() as u64;
-        self.slots.len().is_power_of_two() == !self.slots.is_empty()
+        (self.slots.is_empty() || self.slots.len().is_power_of_two())
             && self
                 .slots
                 .iter()
