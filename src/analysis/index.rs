@@ -1,13 +1,15 @@
-//! A compiled lexicon: the name automaton, the completion table and the
-//! claim word index. Built once per (re)load, shared read-only by every
-//! analysis through an `Arc`, and stored whole in the index cache
-//! (`index_cache`), so everything here is plain serialisable data.
+//! A compiled lexicon: the name table, the completion table and the claim
+//! word index. Built once per (re)load, shared read-only by every analysis
+//! through an `Arc`, and stored whole in the index cache (`index_cache`),
+//! so everything here is plain serialisable data.
 //!
 //! Names are matched from word starts only (a mention never starts inside a
-//! word), so the folded names live in one finite state transducer walked from
-//! each word start: the cost of a document's scan depends on its words, not on
-//! how many names the lexicon holds, and a million names build in well under
-//! a second.
+//! word), and a name found there begins with the whole word: the folded
+//! names are grouped by their first word in a hash table
+//! ([`NameTable`]), probed once per word of a document. The cost of a
+//! document's scan depends on its words, not on how many names the lexicon
+//! holds. Completion, claim words and given names are finite state
+//! transducers (prefix ranges, compact keys).
 //!
 //! Entries (entities and claims) are kept encoded, back to back in one
 //! buffer, and decoded the first time something asks for one: a lexicon has

@@ -1,8 +1,9 @@
 //! Every mention of every lexicon entity in a document.
 //!
-//! One leftmost-longest automaton pass over the folded prose; word
-//! boundaries, plurals and names that are also ordinary words are judged
-//! here, against the original text.
+//! One leftmost-longest pass over the folded prose, from word starts, with
+//! one probe of the lexicon's name table per word; word boundaries,
+//! plurals and names that are also ordinary words are judged here, against
+//! the original text.
 
 use std::ops::Range;
 use std::sync::Arc;
