@@ -94,8 +94,8 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         }
         let mut content: Vec<u32> = quote
             .iter()
-            .filter(|w| !w.bracketed && !is_function_word(&w.folded))
-            .map(|w| stems.id(&cx.index.claim_content, &w.folded))
+            .filter(|w| !w.bracketed)
+            .filter_map(|w| stems.content_id(&cx.index.claim_content, &w.folded))
             .collect();
         content.sort_unstable();
         content.dedup();

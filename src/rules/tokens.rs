@@ -7,9 +7,12 @@
 //! the text already is lower case (most words of prose), and [`places`] skips
 //! it altogether for rules that only need where words are.
 
+use std::borrow::Cow;
 use std::ops::{Deref, Range};
 
 use smol_str::SmolStr;
+
+use crate::text::fold::fold_cow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word<'t> {
@@ -90,7 +93,46 @@ impl<'t> Lower<'t> {
             Repr::Owned(s) => s,
         }
     }
+
+    /// The word folded as [`crate::text::fold::fold`] folds it: ASCII
+    /// lower case is folded already, so only a word outside ASCII is
+    /// looked at again.
+    pub fn folded(&self) -> Cow<'_, str> {
+        match &self.0 {
+            Repr::Text(s) => Cow::Borrowed(s),
+            Repr::Short(s) => Cow::Borrowed(s),
+            Repr::Owned(s) => fold_cow(s),
+        }
+    }
 }
+
+/// Where the last white space of `s` ends (0 if it has none): words never
+/// hold white space, so splitting from there finds the words that the
+/// whole of `s` ends with.
+pub fn after_last_space(s: &str) -> usize {
+    s.char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
+/// A word of at most [`KEY_BYTES`] bytes as one number (its bytes and its
+/// length), for the word lists asked about every word: hashing and
+/// comparing a number costs less than hashing and comparing the string.
+/// `None` for a longer word.
+pub fn short_key(word: &str) -> Option<u128> {
+    let bytes = word.as_bytes();
+    if bytes.len() > KEY_BYTES {
+        return None;
+    }
+    let mut key = [0u8; 16];
+    key[..bytes.len()].copy_from_slice(bytes);
+    key[15] = bytes.len() as u8;
+    Some(u128::from_le_bytes(key))
+}
+
+/// The longest word [`short_key`] takes: the 16th byte holds the length.
+pub const KEY_BYTES: usize = 15;
 
 impl Deref for Lower<'_> {
     type Target = str;

@@ -18,7 +18,7 @@ use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::ClaimId;
 use crate::lexicon::Claim;
 use crate::text::attribution::find_attributions;
-use crate::text::fold::{fold, fold_cow};
+use crate::text::fold::fold;
 
 /// At least this many content words in common...
 const MIN_SHARED: usize = 3;
@@ -60,24 +60,33 @@ fn check_sentence(
     }
     // The sentence's content words, stemmed: no function words and no
     // names (the lexicon's mentions and other capitalised words inside the
-    // sentence).
+    // sentence). Words and mentions are both in text order: one pass,
+    // keeping the furthest end of the mentions that start at or before the
+    // word (a mention holds the word if and only if one of those reaches
+    // past its end).
     let mentions = cx.mentions_near(sentence.clone());
+    let (mut next_mention, mut reach) = (0, 0);
     let mut content: Vec<u32> = Vec::new();
     for (i, w) in cx.sentence_words(sentence_index).iter().enumerate() {
         // The test that needs no lookup first.
         if i > 0 && w.capitalized {
             continue;
         }
-        let folded = fold_cow(&w.lower);
-        if is_function_word(&folded) {
+        while let Some(m) = mentions
+            .get(next_mention)
+            .filter(|m| m.range.start <= w.range.start)
+        {
+            reach = reach.max(m.range.end);
+            next_mention += 1;
+        }
+        if reach >= w.range.end {
             continue;
         }
-        let named = mentions
-            .iter()
-            .any(|m| m.range.start <= w.range.start && w.range.end <= m.range.end);
-        if !named && folded.chars().any(char::is_alphabetic) {
-            content.push(stems.id(&cx.index.claim_content, &folded));
+        let folded = w.lower.folded();
+        if !folded.chars().any(char::is_alphabetic) {
+            continue;
         }
+        content.extend(stems.content_id(&cx.index.claim_content, &folded));
     }
     content.sort_unstable();
     content.dedup();
