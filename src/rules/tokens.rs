@@ -239,6 +239,7 @@ const UPPER: u8 = 2;
 const NON_ASCII: u8 = 4;
 /// May join what is on either side into one word.
 const JOIN: u8 = 8;
+const DIGIT: u8 = 16;
 
 static BYTE_CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
@@ -249,6 +250,8 @@ static BYTE_CLASS: [u8; 256] = {
             NON_ASCII
         } else if byte.is_ascii_uppercase() {
             ALNUM | UPPER
+        } else if byte.is_ascii_digit() {
+            ALNUM | DIGIT
         } else if byte.is_ascii_alphanumeric() {
             ALNUM
         } else if matches!(byte, b'\'' | b'-' | b'.' | b',') {
@@ -264,14 +267,19 @@ static BYTE_CLASS: [u8; 256] = {
 impl Iterator for Places<'_> {
     type Item = Place;
 
+    // Inlined into each caller's loop: the rules split every sentence of
+    // every check, and a call per word costs as much as reading its bytes.
+    #[inline(always)]
     fn next(&mut self) -> Option<Place> {
         let span = self.span;
         let bytes = span.as_bytes();
         let mut at = self.at;
-        let (start, first) = loop {
+        // The word's first character: its byte class, or for a character
+        // outside ASCII, whether it is upper case.
+        let (start, mut end, capitalized, mut seen) = loop {
             let class = BYTE_CLASS[usize::from(*bytes.get(at)?)];
             if class & ALNUM != 0 {
-                break (at, char::from(bytes[at]));
+                break (at, at + 1, class & UPPER != 0, class);
             }
             if class & NON_ASCII == 0 {
                 at += 1;
@@ -279,16 +287,13 @@ impl Iterator for Places<'_> {
             }
             let c = char_at(span, at)?;
             if c.is_alphanumeric() {
-                break (at, c);
+                break (at, at + c.len_utf8(), c.is_uppercase(), NON_ASCII);
             }
             at += c.len_utf8();
         };
-        let mut seen = BYTE_CLASS[usize::from(bytes[start])];
-        let mut prev_digit = first.is_ascii_digit();
-        let mut end = start + first.len_utf8();
+        let mut prev_digit = seen & DIGIT != 0;
         loop {
             // Most of a word is ASCII letters and digits.
-            let run_start = end;
             let mut class = 0;
             while let Some(&b) = bytes.get(end) {
                 class = BYTE_CLASS[usize::from(b)];
@@ -296,10 +301,8 @@ impl Iterator for Places<'_> {
                     break;
                 }
                 seen |= class;
+                prev_digit = class & DIGIT != 0;
                 end += 1;
-            }
-            if end > run_start {
-                prev_digit = bytes[end - 1].is_ascii_digit();
             }
             // Most words end at a space or a mark that joins nothing.
             if end == bytes.len() || class & (NON_ASCII | JOIN) == 0 {
@@ -343,7 +346,7 @@ impl Iterator for Places<'_> {
         self.last_end = Some(end);
         Some(Place {
             range: self.offset + start..self.offset + end,
-            capitalized: first.is_uppercase(),
+            capitalized,
             break_before,
         })
     }
