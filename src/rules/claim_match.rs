@@ -35,7 +35,9 @@ pub(crate) type SharedStems = std::sync::Mutex<foldhash::HashMap<String, Option<
 
 /// The shared stems, locked; a panic elsewhere while holding the lock left
 /// them whole (each insert is one call).
-fn lock(shared: &SharedStems) -> std::sync::MutexGuard<'_, foldhash::HashMap<String, Option<Stem>>> {
+fn lock(
+    shared: &SharedStems,
+) -> std::sync::MutexGuard<'_, foldhash::HashMap<String, Option<Stem>>> {
     shared.lock().unwrap_or_else(|e| e.into_inner())
 }
 

@@ -89,8 +89,7 @@ pub(crate) fn candidates(
 fn finding(cx: &Context<'_>, severity: Severity, m: &Mention, entity: &Entity) -> Option<Finding> {
     let written = &cx.text[m.range.clone()];
     // As written first: most first mentions give the full name.
-    if is_full(written) || !is_full(&entity.name) || attributive(cx, m.range.start)
-    {
+    if is_full(written) || !is_full(&entity.name) || attributive(cx, m.range.start) {
         return None;
     }
     let full = entity.first_reference.as_deref().unwrap_or(&entity.name);

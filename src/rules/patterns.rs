@@ -303,8 +303,18 @@ impl PatternSet {
     }
 
     /// [`PatternSet::classes_of`] each word.
+    #[cfg(test)]
     pub fn classify(&self, words: &[Word<'_>]) -> Vec<Classes> {
-        words.iter().map(|w| self.classes_of(&w.lower)).collect()
+        let mut out = Vec::new();
+        self.classify_into(words, &mut out);
+        out
+    }
+
+    /// [`PatternSet::classify`] into `out` (emptied first), so that a rule
+    /// reading sentence after sentence reuses one list.
+    pub fn classify_into(&self, words: &[Word<'_>], out: &mut Vec<Classes>) {
+        out.clear();
+        out.extend(words.iter().map(|w| self.classes_of(&w.lower)));
     }
 
     /// Whether some pattern may match in a sentence whose words belong to
@@ -405,6 +415,7 @@ impl PatternSet {
 
     /// Every match of every pattern starting at every word, longest first for
     /// each pattern and start.
+    #[cfg(test)]
     pub fn find(&self, words: &[Word<'_>]) -> Vec<Match> {
         self.find_classified(words, &self.classify(words))
     }

@@ -38,10 +38,14 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
     let mut local = StemMemo::default();
     let mut kept = cx.stems.map(std::cell::RefCell::borrow_mut);
     let stems = kept.as_deref_mut().unwrap_or(&mut local);
+    // One list for every sentence's stems.
+    let mut content = Vec::new();
     scope
         .sentences
         .clone()
-        .filter_map(|sentence_index| check_sentence(cx, sentence_index, severity, stems))
+        .filter_map(|sentence_index| {
+            check_sentence(cx, sentence_index, severity, stems, &mut content)
+        })
         .collect()
 }
 
@@ -50,6 +54,7 @@ fn check_sentence(
     sentence_index: usize,
     severity: Severity,
     stems: &mut StemMemo,
+    content: &mut Vec<u32>,
 ) -> Option<Finding> {
     let sentence = &cx.analysis.sentences[sentence_index];
     if cx.in_heading(sentence.start)
@@ -66,7 +71,7 @@ fn check_sentence(
     // past its end).
     let mentions = cx.mentions_near(sentence.clone());
     let (mut next_mention, mut reach) = (0, 0);
-    let mut content: Vec<u32> = Vec::new();
+    content.clear();
     for (i, w) in cx.sentence_words(sentence_index).iter().enumerate() {
         // The test that needs no lookup first.
         if i > 0 && w.capitalized {

@@ -64,6 +64,7 @@ const LARGE_COUNT: f64 = 1000.0;
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let mut classes = Vec::new();
     for i in scope.sentences.clone() {
         let sentence = &cx.analysis.sentences[i];
         if cx.in_heading(sentence.start) {
@@ -74,7 +75,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         // another rule has split are looked at rather than its text
         // searched.
         let text = &cx.masked[sentence.clone()];
-        let (ws, classes) = match cx.sentence_words_if_split(i) {
+        let ws = match cx.sentence_words_if_split(i) {
             Some(ws) => {
                 let has_digit = ws
                     .iter()
@@ -87,17 +88,17 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
                 {
                     continue;
                 }
-                (ws, WORDS.set.classify(ws))
+                ws
             }
             None => {
                 let has_digit = text.bytes().any(|b| b.is_ascii_digit());
                 if !has_digit && !WORDS.magnitudes.present(text).contain(WORDS.magnitude) {
                     continue;
                 }
-                let ws = cx.sentence_words(i);
-                (ws, WORDS.set.classify(ws))
+                cx.sentence_words(i)
             }
         };
+        WORDS.set.classify_into(ws, &mut classes);
         let s = Sentence {
             words: ws,
             classes: &classes,
