@@ -112,11 +112,11 @@ fn check_sentence(
     if !find_attributions(cx.masked, sentence.clone(), cx.quotations_around(sentence)).is_empty() {
         return None;
     }
-    let (_, claim) = candidates(claims, &content)
+    let (_, claim) = candidates(claims, content)
         .into_iter()
         .filter_map(|c| {
             let claim_content = claims.of(c);
-            let shared = shared_count(&content, claim_content);
+            let shared = shared_count(content, claim_content);
             let covers = shared >= MIN_SHARED
                 && shared as f64 >= MIN_CLAIM_COVERED * claim_content.len() as f64
                 && shared as f64 >= MIN_SENTENCE_COVERED * content.len() as f64;
