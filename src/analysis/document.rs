@@ -13,7 +13,7 @@ use super::mentions::{resolve_mentions, scan_names, Mention, NameMatch};
 use super::quotes::{match_quotation, QuoteMatch};
 use super::speakers::{word_before, BlockAttributions, QuoteCover, Resolver};
 use crate::text::attribution::{
-    attribute_quotations, find_attributions, Attribution, QuoteAttribution, Speaker,
+    attribute_quotations_in, find_attributions, Attribution, QuoteAttribution, Speaker,
 };
 use crate::text::prose::{self, DocKind, Prose};
 use crate::text::quotes::{find_quotations, Quotation};
@@ -474,6 +474,9 @@ impl Incremental {
             while hi + 1 < placed.len() && placed[hi + 1].reopens {
                 hi += 1;
             }
+            // Only its quotations are attributed: those of the blocks
+            // around lend nothing to them.
+            let chain = placed[lo].quotations.start..placed[hi].quotations.end;
             // ...and a sentence on either side.
             if let Some(j) = (0..lo).rev().find(|&j| !placed[j].sentences.is_empty()) {
                 lo = j;
@@ -510,10 +513,11 @@ impl Incremental {
                             ..q.clone()
                         })
                         .collect();
-                    let found = attribute_quotations(
+                    let found = attribute_quotations_in(
                         masked,
                         &sentences[s0..placed[hi].sentences.end],
                         &local,
+                        chain.start - q0..chain.end - q0,
                     );
                     let mine = block.quotations.start - q0..block.quotations.end - q0;
                     Arc::new(WindowPart {
@@ -780,6 +784,7 @@ pub(crate) mod testing {
 mod tests {
     use super::*;
     use crate::analysis::mentions::find_mentions;
+    use crate::text::attribution::attribute_quotations;
     use crate::text::sentences::split_sentences;
     use proptest::prelude::*;
 

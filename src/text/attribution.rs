@@ -137,6 +137,9 @@ enum CueClass {
 struct Lists {
     /// First word → cues starting with it (longest first).
     cues: HashMap<&'static str, Vec<(Vec<&'static str>, CueClass)>>,
+    /// The shapes of the cues' first words: most words are turned away
+    /// by it without being hashed.
+    cue_shapes: Shapes,
     next_sentence: Vec<Vec<&'static str>>,
     pronouns: HashSet<&'static str>,
     determiners: HashSet<&'static str>,
@@ -168,6 +171,7 @@ fn lists() -> &'static Lists {
     LISTS.get_or_init(|| {
         let mut l = Lists {
             cues: HashMap::default(),
+            cue_shapes: Shapes::default(),
             next_sentence: Vec::new(),
             pronouns: HashSet::default(),
             determiners: HashSet::default(),
@@ -196,8 +200,9 @@ fn lists() -> &'static Lists {
             };
             l.cues.entry(words[0]).or_default().push((words, class));
         }
-        for list in l.cues.values_mut() {
+        for (first, list) in l.cues.iter_mut() {
             list.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
+            l.cue_shapes.insert(first);
         }
         for (section, line) in sections(include_str!("../../data/text/function-words.txt")) {
             let set = match section {
@@ -232,6 +237,54 @@ fn lists() -> &'static Lists {
         }
         l
     })
+}
+
+/// A set of word shapes (length, first and last byte) in 4,096 bits: a
+/// word whose shape is not in the set is none of the words it was built
+/// from, which a few instructions tell where hashing the word takes a
+/// hundred.
+struct Shapes([u64; 64]);
+
+impl Default for Shapes {
+    fn default() -> Shapes {
+        Shapes([0; 64])
+    }
+}
+
+impl Shapes {
+    fn bit(word: &[u8]) -> usize {
+        let (first, last) = (word.first().copied(), word.last().copied());
+        let (first, last) = (usize::from(first.unwrap_or(0)), usize::from(last.unwrap_or(0)));
+        (word.len() * 0x9E5 + first * 0x2B + last) % 4096
+    }
+
+    fn insert(&mut self, word: &str) {
+        let bit = Shapes::bit(word.as_bytes());
+        self.0[bit / 64] |= 1 << (bit % 64);
+    }
+
+    fn may_hold(&self, word: &[u8]) -> bool {
+        let bit = Shapes::bit(word);
+        self.0[bit / 64] & (1 << (bit % 64)) != 0
+    }
+}
+
+/// Whether `word` (as written) lower-cases to the first word of a cue.
+fn starts_cue(word: &str) -> bool {
+    let l = lists();
+    let bytes = word.as_bytes();
+    if !word.is_ascii() {
+        return l.cues.contains_key(lowercase(word).as_str());
+    }
+    let mut lower = [0; INLINE_WORD];
+    let Some(lower) = lower.get_mut(..bytes.len()) else {
+        // Longer than the first word of any cue.
+        return false;
+    };
+    lower.copy_from_slice(bytes);
+    lower.make_ascii_lowercase();
+    // Lower-cased ASCII is ASCII: never the empty fallback.
+    l.cue_shapes.may_hold(lower) && l.cues.contains_key(std::str::from_utf8(lower).unwrap_or(""))
 }
 
 /// Whether `word` (any case, surrounding punctuation ignored) is a verb that
@@ -385,7 +438,11 @@ fn match_cue(items: &[Item], i: usize) -> Option<(usize, CueClass)> {
     if !first.is_word() {
         return None;
     }
-    let candidates = lists().cues.get(first.lower.as_str())?;
+    let l = lists();
+    if !l.cue_shapes.may_hold(first.lower.as_bytes()) {
+        return None;
+    }
+    let candidates = l.cues.get(first.lower.as_str())?;
     'cue: for (words, class) in candidates {
         for (k, word) in words.iter().enumerate() {
             match items.get(i + k) {
@@ -1024,6 +1081,13 @@ pub fn find_attributions(
     sentence: Range<usize>,
     quotations: &[Quotation],
 ) -> Vec<Attribution> {
+    // A clause starts at a cue: a sentence with none of their first words
+    // (even inside its quotations) is read no further than its words.
+    let has_cue = Tokens::new(text, sentence.clone())
+        .any(|t| t.kind == TokenKind::Word && starts_cue(&text[t.range]));
+    if !has_cue {
+        return Vec::new();
+    }
     analyse(text, sentence, quotations)
         .clauses
         .into_iter()
@@ -1058,10 +1122,24 @@ pub fn attribute_quotations(
     sentences: &[Range<usize>],
     quotations: &[Quotation],
 ) -> Vec<Option<QuoteAttribution>> {
+    attribute_quotations_in(text, sentences, quotations, 0..quotations.len())
+}
+
+/// [`attribute_quotations`] of the quotations `wanted` only; the others
+/// get `None` unread. A quotation's attribution depends on the sentences
+/// around it and on the other parts of the same quotation (see
+/// [`Quotation::continues`]): `wanted` must hold every part of the
+/// quotations it holds.
+pub fn attribute_quotations_in(
+    text: &str,
+    sentences: &[Range<usize>],
+    quotations: &[Quotation],
+    wanted: Range<usize>,
+) -> Vec<Option<QuoteAttribution>> {
     let mut cache: HashMap<usize, Analysis> = HashMap::default();
     let mut out: Vec<Option<QuoteAttribution>> = Vec::with_capacity(quotations.len());
     for (qi, q) in quotations.iter().enumerate() {
-        if q.depth > 0 {
+        if q.depth > 0 || !wanted.contains(&qi) {
             out.push(None);
             continue;
         }
@@ -1084,11 +1162,11 @@ pub fn attribute_quotations(
     }
     // The first paragraphs of a quotation running over several get the
     // attribution of a later part: “… (no closing mark) / “…,” he said.
-    for qi in (0..quotations.len()).rev() {
+    for qi in wanted.clone().rev() {
         if out[qi].is_some() {
             continue;
         }
-        let later = (qi + 1..quotations.len()).find(|&l| quotations[l].continues == Some(qi));
+        let later = (qi + 1..wanted.end).find(|&l| quotations[l].continues == Some(qi));
         if let Some(l) = later {
             if let Some(a) = out[l].clone() {
                 out[qi] = Some(QuoteAttribution {
