@@ -534,8 +534,7 @@ impl Incremental {
                                 shift_lends(lent.clone(), |x| x + off, |q| q + first);
                         }
                     }
-                    let found =
-                        attribute_from(&local, &lends, chain.start - q0..chain.end - q0);
+                    let found = attribute_from(&local, &lends, chain.start - q0..chain.end - q0);
                     let mine = block.quotations.start - q0..block.quotations.end - q0;
                     Arc::new(WindowPart {
                         blocks: placed[lo..=hi]

@@ -254,7 +254,10 @@ impl Default for Shapes {
 impl Shapes {
     fn bit(word: &[u8]) -> usize {
         let (first, last) = (word.first().copied(), word.last().copied());
-        let (first, last) = (usize::from(first.unwrap_or(0)), usize::from(last.unwrap_or(0)));
+        let (first, last) = (
+            usize::from(first.unwrap_or(0)),
+            usize::from(last.unwrap_or(0)),
+        );
         (word.len() * 0x9E5 + first * 0x2B + last) % 4096
     }
 
