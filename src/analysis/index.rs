@@ -927,6 +927,11 @@ impl LexiconIndex {
             && ends_within(&self.pattern_ends, self.pattern_text.len())
             && self.target_ends.len() == patterns
             && ends_within(&self.target_ends, self.targets.len())
+            // Every pattern stands for someone: the scan reads its first target.
+            && self.target_ends.first().is_none_or(|&e| e > 0)
+            && (self.target_ends.iter())
+                .zip(self.target_ends.get(1..).unwrap_or(&[]))
+                .fold(true, |ok, (a, b)| ok & (a < b))
             && self
                 .targets
                 .iter()
@@ -1470,6 +1475,34 @@ mod tests {
                 .max_by_key(|(_, p)| p.len())
                 .map(|(id, p)| (p.len(), id));
             assert_eq!(index.name_at(hay, 0, word), plain, "{hay}");
+        }
+    }
+
+    /// A cached index is used only if its parts agree: an id out of range
+    /// anywhere, or a name standing for nobody, refuses it.
+    #[test]
+    fn an_index_whose_parts_disagree_is_not_consistent() {
+        let fresh = || {
+            index_of(
+                r#"{"id": "e", "name": "Recep Tayyip Erdogan", "kind": "person", "aliases": ["Erdogan"]}"#,
+                &["Erdogan buys weapons"],
+            )
+        };
+        assert!(fresh().is_consistent());
+        let damaged: [(&str, fn(&mut LexiconIndex)); 6] = [
+            ("a name with no target", |i| i.target_ends[0] = 0),
+            ("an entity's name pattern", |i| i.name_patterns[0] = 7),
+            ("a completion's entity", |i| i.completion_ids[0] = 9),
+            ("a given name's person", |i| i.given_persons[0] = 5),
+            ("a claim word's claim", |i| i.claim_postings[0] = 3),
+            ("a first word's pattern", |i| {
+                i.name_table = NameTable::build(["x", "y", "z"].into_iter())
+            }),
+        ];
+        for (what, damage) in damaged {
+            let mut index = fresh();
+            damage(&mut index);
+            assert!(!index.is_consistent(), "{what}");
         }
     }
 
