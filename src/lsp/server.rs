@@ -628,7 +628,11 @@ impl Backend {
                 // Only the findings the edits changed are converted afresh.
                 Some(converter) => converter.lock().unwrap_or_else(|p| p.into_inner()).convert(
                     &findings,
-                    &snap.text,
+                    &diagnostics::Version {
+                        text: &snap.text,
+                        rope: &snap.rope,
+                        revision: snap.analysis.revision,
+                    },
                     snap.enc,
                     snap.generation,
                     &mut sources,
