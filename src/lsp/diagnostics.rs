@@ -14,6 +14,7 @@ use tower_lsp_server::ls_types::{
     WorkspaceEdit,
 };
 
+use super::output;
 use super::position::{positions, positions_from, to_range, Encoding};
 use crate::analysis::document::Revision;
 use crate::analysis::LexiconIndex;
@@ -198,6 +199,9 @@ pub struct Converter {
     related: Vec<Vec<Related>>,
     /// The byte ranges of the findings behind `last`, in the same order.
     ranges: Vec<std::ops::Range<usize>>,
+    /// The JSON of each diagnostic of `last` after its range, once a frame
+    /// has needed it (see [`Converter::frame`]).
+    after: Vec<Option<Box<[u8]>>>,
     /// The version `last` was made for: its analysis's revision id, its
     /// length in bytes and its number of lines.
     version: Option<(u64, usize, usize)>,
@@ -291,10 +295,15 @@ impl Converter {
         let mut old = Arc::try_unwrap(last).unwrap_or_else(|shared| (*shared).clone());
         let mut old_related = std::mem::take(&mut self.related);
         let mut old_ranges = std::mem::take(&mut self.ranges);
-        if self.made_with != made_with || old_ranges.len() != old.len() {
+        let mut old_after = std::mem::take(&mut self.after);
+        if self.made_with != made_with
+            || old_ranges.len() != old.len()
+            || old_after.len() != old.len()
+        {
             old.clear();
             old_related.clear();
             old_ranges.clear();
+            old_after.clear();
             self.made_with = made_with;
         }
         let same =
@@ -390,6 +399,7 @@ impl Converter {
         let mut links = Links::default();
         let mut diagnostics = Vec::with_capacity(n_new);
         let mut related = Vec::with_capacity(n_new);
+        let mut after = Vec::with_capacity(n_new);
         for (i, (f, range)) in findings.iter().zip(places).enumerate() {
             match kept(i) {
                 Some(j) => {
@@ -397,13 +407,16 @@ impl Converter {
                     d.range = range;
                     diagnostics.push(d);
                     related.push(std::mem::take(&mut old_related[j]));
+                    after.push(old_after[j].take());
                 }
                 None => {
                     diagnostics.push(diagnostic(f, range, &mut links, sources, enc));
                     related.push(f.related.clone());
+                    after.push(None);
                 }
             }
         }
+        self.after = after;
         old_ranges.clear();
         old_ranges.extend(findings.iter().map(|f| f.range.clone()));
         self.ranges = old_ranges;
@@ -411,6 +424,25 @@ impl Converter {
         self.last = Arc::new(diagnostics);
         self.related = related;
         self.last.clone()
+    }
+}
+
+impl Converter {
+    /// The `publishDiagnostics` frame of the last conversion: the JSON of
+    /// each diagnostic after its range is kept with it, so a keystroke
+    /// serializes only the ranges and the diagnostics it made afresh.
+    pub fn frame(&mut self, uri: &Uri, version: Option<i32>) -> Vec<u8> {
+        let mut after = Vec::with_capacity(self.after.len());
+        for (d, a) in self.last.iter().zip(&mut self.after) {
+            if a.is_none() {
+                *a = output::after_range(d);
+            }
+            match a {
+                Some(a) => after.push(&**a),
+                None => return output::diagnostics_frame(uri, &self.last, version),
+            }
+        }
+        output::diagnostics_frame_after_ranges(uri, &self.last, &after, version)
     }
 }
 
@@ -619,6 +651,17 @@ mod tests {
                 let want = to_diagnostics(&findings, &text, enc, &mut sources);
                 let got = converter.convert(&findings, &version, enc, 1, &mut sources);
                 assert_eq!(*got, want, "step {step}, {enc:?}");
+                // Every other step publishes: some kept diagnostics have
+                // their JSON from a frame two versions back.
+                if step % 2 == 0 {
+                    let uri: Uri = "file:///desk/draft.md".parse().unwrap();
+                    let version = Some(step as i32);
+                    assert_eq!(
+                        converter.frame(&uri, version),
+                        output::diagnostics_frame(&uri, &want, version),
+                        "step {step}, {enc:?}"
+                    );
+                }
                 if step == 1 || step == 2 || step == 9 {
                     assert!(
                         converter.swept <= 6,
