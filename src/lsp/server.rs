@@ -345,7 +345,7 @@ impl Backend {
                             panic!("injected fault in the analysis");
                         }
                         let mut inc = incremental.lock().unwrap_or_else(|p| p.into_inner());
-                        inc.analyze(&t, kind, &i, generation)
+                        inc.analyze_shared(&t, kind, &i, generation)
                     })
                     .await
                     .map(Arc::new)

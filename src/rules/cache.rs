@@ -46,6 +46,7 @@ use crate::analysis::document::Since;
 use crate::analysis::{DocAnalysis, EntityId, LexiconIndex};
 use crate::rules::Rule;
 use crate::text::attribution::SpeakerKind;
+use crate::text::prose::Prose;
 use crate::text::versions::{common_prefix, common_suffix};
 
 /// How many units must lack findings before they are checked on every core:
@@ -60,12 +61,13 @@ pub struct Checker {
     made_with: Option<(u64, RuleConfig)>,
     /// The last version's units, in document order, where they were.
     placed: Vec<Placed>,
-    /// The last version's text and masked text, as bytes (an edit's bounds
-    /// need not fall between characters). Comparing a new version with them
-    /// once, front and back, tells which units the edit left alone, so those
-    /// are not hashed or compared one by one.
+    /// The last version's text, as bytes (an edit's bounds need not fall
+    /// between characters), and its prose, shared with its analysis.
+    /// Comparing a new version with them once, front and back, tells which
+    /// units the edit left alone, so those are not hashed or compared one
+    /// by one.
     text: Vec<u8>,
-    masked: Vec<u8>,
+    prose: Arc<Prose>,
     /// The revision id of the last version's analysis: when the next
     /// analysis says what changed since that one, the texts are not compared.
     revision: Option<u64>,
@@ -162,7 +164,7 @@ impl Checker {
         {
             self.placed.clear();
             self.text.clear();
-            self.masked.clear();
+            self.prose = Arc::default();
             self.revision = None;
             self.directives = false;
             self.stems = StemMemo::default();
@@ -176,7 +178,7 @@ impl Checker {
             Some(since) if Some(since.previous) == self.revision => {
                 Unchanged::from_since(&since, self.text.len(), text.len())
             }
-            _ => Unchanged::between(&self.text, &self.masked, text, cx.masked),
+            _ => Unchanged::between(&self.text, self.prose.masked.as_bytes(), text, cx.masked),
         };
         let old = std::mem::take(&mut self.placed);
         let (n_new, n_old) = (spans.len(), old.len());
@@ -347,7 +349,7 @@ impl Checker {
             .map(|(span, unit)| span.at(unit))
             .collect();
         same.update(&mut self.text, text);
-        same.update(&mut self.masked, analysis.prose.masked.as_str());
+        self.prose = analysis.prose.clone();
         self.revision = Some(analysis.revision.id);
         findings
     }
@@ -375,7 +377,7 @@ impl Checker {
         let key = hash_words(&self.facts, hash_bytes(masked.as_bytes()));
         let o = by_key.get(&key)?;
         let holds = *o.unit.facts == *self.facts
-            && self.masked.get(o.context..o.end) == Some(masked.as_bytes())
+            && self.prose.masked.as_bytes().get(o.context..o.end) == Some(masked.as_bytes())
             && self.text.get(o.context..o.end) == Some(written.as_bytes())
             && answers_hold(cx, &o.unit, span, |_, _| false);
         holds.then(|| o.unit.clone())
