@@ -73,6 +73,9 @@ pub struct Checker {
     revision: Option<u64>,
     /// Whether the last version held a suppression comment's prefix.
     directives: bool,
+    /// `name-variant`'s findings across each pair of the last version's
+    /// adjacent units (at the index of the first).
+    across: Vec<Vec<Finding>>,
     /// Scratch for a unit's facts, reused between units and versions.
     facts: Vec<u64>,
     /// Scratch for `first-reference`: the people already met.
@@ -165,6 +168,7 @@ impl Checker {
             self.placed.clear();
             self.text.clear();
             self.prose = Arc::default();
+            self.across.clear();
             self.revision = None;
             self.directives = false;
             self.stems = StemMemo::default();
@@ -316,12 +320,36 @@ impl Checker {
                 }
             }
         }
+        let old_across = std::mem::take(&mut self.across);
         if config.enabled(Rule::NameVariant) {
             let severity = config.severity(Rule::NameVariant);
-            for pair in spans.windows(2) {
-                let between = pair[0].scope.bytes.end..pair[1].scope.bytes.start;
-                findings.extend(name_variant::across(&cx, severity, between));
+            // A pair's findings depend on its units' texts, mentions and
+            // the blank between: a pair the edit left alone (both units
+            // at the front, or both at the back, with a byte to spare
+            // either side) yields the last version's, moved.
+            let reuse = old_across.len() + 1 == n_old;
+            let mut across = Vec::with_capacity(n_new.saturating_sub(1));
+            for (k, pair) in spans.windows(2).enumerate() {
+                let kept = if !reuse {
+                    None
+                } else if k + 1 < front && pair[1].scope.bytes.end < same.prefix {
+                    Some((k, 0))
+                } else if k >= n_new - back && pair[0].scope.bytes.start > same.suffix_from {
+                    Some((k + n_old - n_new, same.delta))
+                } else {
+                    None
+                };
+                let found: Vec<Finding> = match kept {
+                    Some((j, delta)) => old_across[j].iter().map(|f| shifted(f, delta)).collect(),
+                    None => {
+                        let between = pair[0].scope.bytes.end..pair[1].scope.bytes.start;
+                        name_variant::across(&cx, severity, between)
+                    }
+                };
+                findings.extend_from_slice(&found);
+                across.push(found);
             }
+            self.across = across;
         }
         drop(cx);
         self.stems = stems.into_inner();

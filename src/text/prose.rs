@@ -919,7 +919,11 @@ mod tests {
         let text = format!("{DRAFT}---\n");
         let start = DRAFT.find("    indented").unwrap();
         assert_eq!(check(&mut cache, &text), Parsed::Window(start..text.len()));
-        let heading = cache.extract(&text, DocKind::Markdown).blocks.last().cloned();
+        let heading = cache
+            .extract(&text, DocKind::Markdown)
+            .blocks
+            .last()
+            .cloned();
         assert_eq!(heading.map(|b| b.kind), Some(BlockKind::Heading));
         let window = window_of("Between code", "---\n\n").unwrap();
         assert_eq!(window, "---\n\n");
