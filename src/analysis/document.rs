@@ -13,7 +13,7 @@ use super::mentions::{resolve_mentions, scan_names, Mention, NameMatch};
 use super::quotes::{match_quotation, QuoteMatch};
 use super::speakers::{word_before, BlockAttributions, QuoteCover, Resolver};
 use crate::text::attribution::{
-    attribute_quotations, find_attributions, Attribution, QuoteAttribution, Speaker,
+    attribute_from, read_sentence, Attribution, InSentence, Lends, QuoteAttribution, Speaker,
 };
 use crate::text::prose::{self, DocKind, Prose};
 use crate::text::quotes::{find_quotations, Quotation};
@@ -85,6 +85,10 @@ struct BlockPart {
     sentences: Vec<Range<usize>>,
     /// Each sentence's attributions outside quotations.
     sentence_attributions: Vec<Vec<Attribution>>,
+    /// What the sentences lend to the attribution of quotations, for those
+    /// that lend anything: the index of the sentence in the block, and its
+    /// [`Lends`] with this block's quotation indexes.
+    lends: Vec<(usize, Lends)>,
     /// `continues` indexes this block's own quotations.
     quotations: Vec<Quotation>,
     names: Vec<NameMatch>,
@@ -109,10 +113,16 @@ impl BlockPart {
             .collect();
         let names = scan_names(masked, block.clone(), index);
         // Only this block's quotations can lie in its sentences.
+        let mut lends = Vec::new();
         let sentence_attributions = sentences
             .iter()
-            .map(|s| {
-                find_attributions(masked, s.clone(), &quotations)
+            .enumerate()
+            .map(|(i, s)| {
+                let (found, lent) = read_sentence(masked, s.clone(), &quotations);
+                if !lent.is_empty() {
+                    lends.push((i, shift_lends(lent, |p| p - at, |q| q)));
+                }
+                found
                     .into_iter()
                     .map(|a| shift_attribution(a, |p| p - at))
                     .collect()
@@ -123,6 +133,7 @@ impl BlockPart {
             text: masked[block.clone()].into(),
             sentences: sentences.iter().map(back).collect(),
             sentence_attributions,
+            lends,
             quotations: quotations
                 .into_iter()
                 .map(|q| Quotation {
@@ -329,7 +340,7 @@ impl Incremental {
                 reopens,
             });
         }
-        let attributions = self.attribute(masked, &sentences, &quotations, &placed);
+        let attributions = self.attribute(&quotations, &placed);
         let mentions = resolve_mentions(masked, &names, index);
         let resolver = Resolver {
             text: masked,
@@ -464,12 +475,12 @@ impl Incremental {
         (out.into_iter().flatten().collect(), (prefix, suffix))
     }
     /// Every quotation's attribution, block by block, each block's computed
-    /// over its window only (see [`WindowPart`]) and kept while the window
-    /// is unchanged. Equal to `attribute_quotations` over the whole document.
+    /// over its window only (see [`WindowPart`]) from what the window's
+    /// sentences lend (read with the blocks' parts), and kept while the
+    /// window is unchanged. Equal to `attribute_quotations` over the whole
+    /// document.
     fn attribute(
         &mut self,
-        masked: &str,
-        sentences: &[Range<usize>],
         quotations: &[Quotation],
         placed: &[Placed],
     ) -> Vec<Option<QuoteAttribution>> {
@@ -488,6 +499,9 @@ impl Incremental {
             while hi + 1 < placed.len() && placed[hi + 1].reopens {
                 hi += 1;
             }
+            // Only its quotations are attributed: those of the blocks
+            // around lend nothing to them.
+            let chain = placed[lo].quotations.start..placed[hi].quotations.end;
             // ...and a sentence on either side.
             if let Some(j) = (0..lo).rev().find(|&j| !placed[j].sentences.is_empty()) {
                 lo = j;
@@ -524,11 +538,17 @@ impl Incremental {
                             ..q.clone()
                         })
                         .collect();
-                    let found = attribute_quotations(
-                        masked,
-                        &sentences[s0..placed[hi].sentences.end],
-                        &local,
-                    );
+                    // What each of the window's sentences lends, with
+                    // offsets from the window's start.
+                    let mut lends = vec![Lends::default(); placed[hi].sentences.end - s0];
+                    for p in &placed[lo..=hi] {
+                        let (off, first) = (p.at - origin, p.quotations.start - q0);
+                        for (i, lent) in &p.part.lends {
+                            lends[p.sentences.start - s0 + i] =
+                                shift_lends(lent.clone(), |x| x + off, |q| q + first);
+                        }
+                    }
+                    let found = attribute_from(&local, &lends, chain.start - q0..chain.end - q0);
                     let mine = block.quotations.start - q0..block.quotations.end - q0;
                     Arc::new(WindowPart {
                         blocks: placed[lo..=hi]
@@ -536,13 +556,7 @@ impl Incremental {
                             .map(|p| (Arc::clone(p.part), p.at - origin))
                             .collect(),
                         target: b - lo,
-                        attributions: found[mine]
-                            .iter()
-                            .map(|a| {
-                                a.clone()
-                                    .map(|a| shift_quote_attribution(a, |p| p - origin))
-                            })
-                            .collect(),
+                        attributions: found[mine].to_vec(),
                     })
                 }
             };
@@ -660,6 +674,24 @@ fn edges(text: &str, block: Range<usize>) -> (&str, &str) {
         .map_or(after.len(), |n| spaced + n);
     let four = after.char_indices().nth(4).map_or(after.len(), |(i, _)| i);
     (word_before(text, block.start), &after[..word_end.max(four)])
+}
+
+/// Lends with every offset moved by `f` and every quotation index by `q`.
+fn shift_lends(l: Lends, f: impl Fn(usize) -> usize, q: impl Fn(usize) -> usize) -> Lends {
+    let f = &f;
+    Lends {
+        quotes: l
+            .quotes
+            .into_iter()
+            .map(|s| InSentence {
+                quotation: q(s.quotation),
+                found: s.found.map(|(a, p)| (shift_attribution(a, f), p)),
+                ..s
+            })
+            .collect(),
+        lead_in: l.lead_in.map(|a| shift_attribution(a, f)),
+        put_it: l.put_it.map(|a| shift_attribution(a, f)),
+    }
 }
 
 fn shift_quote_attribution(a: QuoteAttribution, f: impl Fn(usize) -> usize) -> QuoteAttribution {
@@ -794,6 +826,7 @@ pub(crate) mod testing {
 mod tests {
     use super::*;
     use crate::analysis::mentions::find_mentions;
+    use crate::text::attribution::attribute_quotations;
     use crate::text::sentences::split_sentences;
     use proptest::prelude::*;
 

@@ -10,7 +10,7 @@ use std::ops::Range;
 
 use super::claim_match::{best_candidates, StemMemo};
 use super::claims::{is_function_word, related, source_speaker, source_title};
-use super::tokens::{words, Word};
+use super::tokens::{short_key, words, Word};
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::ClaimId;
 use crate::text::fold::fold;
@@ -34,6 +34,9 @@ const SHOWN_CHANGES: usize = 3;
 struct QuoteWord<'t> {
     range: Range<usize>,
     folded: Cow<'t, str>,
+    /// `folded` as a number ([`short_key`]): the alignment compares every
+    /// word of the quotation with every word of each candidate claim.
+    key: Option<u128>,
     /// Inside [square brackets]: the reporter's words.
     bracketed: bool,
     /// An ellipsis stands between this word and the one before.
@@ -44,6 +47,17 @@ struct QuoteWord<'t> {
 struct SourceWord<'t> {
     range: Range<usize>,
     folded: Cow<'t, str>,
+    key: Option<u128>,
+}
+
+/// Whether two folded words are the same word.
+fn same_word(a: (Option<u128>, &str), b: (Option<u128>, &str)) -> bool {
+    match (a.0, b.0) {
+        (Some(a), Some(b)) => a == b,
+        // Only words too long for a key have none: equal words are both.
+        (None, None) => a.1 == b.1,
+        _ => false,
+    }
 }
 
 /// A word's folded form, borrowed where the text has it already (most
@@ -94,16 +108,29 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         }
         let mut content: Vec<u32> = quote
             .iter()
-            .filter(|w| !w.bracketed && !is_function_word(&w.folded))
-            .map(|w| stems.id(&cx.index.claim_content, &w.folded))
+            .filter(|w| !w.bracketed)
+            .filter_map(|w| stems.content_id(&cx.index.claim_content, &w.folded))
             .collect();
         content.sort_unstable();
         content.dedup();
-        let best = best_candidates(&cx.index.claim_content, &content, CANDIDATES)
-            .into_iter()
-            .filter(|&c| cx.index.claim(c).claim.quoted)
-            .filter_map(|c| align(cx, &quote, c))
-            .max_by_key(|al| (al.shared, std::cmp::Reverse(al.changes.len())));
+        // The alignment sharing the most words, then with the fewest
+        // changes; of equals, the last. A claim that cannot share as many
+        // words as the best so far is not aligned.
+        let words = QuoteKeys::of(&quote);
+        let rank = |al: &Alignment| (al.shared, std::cmp::Reverse(al.changes.len()));
+        let mut best: Option<Alignment> = None;
+        for c in best_candidates(&cx.index.claim_content, &content, CANDIDATES) {
+            if !cx.index.claim(c).claim.quoted {
+                continue;
+            }
+            let at_least = best.as_ref().map_or(0, |b| b.shared);
+            let Some(al) = align(cx, &quote, &words, c, at_least) else {
+                continue;
+            };
+            if best.as_ref().is_none_or(|b| rank(&al) >= rank(b)) {
+                best = Some(al);
+            }
+        }
         let Some(al) = best else {
             continue;
         };
@@ -139,8 +166,10 @@ fn quote_words<'t>(cx: &Context<'t>, inner: Range<usize>) -> Vec<QuoteWord<'t>> 
         .map(|w| {
             let gap = &text[last_end..w.range.start];
             last_end = w.range.end;
+            let folded = folded(&w);
             QuoteWord {
-                folded: folded(&w),
+                key: short_key(&folded),
+                folded,
                 bracketed: brackets
                     .iter()
                     .any(|b| b.start < w.range.start && w.range.end < b.end),
@@ -154,9 +183,13 @@ fn quote_words<'t>(cx: &Context<'t>, inner: Range<usize>) -> Vec<QuoteWord<'t>> 
 fn source_words(claim_text: &str) -> Vec<SourceWord<'_>> {
     words(claim_text, 0..claim_text.len())
         .into_iter()
-        .map(|w| SourceWord {
-            folded: folded(&w),
-            range: w.range,
+        .map(|w| {
+            let folded = folded(&w);
+            SourceWord {
+                key: short_key(&folded),
+                folded,
+                range: w.range,
+            }
         })
         .collect()
 }
@@ -184,17 +217,68 @@ enum Step {
     },
 }
 
-/// Aligns the quotation with one claim; `None` when they are not close.
+/// The quotation's word keys, sorted, and how many of its words have none:
+/// what bounds how many words it can share with a claim.
+struct QuoteKeys {
+    sorted: Vec<u128>,
+    long: usize,
+}
+
+impl QuoteKeys {
+    fn of(quote: &[QuoteWord]) -> QuoteKeys {
+        let mut sorted: Vec<u128> = quote.iter().filter_map(|w| w.key).collect();
+        let long = quote.len() - sorted.len();
+        sorted.sort_unstable();
+        QuoteKeys { sorted, long }
+    }
+
+    /// At least as many words as any alignment with `source` shares: the
+    /// words the two have in common, counted with repeats (a word too long
+    /// for a key counts as shared with one of the source's).
+    fn shared_bound(&self, source: &[SourceWord]) -> usize {
+        let mut theirs: Vec<u128> = source.iter().filter_map(|w| w.key).collect();
+        let long = source.len() - theirs.len();
+        theirs.sort_unstable();
+        let (mut i, mut j, mut n) = (0, 0, 0);
+        while i < self.sorted.len() && j < theirs.len() {
+            match self.sorted[i].cmp(&theirs[j]) {
+                std::cmp::Ordering::Less => i += 1,
+                std::cmp::Ordering::Greater => j += 1,
+                std::cmp::Ordering::Equal => {
+                    n += 1;
+                    i += 1;
+                    j += 1;
+                }
+            }
+        }
+        n + self.long.min(long)
+    }
+}
+
+/// Aligns the quotation with one claim; `None` when they are not close, or
+/// when they cannot share `at_least` words.
 ///
 /// A semi-global alignment: the source's words before and after the quoted
 /// part cost nothing (a partial quotation), every other difference costs
 /// one, except the reporter's acknowledged edits: words left out where the
 /// quotation has an ellipsis, and [bracketed] words, cost nothing.
-fn align(cx: &Context<'_>, quote: &[QuoteWord], claim: ClaimId) -> Option<Alignment> {
+fn align(
+    cx: &Context<'_>,
+    quote: &[QuoteWord],
+    keys: &QuoteKeys,
+    claim: ClaimId,
+    at_least: usize,
+) -> Option<Alignment> {
     let claim_text = &cx.index.claim(claim).claim.text;
     let source = source_words(claim_text);
     let (n, m) = (quote.len(), source.len());
     if n == 0 || m == 0 {
+        return None;
+    }
+    // What `close` below asks of the words shared, from the bound alone.
+    let own = quote.iter().filter(|w| !w.bracketed).count();
+    let bound = keys.shared_bound(&source);
+    if bound < at_least.max(MIN_SHARED) || (bound as f64) < MIN_OWN_RATIO * own as f64 {
         return None;
     }
     // Scores to minimise: a difference costs 2, a shared word earns 1, so
@@ -203,7 +287,12 @@ fn align(cx: &Context<'_>, quote: &[QuoteWord], claim: ClaimId) -> Option<Alignm
     let free_gap = |i: usize| i < n && quote[i].ellipsis_before;
     let extra_cost = |i: usize| if quote[i].bracketed { 0 } else { 2 };
     let missing_cost = |i: usize| if free_gap(i) { 0 } else { 2 };
-    let same = |i: usize, j: usize| quote[i].folded == source[j].folded;
+    let same = |i: usize, j: usize| {
+        same_word(
+            (quote[i].key, &quote[i].folded),
+            (source[j].key, &source[j].folded),
+        )
+    };
     let diagonal_cost = |i: usize, j: usize| -> i64 {
         if same(i, j) {
             -1
@@ -282,7 +371,6 @@ fn align(cx: &Context<'_>, quote: &[QuoteWord], claim: ClaimId) -> Option<Alignm
             |s| matches!(s, Step::Same { quote: q, .. } if !is_function_word(&quote[*q].folded)),
         )
         .count();
-    let own = quote.iter().filter(|w| !w.bracketed).count();
     let covered = steps
         .iter()
         .filter_map(|s| match *s {
@@ -589,6 +677,26 @@ mod tests {
         silent("“On the international arena we cooperate fairly successfully ... in Syria,” Putin said.");
         silent("“[Turkey] can strengthen [its] defense as we please,” Erdogan said.");
         silent("“we buy our OWN weapons” — Erdogan said so.");
+    }
+
+    #[test]
+    fn words_are_compared_folded_whatever_their_length() {
+        // "sphère" folds to the source's "sphere": only "way" differs.
+        assert_eq!(
+            altered("“There is no way back in this sphère,” Erdogan said.")[0].1,
+            "“path” became “way”"
+        );
+        // Words longer than a key compare by their text.
+        let word = |w: &str| (super::short_key(w), w.to_string());
+        let long = "counterintelligence";
+        let same = |a: &(Option<u128>, String), b: &(Option<u128>, String)| {
+            super::same_word((a.0, &a.1), (b.0, &b.1))
+        };
+        assert!(same(&word(long), &word(long)));
+        assert!(!same(&word(long), &word("counterintelligencf")));
+        assert!(!same(&word(long), &word("sphere")));
+        assert!(same(&word("sphere"), &word("sphere")));
+        assert!(!same(&word("sphere"), &word("spheres")));
     }
 
     #[test]

@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::claim_match::StemMemo;
+use super::claim_match::{SharedStems, StemMemo};
 use super::suppress::{self, Suppressions};
 use super::{
     first_reference, name_variant, sort_findings, Context, Finding, IdHasher, IdMap, RuleConfig,
@@ -282,10 +282,13 @@ impl Checker {
                 .len()
                 .div_ceil(2 * rayon::current_num_threads())
                 .max(1);
+            // The chunks share what they stem: a draft repeats its words
+            // in every chunk.
+            let shared = Arc::new(SharedStems::default());
             let checked: Vec<Vec<Arc<Unit>>> = missing
                 .par_chunks(per_chunk)
                 .map(|chunk| {
-                    let stems = RefCell::new(StemMemo::default());
+                    let stems = RefCell::new(StemMemo::sharing(shared.clone()));
                     let mut cx = Context::new(text, analysis, index);
                     cx.stems = Some(&stems);
                     chunk

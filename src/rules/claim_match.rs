@@ -3,46 +3,101 @@
 //! `altered-quote`): each word's stem number, remembered per document; the
 //! claims that share a distinctive stem; how many stems two lists share.
 
+use super::claims::is_function_word;
+use super::tokens::short_key;
 use crate::analysis::claim_content::{ClaimContent, Stem};
 use crate::analysis::ClaimId;
 
 /// How many words a [`StemMemo`] remembers before it starts again.
 const MEMO_WORDS: usize = 1 << 18;
 
-/// Each folded word's stem number, remembered for one check (or, kept by
-/// the rule cache, for one document with one lexicon): a draft repeats its
-/// words, and stemming is the costly part. Stems no claim has get numbers
-/// of their own, counted down from the top.
+/// Each folded word's stem number, or that it is a function word,
+/// remembered for one check (or, kept by the rule cache, for one document
+/// with one lexicon): a draft repeats its words, and stemming is the
+/// costly part. Stems no claim has get numbers of their own, counted down
+/// from the top.
 #[derive(Debug, Default)]
 pub(crate) struct StemMemo {
-    // foldhash, not SipHash: asked for every word of every sentence.
-    words: foldhash::HashMap<String, u32>,
+    // foldhash, not SipHash: asked for every word of every sentence. Most
+    // words are short enough to be looked up by a number
+    // ([`short_key`]); `None` marks a function word.
+    short: foldhash::HashMap<u128, Option<u32>>,
+    long: foldhash::HashMap<String, Option<u32>>,
     unknown: foldhash::HashMap<String, u32>,
+    /// What another memo of the same check has stemmed already.
+    shared: Option<std::sync::Arc<SharedStems>>,
+}
+
+/// Stems shared by the memos of one check run in parallel (the rule
+/// cache's chunks), so that a word the draft repeats in every chunk is
+/// stemmed once: `None` for a function word.
+pub(crate) type SharedStems = std::sync::Mutex<foldhash::HashMap<String, Option<Stem>>>;
+
+/// The shared stems, locked; a panic elsewhere while holding the lock left
+/// them whole (each insert is one call).
+fn lock(
+    shared: &SharedStems,
+) -> std::sync::MutexGuard<'_, foldhash::HashMap<String, Option<Stem>>> {
+    shared.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl StemMemo {
+    /// A memo that takes what `shared` knows and adds what it learns.
+    pub(crate) fn sharing(shared: std::sync::Arc<SharedStems>) -> StemMemo {
+        StemMemo {
+            shared: Some(shared),
+            ..StemMemo::default()
+        }
+    }
+
     pub(super) fn is_known(&self, id: u32) -> bool {
         id < u32::MAX - self.unknown.len() as u32
     }
 
-    pub(super) fn id(&mut self, content: &ClaimContent, folded: &str) -> u32 {
-        if let Some(&id) = self.words.get(folded) {
+    /// The stem number of a folded word; `None` for a function word
+    /// ([`is_function_word`]), which carries no content.
+    pub(super) fn content_id(&mut self, content: &ClaimContent, folded: &str) -> Option<u32> {
+        let key = short_key(folded);
+        let known = match key {
+            Some(key) => self.short.get(&key),
+            None => self.long.get(folded),
+        };
+        if let Some(&id) = known {
             return id;
         }
         // Every word typed stays remembered: start again past a bound.
-        if self.words.len() >= MEMO_WORDS {
-            self.words.clear();
+        if self.short.len() + self.long.len() >= MEMO_WORDS {
+            self.short.clear();
+            self.long.clear();
             self.unknown.clear();
         }
-        let id = match content.stem_of(folded) {
+        let stem = self.stem(content, folded);
+        let id = stem.map(|stem| match stem {
             Stem::Known(id) => id,
             Stem::Unknown(stem) => {
                 let next = u32::MAX - self.unknown.len() as u32;
                 *self.unknown.entry(stem).or_insert(next)
             }
+        });
+        match key {
+            Some(key) => self.short.insert(key, id),
+            None => self.long.insert(folded.to_string(), id),
         };
-        self.words.insert(folded.to_string(), id);
         id
+    }
+
+    /// A word's stem, from the shared memo when another has stemmed it.
+    fn stem(&self, content: &ClaimContent, folded: &str) -> Option<Stem> {
+        if let Some(shared) = &self.shared {
+            if let Some(stem) = lock(shared).get(folded) {
+                return stem.clone();
+            }
+        }
+        let stem = (!is_function_word(folded)).then(|| content.stem_of(folded));
+        if let Some(shared) = &self.shared {
+            lock(shared).insert(folded.to_string(), stem.clone());
+        }
+        stem
     }
 }
 

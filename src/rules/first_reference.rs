@@ -7,7 +7,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use super::tokens::words;
+use super::tokens::{after_last_space, words};
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::{EntityId, Mention};
 use crate::lexicon::{Entity, EntityKind};
@@ -40,10 +40,13 @@ pub(crate) fn is_honorific(word: &str) -> bool {
 }
 
 /// The words of a name after any leading titles.
-fn without_titles(name: &str) -> Vec<&str> {
-    name.split_whitespace()
-        .skip_while(|w| is_honorific(w))
-        .collect()
+fn without_titles(name: &str) -> impl Iterator<Item = &str> {
+    name.split_whitespace().skip_while(|w| is_honorific(w))
+}
+
+/// Whether a name has two words or more after any leading titles.
+fn is_full(name: &str) -> bool {
+    without_titles(name).nth(1).is_some()
 }
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
@@ -85,10 +88,8 @@ pub(crate) fn candidates(
 
 fn finding(cx: &Context<'_>, severity: Severity, m: &Mention, entity: &Entity) -> Option<Finding> {
     let written = &cx.text[m.range.clone()];
-    if without_titles(&entity.name).len() < 2
-        || without_titles(written).len() >= 2
-        || attributive(cx, m.range.start)
-    {
+    // As written first: most first mentions give the full name.
+    if is_full(written) || !is_full(&entity.name) || attributive(cx, m.range.start) {
         return None;
     }
     let full = entity.first_reference.as_deref().unwrap_or(&entity.name);
@@ -122,8 +123,14 @@ fn finding(cx: &Context<'_>, severity: Severity, m: &Mention, entity: &Entity) -
 /// "the Biden administration", "a Putin ally": the surname names an era or
 /// a camp, not the person, and needs no full name.
 fn attributive(cx: &Context<'_>, at: usize) -> bool {
+    // Only the last word before the mention counts, and only if nothing
+    // but white space follows it. Words never hold white space, so
+    // splitting from the white space before that word finds the words the
+    // whole line has there.
     let line_start = cx.masked[..at].rfind('\n').map_or(0, |i| i + 1);
-    let before = words(cx.masked, line_start..at);
+    let trimmed = cx.masked[line_start..at].trim_end();
+    let from = line_start + after_last_space(trimmed);
+    let before = words(cx.masked, from..at);
     before.last().is_some_and(|w| {
         matches!(w.lower.as_str(), "the" | "a" | "an")
             && cx.masked[w.range.end..at].trim().is_empty()
@@ -139,7 +146,7 @@ fn capitalised(s: &str) -> String {
 
 /// How the message names the person: the name without titles.
 fn short_name(entity: &Entity) -> String {
-    without_titles(&entity.name).join(" ")
+    without_titles(&entity.name).collect::<Vec<_>>().join(" ")
 }
 
 /// When the full form starts with titles the text already has before the

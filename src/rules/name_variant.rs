@@ -9,7 +9,7 @@
 //!   name (Muammar Qaddafi for Muammar Gadhafi): same given name, a surname
 //!   with the same consonant skeleton and close in spelling.
 
-use super::tokens::{places, Place, Word};
+use super::tokens::{after_last_space, places, Place, Word};
 use std::ops::Range;
 
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
@@ -212,9 +212,7 @@ pub(crate) fn across(cx: &Context<'_>, severity: Severity, between: Range<usize>
     // Words never hold white space: tokenizing from the white space before
     // the last word on the left to the one after the first word on the
     // right yields the words the whole document has there.
-    let from = cx.masked[..between.start]
-        .rfind(char::is_whitespace)
-        .map_or(0, |i| i + 1);
+    let from = after_last_space(&cx.masked[..between.start]);
     let to = cx.masked[between.end..]
         .find(char::is_whitespace)
         .map_or(cx.masked.len(), |i| between.end + i);
@@ -319,6 +317,20 @@ mod tests {
             let whole: Vec<_> = places(cx.masked, scope.bytes.clone()).collect();
             proptest::prop_assert_eq!(scope_places(&cx, &scope), whole, "{:?}", text);
         }
+    }
+
+    #[test]
+    fn a_name_across_two_blocks_after_a_wide_space_is_found() {
+        // The white space before the given name is three bytes long: the
+        // words are split from its end, not from inside it.
+        let text = "They met\u{2003}Vladimir\n\nPoutine arrived.";
+        let lex = Lexicon::sochi();
+        let analysis = crate::analysis::analyze(text, crate::rules::DocKind::Markdown, &lex.index);
+        let cx = Context::new(text, &analysis, &lex.index);
+        let between = text.find('\n').unwrap()..text.find("Poutine").unwrap();
+        let found = super::across(&cx, crate::rules::Severity::Warning, between);
+        let phrases: Vec<&str> = found.iter().map(|f| &text[f.range.clone()]).collect();
+        assert_eq!(phrases, ["Vladimir\n\nPoutine"]);
     }
 
     #[test]

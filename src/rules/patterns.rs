@@ -19,7 +19,7 @@ use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
-use super::tokens::Word;
+use super::tokens::{short_key, Word};
 
 /// The most word sets (classes, and the alternatives of slots) a file may
 /// define: one bit each in [`Classes`].
@@ -31,9 +31,12 @@ pub struct PatternSet {
     classes: HashMap<String, Class>,
     /// Every word of every set → the sets holding it.
     vocabulary: foldhash::HashMap<String, Classes>,
+    /// The vocabulary's words of at most [`KEY_BYTES`] bytes, by
+    /// [`short_key`]: most words, looked up without hashing a string.
+    short: foldhash::HashMap<u128, Classes>,
     /// The [`shape`]s of the vocabulary's words: most words of a sentence
     /// are in no set, and this tells so without hashing them.
-    shapes: [u64; SHAPE_WORDS],
+    shapes: Shapes,
     function: Class,
     patterns: Vec<Pattern>,
 }
@@ -41,6 +44,28 @@ pub struct PatternSet {
 /// Bits in the shape filter (64 per word): enough that the few hundred
 /// words of a list leave most of them clear.
 const SHAPE_WORDS: usize = 64;
+
+/// A filter of word [`shape`]s: a word whose shape is not in it is none of
+/// the words it was made from.
+#[derive(Debug, Clone)]
+pub struct Shapes([u64; SHAPE_WORDS]);
+
+impl Shapes {
+    fn of<'w>(words: impl IntoIterator<Item = &'w String>) -> Shapes {
+        let mut bits = [0u64; SHAPE_WORDS];
+        for word in words {
+            let at = shape(word);
+            bits[at / 64] |= 1 << (at % 64);
+        }
+        Shapes(bits)
+    }
+
+    /// False when `word` is none of the filter's words.
+    pub fn may_hold(&self, word: &str) -> bool {
+        let at = shape(word);
+        self.0[at / 64] & (1 << (at % 64)) != 0
+    }
+}
 
 /// A word's length and its first, second and last bytes, mixed into one
 /// bit of the filter.
@@ -233,14 +258,15 @@ impl PatternSet {
             return Err("the class @function (words \"~\" never matches) is missing".into());
         };
 
-        let mut shapes = [0u64; SHAPE_WORDS];
-        for word in sets.vocabulary.keys() {
-            let at = shape(word);
-            shapes[at / 64] |= 1 << (at % 64);
-        }
+        let short = sets
+            .vocabulary
+            .iter()
+            .filter_map(|(word, &of)| Some((short_key(word)?, of)))
+            .collect();
         Ok(PatternSet {
             classes,
-            shapes,
+            short,
+            shapes: Shapes::of(sets.vocabulary.keys()),
             vocabulary: sets.vocabulary,
             function,
             patterns,
@@ -254,16 +280,41 @@ impl PatternSet {
 
     /// The sets `word` (lower-cased) belongs to.
     pub fn classes_of(&self, word: &str) -> Classes {
-        let at = shape(word);
-        if self.shapes[at / 64] & (1 << (at % 64)) == 0 {
+        if !self.shapes.may_hold(word) {
             return Classes::default();
         }
-        self.vocabulary.get(word).copied().unwrap_or_default()
+        match short_key(word) {
+            Some(key) => self.short.get(&key),
+            None => self.vocabulary.get(word),
+        }
+        .copied()
+        .unwrap_or_default()
+    }
+
+    /// A filter of the shapes of `class`'s words, to rule most words out
+    /// of that one class before [`PatternSet::classes_of`].
+    pub fn shapes_of(&self, class: Class) -> Shapes {
+        Shapes::of(
+            self.vocabulary
+                .iter()
+                .filter(|(_, of)| of.contain(class))
+                .map(|(word, _)| word),
+        )
     }
 
     /// [`PatternSet::classes_of`] each word.
+    #[cfg(test)]
     pub fn classify(&self, words: &[Word<'_>]) -> Vec<Classes> {
-        words.iter().map(|w| self.classes_of(&w.lower)).collect()
+        let mut out = Vec::new();
+        self.classify_into(words, &mut out);
+        out
+    }
+
+    /// [`PatternSet::classify`] into `out` (emptied first), so that a rule
+    /// reading sentence after sentence reuses one list.
+    pub fn classify_into(&self, words: &[Word<'_>], out: &mut Vec<Classes>) {
+        out.clear();
+        out.extend(words.iter().map(|w| self.classes_of(&w.lower)));
     }
 
     /// Whether some pattern may match in a sentence whose words belong to
@@ -364,6 +415,7 @@ impl PatternSet {
 
     /// Every match of every pattern starting at every word, longest first for
     /// each pattern and start.
+    #[cfg(test)]
     pub fn find(&self, words: &[Word<'_>]) -> Vec<Match> {
         self.find_classified(words, &self.classify(words))
     }

@@ -7,9 +7,12 @@
 //! the text already is lower case (most words of prose), and [`places`] skips
 //! it altogether for rules that only need where words are.
 
+use std::borrow::Cow;
 use std::ops::{Deref, Range};
 
 use smol_str::SmolStr;
+
+use crate::text::fold::fold_cow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Word<'t> {
@@ -90,7 +93,46 @@ impl<'t> Lower<'t> {
             Repr::Owned(s) => s,
         }
     }
+
+    /// The word folded as [`crate::text::fold::fold`] folds it: ASCII
+    /// lower case is folded already, so only a word outside ASCII is
+    /// looked at again.
+    pub fn folded(&self) -> Cow<'_, str> {
+        match &self.0 {
+            Repr::Text(s) => Cow::Borrowed(s),
+            Repr::Short(s) => Cow::Borrowed(s),
+            Repr::Owned(s) => fold_cow(s),
+        }
+    }
 }
+
+/// Where the last white space of `s` ends (0 if it has none): words never
+/// hold white space, so splitting from there finds the words that the
+/// whole of `s` ends with.
+pub fn after_last_space(s: &str) -> usize {
+    s.char_indices()
+        .rev()
+        .find(|(_, c)| c.is_whitespace())
+        .map_or(0, |(i, c)| i + c.len_utf8())
+}
+
+/// A word of at most [`KEY_BYTES`] bytes as one number (its bytes and its
+/// length), for the word lists asked about every word: hashing and
+/// comparing a number costs less than hashing and comparing the string.
+/// `None` for a longer word.
+pub fn short_key(word: &str) -> Option<u128> {
+    let bytes = word.as_bytes();
+    if bytes.len() > KEY_BYTES {
+        return None;
+    }
+    let mut key = [0u8; 16];
+    key[..bytes.len()].copy_from_slice(bytes);
+    key[15] = bytes.len() as u8;
+    Some(u128::from_le_bytes(key))
+}
+
+/// The longest word [`short_key`] takes: the 16th byte holds the length.
+pub const KEY_BYTES: usize = 15;
 
 impl Deref for Lower<'_> {
     type Target = str;
@@ -197,6 +239,7 @@ const UPPER: u8 = 2;
 const NON_ASCII: u8 = 4;
 /// May join what is on either side into one word.
 const JOIN: u8 = 8;
+const DIGIT: u8 = 16;
 
 static BYTE_CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
@@ -207,6 +250,8 @@ static BYTE_CLASS: [u8; 256] = {
             NON_ASCII
         } else if byte.is_ascii_uppercase() {
             ALNUM | UPPER
+        } else if byte.is_ascii_digit() {
+            ALNUM | DIGIT
         } else if byte.is_ascii_alphanumeric() {
             ALNUM
         } else if matches!(byte, b'\'' | b'-' | b'.' | b',') {
@@ -222,14 +267,19 @@ static BYTE_CLASS: [u8; 256] = {
 impl Iterator for Places<'_> {
     type Item = Place;
 
+    // Inlined into each caller's loop: the rules split every sentence of
+    // every check, and a call per word costs as much as reading its bytes.
+    #[inline(always)]
     fn next(&mut self) -> Option<Place> {
         let span = self.span;
         let bytes = span.as_bytes();
         let mut at = self.at;
-        let (start, first) = loop {
+        // The word's first character: its byte class, or for a character
+        // outside ASCII, whether it is upper case.
+        let (start, mut end, capitalized, mut seen) = loop {
             let class = BYTE_CLASS[usize::from(*bytes.get(at)?)];
             if class & ALNUM != 0 {
-                break (at, char::from(bytes[at]));
+                break (at, at + 1, class & UPPER != 0, class);
             }
             if class & NON_ASCII == 0 {
                 at += 1;
@@ -237,16 +287,13 @@ impl Iterator for Places<'_> {
             }
             let c = char_at(span, at)?;
             if c.is_alphanumeric() {
-                break (at, c);
+                break (at, at + c.len_utf8(), c.is_uppercase(), NON_ASCII);
             }
             at += c.len_utf8();
         };
-        let mut seen = BYTE_CLASS[usize::from(bytes[start])];
-        let mut prev_digit = first.is_ascii_digit();
-        let mut end = start + first.len_utf8();
+        let mut prev_digit = seen & DIGIT != 0;
         loop {
             // Most of a word is ASCII letters and digits.
-            let run_start = end;
             let mut class = 0;
             while let Some(&b) = bytes.get(end) {
                 class = BYTE_CLASS[usize::from(b)];
@@ -254,10 +301,8 @@ impl Iterator for Places<'_> {
                     break;
                 }
                 seen |= class;
+                prev_digit = class & DIGIT != 0;
                 end += 1;
-            }
-            if end > run_start {
-                prev_digit = bytes[end - 1].is_ascii_digit();
             }
             // Most words end at a space or a mark that joins nothing.
             if end == bytes.len() || class & (NON_ASCII | JOIN) == 0 {
@@ -301,7 +346,7 @@ impl Iterator for Places<'_> {
         self.last_end = Some(end);
         Some(Place {
             range: self.offset + start..self.offset + end,
-            capitalized: first.is_uppercase(),
+            capitalized,
             break_before,
         })
     }

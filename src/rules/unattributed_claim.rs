@@ -18,7 +18,7 @@ use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::ClaimId;
 use crate::lexicon::Claim;
 use crate::text::attribution::find_attributions;
-use crate::text::fold::{fold, fold_cow};
+use crate::text::fold::fold;
 
 /// At least this many content words in common...
 const MIN_SHARED: usize = 3;
@@ -38,10 +38,14 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
     let mut local = StemMemo::default();
     let mut kept = cx.stems.map(std::cell::RefCell::borrow_mut);
     let stems = kept.as_deref_mut().unwrap_or(&mut local);
+    // One list for every sentence's stems.
+    let mut content = Vec::new();
     scope
         .sentences
         .clone()
-        .filter_map(|sentence_index| check_sentence(cx, sentence_index, severity, stems))
+        .filter_map(|sentence_index| {
+            check_sentence(cx, sentence_index, severity, stems, &mut content)
+        })
         .collect()
 }
 
@@ -50,6 +54,7 @@ fn check_sentence(
     sentence_index: usize,
     severity: Severity,
     stems: &mut StemMemo,
+    content: &mut Vec<u32>,
 ) -> Option<Finding> {
     let sentence = &cx.analysis.sentences[sentence_index];
     if cx.in_heading(sentence.start)
@@ -60,24 +65,33 @@ fn check_sentence(
     }
     // The sentence's content words, stemmed: no function words and no
     // names (the lexicon's mentions and other capitalised words inside the
-    // sentence).
+    // sentence). Words and mentions are both in text order: one pass,
+    // keeping the furthest end of the mentions that start at or before the
+    // word (a mention holds the word if and only if one of those reaches
+    // past its end).
     let mentions = cx.mentions_near(sentence.clone());
-    let mut content: Vec<u32> = Vec::new();
+    let (mut next_mention, mut reach) = (0, 0);
+    content.clear();
     for (i, w) in cx.sentence_words(sentence_index).iter().enumerate() {
         // The test that needs no lookup first.
         if i > 0 && w.capitalized {
             continue;
         }
-        let folded = fold_cow(&w.lower);
-        if is_function_word(&folded) {
+        while let Some(m) = mentions
+            .get(next_mention)
+            .filter(|m| m.range.start <= w.range.start)
+        {
+            reach = reach.max(m.range.end);
+            next_mention += 1;
+        }
+        if reach >= w.range.end {
             continue;
         }
-        let named = mentions
-            .iter()
-            .any(|m| m.range.start <= w.range.start && w.range.end <= m.range.end);
-        if !named && folded.chars().any(char::is_alphabetic) {
-            content.push(stems.id(&cx.index.claim_content, &folded));
+        let folded = w.lower.folded();
+        if !folded.chars().any(char::is_alphabetic) {
+            continue;
         }
+        content.extend(stems.content_id(&cx.index.claim_content, &folded));
     }
     content.sort_unstable();
     content.dedup();
@@ -98,11 +112,11 @@ fn check_sentence(
     if !find_attributions(cx.masked, sentence.clone(), cx.quotations_around(sentence)).is_empty() {
         return None;
     }
-    let (_, claim) = candidates(claims, &content)
+    let (_, claim) = candidates(claims, content)
         .into_iter()
         .filter_map(|c| {
             let claim_content = claims.of(c);
-            let shared = shared_count(&content, claim_content);
+            let shared = shared_count(content, claim_content);
             let covers = shared >= MIN_SHARED
                 && shared as f64 >= MIN_CLAIM_COVERED * claim_content.len() as f64
                 && shared as f64 >= MIN_SENTENCE_COVERED * content.len() as f64;

@@ -8,7 +8,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use super::patterns::{Class, Classes, Finder, PatternSet};
+use super::patterns::{Class, Classes, Finder, PatternSet, Shapes};
 use super::tokens::Word;
 use super::{Context, Finding, Rule, Scope, Severity};
 
@@ -19,6 +19,9 @@ struct Lists {
     /// Finds the magnitudes: a sentence with none and no digit holds no
     /// figure.
     magnitudes: Finder,
+    /// Rules out most words as magnitudes, for the words of a sentence
+    /// another rule has split.
+    magnitude_shapes: Shapes,
     magnitude: Class,
     percent: Class,
     currency: Class,
@@ -39,6 +42,7 @@ static WORDS: LazyLock<Lists> = LazyLock::new(|| {
         magnitudes: set
             .finder(&[magnitude])
             .expect("data/rules-figures.txt compiles (tested)"),
+        magnitude_shapes: set.shapes_of(magnitude),
         magnitude,
         percent: class("percent"),
         currency: class("currency"),
@@ -60,6 +64,7 @@ const LARGE_COUNT: f64 = 1000.0;
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let mut classes = Vec::new();
     for i in scope.sentences.clone() {
         let sentence = &cx.analysis.sentences[i];
         if cx.in_heading(sentence.start) {
@@ -70,29 +75,30 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         // another rule has split are looked at rather than its text
         // searched.
         let text = &cx.masked[sentence.clone()];
-        let (ws, classes) = match cx.sentence_words_if_split(i) {
+        let ws = match cx.sentence_words_if_split(i) {
             Some(ws) => {
                 let has_digit = ws
                     .iter()
                     .any(|w| w.lower.starts_with(|c: char| c.is_ascii_digit()));
                 if !has_digit
-                    && !ws
-                        .iter()
-                        .any(|w| WORDS.set.classes_of(&w.lower).contain(WORDS.magnitude))
+                    && !ws.iter().any(|w| {
+                        WORDS.magnitude_shapes.may_hold(&w.lower)
+                            && WORDS.set.classes_of(&w.lower).contain(WORDS.magnitude)
+                    })
                 {
                     continue;
                 }
-                (ws, WORDS.set.classify(ws))
+                ws
             }
             None => {
                 let has_digit = text.bytes().any(|b| b.is_ascii_digit());
                 if !has_digit && !WORDS.magnitudes.present(text).contain(WORDS.magnitude) {
                     continue;
                 }
-                let ws = cx.sentence_words(i);
-                (ws, WORDS.set.classify(ws))
+                cx.sentence_words(i)
             }
         };
+        WORDS.set.classify_into(ws, &mut classes);
         let s = Sentence {
             words: ws,
             classes: &classes,

@@ -27,6 +27,7 @@ static REQUIRED: LazyLock<Finder> = LazyLock::new(|| {
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut findings = Vec::new();
+    let mut classes = Vec::new();
     for i in scope.sentences.clone() {
         let sentence = &cx.analysis.sentences[i];
         // Looking up the words of a sentence another rule has split costs
@@ -40,7 +41,8 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
             None => continue,
         };
         let mut kept: Vec<(Range<usize>, Match)> = Vec::new();
-        for m in PATTERNS.find(ws) {
+        PATTERNS.classify_into(ws, &mut classes);
+        for m in PATTERNS.find_classified(ws, &classes) {
             if !stays_vague(&m, ws) {
                 continue;
             }

@@ -137,6 +137,9 @@ enum CueClass {
 struct Lists {
     /// First word → cues starting with it (longest first).
     cues: HashMap<&'static str, Vec<(Vec<&'static str>, CueClass)>>,
+    /// The shapes of the cues' first words: most words are turned away
+    /// by it without being hashed.
+    cue_shapes: Shapes,
     next_sentence: Vec<Vec<&'static str>>,
     pronouns: HashSet<&'static str>,
     determiners: HashSet<&'static str>,
@@ -168,6 +171,7 @@ fn lists() -> &'static Lists {
     LISTS.get_or_init(|| {
         let mut l = Lists {
             cues: HashMap::default(),
+            cue_shapes: Shapes::default(),
             next_sentence: Vec::new(),
             pronouns: HashSet::default(),
             determiners: HashSet::default(),
@@ -196,8 +200,9 @@ fn lists() -> &'static Lists {
             };
             l.cues.entry(words[0]).or_default().push((words, class));
         }
-        for list in l.cues.values_mut() {
+        for (first, list) in l.cues.iter_mut() {
             list.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
+            l.cue_shapes.insert(first);
         }
         for (section, line) in sections(include_str!("../../data/text/function-words.txt")) {
             let set = match section {
@@ -232,6 +237,39 @@ fn lists() -> &'static Lists {
         }
         l
     })
+}
+
+/// A set of word shapes (length, first and last byte) in 4,096 bits: a
+/// word whose shape is not in the set is none of the words it was built
+/// from, which a few instructions tell where hashing the word takes a
+/// hundred.
+struct Shapes([u64; 64]);
+
+impl Default for Shapes {
+    fn default() -> Shapes {
+        Shapes([0; 64])
+    }
+}
+
+impl Shapes {
+    fn bit(word: &[u8]) -> usize {
+        let (first, last) = (word.first().copied(), word.last().copied());
+        let (first, last) = (
+            usize::from(first.unwrap_or(0)),
+            usize::from(last.unwrap_or(0)),
+        );
+        (word.len() * 0x9E5 + first * 0x2B + last) % 4096
+    }
+
+    fn insert(&mut self, word: &str) {
+        let bit = Shapes::bit(word.as_bytes());
+        self.0[bit / 64] |= 1 << (bit % 64);
+    }
+
+    fn may_hold(&self, word: &[u8]) -> bool {
+        let bit = Shapes::bit(word);
+        self.0[bit / 64] & (1 << (bit % 64)) != 0
+    }
 }
 
 /// Whether `word` (any case, surrounding punctuation ignored) is a verb that
@@ -385,7 +423,11 @@ fn match_cue(items: &[Item], i: usize) -> Option<(usize, CueClass)> {
     if !first.is_word() {
         return None;
     }
-    let candidates = lists().cues.get(first.lower.as_str())?;
+    let l = lists();
+    if !l.cue_shapes.may_hold(first.lower.as_bytes()) {
+        return None;
+    }
+    let candidates = l.cues.get(first.lower.as_str())?;
     'cue: for (words, class) in candidates {
         for (k, word) in words.iter().enumerate() {
             match items.get(i + k) {
@@ -1048,6 +1090,84 @@ fn sentence_of(sentences: &[Range<usize>], at: usize) -> Option<usize> {
     sentences.get(idx).filter(|s| s.start <= at).map(|_| idx)
 }
 
+/// What one sentence lends to the attribution of quotations, read with its
+/// own attributions ([`read_sentence`]): how it attributes the quotations
+/// that start in it, and what it gives a quotation in the sentence before
+/// or after it. A quotation's attribution is put together from these
+/// ([`attribute_from`]) without reading any sentence again.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lends {
+    /// The outermost quotations starting in the sentence, in order.
+    pub quotes: Vec<InSentence>,
+    /// The sentence ends with a colon: the attribution it gives a quotation
+    /// opening the next sentence ("Erdogan was blunt:" / “…”).
+    pub lead_in: Option<Attribution>,
+    /// A short sentence such as "That was how X put it.": the attribution
+    /// it gives a quotation ending the sentence before.
+    pub put_it: Option<Attribution>,
+}
+
+impl Lends {
+    pub fn is_empty(&self) -> bool {
+        self.quotes.is_empty() && self.lead_in.is_none() && self.put_it.is_none()
+    }
+}
+
+/// An outermost quotation in its sentence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InSentence {
+    /// Its index in the caller's quotations.
+    pub quotation: usize,
+    /// The attribution its own sentence gives it, and where.
+    pub found: Option<(Attribution, Placement)>,
+    /// It opens the sentence: a colon ending the sentence before may
+    /// introduce it.
+    pub opens: bool,
+    /// It ends the sentence: the sentence after may attribute it.
+    pub ends: bool,
+}
+
+/// The attributions in one sentence, outside its quotations, in order (what
+/// [`find_attributions`] returns), and what the sentence lends to the
+/// quotations in and around it, from one reading of the sentence.
+pub fn read_sentence(
+    text: &str,
+    sentence: Range<usize>,
+    quotations: &[Quotation],
+) -> (Vec<Attribution>, Lends) {
+    let a = analyse(text, sentence.clone(), quotations);
+    let lends = lends(text, &sentence, quotations, &a);
+    let attributions = a.clauses.into_iter().map(|c| c.attribution).collect();
+    (attributions, lends)
+}
+
+fn lends(text: &str, sentence: &Range<usize>, quotations: &[Quotation], a: &Analysis) -> Lends {
+    let quotes = quotations
+        .iter()
+        .enumerate()
+        .filter(|(_, q)| q.depth == 0 && sentence.contains(&q.range.start))
+        .map(|(qi, q)| {
+            let qpos = a.items.iter().position(|i| i.kind == ItemKind::Quote(qi));
+            // The quotation must end its sentence (and not run past it).
+            let ends = text.get(q.range.end..sentence.end).is_some_and(|rest| {
+                rest.trim_matches(|c: char| c.is_whitespace() || c == '.')
+                    .is_empty()
+            });
+            InSentence {
+                quotation: qi,
+                found: qpos.and_then(|qpos| in_sentence(text, sentence.start, a, qpos)),
+                opens: qpos == Some(0),
+                ends,
+            }
+        })
+        .collect();
+    Lends {
+        quotes,
+        lead_in: lead_in_of(text, sentence, a),
+        put_it: put_it(a),
+    }
+}
+
 /// Attributes every quotation in the document. `sentences` are all the
 /// document's sentences in order (from [`crate::text::sentences::split_sentences`]
 /// over each prose block), `quotations` all its quotations (from
@@ -1058,18 +1178,69 @@ pub fn attribute_quotations(
     sentences: &[Range<usize>],
     quotations: &[Quotation],
 ) -> Vec<Option<QuoteAttribution>> {
-    let mut cache: HashMap<usize, Analysis> = HashMap::default();
+    // Only the sentences holding a quotation, and those either side of
+    // them, are read.
+    let mut read = vec![false; sentences.len()];
+    for q in quotations.iter().filter(|q| q.depth == 0) {
+        if let Some(si) = sentence_of(sentences, q.range.start) {
+            read[si.saturating_sub(1)..(si + 2).min(sentences.len())].fill(true);
+        }
+    }
+    let lends: Vec<Lends> = sentences
+        .iter()
+        .zip(read)
+        .map(|(s, read)| {
+            if read {
+                read_sentence(text, s.clone(), quotations).1
+            } else {
+                Lends::default()
+            }
+        })
+        .collect();
+    attribute_from(quotations, &lends, 0..quotations.len())
+}
+
+/// [`attribute_quotations`] of the quotations `wanted`, from what each
+/// sentence lends (`lends[i]` for the `i`th sentence, from
+/// [`read_sentence`]); the others get `None` unread. A quotation's
+/// attribution depends on the sentences around it and on the other parts
+/// of the same quotation (see [`Quotation::continues`]): `wanted` must hold
+/// every part of the quotations it holds.
+pub fn attribute_from(
+    quotations: &[Quotation],
+    lends: &[Lends],
+    wanted: Range<usize>,
+) -> Vec<Option<QuoteAttribution>> {
+    let mut place: Vec<Option<(usize, &InSentence)>> = vec![None; quotations.len()];
+    for (si, l) in lends.iter().enumerate() {
+        for q in &l.quotes {
+            if let Some(p) = place.get_mut(q.quotation) {
+                *p = Some((si, q));
+            }
+        }
+    }
+    let found = |attribution: &Attribution, placement, sentence| QuoteAttribution {
+        attribution: attribution.clone(),
+        placement,
+        sentence,
+        inherited_from: None,
+    };
     let mut out: Vec<Option<QuoteAttribution>> = Vec::with_capacity(quotations.len());
     for (qi, q) in quotations.iter().enumerate() {
-        if q.depth > 0 {
-            out.push(None);
-            continue;
-        }
-        let Some(si) = sentence_of(sentences, q.range.start) else {
+        let Some((si, at)) = place[qi].filter(|_| q.depth == 0 && wanted.contains(&qi)) else {
             out.push(None);
             continue;
         };
-        let found = attribute_in_sentence(text, sentences, si, qi, quotations, &mut cache)
+        let attribution = at
+            .found
+            .as_ref()
+            .map(|(a, placement)| found(a, *placement, si))
+            .or_else(|| {
+                // The quotation opens its sentence and the previous one ends with a colon.
+                let prev = si.checked_sub(1).filter(|_| at.opens)?;
+                let a = lends[prev].lead_in.as_ref()?;
+                Some(found(a, Placement::LeadIn, prev))
+            })
             .or_else(|| {
                 let continued = q.continues?;
                 let earlier = out.get(continued)?.clone()?;
@@ -1079,16 +1250,19 @@ pub fn attribute_quotations(
                     ..earlier
                 })
             })
-            .or_else(|| next_sentence(text, sentences, si, qi, quotations, &mut cache));
-        out.push(found);
+            .or_else(|| {
+                let a = lends.get(si + 1).filter(|_| at.ends)?.put_it.as_ref()?;
+                Some(found(a, Placement::NextSentence, si + 1))
+            });
+        out.push(attribution);
     }
     // The first paragraphs of a quotation running over several get the
     // attribution of a later part: “… (no closing mark) / “…,” he said.
-    for qi in (0..quotations.len()).rev() {
+    for qi in wanted.clone().rev() {
         if out[qi].is_some() {
             continue;
         }
-        let later = (qi + 1..quotations.len()).find(|&l| quotations[l].continues == Some(qi));
+        let later = (qi + 1..wanted.end).find(|&l| quotations[l].continues == Some(qi));
         if let Some(l) = later {
             if let Some(a) = out[l].clone() {
                 out[qi] = Some(QuoteAttribution {
@@ -1102,37 +1276,14 @@ pub fn attribute_quotations(
     out
 }
 
-fn analysis<'a>(
+/// How the quotation at item `qpos` is attributed in its own sentence.
+fn in_sentence(
     text: &str,
-    sentences: &[Range<usize>],
-    si: usize,
-    quotations: &[Quotation],
-    cache: &'a mut HashMap<usize, Analysis>,
-) -> &'a Analysis {
-    cache
-        .entry(si)
-        .or_insert_with(|| analyse(text, sentences[si].clone(), quotations))
-}
-
-fn attribute_in_sentence(
-    text: &str,
-    sentences: &[Range<usize>],
-    si: usize,
-    qi: usize,
-    quotations: &[Quotation],
-    cache: &mut HashMap<usize, Analysis>,
-) -> Option<QuoteAttribution> {
-    let q = &quotations[qi];
-    let sentence_start = sentences[si].start;
-    let a = analysis(text, sentences, si, quotations, cache);
+    sentence_start: usize,
+    a: &Analysis,
+    qpos: usize,
+) -> Option<(Attribution, Placement)> {
     let items = &a.items;
-    let qpos = items.iter().position(|i| i.kind == ItemKind::Quote(qi))?;
-    let found = |attribution: &Attribution, placement| QuoteAttribution {
-        attribution: attribution.clone(),
-        placement,
-        sentence: si,
-        inherited_from: None,
-    };
     // Right after: “…,” he said / “…,” said Erdogan.
     if let Some(c) = a
         .clauses
@@ -1140,7 +1291,7 @@ fn attribute_in_sentence(
         .find(|c| c.first_item > qpos && only_joining_punct(&items[qpos + 1..c.first_item]))
     {
         if !items[qpos + 1..c.first_item].iter().any(|i| i.is(':')) {
-            return Some(found(&c.attribution, Placement::After));
+            return Some((c.attribution.clone(), Placement::After));
         }
     }
     // Right before: he said, “…” / adding that “…” / X said: “…”
@@ -1149,7 +1300,7 @@ fn attribute_in_sentence(
             && (only_joining_punct(&items[c.end_item..qpos])
                 || (c.has_that && c.content_start == qpos))
     }) {
-        return Some(found(&c.attribution, Placement::Before));
+        return Some((c.attribution.clone(), Placement::Before));
     }
     // Inside attributed content: a partial quotation.
     let inside = a.clauses.iter().find(|c| {
@@ -1161,45 +1312,32 @@ fn attribute_in_sentence(
         !in_aside && !between && (before_clause || after_content)
     });
     if let Some(c) = inside {
-        return Some(found(&c.attribution, Placement::Within));
+        return Some((c.attribution.clone(), Placement::Within));
     }
     // A colon lead-in without a cue verb: "Erdogan was blunt: “…”"
-    if let Some(colon) = items[..qpos].iter().rposition(|i| i.is(':')) {
-        if only_joining_punct(&items[colon + 1..qpos]) {
-            if let Some(at) = lead_in(text, items, colon, sentence_start) {
-                return Some(found(&at, Placement::LeadIn));
-            }
-        }
+    let colon = items[..qpos].iter().rposition(|i| i.is(':'))?;
+    if !only_joining_punct(&items[colon + 1..qpos]) {
+        return None;
     }
-    // The quotation opens its sentence and the previous one ends with a colon.
-    if qpos == 0 && si > 0 && text[sentences[si - 1].clone()].trim_end().ends_with(':') {
-        let prev = analysis(text, sentences, si - 1, quotations, cache);
-        let last = prev.items.len().checked_sub(1)?;
-        if let Some(c) = prev
-            .clauses
-            .iter()
-            .rev()
-            .find(|c| only_joining_punct(&prev.items[c.end_item..]))
-        {
-            return Some(QuoteAttribution {
-                attribution: c.attribution.clone(),
-                placement: Placement::LeadIn,
-                sentence: si - 1,
-                inherited_from: None,
-            });
-        }
-        let start = sentences[si - 1].start;
-        if let Some(at) = lead_in(text, &prev.items, last, start) {
-            return Some(QuoteAttribution {
-                attribution: at,
-                placement: Placement::LeadIn,
-                sentence: si - 1,
-                inherited_from: None,
-            });
-        }
+    let at = lead_in(text, items, colon, sentence_start)?;
+    Some((at, Placement::LeadIn))
+}
+
+/// What a sentence ending with a colon gives a quotation opening the next.
+fn lead_in_of(text: &str, sentence: &Range<usize>, a: &Analysis) -> Option<Attribution> {
+    if !text[sentence.clone()].trim_end().ends_with(':') {
+        return None;
     }
-    let _ = q;
-    None
+    let last = a.items.len().checked_sub(1)?;
+    if let Some(c) = a
+        .clauses
+        .iter()
+        .rev()
+        .find(|c| only_joining_punct(&a.items[c.end_item..]))
+    {
+        return Some(c.attribution.clone());
+    }
+    lead_in(text, &a.items, last, sentence.start)
 }
 
 fn preceded_by_comma(items: &[Item], at: usize) -> bool {
@@ -1224,28 +1362,10 @@ fn lead_in(text: &str, items: &[Item], colon: usize, sentence_start: usize) -> O
     })
 }
 
-fn next_sentence(
-    text: &str,
-    sentences: &[Range<usize>],
-    si: usize,
-    qi: usize,
-    quotations: &[Quotation],
-    cache: &mut HashMap<usize, Analysis>,
-) -> Option<QuoteAttribution> {
-    let q = &quotations[qi];
-    // The quotation must end its sentence (and not run past it).
-    let rest = text.get(q.range.end..sentences[si].end)?;
-    if !rest
-        .trim_matches(|c: char| c.is_whitespace() || c == '.')
-        .is_empty()
-    {
-        return None;
-    }
-    let next = si + 1;
-    if next >= sentences.len() {
-        return None;
-    }
-    let a = analysis(text, sentences, next, quotations, cache);
+/// What a sentence such as "That was how X put it." gives the quotation
+/// ending the sentence before: its first attribution, if the sentence is
+/// short, holds no quotation and opens as such sentences do.
+fn put_it(a: &Analysis) -> Option<Attribution> {
     if a.items.iter().any(|i| i.is_quote()) || a.items.len() > 16 {
         return None;
     }
@@ -1259,13 +1379,7 @@ fn next_sentence(
     if !opens {
         return None;
     }
-    let c = a.clauses.first()?;
-    Some(QuoteAttribution {
-        attribution: c.attribution.clone(),
-        placement: Placement::NextSentence,
-        sentence: next,
-        inherited_from: None,
-    })
+    Some(a.clauses.first()?.attribution.clone())
 }
 
 // ---------------------------------------------------------------------------

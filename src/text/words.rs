@@ -86,6 +86,7 @@ impl Iterator for Tokens<'_> {
 
     fn next(&mut self) -> Option<Token> {
         let slice = self.slice;
+        let bytes = slice.as_bytes();
         let base = self.base;
         let mut p = self.p;
         while let Some(c) = char_at(slice, p) {
@@ -103,7 +104,14 @@ impl Iterator for Tokens<'_> {
             let start = p;
             let mut q = p + c.len_utf8();
             let mut has_inner_period = false;
-            while let Some(c) = char_at(slice, q) {
+            loop {
+                // Most words are ASCII letters: those a byte at a time.
+                while bytes.get(q).is_some_and(u8::is_ascii_alphanumeric) {
+                    q += 1;
+                }
+                let Some(c) = char_at(slice, q) else {
+                    break;
+                };
                 if c.is_alphanumeric() {
                     q += c.len_utf8();
                     continue;
@@ -117,7 +125,7 @@ impl Iterator for Tokens<'_> {
                 }
             }
             let mut end = q;
-            if char_at(slice, q) == Some('.') {
+            if bytes.get(q) == Some(&b'.') {
                 let word = &slice[start..end];
                 let single_capital =
                     word.chars().count() == 1 && word.starts_with(char::is_uppercase);
