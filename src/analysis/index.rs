@@ -1489,7 +1489,8 @@ mod tests {
             )
         };
         assert!(fresh().is_consistent());
-        let damaged: [(&str, fn(&mut LexiconIndex)); 6] = [
+        type Damage = fn(&mut LexiconIndex);
+        let damaged: [(&str, Damage); 6] = [
             ("a name with no target", |i| i.target_ends[0] = 0),
             ("an entity's name pattern", |i| i.name_patterns[0] = 7),
             ("a completion's entity", |i| i.completion_ids[0] = 9),
