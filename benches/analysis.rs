@@ -418,7 +418,8 @@ mod publish {
     /// document): typing a letter in the middle of the draft, then deleting it.
     #[divan::bench(sample_count = 50)]
     fn convert_edit_100k(b: Bencher) {
-        use copydesk::lsp::diagnostics::Converter;
+        use copydesk::analysis::document::{Revision, Since};
+        use copydesk::lsp::diagnostics::{Converter, Version};
         let index = &LEX_100K.index;
         let config = RuleConfig::default();
         let at = LONG[LONG.len() / 2..].find(' ').unwrap() + LONG.len() / 2 + 1;
@@ -426,16 +427,35 @@ mod publish {
         edited.insert(at, 'x');
         let a = analysis::analyze(&edited, DocKind::Markdown, index);
         let edited_findings = check(&edited, &a, index, &config);
+        let ropes = [ropey::Rope::from_str(&LONG), ropey::Rope::from_str(&edited)];
         let versions = [(&*LONG, &FINDINGS.findings), (&edited, &edited_findings)];
         let mut cache = SourceCache::default();
         let mut converter = Converter::default();
         let mut flip = 0;
+        // Each version is the one before with the letter typed or deleted,
+        // as its analysis's revision says.
+        let mut id = 1;
         b.bench_local(|| {
             flip ^= 1;
+            id += 1;
             let (text, findings) = versions[flip];
+            let bounds = (at, LONG.len() - at);
+            let revision = Revision {
+                id,
+                since: Some(Since {
+                    previous: id - 1,
+                    text: bounds,
+                    masked: bounds,
+                }),
+            };
+            let version = Version {
+                text,
+                rope: &ropes[flip],
+                revision,
+            };
             let mut sources = SourceTexts::new(index, None, &mut cache);
             converter
-                .convert(findings, text, Encoding::Utf16, 1, &mut sources)
+                .convert(findings, &version, Encoding::Utf16, 1, &mut sources)
                 .len()
         });
     }

@@ -249,16 +249,17 @@ impl ClaimContent {
     /// claims, every one inside `ids` (checked on a cached index).
     pub fn is_consistent(&self, claims: usize) -> bool {
         let stems = self.stems.len();
+        use super::index::{all_below, ascending};
         let offsets = |starts: &[u32], len: usize, entries: usize| {
             starts.len() == entries + 1
                 && starts.first() == Some(&0)
-                && starts.windows(2).all(|w| w[0] <= w[1])
+                && ascending(starts)
                 && starts.last().is_some_and(|&e| e as usize == len)
         };
         offsets(&self.starts, self.ids.len(), claims)
-            && self.ids.iter().all(|&id| (id as usize) < stems)
+            && all_below(&self.ids, stems)
             && offsets(&self.posting_starts, self.postings.len(), stems)
-            && self.postings.iter().all(|&c| (c as usize) < claims)
+            && all_below(&self.postings, claims)
             && self.common.len() == stems
     }
 }

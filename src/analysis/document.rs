@@ -23,7 +23,9 @@ use crate::text::versions::{common_prefix, common_suffix};
 #[derive(Debug, Clone)]
 pub struct DocAnalysis {
     pub kind: DocKind,
-    pub prose: Prose,
+    /// Shared with the [`Incremental`] that made it, which splices the next
+    /// version's prose from it.
+    pub prose: Arc<Prose>,
     /// Every sentence of every prose block, in order.
     pub sentences: Vec<Range<usize>>,
     /// Sorted by start.
@@ -247,13 +249,25 @@ impl Incremental {
         index: &LexiconIndex,
         generation: u64,
     ) -> DocAnalysis {
+        self.analyze_shared(&Arc::new(text.to_owned()), kind, index, generation)
+    }
+
+    /// [`Self::analyze`] of a text shared with the caller: kept until the
+    /// next version (to find what that one changed) without a copy.
+    pub fn analyze_shared(
+        &mut self,
+        text: &Arc<String>,
+        kind: DocKind,
+        index: &LexiconIndex,
+        generation: u64,
+    ) -> DocAnalysis {
         if generation != self.generation {
             self.blocks.clear();
             self.windows.clear();
             self.salience.clear();
             self.generation = generation;
         }
-        let prose = self.prose.extract(text, kind);
+        let prose = self.prose.extract_shared(text, kind);
         let masked = prose.masked.as_str();
         let (kept, masked_edit) = self.block_parts(masked, &prose.blocks, index);
         let id = next_revision();
@@ -852,7 +866,7 @@ mod tests {
         DocAnalysis {
             quote_speakers,
             kind,
-            prose,
+            prose: Arc::new(prose),
             sentences,
             mentions,
             quotations,

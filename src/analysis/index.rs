@@ -1,13 +1,15 @@
-//! A compiled lexicon: the name automaton, the completion table and the
-//! claim word index. Built once per (re)load, shared read-only by every
-//! analysis through an `Arc`, and stored whole in the index cache
-//! (`index_cache`), so everything here is plain serialisable data.
+//! A compiled lexicon: the name table, the completion table and the claim
+//! word index. Built once per (re)load, shared read-only by every analysis
+//! through an `Arc`, and stored whole in the index cache (`index_cache`),
+//! so everything here is plain serialisable data.
 //!
 //! Names are matched from word starts only (a mention never starts inside a
-//! word), so the folded names live in one finite state transducer walked from
-//! each word start: the cost of a document's scan depends on its words, not on
-//! how many names the lexicon holds, and a million names build in well under
-//! a second.
+//! word), and a name found there begins with the whole word: the folded
+//! names are grouped by their first word in a hash table
+//! ([`NameTable`]), probed once per word of a document. The cost of a
+//! document's scan depends on its words, not on how many names the lexicon
+//! holds. Completion, claim words and given names are finite state
+//! transducers (prefix ranges, compact keys).
 //!
 //! Entries (entities and claims) are kept encoded, back to back in one
 //! buffer, and decoded the first time something asks for one: a lexicon has
@@ -21,12 +23,12 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use fst::automaton::Automaton;
-use fst::raw::{Fst, Output};
 use fst::{IntoStreamer, Streamer};
 use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::name_table::{self, NameTable};
 use crate::lexicon::known::{ClaimDef, EntityDef, SourceDef};
 use crate::lexicon::{Claim, Entity, EntityKind, Lexicon, Source, FORMAT_VERSION};
 use crate::text::fold::fold;
@@ -256,14 +258,7 @@ impl<T> Entries<T> {
     /// Whether every entry lies inside the buffer, in order: what a cached
     /// index must satisfy before anything slices it.
     fn is_consistent(&self) -> bool {
-        let mut last = 0u64;
-        for &end in &self.ends {
-            if end < last {
-                return false;
-            }
-            last = end;
-        }
-        last as usize <= self.bytes.len()
+        ascending(&self.ends) && self.ends.last().map_or(0, |&e| e as usize) <= self.bytes.len()
     }
 }
 
@@ -299,21 +294,20 @@ pub struct LexiconIndex {
     pub entities: Entries<IndexedEntity>,
     pub claims: Entries<IndexedClaim>,
     /// Entity → kind, read on every mention without decoding the entity.
+    #[serde(with = "kinds_array")]
     kinds: Vec<EntityKind>,
     /// Entity → the pattern of its name (`u32::MAX` if it folds to nothing).
     #[serde(with = "u32_array")]
     name_patterns: Vec<u32>,
-    /// Folded pattern → pattern id (its rank in byte order).
-    #[serde(with = "fst_bytes")]
-    names: Fst<Vec<u8>>,
-    /// Which bytes start some pattern: the walk is tried only there.
-    #[serde(with = "bool_array")]
-    first_bytes: Vec<bool>,
-    /// Every pattern's folded text, back to back, and where each ends.
+    /// Patterns by their first word: what the name scan probes.
+    name_table: NameTable,
+    /// Every pattern's folded text, back to back, and where each ends
+    /// (pattern ids are ranks in byte order).
     pattern_text: String,
     #[serde(with = "u64_array")]
     pattern_ends: Vec<u64>,
     /// Every pattern's targets, back to back, and where each pattern's end.
+    #[serde(with = "targets_array")]
     targets: Vec<PatternTarget>,
     /// The targets' forms as written, back to back.
     target_text: String,
@@ -338,16 +332,23 @@ pub struct LexiconIndex {
     claim_postings: Vec<u32>,
     #[serde(with = "u64_array")]
     claim_word_ends: Vec<u64>,
-    /// Folded given name → the persons with it and their folded surname,
-    /// for spotting transliterated surnames ("Muammar Qaddafi").
-    /// (Ordered, so that the same lexicons give the same cache bytes.)
-    given_names: BTreeMap<String, Vec<(EntityId, String)>>,
+    /// Folded given name → rank; the persons with it, for spotting
+    /// transliterated surnames ("Muammar Qaddafi"), are
+    /// `given_persons[given_ends[rank - 1]..given_ends[rank]]`, each with
+    /// its folded surname (the same place in `surname_ends`, into
+    /// `surnames`). Flat arrays, not a map of strings: a cached index reads
+    /// them with a few copies instead of an allocation per person.
+    #[serde(with = "map_bytes")]
+    given: fst::Map<Vec<u8>>,
+    #[serde(with = "u64_array")]
+    given_ends: Vec<u64>,
+    #[serde(with = "u32_array")]
+    given_persons: Vec<u32>,
+    surnames: String,
+    #[serde(with = "u64_array")]
+    surname_ends: Vec<u64>,
     /// Each claim's content words, stemmed and numbered, for the rules.
     pub claim_content: super::claim_content::ClaimContent,
-    /// The first words of the patterns, made from `pattern_text` when first
-    /// needed (not cached: it takes milliseconds to make).
-    #[serde(skip)]
-    name_starts: OnceLock<super::mentions::NameStarts>,
 }
 
 /// An `fst` is its bytes: stored as they are and checked when read back.
@@ -389,10 +390,18 @@ macro_rules! le_array {
                 if bytes.len() % WIDTH != 0 {
                     return Err(D::Error::custom("a number array of the wrong length"));
                 }
-                Ok(bytes
-                    .chunks_exact(WIDTH)
-                    .map(|c| <$ty>::from_le_bytes(c.try_into().expect("chunks are exact")))
-                    .collect())
+                // Written into a vector of the right length, one number
+                // per chunk, with no branch per number: the compiler makes
+                // this a vectorized copy (collecting from an iterator that
+                // may panic per number cost ~8 instructions a number, 100 M
+                // for the 100k lexicon's index).
+                let mut numbers: Vec<$ty> = vec![0; bytes.len() / WIDTH];
+                for (n, c) in numbers.iter_mut().zip(bytes.chunks_exact(WIDTH)) {
+                    let mut le = [0u8; WIDTH];
+                    le.copy_from_slice(c);
+                    *n = <$ty>::from_le_bytes(le);
+                }
+                Ok(numbers)
             }
         }
     };
@@ -400,6 +409,98 @@ macro_rules! le_array {
 
 le_array!(u32_array, u32);
 le_array!(u64_array, u64);
+
+/// Pattern targets as fixed-width little-endian records (entity, form,
+/// start and end of the written form: 13 bytes), read back with one pass
+/// over the bytes instead of a decode per field.
+mod targets_array {
+    use super::{Form, PatternTarget};
+    use serde::de::Error;
+    use serde::ser::Error as _;
+    use serde::{Deserializer, Serializer};
+
+    const WIDTH: usize = 13;
+
+    pub fn serialize<S: Serializer>(v: &[PatternTarget], s: S) -> Result<S::Ok, S::Error> {
+        let mut bytes = Vec::with_capacity(v.len() * WIDTH);
+        for t in v {
+            let num = |n: usize| u32::try_from(n).map_err(S::Error::custom);
+            bytes.extend_from_slice(&num(t.entity)?.to_le_bytes());
+            bytes.push(match t.form {
+                Form::Name => 0,
+                Form::Alias => 1,
+                Form::Variant => 2,
+            });
+            bytes.extend_from_slice(&num(t.written.start)?.to_le_bytes());
+            bytes.extend_from_slice(&num(t.written.end)?.to_le_bytes());
+        }
+        s.serialize_bytes(&bytes)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PatternTarget>, D::Error> {
+        let bytes: std::borrow::Cow<'de, [u8]> = serde_bytes::deserialize(d)?;
+        if bytes.len() % WIDTH != 0 {
+            return Err(D::Error::custom("a target array of the wrong length"));
+        }
+        let num = |b: &[u8]| u32::from_le_bytes(b.try_into().expect("four bytes")) as usize;
+        bytes
+            .chunks_exact(WIDTH)
+            .map(|c| {
+                let form = match c[4] {
+                    0 => Form::Name,
+                    1 => Form::Alias,
+                    2 => Form::Variant,
+                    _ => return Err(D::Error::custom("a target of no known form")),
+                };
+                Ok(PatternTarget {
+                    entity: num(&c[0..4]),
+                    form,
+                    written: num(&c[5..9])..num(&c[9..13]),
+                })
+            })
+            .collect()
+    }
+}
+
+/// Entity kinds one byte each.
+mod kinds_array {
+    use crate::lexicon::EntityKind;
+    use serde::de::Error;
+    use serde::{Deserializer, Serializer};
+
+    const KINDS: [EntityKind; 6] = [
+        EntityKind::Person,
+        EntityKind::Organization,
+        EntityKind::Place,
+        EntityKind::Weapon,
+        EntityKind::Event,
+        EntityKind::Other,
+    ];
+
+    pub fn serialize<S: Serializer>(v: &[EntityKind], s: S) -> Result<S::Ok, S::Error> {
+        // Exhaustive: a new kind must get its byte here (and in KINDS).
+        let byte = |k: &EntityKind| match k {
+            EntityKind::Person => 0u8,
+            EntityKind::Organization => 1,
+            EntityKind::Place => 2,
+            EntityKind::Weapon => 3,
+            EntityKind::Event => 4,
+            EntityKind::Other => 5,
+        };
+        s.serialize_bytes(&v.iter().map(byte).collect::<Vec<u8>>())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<EntityKind>, D::Error> {
+        let bytes: std::borrow::Cow<'de, [u8]> = serde_bytes::deserialize(d)?;
+        bytes
+            .iter()
+            .map(|&b| {
+                (KINDS.get(usize::from(b)).copied())
+                    .ok_or_else(|| D::Error::custom("an entity of no known kind"))
+            })
+            .collect()
+    }
+}
 
 /// Flags stored one byte each, as bytes.
 pub(super) mod bool_array {
@@ -493,14 +594,27 @@ fn grouped<K: AsRef<[u8]> + Send>(
     (builder.into_map(), ids, ends)
 }
 
-/// `items[ends[rank - 1]..ends[rank]]`.
+/// `items[ends[rank - 1]..ends[rank]]` (empty where that is out of range).
 fn group<'a, T>(items: &'a [T], ends: &[u64], rank: usize) -> &'a [T] {
-    let start = if rank == 0 {
-        0
-    } else {
-        ends[rank - 1] as usize
+    let start = match rank {
+        0 => 0,
+        _ => ends.get(rank - 1).map_or(0, |&e| e as usize),
     };
-    &items[start..ends[rank] as usize]
+    let end = ends.get(rank).map_or(0, |&e| e as usize);
+    items.get(start..end).unwrap_or(&[])
+}
+
+/// Whether `v` never goes down: without an early exit, so that it
+/// vectorizes.
+pub(super) fn ascending<T: Copy + PartialOrd>(v: &[T]) -> bool {
+    v.iter()
+        .zip(v.get(1..).unwrap_or(&[]))
+        .fold(true, |ok, (a, b)| ok & (a <= b))
+}
+
+/// Whether every id in `ids` is below `n`: their maximum, which vectorizes.
+pub(super) fn all_below(ids: &[u32], n: usize) -> bool {
+    ids.is_empty() || (ids.iter().fold(0, |m, &id| m.max(id)) as usize) < n
 }
 
 impl Default for LexiconIndex {
@@ -604,34 +718,30 @@ impl LexiconIndex {
         // transducer is built in.
         let mut patterns: Vec<(&str, Vec<PatternTarget>)> = by_pattern.into_iter().collect();
         patterns.par_sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
-        let mut first_bytes = vec![false; 256];
-        let mut builder = fst::raw::Builder::memory();
+        let sorted: Vec<&str> = patterns.iter().map(|(p, _)| *p).collect();
+        let name_table = NameTable::build(sorted.iter().copied());
+        let name_patterns = forms
+            .iter()
+            .map(|f| match f.first() {
+                Some((folded, Form::Name, _)) => sorted
+                    .binary_search_by(|p| p.as_bytes().cmp(folded.as_bytes()))
+                    .map_or(u32::MAX, |id| id as u32),
+                _ => u32::MAX,
+            })
+            .collect();
+        drop(sorted);
         let mut pattern_text = String::new();
         let mut pattern_ends = Vec::with_capacity(patterns.len());
         let mut targets = Vec::new();
         let mut target_ends = Vec::with_capacity(patterns.len());
         let mut ordinary = Vec::with_capacity(patterns.len());
-        for (id, (p, t)) in patterns.into_iter().enumerate() {
-            first_bytes[usize::from(p.as_bytes()[0])] = true;
-            builder
-                .insert(p.as_bytes(), id as u64)
-                .expect("patterns are unique and sorted");
+        for (p, t) in patterns {
             pattern_text.push_str(p);
             pattern_ends.push(pattern_text.len() as u64);
             targets.extend(t);
             target_ends.push(targets.len() as u64);
             ordinary.push(!p.contains(' ') && is_common_word(p));
         }
-        let names = builder.into_fst();
-        let name_patterns = forms
-            .iter()
-            .map(|f| match f.first() {
-                Some((folded, Form::Name, _)) => names
-                    .get(folded.as_bytes())
-                    .map_or(u32::MAX, |o| o.value() as u32),
-                _ => u32::MAX,
-            })
-            .collect();
         drop(forms);
 
         // Completion finds a name by its start, an alias, or any later word
@@ -661,7 +771,23 @@ impl LexiconIndex {
             }
         }
         let (completion, completion_ids, completion_ends) = grouped(by_key.into_iter().collect());
-        let given_names = given_names(&plain);
+        let mut given_builder = fst::MapBuilder::memory();
+        let mut given_ends = Vec::new();
+        let mut given_persons = Vec::new();
+        let mut surnames = String::new();
+        let mut surname_ends = Vec::new();
+        for (rank, (given, persons)) in given_names(&plain).into_iter().enumerate() {
+            given_builder
+                .insert(given.as_bytes(), rank as u64)
+                .expect("a map's keys are sorted and distinct");
+            for (id, surname) in persons {
+                given_persons.push(id as u32);
+                surnames.push_str(&surname);
+                surname_ends.push(surnames.len() as u64);
+            }
+            given_ends.push(given_persons.len() as u64);
+        }
+        let given = given_builder.into_map();
         drop(plain);
 
         let folded_claims: Vec<String> = claims.par_iter().map(|(c, _, _)| fold(&c.text)).collect();
@@ -712,8 +838,7 @@ impl LexiconIndex {
             claims: encoded_claims,
             kinds,
             name_patterns,
-            names,
-            first_bytes,
+            name_table,
             pattern_text,
             pattern_ends,
             targets,
@@ -726,9 +851,12 @@ impl LexiconIndex {
             claim_words,
             claim_postings,
             claim_word_ends,
-            given_names,
+            given,
+            given_ends,
+            given_persons,
+            surnames,
+            surname_ends,
             claim_content,
-            name_starts: OnceLock::new(),
         }
     }
 
@@ -777,53 +905,44 @@ impl LexiconIndex {
 
     /// Whether the parts of a decoded index agree with each other, so that
     /// no lookup can index out of bounds: checked on every cached index
-    /// before it is used.
+    /// before it is used. Ranges into texts are checked where they are
+    /// read (a bad one reads as empty); what is checked here is every id
+    /// and every list of ends, as folds over whole arrays that the compiler
+    /// vectorizes (tens of millions of numbers for a large lexicon).
     pub(crate) fn is_consistent(&self) -> bool {
         let entities = self.entities.len();
         let claims = self.claims.len();
         let patterns = self.pattern_ends.len();
-        let ascending = |ends: &[u64], total: usize| {
-            ends.windows(2).all(|w| w[0] <= w[1]) && ends.last().map_or(0, |&e| e as usize) <= total
+        let ends_within = |ends: &[u64], total: usize| {
+            ascending(ends) && ends.last().map_or(0, |&e| e as usize) <= total
         };
         self.entities.is_consistent()
             && self.claims.is_consistent()
             && self.kinds.len() == entities
             && self.name_patterns.len() == entities
-            && self
-                .name_patterns
-                .iter()
-                .all(|&p| p == u32::MAX || (p as usize) < patterns)
-            && self.first_bytes.len() == 256
-            && self.names.len() == patterns
-            && ascending(&self.pattern_ends, self.pattern_text.len())
-            && self
-                .pattern_ends
-                .iter()
-                .all(|&e| self.pattern_text.is_char_boundary(e as usize))
-            && self.target_ends.len() == patterns
-            && ascending(&self.target_ends, self.targets.len())
-            && self.targets.iter().all(|t| {
-                t.entity < entities
-                    && t.written.start <= t.written.end
-                    && t.written.end <= self.target_text.len()
-                    && self.target_text.is_char_boundary(t.written.start)
-                    && self.target_text.is_char_boundary(t.written.end)
+            && self.name_patterns.iter().fold(true, |ok, &p| {
+                ok & (p == u32::MAX || (p as usize) < patterns)
             })
+            && self.name_table.is_consistent(patterns)
+            && ends_within(&self.pattern_ends, self.pattern_text.len())
+            && self.target_ends.len() == patterns
+            && ends_within(&self.target_ends, self.targets.len())
+            && self
+                .targets
+                .iter()
+                .fold(true, |ok, t| ok & (t.entity < entities))
             && self.ordinary.len() == patterns
             && self.completion.len() == self.completion_ends.len()
-            && ascending(&self.completion_ends, self.completion_ids.len())
-            && self
-                .completion_ids
-                .iter()
-                .all(|&id| (id as usize) < entities)
+            && ends_within(&self.completion_ends, self.completion_ids.len())
+            && all_below(&self.completion_ids, entities)
             && self.claim_words.len() == self.claim_word_ends.len()
-            && ascending(&self.claim_word_ends, self.claim_postings.len())
-            && self.claim_postings.iter().all(|&id| (id as usize) < claims)
-            && self
-                .given_names
-                .values()
-                .flatten()
-                .all(|(id, _)| *id < entities)
+            && ends_within(&self.claim_word_ends, self.claim_postings.len())
+            && all_below(&self.claim_postings, claims)
+            && self.given.len() == self.given_ends.len()
+            && ends_within(&self.given_ends, self.given_persons.len())
+            && all_below(&self.given_persons, entities)
+            && self.surname_ends.len() == self.given_persons.len()
+            && ends_within(&self.surname_ends, self.surnames.len())
             && self.claim_content.is_consistent(claims)
             && self.lexicons.iter().all(|l| {
                 l.entities.start <= l.entities.end
@@ -835,10 +954,27 @@ impl LexiconIndex {
 
     /// The persons whose full name starts with this (folded) given name,
     /// with their folded surnames.
-    pub fn persons_named(&self, folded_given: &str) -> &[(EntityId, String)] {
-        self.given_names
-            .get(folded_given)
-            .map_or(&[], Vec::as_slice)
+    pub fn persons_named(&self, folded_given: &str) -> Vec<(EntityId, &str)> {
+        let Some(rank) = self.given.get(folded_given.as_bytes()) else {
+            return Vec::new();
+        };
+        let rank = rank as usize;
+        let start = match rank {
+            0 => 0,
+            _ => self.given_ends.get(rank - 1).map_or(0, |&e| e as usize),
+        };
+        let end = self.given_ends.get(rank).map_or(0, |&e| e as usize);
+        (start..end)
+            .map(|i| {
+                let person = self.given_persons.get(i).map_or(0, |&p| p as EntityId);
+                let from = match i {
+                    0 => 0,
+                    _ => self.surname_ends.get(i - 1).map_or(0, |&e| e as usize),
+                };
+                let to = self.surname_ends.get(i).map_or(0, |&e| e as usize);
+                (person, self.surnames.get(from..to).unwrap_or(""))
+            })
+            .collect()
     }
 
     pub fn entity(&self, id: EntityId) -> &IndexedEntity {
@@ -849,53 +985,53 @@ impl LexiconIndex {
         self.claims.get(id)
     }
 
+    /// Every pattern's folded text, in id order.
+    #[cfg(test)]
+    pub(crate) fn pattern_texts(&self) -> Vec<&str> {
+        (0..self.pattern_ends.len())
+            .map(|p| self.pattern_str(p))
+            .collect()
+    }
+
     /// Whether the lexicon has any name at all.
     pub fn has_names(&self) -> bool {
         !self.pattern_ends.is_empty()
     }
 
-    /// The longest pattern that `hay[start..]` begins with: its end and id.
-    /// `hay` is folded text.
-    pub fn longest_name_at(&self, hay: &str, start: usize) -> Option<(usize, usize)> {
-        let bytes = &hay.as_bytes()[start..];
-        if !bytes
-            .first()
-            .is_some_and(|&b| self.first_bytes[usize::from(b)])
-        {
-            return None;
-        }
-        let mut node = self.names.root();
-        let mut out = Output::zero();
-        let mut longest = None;
-        for (i, &b) in bytes.iter().enumerate() {
-            let Some(t) = node.find_input(b) else {
-                break;
-            };
-            let t = node.transition(t);
-            out = out.cat(t.out);
-            node = self.names.node(t.addr);
-            if node.is_final() {
-                let id = out.cat(node.final_output()).value() as usize;
-                longest = Some((start + i + 1, id));
+    /// The longest name that can be a mention at the word start `start`
+    /// of `hay` (folded text), whose word's end and hash are `word`
+    /// ([`name_table::word_at`]): its end and
+    /// pattern. That is the longest pattern `hay[start..]` begins with,
+    /// where it begins with the whole word (any other pattern there ends
+    /// inside the word), else the word less a designator's plural `s`
+    /// ("s-400s", "a400s"), the one name that may end inside a word.
+    pub fn name_at(&self, hay: &str, start: usize, word: (usize, u64)) -> Option<(usize, usize)> {
+        let (word_end, hash) = word;
+        let word = &hay[start..word_end];
+        let group = self
+            .name_table
+            .group(word, hash, |id| self.pattern_str(id as usize));
+        if !group.is_empty() {
+            let found =
+                name_table::longest_prefix(group, &hay.as_bytes()[start..], word.len(), |id| {
+                    self.pattern_str(id as usize).as_bytes()
+                });
+            if let Some((len, id)) = found {
+                // UTF-8 is prefix-free: a pattern of whole characters ends on one.
+                debug_assert!(hay.is_char_boundary(start + len));
+                return Some((start + len, id));
             }
         }
-        // UTF-8 is prefix-free: a pattern of whole characters ends on one.
-        debug_assert!(longest.is_none_or(|(end, _)| hay.is_char_boundary(end)));
-        longest
-    }
-
-    /// The first words of every pattern (see `mentions::NameStarts`).
-    pub fn name_starts(&self) -> &super::mentions::NameStarts {
-        self.name_starts.get_or_init(|| {
-            super::mentions::NameStarts::new(
-                (0..self.pattern_ends.len()).map(|id| self.pattern_str(id)),
-            )
-        })
+        let singular = word.strip_suffix('s')?;
+        if !singular.ends_with(|c: char| c.is_ascii_digit()) {
+            return None;
+        }
+        Some((word_end - 1, self.pattern_for(singular)?))
     }
 
     /// A target's form as written in the lexicon.
     pub fn written(&self, target: &PatternTarget) -> &str {
-        &self.target_text[target.written.clone()]
+        self.target_text.get(target.written.clone()).unwrap_or("")
     }
 
     pub fn pattern(&self, id: usize) -> (&str, &[PatternTarget]) {
@@ -905,14 +1041,14 @@ impl LexiconIndex {
         )
     }
 
-    /// A pattern's folded text alone.
+    /// A pattern's folded text alone (empty for an id out of range).
     fn pattern_str(&self, id: usize) -> &str {
-        let start = if id == 0 {
-            0
-        } else {
-            self.pattern_ends[id - 1] as usize
+        let start = match id {
+            0 => 0,
+            _ => self.pattern_ends.get(id - 1).map_or(0, |&e| e as usize),
         };
-        &self.pattern_text[start..self.pattern_ends[id] as usize]
+        let end = self.pattern_ends.get(id).map_or(0, |&e| e as usize);
+        self.pattern_text.get(start..end).unwrap_or("")
     }
 
     /// Whether a pattern is a single ordinary English word, which counts as
@@ -923,9 +1059,18 @@ impl LexiconIndex {
 
     /// The pattern whose folded text is exactly `folded`.
     pub fn pattern_for(&self, folded: &str) -> Option<usize> {
-        self.names
-            .get(folded.as_bytes())
-            .map(|o| o.value() as usize)
+        let (end, hash) = name_table::word_at(folded, 0);
+        let group = self
+            .name_table
+            .group(&folded[..end], hash, |id| self.pattern_str(id as usize));
+        let at = group
+            .binary_search_by(|&id| {
+                self.pattern_str(id as usize)
+                    .as_bytes()
+                    .cmp(folded.as_bytes())
+            })
+            .ok()?;
+        Some(group[at] as usize)
     }
 
     /// The source a claim or evidence names, within its lexicon.
@@ -1254,29 +1399,111 @@ mod tests {
     }
 
     #[test]
-    fn the_longest_name_at_a_position() {
+    fn the_longest_name_at_a_word_start() {
         let index = index_of(
             r#"{"id": "e", "name": "Recep Tayyip Erdogan", "kind": "person", "aliases": ["Erdogan"]},
-               {"id": "s", "name": "S-400", "kind": "weapon"}"#,
+               {"id": "s", "name": "S-400", "kind": "weapon"},
+               {"id": "a", "name": "A400", "kind": "weapon"},
+               {"id": "k", "name": "Ankara", "kind": "place"}"#,
             &[],
         );
+        let name_at = |hay: &str, start: usize| {
+            index
+                .name_at(hay, start, name_table::word_at(hay, start))
+                .map(|(end, p)| (hay[start..end].to_string(), index.pattern(p).0.to_string()))
+        };
         let hay = "recep tayyip erdogan's s-400s";
-        let (end, p) = index.longest_name_at(hay, 0).unwrap();
-        assert_eq!(&hay[..end], "recep tayyip erdogan");
-        assert_eq!(index.pattern(p).0, "recep tayyip erdogan");
+        let found = |s: &str| Some((s.to_string(), s.to_string()));
+        assert_eq!(name_at(hay, 0), found("recep tayyip erdogan"));
+        assert_eq!(name_at(hay, 6), None, "no name starts with tayyip");
+        assert_eq!(name_at(hay, 13), found("erdogan"));
+        assert_eq!(name_at(hay, 23), found("s-400"));
+        assert_eq!(name_at("a400s flew", 0), found("a400"), "a plural");
+        assert_eq!(name_at("a400x flew", 0), None);
+        assert_eq!(name_at("ankaragucu", 0), None, "a name inside a word");
+        assert_eq!(name_at("recep tayyip", 0), None);
         assert_eq!(
-            index.longest_name_at(hay, 6),
-            None,
-            "no name starts with tayyip"
+            index.pattern_for("erdogan").map(|p| index.pattern(p).0),
+            Some("erdogan")
         );
-        let (end, p) = index.longest_name_at(hay, 13).unwrap();
-        assert_eq!(
-            (&hay[13..end], index.pattern_for("erdogan")),
-            ("erdogan", Some(p))
-        );
-        let (end, _) = index.longest_name_at(hay, 23).unwrap();
-        assert_eq!(&hay[23..end], "s-400");
         assert_eq!(index.pattern_for("tayyip"), None);
+        assert_eq!(index.pattern_for("recep"), None);
+    }
+
+    /// Every name the table finds is the longest pattern the text begins
+    /// with at that word start, as a plain search of every pattern says.
+    #[test]
+    fn the_table_finds_the_longest_pattern_of_the_first_word() {
+        let index = index_of(
+            r#"{"id": "a", "name": "Jean", "kind": "person", "aliases": ["Jean-Paul", "Jean Paul Sartre", "Jean-Paul II", "Jeanne"]},
+               {"id": "b", "name": "Mr. Has", "kind": "person", "aliases": ["Mr. Hasan", "Mr.", "Mr. H", "Has"]},
+               {"id": "c", "name": "’t Hooft", "kind": "person", "aliases": ["(Bob)"]}"#,
+            &[],
+        );
+        let patterns: Vec<&str> = (0..index.pattern_ends.len())
+            .map(|p| index.pattern_str(p))
+            .collect();
+        for hay in [
+            "jean",
+            "jean-paul ii",
+            "jean-paul iii",
+            "jean paul",
+            "jean paul sartre's",
+            "jeanne",
+            "jeannette",
+            "mr. hasan",
+            "mr. has",
+            "mr. hx",
+            "mr.",
+            "mr",
+            "mr. h",
+            "'t hooft",
+            "'t hoo",
+            "(bob) x",
+            "(bo",
+        ] {
+            let word = name_table::word_at(hay, 0);
+            let plain = patterns
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| hay.starts_with(**p) && p.len() >= word.0)
+                .max_by_key(|(_, p)| p.len())
+                .map(|(id, p)| (p.len(), id));
+            assert_eq!(index.name_at(hay, 0, word), plain, "{hay}");
+        }
+    }
+
+    /// Every kind and form survives the cache's byte encodings.
+    #[test]
+    fn kinds_and_targets_round_trip_as_bytes() {
+        #[derive(Serialize, Deserialize, PartialEq, Debug)]
+        struct Arrays {
+            #[serde(with = "kinds_array")]
+            kinds: Vec<EntityKind>,
+            #[serde(with = "targets_array")]
+            targets: Vec<PatternTarget>,
+        }
+        let arrays = Arrays {
+            kinds: vec![
+                EntityKind::Person,
+                EntityKind::Organization,
+                EntityKind::Place,
+                EntityKind::Weapon,
+                EntityKind::Event,
+                EntityKind::Other,
+            ],
+            targets: [Form::Name, Form::Alias, Form::Variant]
+                .into_iter()
+                .enumerate()
+                .map(|(i, form)| PatternTarget {
+                    entity: 70_000 * i,
+                    form,
+                    written: i..i * 300 + 1,
+                })
+                .collect(),
+        };
+        let bytes = postcard::to_stdvec(&arrays).unwrap();
+        assert_eq!(postcard::from_bytes::<Arrays>(&bytes).unwrap(), arrays);
     }
 
     #[test]

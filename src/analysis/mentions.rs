@@ -1,13 +1,15 @@
 //! Every mention of every lexicon entity in a document.
 //!
-//! One leftmost-longest automaton pass over the folded prose; word
-//! boundaries, plurals and names that are also ordinary words are judged
-//! here, against the original text.
+//! One leftmost-longest pass over the folded prose, from word starts, with
+//! one probe of the lexicon's name table per word; word boundaries,
+//! plurals and names that are also ordinary words are judged here, against
+//! the original text.
 
 use std::ops::Range;
 use std::sync::Arc;
 
 use super::index::{EntityId, Form, LexiconIndex};
+use super::name_table::word_at;
 use crate::text::fold::{fold_with_map, push_folded};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -175,111 +177,26 @@ impl EntitySet {
     }
 }
 
-/// The first words (runs of letters and digits) of every pattern, as bits
-/// of their hashes: most words of a draft start no name, and this tells so
-/// without walking the names' automaton.
-///
-/// A name accepted at a word start always begins with the whole word there
-/// (a match ending inside a word is refused, and a shorter pattern tried in
-/// its place ends at a non-word character after the word), except a
-/// designator's plural ("S-400s", "A400s"), whose word is the name's plus `s`.
-pub struct NameStarts {
-    bits: Vec<u64>,
-    /// Some pattern starts with a character that is not a letter or digit.
-    nonword: bool,
-}
-
-/// Bits in the filter: a few hundred kilobytes, so that the first words of
-/// a million names leave most bits clear.
-const NAME_START_BITS: usize = 1 << 22;
-
-impl NameStarts {
-    pub fn new<'a>(patterns: impl Iterator<Item = &'a str>) -> NameStarts {
-        let mut starts = NameStarts {
-            bits: vec![0; NAME_START_BITS / 64],
-            nonword: false,
-        };
-        for p in patterns {
-            let word = &p[..word_end(p, 0)];
-            if word.is_empty() {
-                starts.nonword = true;
-            } else {
-                let bit = bit_of(word);
-                starts.bits[bit / 64] |= 1 << (bit % 64);
-            }
-        }
-        starts
-    }
-
-    /// Whether a name may start with the word `word` (empty: the text
-    /// starts with some other character).
-    fn may_start(&self, word: &str) -> bool {
-        if word.is_empty() {
-            return self.nonword;
-        }
-        let has = |w: &str| {
-            let bit = bit_of(w);
-            self.bits[bit / 64] & (1 << (bit % 64)) != 0
-        };
-        has(word)
-            || word
-                .strip_suffix('s')
-                .is_some_and(|w| w.ends_with(|c: char| c.is_ascii_digit()) && has(w))
-    }
-}
-
-/// FNV-1a: short words, hashed once each.
-fn bit_of(word: &str) -> usize {
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in word.as_bytes() {
-        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
-    }
-    (h ^ (h >> 29)) as usize % NAME_START_BITS
-}
-
-/// Where the run of letters and digits starting at `at` ends.
-fn word_end(s: &str, at: usize) -> usize {
-    let bytes = s.as_bytes();
-    let mut i = at;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if b.is_ascii() {
-            if !b.is_ascii_alphanumeric() {
-                break;
-            }
-            i += 1;
-        } else {
-            let c = s[i..].chars().next().unwrap_or(' ');
-            if !is_word_char(c) {
-                break;
-            }
-            i += c.len_utf8();
-        }
-    }
-    i
-}
-
 /// The first position at or after `from` where a word may start (the
 /// character before it is not a letter or digit) and a name begins: the
 /// position, the name's end and its pattern. This is the leftmost-longest
 /// match among those at word starts.
+///
+/// A name accepted at a word start always begins with the whole word there
+/// (a match ending inside a word is refused, and a shorter pattern tried in
+/// its place ends at a non-word character after the word), except a
+/// designator's plural ("S-400s", "A400s"), whose word is the name's plus
+/// `s`: so only the patterns whose first word is the word there are tried
+/// (`LexiconIndex::name_at`, one hash probe per word).
 fn next_name(hay: &str, from: usize, index: &LexiconIndex) -> Option<(usize, usize, usize)> {
-    let starts = index.name_starts();
     let bytes = hay.as_bytes();
     let mut at = from;
     let mut boundary = boundary_before(hay, from);
     while at < bytes.len() {
-        if !boundary {
-            // Inside a word: on to its end, where the next one may start.
-            let end = word_end(hay, at);
-            if end > at {
-                at = end;
-                continue;
-            }
-        }
-        let end = word_end(hay, at);
-        if boundary && starts.may_start(&hay[at..end]) {
-            if let Some((name_end, pattern)) = index.longest_name_at(hay, at) {
+        let word = word_at(hay, at);
+        let end = word.0;
+        if boundary {
+            if let Some((name_end, pattern)) = index.name_at(hay, at, word) {
                 return Some((at, name_end, pattern));
             }
         }
@@ -453,6 +370,7 @@ mod tests {
  {"id": "fdd", "name": "Foundation for Defense of Democracies", "kind": "organization", "aliases": ["FDD"]},
  {"id": "defense", "name": "Defense", "kind": "other"},
  {"id": "s400", "name": "S-400", "kind": "weapon"},
+ {"id": "a400", "name": "A400", "kind": "weapon"},
  {"id": "nato", "name": "NATO", "kind": "organization"},
  {"id": "patriot", "name": "Patriot", "kind": "weapon"}
 ]}"#;
@@ -564,5 +482,61 @@ mod tests {
     fn a_shorter_name_fits_where_the_longest_runs_into_a_word() {
         assert_eq!(found("Kerim Hasanov"), pairs(&[]));
         assert_eq!(found("FDDs"), pairs(&[]));
+    }
+
+    /// The scan as it was before the name table: at every word start, the
+    /// longest pattern the folded text begins with (a plain search of
+    /// every pattern), then `accept_end`.
+    fn plain_scan(text: &str, index: &LexiconIndex) -> Vec<(Range<usize>, usize)> {
+        let patterns = index.pattern_texts();
+        let folded = fold_with_map(text);
+        let hay = folded.text.as_str();
+        let mut found = Vec::new();
+        let mut pos = 0;
+        'scan: while pos < hay.len() {
+            for at in (pos..hay.len()).filter(|&at| hay.is_char_boundary(at)) {
+                if !boundary_before(hay, at) {
+                    continue;
+                }
+                let longest = (patterns.iter().enumerate())
+                    .filter(|(_, p)| hay[at..].starts_with(**p))
+                    .max_by_key(|(_, p)| p.len());
+                let Some((id, p)) = longest else {
+                    continue;
+                };
+                match accept_end(hay, at, at + p.len(), id, index) {
+                    Some((end, pattern)) => {
+                        found.push((folded.original_range(at, end), pattern));
+                        pos = end;
+                    }
+                    None => pos = next_char(hay, at),
+                }
+                continue 'scan;
+            }
+            break;
+        }
+        found
+    }
+
+    proptest::proptest! {
+        /// Names found through the table of first words are the names a
+        /// search of every pattern at every word start finds.
+        #[test]
+        fn the_name_table_finds_what_a_plain_search_finds(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "Recep", "Tayyip", "Erdogan", "Erdoğan", "Mr.", "Mr", "Has", "Kerim", "Hasan",
+                "S-400", "S-400s", "A400", "A400s", "S", "400", "400s", "s", "A", "NATO", "Ankara", "Foundation", "for", "Defense",
+                "of", "Democracies", "Patriot", "’s", "'", "-", " ", " ", ". ", ", ", "(", "\n",
+                "ü", "x", "4", "Ş",
+            ]), 0..24)
+        ) {
+            let index = index();
+            let text: String = pieces.concat();
+            let table: Vec<(Range<usize>, usize)> = scan_names(&text, 0..text.len(), &index)
+                .into_iter()
+                .map(|m| (m.range, m.pattern))
+                .collect();
+            proptest::prop_assert_eq!(table, plain_scan(&text, &index), "{:?}", text);
+        }
     }
 }

@@ -7,6 +7,7 @@ pub mod document;
 pub mod index;
 pub mod index_cache;
 pub mod mentions;
+pub mod name_table;
 pub mod quotes;
 pub mod speakers;
 

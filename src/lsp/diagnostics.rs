@@ -10,10 +10,13 @@ use ropey::Rope;
 use serde_json::json;
 use tower_lsp_server::ls_types::{
     CodeAction, CodeActionKind, CodeDescription, Diagnostic, DiagnosticRelatedInformation,
-    DiagnosticSeverity, Location, NumberOrString, Range as LspRange, TextEdit, Uri, WorkspaceEdit,
+    DiagnosticSeverity, Location, NumberOrString, Position, Range as LspRange, TextEdit, Uri,
+    WorkspaceEdit,
 };
 
-use super::position::{positions, to_range, Encoding};
+use super::output;
+use super::position::{positions, positions_from, to_range, Encoding};
+use crate::analysis::document::Revision;
 use crate::analysis::LexiconIndex;
 use crate::config::Severity;
 use crate::rules::{suppress, Finding, Related, Rule};
@@ -178,9 +181,11 @@ fn diagnostic(
 /// finding's rule, severity, message and related places (read under one
 /// lexicon generation, workspace root and position encoding) at its range:
 /// a new finding equal in those to one of the last version's takes that
-/// one's diagnostic, moved rather than cloned, with its range converted
-/// again (one sweep over the text). So the result is exactly
-/// [`to_diagnostics`]'s, whatever the edit.
+/// one's diagnostic, moved rather than cloned. Its range is the last one
+/// where the edit cannot have moved it (before the edit, or after the line
+/// break that follows it, a known number of lines down), and converted
+/// again otherwise, in a sweep over the lines where those offsets lie. So
+/// the result is exactly [`to_diagnostics`]'s, whatever the edit.
 #[derive(Default)]
 pub struct Converter {
     /// The lexicon generation, root and encoding the diagnostics were made
@@ -192,6 +197,85 @@ pub struct Converter {
     last: Arc<Vec<Diagnostic>>,
     /// The related places of the findings behind `last`, in the same order.
     related: Vec<Vec<Related>>,
+    /// The byte ranges of the findings behind `last`, in the same order.
+    ranges: Vec<std::ops::Range<usize>>,
+    /// The JSON of each diagnostic of `last` after its range, once a frame
+    /// has needed it (see [`Converter::frame`]).
+    after: Vec<Option<Box<[u8]>>>,
+    /// The version `last` was made for: its analysis's revision id, its
+    /// length in bytes and its number of lines.
+    version: Option<(u64, usize, usize)>,
+    /// How many offsets the last conversion swept again.
+    #[cfg(test)]
+    swept: usize,
+}
+
+/// The version of a document whose findings are converted.
+pub struct Version<'a> {
+    pub text: &'a str,
+    /// The same text.
+    pub rope: &'a Rope,
+    /// The revision of the analysis the findings were made from: where the
+    /// text differs from the version before.
+    pub revision: Revision,
+}
+
+/// Where a version's positions equal the last version's: offsets before
+/// `prefix` are at the same positions; those from `lines_from` on are the
+/// last version's offsets `delta` bytes earlier, `lines` lines further down
+/// (their line starts after the edit, so their columns are the same).
+struct Moved {
+    prefix: usize,
+    lines_from: usize,
+    delta: isize,
+    lines: i64,
+}
+
+impl Moved {
+    /// How positions moved from the last version (`old_len` bytes and
+    /// `old_lines` lines) to `version`, which shares its first `prefix` and
+    /// last `suffix` bytes with it.
+    fn between(
+        version: &Version,
+        (old_len, old_lines): (usize, usize),
+        (prefix, suffix): (usize, usize),
+    ) -> Moved {
+        let bytes = version.text.as_bytes();
+        let tail = bytes.len() - suffix.min(bytes.len());
+        // The first line start after the edit, with the line break before
+        // it in the unchanged tail: from there on both versions have the
+        // same bytes and break the lines alike.
+        let lines_from = match memchr::memchr2(b'\n', b'\r', &bytes[tail..]) {
+            Some(found) => {
+                let b = tail + found;
+                if bytes[b] == b'\r' && bytes.get(b + 1) == Some(&b'\n') {
+                    b + 2
+                } else {
+                    b + 1
+                }
+            }
+            None => usize::MAX,
+        };
+        Moved {
+            prefix,
+            lines_from,
+            delta: bytes.len() as isize - old_len as isize,
+            lines: version.rope.len_lines() as i64 - old_lines as i64,
+        }
+    }
+
+    /// The position of `at` in the new version, from the position `was`
+    /// of `old` in the last one, where the edit cannot have changed it.
+    fn position(&self, at: usize, old: usize, was: Position) -> Option<Position> {
+        if at == old && at < self.prefix {
+            return Some(was);
+        }
+        if at >= self.lines_from && old.wrapping_add_signed(self.delta) == at {
+            let line = u32::try_from(i64::from(was.line) + self.lines).ok()?;
+            return Some(Position::new(line, was.character));
+        }
+        None
+    }
 }
 
 impl Converter {
@@ -200,21 +284,28 @@ impl Converter {
     pub fn convert(
         &mut self,
         findings: &[Finding],
-        text: &str,
+        version: &Version,
         enc: Encoding,
         generation: u64,
         sources: &mut SourceTexts,
     ) -> Arc<Vec<Diagnostic>> {
+        let text = version.text;
         let made_with = Some((generation, sources.root.clone(), enc));
         let last = std::mem::take(&mut self.last);
         let mut old = Arc::try_unwrap(last).unwrap_or_else(|shared| (*shared).clone());
         let mut old_related = std::mem::take(&mut self.related);
-        if self.made_with != made_with {
+        let mut old_ranges = std::mem::take(&mut self.ranges);
+        let mut old_after = std::mem::take(&mut self.after);
+        if self.made_with != made_with
+            || old_ranges.len() != old.len()
+            || old_after.len() != old.len()
+        {
             old.clear();
             old_related.clear();
+            old_ranges.clear();
+            old_after.clear();
             self.made_with = made_with;
         }
-        let places = ranges(findings, text, enc);
         let same =
             |f: &Finding, j: usize| is_diagnostic_of(&old[j], f) && old_related[j] == f.related;
         // An edit changes the findings in one stretch: those before it and
@@ -230,33 +321,128 @@ impl Converter {
         {
             back += 1;
         }
-        let mut links = Links::default();
-        let mut diagnostics = Vec::with_capacity(n_new);
-        let mut related = Vec::with_capacity(n_new);
-        for (i, (f, range)) in findings.iter().zip(places).enumerate() {
-            let kept = if i < front {
+        let kept = |i: usize| {
+            if i < front {
                 Some(i)
             } else if i >= n_new - back {
                 Some(i + n_old - n_new)
             } else {
                 None
-            };
-            match kept {
+            }
+        };
+        // Where the edit left the last version's positions alone; none
+        // when the findings were made from a version other than the last
+        // one's successor (or the rope is not that text's).
+        let moved = match (version.revision.since, self.version) {
+            (Some(since), Some((previous, old_len, old_lines)))
+                if since.previous == previous && version.rope.len_bytes() == text.len() =>
+            {
+                Some(Moved::between(version, (old_len, old_lines), since.text))
+            }
+            _ => None,
+        };
+        let mut places = vec![LspRange::default(); n_new];
+        // (finding, which end) of the offsets converted afresh, and those offsets.
+        let (mut fresh, mut offsets) = (Vec::new(), Vec::new());
+        for (i, f) in findings.iter().enumerate() {
+            let was = kept(i).map(|j| (&old_ranges[j], old[j].range));
+            for end in [false, true] {
+                let at = if end { f.range.end } else { f.range.start };
+                let known = match (&moved, was) {
+                    (Some(moved), Some((bytes, range))) if at <= text.len() => {
+                        let (old, was) = if end {
+                            (bytes.end, range.end)
+                        } else {
+                            (bytes.start, range.start)
+                        };
+                        moved.position(at, old, was)
+                    }
+                    _ => None,
+                };
+                match known {
+                    Some(p) if end => places[i].end = p,
+                    Some(p) => places[i].start = p,
+                    None => {
+                        fresh.push((i, end));
+                        offsets.push(at);
+                    }
+                }
+            }
+        }
+        // The fresh offsets lie around the edit: the sweep starts at the
+        // line before the first of them (a line start whatever the rope
+        // makes of an offset inside a CRLF).
+        let from = match (&moved, offsets.iter().min()) {
+            (Some(_), Some(&first)) => {
+                let line = version
+                    .rope
+                    .byte_to_line(first.min(text.len()))
+                    .saturating_sub(1);
+                (version.rope.line_to_byte(line), line as u32)
+            }
+            _ => (0, 0),
+        };
+        for ((i, end), p) in fresh
+            .into_iter()
+            .zip(positions_from(text, from, &offsets, enc))
+        {
+            if end {
+                places[i].end = p;
+            } else {
+                places[i].start = p;
+            }
+        }
+        #[cfg(test)]
+        {
+            self.swept = offsets.len();
+        }
+        let mut links = Links::default();
+        let mut diagnostics = Vec::with_capacity(n_new);
+        let mut related = Vec::with_capacity(n_new);
+        let mut after = Vec::with_capacity(n_new);
+        for (i, (f, range)) in findings.iter().zip(places).enumerate() {
+            match kept(i) {
                 Some(j) => {
                     let mut d = std::mem::take(&mut old[j]);
                     d.range = range;
                     diagnostics.push(d);
                     related.push(std::mem::take(&mut old_related[j]));
+                    after.push(old_after[j].take());
                 }
                 None => {
                     diagnostics.push(diagnostic(f, range, &mut links, sources, enc));
                     related.push(f.related.clone());
+                    after.push(None);
                 }
             }
         }
+        self.after = after;
+        old_ranges.clear();
+        old_ranges.extend(findings.iter().map(|f| f.range.clone()));
+        self.ranges = old_ranges;
+        self.version = Some((version.revision.id, text.len(), version.rope.len_lines()));
         self.last = Arc::new(diagnostics);
         self.related = related;
         self.last.clone()
+    }
+}
+
+impl Converter {
+    /// The `publishDiagnostics` frame of the last conversion: the JSON of
+    /// each diagnostic after its range is kept with it, so a keystroke
+    /// serializes only the ranges and the diagnostics it made afresh.
+    pub fn frame(&mut self, uri: &Uri, version: Option<i32>) -> Vec<u8> {
+        let mut after = Vec::with_capacity(self.after.len());
+        for (d, a) in self.last.iter().zip(&mut self.after) {
+            if a.is_none() {
+                *a = output::after_range(d);
+            }
+            match a {
+                Some(a) => after.push(&**a),
+                None => return output::diagnostics_frame(uri, &self.last, version),
+            }
+        }
+        output::diagnostics_frame_after_ranges(uri, &self.last, &after, version)
     }
 }
 
@@ -361,6 +547,8 @@ fn action(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::document::Since;
+    use std::ops::Range;
 
     #[test]
     fn source_articles_are_read_once_per_lexicon_generation() {
@@ -410,12 +598,14 @@ mod tests {
 
     /// Versions of the reference article, each edited somewhere else (a
     /// letter typed, a finding made and unmade, lines joined, a line and a
-    /// finding added before everything): the kept diagnostics equal a
-    /// conversion from nothing, in either encoding, and all but the edit's
-    /// are the last version's, moved rather than built again.
+    /// finding added before everything, a line broken with CRLF, emoji and
+    /// Turkish letters typed): the kept diagnostics equal a conversion from
+    /// nothing, in either encoding, all but the edit's are the last
+    /// version's, moved rather than built again, and a one-letter edit
+    /// converts only offsets around it again.
     #[test]
     fn kept_diagnostics_equal_a_fresh_conversion() {
-        use crate::analysis::analyze;
+        use crate::analysis::Incremental;
         use crate::rules::testing::Lexicon;
         use crate::rules::{check, RuleConfig};
 
@@ -428,28 +618,58 @@ mod tests {
         );
         let mut cache = SourceCache::default();
         let mut converters = [Converter::default(), Converter::default()];
+        let mut incremental = Incremental::default();
         let mut last: Vec<*const u8> = Vec::new();
         let mid = text[..text.len() / 2].rfind(' ').unwrap();
-        let edits: [&dyn Fn(&mut String); 6] = [
+        let edits: [&dyn Fn(&mut String); 10] = [
             &|_| {},
             &|t| t.insert(mid, 'x'),
+            &|t| t.insert_str(mid, "😀ğ"),
+            &|t| t.insert_str(mid, "\r\n"),
+            &|t| t.replace_range(mid..mid + 1, ""),
             &|t| *t = t.replace("Experts say it", "It"),
             &|t| *t = t.replace("It cost", "Experts say it cost"),
             &|t| *t = t.replacen("\n", " ", 3),
             &|t| t.insert_str(0, "\r\n“Hello,” he said.\n"),
+            &|t| t.insert(mid, 'ı'),
         ];
         for (step, edit) in edits.iter().enumerate() {
             edit(&mut text);
-            let a = analyze(&text, DocKind::PlainText, index);
+            let rope = Rope::from_str(&text);
+            let a = incremental.analyze(&text, DocKind::PlainText, index, 1);
             let findings = check(&text, &a, index, &config);
             assert!(findings.len() > 5, "{}", findings.len());
             assert!(findings.iter().any(|f| !f.related.is_empty()));
             cache.keep_for(1, &None);
+            let version = Version {
+                text: &text,
+                rope: &rope,
+                revision: a.revision,
+            };
             for (converter, enc) in converters.iter_mut().zip([Encoding::Utf16, Encoding::Utf8]) {
                 let mut sources = SourceTexts::new(index, None, &mut cache);
                 let want = to_diagnostics(&findings, &text, enc, &mut sources);
-                let got = converter.convert(&findings, &text, enc, 1, &mut sources);
+                let got = converter.convert(&findings, &version, enc, 1, &mut sources);
                 assert_eq!(*got, want, "step {step}, {enc:?}");
+                // Every other step publishes: some kept diagnostics have
+                // their JSON from a frame two versions back.
+                if step % 2 == 0 {
+                    let uri: Uri = "file:///desk/draft.md".parse().unwrap();
+                    let version = Some(step as i32);
+                    assert_eq!(
+                        converter.frame(&uri, version),
+                        output::diagnostics_frame(&uri, &want, version),
+                        "step {step}, {enc:?}"
+                    );
+                }
+                if step == 1 || step == 2 || step == 9 {
+                    assert!(
+                        converter.swept <= 6,
+                        "step {step}: {} of {} offsets converted again",
+                        converter.swept,
+                        2 * findings.len()
+                    );
+                }
                 if enc != Encoding::Utf16 {
                     continue;
                 }
@@ -463,6 +683,148 @@ mod tests {
                     );
                 }
                 last = now;
+            }
+        }
+    }
+
+    /// An offset at the first changed byte is not where it was: with a CR
+    /// before it, it was inside a CRLF and is now on the next line.
+    #[test]
+    fn an_offset_where_a_crlf_was_split_moves_to_the_next_line() {
+        let index = LexiconIndex::empty();
+        let mut cache = SourceCache::default();
+        let mut converter = Converter::default();
+        let finding = Finding {
+            rule: Rule::UnattributedClaim,
+            severity: Severity::Warning,
+            range: 2..3,
+            message: "m".into(),
+            fixes: Vec::new(),
+            related: Vec::new(),
+        };
+        let mut got = Vec::new();
+        for (id, text) in [(1, "a\r\nb"), (2, "a\rxb")] {
+            let rope = Rope::from_str(text);
+            let version = Version {
+                text,
+                rope: &rope,
+                revision: Revision {
+                    id,
+                    since: (id == 2).then_some(Since {
+                        previous: 1,
+                        text: (2, 1),
+                        masked: (2, 1),
+                    }),
+                },
+            };
+            let mut sources = SourceTexts::new(&index, None, &mut cache);
+            let d = converter.convert(
+                std::slice::from_ref(&finding),
+                &version,
+                Encoding::Utf16,
+                1,
+                &mut sources,
+            );
+            got.push(d[0].range);
+        }
+        let at = |line, character| Position::new(line, character);
+        assert_eq!(got[0], LspRange::new(at(0, 2), at(1, 0)));
+        assert_eq!(got[1], LspRange::new(at(1, 0), at(1, 1)));
+    }
+
+    proptest::proptest! {
+        /// Findings at random places of random texts (line breaks of every
+        /// kind, curly quotes, Turkish letters, emoji), then the text edited
+        /// anywhere with each finding moved as an edit moves it (or
+        /// dropped, or a new one made): the converter's positions, shifted
+        /// or swept again, equal a conversion from nothing.
+        #[test]
+        fn shifted_positions_equal_a_fresh_conversion(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "Erdoğan", "’", "😀", "\n", "\r", "\r\n", " ", "ı", "\n\n"]),
+                0..60,
+            ),
+            marks in proptest::collection::vec((0usize..60, 0usize..4), 0..12),
+            edit in (0usize..60, 0usize..4),
+            inserted in proptest::collection::vec(
+                proptest::sample::select(vec!["x", "ğ", "😀", "\n", "\r", "\r\n", "“"]),
+                0..4,
+            ),
+            extra in proptest::option::of(0usize..60),
+        ) {
+            use crate::text::versions::{common_prefix, common_suffix};
+            let index = LexiconIndex::empty();
+            let mut cache = SourceCache::default();
+            // Piece boundaries are character boundaries.
+            let bounds = |pieces: &[&str]| -> Vec<usize> {
+                let mut at = vec![0];
+                for p in pieces {
+                    at.push(at.last().unwrap() + p.len());
+                }
+                at
+            };
+            let finding = |range: Range<usize>, k: usize| Finding {
+                rule: Rule::UnattributedClaim,
+                severity: Severity::Warning,
+                range,
+                message: format!("finding {k}"),
+                fixes: Vec::new(),
+                related: Vec::new(),
+            };
+            let old_text = pieces.concat();
+            let b = bounds(&pieces);
+            let pick = |i: usize| b[i.min(b.len() - 1)];
+            let mut old: Vec<Finding> = marks
+                .iter()
+                .enumerate()
+                .map(|(k, &(i, n))| finding(pick(i)..pick(i + n), k))
+                .collect();
+            old.sort_by_key(|f| (f.range.start, f.range.end));
+            let (from, to) = (pick(edit.0), pick(edit.0 + edit.1));
+            let inserted = inserted.concat();
+            let text = format!("{}{}{}", &old_text[..from], inserted, &old_text[to..]);
+            let moved = |at: usize| {
+                if at <= from {
+                    at
+                } else if at >= to {
+                    at - to + from + inserted.len()
+                } else {
+                    from
+                }
+            };
+            let mut new: Vec<Finding> = old
+                .iter()
+                .map(|f| Finding { range: moved(f.range.start)..moved(f.range.end), ..f.clone() })
+                .collect();
+            if let Some(n) = extra {
+                let nb = bounds(&[&text[..from], &inserted, &text[from + inserted.len()..]]);
+                let at = |j: usize| nb[j.min(nb.len() - 1)];
+                new.push(finding(at(n)..at(n + 1), 99));
+                new.sort_by_key(|f| (f.range.start, f.range.end));
+            }
+            let prefix = common_prefix(old_text.as_bytes(), text.as_bytes());
+            let suffix = common_suffix(&old_text.as_bytes()[prefix..], &text.as_bytes()[prefix..]);
+            for enc in [Encoding::Utf16, Encoding::Utf8, Encoding::Utf32] {
+                let mut converter = Converter::default();
+                for (id, (text, findings)) in [(&old_text, &old), (&text, &new)].into_iter().enumerate() {
+                    let rope = Rope::from_str(text);
+                    let version = Version {
+                        text,
+                        rope: &rope,
+                        revision: Revision {
+                            id: id as u64 + 1,
+                            since: (id == 1).then_some(Since {
+                                previous: 1,
+                                text: (prefix, suffix),
+                                masked: (prefix, suffix),
+                            }),
+                        },
+                    };
+                    let mut sources = SourceTexts::new(&index, None, &mut cache);
+                    let want = to_diagnostics(findings, text, enc, &mut sources);
+                    let got = converter.convert(findings, &version, enc, 1, &mut sources);
+                    proptest::prop_assert_eq!(&*got, &want, "{:?} {:?} -> {:?}", enc, old_text, text);
+                }
             }
         }
     }

@@ -85,6 +85,82 @@ impl Outbox {
     }
 }
 
+impl Outbox {
+    /// Sends a frame made by [`diagnostics_frame`] or
+    /// [`diagnostics_frame_after_ranges`]; false if the output is closed.
+    pub async fn send(&self, frame: Frame) -> bool {
+        self.tx.send(frame).await.is_ok()
+    }
+}
+
+/// The start of every diagnostic's JSON: its range comes first.
+const RANGE_KEY: &[u8] = br#"{"range":"#;
+
+/// A diagnostic's JSON after its range (`,"severity":…}`): all of it that
+/// stays the same when an edit elsewhere moves the diagnostic. None if
+/// serde_json wrote the diagnostic some other way than its range first.
+pub fn after_range(d: &Diagnostic) -> Option<Box<[u8]>> {
+    let whole = serde_json::to_vec(d).ok()?;
+    let mut head = RANGE_KEY.to_vec();
+    serde_json::to_writer(&mut head, &d.range).ok()?;
+    whole.strip_prefix(head.as_slice()).map(Into::into)
+}
+
+/// [`diagnostics_frame`] of diagnostics whose JSON after the range
+/// ([`after_range`]) is known, in the same order: only the ranges are
+/// serialized, and the frame is written once, at its size. Byte for byte
+/// the other's frame.
+pub fn diagnostics_frame_after_ranges(
+    uri: &Uri,
+    diagnostics: &[Diagnostic],
+    after: &[&[u8]],
+    version: Option<i32>,
+) -> Frame {
+    if after.len() != diagnostics.len() {
+        return diagnostics_frame(uri, diagnostics, version);
+    }
+    // Serializing LSP types into a Vec cannot fail (see `diagnostics_frame`).
+    let mut head =
+        br#"{"jsonrpc":"2.0","method":"textDocument/publishDiagnostics","params":{"uri":"#.to_vec();
+    let _ = serde_json::to_writer(&mut head, uri);
+    head.extend_from_slice(br#","diagnostics":["#);
+    let mut ranges = Vec::with_capacity(diagnostics.len() * 64);
+    let mut ends = Vec::with_capacity(diagnostics.len());
+    for d in diagnostics {
+        let _ = serde_json::to_writer(&mut ranges, &d.range);
+        ends.push(ranges.len());
+    }
+    let mut foot = b"]".to_vec();
+    if let Some(v) = version {
+        foot.extend_from_slice(format!(r#","version":{v}"#).as_bytes());
+    }
+    foot.extend_from_slice(b"}}");
+    let n = diagnostics.len();
+    let len = head.len()
+        + n * RANGE_KEY.len()
+        + ranges.len()
+        + after.iter().map(|a| a.len()).sum::<usize>()
+        + n.saturating_sub(1)
+        + foot.len();
+    let header = format!("Content-Length: {len}\r\n\r\n");
+    let mut frame = Vec::with_capacity(header.len() + len);
+    frame.extend_from_slice(header.as_bytes());
+    frame.extend_from_slice(&head);
+    let mut start = 0;
+    for (i, (end, after)) in ends.into_iter().zip(after).enumerate() {
+        if i > 0 {
+            frame.push(b',');
+        }
+        frame.extend_from_slice(RANGE_KEY);
+        frame.extend_from_slice(&ranges[start..end]);
+        frame.extend_from_slice(after);
+        start = end;
+    }
+    frame.extend_from_slice(&foot);
+    debug_assert_eq!(frame.len(), header.len() + len);
+    frame
+}
+
 /// The whole frame of a `textDocument/publishDiagnostics` notification.
 pub fn diagnostics_frame(uri: &Uri, diagnostics: &[Diagnostic], version: Option<i32>) -> Frame {
     let message = Notification {
@@ -294,6 +370,44 @@ mod tests {
             // Byte for byte: same fields, same order, same escapes.
             let end = find(&frame, HEADER_END).unwrap();
             assert_eq!(std::str::from_utf8(&frame[end + 4..]).unwrap(), theirs);
+        }
+    }
+
+    /// The frame made from the diagnostics' JSON after their ranges is the
+    /// one serialized whole, with and without a version, empty or not.
+    #[test]
+    fn the_frame_from_known_json_after_the_ranges_is_the_same_frame() {
+        let uri: Uri = "file:///desk/draft%20one.md".parse().unwrap();
+        let mut all = diagnostics();
+        all.push(Diagnostic {
+            code_description: Some(tower_lsp_server::ls_types::CodeDescription {
+                href: "https://example.org/rules/x?a=1&b=%22q%22".parse().unwrap(),
+            }),
+            related_information: Some(vec![
+                tower_lsp_server::ls_types::DiagnosticRelatedInformation {
+                    location: tower_lsp_server::ls_types::Location::new(
+                        "file:///desk/source.txt".parse().unwrap(),
+                        Range::new(Position::new(9, 1), Position::new(10, 0)),
+                    ),
+                    message: "the claim: \"quoted\"\n\ttab".into(),
+                },
+            ]),
+            ..all[0].clone()
+        });
+        for diagnostics in [&all[..], &all[..1], &[]] {
+            let after: Vec<Box<[u8]>> = diagnostics
+                .iter()
+                .map(|d| after_range(d).unwrap())
+                .collect();
+            let after: Vec<&[u8]> = after.iter().map(|a| &**a).collect();
+            for version in [Some(7), Some(-3), None] {
+                let want = diagnostics_frame(&uri, diagnostics, version);
+                let got = diagnostics_frame_after_ranges(&uri, diagnostics, &after, version);
+                assert_eq!(
+                    String::from_utf8(got).unwrap(),
+                    String::from_utf8(want).unwrap()
+                );
+            }
         }
     }
 

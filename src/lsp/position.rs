@@ -122,22 +122,38 @@ pub fn to_bytes(
 /// tree descents per offset (a long draft's diagnostics need hundreds on
 /// every keystroke).
 pub fn positions(text: &str, offsets: &[usize], enc: Encoding) -> Vec<Position> {
+    positions_from(text, (0, 0), offsets, enc)
+}
+
+/// [`positions`] of offsets at or after `line_start`, the byte where line
+/// `line` starts: the sweep begins there instead of at the top (the
+/// offsets an edit moved lie in a paragraph or two of a long draft).
+pub fn positions_from(
+    text: &str,
+    (line_start, line): (usize, u32),
+    offsets: &[usize],
+    enc: Encoding,
+) -> Vec<Position> {
     let mut order: Vec<usize> = (0..offsets.len()).collect();
     order.sort_unstable_by_key(|&i| offsets[i]);
     let bytes = text.as_bytes();
     let mut out = vec![Position::new(0, 0); offsets.len()];
-    let (mut line, mut line_start) = (0u32, 0usize);
+    let mut line = line;
     // How far into the current line the column has been counted.
-    let (mut counted, mut column) = (0usize, 0u32);
+    let (mut counted, mut column) = (line_start.min(text.len()), 0u32);
     for i in order {
         let mut at = offsets[i].min(text.len());
         while !text.is_char_boundary(at) {
             at -= 1;
         }
+        debug_assert!(at >= counted, "offset {at} before the sweep's start");
+        let at = at.max(counted);
         // Cross every line break that ends at or before `at`; an offset
-        // between the two characters of a CRLF is still on its line.
-        while let Some(found) = memchr::memchr2(b'\n', b'\r', &bytes[line_start..at]) {
-            let b = line_start + found;
+        // between the two characters of a CRLF is still on its line. The
+        // breaks before `counted` are crossed already (the LF of a CRLF
+        // split there ends the same line either way).
+        while let Some(found) = memchr::memchr2(b'\n', b'\r', &bytes[counted..at]) {
+            let b = counted + found;
             let end = if bytes[b] == b'\r' && bytes.get(b + 1) == Some(&b'\n') {
                 b + 2
             } else {
@@ -147,7 +163,6 @@ pub fn positions(text: &str, offsets: &[usize], enc: Encoding) -> Vec<Position> 
                 break;
             }
             line += 1;
-            line_start = end;
             (counted, column) = (end, 0);
         }
         column += units(&text[counted..at], enc);
@@ -254,6 +269,31 @@ mod tests {
             for enc in [Enc::Utf8, Enc::Utf16, Enc::Utf32] {
                 let want: Vec<Position> = offsets.iter().map(|&o| to_position(&rope, o, enc)).collect();
                 proptest::prop_assert_eq!(positions(&text, &offsets, enc), want, "{:?} {:?}", enc, text);
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// A sweep started at any line's start agrees with the rope on
+        /// every offset from there on.
+        #[test]
+        fn positions_from_a_line_start_equal_the_ropes(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["a", "Erdoğan", "’", "😀", "\n", "\r", "\r\n", " ", "ı"]),
+                0..40,
+            ),
+            line in 0usize..20,
+            offsets in proptest::collection::vec(0usize..200, 0..20),
+        ) {
+            let text: String = pieces.concat();
+            let rope = Rope::from_str(&text);
+            let line = line.min(rope.len_lines() - 1);
+            let start = rope.line_to_byte(line);
+            let offsets: Vec<usize> = offsets.into_iter().map(|o| start + o).collect();
+            for enc in [Enc::Utf8, Enc::Utf16, Enc::Utf32] {
+                let want: Vec<Position> = offsets.iter().map(|&o| to_position(&rope, o, enc)).collect();
+                let got = positions_from(&text, (start, line as u32), &offsets, enc);
+                proptest::prop_assert_eq!(got, want, "{:?} {:?}", enc, text);
             }
         }
     }

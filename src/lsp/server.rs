@@ -147,6 +147,17 @@ type SharedAnalysis = Arc<tokio::sync::OnceCell<Arc<DocAnalysis>>>;
 /// copy it a second time.
 type SharedText = Arc<String>;
 
+/// The rope's text, its chunks copied into a string of the right size
+/// (`to_string` goes through the formatter, chunk by chunk, and grows the
+/// string as it goes).
+fn text_of(rope: &Rope) -> String {
+    let mut text = String::with_capacity(rope.len_bytes());
+    for chunk in rope.chunks() {
+        text.push_str(chunk);
+    }
+    text
+}
+
 /// Where [`Probe::inject_fault`] makes the server panic, once: for the
 /// tests that prove no panic reaches the protocol.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -203,6 +214,15 @@ struct Snapshot {
     generation: u64,
     enc: Encoding,
     root: Option<PathBuf>,
+}
+
+/// What [`Backend::diagnostics_for`] found for a snapshot.
+struct Checked {
+    snap: Snapshot,
+    findings: Vec<Finding>,
+    diagnostics: Arc<Vec<Diagnostic>>,
+    /// The `publishDiagnostics` frame, when asked for.
+    frame: Option<Vec<u8>>,
 }
 
 fn internal(message: impl Into<String>) -> Error {
@@ -303,7 +323,7 @@ impl Backend {
                 // Copied outside the lock, and kept only if the document is
                 // still at this version: an edit (or a reopening) replaces
                 // the analysis cell along with the text.
-                let text = SharedText::new(rope.to_string());
+                let text = SharedText::new(text_of(&rope));
                 let mut st = self.state();
                 if let Some(open) = st.docs.get_mut(uri) {
                     let same = matches!(&open.analysis, Some((_, _, c)) if Arc::ptr_eq(c, &cell));
@@ -325,7 +345,7 @@ impl Backend {
                             panic!("injected fault in the analysis");
                         }
                         let mut inc = incremental.lock().unwrap_or_else(|p| p.into_inner());
-                        inc.analyze(&t, kind, &i, generation)
+                        inc.analyze_shared(&t, kind, &i, generation)
                     })
                     .await
                     .map(Arc::new)
@@ -555,9 +575,11 @@ impl Backend {
             if backend.state().docs.get(&uri).map(|o| o.doc.version) != Some(version) {
                 return; // superseded by a newer edit, which scheduled its own
             }
-            let diagnostics = match backend.snapshot(&uri).await {
-                Ok(Some(snap)) => match backend.diagnostics_for(snap).await {
-                    Ok((_, _, diags)) => diags,
+            let frame = match backend.snapshot(&uri).await {
+                Ok(Some(snap)) => match backend.diagnostics_for(snap, Some(version)).await {
+                    Ok(checked) => checked.frame.unwrap_or_else(|| {
+                        output::diagnostics_frame(&uri, &checked.diagnostics, Some(version))
+                    }),
                     Err(e) => {
                         backend
                             .log(
@@ -568,7 +590,7 @@ impl Backend {
                         return;
                     }
                 },
-                Ok(None) => Arc::default(),
+                Ok(None) => output::diagnostics_frame(&uri, &[], Some(version)),
                 Err(e) => {
                     backend
                         .log(
@@ -581,21 +603,16 @@ impl Backend {
             };
             let current = backend.state().docs.get(&uri).map(|o| o.doc.version);
             if current == Some(version) {
-                backend
-                    .outbox
-                    .publish_diagnostics(&uri, &diagnostics, Some(version))
-                    .await;
+                backend.outbox.send(frame).await;
             }
         });
     }
 
     /// The findings and their diagnostics for a snapshot, computed on the
     /// blocking pool: on a long draft with a large lexicon the rules take far
-    /// longer than any protocol message should wait.
-    async fn diagnostics_for(
-        &self,
-        snap: Snapshot,
-    ) -> Result<(Snapshot, Vec<Finding>, Arc<Vec<Diagnostic>>)> {
+    /// longer than any protocol message should wait. With `publish`, also
+    /// the `publishDiagnostics` frame for that version.
+    async fn diagnostics_for(&self, snap: Snapshot, publish: Option<i32>) -> Result<Checked> {
         let (config, checker, converter, source_texts) = {
             let st = self.state();
             let open = st.docs.get(&snap.uri);
@@ -624,23 +641,37 @@ impl Backend {
             cache.keep_for(snap.generation, &snap.root);
             let mut sources =
                 diagnostics::SourceTexts::new(&snap.index, snap.root.clone(), &mut cache);
-            let diags = match converter {
-                // Only the findings the edits changed are converted afresh.
-                Some(converter) => converter.lock().unwrap_or_else(|p| p.into_inner()).convert(
-                    &findings,
-                    &snap.text,
-                    snap.enc,
-                    snap.generation,
-                    &mut sources,
-                ),
-                None => Arc::new(diagnostics::to_diagnostics(
-                    &findings,
-                    &snap.text,
-                    snap.enc,
-                    &mut sources,
-                )),
+            let (diagnostics, frame) = match converter {
+                // Only the findings the edits changed are converted afresh,
+                // and serialized afresh in the frame.
+                Some(converter) => {
+                    let mut converter = converter.lock().unwrap_or_else(|p| p.into_inner());
+                    let diagnostics = converter.convert(
+                        &findings,
+                        &diagnostics::Version {
+                            text: &snap.text,
+                            rope: &snap.rope,
+                            revision: snap.analysis.revision,
+                        },
+                        snap.enc,
+                        snap.generation,
+                        &mut sources,
+                    );
+                    let frame = publish.map(|v| converter.frame(&snap.uri, Some(v)));
+                    (diagnostics, frame)
+                }
+                None => {
+                    let diagnostics =
+                        diagnostics::to_diagnostics(&findings, &snap.text, snap.enc, &mut sources);
+                    (Arc::new(diagnostics), None)
+                }
             };
-            (snap, findings, diags)
+            Checked {
+                snap,
+                findings,
+                diagnostics,
+                frame,
+            }
         })
         .await
     }
@@ -1389,7 +1420,7 @@ impl LanguageServer for Backend {
         params: DocumentDiagnosticParams,
     ) -> Result<DocumentDiagnosticReportResult> {
         let items = match self.snapshot(&params.text_document.uri).await? {
-            Some(snap) => Arc::unwrap_or_clone(self.diagnostics_for(snap).await?.2),
+            Some(snap) => Arc::unwrap_or_clone(self.diagnostics_for(snap, None).await?.diagnostics),
             None => Vec::new(),
         };
         Ok(DocumentDiagnosticReportResult::Report(
@@ -1408,7 +1439,12 @@ impl LanguageServer for Backend {
             return Ok(None);
         };
         let range = super::position::to_bytes(&snap.rope, params.range, snap.enc);
-        let (snap, findings, diags) = self.diagnostics_for(snap).await?;
+        let Checked {
+            snap,
+            findings,
+            diagnostics: diags,
+            ..
+        } = self.diagnostics_for(snap, None).await?;
         let actions = diagnostics::code_actions(
             &diagnostics::Target {
                 uri: &snap.uri,

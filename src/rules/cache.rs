@@ -46,6 +46,7 @@ use crate::analysis::document::Since;
 use crate::analysis::{DocAnalysis, EntityId, LexiconIndex};
 use crate::rules::Rule;
 use crate::text::attribution::SpeakerKind;
+use crate::text::prose::Prose;
 use crate::text::versions::{common_prefix, common_suffix};
 
 /// How many units must lack findings before they are checked on every core:
@@ -60,17 +61,21 @@ pub struct Checker {
     made_with: Option<(u64, RuleConfig)>,
     /// The last version's units, in document order, where they were.
     placed: Vec<Placed>,
-    /// The last version's text and masked text, as bytes (an edit's bounds
-    /// need not fall between characters). Comparing a new version with them
-    /// once, front and back, tells which units the edit left alone, so those
-    /// are not hashed or compared one by one.
+    /// The last version's text, as bytes (an edit's bounds need not fall
+    /// between characters), and its prose, shared with its analysis.
+    /// Comparing a new version with them once, front and back, tells which
+    /// units the edit left alone, so those are not hashed or compared one
+    /// by one.
     text: Vec<u8>,
-    masked: Vec<u8>,
+    prose: Arc<Prose>,
     /// The revision id of the last version's analysis: when the next
     /// analysis says what changed since that one, the texts are not compared.
     revision: Option<u64>,
     /// Whether the last version held a suppression comment's prefix.
     directives: bool,
+    /// `name-variant`'s findings across each pair of the last version's
+    /// adjacent units (at the index of the first).
+    across: Vec<Vec<Finding>>,
     /// Scratch for a unit's facts, reused between units and versions.
     facts: Vec<u64>,
     /// Scratch for `first-reference`: the people already met.
@@ -162,7 +167,8 @@ impl Checker {
         {
             self.placed.clear();
             self.text.clear();
-            self.masked.clear();
+            self.prose = Arc::default();
+            self.across.clear();
             self.revision = None;
             self.directives = false;
             self.stems = StemMemo::default();
@@ -176,7 +182,7 @@ impl Checker {
             Some(since) if Some(since.previous) == self.revision => {
                 Unchanged::from_since(&since, self.text.len(), text.len())
             }
-            _ => Unchanged::between(&self.text, &self.masked, text, cx.masked),
+            _ => Unchanged::between(&self.text, self.prose.masked.as_bytes(), text, cx.masked),
         };
         let old = std::mem::take(&mut self.placed);
         let (n_new, n_old) = (spans.len(), old.len());
@@ -317,12 +323,36 @@ impl Checker {
                 }
             }
         }
+        let old_across = std::mem::take(&mut self.across);
         if config.enabled(Rule::NameVariant) {
             let severity = config.severity(Rule::NameVariant);
-            for pair in spans.windows(2) {
-                let between = pair[0].scope.bytes.end..pair[1].scope.bytes.start;
-                findings.extend(name_variant::across(&cx, severity, between));
+            // A pair's findings depend on its units' texts, mentions and
+            // the blank between: a pair the edit left alone (both units
+            // at the front, or both at the back, with a byte to spare
+            // either side) yields the last version's, moved.
+            let reuse = old_across.len() + 1 == n_old;
+            let mut across = Vec::with_capacity(n_new.saturating_sub(1));
+            for (k, pair) in spans.windows(2).enumerate() {
+                let kept = if !reuse {
+                    None
+                } else if k + 1 < front && pair[1].scope.bytes.end < same.prefix {
+                    Some((k, 0))
+                } else if k >= n_new - back && pair[0].scope.bytes.start > same.suffix_from {
+                    Some((k + n_old - n_new, same.delta))
+                } else {
+                    None
+                };
+                let found: Vec<Finding> = match kept {
+                    Some((j, delta)) => old_across[j].iter().map(|f| shifted(f, delta)).collect(),
+                    None => {
+                        let between = pair[0].scope.bytes.end..pair[1].scope.bytes.start;
+                        name_variant::across(&cx, severity, between)
+                    }
+                };
+                findings.extend_from_slice(&found);
+                across.push(found);
             }
+            self.across = across;
         }
         drop(cx);
         self.stems = stems.into_inner();
@@ -350,7 +380,7 @@ impl Checker {
             .map(|(span, unit)| span.at(unit))
             .collect();
         same.update(&mut self.text, text);
-        same.update(&mut self.masked, analysis.prose.masked.as_str());
+        self.prose = analysis.prose.clone();
         self.revision = Some(analysis.revision.id);
         findings
     }
@@ -378,7 +408,7 @@ impl Checker {
         let key = hash_words(&self.facts, hash_bytes(masked.as_bytes()));
         let o = by_key.get(&key)?;
         let holds = *o.unit.facts == *self.facts
-            && self.masked.get(o.context..o.end) == Some(masked.as_bytes())
+            && self.prose.masked.as_bytes().get(o.context..o.end) == Some(masked.as_bytes())
             && self.text.get(o.context..o.end) == Some(written.as_bytes())
             && answers_hold(cx, &o.unit, span, |_, _| false);
         holds.then(|| o.unit.clone())

@@ -7,6 +7,7 @@
 //! needs to know about Markdown.
 
 use std::ops::Range;
+use std::sync::Arc;
 
 use crate::text::versions::{common_prefix, common_suffix};
 use pulldown_cmark::{CodeBlockKind, Event, LinkType, Options, Parser, Tag, TagEnd};
@@ -85,7 +86,9 @@ pub fn extract(text: &str, kind: DocKind) -> Prose {
 #[derive(Debug, Default)]
 pub struct ProseCache {
     /// The last version's text, kind and prose; None before the first.
-    last: Option<(String, DocKind, Prose)>,
+    /// Both shared with whoever gave the text and took the prose: a long
+    /// draft is not copied to be kept.
+    last: Option<(Arc<String>, DocKind, Arc<Prose>)>,
     /// The last version's cuts, ascending, 0 and its length included (the
     /// length only as where a window may end).
     cuts: Vec<usize>,
@@ -95,8 +98,8 @@ pub struct ProseCache {
     front: usize,
     /// How the last version was parsed.
     parsed: Parsed,
-    /// The masked text of the version before the last one.
-    previous: String,
+    /// The prose of the version before the last one.
+    previous: Option<Arc<Prose>>,
     /// How many bytes the last version shares with the one before at the
     /// front and, after those, at the back (see [`ProseCache::edit`]).
     edit: Option<(usize, usize)>,
@@ -119,7 +122,13 @@ const WIDEN: usize = 4;
 
 impl ProseCache {
     /// The prose of `text`, equal to [`extract`]`(text, kind)`.
-    pub fn extract(&mut self, text: &str, kind: DocKind) -> Prose {
+    pub fn extract(&mut self, text: &str, kind: DocKind) -> Arc<Prose> {
+        self.extract_shared(&Arc::new(text.to_owned()), kind)
+    }
+
+    /// [`Self::extract`] of a text kept shared rather than copied.
+    pub fn extract_shared(&mut self, shared: &Arc<String>, kind: DocKind) -> Arc<Prose> {
+        let text = shared.as_str();
         self.edit = self.last.as_ref().map(|(was, _, _)| {
             let (old, new) = (was.as_bytes(), text.as_bytes());
             let prefix = common_prefix(old, new);
@@ -168,21 +177,16 @@ impl ProseCache {
                 }
             }
         };
-        let (mut was, previous) = match self.last.take() {
-            Some((was, _, prose)) => (was, prose.masked),
-            None => Default::default(),
-        };
-        self.previous = previous;
-        was.clear();
-        was.push_str(text);
-        self.last = Some((was, kind, prose.clone()));
+        let prose = Arc::new(prose);
+        self.previous = self.last.take().map(|(_, _, prose)| prose);
+        self.last = Some((shared.clone(), kind, prose.clone()));
         prose
     }
 
     /// The masked text of the version before the one [`Self::extract`]
     /// returned last (empty before that): what an edit changed in it.
     pub fn previous_masked(&self) -> &str {
-        &self.previous
+        self.previous.as_ref().map_or("", |p| p.masked.as_str())
     }
 
     /// Where the text [`Self::extract`] was given last differs from the
@@ -903,7 +907,7 @@ mod tests {
         let mut cache = self::cache();
         let text = format!("\n{DRAFT}");
         assert_eq!(check(&mut cache, &text), Parsed::Window(0..23));
-        let masked = cache.extract(&text, DocKind::Markdown).masked;
+        let masked = cache.extract(&text, DocKind::Markdown).masked.clone();
         assert!(masked.starts_with("\n   \ntitle: Sochi\n"), "{masked:?}");
         // And back: the front matter the line was taken from is kept.
         assert_eq!(check(&mut cache, DRAFT), Parsed::Window(0..22));
@@ -915,7 +919,11 @@ mod tests {
         let text = format!("{DRAFT}---\n");
         let start = DRAFT.find("    indented").unwrap();
         assert_eq!(check(&mut cache, &text), Parsed::Window(start..text.len()));
-        let heading = cache.extract(&text, DocKind::Markdown).blocks.pop();
+        let heading = cache
+            .extract(&text, DocKind::Markdown)
+            .blocks
+            .last()
+            .cloned();
         assert_eq!(heading.map(|b| b.kind), Some(BlockKind::Heading));
         let window = window_of("Between code", "---\n\n").unwrap();
         assert_eq!(window, "---\n\n");

@@ -1,0 +1,219 @@
+//! The lexicon's folded names grouped by their first word, for the name
+//! scan: a hash table from a first word to the patterns that start with
+//! it, built with the index and stored in its cache.
+//!
+//! A name accepted at a word start begins with the whole word there (see
+//! `mentions::next_name`), so one probe per word of a draft tells whether
+//! any name starts there, and only the patterns of that word's group are
+//! compared with the text. A group's patterns are pattern ids, ascending,
+//! which is their folded texts' byte order: the longest one the text
+//! begins with is found by binary search, never by a walk over the group.
+
+use serde::{Deserialize, Serialize};
+
+/// A group's entry in the hash table: the high half of its word's hash
+/// (compared before the word itself) and the group's number plus one
+/// (0: an empty slot).
+type Slot = u64;
+
+#[derive(Debug, Default, Serialize, Deserialize)]
+pub struct NameTable {
+    /// Open addressing, linear probing; a power of two long (or empty).
+    #[serde(with = "super::index::u64_array")]
+    slots: Vec<Slot>,
+    /// Where each group's patterns end in `ids`.
+    #[serde(with = "super::index::u32_array")]
+    group_ends: Vec<u32>,
+    /// Each group's patterns, ascending.
+    #[serde(with = "super::index::u32_array")]
+    ids: Vec<u32>,
+}
+
+/// Byte classes for [`word_at`]: an ASCII letter or digit, a byte of a
+/// character beyond ASCII (decoded to tell), anything else.
+const ASCII_WORD: u8 = 1;
+const BEYOND_ASCII: u8 = 2;
+static CLASSES: [u8; 256] = {
+    let mut classes = [0u8; 256];
+    let mut b = 0;
+    while b < 256 {
+        classes[b] = if (b as u8).is_ascii_alphanumeric() {
+            ASCII_WORD
+        } else if b >= 0x80 {
+            BEYOND_ASCII
+        } else {
+            0
+        };
+        b += 1;
+    }
+    classes
+};
+
+const FNV_OFFSET: u64 = 0xcbf2_9ce4_8422_2325;
+const FNV_PRIME: u64 = 0x0100_0000_01b3;
+
+/// Where the run of letters and digits starting at `at` ends, and a hash
+/// of the run (the one the table keys a word by), in one pass over its
+/// bytes: the name scan asks this of every word of a draft.
+pub fn word_at(s: &str, at: usize) -> (usize, u64) {
+    let bytes = s.as_bytes();
+    let mut h = FNV_OFFSET;
+    let mut i = at;
+    while let Some(&b) = bytes.get(i) {
+        match CLASSES[usize::from(b)] {
+            ASCII_WORD => {
+                h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+                i += 1;
+            }
+            BEYOND_ASCII => {
+                let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
+                    break;
+                };
+                if !c.is_alphanumeric() {
+                    break;
+                }
+                for &b in &bytes[i..i + c.len_utf8()] {
+                    h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+                }
+                i += c.len_utf8();
+            }
+            _ => break,
+        }
+    }
+    // FNV's high bits mix poorly on short words: a finalizer spreads them
+    // (the table takes its slot from the low bits, its tag from the high).
+    h ^= h >> 29;
+    h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    (i, h ^ (h >> 32))
+}
+
+/// Where the run of letters and digits starting at `at` ends.
+pub fn word_end(s: &str, at: usize) -> usize {
+    word_at(s, at).0
+}
+
+impl NameTable {
+    /// The table of `patterns`: every pattern's folded text, in id order
+    /// (ascending bytes).
+    pub fn build<'a>(patterns: impl Iterator<Item = &'a str>) -> NameTable {
+        let mut group_of: std::collections::HashMap<&str, usize> = Default::default();
+        let mut groups: Vec<(u64, Vec<u32>)> = Vec::new();
+        for (id, p) in patterns.enumerate() {
+            let (end, hash) = word_at(p, 0);
+            let word = &p[..end];
+            let g = *group_of.entry(word).or_insert_with(|| {
+                groups.push((hash, Vec::new()));
+                groups.len() - 1
+            });
+            groups[g].1.push(id as u32);
+        }
+        let len = if groups.is_empty() {
+            0
+        } else {
+            (groups.len() * 2).next_power_of_two()
+        };
+        let mut slots = vec![0; len];
+        let mut group_ends = Vec::with_capacity(groups.len());
+        let mut ids = Vec::new();
+        for (g, (h, members)) in groups.into_iter().enumerate() {
+            ids.extend(members);
+            group_ends.push(ids.len() as u32);
+            let mut at = h as usize & (len - 1);
+            while slots[at] != 0 {
+                at = (at + 1) & (len - 1);
+            }
+            slots[at] = (h & !u64::from(u32::MAX)) | (g as u64 + 1);
+        }
+        NameTable {
+            slots,
+            group_ends,
+            ids,
+        }
+    }
+
+    /// The patterns whose first word (run of letters and digits, empty if
+    /// the pattern starts with another character) is `word`, whose hash
+    /// ([`word_at`]) is `h`: `pattern` gives a pattern's folded text.
+    pub fn group<'a>(&self, word: &str, h: u64, pattern: impl Fn(u32) -> &'a str) -> &[u32] {
+        if self.slots.is_empty() {
+            return &[];
+        }
+        let tag = h & !u64::from(u32::MAX);
+        let mask = self.slots.len() - 1;
+        let mut at = h as usize & mask;
+        // Every probe sequence ends at an empty slot (the table is at most
+        // half full); a damaged table's is bounded by its length.
+        for _ in 0..self.slots.len() {
+            let slot = self.slots[at];
+            if slot == 0 {
+                return &[];
+            }
+            if slot & !u64::from(u32::MAX) == tag {
+                let members = self.members((slot as u32).wrapping_sub(1) as usize);
+                let first = members.first().map_or("", |&id| pattern(id));
+                let is_word = first.as_bytes().starts_with(word.as_bytes())
+                    && first
+                        .get(word.len()..)
+                        .and_then(|rest| rest.chars().next())
+                        .is_none_or(|c| !c.is_alphanumeric());
+                if is_word && !members.is_empty() {
+                    return members;
+                }
+            }
+            at = (at + 1) & mask;
+        }
+        &[]
+    }
+
+    fn members(&self, group: usize) -> &[u32] {
+        let start = match group {
+            0 => 0,
+            g => self.group_ends.get(g - 1).map_or(0, |&e| e as usize),
+        };
+        let end = self.group_ends.get(group).map_or(0, |&e| e as usize);
+        self.ids.get(start..end).unwrap_or(&[])
+    }
+
+    /// Whether the table refers only to groups and patterns that exist
+    /// (checked on a cached index; lookups never index out of bounds, this
+    /// keeps them meaningful).
+    pub fn is_consistent(&self, patterns: usize) -> bool {
+        let groups = self.group_ends.len() as u64;
+        (self.slots.is_empty() || self.slots.len().is_power_of_two())
+            && self
+                .slots
+                .iter()
+                .fold(0u32, |m, &s| m.max(s as u32))
+                .le(&(groups as u32))
+            && super::index::ascending(&self.group_ends)
+            && self.group_ends.last().map_or(0, |&e| e as usize) == self.ids.len()
+            && super::index::all_below(&self.ids, patterns)
+    }
+}
+
+/// The longest of `group`'s patterns (ascending, all starting with the
+/// same `shared` bytes as `hay`) that `hay` begins with: its length and id.
+pub fn longest_prefix<'a>(
+    group: &[u32],
+    hay: &[u8],
+    shared: usize,
+    pattern: impl Fn(u32) -> &'a [u8],
+) -> Option<(usize, usize)> {
+    let rest = |id: u32| pattern(id).get(shared..).unwrap_or(&[]);
+    let mut key = hay.get(shared..)?;
+    let mut upto = group.len();
+    loop {
+        // The greatest pattern not above the text: the longest prefix of
+        // the text among the patterns if it is one; else every pattern
+        // that is one lies within the bytes it shares with the text.
+        let at = group[..upto].partition_point(|&id| rest(id) <= key);
+        let id = *group.get(at.checked_sub(1)?)?;
+        let p = rest(id);
+        if key.starts_with(p) {
+            return Some((shared + p.len(), id as usize));
+        }
+        let common = p.iter().zip(key).take_while(|(a, b)| a == b).count();
+        key = &key[..common];
+        upto = at - 1;
+    }
+}
