@@ -93,22 +93,12 @@ fn skeleton(folded: &str) -> String {
 /// "Given Surname" sequences that are not mentions but spell a person's full
 /// name another way.
 fn transliterations(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
-    let mut findings = Vec::new();
     let mut given_names = GivenNames::default();
-    let mut given: Option<Place> = None;
-    for surname in scope_places(cx, scope) {
-        if let Some(given) = given.as_ref().filter(|g| may_be_full_name(g, &surname)) {
-            findings.extend(transliteration(
-                cx,
-                severity,
-                given,
-                &surname,
-                &mut given_names,
-            ));
-        }
-        given = Some(surname);
-    }
-    findings
+    scope_places(cx, scope)
+        .windows(2)
+        .filter(|pair| may_be_full_name(&pair[0], &pair[1]))
+        .filter_map(|pair| transliteration(cx, severity, &pair[0], &pair[1], &mut given_names))
+        .collect()
 }
 
 /// The words of `scope`, as [`places`] splits its bytes.

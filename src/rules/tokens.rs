@@ -291,17 +291,15 @@ impl Iterator for Places<'_> {
             }
             at += c.len_utf8();
         };
-        let mut prev_digit = seen & DIGIT != 0;
         loop {
             // Most of a word is ASCII letters and digits.
             let mut class = 0;
-            while let Some(&b) = bytes.get(end) {
+            for &b in &bytes[end..] {
                 class = BYTE_CLASS[usize::from(b)];
                 if class & ALNUM == 0 {
                     break;
                 }
                 seen |= class;
-                prev_digit = class & DIGIT != 0;
                 end += 1;
             }
             // Most words end at a space or a mark that joins nothing.
@@ -319,12 +317,13 @@ impl Iterator for Places<'_> {
             if d.is_alphanumeric() {
                 // Outside ASCII: ASCII letters and digits were taken above.
                 seen |= NON_ASCII;
-                prev_digit = false;
                 end += d.len_utf8();
                 continue;
             }
             // An apostrophe or hyphen joins letters or digits; a point or
-            // comma, digits.
+            // comma, digits. The character before is a letter or digit
+            // (inside ASCII only if its last byte is).
+            let prev_digit = BYTE_CLASS[usize::from(bytes[end - 1])] & DIGIT != 0;
             let n = match char_at(span, end + d.len_utf8()) {
                 Some(n) if is_joiner(d) && n.is_alphanumeric() => n,
                 Some(n) if (d == '.' || d == ',') && prev_digit && n.is_ascii_digit() => n,
@@ -332,7 +331,6 @@ impl Iterator for Places<'_> {
             };
             seen |= BYTE_CLASS[usize::from(bytes[end])]
                 | BYTE_CLASS[usize::from(bytes[end + d.len_utf8()])];
-            prev_digit = n.is_ascii_digit();
             end += d.len_utf8() + n.len_utf8();
         }
         self.at = end;
