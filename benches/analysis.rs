@@ -97,16 +97,18 @@ mod analyze {
     fn edit_long_draft_100k(b: Bencher) {
         let index = &LEX_100K.index;
         let mut inc = analysis::Incremental::default();
-        let original = LONG.clone();
+        // The texts shared, as the server's versions are.
+        let original = std::sync::Arc::new(LONG.clone());
         let at = LONG[LONG.len() / 2..].find(' ').unwrap() + LONG.len() / 2 + 1;
-        let mut edited = original.clone();
+        let mut edited = (*original).clone();
         edited.insert(at, 'x');
-        inc.analyze(&original, DocKind::Markdown, index, 1);
+        let edited = std::sync::Arc::new(edited);
+        inc.analyze_shared(&original, DocKind::Markdown, index, 1);
         let mut flip = false;
         b.bench_local(|| {
             flip = !flip;
             let text = if flip { &edited } else { &original };
-            inc.analyze(black_box(text), DocKind::Markdown, index, 1)
+            inc.analyze_shared(black_box(text), DocKind::Markdown, index, 1)
         });
     }
 }
@@ -263,21 +265,27 @@ mod rules_cache {
     fn edit_long_draft_100k(b: Bencher) {
         let index = &LEX_100K.index;
         let config = RuleConfig::default();
-        let original = LONG.clone();
+        // The texts shared, as the server's versions are.
+        let original = std::sync::Arc::new(LONG.clone());
         let at = LONG[LONG.len() / 2..].find(' ').unwrap() + LONG.len() / 2 + 1;
-        let mut edited = original.clone();
+        let mut edited = (*original).clone();
         edited.insert(at, 'x');
+        let edited = std::sync::Arc::new(edited);
         let mut inc = analysis::Incremental::default();
-        let before = inc.analyze(&original, DocKind::Markdown, index, 1);
+        let before = inc.analyze_shared(&original, DocKind::Markdown, index, 1);
         let mut checker = Checker::default();
-        checker.check(&original, &before, index, 1, &config);
+        checker.check_shared(&original, &before, index, 1, &config);
         let mut flip = false;
         b.with_inputs(|| {
             flip = !flip;
             let text = if flip { &edited } else { &original };
-            (text, inc.analyze(text, DocKind::Markdown, index, 1))
+            (text, inc.analyze_shared(text, DocKind::Markdown, index, 1))
         })
-        .bench_local_refs(|(text, a)| checker.check(black_box(text), a, index, 1, &config).len());
+        .bench_local_refs(|(text, a)| {
+            checker
+                .check_shared(black_box(text), a, index, 1, &config)
+                .len()
+        });
     }
 
     /// What the rules' per-claim content adds to an index build: every

@@ -61,12 +61,11 @@ pub struct Checker {
     made_with: Option<(u64, RuleConfig)>,
     /// The last version's units, in document order, where they were.
     placed: Vec<Placed>,
-    /// The last version's text, as bytes (an edit's bounds need not fall
-    /// between characters), and its prose, shared with its analysis.
+    /// The last version's text and its prose, shared with its analysis.
     /// Comparing a new version with them once, front and back, tells which
     /// units the edit left alone, so those are not hashed or compared one
     /// by one.
-    text: Vec<u8>,
+    text: LastText,
     prose: Arc<Prose>,
     /// The revision id of the last version's analysis: when the next
     /// analysis says what changed since that one, the texts are not compared.
@@ -82,6 +81,30 @@ pub struct Checker {
     seen: HashSet<EntityId, BuildHasherDefault<IdHasher>>,
     /// The stems of the document's words (they depend on the lexicon).
     stems: StemMemo,
+}
+
+/// The last version's text: the caller's, shared, or a copy kept up to
+/// date edit by edit, as bytes (an edit's bounds need not fall between
+/// characters).
+#[derive(Debug)]
+enum LastText {
+    Own(Vec<u8>),
+    Shared(Arc<String>),
+}
+
+impl Default for LastText {
+    fn default() -> Self {
+        LastText::Own(Vec::new())
+    }
+}
+
+impl LastText {
+    fn bytes(&self) -> &[u8] {
+        match self {
+            LastText::Own(bytes) => bytes,
+            LastText::Shared(text) => text.as_bytes(),
+        }
+    }
 }
 
 /// What one unit yielded, with the offsets of the version it was checked in.
@@ -160,13 +183,38 @@ impl Checker {
         generation: u64,
         config: &RuleConfig,
     ) -> Vec<Finding> {
+        self.check_text(text, None, analysis, index, generation, config)
+    }
+
+    /// [`Self::check`] of a text shared with the caller: kept until the
+    /// next version without a copy.
+    pub fn check_shared(
+        &mut self,
+        text: &Arc<String>,
+        analysis: &DocAnalysis,
+        index: &LexiconIndex,
+        generation: u64,
+        config: &RuleConfig,
+    ) -> Vec<Finding> {
+        self.check_text(text, Some(text), analysis, index, generation, config)
+    }
+
+    fn check_text(
+        &mut self,
+        text: &str,
+        shared: Option<&Arc<String>>,
+        analysis: &DocAnalysis,
+        index: &LexiconIndex,
+        generation: u64,
+        config: &RuleConfig,
+    ) -> Vec<Finding> {
         if self
             .made_with
             .as_ref()
             .is_none_or(|(g, c)| *g != generation || c != config)
         {
             self.placed.clear();
-            self.text.clear();
+            self.text = LastText::default();
             self.prose = Arc::default();
             self.across.clear();
             self.revision = None;
@@ -180,9 +228,14 @@ impl Checker {
         let spans = spans(&cx);
         let same = match analysis.revision.since {
             Some(since) if Some(since.previous) == self.revision => {
-                Unchanged::from_since(&since, self.text.len(), text.len())
+                Unchanged::from_since(&since, self.text.bytes().len(), text.len())
             }
-            _ => Unchanged::between(&self.text, self.prose.masked.as_bytes(), text, cx.masked),
+            _ => Unchanged::between(
+                self.text.bytes(),
+                self.prose.masked.as_bytes(),
+                text,
+                cx.masked,
+            ),
         };
         let old = std::mem::take(&mut self.placed);
         let (n_new, n_old) = (spans.len(), old.len());
@@ -379,7 +432,11 @@ impl Checker {
             .zip(units)
             .map(|(span, unit)| span.at(unit))
             .collect();
-        same.update(&mut self.text, text);
+        match (shared, &mut self.text) {
+            (Some(shared), last) => *last = LastText::Shared(shared.clone()),
+            (None, LastText::Own(last)) => same.update(last, text),
+            (None, last) => *last = LastText::Own(text.as_bytes().to_vec()),
+        }
         self.prose = analysis.prose.clone();
         self.revision = Some(analysis.revision.id);
         findings
@@ -409,7 +466,7 @@ impl Checker {
         let o = by_key.get(&key)?;
         let holds = *o.unit.facts == *self.facts
             && self.prose.masked.as_bytes().get(o.context..o.end) == Some(masked.as_bytes())
-            && self.text.get(o.context..o.end) == Some(written.as_bytes())
+            && self.text.bytes().get(o.context..o.end) == Some(written.as_bytes())
             && answers_hold(cx, &o.unit, span, |_, _| false);
         holds.then(|| o.unit.clone())
     }
@@ -987,8 +1044,11 @@ mod tests {
             let mut text = draft();
             let mut inc = Incremental::default();
             let mut checker = Checker::default();
+            // The same versions given as shared texts (as the server does).
+            let mut shared = Checker::default();
             let analysis = inc.analyze(&text, kind, &lexicon.index, 0);
             checker.check(&text, &analysis, &lexicon.index, 0, &config);
+            shared.check_shared(&Arc::new(text.clone()), &analysis, &lexicon.index, 0, &config);
             let last = edits.len() - 1;
             for (i, (where_, delete, check_now, insert)) in edits.into_iter().enumerate() {
                 crate::analysis::document::testing::edit_at(&mut text, where_, delete, insert);
@@ -997,7 +1057,10 @@ mod tests {
                 }
                 let analysis = inc.analyze(&text, kind, &lexicon.index, 0);
                 let got = checker.check(&text, &analysis, &lexicon.index, 0, &config);
-                prop_assert_eq!(got, check(&text, &analysis, &lexicon.index, &config));
+                let want = check(&text, &analysis, &lexicon.index, &config);
+                let got_shared = shared.check_shared(&Arc::new(text.clone()), &analysis, &lexicon.index, 0, &config);
+                prop_assert_eq!(got, want.clone());
+                prop_assert_eq!(got_shared, want);
             }
         }
     }
