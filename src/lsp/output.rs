@@ -178,18 +178,9 @@ fn push_range(out: &mut Vec<u8>, range: &tower_lsp_server::ls_types::Range) {
     out.push(b'}');
 }
 
-fn push_number(out: &mut Vec<u8>, mut n: u32) {
-    let mut digits = [0u8; 10];
-    let mut at = digits.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (n % 10) as u8;
-        n /= 10;
-        if n == 0 {
-            break;
-        }
-    }
-    out.extend_from_slice(&digits[at..]);
+fn push_number(out: &mut Vec<u8>, n: u32) {
+    // itoa is what serde_json formats integers with.
+    out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
 }
 
 /// The whole frame of a `textDocument/publishDiagnostics` notification.
