@@ -468,25 +468,8 @@ mod kinds_array {
     use serde::de::Error;
     use serde::{Deserializer, Serializer};
 
-    const KINDS: [EntityKind; 6] = [
-        EntityKind::Person,
-        EntityKind::Organization,
-        EntityKind::Place,
-        EntityKind::Weapon,
-        EntityKind::Event,
-        EntityKind::Other,
-    ];
-
     pub fn serialize<S: Serializer>(v: &[EntityKind], s: S) -> Result<S::Ok, S::Error> {
-        // Exhaustive: a new kind must get its byte here (and in KINDS).
-        let byte = |k: &EntityKind| match k {
-            EntityKind::Person => 0u8,
-            EntityKind::Organization => 1,
-            EntityKind::Place => 2,
-            EntityKind::Weapon => 3,
-            EntityKind::Event => 4,
-            EntityKind::Other => 5,
-        };
+        let byte = |k: &EntityKind| k.index() as u8;
         s.serialize_bytes(&v.iter().map(byte).collect::<Vec<u8>>())
     }
 
@@ -495,7 +478,7 @@ mod kinds_array {
         bytes
             .iter()
             .map(|&b| {
-                (KINDS.get(usize::from(b)).copied())
+                (EntityKind::ALL.get(usize::from(b)).copied())
                     .ok_or_else(|| D::Error::custom("an entity of no known kind"))
             })
             .collect()
@@ -1518,14 +1501,7 @@ mod tests {
             targets: Vec<PatternTarget>,
         }
         let arrays = Arrays {
-            kinds: vec![
-                EntityKind::Person,
-                EntityKind::Organization,
-                EntityKind::Place,
-                EntityKind::Weapon,
-                EntityKind::Event,
-                EntityKind::Other,
-            ],
+            kinds: EntityKind::ALL.to_vec(),
             targets: [Form::Name, Form::Alias, Form::Variant]
                 .into_iter()
                 .enumerate()

@@ -20,19 +20,6 @@ use crate::text::words::{is_capitalized, tokenize, Token, TokenKind};
 use super::data::{data, Data};
 use super::Article;
 
-const KINDS: [EntityKind; 6] = [
-    EntityKind::Person,
-    EntityKind::Organization,
-    EntityKind::Place,
-    EntityKind::Weapon,
-    EntityKind::Event,
-    EntityKind::Other,
-];
-
-fn kind_index(kind: EntityKind) -> usize {
-    KINDS.iter().position(|k| *k == kind).unwrap_or(5)
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub enum Gender {
     Male,
@@ -86,7 +73,7 @@ pub struct LocalEntity {
 
 impl LocalEntity {
     pub fn add(&mut self, kind: EntityKind, score: i32) {
-        self.scores[kind_index(kind)] += score;
+        self.scores[kind.index()] += score;
     }
 
     /// The kind the evidence supports, or `Other`.
@@ -101,7 +88,7 @@ impl LocalEntity {
             .max_by_key(|&(i, s)| (*s, std::cmp::Reverse(i)))
             .unwrap_or((5, &0));
         if *score > 0 {
-            KINDS[best]
+            EntityKind::ALL[best]
         } else {
             EntityKind::Other
         }

@@ -60,6 +60,21 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
+    /// Every kind, in declaration order: `ALL[k.index()] == k`.
+    pub const ALL: [EntityKind; 6] = [
+        EntityKind::Person,
+        EntityKind::Organization,
+        EntityKind::Place,
+        EntityKind::Weapon,
+        EntityKind::Event,
+        EntityKind::Other,
+    ];
+
+    /// The kind's place in [`EntityKind::ALL`].
+    pub fn index(self) -> usize {
+        self as usize
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             EntityKind::Person => "person",

@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::claim_match::{best_candidates, StemMemo};
+use super::claim_match::{best_candidates, shared_count, StemMemo};
 use super::claims::{is_function_word, related, source_speaker, source_title};
 use super::tokens::{short_key, words, Word};
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
@@ -239,19 +239,7 @@ impl QuoteKeys {
         let mut theirs: Vec<u128> = source.iter().filter_map(|w| w.key).collect();
         let long = source.len() - theirs.len();
         theirs.sort_unstable();
-        let (mut i, mut j, mut n) = (0, 0, 0);
-        while i < self.sorted.len() && j < theirs.len() {
-            match self.sorted[i].cmp(&theirs[j]) {
-                std::cmp::Ordering::Less => i += 1,
-                std::cmp::Ordering::Greater => j += 1,
-                std::cmp::Ordering::Equal => {
-                    n += 1;
-                    i += 1;
-                    j += 1;
-                }
-            }
-        }
-        n + self.long.min(long)
+        shared_count(&self.sorted, &theirs) + self.long.min(long)
     }
 }
 

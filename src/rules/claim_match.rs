@@ -120,8 +120,9 @@ pub(super) fn candidates(claims: &ClaimContent, content: &[u32]) -> Vec<ClaimId>
     out
 }
 
-/// How many numbers two ascending lists share.
-pub(super) fn shared_count(a: &[u32], b: &[u32]) -> usize {
+/// How many items two ascending lists share (with repeats: each item of
+/// one list pairs with at most one equal item of the other).
+pub(super) fn shared_count<T: Ord>(a: &[T], b: &[T]) -> usize {
     let (mut i, mut j, mut n) = (0, 0, 0);
     while i < a.len() && j < b.len() {
         match a[i].cmp(&b[j]) {
