@@ -407,17 +407,10 @@ fn schema_describes_this_format_version_and_its_kinds() {
         .iter()
         .map(|k| k.as_str().unwrap())
         .collect();
-    let all = [
-        EntityKind::Person,
-        EntityKind::Organization,
-        EntityKind::Place,
-        EntityKind::Weapon,
-        EntityKind::Event,
-        EntityKind::Other,
-    ];
-    for kind in all {
-        // Exhaustive on purpose: a new kind does not compile here until it is
-        // added to `all`, and then fails until the schema lists it.
+    for kind in EntityKind::ALL {
+        // Exhaustive on purpose: a new kind does not compile here, a
+        // reminder to add it to `EntityKind::ALL`; then this fails until the
+        // schema lists it.
         match kind {
             EntityKind::Person
             | EntityKind::Organization
@@ -434,7 +427,7 @@ fn schema_describes_this_format_version_and_its_kinds() {
     }
     assert_eq!(
         in_schema.len(),
-        all.len(),
+        EntityKind::ALL.len(),
         "schema lists kinds the format does not have"
     );
 }

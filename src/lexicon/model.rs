@@ -150,3 +150,17 @@ pub struct Claim {
     #[serde(flatten)]
     pub extra: Map<String, Value>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::EntityKind;
+
+    /// The index cache stores a kind as its `index()`, and reads it back
+    /// through `ALL`: every kind must come back as itself.
+    #[test]
+    fn every_kind_is_at_its_index() {
+        for kind in EntityKind::ALL {
+            assert_eq!(EntityKind::ALL[kind.index()], kind);
+        }
+    }
+}
