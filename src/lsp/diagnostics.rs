@@ -15,7 +15,7 @@ use tower_lsp_server::ls_types::{
 };
 
 use super::output;
-use super::position::{positions, positions_from, to_range, Encoding};
+use super::position::{next_line_start, positions, positions_from, to_range, Encoding};
 use crate::analysis::document::Revision;
 use crate::analysis::LexiconIndex;
 use crate::config::Severity;
@@ -245,17 +245,7 @@ impl Moved {
         // The first line start after the edit, with the line break before
         // it in the unchanged tail: from there on both versions have the
         // same bytes and break the lines alike.
-        let lines_from = match memchr::memchr2(b'\n', b'\r', &bytes[tail..]) {
-            Some(found) => {
-                let b = tail + found;
-                if bytes[b] == b'\r' && bytes.get(b + 1) == Some(&b'\n') {
-                    b + 2
-                } else {
-                    b + 1
-                }
-            }
-            None => usize::MAX,
-        };
+        let lines_from = next_line_start(bytes, tail..bytes.len()).unwrap_or(usize::MAX);
         Moved {
             prefix,
             lines_from,

@@ -152,13 +152,7 @@ pub fn positions_from(
         // between the two characters of a CRLF is still on its line. The
         // breaks before `counted` are crossed already (the LF of a CRLF
         // split there ends the same line either way).
-        while let Some(found) = memchr::memchr2(b'\n', b'\r', &bytes[counted..at]) {
-            let b = counted + found;
-            let end = if bytes[b] == b'\r' && bytes.get(b + 1) == Some(&b'\n') {
-                b + 2
-            } else {
-                b + 1
-            };
+        while let Some(end) = next_line_start(bytes, counted..at) {
             if end > at {
                 break;
             }
@@ -170,6 +164,17 @@ pub fn positions_from(
         out[i] = Position::new(line, column);
     }
     out
+}
+
+/// Where the line after the first line break in `bytes[within]` starts
+/// (a CRLF is one break, even when its LF lies past `within`).
+pub fn next_line_start(bytes: &[u8], within: std::ops::Range<usize>) -> Option<usize> {
+    let b = within.start + memchr::memchr2(b'\n', b'\r', &bytes[within])?;
+    Some(if bytes[b] == b'\r' && bytes.get(b + 1) == Some(&b'\n') {
+        b + 2
+    } else {
+        b + 1
+    })
 }
 
 /// `text`'s length in the encoding's units.
