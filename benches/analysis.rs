@@ -274,18 +274,14 @@ mod rules_cache {
         let mut inc = analysis::Incremental::default();
         let before = inc.analyze_shared(&original, DocKind::Markdown, index, 1);
         let mut checker = Checker::default();
-        checker.check_shared(&original, &before, index, 1, &config);
+        checker.check(&original, &before, index, 1, &config);
         let mut flip = false;
         b.with_inputs(|| {
             flip = !flip;
             let text = if flip { &edited } else { &original };
             (text, inc.analyze_shared(text, DocKind::Markdown, index, 1))
         })
-        .bench_local_refs(|(text, a)| {
-            checker
-                .check_shared(black_box(text), a, index, 1, &config)
-                .len()
-        });
+        .bench_local_refs(|(text, a)| checker.check(black_box(text), a, index, 1, &config).len());
     }
 
     /// What the rules' per-claim content adds to an index build: every
@@ -302,9 +298,10 @@ mod rules_cache {
         let index = &LEX_100K.index;
         let config = RuleConfig::default();
         let a = analysis::analyze(&LONG, DocKind::Markdown, index);
+        let text = std::sync::Arc::new(LONG.to_string());
         b.bench(|| {
             Checker::default()
-                .check(black_box(&LONG), &a, index, 1, &config)
+                .check(black_box(&text), &a, index, 1, &config)
                 .len()
         });
     }

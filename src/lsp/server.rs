@@ -628,16 +628,13 @@ impl Backend {
         run_blocking(move || {
             let findings = match checker {
                 // Only the paragraphs the edits touched are checked again.
-                Some(checker) => checker
-                    .lock()
-                    .unwrap_or_else(|p| p.into_inner())
-                    .check_shared(
-                        &snap.text,
-                        &snap.analysis,
-                        &snap.index,
-                        snap.generation,
-                        &config,
-                    ),
+                Some(checker) => checker.lock().unwrap_or_else(|p| p.into_inner()).check(
+                    &snap.text,
+                    &snap.analysis,
+                    &snap.index,
+                    snap.generation,
+                    &config,
+                ),
                 None => rules::check(&snap.text, &snap.analysis, &snap.index, &config),
             };
             let mut cache = source_texts.lock().unwrap_or_else(|p| p.into_inner());

@@ -65,7 +65,7 @@ pub struct Checker {
     /// Comparing a new version with them once, front and back, tells which
     /// units the edit left alone, so those are not hashed or compared one
     /// by one.
-    text: LastText,
+    text: Arc<String>,
     prose: Arc<Prose>,
     /// The revision id of the last version's analysis: when the next
     /// analysis says what changed since that one, the texts are not compared.
@@ -81,30 +81,6 @@ pub struct Checker {
     seen: HashSet<EntityId, BuildHasherDefault<IdHasher>>,
     /// The stems of the document's words (they depend on the lexicon).
     stems: StemMemo,
-}
-
-/// The last version's text: the caller's, shared, or a copy kept up to
-/// date edit by edit, as bytes (an edit's bounds need not fall between
-/// characters).
-#[derive(Debug)]
-enum LastText {
-    Own(Vec<u8>),
-    Shared(Arc<String>),
-}
-
-impl Default for LastText {
-    fn default() -> Self {
-        LastText::Own(Vec::new())
-    }
-}
-
-impl LastText {
-    fn bytes(&self) -> &[u8] {
-        match self {
-            LastText::Own(bytes) => bytes,
-            LastText::Shared(text) => text.as_bytes(),
-        }
-    }
 }
 
 /// What one unit yielded, with the offsets of the version it was checked in.
@@ -177,32 +153,7 @@ impl Checker {
     /// checked afresh.
     pub fn check(
         &mut self,
-        text: &str,
-        analysis: &DocAnalysis,
-        index: &LexiconIndex,
-        generation: u64,
-        config: &RuleConfig,
-    ) -> Vec<Finding> {
-        self.check_text(text, None, analysis, index, generation, config)
-    }
-
-    /// [`Self::check`] of a text shared with the caller: kept until the
-    /// next version without a copy.
-    pub fn check_shared(
-        &mut self,
         text: &Arc<String>,
-        analysis: &DocAnalysis,
-        index: &LexiconIndex,
-        generation: u64,
-        config: &RuleConfig,
-    ) -> Vec<Finding> {
-        self.check_text(text, Some(text), analysis, index, generation, config)
-    }
-
-    fn check_text(
-        &mut self,
-        text: &str,
-        shared: Option<&Arc<String>>,
         analysis: &DocAnalysis,
         index: &LexiconIndex,
         generation: u64,
@@ -214,7 +165,7 @@ impl Checker {
             .is_none_or(|(g, c)| *g != generation || c != config)
         {
             self.placed.clear();
-            self.text = LastText::default();
+            self.text = Arc::default();
             self.prose = Arc::default();
             self.across.clear();
             self.revision = None;
@@ -228,10 +179,10 @@ impl Checker {
         let spans = spans(&cx);
         let same = match analysis.revision.since {
             Some(since) if Some(since.previous) == self.revision => {
-                Unchanged::from_since(&since, self.text.bytes().len(), text.len())
+                Unchanged::from_since(&since, self.text.len(), text.len())
             }
             _ => Unchanged::between(
-                self.text.bytes(),
+                self.text.as_bytes(),
                 self.prose.masked.as_bytes(),
                 text,
                 cx.masked,
@@ -432,11 +383,7 @@ impl Checker {
             .zip(units)
             .map(|(span, unit)| span.at(unit))
             .collect();
-        match (shared, &mut self.text) {
-            (Some(shared), last) => *last = LastText::Shared(shared.clone()),
-            (None, LastText::Own(last)) => same.update(last, text),
-            (None, last) => *last = LastText::Own(text.as_bytes().to_vec()),
-        }
+        self.text = text.clone();
         self.prose = analysis.prose.clone();
         self.revision = Some(analysis.revision.id);
         findings
@@ -466,7 +413,7 @@ impl Checker {
         let o = by_key.get(&key)?;
         let holds = *o.unit.facts == *self.facts
             && self.prose.masked.as_bytes().get(o.context..o.end) == Some(masked.as_bytes())
-            && self.text.bytes().get(o.context..o.end) == Some(written.as_bytes())
+            && self.text.as_bytes().get(o.context..o.end) == Some(written.as_bytes())
             && answers_hold(cx, &o.unit, span, |_, _| false);
         holds.then(|| o.unit.clone())
     }
@@ -546,8 +493,6 @@ struct Unchanged {
     suffix_from: usize,
     /// New length minus old.
     delta: isize,
-    /// The old version's changed bytes.
-    old_changed: Range<usize>,
 }
 
 impl Unchanged {
@@ -565,7 +510,6 @@ impl Unchanged {
             prefix,
             suffix_from: text.len() - suffix,
             delta: text.len() as isize - old_text.len() as isize,
-            old_changed: prefix.min(old_text.len())..old_text.len() - suffix,
         }
     }
 
@@ -582,26 +526,12 @@ impl Unchanged {
             prefix,
             suffix_from: len - suffix,
             delta: len as isize - old_len as isize,
-            old_changed: prefix..old_len - suffix,
         }
     }
 
     /// The new version's changed bytes.
     fn changed_in(&self, len: usize) -> Range<usize> {
         self.prefix.min(len)..self.suffix_from
-    }
-
-    /// Makes `old` (the last version's bytes) `new`, moving only its tail.
-    fn update(&self, old: &mut Vec<u8>, new: &str) {
-        let suffix = new.len() - self.suffix_from;
-        if old.len() != self.old_changed.end + suffix {
-            // Not as long as the version the bounds were taken from.
-            old.clear();
-            old.extend_from_slice(new.as_bytes());
-            return;
-        }
-        let replacement = &new.as_bytes()[self.prefix.min(new.len())..self.suffix_from];
-        old.splice(self.old_changed.clone(), replacement.iter().copied());
     }
 }
 
@@ -858,12 +788,24 @@ mod tests {
         let whole = check(&text, &analysis, &lexicon.index, &config);
         let mut checker = Checker::default();
         assert_eq!(
-            checker.check(&text, &analysis, &lexicon.index, 0, &config),
+            checker.check(
+                &Arc::new(text.to_string()),
+                &analysis,
+                &lexicon.index,
+                0,
+                &config
+            ),
             whole
         );
         // The second time every unit is reused.
         assert_eq!(
-            checker.check(&text, &analysis, &lexicon.index, 0, &config),
+            checker.check(
+                &Arc::new(text.to_string()),
+                &analysis,
+                &lexicon.index,
+                0,
+                &config
+            ),
             whole
         );
         let rules: HashSet<Rule> = whole.iter().map(|f| f.rule).collect();
@@ -885,12 +827,24 @@ mod tests {
         let mut inc = Incremental::default();
         let mut checker = Checker::default();
         let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
-        checker.check(&text, &analysis, &lexicon.index, 0, &config);
+        checker.check(
+            &Arc::new(text.to_string()),
+            &analysis,
+            &lexicon.index,
+            0,
+            &config,
+        );
         let before: Vec<Arc<Unit>> = checker.units().collect();
         let at = text.find("Nagorno-Karabakh").unwrap();
         text.insert(at, 'x');
         let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
-        let got = checker.check(&text, &analysis, &lexicon.index, 0, &config);
+        let got = checker.check(
+            &Arc::new(text.to_string()),
+            &analysis,
+            &lexicon.index,
+            0,
+            &config,
+        );
         assert_eq!(got, check(&text, &analysis, &lexicon.index, &config));
         let fresh = checker
             .units()
@@ -904,13 +858,25 @@ mod tests {
         );
         // Other settings, then another lexicon: everything is checked again.
         let (quiet, _) = RuleConfig::with_overrides([("vague-attribution", Severity::Off)]);
-        let got = checker.check(&text, &analysis, &lexicon.index, 0, &quiet);
+        let got = checker.check(
+            &Arc::new(text.to_string()),
+            &analysis,
+            &lexicon.index,
+            0,
+            &quiet,
+        );
         assert_eq!(got, check(&text, &analysis, &lexicon.index, &quiet));
         assert!(checker
             .units()
             .all(|u| !before.iter().any(|b| Arc::ptr_eq(b, &u))));
         let quiet_units: Vec<Arc<Unit>> = checker.units().collect();
-        let got = checker.check(&text, &analysis, &lexicon.index, 1, &quiet);
+        let got = checker.check(
+            &Arc::new(text.to_string()),
+            &analysis,
+            &lexicon.index,
+            1,
+            &quiet,
+        );
         assert_eq!(got, check(&text, &analysis, &lexicon.index, &quiet));
         assert!(
             checker
@@ -930,7 +896,13 @@ mod tests {
         let mut inc = Incremental::default();
         let mut checker = Checker::default();
         let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
-        checker.check(&text, &analysis, &lexicon.index, 0, &config);
+        checker.check(
+            &Arc::new(text.to_string()),
+            &analysis,
+            &lexicon.index,
+            0,
+            &config,
+        );
         for (from, to) in [
             // The currency sign ending the paragraph before a figure.
             ("it cost $\n", "it cost\n"),
@@ -957,7 +929,13 @@ mod tests {
             assert!(text.contains(from), "{from}");
             text = text.replacen(from, to, 1);
             let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
-            let got = checker.check(&text, &analysis, &lexicon.index, 0, &config);
+            let got = checker.check(
+                &Arc::new(text.to_string()),
+                &analysis,
+                &lexicon.index,
+                0,
+                &config,
+            );
             assert_eq!(
                 got,
                 check(&text, &analysis, &lexicon.index, &config),
@@ -977,7 +955,13 @@ mod tests {
         let quote = "The talks went well. “This will be reinforced and has to be protected.”";
         let fix_for = |text: &str, checker: &mut Checker, inc: &mut Incremental| {
             let analysis = inc.analyze(text, DocKind::Markdown, &lexicon.index, 0);
-            let got = checker.check(text, &analysis, &lexicon.index, 0, &config);
+            let got = checker.check(
+                &Arc::new(text.to_string()),
+                &analysis,
+                &lexicon.index,
+                0,
+                &config,
+            );
             assert_eq!(
                 got,
                 check(text, &analysis, &lexicon.index, &config),
@@ -1044,11 +1028,8 @@ mod tests {
             let mut text = draft();
             let mut inc = Incremental::default();
             let mut checker = Checker::default();
-            // The same versions given as shared texts (as the server does).
-            let mut shared = Checker::default();
             let analysis = inc.analyze(&text, kind, &lexicon.index, 0);
-            checker.check(&text, &analysis, &lexicon.index, 0, &config);
-            shared.check_shared(&Arc::new(text.clone()), &analysis, &lexicon.index, 0, &config);
+            checker.check(&Arc::new(text.clone()), &analysis, &lexicon.index, 0, &config);
             let last = edits.len() - 1;
             for (i, (where_, delete, check_now, insert)) in edits.into_iter().enumerate() {
                 crate::analysis::document::testing::edit_at(&mut text, where_, delete, insert);
@@ -1056,11 +1037,9 @@ mod tests {
                     continue;
                 }
                 let analysis = inc.analyze(&text, kind, &lexicon.index, 0);
-                let got = checker.check(&text, &analysis, &lexicon.index, 0, &config);
+                let got = checker.check(&Arc::new(text.clone()), &analysis, &lexicon.index, 0, &config);
                 let want = check(&text, &analysis, &lexicon.index, &config);
-                let got_shared = shared.check_shared(&Arc::new(text.clone()), &analysis, &lexicon.index, 0, &config);
-                prop_assert_eq!(got, want.clone());
-                prop_assert_eq!(got_shared, want);
+                prop_assert_eq!(got, want);
             }
         }
     }
