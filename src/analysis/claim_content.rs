@@ -17,6 +17,7 @@ use std::sync::LazyLock;
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::index::ClaimId;
+use super::shared_array::{map_bytes, shared_map, Array, SharedMap};
 use crate::lexicon::Claim;
 
 /// Hashes words eight bytes at a time: building the table hashes every word
@@ -85,20 +86,16 @@ pub fn distinctive_limit(claims: usize) -> usize {
 pub struct ClaimContent {
     /// Stem → its number.
     #[serde(with = "map_bytes")]
-    stems: fst::Map<Vec<u8>>,
+    stems: SharedMap,
     /// Claim id → where its stem numbers start in `ids` (one extra entry).
-    #[serde(with = "super::index::u32_array")]
-    starts: Vec<u32>,
+    starts: Array<u32>,
     /// Each claim's distinct stem numbers, ascending.
-    #[serde(with = "super::index::u32_array")]
-    ids: Vec<u32>,
+    ids: Array<u32>,
     /// Stem number → where its claims start in `postings` (one extra
     /// entry); a common stem's list is empty (see `common`).
-    #[serde(with = "super::index::u32_array")]
-    posting_starts: Vec<u32>,
+    posting_starts: Array<u32>,
     /// Each distinctive stem's claims, ascending.
-    #[serde(with = "super::index::u32_array")]
-    postings: Vec<u32>,
+    postings: Array<u32>,
     /// Stem number → whether more than [`distinctive_limit`] claims have
     /// it (its claims are not listed).
     #[serde(with = "super::index::bool_array")]
@@ -202,11 +199,11 @@ impl ClaimContent {
             distinctive_limit(items.len()),
         );
         ClaimContent {
-            stems,
-            starts: new_starts,
-            ids: deduped,
-            posting_starts,
-            postings,
+            stems: shared_map(stems),
+            starts: new_starts.into(),
+            ids: deduped.into(),
+            posting_starts: posting_starts.into(),
+            postings: postings.into(),
             common,
         }
     }
@@ -243,6 +240,16 @@ impl ClaimContent {
             Some(rank) => Stem::Known(rank as u32),
             None => Stem::Unknown(s),
         }
+    }
+
+    /// Whether the arrays are borrowed from the buffer the index was read
+    /// from.
+    #[cfg(test)]
+    pub(crate) fn reads_in_place(&self) -> bool {
+        self.starts.is_shared()
+            && self.ids.is_shared()
+            && self.postings.is_shared()
+            && self.stems.as_fst().as_inner().is_shared()
     }
 
     /// Whether this holds one entry per claim of an index with `claims`
@@ -297,21 +304,6 @@ fn postings(
         }
     }
     (posting_starts, postings, common)
-}
-
-/// An `fst` map is its bytes: stored as they are and checked when read back.
-mod map_bytes {
-    use serde::de::Error;
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(m: &fst::Map<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(m.as_fst().as_bytes())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<fst::Map<Vec<u8>>, D::Error> {
-        let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(d)?;
-        fst::Map::new(bytes.into_vec()).map_err(D::Error::custom)
-    }
 }
 
 #[cfg(test)]

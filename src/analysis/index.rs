@@ -29,6 +29,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::name_table::{self, NameTable};
+use super::shared_array::{map_bytes, shared_map, Array, SharedMap};
 use crate::lexicon::known::{ClaimDef, EntityDef, SourceDef};
 use crate::lexicon::{Claim, Entity, EntityKind, Lexicon, Source, FORMAT_VERSION};
 use crate::text::fold::fold;
@@ -219,8 +220,7 @@ pub struct Entries<T> {
     #[serde(skip)]
     bytes: SharedBytes,
     /// Where each entry's encoding ends in `bytes`.
-    #[serde(with = "u64_array")]
-    ends: Vec<u64>,
+    ends: Array<u64>,
     #[serde(skip)]
     decoded: OnceLock<Box<[OnceLock<Box<T>>]>>,
 }
@@ -229,7 +229,7 @@ impl<T> Default for Entries<T> {
     fn default() -> Self {
         Entries {
             bytes: SharedBytes::default(),
-            ends: Vec::new(),
+            ends: Array::default(),
             decoded: OnceLock::new(),
         }
     }
@@ -267,7 +267,7 @@ impl<T: Entry> Entries<T> {
         let bytes = std::mem::take(&mut self.bytes).into_vec();
         self.bytes =
             SharedBytes::Owned(postcard::to_extend(entry, bytes).expect("an entry encodes"));
-        self.ends.push(self.bytes.len() as u64);
+        self.ends.to_mut().push(self.bytes.len() as u64);
     }
 
     /// Entry `i`, decoded afresh (not kept).
@@ -297,41 +297,34 @@ pub struct LexiconIndex {
     #[serde(with = "kinds_array")]
     kinds: Vec<EntityKind>,
     /// Entity → the pattern of its name (`u32::MAX` if it folds to nothing).
-    #[serde(with = "u32_array")]
-    name_patterns: Vec<u32>,
+    name_patterns: Array<u32>,
     /// Patterns by their first word: what the name scan probes.
     name_table: NameTable,
     /// Every pattern's folded text, back to back, and where each ends
     /// (pattern ids are ranks in byte order).
     pattern_text: String,
-    #[serde(with = "u64_array")]
-    pattern_ends: Vec<u64>,
+    pattern_ends: Array<u64>,
     /// Every pattern's targets, back to back, and where each pattern's end.
     #[serde(with = "targets_array")]
     targets: Vec<PatternTarget>,
     /// The targets' forms as written, back to back.
     target_text: String,
-    #[serde(with = "u64_array")]
-    target_ends: Vec<u64>,
+    target_ends: Array<u64>,
     /// Pattern id → whether it is one ordinary English word ("Has").
     #[serde(with = "bool_array")]
     ordinary: Vec<bool>,
     /// Folded name, alias or later name word → rank; the rank's entities
     /// are `completion_ids[completion_ends[rank - 1]..completion_ends[rank]]`.
     #[serde(with = "map_bytes")]
-    completion: fst::Map<Vec<u8>>,
-    #[serde(with = "u32_array")]
-    completion_ids: Vec<u32>,
-    #[serde(with = "u64_array")]
-    completion_ends: Vec<u64>,
+    completion: SharedMap,
+    completion_ids: Array<u32>,
+    completion_ends: Array<u64>,
     /// Folded content word → rank; its claims, ascending, are
     /// `claim_postings[claim_word_ends[rank - 1]..claim_word_ends[rank]]`.
     #[serde(with = "map_bytes")]
-    claim_words: fst::Map<Vec<u8>>,
-    #[serde(with = "u32_array")]
-    claim_postings: Vec<u32>,
-    #[serde(with = "u64_array")]
-    claim_word_ends: Vec<u64>,
+    claim_words: SharedMap,
+    claim_postings: Array<u32>,
+    claim_word_ends: Array<u64>,
     /// Folded given name → rank; the persons with it, for spotting
     /// transliterated surnames ("Muammar Qaddafi"), are
     /// `given_persons[given_ends[rank - 1]..given_ends[rank]]`, each with
@@ -339,76 +332,14 @@ pub struct LexiconIndex {
     /// `surnames`). Flat arrays, not a map of strings: a cached index reads
     /// them with a few copies instead of an allocation per person.
     #[serde(with = "map_bytes")]
-    given: fst::Map<Vec<u8>>,
-    #[serde(with = "u64_array")]
-    given_ends: Vec<u64>,
-    #[serde(with = "u32_array")]
-    given_persons: Vec<u32>,
+    given: SharedMap,
+    given_ends: Array<u64>,
+    given_persons: Array<u32>,
     surnames: String,
-    #[serde(with = "u64_array")]
-    surname_ends: Vec<u64>,
+    surname_ends: Array<u64>,
     /// Each claim's content words, stemmed and numbered, for the rules.
     pub claim_content: super::claim_content::ClaimContent,
 }
-
-/// An `fst` is its bytes: stored as they are and checked when read back.
-mod fst_bytes {
-    use fst::raw::Fst;
-    use serde::de::Error;
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(f: &Fst<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_bytes(f.as_bytes())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Fst<Vec<u8>>, D::Error> {
-        let bytes: serde_bytes::ByteBuf = serde::Deserialize::deserialize(d)?;
-        Fst::new(bytes.into_vec()).map_err(D::Error::custom)
-    }
-}
-
-/// Arrays of numbers stored as their little-endian bytes: one copy when a
-/// cached index is read, where a list of varints would be decoded and the
-/// vector grown number by number.
-macro_rules! le_array {
-    ($module:ident, $ty:ty) => {
-        pub(super) mod $module {
-            use serde::de::Error;
-            use serde::{Deserializer, Serializer};
-
-            const WIDTH: usize = std::mem::size_of::<$ty>();
-
-            pub fn serialize<S: Serializer>(v: &[$ty], s: S) -> Result<S::Ok, S::Error> {
-                let bytes: Vec<u8> = v.iter().flat_map(|n| n.to_le_bytes()).collect();
-                s.serialize_bytes(&bytes)
-            }
-
-            pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<$ty>, D::Error> {
-                // Borrowed from the cache file where the format allows:
-                // no copy of the bytes before they are converted.
-                let bytes: std::borrow::Cow<'de, [u8]> = serde_bytes::deserialize(d)?;
-                if bytes.len() % WIDTH != 0 {
-                    return Err(D::Error::custom("a number array of the wrong length"));
-                }
-                // Written into a vector of the right length, one number
-                // per chunk, with no branch per number: the compiler makes
-                // this a vectorized copy (collecting from an iterator that
-                // may panic per number cost ~8 instructions a number, 100 M
-                // for the 100k lexicon's index).
-                let mut numbers: Vec<$ty> = vec![0; bytes.len() / WIDTH];
-                for (n, c) in numbers.iter_mut().zip(bytes.chunks_exact(WIDTH)) {
-                    let mut le = [0u8; WIDTH];
-                    le.copy_from_slice(c);
-                    *n = <$ty>::from_le_bytes(le);
-                }
-                Ok(numbers)
-            }
-        }
-    };
-}
-
-le_array!(u32_array, u32);
-le_array!(u64_array, u64);
 
 /// Pattern targets as fixed-width little-endian records (entity, form,
 /// start and end of the written form: 13 bytes), read back with one pass
@@ -497,18 +428,6 @@ pub(super) mod bool_array {
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<bool>, D::Error> {
         let bytes: std::borrow::Cow<'de, [u8]> = serde_bytes::deserialize(d)?;
         Ok(bytes.iter().map(|&b| b != 0).collect())
-    }
-}
-
-mod map_bytes {
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(m: &fst::Map<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
-        super::fst_bytes::serialize(m.as_fst(), s)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<fst::Map<Vec<u8>>, D::Error> {
-        super::fst_bytes::deserialize(d).map(fst::Map::from)
     }
 }
 
@@ -823,22 +742,22 @@ impl LexiconIndex {
             name_patterns,
             name_table,
             pattern_text,
-            pattern_ends,
+            pattern_ends: pattern_ends.into(),
             targets,
             target_text,
-            target_ends,
+            target_ends: target_ends.into(),
             ordinary,
-            completion,
-            completion_ids,
-            completion_ends,
-            claim_words,
-            claim_postings,
-            claim_word_ends,
-            given,
-            given_ends,
-            given_persons,
+            completion: shared_map(completion),
+            completion_ids: completion_ids.into(),
+            completion_ends: completion_ends.into(),
+            claim_words: shared_map(claim_words),
+            claim_postings: claim_postings.into(),
+            claim_word_ends: claim_word_ends.into(),
+            given: shared_map(given),
+            given_ends: given_ends.into(),
+            given_persons: given_persons.into(),
             surnames,
-            surname_ends,
+            surname_ends: surname_ends.into(),
             claim_content,
         }
     }
@@ -971,6 +890,16 @@ impl LexiconIndex {
 
     pub fn claim(&self, id: ClaimId) -> &IndexedClaim {
         self.claims.get(id)
+    }
+
+    /// Whether the number arrays are borrowed from the buffer the index
+    /// was read from, not copied out of it.
+    #[cfg(test)]
+    pub(crate) fn reads_arrays_in_place(&self) -> bool {
+        self.pattern_ends.is_shared()
+            && self.claim_postings.is_shared()
+            && self.claim_content.reads_in_place()
+            && self.completion.as_fst().as_inner().is_shared()
     }
 
     /// Every pattern's folded text, in id order.

@@ -2,26 +2,31 @@
 //! (`<lexicon>.copydesk-cache`; the I/O is `crate::workspace`'s).
 //!
 //! A cache file is a fixed header, the stamps of the lexicons it was built
-//! from, the index encoded with postcard, then the encoded entities and
-//! claims as raw sections, which a loaded index reads in place from the
-//! mapped file ([`decode_shared`]) — most of the file, used a few entries
-//! at a time:
+//! from, the index encoded with postcard, its number arrays, then the
+//! encoded entities and claims as raw sections. A loaded index reads the
+//! arrays and the entries in place from the mapped file ([`decode_shared`]):
+//! the arrays lie aligned, in the machine's byte order, so that they are
+//! used as they lie ([`crate::analysis::shared_array`]); the entries —
+//! most of the file — are used a few at a time:
 //!
 //! | bytes | what |
 //! |---|---|
 //! | 8 | magic `CDXINDEX` |
 //! | 4 | cache format, little-endian ([`CACHE_FORMAT`]) |
 //! | 16 | the key: a hash of everything the index was built from ([`CacheKey`]) |
-//! | 4 × 8 | lengths of the four sections, little-endian |
-//! | 16 | xxh3-128 of the stamps and the index sections |
+//! | 5 × 8 | lengths of the five sections, little-endian |
+//! | 16 | xxh3-128 of the stamps, index and arrays sections |
 //! | 16 | xxh3-128 of the entities and claims sections |
 //! | … | the lexicons' stamps ([`Stamp`], postcard) |
-//! | … | the index without its entries (postcard) |
+//! | … | the index without its arrays and entries (postcard) |
+//! | 0–7 | zeros, up to a multiple of 8 from the file's start |
+//! | … | the index's number arrays, each at a multiple of 8 |
 //! | … | the entities' bytes |
 //! | … | the claims' bytes |
 //!
 //! A file is used only if every check passes: magic, format, key, length,
-//! both hashes, an index that decodes, and one whose parts agree
+//! both hashes, an index that decodes (every array inside its section and
+//! aligned), and one whose parts agree
 //! (`LexiconIndex::is_consistent`). Anything else is a [`CacheMiss`], never
 //! an error for the user: the index is rebuilt from the lexicons. The two
 //! hashes let the index be decoded (once its own bytes are known sound)
@@ -40,12 +45,14 @@ use serde::{Deserialize, Serialize};
 use twox_hash::XxHash3_128;
 
 use super::index::{LexiconIndex, SharedBytes};
+use super::shared_array::{self, Owner, ALIGN};
 
 const MAGIC: &[u8; 8] = b"CDXINDEX";
 /// Bump whenever the index's encoding changes in a way the key below does
 /// not already capture.
-pub const CACHE_FORMAT: u32 = 7;
-pub const HEADER_LEN: usize = 8 + 4 + 16 + 4 * 8 + 2 * 16;
+pub const CACHE_FORMAT: u32 = 8;
+const SECTIONS: usize = 5;
+pub const HEADER_LEN: usize = 8 + 4 + 16 + SECTIONS * 8 + 2 * 16;
 
 /// One lexicon file as the key sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -207,11 +214,16 @@ fn hash_of(bytes: &[u8]) -> u128 {
 /// the stamps of the lexicons as they were read.
 pub fn encode(index: &LexiconIndex, key: CacheKey, stamps: &[Stamp]) -> Vec<u8> {
     let stamps = postcard::to_stdvec(stamps).expect("stamps encode");
-    let meta = postcard::to_stdvec(index).expect("an index encodes");
+    let (meta, arrays) =
+        shared_array::write_section(|| postcard::to_stdvec(index).expect("an index encodes"));
     let [entities, claims] = index.entry_bytes();
-    let sections = [stamps.as_slice(), meta.as_slice(), entities, claims];
+    assemble(key, [&stamps, &meta, &arrays, entities, claims])
+}
+
+/// A cache file of these sections, with their lengths and hashes.
+fn assemble(key: CacheKey, sections: [&[u8]; SECTIONS]) -> Vec<u8> {
     let total: usize = sections.iter().map(|s| s.len()).sum();
-    let mut out = Vec::with_capacity(HEADER_LEN + total);
+    let mut out = Vec::with_capacity(HEADER_LEN + total + ALIGN);
     out.extend_from_slice(MAGIC);
     out.extend_from_slice(&CACHE_FORMAT.to_le_bytes());
     out.extend_from_slice(&key.0);
@@ -220,10 +232,13 @@ pub fn encode(index: &LexiconIndex, key: CacheKey, stamps: &[Stamp]) -> Vec<u8> 
     }
     let hash_at = out.len();
     out.resize(HEADER_LEN, 0);
-    for section in sections {
+    for (i, section) in sections.into_iter().enumerate() {
+        if i == ARRAYS {
+            out.resize(out.len().next_multiple_of(ALIGN), 0);
+        }
         out.extend_from_slice(section);
     }
-    let entries_at = HEADER_LEN + stamps.len() + meta.len();
+    let entries_at = out.len() - sections[3].len() - sections[4].len();
     let front = hash_of(&out[HEADER_LEN..entries_at]);
     let entries = hash_of(&out[entries_at..]);
     out[hash_at..hash_at + 16].copy_from_slice(&front.to_le_bytes());
@@ -235,9 +250,9 @@ pub fn encode(index: &LexiconIndex, key: CacheKey, stamps: &[Stamp]) -> Vec<u8> 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
     pub key: CacheKey,
-    /// Lengths of the stamps, index, entities and claims sections.
-    pub sections: [u64; 4],
-    /// Hashes of the stamps and index sections, and of the entries'.
+    /// Lengths of the stamps, index, arrays, entities and claims sections.
+    pub sections: [u64; SECTIONS],
+    /// Hashes of the stamps, index and arrays sections, and of the entries'.
     front_hash: u128,
     entries_hash: u128,
 }
@@ -259,34 +274,43 @@ impl Header {
         let u64_at = |at: usize| u64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
         let u128_at =
             |at: usize| u128::from_le_bytes(bytes[at..at + 16].try_into().expect("16 bytes"));
+        let hashes = 28 + SECTIONS * 8;
         Ok(Header {
             key: CacheKey(bytes[12..28].try_into().expect("16 bytes")),
-            sections: [u64_at(28), u64_at(36), u64_at(44), u64_at(52)],
-            front_hash: u128_at(60),
-            entries_hash: u128_at(76),
+            sections: std::array::from_fn(|i| u64_at(28 + 8 * i)),
+            front_hash: u128_at(hashes),
+            entries_hash: u128_at(hashes + 16),
+        })
+    }
+
+    /// Where each section starts and ends, as the header says: back to
+    /// back after the header, the arrays from the next multiple of
+    /// [`ALIGN`] (saturating: a header that lies ends past any file).
+    fn layout(&self) -> [(u64, u64); SECTIONS] {
+        let mut at = HEADER_LEN as u64;
+        std::array::from_fn(|i| {
+            if i == ARRAYS {
+                at = at.saturating_add(ALIGN as u64 - 1) / ALIGN as u64 * ALIGN as u64;
+            }
+            let start = at;
+            at = at.saturating_add(self.sections[i]);
+            (start, at)
         })
     }
 
     /// The whole file's length, header included, as the header says.
     pub fn file_len(&self) -> u64 {
-        self.sections
-            .iter()
-            .fold(HEADER_LEN as u64, |a, &b| a.saturating_add(b))
+        self.layout()[SECTIONS - 1].1
     }
 
-    /// Where the four sections lie in a whole file that `len` bytes long,
+    /// Where the five sections lie in a whole file that `len` bytes long,
     /// if the header's lengths add up to it.
-    fn ranges(&self, len: usize) -> Result<[Range<usize>; 4], CacheMiss> {
+    fn ranges(&self, len: usize) -> Result<[Range<usize>; SECTIONS], CacheMiss> {
         if self.file_len() != len as u64 {
             return Err(CacheMiss::Truncated);
         }
-        let mut at = HEADER_LEN;
-        Ok(self.sections.map(|n| {
-            // Every length fits: together they are the file's.
-            let range = at..at + n as usize;
-            at = range.end;
-            range
-        }))
+        // Every offset fits: the last is the file's length.
+        Ok(self.layout().map(|(start, end)| start as usize..end as usize))
     }
 
     /// The stamps a whole file's `bytes` record, unchecked: a hint of which
@@ -299,17 +323,14 @@ impl Header {
             .unwrap_or_default()
     }
 
-    /// The index in a whole file's `bytes`, if its sections are what this
-    /// header says; `entry` gives the entities' and claims' bytes from
-    /// their ranges in `bytes`. The key is the caller's to compare.
-    fn decode_with(
-        &self,
-        bytes: &[u8],
-        entry: impl Fn(Range<usize>) -> Option<SharedBytes> + Sync,
-    ) -> Result<LexiconIndex, CacheMiss> {
-        let [stamps, meta, entities, claims] = self.ranges(bytes.len())?;
+    /// The index in a whole file, `file`'s bytes, if its sections are
+    /// what this header says, reading its arrays and entries in place. The
+    /// key is the caller's to compare.
+    fn decode_in_place(&self, file: &Owner) -> Result<LexiconIndex, CacheMiss> {
+        let bytes: &[u8] = (**file).as_ref();
+        let [stamps, meta, arrays, entities, claims] = self.ranges(bytes.len())?;
         let mismatch = || CacheMiss::Damaged("its contents do not match its hash".into());
-        if hash_of(&bytes[stamps.start..meta.end]) != self.front_hash {
+        if hash_of(&bytes[stamps.start..arrays.end]) != self.front_hash {
             return Err(mismatch());
         }
         // The index's own bytes are sound: decode it while the entries are
@@ -318,9 +339,12 @@ impl Header {
         let (entries_sound, index) = rayon::join(
             || hash_of(entries) == self.entries_hash,
             || {
-                let mut index: LexiconIndex = postcard::from_bytes(&bytes[meta])
+                let mut index: LexiconIndex =
+                    shared_array::read_section(file.clone(), arrays, || {
+                        postcard::from_bytes(&bytes[meta])
+                    })
                     .map_err(|e| CacheMiss::Damaged(e.to_string()))?;
-                let entries = [entry(entities), entry(claims)];
+                let entries = [entities, claims].map(|r| SharedBytes::shared(file.clone(), r));
                 let [Some(entities), Some(claims)] = entries else {
                     return Err(CacheMiss::Truncated);
                 };
@@ -338,28 +362,27 @@ impl Header {
     }
 }
 
+/// Index of the arrays section among the five.
+const ARRAYS: usize = 2;
+
 /// The index in a whole cache file's bytes, if they are a sound cache for
-/// `key`. The entries are copied out of `bytes`.
+/// `key`. The bytes are copied first (the index keeps them).
 pub fn decode(bytes: &[u8], key: CacheKey) -> Result<LexiconIndex, CacheMiss> {
     let header = Header::read(bytes)?;
     if header.key != key {
         return Err(CacheMiss::Stale);
     }
-    header.decode_with(bytes, |range| {
-        Some(SharedBytes::Owned(bytes.get(range)?.to_vec()))
-    })
+    header.decode_in_place(&(Arc::new(bytes.to_vec()) as Owner))
 }
 
 /// The index in a whole cache file (a mapped one), and the key it was built
 /// for, if the file is a sound cache. The index keeps `file` and reads its
-/// entries in place: only the pages of the entries it decodes are ever
-/// brought into memory again after the checks.
-pub fn decode_shared(
-    file: Arc<dyn AsRef<[u8]> + Send + Sync>,
-) -> Result<(CacheKey, LexiconIndex), CacheMiss> {
-    let bytes: &[u8] = (*file).as_ref();
-    let header = Header::read(bytes)?;
-    let index = header.decode_with(bytes, |range| SharedBytes::shared(file.clone(), range))?;
+/// arrays and entries in place: only the pages it reads are ever brought
+/// into memory again after the checks, and they are the file cache's pages,
+/// not copies.
+pub fn decode_shared(file: Owner) -> Result<(CacheKey, LexiconIndex), CacheMiss> {
+    let header = Header::read((*file).as_ref())?;
+    let index = header.decode_in_place(&file)?;
     Ok((header.key, index))
 }
 
@@ -458,17 +481,71 @@ mod tests {
     #[test]
     fn a_payload_that_hashes_right_but_does_not_decode_is_damaged() {
         let k = key(b"v1");
-        let mut bytes = encode(&fixture(), k, &[]);
-        let garbage = vec![0xff; 64];
-        bytes.truncate(HEADER_LEN);
-        // No stamps, the garbage as the index, no entries.
-        bytes[28..36].fill(0);
-        bytes[36..44].copy_from_slice(&(garbage.len() as u64).to_le_bytes());
-        bytes[44..60].fill(0);
-        bytes[60..76].copy_from_slice(&hash_of(&garbage).to_le_bytes());
-        bytes[76..92].copy_from_slice(&hash_of(&[]).to_le_bytes());
-        bytes.extend_from_slice(&garbage);
+        // No stamps, the garbage as the index, no arrays or entries.
+        let bytes = assemble(k, [&[], &[0xff; 64], &[], &[], &[]]);
         assert!(matches!(decode(&bytes, k), Err(CacheMiss::Damaged(_))));
+    }
+
+    /// The fixture's sections, as `encode` lays them out.
+    fn sections(bytes: &[u8]) -> [Vec<u8>; SECTIONS] {
+        let header = Header::read(bytes).unwrap();
+        header.ranges(bytes.len()).unwrap().map(|r| bytes[r].to_vec())
+    }
+
+    /// A buffer aligned to 8 in memory, as a mapped file is.
+    struct Aligned(Vec<u64>, usize);
+
+    impl AsRef<[u8]> for Aligned {
+        fn as_ref(&self) -> &[u8] {
+            &bytemuck::cast_slice(&self.0)[..self.1]
+        }
+    }
+
+    fn aligned(bytes: &[u8]) -> Owner {
+        let mut words = vec![0u64; bytes.len().div_ceil(8)];
+        bytemuck::cast_slice_mut::<u64, u8>(&mut words)[..bytes.len()].copy_from_slice(bytes);
+        Arc::new(Aligned(words, bytes.len()))
+    }
+
+    #[test]
+    fn a_mapped_cache_is_read_in_place() {
+        let k = key(b"v1");
+        let bytes = encode(&fixture(), k, &[]);
+        let [.., arrays, _, _] = Header::read(&bytes).unwrap().ranges(bytes.len()).unwrap();
+        assert_eq!(arrays.start % ALIGN, 0, "the arrays start aligned in the file");
+        let (_, index) = decode_shared(aligned(&bytes)).unwrap();
+        assert!(index.reads_arrays_in_place());
+        assert!(encode(&index, k, &[]) == bytes);
+        // Not aligned in memory: the same index, its arrays copied.
+        let mut shifted = vec![0u8];
+        shifted.extend_from_slice(&bytes);
+        struct From1(Vec<u8>);
+        impl AsRef<[u8]> for From1 {
+            fn as_ref(&self) -> &[u8] {
+                &self.0[1..]
+            }
+        }
+        let (_, copied) = decode_shared(Arc::new(From1(shifted))).unwrap();
+        assert!(!copied.reads_arrays_in_place());
+        assert!(encode(&copied, k, &[]) == bytes);
+    }
+
+    /// An arrays section cut short (its hash right) leaves arrays outside
+    /// it: refused as damaged, never read past, never a panic.
+    #[test]
+    fn an_arrays_section_cut_short_is_damaged() {
+        let k = key(b"v1");
+        let [stamps, meta, arrays, entities, claims] = sections(&encode(&fixture(), k, &[]));
+        for cut in [0, 1, 8, arrays.len() / 2, arrays.len() - 1] {
+            let short = &arrays[..cut];
+            let bytes = assemble(k, [&stamps, &meta, short, &entities, &claims]);
+            for result in [
+                decode(&bytes, k).map(|_| ()),
+                decode_shared(aligned(&bytes)).map(|_| ()),
+            ] {
+                assert!(matches!(result, Err(CacheMiss::Damaged(_))), "{cut}");
+            }
+        }
     }
 
     const SECOND: i128 = 1_000_000_000;

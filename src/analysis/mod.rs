@@ -9,6 +9,7 @@ pub mod index_cache;
 pub mod mentions;
 pub mod name_table;
 pub mod quotes;
+pub mod shared_array;
 pub mod speakers;
 
 pub use document::{analyze, DocAnalysis, Incremental};

@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::shared_array::Array;
+
 /// A group's entry in the hash table: the high half of its word's hash
 /// (compared before the word itself) and the group's number plus one
 /// (0: an empty slot).
@@ -19,14 +21,11 @@ type Slot = u64;
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct NameTable {
     /// Open addressing, linear probing; a power of two long (or empty).
-    #[serde(with = "super::index::u64_array")]
-    slots: Vec<Slot>,
+    slots: Array<Slot>,
     /// Where each group's patterns end in `ids`.
-    #[serde(with = "super::index::u32_array")]
-    group_ends: Vec<u32>,
+    group_ends: Array<u32>,
     /// Each group's patterns, ascending.
-    #[serde(with = "super::index::u32_array")]
-    ids: Vec<u32>,
+    ids: Array<u32>,
 }
 
 /// Byte classes for [`word_at`]: an ASCII letter or digit, a byte of a
@@ -125,9 +124,9 @@ impl NameTable {
             slots[at] = (h & !u64::from(u32::MAX)) | (g as u64 + 1);
         }
         NameTable {
-            slots,
-            group_ends,
-            ids,
+            slots: slots.into(),
+            group_ends: group_ends.into(),
+            ids: ids.into(),
         }
     }
 

@@ -1,0 +1,362 @@
+//! Arrays of numbers that an index reads in place from its cache file.
+//!
+//! A freshly built index owns its arrays; one read from the (mapped) cache
+//! file borrows them from the file instead of copying them out: a start
+//! then touches only the pages it reads, and the pages are the file
+//! cache's, shared with every process that maps the same file, instead of
+//! fresh memory written number by number. [`Array`] derefs to a slice either
+//! way, so the code that reads an index does not know which it has.
+//!
+//! In the cache file the arrays lie in one section of their own, each
+//! starting at a multiple of [`ALIGN`] bytes from the section's start (which
+//! the file aligns too), in the machine's byte order: a cache is only ever
+//! read by the very program that wrote it (its key holds the program's size
+//! and mtime). The index's serde form refers to each array by its place in
+//! that section; [`write_section`] and [`read_section`] say where the
+//! section is while an index is encoded or decoded. Outside them (any other
+//! serde use) an array is written inline as bytes and read back as a copy.
+//!
+//! The byte casts are bytemuck's (checked for length and alignment), and
+//! the borrowed slice lives with the buffer it borrows from in a `yoke`, so
+//! reading an element is a plain slice access: no unsafe code here.
+
+use std::cell::RefCell;
+use std::fmt;
+use std::ops::{Deref, DerefMut, Range};
+use std::sync::Arc;
+
+use bytemuck::Pod;
+use serde::de::Error as _;
+use serde::ser::Error as _;
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use yoke::Yoke;
+
+/// Bytes an index may borrow from: the mapped cache file (or, in tests, a
+/// buffer standing for it). Never changed while anything holds it.
+pub type Owner = Arc<dyn AsRef<[u8]> + Send + Sync>;
+
+/// Where every array starts in its section, and where the section starts
+/// in the file: enough for any element type used here.
+pub const ALIGN: usize = 8;
+
+/// A slice of `T` that is either owned or borrowed from an [`Owner`].
+pub struct Array<T: 'static>(Inner<T>);
+
+enum Inner<T: 'static> {
+    Owned(Vec<T>),
+    Shared(Yoke<&'static [T], Owner>),
+}
+
+impl<T: Pod> Array<T> {
+    /// The elements as a vector of one's own, copied first if they are
+    /// borrowed (like `Cow::to_mut`): what builders and tests that damage
+    /// an index on purpose write through.
+    pub fn to_mut(&mut self) -> &mut Vec<T> {
+        if let Inner::Shared(shared) = &self.0 {
+            self.0 = Inner::Owned(shared.get().to_vec());
+        }
+        match &mut self.0 {
+            Inner::Owned(v) => v,
+            Inner::Shared(_) => unreachable!("made owned just above"),
+        }
+    }
+
+    /// Whether the elements are borrowed from a shared buffer.
+    pub fn is_shared(&self) -> bool {
+        matches!(self.0, Inner::Shared(_))
+    }
+
+    /// `owner`'s bytes at `range` as elements: borrowed where they lie
+    /// aligned in memory (a mapped file always does), else copied. `None`
+    /// if the range is not inside the owner or not a whole number of
+    /// elements.
+    fn borrow(owner: &Owner, range: Range<usize>) -> Option<Array<T>> {
+        let bytes = (**owner).as_ref().get(range.clone())?;
+        if bytes.len() % std::mem::size_of::<T>() != 0 {
+            return None;
+        }
+        if bytemuck::try_cast_slice::<u8, T>(bytes).is_err() {
+            // A buffer that is not aligned in memory (a `Vec<u8>` is only
+            // guaranteed byte alignment): the same numbers, copied.
+            return Some(Array(Inner::Owned(bytemuck::pod_collect_to_vec(bytes))));
+        }
+        let shared = Yoke::<&'static [T], Owner>::try_attach_to_cart(owner.clone(), |b| {
+            bytemuck::try_cast_slice(&b.as_ref()[range])
+        })
+        .ok()?;
+        Some(Array(Inner::Shared(shared)))
+    }
+}
+
+impl<T> Deref for Array<T> {
+    type Target = [T];
+
+    fn deref(&self) -> &[T] {
+        match &self.0 {
+            Inner::Owned(v) => v,
+            Inner::Shared(shared) => shared.get(),
+        }
+    }
+}
+
+impl<T: Pod> DerefMut for Array<T> {
+    fn deref_mut(&mut self) -> &mut [T] {
+        self.to_mut()
+    }
+}
+
+impl<T> AsRef<[T]> for Array<T> {
+    fn as_ref(&self) -> &[T] {
+        self
+    }
+}
+
+impl<T> From<Vec<T>> for Array<T> {
+    fn from(v: Vec<T>) -> Array<T> {
+        Array(Inner::Owned(v))
+    }
+}
+
+impl<T> FromIterator<T> for Array<T> {
+    fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Array<T> {
+        Array::from(items.into_iter().collect::<Vec<T>>())
+    }
+}
+
+impl<T> Default for Array<T> {
+    fn default() -> Array<T> {
+        Array(Inner::Owned(Vec::new()))
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Array<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.iter()).finish()
+    }
+}
+
+impl<T: PartialEq> PartialEq for Array<T> {
+    fn eq(&self, other: &Array<T>) -> bool {
+        **self == **other
+    }
+}
+
+/// The arrays section being written or read on this thread.
+enum Section {
+    Writing(Vec<u8>),
+    Reading { owner: Owner, range: Range<usize> },
+}
+
+thread_local! {
+    static SECTION: RefCell<Option<Section>> = const { RefCell::new(None) };
+}
+
+/// Runs `encode` (which serializes an index) with its arrays written to a
+/// section of their own, and gives that section's bytes with the result.
+pub fn write_section<R>(encode: impl FnOnce() -> R) -> (R, Vec<u8>) {
+    let previous = SECTION.with(|s| s.replace(Some(Section::Writing(Vec::new()))));
+    let result = encode();
+    let section = SECTION.with(|s| s.replace(previous));
+    match section {
+        Some(Section::Writing(bytes)) => (result, bytes),
+        _ => unreachable!("the section set above"),
+    }
+}
+
+/// Runs `decode` (which deserializes an index) with its arrays borrowed
+/// from `range` of `owner`'s bytes, which must start at a multiple of
+/// [`ALIGN`] from the start of `owner`'s bytes.
+pub fn read_section<R>(owner: Owner, range: Range<usize>, decode: impl FnOnce() -> R) -> R {
+    let previous = SECTION.with(|s| s.replace(Some(Section::Reading { owner, range })));
+    let result = decode();
+    SECTION.with(|s| s.replace(previous));
+    result
+}
+
+/// Serializes `items` as an array: their place in the section being
+/// written, else their bytes inline.
+pub fn serialize_slice<T: Pod, S: Serializer>(items: &[T], s: S) -> Result<S::Ok, S::Error> {
+    let bytes: &[u8] = bytemuck::cast_slice(items);
+    let place = SECTION.with(|section| match &mut *section.borrow_mut() {
+        Some(Section::Writing(out)) => {
+            out.resize(out.len().next_multiple_of(ALIGN), 0);
+            let at = out.len();
+            out.extend_from_slice(bytes);
+            Some((at as u64, bytes.len() as u64))
+        }
+        Some(Section::Reading { .. }) => Some((u64::MAX, 0)),
+        None => None,
+    });
+    match place {
+        Some((u64::MAX, _)) => Err(S::Error::custom("an array written while reading")),
+        Some(place) => place.serialize(s),
+        None => s.serialize_bytes(bytes),
+    }
+}
+
+impl<T: Pod> Serialize for Array<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_slice(self, s)
+    }
+}
+
+impl<'de, T: Pod> Deserialize<'de> for Array<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Array<T>, D::Error> {
+        let section = SECTION.with(|section| match &*section.borrow() {
+            Some(Section::Reading { owner, range }) => Some(Ok((owner.clone(), range.clone()))),
+            Some(Section::Writing(_)) => Some(Err(())),
+            None => None,
+        });
+        match section {
+            None => {
+                let bytes: std::borrow::Cow<'de, [u8]> = serde_bytes::deserialize(d)?;
+                if bytes.len() % std::mem::size_of::<T>() != 0 {
+                    return Err(D::Error::custom("a number array of the wrong length"));
+                }
+                Ok(Array::from(bytemuck::pod_collect_to_vec(&bytes)))
+            }
+            Some(Err(())) => Err(D::Error::custom("an array read while writing")),
+            Some(Ok((owner, range))) => {
+                let (at, len) = <(u64, u64)>::deserialize(d)?;
+                let width = std::mem::size_of::<T>() as u64;
+                // Each array starts at a multiple of its element's size
+                // from an aligned section start: anything else is damage.
+                if at % width != 0 || len % width != 0 {
+                    return Err(D::Error::custom("a misaligned number array"));
+                }
+                let outside = || D::Error::custom("a number array outside its section");
+                let start = usize::try_from(at)
+                    .ok()
+                    .and_then(|at| range.start.checked_add(at))
+                    .ok_or_else(outside)?;
+                let end = usize::try_from(len)
+                    .ok()
+                    .and_then(|len| start.checked_add(len))
+                    .filter(|&end| end <= range.end)
+                    .ok_or_else(outside)?;
+                Array::borrow(&owner, start..end).ok_or_else(outside)
+            }
+        }
+    }
+}
+
+/// An fst map over bytes read in place like an [`Array`].
+pub type SharedMap = fst::Map<Array<u8>>;
+
+/// A freshly built map as a [`SharedMap`] (its bytes moved, not copied).
+pub fn shared_map(map: fst::Map<Vec<u8>>) -> SharedMap {
+    fst::Map::from(
+        fst::raw::Fst::new(Array::from(map.into_fst().into_inner()))
+            .expect("the bytes of a map just built are a map"),
+    )
+}
+
+/// An fst map is its bytes: stored as an array, checked when read back.
+pub mod map_bytes {
+    use super::{Array, SharedMap};
+    use serde::de::Error;
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(m: &SharedMap, s: S) -> Result<S::Ok, S::Error> {
+        super::serialize_slice(m.as_fst().as_bytes(), s)
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<SharedMap, D::Error> {
+        let bytes = Array::<u8>::deserialize(d)?;
+        fst::Map::new(bytes).map_err(D::Error::custom)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Serialize, Deserialize, Debug, PartialEq)]
+    struct Two {
+        small: Array<u32>,
+        big: Array<u64>,
+        bytes: Array<u8>,
+    }
+
+    fn two() -> Two {
+        Two {
+            small: vec![1, 2, u32::MAX].into(),
+            big: vec![7, u64::MAX].into(),
+            bytes: vec![9; 5].into(),
+        }
+    }
+
+    /// A buffer aligned to 8 in memory, as a mapped file is (a plain
+    /// `Vec<u8>` promises only byte alignment).
+    struct Words(Vec<u64>, usize);
+
+    impl AsRef<[u8]> for Words {
+        fn as_ref(&self) -> &[u8] {
+            &bytemuck::cast_slice(&self.0)[..self.1]
+        }
+    }
+
+    /// An aligned buffer holding `bytes` at `offset`, and where they lie.
+    fn aligned(bytes: &[u8], offset: usize) -> (Owner, Range<usize>) {
+        let len = offset + bytes.len();
+        let mut words = vec![0u64; len.div_ceil(8)];
+        bytemuck::cast_slice_mut::<u64, u8>(&mut words)[offset..len].copy_from_slice(bytes);
+        (Arc::new(Words(words, len)), offset..len)
+    }
+
+    #[test]
+    fn arrays_are_written_aligned_and_read_in_place() {
+        let (meta, section) = write_section(|| postcard::to_stdvec(&two()).unwrap());
+        assert_eq!(section.len(), 16 + 16 + 5, "each array at a multiple of 8");
+        let (owner, range) = aligned(&section, 16);
+        let back: Two = read_section(owner, range, || postcard::from_bytes(&meta).unwrap());
+        assert_eq!(back, two());
+        assert!(back.small.is_shared() && back.big.is_shared() && back.bytes.is_shared());
+    }
+
+    #[test]
+    fn arrays_in_a_buffer_not_aligned_in_memory_are_copied() {
+        let (meta, section) = write_section(|| postcard::to_stdvec(&two()).unwrap());
+        // The section one byte into a buffer aligned to 8.
+        let (owner, range) = aligned(&section, 1);
+        let back: Two = read_section(owner, range, || postcard::from_bytes(&meta).unwrap());
+        assert_eq!(back, two());
+        assert!(!back.small.is_shared() && !back.big.is_shared());
+    }
+
+    #[test]
+    fn a_misplaced_or_truncated_array_is_refused() {
+        let (meta, section) = write_section(|| postcard::to_stdvec(&two()).unwrap());
+        let read = |section: &[u8], meta: &[u8]| {
+            let (owner, range) = aligned(section, 8);
+            read_section(owner, range, || postcard::from_bytes::<Two>(meta))
+        };
+        assert!(read(&section, &meta).is_ok());
+        // The section cut short: only the last array runs past its end.
+        assert!(read(&section[..section.len() - 1], &meta).is_err());
+        // The first array moved two bytes on, still inside the section:
+        // off its element size.
+        let mut moved = meta.clone();
+        assert_eq!(moved[0], 0, "the first array's offset");
+        moved[0] = 2;
+        assert!(read(&section, &moved).is_err());
+        moved[0] = 4;
+        assert!(read(&section, &moved).is_ok(), "a u32 array may start at 4");
+    }
+
+    #[test]
+    fn outside_a_section_arrays_are_inline_bytes() {
+        let bytes = postcard::to_stdvec(&two()).unwrap();
+        assert_eq!(postcard::from_bytes::<Two>(&bytes).unwrap(), two());
+    }
+
+    #[test]
+    fn writing_to_a_shared_array_copies_it() {
+        let (meta, section) = write_section(|| postcard::to_stdvec(&two()).unwrap());
+        let (owner, range) = aligned(&section, 0);
+        let mut back: Two = read_section(owner, range, || postcard::from_bytes(&meta).unwrap());
+        back.small[0] = 5;
+        assert!(!back.small.is_shared());
+        assert_eq!(&back.small[..], &[5, 2, u32::MAX]);
+    }
+}
