@@ -29,7 +29,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::name_table::{self, NameTable};
-use super::shared_array::{map_bytes, shared_map, Array, SharedMap};
+use super::shared_array::{map_bytes, shared_map, Array, SharedMap, Text};
 use crate::lexicon::known::{ClaimDef, EntityDef, SourceDef};
 use crate::lexicon::{Claim, Entity, EntityKind, Lexicon, Source, FORMAT_VERSION};
 use crate::text::fold::fold;
@@ -302,13 +302,13 @@ pub struct LexiconIndex {
     name_table: NameTable,
     /// Every pattern's folded text, back to back, and where each ends
     /// (pattern ids are ranks in byte order).
-    pattern_text: String,
+    pattern_text: Text,
     pattern_ends: Array<u64>,
     /// Every pattern's targets, back to back, and where each pattern's end.
     #[serde(with = "targets_array")]
     targets: Vec<PatternTarget>,
     /// The targets' forms as written, back to back.
-    target_text: String,
+    target_text: Text,
     target_ends: Array<u64>,
     /// Pattern id → whether it is one ordinary English word ("Has").
     #[serde(with = "bool_array")]
@@ -335,7 +335,7 @@ pub struct LexiconIndex {
     given: SharedMap,
     given_ends: Array<u64>,
     given_persons: Array<u32>,
-    surnames: String,
+    surnames: Text,
     surname_ends: Array<u64>,
     /// Each claim's content words, stemmed and numbered, for the rules.
     pub claim_content: super::claim_content::ClaimContent,
@@ -506,17 +506,41 @@ fn group<'a, T>(items: &'a [T], ends: &[u64], rank: usize) -> &'a [T] {
     items.get(start..end).unwrap_or(&[])
 }
 
-/// Whether `v` never goes down: without an early exit, so that it
-/// vectorizes.
-pub(super) fn ascending<T: Copy + PartialOrd>(v: &[T]) -> bool {
-    v.iter()
-        .zip(v.get(1..).unwrap_or(&[]))
-        .fold(true, |ok, (a, b)| ok & (a <= b))
+/// Whether `v` never goes down. A damaged cache's arrays are checked with
+/// this at every start, tens of millions of numbers, so it is a fold
+/// without an early exit or a comparison that SSE2 lacks (it has no 64-bit
+/// compare): with every number below 2^63, a step down is a difference
+/// that wraps past 2^63, and the top bits of all numbers and differences
+/// ORed together say whether either happened. (A number from 2^63 on, which
+/// no buffer's end can be, makes it false.)
+pub(super) fn ascending<T: Copy + Into<u64>>(v: &[T]) -> bool {
+    let Some((&last, before)) = v.split_last() else {
+        return true;
+    };
+    let top = before
+        .iter()
+        .zip(&v[1..])
+        .fold(last.into(), |acc, (&a, &b)| {
+            let (a, b) = (a.into(), b.into());
+            acc | a | b.wrapping_sub(a)
+        });
+    top >> 63 == 0
 }
 
-/// Whether every id in `ids` is below `n`: their maximum, which vectorizes.
+/// Whether every id in `ids` is below `n`, as a fold SSE2 vectorizes: for
+/// ids and `n - 1` below 2^31, `n - 1 - id` has its top bit set exactly
+/// where `id` is not below `n`.
 pub(super) fn all_below(ids: &[u32], n: usize) -> bool {
-    ids.is_empty() || (ids.iter().fold(0, |m, &id| m.max(id)) as usize) < n
+    let Some(last) = n.checked_sub(1) else {
+        return ids.is_empty();
+    };
+    match u32::try_from(last) {
+        Ok(last) if last < 1 << 31 => {
+            ids.iter().fold(0, |acc, &id| acc | id | last.wrapping_sub(id)) >> 31 == 0
+        }
+        // Two billion entries or more: never in practice.
+        _ => ids.iter().all(|&id| (id as usize) < n),
+    }
 }
 
 impl Default for LexiconIndex {
@@ -741,10 +765,10 @@ impl LexiconIndex {
             kinds,
             name_patterns,
             name_table,
-            pattern_text,
+            pattern_text: pattern_text.into(),
             pattern_ends: pattern_ends.into(),
             targets,
-            target_text,
+            target_text: target_text.into(),
             target_ends: target_ends.into(),
             ordinary,
             completion: shared_map(completion),
@@ -756,7 +780,7 @@ impl LexiconIndex {
             given: shared_map(given),
             given_ends: given_ends.into(),
             given_persons: given_persons.into(),
-            surnames,
+            surnames: surnames.into(),
             surname_ends: surname_ends.into(),
             claim_content,
         }
@@ -1155,6 +1179,44 @@ fn gallop_to(list: &mut &[u32], x: u32) -> bool {
     let at = list[..hi.min(list.len())].partition_point(|&y| y < x);
     *list = &list[at..];
     list.first() == Some(&x)
+}
+
+#[cfg(test)]
+mod fold_tests {
+    use super::{all_below, ascending};
+    use proptest::prelude::*;
+
+    #[test]
+    fn edges_of_the_folds() {
+        assert!(ascending::<u64>(&[]) && ascending(&[5u64]) && ascending(&[0u64, 0, 7]));
+        assert!(!ascending(&[1u64, 0]));
+        assert!(!ascending(&[0u64, 1 << 63]), "no end is that large");
+        assert!(!ascending(&[u64::MAX, 0]));
+        assert!(ascending(&[0u32, u32::MAX]) && !ascending(&[u32::MAX, 0]));
+        assert!(all_below(&[], 0) && !all_below(&[0], 0));
+        assert!(all_below(&[0, 4], 5) && !all_below(&[5], 5));
+        assert!(!all_below(&[u32::MAX], 1 << 31) && !all_below(&[1 << 31], 1 << 31));
+        assert!(all_below(&[(1 << 31) - 1], 1 << 31));
+        assert!(all_below(&[u32::MAX], 1 << 32) && !all_below(&[u32::MAX], u32::MAX as usize));
+    }
+
+    proptest! {
+        #[test]
+        fn the_folds_agree_with_plain_checks(
+            v in prop::collection::vec(0u64..1 << 63, 0..40),
+            ids in prop::collection::vec(any::<u32>(), 0..40),
+            n in prop_oneof![0usize..64, any::<u32>().prop_map(|n| n as usize)],
+            small in prop::collection::vec(0u32..64, 0..40),
+        ) {
+            let mut sorted = v.clone();
+            sorted.sort_unstable();
+            prop_assert!(ascending(&sorted));
+            prop_assert_eq!(ascending(&v), v.windows(2).all(|w| w[0] <= w[1]));
+            for ids in [&ids, &small] {
+                prop_assert_eq!(all_below(ids, n), ids.iter().all(|&id| (id as usize) < n));
+            }
+        }
+    }
 }
 
 #[cfg(test)]

@@ -240,6 +240,65 @@ impl<'de, T: Pod> Deserialize<'de> for Array<T> {
     }
 }
 
+/// Text read in place like an [`Array`] (checked to be UTF-8 once, when
+/// read), or owned.
+pub struct Text(TextInner);
+
+enum TextInner {
+    Owned(String),
+    Shared(Yoke<&'static str, Owner>),
+}
+
+impl Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        match &self.0 {
+            TextInner::Owned(s) => s,
+            TextInner::Shared(shared) => shared.get(),
+        }
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        Text(TextInner::Owned(s))
+    }
+}
+
+impl Default for Text {
+    fn default() -> Text {
+        Text::from(String::new())
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_slice(self.as_bytes(), s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        let not_text = || D::Error::custom("text that is not UTF-8");
+        match Array::<u8>::deserialize(d)?.0 {
+            Inner::Owned(bytes) => String::from_utf8(bytes)
+                .map(Text::from)
+                .map_err(|_| not_text()),
+            Inner::Shared(bytes) => bytes
+                .try_map_project(|b, _| std::str::from_utf8(b))
+                .map(|text| Text(TextInner::Shared(text)))
+                .map_err(|_| not_text()),
+        }
+    }
+}
+
 /// An fst map over bytes read in place like an [`Array`].
 pub type SharedMap = fst::Map<Array<u8>>;
 

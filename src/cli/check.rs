@@ -700,30 +700,42 @@ pub fn human(reports: &[FileReport], sources: &[SourceText], style: Style) -> St
 
 fn excerpt(out: &mut String, text: &str, range: &Range<usize>, line_no: usize, style: Style) {
     let line = line_at(text, range.start);
-    let line_text = &text[line.clone()];
-    let start_chars = text[line.start..range.start.max(line.start)]
-        .chars()
-        .count();
+    let start = range.start.max(line.start);
+    // The window is found by counting characters, not by decoding the
+    // whole line into a vector per finding: the long draft's paragraphs are
+    // lines of thousands of characters with hundreds of findings.
+    let before = &text[line.start..start];
+    let after = &text[start..line.end];
+    let start_chars = before.chars().count();
+    let line_chars = start_chars + after.chars().count();
     let end_byte = range.end.clamp(range.start, line.end);
     let width = text[range.start..end_byte].chars().count().max(1);
-    let all: Vec<char> = line_text.chars().collect();
     // Cutting a few characters off saves nothing: show them.
     let mut from = start_chars.saturating_sub(CONTEXT_CHARS);
     if from <= SLACK_CHARS {
         from = 0;
     }
     let underline = width.min(MAX_UNDERLINE_CHARS);
-    let mut to = (start_chars + underline + CONTEXT_CHARS).min(all.len());
-    if all.len() - to <= SLACK_CHARS {
-        to = all.len();
+    let mut to = (start_chars + underline + CONTEXT_CHARS).min(line_chars);
+    if line_chars - to <= SLACK_CHARS {
+        to = line_chars;
     }
-    let mut shown: String = all[from..to].iter().collect();
+    // Byte offsets of the window's ends: a few dozen characters back from
+    // the finding and forward from it.
+    let from_byte = match start_chars - from {
+        0 => before.len(),
+        back => before.char_indices().nth_back(back - 1).map_or(0, |(i, _)| i),
+    };
+    let to_byte = (after.char_indices().nth(to - start_chars)).map_or(after.len(), |(i, _)| i);
+    let mut shown = String::with_capacity(to_byte + before.len() - from_byte + 6);
     let mut pad = start_chars - from;
     if from > 0 {
-        shown.insert(0, '…');
+        shown.push('…');
         pad += 1;
     }
-    if to < all.len() {
+    shown.push_str(&before[from_byte..]);
+    shown.push_str(&after[..to_byte]);
+    if to < line_chars {
         shown.push('…');
     }
     let gutter = line_no.to_string();
