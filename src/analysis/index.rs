@@ -172,14 +172,6 @@ impl SharedBytes {
         let inside = range.start <= range.end && range.end <= (*owner).as_ref().len();
         inside.then_some(SharedBytes::Shared { owner, range })
     }
-
-    /// The bytes as a buffer of one's own (a copy only if they are shared).
-    fn into_vec(self) -> Vec<u8> {
-        match self {
-            SharedBytes::Owned(v) => v,
-            shared => shared.to_vec(),
-        }
-    }
 }
 
 impl Default for SharedBytes {
@@ -263,11 +255,19 @@ impl<T> Entries<T> {
 }
 
 impl<T: Entry> Entries<T> {
-    fn push(&mut self, entry: &T) {
-        let bytes = std::mem::take(&mut self.bytes).into_vec();
-        self.bytes =
-            SharedBytes::Owned(postcard::to_extend(entry, bytes).expect("an entry encodes"));
-        self.ends.to_mut().push(self.bytes.len() as u64);
+    /// `entries`, encoded back to back.
+    fn encode(entries: impl IntoIterator<Item = T>) -> Entries<T> {
+        let mut bytes = Vec::new();
+        let mut ends = Vec::new();
+        for entry in entries {
+            bytes = postcard::to_extend(&entry, bytes).expect("an entry encodes");
+            ends.push(bytes.len() as u64);
+        }
+        Entries {
+            bytes: SharedBytes::Owned(bytes),
+            ends: ends.into(),
+            decoded: OnceLock::new(),
+        }
     }
 
     /// Entry `i`, decoded afresh (not kept).
@@ -739,24 +739,21 @@ impl LexiconIndex {
                 entity_claims[*s].push(id);
             }
         }
-        let mut encoded_entities = Entries::default();
-        for ((entity, lexicon, entry_line), claims) in entities.into_iter().zip(entity_claims) {
-            encoded_entities.push(&IndexedEntity {
+        let encoded_entities = Entries::encode(entities.into_iter().zip(entity_claims).map(
+            |((entity, lexicon, entry_line), claims)| IndexedEntity {
                 entity,
                 lexicon,
                 entry_line,
                 claims,
-            });
-        }
-        let mut encoded_claims = Entries::default();
-        for (claim, lexicon, speaker) in claims {
-            encoded_claims.push(&IndexedClaim {
+            },
+        ));
+        let encoded_claims =
+            Entries::encode(claims.into_iter().map(|(claim, lexicon, speaker)| IndexedClaim {
                 claim,
                 lexicon,
                 speaker,
                 folded_words: Vec::new(),
-            });
-        }
+            }));
 
         LexiconIndex {
             lexicons,
@@ -1465,11 +1462,11 @@ mod tests {
         assert!(fresh().is_consistent());
         type Damage = fn(&mut LexiconIndex);
         let damaged: [(&str, Damage); 6] = [
-            ("a name with no target", |i| i.target_ends[0] = 0),
-            ("an entity's name pattern", |i| i.name_patterns[0] = 7),
-            ("a completion's entity", |i| i.completion_ids[0] = 9),
-            ("a given name's person", |i| i.given_persons[0] = 5),
-            ("a claim word's claim", |i| i.claim_postings[0] = 3),
+            ("a name with no target", |i| i.target_ends.edit(|v| v[0] = 0)),
+            ("an entity's name pattern", |i| i.name_patterns.edit(|v| v[0] = 7)),
+            ("a completion's entity", |i| i.completion_ids.edit(|v| v[0] = 9)),
+            ("a given name's person", |i| i.given_persons.edit(|v| v[0] = 5)),
+            ("a claim word's claim", |i| i.claim_postings.edit(|v| v[0] = 3)),
             ("a first word's pattern", |i| {
                 i.name_table = NameTable::build(["x", "y", "z"].into_iter())
             }),

@@ -22,7 +22,7 @@
 
 use std::cell::RefCell;
 use std::fmt;
-use std::ops::{Deref, DerefMut, Range};
+use std::ops::{Deref, Range};
 use std::sync::Arc;
 
 use bytemuck::Pod;
@@ -39,31 +39,44 @@ pub type Owner = Arc<dyn AsRef<[u8]> + Send + Sync>;
 /// in the file: enough for any element type used here.
 pub const ALIGN: usize = 8;
 
-/// A slice of `T` that is either owned or borrowed from an [`Owner`].
-pub struct Array<T: 'static>(Inner<T>);
+/// What an [`Array`] holds: plain numbers, which any bytes of the right
+/// length and alignment are.
+pub trait Number: Pod + Send + Sync {}
 
-enum Inner<T: 'static> {
-    Owned(Vec<T>),
-    Shared(Yoke<&'static [T], Owner>),
+impl<T: Pod + Send + Sync> Number for T {}
+
+/// A slice of `T`, borrowed from an [`Owner`]: the buffer an index was
+/// read from, or a vector of its own. Either way the slice is kept ready,
+/// so reading it costs what reading a `Vec` does (the name scan reads
+/// these arrays for every word of a draft).
+pub struct Array<T: 'static> {
+    items: Yoke<&'static [T], Owner>,
+    /// Whether the items lie in a buffer the index was read from.
+    shared: bool,
 }
 
-impl<T: Pod> Array<T> {
-    /// The elements as a vector of one's own, copied first if they are
-    /// borrowed (like `Cow::to_mut`): what builders and tests that damage
-    /// an index on purpose write through.
-    pub fn to_mut(&mut self) -> &mut Vec<T> {
-        if let Inner::Shared(shared) = &self.0 {
-            self.0 = Inner::Owned(shared.get().to_vec());
-        }
-        match &mut self.0 {
-            Inner::Owned(v) => v,
-            Inner::Shared(_) => unreachable!("made owned just above"),
-        }
+/// A vector as the bytes an [`Array`] borrows from.
+struct Owned<T>(Vec<T>);
+
+impl<T: Number> AsRef<[u8]> for Owned<T> {
+    fn as_ref(&self) -> &[u8] {
+        bytemuck::cast_slice(&self.0)
+    }
+}
+
+impl<T: Number> Array<T> {
+    /// Changes the items (a copy of them, if they are borrowed): what tests
+    /// that damage an index on purpose do.
+    pub fn edit(&mut self, f: impl FnOnce(&mut Vec<T>)) {
+        let mut items = self.to_vec();
+        f(&mut items);
+        *self = Array::from(items);
     }
 
-    /// Whether the elements are borrowed from a shared buffer.
+    /// Whether the elements are borrowed from a buffer the index was read
+    /// from (not copied out of it).
     pub fn is_shared(&self) -> bool {
-        matches!(self.0, Inner::Shared(_))
+        self.shared
     }
 
     /// `owner`'s bytes at `range` as elements: borrowed where they lie
@@ -78,13 +91,16 @@ impl<T: Pod> Array<T> {
         if bytemuck::try_cast_slice::<u8, T>(bytes).is_err() {
             // A buffer that is not aligned in memory (a `Vec<u8>` is only
             // guaranteed byte alignment): the same numbers, copied.
-            return Some(Array(Inner::Owned(bytemuck::pod_collect_to_vec(bytes))));
+            return Some(Array::from(bytemuck::pod_collect_to_vec::<u8, T>(bytes)));
         }
-        let shared = Yoke::<&'static [T], Owner>::try_attach_to_cart(owner.clone(), |b| {
+        let items = Yoke::<&'static [T], Owner>::try_attach_to_cart(owner.clone(), |b| {
             bytemuck::try_cast_slice(&b.as_ref()[range])
         })
         .ok()?;
-        Some(Array(Inner::Shared(shared)))
+        Some(Array {
+            items,
+            shared: true,
+        })
     }
 }
 
@@ -92,16 +108,7 @@ impl<T> Deref for Array<T> {
     type Target = [T];
 
     fn deref(&self) -> &[T] {
-        match &self.0 {
-            Inner::Owned(v) => v,
-            Inner::Shared(shared) => shared.get(),
-        }
-    }
-}
-
-impl<T: Pod> DerefMut for Array<T> {
-    fn deref_mut(&mut self) -> &mut [T] {
-        self.to_mut()
+        self.items.get()
     }
 }
 
@@ -111,21 +118,28 @@ impl<T> AsRef<[T]> for Array<T> {
     }
 }
 
-impl<T> From<Vec<T>> for Array<T> {
+impl<T: Number> From<Vec<T>> for Array<T> {
     fn from(v: Vec<T>) -> Array<T> {
-        Array(Inner::Owned(v))
+        let owner: Owner = Arc::new(Owned(v));
+        // A vector's bytes are a whole number of its elements, aligned for
+        // them: the cast back cannot fail.
+        let items = Yoke::attach_to_cart(owner, |b| bytemuck::cast_slice(b.as_ref()));
+        Array {
+            items,
+            shared: false,
+        }
     }
 }
 
-impl<T> FromIterator<T> for Array<T> {
+impl<T: Number> FromIterator<T> for Array<T> {
     fn from_iter<I: IntoIterator<Item = T>>(items: I) -> Array<T> {
         Array::from(items.into_iter().collect::<Vec<T>>())
     }
 }
 
-impl<T> Default for Array<T> {
+impl<T: Number> Default for Array<T> {
     fn default() -> Array<T> {
-        Array(Inner::Owned(Vec::new()))
+        Array::from(Vec::new())
     }
 }
 
@@ -138,6 +152,58 @@ impl<T: fmt::Debug> fmt::Debug for Array<T> {
 impl<T: PartialEq> PartialEq for Array<T> {
     fn eq(&self, other: &Array<T>) -> bool {
         **self == **other
+    }
+}
+
+/// Text read in place like an [`Array`] (checked to be UTF-8 once, when
+/// read), or owned; as cheap to read as a `String` either way.
+pub struct Text(Yoke<&'static str, Owner>);
+
+impl Deref for Text {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        self.0.get()
+    }
+}
+
+impl From<String> for Text {
+    fn from(s: String) -> Text {
+        let owner: Owner = Arc::new(s);
+        Text(
+            Yoke::try_attach_to_cart(owner, |b| std::str::from_utf8(b.as_ref()))
+                .expect("a String is UTF-8"),
+        )
+    }
+}
+
+impl Default for Text {
+    fn default() -> Text {
+        Text::from(String::new())
+    }
+}
+
+impl fmt::Debug for Text {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&**self, f)
+    }
+}
+
+impl Serialize for Text {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        serialize_slice(self.as_bytes(), s)
+    }
+}
+
+impl<'de> Deserialize<'de> for Text {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
+        // SIMD validation: the index's texts are megabytes, checked at
+        // every start.
+        Array::<u8>::deserialize(d)?
+            .items
+            .try_map_project(|b, _| simdutf8::basic::from_utf8(b))
+            .map(Text)
+            .map_err(|_| D::Error::custom("text that is not UTF-8"))
     }
 }
 
@@ -194,13 +260,13 @@ pub fn serialize_slice<T: Pod, S: Serializer>(items: &[T], s: S) -> Result<S::Ok
     }
 }
 
-impl<T: Pod> Serialize for Array<T> {
+impl<T: Number> Serialize for Array<T> {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         serialize_slice(self, s)
     }
 }
 
-impl<'de, T: Pod> Deserialize<'de> for Array<T> {
+impl<'de, T: Number> Deserialize<'de> for Array<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Array<T>, D::Error> {
         let section = SECTION.with(|section| match &*section.borrow() {
             Some(Section::Reading { owner, range }) => Some(Ok((owner.clone(), range.clone()))),
@@ -236,65 +302,6 @@ impl<'de, T: Pod> Deserialize<'de> for Array<T> {
                     .ok_or_else(outside)?;
                 Array::borrow(&owner, start..end).ok_or_else(outside)
             }
-        }
-    }
-}
-
-/// Text read in place like an [`Array`] (checked to be UTF-8 once, when
-/// read), or owned.
-pub struct Text(TextInner);
-
-enum TextInner {
-    Owned(String),
-    Shared(Yoke<&'static str, Owner>),
-}
-
-impl Deref for Text {
-    type Target = str;
-
-    fn deref(&self) -> &str {
-        match &self.0 {
-            TextInner::Owned(s) => s,
-            TextInner::Shared(shared) => shared.get(),
-        }
-    }
-}
-
-impl From<String> for Text {
-    fn from(s: String) -> Text {
-        Text(TextInner::Owned(s))
-    }
-}
-
-impl Default for Text {
-    fn default() -> Text {
-        Text::from(String::new())
-    }
-}
-
-impl fmt::Debug for Text {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Debug::fmt(&**self, f)
-    }
-}
-
-impl Serialize for Text {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        serialize_slice(self.as_bytes(), s)
-    }
-}
-
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Text, D::Error> {
-        let not_text = || D::Error::custom("text that is not UTF-8");
-        match Array::<u8>::deserialize(d)?.0 {
-            Inner::Owned(bytes) => String::from_utf8(bytes)
-                .map(Text::from)
-                .map_err(|_| not_text()),
-            Inner::Shared(bytes) => bytes
-                .try_map_project(|b, _| std::str::from_utf8(b))
-                .map(|text| Text(TextInner::Shared(text)))
-                .map_err(|_| not_text()),
         }
     }
 }
@@ -414,7 +421,7 @@ mod tests {
         let (meta, section) = write_section(|| postcard::to_stdvec(&two()).unwrap());
         let (owner, range) = aligned(&section, 0);
         let mut back: Two = read_section(owner, range, || postcard::from_bytes(&meta).unwrap());
-        back.small[0] = 5;
+        back.small.edit(|v| v[0] = 5);
         assert!(!back.small.is_shared());
         assert_eq!(&back.small[..], &[5, 2, u32::MAX]);
     }
