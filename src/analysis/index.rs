@@ -536,7 +536,10 @@ pub(super) fn all_below(ids: &[u32], n: usize) -> bool {
     };
     match u32::try_from(last) {
         Ok(last) if last < 1 << 31 => {
-            ids.iter().fold(0, |acc, &id| acc | id | last.wrapping_sub(id)) >> 31 == 0
+            ids.iter()
+                .fold(0, |acc, &id| acc | id | last.wrapping_sub(id))
+                >> 31
+                == 0
         }
         // Two billion entries or more: never in practice.
         _ => ids.iter().all(|&id| (id as usize) < n),
@@ -747,13 +750,14 @@ impl LexiconIndex {
                 claims,
             },
         ));
-        let encoded_claims =
-            Entries::encode(claims.into_iter().map(|(claim, lexicon, speaker)| IndexedClaim {
+        let encoded_claims = Entries::encode(claims.into_iter().map(
+            |(claim, lexicon, speaker)| IndexedClaim {
                 claim,
                 lexicon,
                 speaker,
                 folded_words: Vec::new(),
-            }));
+            },
+        ));
 
         LexiconIndex {
             lexicons,
@@ -1462,11 +1466,21 @@ mod tests {
         assert!(fresh().is_consistent());
         type Damage = fn(&mut LexiconIndex);
         let damaged: [(&str, Damage); 6] = [
-            ("a name with no target", |i| i.target_ends.edit(|v| v[0] = 0)),
-            ("an entity's name pattern", |i| i.name_patterns.edit(|v| v[0] = 7)),
-            ("a completion's entity", |i| i.completion_ids.edit(|v| v[0] = 9)),
-            ("a given name's person", |i| i.given_persons.edit(|v| v[0] = 5)),
-            ("a claim word's claim", |i| i.claim_postings.edit(|v| v[0] = 3)),
+            ("a name with no target", |i| {
+                i.target_ends.edit(|v| v[0] = 0)
+            }),
+            ("an entity's name pattern", |i| {
+                i.name_patterns.edit(|v| v[0] = 7)
+            }),
+            ("a completion's entity", |i| {
+                i.completion_ids.edit(|v| v[0] = 9)
+            }),
+            ("a given name's person", |i| {
+                i.given_persons.edit(|v| v[0] = 5)
+            }),
+            ("a claim word's claim", |i| {
+                i.claim_postings.edit(|v| v[0] = 3)
+            }),
             ("a first word's pattern", |i| {
                 i.name_table = NameTable::build(["x", "y", "z"].into_iter())
             }),

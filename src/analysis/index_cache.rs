@@ -310,7 +310,9 @@ impl Header {
             return Err(CacheMiss::Truncated);
         }
         // Every offset fits: the last is the file's length.
-        Ok(self.layout().map(|(start, end)| start as usize..end as usize))
+        Ok(self
+            .layout()
+            .map(|(start, end)| start as usize..end as usize))
     }
 
     /// The stamps a whole file's `bytes` record, unchecked: a hint of which
@@ -489,7 +491,10 @@ mod tests {
     /// The fixture's sections, as `encode` lays them out.
     fn sections(bytes: &[u8]) -> [Vec<u8>; SECTIONS] {
         let header = Header::read(bytes).unwrap();
-        header.ranges(bytes.len()).unwrap().map(|r| bytes[r].to_vec())
+        header
+            .ranges(bytes.len())
+            .unwrap()
+            .map(|r| bytes[r].to_vec())
     }
 
     /// A buffer aligned to 8 in memory, as a mapped file is.
@@ -512,7 +517,11 @@ mod tests {
         let k = key(b"v1");
         let bytes = encode(&fixture(), k, &[]);
         let [.., arrays, _, _] = Header::read(&bytes).unwrap().ranges(bytes.len()).unwrap();
-        assert_eq!(arrays.start % ALIGN, 0, "the arrays start aligned in the file");
+        assert_eq!(
+            arrays.start % ALIGN,
+            0,
+            "the arrays start aligned in the file"
+        );
         let (_, index) = decode_shared(aligned(&bytes)).unwrap();
         assert!(index.reads_arrays_in_place());
         assert!(encode(&index, k, &[]) == bytes);

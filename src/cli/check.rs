@@ -724,7 +724,10 @@ fn excerpt(out: &mut String, text: &str, range: &Range<usize>, line_no: usize, s
     // the finding and forward from it.
     let from_byte = match start_chars - from {
         0 => before.len(),
-        back => before.char_indices().nth_back(back - 1).map_or(0, |(i, _)| i),
+        back => before
+            .char_indices()
+            .nth_back(back - 1)
+            .map_or(0, |(i, _)| i),
     };
     let to_byte = (after.char_indices().nth(to - start_chars)).map_or(after.len(), |(i, _)| i);
     let mut shown = String::with_capacity(to_byte + before.len() - from_byte + 6);
