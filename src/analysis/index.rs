@@ -986,6 +986,16 @@ impl LexiconIndex {
         !self.pattern_ends.is_empty()
     }
 
+    /// Whether some name starts with a character that is not a letter or
+    /// digit ("’t Hooft", "(Bob)"): only then does the name scan look one
+    /// up between words.
+    pub fn names_start_otherwise(&self) -> bool {
+        let (_, hash) = name_table::word_at("", 0);
+        !(self.name_table)
+            .group(b"", hash, |id| self.pattern_bytes(id as usize))
+            .is_empty()
+    }
+
     /// The longest name that can be a mention at the word start `start`
     /// of `hay` (folded text), whose word's end and hash are `word`
     /// ([`name_table::word_at`]): its end and
@@ -995,26 +1005,29 @@ impl LexiconIndex {
     /// ("s-400s", "a400s"), the one name that may end inside a word.
     pub fn name_at(&self, hay: &str, start: usize, word: (usize, u64)) -> Option<(usize, usize)> {
         let (word_end, hash) = word;
-        let word = &hay[start..word_end];
+        let bytes = hay.as_bytes();
+        let word = &bytes[start..word_end];
         let group = self
             .name_table
-            .group(word, hash, |id| self.pattern_str(id as usize));
+            .group(word, hash, |id| self.pattern_bytes(id as usize));
         if !group.is_empty() {
-            let found =
-                name_table::longest_prefix(group, &hay.as_bytes()[start..], word.len(), |id| {
-                    self.pattern_str(id as usize).as_bytes()
-                });
+            let found = name_table::longest_prefix(group, &bytes[start..], word.len(), |id| {
+                self.pattern_bytes(id as usize)
+            });
             if let Some((len, id)) = found {
                 // UTF-8 is prefix-free: a pattern of whole characters ends on one.
                 debug_assert!(hay.is_char_boundary(start + len));
                 return Some((start + len, id));
             }
         }
-        let singular = word.strip_suffix('s')?;
-        if !singular.ends_with(|c: char| c.is_ascii_digit()) {
-            return None;
+        // A designator's plural: the word ends in a digit and `s` (ASCII
+        // bytes both, never part of a longer character).
+        match word {
+            [.., digit, b's'] if digit.is_ascii_digit() => {
+                Some((word_end - 1, self.pattern_for(&hay[start..word_end - 1])?))
+            }
+            _ => None,
         }
-        Some((word_end - 1, self.pattern_for(singular)?))
     }
 
     /// A target's form as written in the lexicon.
@@ -1023,20 +1036,36 @@ impl LexiconIndex {
     }
 
     pub fn pattern(&self, id: usize) -> (&str, &[PatternTarget]) {
-        (
-            self.pattern_str(id),
-            group(&self.targets, &self.target_ends, id),
-        )
+        (self.pattern_str(id), self.pattern_targets(id))
+    }
+
+    /// What a pattern stands for, without its text (the name scan's view).
+    pub fn pattern_targets(&self, id: usize) -> &[PatternTarget] {
+        group(&self.targets, &self.target_ends, id)
     }
 
     /// A pattern's folded text alone (empty for an id out of range).
     fn pattern_str(&self, id: usize) -> &str {
+        let (start, end) = self.pattern_span(id);
+        self.pattern_text.get(start..end).unwrap_or("")
+    }
+
+    /// A pattern's folded text as bytes: what the name scan compares, on
+    /// every word that starts a name (no test of character boundaries).
+    #[inline]
+    fn pattern_bytes(&self, id: usize) -> &[u8] {
+        let (start, end) = self.pattern_span(id);
+        self.pattern_text.as_bytes().get(start..end).unwrap_or(&[])
+    }
+
+    #[inline]
+    fn pattern_span(&self, id: usize) -> (usize, usize) {
         let start = match id {
             0 => 0,
             _ => self.pattern_ends.get(id - 1).map_or(0, |&e| e as usize),
         };
         let end = self.pattern_ends.get(id).map_or(0, |&e| e as usize);
-        self.pattern_text.get(start..end).unwrap_or("")
+        (start, end)
     }
 
     /// Whether a pattern is a single ordinary English word, which counts as
@@ -1050,13 +1079,11 @@ impl LexiconIndex {
         let (end, hash) = name_table::word_at(folded, 0);
         let group = self
             .name_table
-            .group(&folded[..end], hash, |id| self.pattern_str(id as usize));
+            .group(&folded.as_bytes()[..end], hash, |id| {
+                self.pattern_bytes(id as usize)
+            });
         let at = group
-            .binary_search_by(|&id| {
-                self.pattern_str(id as usize)
-                    .as_bytes()
-                    .cmp(folded.as_bytes())
-            })
+            .binary_search_by(|&id| self.pattern_bytes(id as usize).cmp(folded.as_bytes()))
             .ok()?;
         Some(group[at] as usize)
     }

@@ -55,6 +55,7 @@ const FNV_PRIME: u64 = 0x0100_0000_01b3;
 /// Where the run of letters and digits starting at `at` ends, and a hash
 /// of the run (the one the table keys a word by), in one pass over its
 /// bytes: the name scan asks this of every word of a draft.
+#[inline]
 pub fn word_at(s: &str, at: usize) -> (usize, u64) {
     let bytes = s.as_bytes();
     let mut h = FNV_OFFSET;
@@ -85,6 +86,16 @@ pub fn word_at(s: &str, at: usize) -> (usize, u64) {
     h ^= h >> 29;
     h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
     (i, h ^ (h >> 32))
+}
+
+/// The character UTF-8 `bytes` start with, if they start with a whole one.
+fn first_char(bytes: &[u8]) -> Option<char> {
+    let head = &bytes[..bytes.len().min(4)];
+    let valid = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+    };
+    valid.chars().next()
 }
 
 /// Where the run of letters and digits starting at `at` ends.
@@ -134,7 +145,11 @@ impl NameTable {
     /// The patterns whose first word (run of letters and digits, empty if
     /// the pattern starts with another character) is `word`, whose hash
     /// ([`word_at`]) is `h`: `pattern` gives a pattern's folded text.
-    pub fn group<'a>(&self, word: &str, h: u64, pattern: impl Fn(u32) -> &'a str) -> &[u32] {
+    ///
+    /// Inlined into the name scan: a word that starts no name costs the
+    /// probes alone (one or two slots, the table being at most half full).
+    #[inline]
+    pub fn group<'a>(&self, word: &[u8], h: u64, pattern: impl Fn(u32) -> &'a [u8]) -> &[u32] {
         if self.slots.is_empty() {
             return &[];
         }
@@ -149,20 +164,35 @@ impl NameTable {
                 return &[];
             }
             if slot & !u64::from(u32::MAX) == tag {
-                let members = self.members((slot as u32).wrapping_sub(1) as usize);
-                let first = members.first().map_or("", |&id| pattern(id));
-                let is_word = first.as_bytes().starts_with(word.as_bytes())
-                    && first
-                        .get(word.len()..)
-                        .and_then(|rest| rest.chars().next())
-                        .is_none_or(|c| !c.is_alphanumeric());
-                if is_word && !members.is_empty() {
+                if let Some(members) = self.group_of_word(slot, word, &pattern) {
                     return members;
                 }
             }
             at = (at + 1) & mask;
         }
         &[]
+    }
+
+    /// The group a slot whose tag matches `word`'s refers to, if its first
+    /// pattern's first word is `word` (the tag is half a hash: words may
+    /// share it).
+    fn group_of_word<'a>(
+        &self,
+        slot: Slot,
+        word: &[u8],
+        pattern: impl Fn(u32) -> &'a [u8],
+    ) -> Option<&[u32]> {
+        let members = self.members((slot as u32).wrapping_sub(1) as usize);
+        let first = pattern(*members.first()?);
+        let rest = first.strip_prefix(word)?;
+        // The pattern's first word ends where `word` does: at its end, or
+        // at a character that is not a letter or digit.
+        let ends = match rest.first() {
+            None => true,
+            Some(b) if b.is_ascii() => !b.is_ascii_alphanumeric(),
+            Some(_) => first_char(rest).is_none_or(|c| !c.is_alphanumeric()),
+        };
+        ends.then_some(members)
     }
 
     fn members(&self, group: usize) -> &[u32] {
