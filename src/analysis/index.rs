@@ -1003,18 +1003,18 @@ impl LexiconIndex {
     /// where it begins with the whole word (any other pattern there ends
     /// inside the word), else the word less a designator's plural `s`
     /// ("s-400s", "a400s"), the one name that may end inside a word.
+    #[inline]
     pub fn name_at(&self, hay: &str, start: usize, word: (usize, u64)) -> Option<(usize, usize)> {
         let (word_end, hash) = word;
         let bytes = hay.as_bytes();
         let word = &bytes[start..word_end];
+        // Inlined into the name scan down to here: most words start no
+        // name, and cost this probe alone.
         let group = self
             .name_table
             .group(word, hash, |id| self.pattern_bytes(id as usize));
         if !group.is_empty() {
-            let found = name_table::longest_prefix(group, &bytes[start..], word.len(), |id| {
-                self.pattern_bytes(id as usize)
-            });
-            if let Some((len, id)) = found {
+            if let Some((len, id)) = self.longest_in(group, &bytes[start..], word.len()) {
                 // UTF-8 is prefix-free: a pattern of whole characters ends on one.
                 debug_assert!(hay.is_char_boundary(start + len));
                 return Some((start + len, id));
@@ -1028,6 +1028,13 @@ impl LexiconIndex {
             }
             _ => None,
         }
+    }
+
+    /// The longest of `group`'s patterns `hay` begins with, all of them
+    /// sharing its first `shared` bytes.
+    #[inline(never)]
+    fn longest_in(&self, group: &[u32], hay: &[u8], shared: usize) -> Option<(usize, usize)> {
+        name_table::longest_prefix(group, hay, shared, |id| self.pattern_bytes(id as usize))
     }
 
     /// A target's form as written in the lexicon.
