@@ -577,6 +577,12 @@ fn grouped<K: AsRef<[u8]> + Send>(
     (builder.into_map(), ids, ends)
 }
 
+/// Whether a word ends in a digit and `s` ("s-400s", "a400s"): ASCII
+/// bytes both, never part of a longer character.
+fn is_designator_plural(word: &[u8]) -> bool {
+    matches!(word, [.., digit, b's'] if digit.is_ascii_digit())
+}
+
 /// `items[ends[rank - 1]..ends[rank]]` (empty where that is out of range).
 fn group<'a, T>(items: &'a [T], ends: &[u64], rank: usize) -> &'a [T] {
     let start = match rank {
@@ -1003,38 +1009,47 @@ impl LexiconIndex {
     /// where it begins with the whole word (any other pattern there ends
     /// inside the word), else the word less a designator's plural `s`
     /// ("s-400s", "a400s"), the one name that may end inside a word.
-    #[inline]
+    #[inline(always)]
     pub fn name_at(&self, hay: &str, start: usize, word: (usize, u64)) -> Option<(usize, usize)> {
         let (word_end, hash) = word;
-        let bytes = hay.as_bytes();
-        let word = &bytes[start..word_end];
+        let word = &hay.as_bytes()[start..word_end];
         // Inlined into the name scan down to here: most words start no
         // name, and cost this probe alone.
         let group = self
             .name_table
             .group(word, hash, |id| self.pattern_bytes(id as usize));
+        if group.is_empty() && !is_designator_plural(word) {
+            return None;
+        }
+        self.name_in(group, hay, start, word_end)
+    }
+
+    /// [`LexiconIndex::name_at`] past the probe: `group` holds the patterns
+    /// whose first word is `hay[start..word_end]`.
+    #[inline(never)]
+    fn name_in(
+        &self,
+        group: &[u32],
+        hay: &str,
+        start: usize,
+        word_end: usize,
+    ) -> Option<(usize, usize)> {
+        let bytes = hay.as_bytes();
         if !group.is_empty() {
-            if let Some((len, id)) = self.longest_in(group, &bytes[start..], word.len()) {
+            let found =
+                name_table::longest_prefix(group, &bytes[start..], word_end - start, |id| {
+                    self.pattern_bytes(id as usize)
+                });
+            if let Some((len, id)) = found {
                 // UTF-8 is prefix-free: a pattern of whole characters ends on one.
                 debug_assert!(hay.is_char_boundary(start + len));
                 return Some((start + len, id));
             }
         }
-        // A designator's plural: the word ends in a digit and `s` (ASCII
-        // bytes both, never part of a longer character).
-        match word {
-            [.., digit, b's'] if digit.is_ascii_digit() => {
-                Some((word_end - 1, self.pattern_for(&hay[start..word_end - 1])?))
-            }
-            _ => None,
+        if !is_designator_plural(&bytes[start..word_end]) {
+            return None;
         }
-    }
-
-    /// The longest of `group`'s patterns `hay` begins with, all of them
-    /// sharing its first `shared` bytes.
-    #[inline(never)]
-    fn longest_in(&self, group: &[u32], hay: &[u8], shared: usize) -> Option<(usize, usize)> {
-        name_table::longest_prefix(group, hay, shared, |id| self.pattern_bytes(id as usize))
+        Some((word_end - 1, self.pattern_for(&hay[start..word_end - 1])?))
     }
 
     /// A target's form as written in the lexicon.

@@ -101,18 +101,29 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
         let r = folded.original_range(start, end);
         let targets = index.pattern_targets(pattern);
         let first = &targets[0];
-        let written = &slice[r.clone()];
+        let written = Written::new(&slice[r.clone()]);
         found.push(NameMatch {
-            folded_only_first: !same_but_case(written, index.written(first)),
+            folded_only_first: !written.same_but_case(index.written(first)),
             first_entity: first.entity,
             first_form: first.form,
             shared: (targets.len() > 1).then(|| {
+                // Entities sharing a name mostly share its spelling too
+                // (a surname): each spelling is compared once in a row.
+                let mut last: Option<(&str, bool)> = None;
                 targets
                     .iter()
-                    .map(|t| SharedTarget {
-                        entity: t.entity,
-                        form: t.form,
-                        folded_only: !same_but_case(written, index.written(t)),
+                    .map(|t| {
+                        let form = index.written(t);
+                        let folded_only = match last {
+                            Some((before, folded_only)) if before == form => folded_only,
+                            _ => !written.same_but_case(form),
+                        };
+                        last = Some((form, folded_only));
+                        SharedTarget {
+                            entity: t.entity,
+                            form: t.form,
+                            folded_only,
+                        }
                     })
                     .collect()
             }),
@@ -359,26 +370,40 @@ fn starts_sentence(prose: &str, at: usize) -> bool {
     true
 }
 
-/// Whether a name as the text writes it is the lexicon's spelling `form`
-/// but for letter case, apostrophes and hyphens: for every name found and
-/// every entity a shared name stands for, so the ASCII characters both
-/// start with (most names are ASCII, and those the marks leave alone) are
-/// compared a byte at a time, and the rest, if any, character by character.
-/// Nothing is allocated.
-fn same_but_case(written: &str, form: &str) -> bool {
-    let (w, f) = (written.as_bytes(), form.as_bytes());
-    let mut i = 0;
-    while let (Some(a), Some(b)) = (w.get(i), f.get(i)) {
-        if !a.is_ascii() || !b.is_ascii() {
-            break;
+/// A name as the text writes it, compared with the lexicon's spellings of
+/// what it may stand for: whether it is ASCII (most names are) is worked
+/// out once for all of them.
+struct Written<'a> {
+    text: &'a str,
+    ascii: bool,
+}
+
+impl<'a> Written<'a> {
+    fn new(text: &'a str) -> Written<'a> {
+        Written {
+            text,
+            ascii: text.is_ascii(),
         }
-        if !a.eq_ignore_ascii_case(b) {
-            return false;
-        }
-        i += 1;
     }
-    // All bytes before `i` are ASCII: a character boundary in both.
-    same_but_marks_and_case(&written[i..], &form[i..])
+
+    /// Whether the text is the lexicon's spelling `form` but for letter
+    /// case, apostrophes and hyphens. Nothing is allocated.
+    fn same_but_case(&self, form: &str) -> bool {
+        // The marks below leave ASCII alone.
+        if self.ascii && form.is_ascii() {
+            return self.text.eq_ignore_ascii_case(form);
+        }
+        // Else the ASCII both start with ("Tiy" of "Tiyarpen" and
+        // "Tiyárpen") a byte at a time, the rest character by character.
+        let (w, f) = (self.text.as_bytes(), form.as_bytes());
+        let ascii_alike = w
+            .iter()
+            .zip(f)
+            .take_while(|(a, b)| a.is_ascii() && a.eq_ignore_ascii_case(b))
+            .count();
+        // Every byte before is ASCII in both: a character boundary.
+        same_but_marks_and_case(&self.text[ascii_alike..], &form[ascii_alike..])
+    }
 }
 
 fn same_but_marks_and_case(written: &str, form: &str) -> bool {
@@ -636,7 +661,7 @@ mod tests {
         ) {
             let (written, form) = (written.concat(), form.concat());
             proptest::prop_assert_eq!(
-                same_but_case(&written, &form),
+                Written::new(&written).same_but_case(&form),
                 same_but_marks_and_case(&written, &form),
                 "{:?} {:?}", written, form
             );
