@@ -109,7 +109,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         let mut content: Vec<u32> = quote
             .iter()
             .filter(|w| !w.bracketed)
-            .filter_map(|w| stems.content_id(&cx.index.claim_content, &w.folded))
+            .filter_map(|w| stems.content_id(&cx.index.claim_content, &w.folded, w.key))
             .collect();
         content.sort_unstable();
         content.dedup();

@@ -10,8 +10,6 @@
 use std::borrow::Cow;
 use std::ops::{Deref, Range};
 
-use smol_str::SmolStr;
-
 use crate::text::fold::fold_cow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,59 +35,90 @@ pub struct Place {
 }
 
 /// A word lower-cased with curly apostrophes made straight: borrowed from
-/// the text when it is already in that form, kept inline when it is short
-/// ASCII (a capitalised word), so that only long or non-ASCII words
-/// allocate.
+/// the text when it is already in that form, held in its [`short_key`]
+/// when it is short ASCII (a capitalised word), so that only long or
+/// non-ASCII words allocate. Short ASCII forms carry their key either way:
+/// the word lists asked about every word look it up by that number.
 #[derive(Clone)]
-pub struct Lower<'t>(Repr<'t>);
-
-/// Longest ASCII word kept inline (`SmolStr`'s inline capacity).
-const SHORT: usize = 23;
+pub struct Lower<'t> {
+    repr: Repr<'t>,
+    /// The form's [`short_key`] as bytes (the form's own bytes, then its
+    /// length in the last) when it is ASCII of at most [`KEY_BYTES`]
+    /// bytes; all zero otherwise (no word is empty).
+    key: [u8; 16],
+}
 
 #[derive(Clone)]
 enum Repr<'t> {
+    /// The text writes the word in this form (ASCII lower case).
     Text(&'t str),
-    /// Checked as UTF-8 once, when made: the rules read a word many times.
-    Short(SmolStr),
+    /// Short ASCII with capitals: the form is the key's bytes.
+    Key,
+    /// Outside ASCII, or long.
     Owned(String),
 }
 
 impl<'t> Lower<'t> {
     /// `seen`: the [`BYTE_CLASS`] bits of the word's bytes, or-ed, which
     /// the splitter gathers as it goes.
+    #[inline]
     fn of(word: &'t str, seen: u8) -> Lower<'t> {
         if seen & NON_ASCII != 0 {
-            return Lower(Repr::Owned(word.to_lowercase().replace('’', "'")));
+            return Lower {
+                repr: Repr::Owned(word.to_lowercase().replace('’', "'")),
+                key: [0; 16],
+            };
         }
+        let key = short_key(word).unwrap_or(0);
         if seen & UPPER == 0 {
-            return Lower(Repr::Text(word));
+            return Lower {
+                repr: Repr::Text(word),
+                key: key.to_le_bytes(),
+            };
         }
-        if word.len() <= SHORT {
-            let mut bytes = [0; SHORT];
-            let bytes = &mut bytes[..word.len()];
-            bytes.copy_from_slice(word.as_bytes());
-            bytes.make_ascii_lowercase();
-            // Lower-cased ASCII is ASCII: never the empty fallback.
-            return Lower(Repr::Short(SmolStr::new(
-                std::str::from_utf8(bytes).unwrap_or_default(),
-            )));
+        if key != 0 {
+            return Lower {
+                repr: Repr::Key,
+                key: ascii_lowercase_key(key).to_le_bytes(),
+            };
         }
-        Lower(Repr::Owned(word.to_ascii_lowercase()))
+        Lower {
+            repr: Repr::Owned(word.to_ascii_lowercase()),
+            key: [0; 16],
+        }
     }
 
     /// The form as the text writes it, when the text has it in lower case
     /// (then only ASCII: folding leaves it as it is).
     pub fn in_text(&self) -> Option<&'t str> {
-        match self.0 {
+        match self.repr {
             Repr::Text(s) => Some(s),
             _ => None,
         }
     }
 
+    /// The form's [`short_key`] when it is short ASCII (then it is also
+    /// the folded form's); `None` for other words, whose callers key the
+    /// form themselves.
+    #[inline]
+    pub fn key(&self) -> Option<u128> {
+        Some(u128::from_le_bytes(self.key)).filter(|&k| k != 0)
+    }
+
+    /// The form's first byte, without making a string of a key.
+    pub fn first_byte(&self) -> Option<u8> {
+        match self.repr {
+            Repr::Key => Some(self.key[0]),
+            _ => self.as_str().bytes().next(),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(s) => s,
-            Repr::Short(s) => s,
+            // The key's bytes are lower-cased ASCII: never the empty fallback.
+            Repr::Key => std::str::from_utf8(&self.key[..usize::from(self.key[15])])
+                .unwrap_or_default(),
             Repr::Owned(s) => s,
         }
     }
@@ -98,12 +127,25 @@ impl<'t> Lower<'t> {
     /// lower case is folded already, so only a word outside ASCII is
     /// looked at again.
     pub fn folded(&self) -> Cow<'_, str> {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(s) => Cow::Borrowed(s),
-            Repr::Short(s) => Cow::Borrowed(s),
+            Repr::Key => Cow::Borrowed(self.as_str()),
             Repr::Owned(s) => fold_cow(s),
         }
     }
+}
+
+/// A [`short_key`] of ASCII bytes with the capitals made lower case, all
+/// sixteen bytes at once: a byte is a capital when adding 0x3f carries it
+/// past 0x7f and adding 0x25 does not (no byte is above 0x7f, so no sum
+/// carries into the next; the length byte and the padding are no
+/// capitals).
+fn ascii_lowercase_key(key: u128) -> u128 {
+    const EACH: u128 = u128::from_le_bytes([1; 16]);
+    let from_a = key + 0x3f * EACH;
+    let past_z = key + 0x25 * EACH;
+    let capitals = from_a & !past_z & (0x80 * EACH);
+    key | (capitals >> 2)
 }
 
 /// Where the last white space of `s` ends (0 if it has none): words never
@@ -119,16 +161,37 @@ pub fn after_last_space(s: &str) -> usize {
 /// A word of at most [`KEY_BYTES`] bytes as one number (its bytes and its
 /// length), for the word lists asked about every word: hashing and
 /// comparing a number costs less than hashing and comparing the string.
-/// `None` for a longer word.
+/// `None` for a longer word; never zero.
+#[inline]
 pub fn short_key(word: &str) -> Option<u128> {
     let bytes = word.as_bytes();
-    if bytes.len() > KEY_BYTES {
+    let len = bytes.len();
+    if len > KEY_BYTES {
         return None;
     }
-    let mut key = [0u8; 16];
-    key[..bytes.len()].copy_from_slice(bytes);
-    key[15] = bytes.len() as u8;
-    Some(u128::from_le_bytes(key))
+    // Eight, four, two and one bytes at a time (the bits of the length):
+    // asked for every word, and a copy of a length known only here would
+    // be a call.
+    let mut key = (len as u128) << 120;
+    let mut at = 0;
+    if len & 8 != 0 {
+        key |= u128::from(u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default()));
+        at = 8;
+    }
+    if len & 4 != 0 {
+        let piece = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default());
+        key |= u128::from(piece) << (8 * at);
+        at += 4;
+    }
+    if len & 2 != 0 {
+        let piece = u16::from_le_bytes(bytes[at..at + 2].try_into().unwrap_or_default());
+        key |= u128::from(piece) << (8 * at);
+        at += 2;
+    }
+    if len & 1 != 0 {
+        key |= u128::from(bytes[at]) << (8 * at);
+    }
+    Some(key)
 }
 
 /// The longest word [`short_key`] takes: the 16th byte holds the length.
@@ -408,12 +471,29 @@ mod tests {
         let long = "Counterintelligence-Officers";
         let text = format!("the Kremlin {long}");
         let ws = words(&text, 0..text.len());
-        assert!(matches!(ws[0].lower.0, Repr::Text(_)));
-        assert!(matches!(ws[1].lower.0, Repr::Short(_)));
-        assert!(matches!(ws[2].lower.0, Repr::Owned(_)));
+        assert!(matches!(ws[0].lower.repr, Repr::Text(_)));
+        assert!(matches!(ws[1].lower.repr, Repr::Key));
+        assert!(matches!(ws[2].lower.repr, Repr::Owned(_)));
         assert_eq!(ws[1].lower, "kremlin");
+        assert_eq!(ws[1].lower.key(), short_key("kremlin"));
         assert_eq!(ws[2].lower, long.to_lowercase().as_str());
+        assert_eq!(ws[2].lower.key(), None);
         assert!(!ws[0].capitalized && ws[1].capitalized);
+    }
+
+    #[test]
+    fn short_keys_hold_the_bytes_then_the_length() {
+        for word in ["", "a", "ab", "abc", "said", "kremlin", "analysts", "s-400", "2,500.75", "counterattacked"] {
+            let mut bytes = [0u8; 16];
+            bytes[..word.len()].copy_from_slice(word.as_bytes());
+            bytes[15] = word.len() as u8;
+            assert_eq!(short_key(word), Some(u128::from_le_bytes(bytes)), "{word}");
+        }
+        assert_eq!(short_key("counterattacking"), None);
+        assert_eq!(
+            ascii_lowercase_key(short_key("AZaz@[`{09'-Q").unwrap()),
+            short_key("azaz@[`{09'-q").unwrap()
+        );
     }
 
     /// The splitting as first written (a vector of characters, every word
@@ -469,11 +549,26 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn agrees_with_the_first_splitting(
-            text in "([a-zA-Z0-9]|[ .,'’\\-‐‑“”]|Ğ|ğ|İ|Σ|é|١|\n){0,40}",
+            text in "([a-zA-Z0-9]{1,9}|[ .,'’\\-‐‑“”]|Ğ|ğ|İ|ı|Ş|ş|Σ|é|١|😀|\u{212A}|\n){0,40}",
             from in 0usize..40,
         ) {
             let from = (0..=from.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-            let ours: Vec<(Range<usize>, String, bool, bool)> = words(&text, from..text.len())
+            let split = words(&text, from..text.len());
+            // The key, the first byte and the folded form, read from the
+            // key for a capitalised ASCII word, are those of the form.
+            for w in &split {
+                let lower = w.lower.as_str();
+                // No key: the callers key the form themselves.
+                if let Some(key) = w.lower.key() {
+                    proptest::prop_assert_eq!(Some(key), short_key(lower), "{}", lower);
+                }
+                if text[w.range.clone()].is_ascii() && lower.len() <= KEY_BYTES {
+                    proptest::prop_assert!(w.lower.key().is_some(), "{}", lower);
+                }
+                proptest::prop_assert_eq!(w.lower.first_byte(), lower.bytes().next());
+                proptest::prop_assert_eq!(w.lower.folded(), crate::text::fold::fold(lower));
+            }
+            let ours: Vec<(Range<usize>, String, bool, bool)> = split
                 .into_iter()
                 .map(|w| (w.range, w.lower.to_string(), w.capitalized, w.break_before))
                 .collect();

@@ -91,7 +91,8 @@ fn check_sentence(
         if !folded.chars().any(char::is_alphabetic) {
             continue;
         }
-        content.extend(stems.content_id(&cx.index.claim_content, &folded));
+        // A short ASCII word's key is its folded form's.
+        content.extend(stems.content_id(&cx.index.claim_content, &folded, w.lower.key()));
     }
     content.sort_unstable();
     content.dedup();
