@@ -37,6 +37,9 @@ pub struct PatternSet {
     /// The [`shape`]s of the vocabulary's words: most words of a sentence
     /// are in no set, and this tells so without hashing them.
     shapes: Shapes,
+    /// The short words again, by shape: for a word with a key, one slot
+    /// tells which word of the list it can be.
+    by_shape: ByShape,
     function: Class,
     patterns: Vec<Pattern>,
 }
@@ -63,15 +66,6 @@ impl Shapes {
     /// False when `word` is none of the filter's words.
     pub fn may_hold(&self, word: &str) -> bool {
         self.has(shape(word))
-    }
-
-    /// [`Shapes::may_hold`] for a word's [`Lower`] form, read from its key
-    /// when it has one.
-    pub fn may_hold_lower(&self, word: &Lower<'_>) -> bool {
-        match word.key() {
-            Some(key) => self.has(key_shape(key)),
-            None => self.may_hold(word),
-        }
     }
 
     fn has(&self, at: usize) -> bool {
@@ -103,6 +97,37 @@ fn mix_shape(first: u8, second: u8, last: u8, len: usize) -> usize {
         u64::from(first) | u64::from(second) << 8 | u64::from(last) << 16 | (len as u64) << 24;
     // The top 12 bits of a multiplicative hash: 4096 = SHAPE_WORDS * 64.
     (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize
+}
+
+/// The vocabulary's short words by [`shape`]: a word's shape picks the
+/// one listed word it can be, so a word of a sentence is looked up with
+/// one load and one comparison (a few hundred words leave most of the
+/// 4096 shapes empty and few shared).
+#[derive(Debug)]
+struct ByShape {
+    /// Per shape: 0 for no word, [`SHARED_SHAPE`] for several, else one
+    /// more than the word's index in `words`.
+    slots: Vec<u16>,
+    words: Vec<(u128, Classes)>,
+}
+
+const SHARED_SHAPE: u16 = u16::MAX;
+
+impl ByShape {
+    fn of(short: &foldhash::HashMap<u128, Classes>) -> ByShape {
+        let mut slots = vec![0u16; SHAPE_WORDS * 64];
+        let mut words = Vec::new();
+        for (&key, &classes) in short {
+            let slot = &mut slots[key_shape(key)];
+            if *slot == 0 && words.len() + 1 < usize::from(SHARED_SHAPE) {
+                words.push((key, classes));
+                *slot = words.len() as u16;
+            } else {
+                *slot = SHARED_SHAPE;
+            }
+        }
+        ByShape { slots, words }
+    }
 }
 
 /// The sets one word belongs to, one bit per set.
@@ -287,6 +312,7 @@ impl PatternSet {
             .collect();
         Ok(PatternSet {
             classes,
+            by_shape: ByShape::of(&short),
             short,
             shapes: Shapes::of(sets.vocabulary.keys()),
             vocabulary: sets.vocabulary,
@@ -306,10 +332,14 @@ impl PatternSet {
         let Some(key) = word.key() else {
             return self.classes_of(word);
         };
-        if !self.shapes.has(key_shape(key)) {
-            return Classes::default();
+        match self.by_shape.slots[key_shape(key)] {
+            0 => Classes::default(),
+            SHARED_SHAPE => self.short.get(&key).copied().unwrap_or_default(),
+            slot => match self.by_shape.words[usize::from(slot) - 1] {
+                (listed, classes) if listed == key => classes,
+                _ => Classes::default(),
+            },
         }
-        self.short.get(&key).copied().unwrap_or_default()
     }
 
     /// The sets `word` (lower-cased) belongs to.
@@ -323,17 +353,6 @@ impl PatternSet {
         }
         .copied()
         .unwrap_or_default()
-    }
-
-    /// A filter of the shapes of `class`'s words, to rule most words out
-    /// of that one class before [`PatternSet::classes_of`].
-    pub fn shapes_of(&self, class: Class) -> Shapes {
-        Shapes::of(
-            self.vocabulary
-                .iter()
-                .filter(|(_, of)| of.contain(class))
-                .map(|(word, _)| word),
-        )
     }
 
     /// [`PatternSet::classes_of`] each word.
@@ -678,7 +697,11 @@ mod tests {
                 // As the rules meet it in a sentence, in either case.
                 for written in [word.clone(), word.to_uppercase()] {
                     for w in words(&written, 0..written.len()) {
-                        assert_eq!(set.classes_of_lower(&w.lower), set.classes_of(&w.lower), "{written}");
+                        assert_eq!(
+                            set.classes_of_lower(&w.lower),
+                            set.classes_of(&w.lower),
+                            "{written}"
+                        );
                     }
                 }
             }

@@ -117,8 +117,9 @@ impl<'t> Lower<'t> {
         match &self.repr {
             Repr::Text(s) => s,
             // The key's bytes are lower-cased ASCII: never the empty fallback.
-            Repr::Key => std::str::from_utf8(&self.key[..usize::from(self.key[15])])
-                .unwrap_or_default(),
+            Repr::Key => {
+                std::str::from_utf8(&self.key[..usize::from(self.key[15])]).unwrap_or_default()
+            }
             Repr::Owned(s) => s,
         }
     }
@@ -175,7 +176,9 @@ pub fn short_key(word: &str) -> Option<u128> {
     let mut key = (len as u128) << 120;
     let mut at = 0;
     if len & 8 != 0 {
-        key |= u128::from(u64::from_le_bytes(bytes[..8].try_into().unwrap_or_default()));
+        key |= u128::from(u64::from_le_bytes(
+            bytes[..8].try_into().unwrap_or_default(),
+        ));
         at = 8;
     }
     if len & 4 != 0 {
@@ -483,7 +486,18 @@ mod tests {
 
     #[test]
     fn short_keys_hold_the_bytes_then_the_length() {
-        for word in ["", "a", "ab", "abc", "said", "kremlin", "analysts", "s-400", "2,500.75", "counterattacked"] {
+        for word in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "said",
+            "kremlin",
+            "analysts",
+            "s-400",
+            "2,500.75",
+            "counterattacked",
+        ] {
             let mut bytes = [0u8; 16];
             bytes[..word.len()].copy_from_slice(word.as_bytes());
             bytes[15] = word.len() as u8;

@@ -35,9 +35,8 @@ const FIX_VERBS: &[&str] = &[
 ];
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
-    let mut local = StemMemo::default();
-    let mut kept = cx.stems.map(std::cell::RefCell::borrow_mut);
-    let stems = kept.as_deref_mut().unwrap_or(&mut local);
+    let mut memo = cx.stem_memo();
+    let stems = &mut *memo;
     // One list for every sentence's stems.
     let mut content = Vec::new();
     scope
