@@ -94,67 +94,38 @@ fn skeleton(folded: &str) -> String {
 /// name another way.
 fn transliterations(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut given_names = GivenNames::default();
-    let mut findings = Vec::new();
-    let mut previous: Option<Place> = None;
-    // Each word with the one before it, as they come: the scope's words are
-    // most of the draft's, and listing them first would copy them all.
-    for_each_scope_place(cx, scope, |place| {
-        if let Some(given) = &previous {
-            if may_be_full_name(given, &place) {
-                findings.extend(transliteration(
-                    cx,
-                    severity,
-                    given,
-                    &place,
-                    &mut given_names,
-                ));
-            }
-        }
-        previous = Some(place);
-    });
-    findings
+    scope_places(cx, scope)
+        .windows(2)
+        .filter(|pair| may_be_full_name(&pair[0], &pair[1]))
+        .filter_map(|pair| transliteration(cx, severity, &pair[0], &pair[1], &mut given_names))
+        .collect()
 }
 
 /// The words of `scope`, as [`places`] splits its bytes.
-#[cfg(test)]
 fn scope_places(cx: &Context<'_>, scope: &Scope) -> Vec<Place> {
-    let mut out = Vec::new();
-    for_each_scope_place(cx, scope, |place| out.push(place));
-    out
-}
-
-/// Hands `visit` the words of `scope` in order, as [`places`] splits its
-/// bytes.
-fn for_each_scope_place(cx: &Context<'_>, scope: &Scope, mut visit: impl FnMut(Place)) {
     let Some(pieces) = pieces(cx, scope) else {
-        places(cx.masked, scope.bytes.clone()).for_each(visit);
-        return;
+        return places(cx.masked, scope.bytes.clone()).collect();
     };
-    let mut last_end = None;
+    let mut out: Vec<Place> = Vec::with_capacity(scope.bytes.len() / 6 + 1);
     for piece in pieces {
+        let from = out.len();
+        match piece {
+            Piece::Split(ws) => out.extend(ws.iter().map(|w| Place {
+                range: w.range.clone(),
+                capitalized: w.capitalized,
+                break_before: w.break_before,
+            })),
+            Piece::Bytes(range) => out.extend(places(cx.masked, range)),
+        }
         // A piece's first word was split without the words before it:
         // whether something stands between them is asked here, as the
         // scope's splitting would.
-        let mut first = true;
-        let mut visit_one = |mut place: Place| {
-            if first {
-                place.break_before = break_between(cx.masked, last_end, place.range.start);
-                first = false;
-            }
-            last_end = Some(place.range.end);
-            visit(place);
-        };
-        match piece {
-            Piece::Split(ws) => ws.iter().for_each(|w| {
-                visit_one(Place {
-                    range: w.range.clone(),
-                    capitalized: w.capitalized,
-                    break_before: w.break_before,
-                })
-            }),
-            Piece::Bytes(range) => places(cx.masked, range).for_each(visit_one),
+        if from < out.len() {
+            let last_end = from.checked_sub(1).map(|i| out[i].range.end);
+            out[from].break_before = break_between(cx.masked, last_end, out[from].range.start);
         }
     }
+    out
 }
 
 /// A stretch of the scope whose words are split apart from the rest.

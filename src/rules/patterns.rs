@@ -68,6 +68,17 @@ impl Shapes {
         self.has(shape(word))
     }
 
+    /// [`Shapes::may_hold`] for a word's [`Lower`] form, read from its key
+    /// when it has one.
+    #[inline]
+    pub fn may_hold_lower(&self, word: &Lower<'_>) -> bool {
+        match word.key() {
+            Some(key) => self.has(key_shape(key)),
+            None => self.may_hold(word),
+        }
+    }
+
+    #[inline]
     fn has(&self, at: usize) -> bool {
         self.0[at / 64] & (1 << (at % 64)) != 0
     }
@@ -86,6 +97,7 @@ fn shape(word: &str) -> usize {
 
 /// [`shape`] of the word a (non-zero) [`short_key`] holds, read from the
 /// key: its bytes, then zeros, then its length.
+#[inline]
 fn key_shape(key: u128) -> usize {
     let bytes = key.to_le_bytes();
     let len = usize::from(bytes[15]);
@@ -328,6 +340,7 @@ impl PatternSet {
 
     /// The sets a word belongs to, by its key when it has one: asked for
     /// every word of most sentences.
+    #[inline]
     pub fn classes_of_lower(&self, word: &Lower<'_>) -> Classes {
         let Some(key) = word.key() else {
             return self.classes_of(word);
@@ -353,6 +366,17 @@ impl PatternSet {
         }
         .copied()
         .unwrap_or_default()
+    }
+
+    /// A filter of the shapes of `class`'s words, to rule most words out
+    /// of that one class before [`PatternSet::classes_of_lower`].
+    pub fn shapes_of(&self, class: Class) -> Shapes {
+        Shapes::of(
+            self.vocabulary
+                .iter()
+                .filter(|(_, of)| of.contain(class))
+                .map(|(word, _)| word),
+        )
     }
 
     /// [`PatternSet::classes_of`] each word.

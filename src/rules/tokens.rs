@@ -62,11 +62,23 @@ impl<'t> Lower<'t> {
     /// `seen`: the [`BYTE_CLASS`] bits of the word's bytes, or-ed, which
     /// the splitter gathers as it goes.
     #[inline]
-    fn of(word: &'t str, seen: u8) -> Lower<'t> {
+    /// `lower_key`: the form's key when the splitter made it (else 0).
+    fn of(word: &'t str, seen: u8, lower_key: u128) -> Lower<'t> {
         if seen & NON_ASCII != 0 {
             return Lower {
                 repr: Repr::Owned(word.to_lowercase().replace('’', "'")),
                 key: [0; 16],
+            };
+        }
+        if lower_key != 0 {
+            let repr = if seen & UPPER == 0 {
+                Repr::Text(word)
+            } else {
+                Repr::Key
+            };
+            return Lower {
+                repr,
+                key: lower_key.to_le_bytes(),
             };
         }
         let key = short_key(word).unwrap_or(0);
@@ -265,7 +277,7 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
     while let Some(p) = places.next() {
         let word = &text[p.range.clone()];
         out.push(Word {
-            lower: Lower::of(word, places.seen),
+            lower: Lower::of(word, places.seen, places.lower_key),
             range: p.range,
             capitalized: p.capitalized,
             break_before: p.break_before,
@@ -283,6 +295,7 @@ pub fn places(text: &str, range: Range<usize>) -> Places<'_> {
         at: 0,
         last_end: None,
         seen: 0,
+        lower_key: 0,
     }
 }
 
@@ -296,6 +309,9 @@ pub struct Places<'t> {
     last_end: Option<usize>,
     /// The [`BYTE_CLASS`] bits of the last word's bytes, or-ed.
     seen: u8,
+    /// The last word's lower-case [`short_key`] when it lay whole in the
+    /// eight bytes read at its start (most words), made from those; else 0.
+    lower_key: u128,
 }
 
 /// What a byte is to the splitter, one bit each: splitting reads prose a
@@ -368,7 +384,8 @@ impl Iterator for Places<'_> {
         let (start, mut end, capitalized, mut seen) = loop {
             let class = BYTE_CLASS[usize::from(*bytes.get(at)?)];
             if class & ALNUM != 0 {
-                break (at, at + 1, class & UPPER != 0, class);
+                // Read again below, with the bytes after it.
+                break (at, at, class & UPPER != 0, 0);
             }
             if class & NON_ASCII == 0 {
                 at += 1;
@@ -380,19 +397,26 @@ impl Iterator for Places<'_> {
             }
             at += c.len_utf8();
         };
+        let mut key = 0;
         loop {
             // Most of a word is ASCII letters and digits: eight bytes at a
             // time while eight remain, then one at a time.
             let mut class = 0;
             let mut stopped = false;
             while let Some(chunk) = bytes.get(end..end + 8) {
-                let (alnum, upper) =
-                    ascii_alnum_and_upper(u64::from_le_bytes(chunk.try_into().unwrap_or_default()));
+                let chunk = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+                let (alnum, upper) = ascii_alnum_and_upper(chunk);
                 // The letters and digits before the first byte that is none.
                 let n = (!alnum & TOP_BITS).trailing_zeros() / 8;
                 let taken = if n == 8 { u64::MAX } else { (1 << (8 * n)) - 1 };
                 if upper & taken != 0 {
                     seen |= UPPER;
+                }
+                if end == start && n < 8 {
+                    // The whole word, if nothing joins more to it: its key,
+                    // capitals made small (0x80 >> 2 = 0x20).
+                    let lower = (chunk | (upper >> 2)) & taken;
+                    key = u128::from(lower) | u128::from(n) << 120;
                 }
                 end += n as usize;
                 if n < 8 {
@@ -444,6 +468,11 @@ impl Iterator for Places<'_> {
         }
         self.at = end;
         self.seen = seen;
+        self.lower_key = if end - start == usize::from(key.to_le_bytes()[15]) {
+            key
+        } else {
+            0
+        };
         let break_before = match self.last_end {
             // One space, between most words.
             Some(last_end) if start == last_end + 1 && bytes[last_end] == b' ' => false,

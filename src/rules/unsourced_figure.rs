@@ -8,7 +8,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use super::patterns::{Class, Classes, Finder, PatternSet};
+use super::patterns::{Class, Classes, Finder, PatternSet, Shapes};
 use super::tokens::Word;
 use super::{Context, Finding, Rule, Scope, Severity};
 
@@ -19,6 +19,9 @@ struct Lists {
     /// Finds the magnitudes: a sentence with none and no digit holds no
     /// figure.
     magnitudes: Finder,
+    /// Rules out most words as magnitudes, for the words of a sentence
+    /// another rule has split.
+    magnitude_shapes: Shapes,
     magnitude: Class,
     percent: Class,
     currency: Class,
@@ -39,6 +42,7 @@ static WORDS: LazyLock<Lists> = LazyLock::new(|| {
         magnitudes: set
             .finder(&[magnitude])
             .expect("data/rules-figures.txt compiles (tested)"),
+        magnitude_shapes: set.shapes_of(magnitude),
         magnitude,
         percent: class("percent"),
         currency: class("currency"),
@@ -78,10 +82,11 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
                     .any(|w| w.lower.first_byte().is_some_and(|b| b.is_ascii_digit()));
                 if !has_digit
                     && !ws.iter().any(|w| {
-                        WORDS
-                            .set
-                            .classes_of_lower(&w.lower)
-                            .contain(WORDS.magnitude)
+                        WORDS.magnitude_shapes.may_hold_lower(&w.lower)
+                            && WORDS
+                                .set
+                                .classes_of_lower(&w.lower)
+                                .contain(WORDS.magnitude)
                     })
                 {
                     continue;
