@@ -342,7 +342,7 @@ fn ascii_alnum_and_upper(chunk: u64) -> (u64, u64) {
     let digit = within(low, 0x30, 0x39);
     let upper = within(low, 0x41, 0x5a);
     // Setting 0x20 makes a capital small and leaves a small letter as it is.
-    let letter = within(low | 0x20 * EACH, 0x61, 0x7a);
+    let letter = within(low | (0x20 * EACH), 0x61, 0x7a);
     ((digit | letter) & ascii, upper & ascii)
 }
 
