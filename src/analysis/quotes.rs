@@ -38,7 +38,7 @@ pub fn match_quotation(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> 
 /// The quotation folded, with [bracketed] insertions turned into ellipses
 /// and "..." written as one: its parts are what lies between ellipses.
 fn folded_quotation(inner: &str) -> String {
-    let unbracketed = if inner.contains(['[', ']']) {
+    let unbracketed = if inner.bytes().any(|b| b == b'[' || b == b']') {
         let mut unbracketed = String::with_capacity(inner.len());
         let mut depth = 0usize;
         for c in inner.chars() {
@@ -59,7 +59,8 @@ fn folded_quotation(inner: &str) -> String {
     };
     // Folding goes a character at a time and keeps "…" and "." as they
     // are, so the parts of the folded text are the folded parts.
-    if unbracketed.contains("...") {
+    let dots = |w: &[u8]| matches!(w, [b'.', b'.', b'.']);
+    if unbracketed.as_bytes().windows(3).any(dots) {
         fold(&unbracketed.replace("...", "…"))
     } else {
         fold(&unbracketed)
@@ -76,7 +77,8 @@ struct Parts<'a> {
 
 impl<'a> Parts<'a> {
     fn of(folded: &'a str) -> Parts<'a> {
-        let mut words = Vec::new();
+        // Room for the words of most quotations at once.
+        let mut words = Vec::with_capacity(folded.len() / 4 + 1);
         let mut ends = Vec::new();
         for part in folded.split('…') {
             words.extend(word_slices(part));
