@@ -134,11 +134,7 @@ enum CueClass {
 }
 
 struct Lists {
-    /// First word → cues starting with it (longest first).
-    cues: HashMap<&'static str, Vec<(Vec<&'static str>, CueClass)>>,
-    /// The shapes of the cues' first words: most words are turned away
-    /// by it without being hashed.
-    cue_shapes: Shapes,
+    cues: CueTable,
     next_sentence: Vec<Vec<&'static str>>,
     pronouns: HashSet<&'static str>,
     determiners: HashSet<&'static str>,
@@ -169,8 +165,7 @@ fn lists() -> &'static Lists {
     static LISTS: OnceLock<Lists> = OnceLock::new();
     LISTS.get_or_init(|| {
         let mut l = Lists {
-            cues: HashMap::default(),
-            cue_shapes: Shapes::default(),
+            cues: CueTable::default(),
             next_sentence: Vec::new(),
             pronouns: HashSet::default(),
             determiners: HashSet::default(),
@@ -182,6 +177,8 @@ fn lists() -> &'static Lists {
             speaking_nouns: HashSet::default(),
             titles: HashSet::default(),
         };
+        let mut cues: HashMap<&'static str, Vec<(Vec<&'static str>, CueClass)>> =
+            HashMap::default();
         for (section, line) in sections(include_str!("../../data/cues/attribution-cues.txt")) {
             let words: Vec<&'static str> = line.split_whitespace().collect();
             let class = match section {
@@ -197,11 +194,11 @@ fn lists() -> &'static Lists {
                 }
                 other => panic!("unknown section [{other}] in attribution-cues.txt"),
             };
-            l.cues.entry(words[0]).or_default().push((words, class));
+            cues.entry(words[0]).or_default().push((words, class));
         }
-        for (first, list) in l.cues.iter_mut() {
+        for (first, mut list) in cues {
             list.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
-            l.cue_shapes.insert(first);
+            l.cues.insert(first, list);
         }
         for (section, line) in sections(include_str!("../../data/text/function-words.txt")) {
             let set = match section {
@@ -238,20 +235,33 @@ fn lists() -> &'static Lists {
     })
 }
 
-/// A set of word shapes (length, first and last byte) in 4,096 bits: a
-/// word whose shape is not in the set is none of the words it was built
-/// from, which a few instructions tell where hashing the word takes a
-/// hundred.
-struct Shapes([u64; 64]);
+/// The cues, longest first, of each first word.
+type CuesOf = Vec<(Vec<&'static str>, CueClass)>;
 
-impl Default for Shapes {
-    fn default() -> Shapes {
-        Shapes([0; 64])
+/// The cues by their first word, found by the word's shape (length, first
+/// and last byte, in 4,096 bits) and then compared: most words' shape is no
+/// cue's, which a few instructions tell, and a shape that is one holds one
+/// or two first words, told apart by comparing them where hashing the word
+/// would take a hundred instructions. Every word of every sentence is
+/// looked up.
+struct CueTable {
+    /// The shapes that hold a first word, a bit each.
+    shapes: [u64; 64],
+    /// The first words of each shape, with their cues.
+    by_shape: Vec<Vec<(&'static str, CuesOf)>>,
+}
+
+impl Default for CueTable {
+    fn default() -> CueTable {
+        CueTable {
+            shapes: [0; 64],
+            by_shape: vec![Vec::new(); 4096],
+        }
     }
 }
 
-impl Shapes {
-    fn bit(word: &[u8]) -> usize {
+impl CueTable {
+    fn shape(word: &[u8]) -> usize {
         let (first, last) = (word.first().copied(), word.last().copied());
         let (first, last) = (
             usize::from(first.unwrap_or(0)),
@@ -260,14 +270,23 @@ impl Shapes {
         (word.len() * 0x9E5 + first * 0x2B + last) % 4096
     }
 
-    fn insert(&mut self, word: &str) {
-        let bit = Shapes::bit(word.as_bytes());
-        self.0[bit / 64] |= 1 << (bit % 64);
+    fn insert(&mut self, first: &'static str, cues: CuesOf) {
+        let shape = CueTable::shape(first.as_bytes());
+        self.shapes[shape / 64] |= 1 << (shape % 64);
+        self.by_shape[shape].push((first, cues));
     }
 
-    fn may_hold(&self, word: &[u8]) -> bool {
-        let bit = Shapes::bit(word);
-        self.0[bit / 64] & (1 << (bit % 64)) != 0
+    /// The cues starting with `first` (a lower-cased word), longest first.
+    #[inline]
+    fn get(&self, first: &str) -> Option<&CuesOf> {
+        let shape = CueTable::shape(first.as_bytes());
+        if self.shapes[shape / 64] & (1 << (shape % 64)) == 0 {
+            return None;
+        }
+        self.by_shape[shape]
+            .iter()
+            .find(|(word, _)| *word == first)
+            .map(|(_, cues)| cues)
     }
 }
 
@@ -277,7 +296,7 @@ pub fn is_cue_word(word: &str) -> bool {
     let w = word
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_lowercase();
-    lists().cues.get(w.as_str()).is_some_and(|cues| {
+    lists().cues.get(&w).is_some_and(|cues| {
         cues.iter().any(|(words, class)| {
             words.len() == 1 && matches!(class, CueClass::Bare | CueClass::That | CueClass::Quote)
         })
@@ -365,17 +384,17 @@ fn items<'a>(
                 kind: ItemKind::Quote(index),
                 lower: "",
             });
+            tokens.skip_to(covered_until);
             continue;
         }
         let (kind, lower) = match token.kind {
             TokenKind::Punct(c) => (ItemKind::Punct(c), ""),
             TokenKind::Word => {
-                let word = &text[token.range.clone()];
-                if is_lower_ascii(word) {
-                    (ItemKind::Word, word)
+                if tokens.last_is_lower_ascii() {
+                    (ItemKind::Word, &text[token.range.clone()])
                 } else {
                     let from = lowered.len();
-                    push_lowercase(word, lowered);
+                    push_lowercase(&text[token.range.clone()], lowered);
                     relowered.push((out.len(), from..lowered.len()));
                     (ItemKind::Word, "")
                 }
@@ -392,13 +411,6 @@ fn items<'a>(
         out[at].lower = &lowered[range];
     }
     out
-}
-
-/// ASCII without capitals: its own lower case.
-fn is_lower_ascii(word: &str) -> bool {
-    !word
-        .bytes()
-        .any(|b| !b.is_ascii() || b.is_ascii_uppercase())
 }
 
 /// Appends `str::to_lowercase` of `word` to `out`.
@@ -425,16 +437,13 @@ fn bare<'a>(item: &Item<'a>) -> &'a str {
     w.strip_suffix('.').unwrap_or(w)
 }
 
+#[inline]
 fn match_cue(items: &[Item], i: usize) -> Option<(usize, CueClass)> {
     let first = items.get(i)?;
     if !first.is_word() {
         return None;
     }
-    let l = lists();
-    if !l.cue_shapes.may_hold(first.lower.as_bytes()) {
-        return None;
-    }
-    let candidates = l.cues.get(first.lower)?;
+    let candidates = lists().cues.get(first.lower)?;
     'cue: for (words, class) in candidates {
         for (k, word) in words.iter().enumerate() {
             match items.get(i + k) {
@@ -2134,6 +2143,29 @@ mod tests {
                 };
                 proptest::prop_assert_eq!(item.lower, want.as_str());
             }
+        }
+    }
+
+    /// Every cue's first word finds its cues, longest first; a word of
+    /// another shape, or of a cue word's shape but not one, finds none.
+    #[test]
+    fn cue_table_finds_each_first_word_and_no_other() {
+        let table = &lists().cues;
+        let data = include_str!("../../data/cues/attribution-cues.txt");
+        let mut firsts = 0;
+        for (section, line) in sections(data) {
+            if section == "next-sentence" {
+                continue;
+            }
+            let first = line.split_whitespace().next().unwrap();
+            let cues = table.get(first).unwrap_or_else(|| panic!("{first}"));
+            assert!(cues.iter().any(|(words, _)| words.join(" ") == line));
+            assert!(cues.windows(2).all(|w| w[0].0.len() >= w[1].0.len()));
+            firsts += 1;
+        }
+        assert!(firsts > 100);
+        for word in ["sad", "sajd", "said.", "Said", "told’", "", "weapons", "😀"] {
+            assert!(table.get(word).is_none(), "{word}");
         }
     }
 }

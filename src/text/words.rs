@@ -51,6 +51,8 @@ pub struct Tokens<'a> {
     base: usize,
     /// Where the next token is looked for, from `base`.
     p: usize,
+    /// See [`Tokens::last_is_lower_ascii`].
+    lower_ascii: bool,
 }
 
 impl<'a> Tokens<'a> {
@@ -59,7 +61,15 @@ impl<'a> Tokens<'a> {
             slice: text.get(range.clone()).unwrap_or(""),
             base: range.start,
             p: 0,
+            lower_ascii: false,
         }
+    }
+
+    /// Whether the token last returned is a word in ASCII without capitals,
+    /// its own lower case: told while reading it, so that a caller
+    /// lower-casing words need not look at the word again.
+    pub fn last_is_lower_ascii(&self) -> bool {
+        self.lower_ascii
     }
 
     /// Goes on from `at` (an offset in the text), skipping the tokens
@@ -84,7 +94,9 @@ impl<'a> Tokens<'a> {
 impl Iterator for Tokens<'_> {
     type Item = Token;
 
+    #[inline]
     fn next(&mut self) -> Option<Token> {
+        self.lower_ascii = false;
         let slice = self.slice;
         let bytes = slice.as_bytes();
         let base = self.base;
@@ -128,17 +140,23 @@ impl Iterator for Tokens<'_> {
             break;
         }
         let start = p;
-        let mut q = p + char_at(slice, p).map_or(1, char::len_utf8);
+        let mut q = p;
+        let mut lower_ascii = true;
         let mut has_inner_period = false;
         loop {
             // Most words are ASCII letters: those a byte at a time.
-            while bytes.get(q).is_some_and(u8::is_ascii_alphanumeric) {
+            while let Some(&b) = bytes.get(q) {
+                if !b.is_ascii_alphanumeric() {
+                    break;
+                }
+                lower_ascii &= !b.is_ascii_uppercase();
                 q += 1;
             }
             let Some(c) = char_at(slice, q) else {
                 break;
             };
             if is_alphanumeric(c) {
+                lower_ascii = false;
                 q += c.len_utf8();
                 continue;
             }
@@ -148,7 +166,9 @@ impl Iterator for Tokens<'_> {
             let next = char_at(slice, q + c.len_utf8());
             if next.is_some_and(is_alphanumeric) {
                 has_inner_period |= c == '.';
-                q += c.len_utf8() + next.map_or(0, char::len_utf8);
+                // The letter after the mark is read with the rest of the word.
+                lower_ascii &= c.is_ascii();
+                q += c.len_utf8();
             } else {
                 break;
             }
@@ -162,6 +182,7 @@ impl Iterator for Tokens<'_> {
             }
         }
         self.p = end;
+        self.lower_ascii = lower_ascii;
         Some(Token {
             range: base + start..base + end,
             kind: TokenKind::Word,
@@ -371,6 +392,17 @@ mod tests {
                 tokenize(&text, 0..text.len()),
                 tokens_char_by_char(&text)
             );
+            let mut tokens = Tokens::new(&text, 0..text.len());
+            // Not a `for` loop: the tokenizer is asked about each token.
+            #[allow(clippy::while_let_on_iterator)]
+            while let Some(token) = tokens.next() {
+                let word = &text[token.range.clone()];
+                proptest::prop_assert_eq!(
+                    tokens.last_is_lower_ascii(),
+                    token.is_word() && word.is_ascii() && !word.bytes().any(|b| b.is_ascii_uppercase()),
+                    "{}", word
+                );
+            }
         }
     }
 
