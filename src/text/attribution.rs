@@ -28,6 +28,7 @@
 //! ("officials", "a spokesman") in `data/cues/source-nouns.txt`.
 
 // foldhash, not SipHash: every word of every sentence is looked up.
+use aho_corasick::{AhoCorasick, MatchKind};
 use foldhash::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -135,6 +136,11 @@ enum CueClass {
 
 struct Lists {
     cues: CueTable,
+    /// A word of each cue, and the Kelvin sign, found in a sentence's
+    /// bytes (see [`may_hold_cue`]), with the Kelvin sign's pattern number;
+    /// `None` if a cue word is not all ASCII letters, which the search
+    /// cannot stand for.
+    cue_starts: Option<(AhoCorasick, usize)>,
     next_sentence: Vec<Vec<&'static str>>,
     pronouns: HashSet<&'static str>,
     determiners: HashSet<&'static str>,
@@ -166,6 +172,7 @@ fn lists() -> &'static Lists {
     LISTS.get_or_init(|| {
         let mut l = Lists {
             cues: CueTable::default(),
+            cue_starts: None,
             next_sentence: Vec::new(),
             pronouns: HashSet::default(),
             determiners: HashSet::default(),
@@ -195,6 +202,29 @@ fn lists() -> &'static Lists {
                 other => panic!("unknown section [{other}] in attribution-cues.txt"),
             };
             cues.entry(words[0]).or_default().push((words, class));
+        }
+        // A word of each cue, its longest: every word of a cue stands in
+        // a sentence the cue is found in.
+        let mut starts: Vec<&str> = cues
+            .values()
+            .flatten()
+            .filter_map(|(words, _)| words.iter().copied().max_by_key(|w| w.len()))
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        let all_letters = cues
+            .values()
+            .flatten()
+            .flat_map(|(words, _)| words)
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()));
+        if all_letters {
+            starts.push(KELVIN);
+            l.cue_starts = AhoCorasick::builder()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::LeftmostLongest)
+                .build(&starts)
+                .ok()
+                .map(|automaton| (automaton, starts.len() - 1));
         }
         for (first, mut list) in cues {
             list.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
@@ -300,6 +330,32 @@ pub fn is_cue_word(word: &str) -> bool {
         cues.iter().any(|(words, class)| {
             words.len() == 1 && matches!(class, CueClass::Bare | CueClass::That | CueClass::Quote)
         })
+    })
+}
+
+/// KELVIN SIGN: the one letter outside ASCII whose lower case is ASCII ("k").
+const KELVIN: &str = "\u{212A}";
+
+/// Whether `text[sentence]` may hold a cue [`match_cue`] finds: false only
+/// when no word of the cues (each cue's longest, which the cue cannot be
+/// found without) stands in it between two bytes that are not ASCII letters
+/// or digits. Such a word's letters lower-case to ASCII letters, so it is
+/// written in ASCII letters (or with a Kelvin sign), and it is a whole
+/// token, so the bytes either side of it are no ASCII letter or digit; the
+/// cue words are letters only, so no longer match can hide it. One pass of an automaton over the bytes tells
+/// most sentences without a cue, where reading them word by word takes
+/// ten times as long.
+fn may_hold_cue(text: &str, sentence: &Range<usize>) -> bool {
+    let (Some(s), Some((starts, kelvin))) = (text.get(sentence.clone()), &lists().cue_starts)
+    else {
+        return true;
+    };
+    let bytes = s.as_bytes();
+    let is_alnum = |at: Option<&u8>| at.is_some_and(u8::is_ascii_alphanumeric);
+    starts.find_iter(s).any(|m| {
+        m.pattern().as_usize() == *kelvin
+            || (!is_alnum(m.start().checked_sub(1).and_then(|b| bytes.get(b)))
+                && !is_alnum(bytes.get(m.end())))
     })
 }
 
@@ -1087,6 +1143,9 @@ pub fn find_attributions(
     sentence: Range<usize>,
     quotations: &[Quotation],
 ) -> Vec<Attribution> {
+    if !may_hold_cue(text, &sentence) {
+        return Vec::new();
+    }
     analyse(text, sentence, quotations, &mut String::new())
         .clauses
         .into_iter()
@@ -1152,6 +1211,26 @@ pub struct InSentence {
 /// [`find_attributions`] returns), and what the sentence lends to the
 /// quotations in and around it, from one reading of the sentence.
 pub fn read_sentence(
+    text: &str,
+    sentence: Range<usize>,
+    quotations: &[Quotation],
+) -> (Vec<Attribution>, Lends) {
+    // Attributions come from cues; a sentence lends only to quotations in
+    // it and through a colon ending it.
+    let quoted = quotations
+        .iter()
+        .any(|q| q.depth == 0 && q.range.start < sentence.end && q.range.end > sentence.start);
+    let colon = text
+        .get(sentence.clone())
+        .is_some_and(|s| s.trim_end().ends_with(':'));
+    if !quoted && !colon && !may_hold_cue(text, &sentence) {
+        return (Vec::new(), Lends::default());
+    }
+    read_sentence_in_full(text, sentence, quotations)
+}
+
+/// [`read_sentence`], reading every sentence word by word.
+fn read_sentence_in_full(
     text: &str,
     sentence: Range<usize>,
     quotations: &[Quotation],
@@ -2166,6 +2245,77 @@ mod tests {
         assert!(firsts > 100);
         for word in ["sad", "sajd", "said.", "Said", "told’", "", "weapons", "😀"] {
             assert!(table.get(word).is_none(), "{word}");
+        }
+    }
+
+    /// Only the Kelvin sign, outside ASCII, lower-cases to ASCII: the
+    /// reason [`may_hold_cue`] looks for it.
+    #[test]
+    fn kelvin_is_the_only_non_ascii_letter_lowering_to_ascii() {
+        let lowering_to_ascii: Vec<char> = (0x80..=u32::from(char::MAX))
+            .filter_map(char::from_u32)
+            .filter(|c| c.to_lowercase().all(|l| l.is_ascii()))
+            .collect();
+        assert_eq!(lowering_to_ascii, vec!['\u{212A}']);
+        assert!(lists().cue_starts.is_some());
+    }
+
+    #[test]
+    fn sentences_without_a_cue_word_are_told_without_reading_them() {
+        let text = "The unsaid ferry, addressed to x. ";
+        assert!(!may_hold_cue(text, &(0..text.len())));
+        for cue in [
+            "said",
+            "SAID",
+            "Said",
+            "according to",
+            "as\u{212A}ed",
+            "in the words of",
+        ] {
+            let text = format!("The ferry {cue} x.");
+            assert!(may_hold_cue(&text, &(0..text.len())), "{text}");
+        }
+        let text = "“The ferry,” he Said.";
+        assert!(may_hold_cue(text, &(0..text.len())));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Reading only the sentences that may hold a cue, a quotation or a
+        /// closing colon gives what reading every sentence in full gives.
+        #[test]
+        fn skipping_sentences_without_cues_changes_nothing(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "said", "Said", "SAID", "according to", "told", "as\u{212A}ed", "added",
+                    "adding", "put it", "That was how", "Erdogan", "Kerim Has", "he", "the",
+                    "officials", "unsaid", "address", "Mr.", "U.S.", "x-said", "said-x",
+                    "Erdoğan’s", "İstanbul", "ışık", ",", ".", ":", ";", "—", "“", "”",
+                    "\"", "‘", "’", "(", ")", "\n\n", "😀", "that", "wrote on Twitter", "the words of", "words", "in", "quoted as saying",
+                ]),
+                0..30,
+            )
+        ) {
+            let text = parts.join(" ");
+            let quotations = find_quotations(&text, &paragraphs(&text));
+            for sentence in split_sentences(&text, 0..text.len()) {
+                proptest::prop_assert_eq!(
+                    read_sentence(&text, sentence.clone(), &quotations),
+                    read_sentence_in_full(&text, sentence.clone(), &quotations),
+                    "{}", &text[sentence.clone()]
+                );
+                let mut lowered = String::new();
+                let full: Vec<Attribution> = analyse(&text, sentence.clone(), &quotations, &mut lowered)
+                    .clauses
+                    .into_iter()
+                    .map(|c| c.attribution)
+                    .collect();
+                proptest::prop_assert_eq!(
+                    find_attributions(&text, sentence.clone(), &quotations),
+                    full
+                );
+            }
         }
     }
 }
