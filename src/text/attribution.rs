@@ -28,7 +28,6 @@
 //! ("officials", "a spokesman") in `data/cues/source-nouns.txt`.
 
 // foldhash, not SipHash: every word of every sentence is looked up.
-use aho_corasick::{AhoCorasick, MatchKind};
 use foldhash::{HashMap, HashSet};
 use std::ops::Range;
 use std::sync::OnceLock;
@@ -136,11 +135,10 @@ enum CueClass {
 
 struct Lists {
     cues: CueTable,
-    /// A word of each cue, and the Kelvin sign, found in a sentence's
-    /// bytes (see [`may_hold_cue`]), with the Kelvin sign's pattern number;
-    /// `None` if a cue word is not all ASCII letters, which the search
-    /// cannot stand for.
-    cue_starts: Option<(AhoCorasick, usize)>,
+    /// A word of each cue, looked for in a sentence's bytes (see
+    /// [`may_hold_cue`]); `None` if a cue word is not all ASCII letters,
+    /// which that search cannot stand for.
+    cue_words: Option<ByShape<()>>,
     next_sentence: Vec<Vec<&'static str>>,
     pronouns: HashSet<&'static str>,
     determiners: HashSet<&'static str>,
@@ -172,7 +170,7 @@ fn lists() -> &'static Lists {
     LISTS.get_or_init(|| {
         let mut l = Lists {
             cues: CueTable::default(),
-            cue_starts: None,
+            cue_words: None,
             next_sentence: Vec::new(),
             pronouns: HashSet::default(),
             determiners: HashSet::default(),
@@ -218,13 +216,11 @@ fn lists() -> &'static Lists {
             .flat_map(|(words, _)| words)
             .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()));
         if all_letters {
-            starts.push(KELVIN);
-            l.cue_starts = AhoCorasick::builder()
-                .ascii_case_insensitive(true)
-                .match_kind(MatchKind::LeftmostLongest)
-                .build(&starts)
-                .ok()
-                .map(|automaton| (automaton, starts.len() - 1));
+            let mut words = ByShape::default();
+            for word in starts {
+                words.insert(word, ());
+            }
+            l.cue_words = Some(words);
         }
         for (first, mut list) in cues {
             list.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
@@ -268,55 +264,69 @@ fn lists() -> &'static Lists {
 /// The cues, longest first, of each first word.
 type CuesOf = Vec<(Vec<&'static str>, CueClass)>;
 
-/// The cues by their first word, found by the word's shape (length, first
-/// and last byte, in 4,096 bits) and then compared: most words' shape is no
-/// cue's, which a few instructions tell, and a shape that is one holds one
-/// or two first words, told apart by comparing them where hashing the word
-/// would take a hundred instructions. Every word of every sentence is
-/// looked up.
-struct CueTable {
-    /// The shapes that hold a first word, a bit each.
+/// The cues by their first word.
+type CueTable = ByShape<CuesOf>;
+
+/// Words by their shape (length, first and last byte in ASCII lower case,
+/// in 4,096 bits), then compared: most words' shape is none of the set's,
+/// which a few instructions tell, and a shape that is one holds one or two
+/// words, told apart by comparing them where hashing the word would take a
+/// hundred instructions. Every word of every sentence is looked up.
+struct ByShape<T> {
+    /// The shapes that hold a word, a bit each.
     shapes: [u64; 64],
-    /// The first words of each shape, with their cues.
-    by_shape: Vec<Vec<(&'static str, CuesOf)>>,
+    /// The words of each shape, with their values.
+    by_shape: Vec<Vec<(&'static str, T)>>,
 }
 
-impl Default for CueTable {
-    fn default() -> CueTable {
-        CueTable {
+impl<T> Default for ByShape<T> {
+    fn default() -> ByShape<T> {
+        ByShape {
             shapes: [0; 64],
-            by_shape: vec![Vec::new(); 4096],
+            by_shape: (0..4096).map(|_| Vec::new()).collect(),
         }
     }
 }
 
-impl CueTable {
+impl<T> ByShape<T> {
     fn shape(word: &[u8]) -> usize {
-        let (first, last) = (word.first().copied(), word.last().copied());
-        let (first, last) = (
-            usize::from(first.unwrap_or(0)),
-            usize::from(last.unwrap_or(0)),
-        );
+        let first = usize::from(word.first().map_or(0, u8::to_ascii_lowercase));
+        let last = usize::from(word.last().map_or(0, u8::to_ascii_lowercase));
         (word.len() * 0x9E5 + first * 0x2B + last) % 4096
     }
 
-    fn insert(&mut self, first: &'static str, cues: CuesOf) {
-        let shape = CueTable::shape(first.as_bytes());
+    /// Adds `word`, which is in lower case.
+    fn insert(&mut self, word: &'static str, value: T) {
+        let shape = Self::shape(word.as_bytes());
         self.shapes[shape / 64] |= 1 << (shape % 64);
-        self.by_shape[shape].push((first, cues));
+        self.by_shape[shape].push((word, value));
     }
 
-    /// The cues starting with `first` (a lower-cased word), longest first.
+    /// The words of `word`'s shape; none for most words.
     #[inline]
-    fn get(&self, first: &str) -> Option<&CuesOf> {
-        let shape = CueTable::shape(first.as_bytes());
+    fn of_shape(&self, word: &[u8]) -> &[(&'static str, T)] {
+        let shape = Self::shape(word);
         if self.shapes[shape / 64] & (1 << (shape % 64)) == 0 {
-            return None;
+            return &[];
         }
-        self.by_shape[shape]
+        &self.by_shape[shape]
+    }
+
+    /// The value of `word` as written (a lower-cased word).
+    #[inline]
+    fn get(&self, word: &str) -> Option<&T> {
+        self.of_shape(word.as_bytes())
             .iter()
-            .find(|(word, _)| *word == first)
-            .map(|(_, cues)| cues)
+            .find(|(w, _)| *w == word)
+            .map(|(_, value)| value)
+    }
+
+    /// Whether the set holds `word` in any ASCII case.
+    #[inline]
+    fn holds_ignoring_ascii_case(&self, word: &[u8]) -> bool {
+        self.of_shape(word)
+            .iter()
+            .any(|(w, _)| w.as_bytes().eq_ignore_ascii_case(word))
     }
 }
 
@@ -333,30 +343,40 @@ pub fn is_cue_word(word: &str) -> bool {
     })
 }
 
-/// KELVIN SIGN: the one letter outside ASCII whose lower case is ASCII ("k").
-const KELVIN: &str = "\u{212A}";
-
 /// Whether `text[sentence]` may hold a cue [`match_cue`] finds: false only
 /// when no word of the cues (each cue's longest, which the cue cannot be
-/// found without) stands in it between two bytes that are not ASCII letters
-/// or digits. Such a word's letters lower-case to ASCII letters, so it is
-/// written in ASCII letters (or with a Kelvin sign), and it is a whole
-/// token, so the bytes either side of it are no ASCII letter or digit; the
-/// cue words are letters only, so no longer match can hide it. One pass of an automaton over the bytes tells
-/// most sentences without a cue, where reading them word by word takes
-/// ten times as long.
+/// found without) is, in any ASCII case, a whole run of ASCII letters and
+/// digits in it, and it holds no Kelvin sign. A word that lower-cases to a
+/// cue word (ASCII letters) is written in ASCII letters, the Kelvin sign
+/// being the one other letter whose lower case is ASCII ("k"), and, being a
+/// whole token, has no ASCII letter or digit either side. One pass over
+/// the bytes tells most sentences without a cue, where reading them word
+/// by word takes several times as long.
 fn may_hold_cue(text: &str, sentence: &Range<usize>) -> bool {
-    let (Some(s), Some((starts, kelvin))) = (text.get(sentence.clone()), &lists().cue_starts)
-    else {
+    let (Some(s), Some(words)) = (text.get(sentence.clone()), &lists().cue_words) else {
         return true;
     };
     let bytes = s.as_bytes();
-    let is_alnum = |at: Option<&u8>| at.is_some_and(u8::is_ascii_alphanumeric);
-    starts.find_iter(s).any(|m| {
-        m.pattern().as_usize() == *kelvin
-            || (!is_alnum(m.start().checked_sub(1).and_then(|b| bytes.get(b)))
-                && !is_alnum(bytes.get(m.end())))
-    })
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        if b.is_ascii_alphanumeric() {
+            let start = at;
+            at += bytes[at..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            if words.holds_ignoring_ascii_case(&bytes[start..at]) {
+                return true;
+            }
+            continue;
+        }
+        // U+212A KELVIN SIGN is E2 84 AA.
+        if b == 0xE2 && bytes[at + 1..].starts_with(&[0x84, 0xAA]) {
+            return true;
+        }
+        at += 1;
+    }
+    false
 }
 
 /// Whether `text` holds a speech cue of any kind.
@@ -2257,7 +2277,7 @@ mod tests {
             .filter(|c| c.to_lowercase().all(|l| l.is_ascii()))
             .collect();
         assert_eq!(lowering_to_ascii, vec!['\u{212A}']);
-        assert!(lists().cue_starts.is_some());
+        assert!(lists().cue_words.is_some());
     }
 
     #[test]
