@@ -46,7 +46,6 @@ use crate::analysis::document::Since;
 use crate::analysis::{DocAnalysis, EntityId, LexiconIndex};
 use crate::rules::Rule;
 use crate::text::attribution::SpeakerKind;
-use crate::text::prose::Prose;
 use crate::text::versions::{common_prefix, common_suffix};
 
 /// How many units must lack findings before they are checked on every core:
@@ -61,12 +60,12 @@ pub struct Checker {
     made_with: Option<(u64, RuleConfig)>,
     /// The last version's units, in document order, where they were.
     placed: Vec<Placed>,
-    /// The last version's text and its prose, shared with its analysis.
-    /// Comparing a new version with them once, front and back, tells which
-    /// units the edit left alone, so those are not hashed or compared one
-    /// by one.
+    /// The last version's text and its analysis. Comparing a new version
+    /// with them once, front and back, tells which units the edit left
+    /// alone, so those are not hashed; their facts are compared with the
+    /// last analysis's items in place (see [`same_items`]).
     text: Arc<String>,
-    prose: Arc<Prose>,
+    analysis: Option<Arc<DocAnalysis>>,
     /// The revision id of the last version's analysis: when the next
     /// analysis says what changed since that one, the texts are not compared.
     revision: Option<u64>,
@@ -111,6 +110,12 @@ struct Placed {
     context: usize,
     start: usize,
     end: usize,
+    /// Its blocks, sentences, quotations and mentions in that version's
+    /// analysis.
+    blocks: Range<usize>,
+    sentences: Range<usize>,
+    quotations: Range<usize>,
+    mentions: Range<usize>,
 }
 
 /// A unit of the current version: block, sentence, quotation and mention
@@ -130,6 +135,10 @@ impl Span {
             context: self.context,
             start: self.scope.bytes.start,
             end: self.scope.bytes.end,
+            blocks: self.blocks.clone(),
+            sentences: self.scope.sentences.clone(),
+            quotations: self.scope.quotations.clone(),
+            mentions: self.scope.mentions.clone(),
         }
     }
 
@@ -154,7 +163,7 @@ impl Checker {
     pub fn check(
         &mut self,
         text: &Arc<String>,
-        analysis: &DocAnalysis,
+        analysis: &Arc<DocAnalysis>,
         index: &LexiconIndex,
         generation: u64,
         config: &RuleConfig,
@@ -166,7 +175,7 @@ impl Checker {
         {
             self.placed.clear();
             self.text = Arc::default();
-            self.prose = Arc::default();
+            self.analysis = None;
             self.across.clear();
             self.revision = None;
             self.directives = false;
@@ -177,16 +186,13 @@ impl Checker {
         let mut cx = Context::new(text, analysis, index);
         cx.stems = Some(&stems);
         let spans = spans(&cx);
+        let was = self.analysis.take();
+        let was_masked = was.as_ref().map_or(&[][..], |w| w.prose.masked.as_bytes());
         let same = match analysis.revision.since {
             Some(since) if Some(since.previous) == self.revision => {
                 Unchanged::from_since(&since, self.text.len(), text.len())
             }
-            _ => Unchanged::between(
-                self.text.as_bytes(),
-                self.prose.masked.as_bytes(),
-                text,
-                cx.masked,
-            ),
+            _ => Unchanged::between(self.text.as_bytes(), was_masked, text, cx.masked),
         };
         let old = std::mem::take(&mut self.placed);
         let (n_new, n_old) = (spans.len(), old.len());
@@ -197,7 +203,9 @@ impl Checker {
             let (span, o) = (&spans[front], &old[front]);
             if span.scope.bytes.end > same.prefix
                 || !span.same_place(o, 0)
-                || !self.same_facts(&cx, span, &o.unit)
+                || !was
+                    .as_ref()
+                    .is_some_and(|w| same_items(analysis, w, span, o, 0))
             {
                 break;
             }
@@ -208,7 +216,9 @@ impl Checker {
             let (span, o) = (&spans[n_new - 1 - back], &old[n_old - 1 - back]);
             if span.context < same.suffix_from
                 || !span.same_place(o, same.delta)
-                || !self.same_facts(&cx, span, &o.unit)
+                || !was
+                    .as_ref()
+                    .is_some_and(|w| same_items(analysis, w, span, o, same.delta))
             {
                 break;
             }
@@ -265,7 +275,7 @@ impl Checker {
         let by_key: IdMap<u64, &Placed> =
             old[between_old].iter().map(|o| (o.unit.key, o)).collect();
         for span in &spans[between_new] {
-            units.push(self.moved(&cx, span, &by_key));
+            units.push(self.moved(&cx, span, &by_key, was_masked));
         }
         for (span, o) in spans[n_new - back..].iter().zip(&old[n_old - back..]) {
             let holds = answers_hold(&cx, &o.unit, span, |entity, at| {
@@ -384,16 +394,9 @@ impl Checker {
             .map(|(span, unit)| span.at(unit))
             .collect();
         self.text = text.clone();
-        self.prose = analysis.prose.clone();
+        self.analysis = Some(analysis.clone());
         self.revision = Some(analysis.revision.id);
         findings
-    }
-
-    /// Whether `unit`'s facts are `span`'s.
-    fn same_facts(&mut self, cx: &Context<'_>, span: &Span, unit: &Unit) -> bool {
-        self.facts.clear();
-        facts(cx, span, &mut self.facts);
-        *unit.facts == *self.facts
     }
 
     /// A unit of the last version, between the edit's bounds, that holds for
@@ -403,6 +406,7 @@ impl Checker {
         cx: &Context<'_>,
         span: &Span,
         by_key: &IdMap<u64, &Placed>,
+        was_masked: &[u8],
     ) -> Option<Arc<Unit>> {
         let bytes = &span.scope.bytes;
         let masked = &cx.masked[span.context..bytes.end];
@@ -412,7 +416,7 @@ impl Checker {
         let key = hash_words(&self.facts, hash_bytes(masked.as_bytes()));
         let o = by_key.get(&key)?;
         let holds = *o.unit.facts == *self.facts
-            && self.prose.masked.as_bytes().get(o.context..o.end) == Some(masked.as_bytes())
+            && was_masked.get(o.context..o.end) == Some(masked.as_bytes())
             && self.text.as_bytes().get(o.context..o.end) == Some(written.as_bytes())
             && answers_hold(cx, &o.unit, span, |_, _| false);
         holds.then(|| o.unit.clone())
@@ -432,6 +436,89 @@ fn answers_hold(
         let at = at.wrapping_add_signed(delta);
         known(entity, at) || cx.named_before(entity, at) == answer
     })
+}
+
+/// Whether `span`'s facts in `now` are those `old` had in `was` (the last
+/// version's analysis, where it was `delta` bytes earlier): every block,
+/// sentence, quotation (its matched claim and attribution) and mention of
+/// the span equal to the old one's moved by `delta` bytes, and by as many
+/// sentences and quotations as those before the span moved. That is what
+/// equal facts mean (they are these numbers relative to the unit's start,
+/// first sentence and first quotation), read in place rather than built
+/// for both and compared: the units an edit left alone are most of the
+/// document, and asked about on every keystroke.
+fn same_items(
+    now: &DocAnalysis,
+    was: &DocAnalysis,
+    span: &Span,
+    old: &Placed,
+    delta: isize,
+) -> bool {
+    let scope = &span.scope;
+    let lengths = |a: &Range<usize>, b: &Range<usize>| a.len() == b.len();
+    if !(lengths(&span.blocks, &old.blocks)
+        && lengths(&scope.sentences, &old.sentences)
+        && lengths(&scope.quotations, &old.quotations)
+        && lengths(&scope.mentions, &old.mentions))
+    {
+        return false;
+    }
+    let at = |p: usize| p.wrapping_add_signed(delta);
+    let moved = |r: &Range<usize>| at(r.start)..at(r.end);
+    // Indexes into the sentences and quotations, moved as the span's first.
+    let ds = scope.sentences.start.wrapping_sub(old.sentences.start);
+    let dq = scope.quotations.start.wrapping_sub(old.quotations.start);
+    let blocks = now.prose.blocks[span.blocks.clone()]
+        .iter()
+        .zip(&was.prose.blocks[old.blocks.clone()])
+        .all(|(b, o)| b.kind == o.kind && b.range == moved(&o.range));
+    let sentences = now.sentences[scope.sentences.clone()]
+        .iter()
+        .zip(&was.sentences[old.sentences.clone()])
+        .all(|(s, o)| *s == moved(o));
+    let mentions = now.mentions[scope.mentions.clone()]
+        .iter()
+        .zip(&was.mentions[old.mentions.clone()])
+        .all(|(m, o)| {
+            m.range == moved(&o.range)
+                && m.entity == o.entity
+                && m.form == o.form
+                && m.folded_only == o.folded_only
+        });
+    let quotations = scope
+        .quotations
+        .clone()
+        .zip(old.quotations.clone())
+        .all(|(qi, oi)| {
+            let (q, o) = (&now.quotations[qi], &was.quotations[oi]);
+            let claim = |a: &DocAnalysis, i: usize| a.quote_claims.get(i).copied().flatten();
+            let attribution = match (
+                now.attributions.get(qi).and_then(Option::as_ref),
+                was.attributions.get(oi).and_then(Option::as_ref),
+            ) {
+                (None, None) => true,
+                (Some(a), Some(b)) => {
+                    let (x, y) = (&a.attribution, &b.attribution);
+                    x.speaker.range == moved(&y.speaker.range)
+                        && x.speaker.name == moved(&y.speaker.name)
+                        && x.speaker.kind == y.speaker.kind
+                        && x.cue == moved(&y.cue)
+                        && x.order == y.order
+                        && a.placement == b.placement
+                        && a.sentence == b.sentence.wrapping_add(ds)
+                        && a.inherited_from == b.inherited_from.map(|i| i.wrapping_add(dq))
+                }
+                _ => false,
+            };
+            q.range == moved(&o.range)
+                && q.inner == moved(&o.inner)
+                && q.depth == o.depth
+                && q.closed == o.closed
+                && q.continues == o.continues.map(|c| c.wrapping_add(dq))
+                && claim(now, qi) == claim(was, oi)
+                && attribution
+        });
+    blocks && sentences && mentions && quotations
 }
 
 /// Checks one unit: every rule, its findings in order.
@@ -783,7 +870,7 @@ mod tests {
     fn the_draft_yields_findings_of_every_rule_the_same_way() {
         let lexicon = Lexicon::sochi();
         let text = draft();
-        let analysis = analyze(&text, DocKind::Markdown, &lexicon.index);
+        let analysis = Arc::new(analyze(&text, DocKind::Markdown, &lexicon.index));
         let config = RuleConfig::default();
         let whole = check(&text, &analysis, &lexicon.index, &config);
         let mut checker = Checker::default();
@@ -826,7 +913,7 @@ mod tests {
         let mut text = draft();
         let mut inc = Incremental::default();
         let mut checker = Checker::default();
-        let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
+        let analysis = Arc::new(inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0));
         checker.check(
             &Arc::new(text.to_string()),
             &analysis,
@@ -837,7 +924,7 @@ mod tests {
         let before: Vec<Arc<Unit>> = checker.units().collect();
         let at = text.find("Nagorno-Karabakh").unwrap();
         text.insert(at, 'x');
-        let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
+        let analysis = Arc::new(inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0));
         let got = checker.check(
             &Arc::new(text.to_string()),
             &analysis,
@@ -895,7 +982,7 @@ mod tests {
         let mut text = draft();
         let mut inc = Incremental::default();
         let mut checker = Checker::default();
-        let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
+        let analysis = Arc::new(inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0));
         checker.check(
             &Arc::new(text.to_string()),
             &analysis,
@@ -928,7 +1015,7 @@ mod tests {
         ] {
             assert!(text.contains(from), "{from}");
             text = text.replacen(from, to, 1);
-            let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
+            let analysis = Arc::new(inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0));
             let got = checker.check(
                 &Arc::new(text.to_string()),
                 &analysis,
@@ -954,7 +1041,7 @@ mod tests {
         let config = RuleConfig::default();
         let quote = "The talks went well. “This will be reinforced and has to be protected.”";
         let fix_for = |text: &str, checker: &mut Checker, inc: &mut Incremental| {
-            let analysis = inc.analyze(text, DocKind::Markdown, &lexicon.index, 0);
+            let analysis = Arc::new(inc.analyze(text, DocKind::Markdown, &lexicon.index, 0));
             let got = checker.check(
                 &Arc::new(text.to_string()),
                 &analysis,
@@ -995,6 +1082,56 @@ mod tests {
         assert_eq!(fixes[0], fixes[5]);
     }
 
+    /// A unit the edit left alone in place is reused only if its part of
+    /// the analysis is unchanged too ([`same_items`]): naming someone in
+    /// the first paragraph changes whom a shared name in the last one
+    /// means, and so that paragraph's first reference, though its text and
+    /// place are the same.
+    #[test]
+    fn a_unit_whose_mentions_changed_is_checked_again() {
+        let lexicon = r#"{"copydesk_lexicon": 1, "entities": [
+ {"id": "kerim", "name": "Kerim Zade", "kind": "person", "aliases": ["Zade"]},
+ {"id": "ali", "name": "Ali Zade", "kind": "person", "aliases": ["Zade"]}
+]}"#;
+        let index = LexiconIndex::of_json("x.lexicon.json", lexicon);
+        let config = RuleConfig::default();
+        let filler = "Nothing happened here.\n\n".repeat(12);
+        let mut inc = Incremental::default();
+        let mut checker = Checker::default();
+        let mut last_units = Vec::new();
+        let mut first_references = Vec::new();
+        for first in ["Ali Zade spoke.", "Kerim Zade spoke.", "Ali Zade spoke."] {
+            // The same length: the last paragraph stays in place.
+            let text = format!("{first}\n\n{filler}Then Zade wrote.\n");
+            let analysis = Arc::new(inc.analyze(&text, DocKind::Markdown, &index, 0));
+            let got = checker.check(&Arc::new(text.clone()), &analysis, &index, 0, &config);
+            assert_eq!(got, check(&text, &analysis, &index, &config), "{first}");
+            let last = checker.placed.last().unwrap().unit.clone();
+            first_references.push(
+                last.first_references
+                    .iter()
+                    .map(|(e, _)| *e)
+                    .collect::<Vec<_>>(),
+            );
+            last_units.push(last);
+        }
+        assert_ne!(first_references[0], first_references[1]);
+        assert_eq!(first_references[0], first_references[2]);
+        assert!(
+            !Arc::ptr_eq(&last_units[0], &last_units[1])
+                && !Arc::ptr_eq(&last_units[1], &last_units[2]),
+            "the last paragraph is checked again each time"
+        );
+        // Unchanged, everything is reused.
+        let text = format!("Ali Zade spoke.\n\n{filler}Then Zade wrote.\n");
+        let analysis = Arc::new(inc.analyze(&text, DocKind::Markdown, &index, 0));
+        checker.check(&Arc::new(text), &analysis, &index, 0, &config);
+        assert!(Arc::ptr_eq(
+            &checker.placed.last().unwrap().unit,
+            &last_units[2]
+        ));
+    }
+
     impl Checker {
         fn units(&self) -> impl Iterator<Item = Arc<Unit>> + '_ {
             self.placed.iter().map(|p| p.unit.clone())
@@ -1028,7 +1165,7 @@ mod tests {
             let mut text = draft();
             let mut inc = Incremental::default();
             let mut checker = Checker::default();
-            let analysis = inc.analyze(&text, kind, &lexicon.index, 0);
+            let analysis = Arc::new(inc.analyze(&text, kind, &lexicon.index, 0));
             checker.check(&Arc::new(text.clone()), &analysis, &lexicon.index, 0, &config);
             let last = edits.len() - 1;
             for (i, (where_, delete, check_now, insert)) in edits.into_iter().enumerate() {
@@ -1036,7 +1173,7 @@ mod tests {
                 if !check_now && i < last {
                     continue;
                 }
-                let analysis = inc.analyze(&text, kind, &lexicon.index, 0);
+                let analysis = Arc::new(inc.analyze(&text, kind, &lexicon.index, 0));
                 let got = checker.check(&Arc::new(text.clone()), &analysis, &lexicon.index, 0, &config);
                 let want = check(&text, &analysis, &lexicon.index, &config);
                 prop_assert_eq!(got, want);
