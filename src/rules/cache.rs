@@ -196,6 +196,10 @@ impl Checker {
         };
         let old = std::mem::take(&mut self.placed);
         let (n_new, n_old) = (spans.len(), old.len());
+        let agreed = was
+            .as_ref()
+            .filter(|_| n_old > 0)
+            .map(|w| Agreed::new(analysis, w, same.delta));
 
         // The units at the front and at the back that the edit left alone.
         let mut front = 0;
@@ -203,9 +207,7 @@ impl Checker {
             let (span, o) = (&spans[front], &old[front]);
             if span.scope.bytes.end > same.prefix
                 || !span.same_place(o, 0)
-                || !was
-                    .as_ref()
-                    .is_some_and(|w| same_items(analysis, w, span, o, 0))
+                || !agreed.as_ref().is_some_and(|a| a.at_front(span, o))
             {
                 break;
             }
@@ -216,9 +218,7 @@ impl Checker {
             let (span, o) = (&spans[n_new - 1 - back], &old[n_old - 1 - back]);
             if span.context < same.suffix_from
                 || !span.same_place(o, same.delta)
-                || !was
-                    .as_ref()
-                    .is_some_and(|w| same_items(analysis, w, span, o, same.delta))
+                || !agreed.as_ref().is_some_and(|a| a.at_back(span, o))
             {
                 break;
             }
@@ -438,87 +438,182 @@ fn answers_hold(
     })
 }
 
-/// Whether `span`'s facts in `now` are those `old` had in `was` (the last
-/// version's analysis, where it was `delta` bytes earlier): every block,
-/// sentence, quotation (its matched claim and attribution) and mention of
-/// the span equal to the old one's moved by `delta` bytes, and by as many
-/// sentences and quotations as those before the span moved. That is what
-/// equal facts mean (they are these numbers relative to the unit's start,
-/// first sentence and first quotation), read in place rather than built
-/// for both and compared: the units an edit left alone are most of the
-/// document, and asked about on every keystroke.
-fn same_items(
-    now: &DocAnalysis,
-    was: &DocAnalysis,
-    span: &Span,
-    old: &Placed,
-    delta: isize,
-) -> bool {
-    let scope = &span.scope;
-    let lengths = |a: &Range<usize>, b: &Range<usize>| a.len() == b.len();
-    if !(lengths(&span.blocks, &old.blocks)
-        && lengths(&scope.sentences, &old.sentences)
-        && lengths(&scope.quotations, &old.quotations)
-        && lengths(&scope.mentions, &old.mentions))
-    {
-        return false;
+/// How far the last version's analysis and this one's agree, list by
+/// list: the items at the front that are equal, and those at the back that
+/// are equal once moved by the edit (offsets by the change in the text's
+/// length, indexes into the lists by the change in their lengths).
+/// Measured once per version, in one pass from either end, so that the
+/// units the edit left alone (most of the document) are known to have the
+/// last version's facts without building and comparing those unit by unit.
+struct Agreed {
+    blocks: Ends,
+    sentences: Ends,
+    quotations: Ends,
+    mentions: Ends,
+}
+
+/// See [`Agreed`]: of one list.
+#[derive(Debug, Clone, Copy)]
+struct Ends {
+    front: usize,
+    back: usize,
+    /// The new length.
+    len: usize,
+    /// New length minus old (wrapping).
+    shift: usize,
+}
+
+impl Ends {
+    fn new<T>(
+        now: &[T],
+        was: &[T],
+        same_front: impl Fn(&T, &T) -> bool,
+        same_back: impl Fn(&T, &T) -> bool,
+    ) -> Ends {
+        Ends::by_index(
+            now.len(),
+            was.len(),
+            |i, j| same_front(&now[i], &was[j]),
+            |i, j| same_back(&now[i], &was[j]),
+        )
     }
-    let at = |p: usize| p.wrapping_add_signed(delta);
-    let moved = |r: &Range<usize>| at(r.start)..at(r.end);
-    // Indexes into the sentences and quotations, moved as the span's first.
-    let ds = scope.sentences.start.wrapping_sub(old.sentences.start);
-    let dq = scope.quotations.start.wrapping_sub(old.quotations.start);
-    let blocks = now.prose.blocks[span.blocks.clone()]
-        .iter()
-        .zip(&was.prose.blocks[old.blocks.clone()])
-        .all(|(b, o)| b.kind == o.kind && b.range == moved(&o.range));
-    let sentences = now.sentences[scope.sentences.clone()]
-        .iter()
-        .zip(&was.sentences[old.sentences.clone()])
-        .all(|(s, o)| *s == moved(o));
-    let mentions = now.mentions[scope.mentions.clone()]
-        .iter()
-        .zip(&was.mentions[old.mentions.clone()])
-        .all(|(m, o)| {
-            m.range == moved(&o.range)
-                && m.entity == o.entity
-                && m.form == o.form
-                && m.folded_only == o.folded_only
-        });
-    let quotations = scope
-        .quotations
-        .clone()
-        .zip(old.quotations.clone())
-        .all(|(qi, oi)| {
-            let (q, o) = (&now.quotations[qi], &was.quotations[oi]);
-            let claim = |a: &DocAnalysis, i: usize| a.quote_claims.get(i).copied().flatten();
-            let attribution = match (
-                now.attributions.get(qi).and_then(Option::as_ref),
-                was.attributions.get(oi).and_then(Option::as_ref),
-            ) {
-                (None, None) => true,
-                (Some(a), Some(b)) => {
-                    let (x, y) = (&a.attribution, &b.attribution);
-                    x.speaker.range == moved(&y.speaker.range)
-                        && x.speaker.name == moved(&y.speaker.name)
-                        && x.speaker.kind == y.speaker.kind
-                        && x.cue == moved(&y.cue)
-                        && x.order == y.order
-                        && a.placement == b.placement
-                        && a.sentence == b.sentence.wrapping_add(ds)
-                        && a.inherited_from == b.inherited_from.map(|i| i.wrapping_add(dq))
-                }
-                _ => false,
-            };
-            q.range == moved(&o.range)
-                && q.inner == moved(&o.inner)
-                && q.depth == o.depth
-                && q.closed == o.closed
-                && q.continues == o.continues.map(|c| c.wrapping_add(dq))
-                && claim(now, qi) == claim(was, oi)
-                && attribution
-        });
-    blocks && sentences && mentions && quotations
+
+    /// [`Ends::new`] of lists `now` and `was` items long, items compared
+    /// by their indexes.
+    fn by_index(
+        now: usize,
+        was: usize,
+        same_front: impl Fn(usize, usize) -> bool,
+        same_back: impl Fn(usize, usize) -> bool,
+    ) -> Ends {
+        let shortest = now.min(was);
+        let front = (0..shortest).take_while(|&i| same_front(i, i)).count();
+        let back = (1..=shortest - front)
+            .take_while(|&k| same_back(now - k, was - k))
+            .count();
+        Ends {
+            front,
+            back,
+            len: now,
+            shift: now.wrapping_sub(was),
+        }
+    }
+
+    /// Whether the items `now` are the items `was` of the last version,
+    /// both at the front.
+    fn at_front(&self, now: &Range<usize>, was: &Range<usize>) -> bool {
+        now == was && now.end <= self.front
+    }
+
+    /// Whether the items `now` are the items `was` of the last version,
+    /// moved, both at the back.
+    fn at_back(&self, now: &Range<usize>, was: &Range<usize>) -> bool {
+        now.start >= self.len - self.back
+            && now.start == was.start.wrapping_add(self.shift)
+            && now.end == was.end.wrapping_add(self.shift)
+    }
+}
+
+impl Agreed {
+    /// `delta`: the new text's length minus the old one's.
+    fn new<'a>(now: &'a DocAnalysis, was: &'a DocAnalysis, delta: isize) -> Agreed {
+        let at = |p: usize| p.wrapping_add_signed(delta);
+        let moved = |r: &Range<usize>| at(r.start)..at(r.end);
+        let blocks = Ends::new(
+            &now.prose.blocks,
+            &was.prose.blocks,
+            |n, w| n == w,
+            |n, w| n.kind == w.kind && n.range == moved(&w.range),
+        );
+        let sentences = Ends::new(
+            &now.sentences,
+            &was.sentences,
+            |n, w| n == w,
+            |n, w| *n == moved(w),
+        );
+        let mentions = Ends::new(
+            &now.mentions,
+            &was.mentions,
+            |n, w| n == w,
+            |n, w| {
+                n.range == moved(&w.range)
+                    && n.entity == w.entity
+                    && n.form == w.form
+                    && n.folded_only == w.folded_only
+            },
+        );
+        // A quotation with its matched claim and attribution.
+        let claim = |a: &DocAnalysis, i: usize| a.quote_claims.get(i).copied().flatten();
+        let attribution =
+            |a: &'a DocAnalysis, i: usize| a.attributions.get(i).and_then(Option::as_ref);
+        let (ds, dq) = (
+            sentences.shift,
+            now.quotations.len().wrapping_sub(was.quotations.len()),
+        );
+        let quotations = Ends::by_index(
+            now.quotations.len(),
+            was.quotations.len(),
+            |i, j| {
+                now.quotations[i] == was.quotations[j]
+                    && claim(now, i) == claim(was, j)
+                    && attribution(now, i) == attribution(was, j)
+            },
+            |i, j| {
+                let (q, o) = (&now.quotations[i], &was.quotations[j]);
+                let (na, wa) = (attribution(now, i), attribution(was, j));
+                let attribution = match (na, wa) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => {
+                        let (x, y) = (&a.attribution, &b.attribution);
+                        x.speaker.range == moved(&y.speaker.range)
+                            && x.speaker.name == moved(&y.speaker.name)
+                            && x.speaker.kind == y.speaker.kind
+                            && x.cue == moved(&y.cue)
+                            && x.order == y.order
+                            && a.placement == b.placement
+                            && a.sentence == b.sentence.wrapping_add(ds)
+                            && a.inherited_from == b.inherited_from.map(|i| i.wrapping_add(dq))
+                    }
+                    _ => false,
+                };
+                claim(now, i) == claim(was, j)
+                    && attribution
+                    && q.range == moved(&o.range)
+                    && q.inner == moved(&o.inner)
+                    && q.depth == o.depth
+                    && q.closed == o.closed
+                    && q.continues == o.continues.map(|c| c.wrapping_add(dq))
+            },
+        );
+        Agreed {
+            blocks,
+            sentences,
+            quotations,
+            mentions,
+        }
+    }
+
+    /// Whether `span`'s facts are those of `old`, the last version's unit
+    /// at the same place: its blocks, sentences, quotations (their claims
+    /// and attributions) and mentions are the same items, at the front.
+    fn at_front(&self, span: &Span, old: &Placed) -> bool {
+        let s = &span.scope;
+        self.blocks.at_front(&span.blocks, &old.blocks)
+            && self.sentences.at_front(&s.sentences, &old.sentences)
+            && self.quotations.at_front(&s.quotations, &old.quotations)
+            && self.mentions.at_front(&s.mentions, &old.mentions)
+    }
+
+    /// The same for a unit the edit moved, at the back: its facts are
+    /// relative to its start, first sentence and first quotation, which
+    /// moved with its items.
+    fn at_back(&self, span: &Span, old: &Placed) -> bool {
+        let s = &span.scope;
+        self.blocks.at_back(&span.blocks, &old.blocks)
+            && self.sentences.at_back(&s.sentences, &old.sentences)
+            && self.quotations.at_back(&s.quotations, &old.quotations)
+            && self.mentions.at_back(&s.mentions, &old.mentions)
+    }
 }
 
 /// Checks one unit: every rule, its findings in order.
