@@ -836,6 +836,22 @@ fn share<T>(
 /// start, or the last character before it that is not blank or a
 /// block-quote mark, whichever is earlier.
 fn context_start(masked: &str, start: usize) -> usize {
+    // Most units start after a blank line: walk back over ASCII blanks to
+    // the character before them (every unit, every version).
+    let bytes = &masked.as_bytes()[..start];
+    let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b'>');
+    let last = bytes.iter().rposition(|&b| !blank(b));
+    match last {
+        // Past a line break, that character comes before the line's start.
+        Some(i) if bytes[i].is_ascii() && bytes[i + 1..].contains(&b'\n') => return i,
+        None if bytes.contains(&b'\n') => return 0,
+        _ => {}
+    }
+    context_start_slow(masked, start)
+}
+
+/// [`context_start`] by its definition.
+fn context_start_slow(masked: &str, start: usize) -> usize {
     let before = &masked[..start];
     let line = before.rfind('\n').map_or(0, |i| i + 1);
     let last = before
@@ -1230,6 +1246,27 @@ mod tests {
     impl Checker {
         fn units(&self) -> impl Iterator<Item = Arc<Unit>> + '_ {
             self.placed.iter().map(|p| p.unit.clone())
+        }
+    }
+
+    proptest! {
+        /// Where a unit's context starts, found by walking back over ASCII
+        /// blanks, is where the definition puts it, whatever precedes it
+        /// (other blanks, block-quote marks, line breaks, letters).
+        #[test]
+        fn context_start_is_its_definition(
+            parts in proptest::collection::vec(prop::sample::select(vec![
+                " ", "\n", "\r\n", "\t", ">", "a", "é", "\u{a0}", "\u{2003}", "x.", "\n\n",
+            ]), 0..12),
+        ) {
+            let text = parts.concat();
+            for start in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                prop_assert_eq!(
+                    context_start(&text, start),
+                    context_start_slow(&text, start),
+                    "{:?} at {}", text, start
+                );
+            }
         }
     }
 
