@@ -29,13 +29,12 @@
 
 // foldhash, not SipHash: every word of every sentence is looked up.
 use foldhash::{HashMap, HashSet};
-use smol_str::{SmolStr, StrExt};
 use std::ops::Range;
 use std::sync::OnceLock;
 
 use crate::text::quotes::Quotation;
 use crate::text::sentences::data_lines;
-use crate::text::words::{is_capitalized, Token, TokenKind, Tokens};
+use crate::text::words::{is_capitalized, TokenKind, Tokens};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SpeakerKind {
@@ -135,11 +134,7 @@ enum CueClass {
 }
 
 struct Lists {
-    /// First word → cues starting with it (longest first).
-    cues: HashMap<&'static str, Vec<(Vec<&'static str>, CueClass)>>,
-    /// The shapes of the cues' first words: most words are turned away
-    /// by it without being hashed.
-    cue_shapes: Shapes,
+    cues: CueTable,
     next_sentence: Vec<Vec<&'static str>>,
     pronouns: HashSet<&'static str>,
     determiners: HashSet<&'static str>,
@@ -170,8 +165,7 @@ fn lists() -> &'static Lists {
     static LISTS: OnceLock<Lists> = OnceLock::new();
     LISTS.get_or_init(|| {
         let mut l = Lists {
-            cues: HashMap::default(),
-            cue_shapes: Shapes::default(),
+            cues: CueTable::default(),
             next_sentence: Vec::new(),
             pronouns: HashSet::default(),
             determiners: HashSet::default(),
@@ -183,6 +177,8 @@ fn lists() -> &'static Lists {
             speaking_nouns: HashSet::default(),
             titles: HashSet::default(),
         };
+        let mut cues: HashMap<&'static str, Vec<(Vec<&'static str>, CueClass)>> =
+            HashMap::default();
         for (section, line) in sections(include_str!("../../data/cues/attribution-cues.txt")) {
             let words: Vec<&'static str> = line.split_whitespace().collect();
             let class = match section {
@@ -198,11 +194,11 @@ fn lists() -> &'static Lists {
                 }
                 other => panic!("unknown section [{other}] in attribution-cues.txt"),
             };
-            l.cues.entry(words[0]).or_default().push((words, class));
+            cues.entry(words[0]).or_default().push((words, class));
         }
-        for (first, list) in l.cues.iter_mut() {
+        for (first, mut list) in cues {
             list.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
-            l.cue_shapes.insert(first);
+            l.cues.insert(first, list);
         }
         for (section, line) in sections(include_str!("../../data/text/function-words.txt")) {
             let set = match section {
@@ -239,20 +235,33 @@ fn lists() -> &'static Lists {
     })
 }
 
-/// A set of word shapes (length, first and last byte) in 4,096 bits: a
-/// word whose shape is not in the set is none of the words it was built
-/// from, which a few instructions tell where hashing the word takes a
-/// hundred.
-struct Shapes([u64; 64]);
+/// The cues, longest first, of each first word.
+type CuesOf = Vec<(Vec<&'static str>, CueClass)>;
 
-impl Default for Shapes {
-    fn default() -> Shapes {
-        Shapes([0; 64])
+/// The cues by their first word, found by the word's shape (length, first
+/// and last byte, in 4,096 bits) and then compared: most words' shape is no
+/// cue's, which a few instructions tell, and a shape that is one holds one
+/// or two first words, told apart by comparing them where hashing the word
+/// would take a hundred instructions. Every word of every sentence is
+/// looked up.
+struct CueTable {
+    /// The shapes that hold a first word, a bit each.
+    shapes: [u64; 64],
+    /// The first words of each shape, with their cues.
+    by_shape: Vec<Vec<(&'static str, CuesOf)>>,
+}
+
+impl Default for CueTable {
+    fn default() -> CueTable {
+        CueTable {
+            shapes: [0; 64],
+            by_shape: vec![Vec::new(); 4096],
+        }
     }
 }
 
-impl Shapes {
-    fn bit(word: &[u8]) -> usize {
+impl CueTable {
+    fn shape(word: &[u8]) -> usize {
         let (first, last) = (word.first().copied(), word.last().copied());
         let (first, last) = (
             usize::from(first.unwrap_or(0)),
@@ -261,14 +270,23 @@ impl Shapes {
         (word.len() * 0x9E5 + first * 0x2B + last) % 4096
     }
 
-    fn insert(&mut self, word: &str) {
-        let bit = Shapes::bit(word.as_bytes());
-        self.0[bit / 64] |= 1 << (bit % 64);
+    fn insert(&mut self, first: &'static str, cues: CuesOf) {
+        let shape = CueTable::shape(first.as_bytes());
+        self.shapes[shape / 64] |= 1 << (shape % 64);
+        self.by_shape[shape].push((first, cues));
     }
 
-    fn may_hold(&self, word: &[u8]) -> bool {
-        let bit = Shapes::bit(word);
-        self.0[bit / 64] & (1 << (bit % 64)) != 0
+    /// The cues starting with `first` (a lower-cased word), longest first.
+    #[inline]
+    fn get(&self, first: &str) -> Option<&CuesOf> {
+        let shape = CueTable::shape(first.as_bytes());
+        if self.shapes[shape / 64] & (1 << (shape % 64)) == 0 {
+            return None;
+        }
+        self.by_shape[shape]
+            .iter()
+            .find(|(word, _)| *word == first)
+            .map(|(_, cues)| cues)
     }
 }
 
@@ -278,7 +296,7 @@ pub fn is_cue_word(word: &str) -> bool {
     let w = word
         .trim_matches(|c: char| !c.is_alphanumeric())
         .to_lowercase();
-    lists().cues.get(w.as_str()).is_some_and(|cues| {
+    lists().cues.get(&w).is_some_and(|cues| {
         cues.iter().any(|(words, class)| {
             words.len() == 1 && matches!(class, CueClass::Bare | CueClass::That | CueClass::Quote)
         })
@@ -287,7 +305,8 @@ pub fn is_cue_word(word: &str) -> bool {
 
 /// Whether `text` holds a speech cue of any kind.
 pub fn mentions_cue(text: &str) -> bool {
-    let items = items(text, 0..text.len(), &[]);
+    let mut lowered = String::new();
+    let items = items(text, 0..text.len(), &[], &mut lowered);
     (0..items.len()).any(|i| match_cue(&items, i).is_some())
 }
 
@@ -295,11 +314,13 @@ pub fn mentions_cue(text: &str) -> bool {
 // Items: words, punctuation, and whole quotations
 
 #[derive(Debug, Clone)]
-struct Item {
+struct Item<'a> {
     range: Range<usize>,
     kind: ItemKind,
-    /// Inline for all but long words: every word of every sentence gets one.
-    lower: SmolStr,
+    /// The word lower-cased (empty for other items): borrowed from the text
+    /// where it is lower case already (most words of prose), else from the
+    /// sentence's buffer of lower-cased words, so that no word allocates.
+    lower: &'a str,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -310,7 +331,7 @@ enum ItemKind {
     Quote(usize),
 }
 
-impl Item {
+impl Item<'_> {
     fn is_word(&self) -> bool {
         self.kind == ItemKind::Word
     }
@@ -325,7 +346,14 @@ impl Item {
     }
 }
 
-fn items(text: &str, sentence: Range<usize>, quotations: &[Quotation]) -> Vec<Item> {
+/// The items of `text[sentence]`. The lower-case forms of words not
+/// written in lower case go to `lowered`, which the items borrow.
+fn items<'a>(
+    text: &'a str,
+    sentence: Range<usize>,
+    quotations: &[Quotation],
+    lowered: &'a mut String,
+) -> Vec<Item<'a>> {
     let inside: Vec<(usize, &Quotation)> = quotations
         .iter()
         .enumerate()
@@ -335,7 +363,9 @@ fn items(text: &str, sentence: Range<usize>, quotations: &[Quotation]) -> Vec<It
         .collect();
     let mut tokens = Tokens::new(text, sentence.clone());
     // About a token in five bytes of prose.
-    let mut out: Vec<Item> = Vec::with_capacity(sentence.len() / 5 + 1);
+    let mut out: Vec<Item<'a>> = Vec::with_capacity(sentence.len() / 5 + 1);
+    // The words lower-cased into `lowered`: (item index, where in `lowered`).
+    let mut relowered: Vec<(usize, Range<usize>)> = Vec::new();
     let mut covered_until = sentence.start;
     // Not a `for` loop: the loop moves `tokens` on past each quotation.
     #[allow(clippy::while_let_on_iterator)]
@@ -352,65 +382,54 @@ fn items(text: &str, sentence: Range<usize>, quotations: &[Quotation]) -> Vec<It
             out.push(Item {
                 range,
                 kind: ItemKind::Quote(index),
-                lower: SmolStr::default(),
+                lower: "",
             });
+            tokens.skip_to(covered_until);
             continue;
         }
-        out.push(item_of(text, token));
+        let (kind, lower) = match token.kind {
+            TokenKind::Punct(c) => (ItemKind::Punct(c), ""),
+            TokenKind::Word => {
+                if tokens.last_is_lower_ascii() {
+                    (ItemKind::Word, &text[token.range.clone()])
+                } else {
+                    let from = lowered.len();
+                    push_lowercase(&text[token.range.clone()], lowered);
+                    relowered.push((out.len(), from..lowered.len()));
+                    (ItemKind::Word, "")
+                }
+            }
+        };
+        out.push(Item {
+            range: token.range,
+            kind,
+            lower,
+        });
+    }
+    let lowered: &'a String = lowered;
+    for (at, range) in relowered {
+        out[at].lower = &lowered[range];
     }
     out
 }
 
-fn item_of(text: &str, token: Token) -> Item {
-    let kind = match token.kind {
-        TokenKind::Word => ItemKind::Word,
-        TokenKind::Punct(c) => ItemKind::Punct(c),
-    };
-    let lower = if kind == ItemKind::Word {
-        lowercase(&text[token.range.clone()])
-    } else {
-        SmolStr::default()
-    };
-    Item {
-        range: token.range,
-        kind,
-        lower,
-    }
-}
-
-/// The longest string a `SmolStr` holds inline.
-const INLINE_WORD: usize = 23;
-
-/// `str::to_lowercase`, built inline where it fits.
-fn lowercase(word: &str) -> SmolStr {
+/// Appends `str::to_lowercase` of `word` to `out`.
+fn push_lowercase(word: &str, out: &mut String) {
     if word.is_ascii() {
-        // Most words: as written, or lower-cased a byte at a time, not
-        // through a `char` iterator.
-        if !word.bytes().any(|b| b.is_ascii_uppercase()) {
-            return SmolStr::new(word);
-        }
-        return match word.len() {
-            n if n <= INLINE_WORD => {
-                let mut bytes = [0; INLINE_WORD];
-                bytes[..n].copy_from_slice(word.as_bytes());
-                bytes[..n].make_ascii_lowercase();
-                // Lower-cased ASCII is ASCII: never the empty fallback.
-                SmolStr::new(std::str::from_utf8(&bytes[..n]).unwrap_or_default())
-            }
-            _ => SmolStr::new(word.to_ascii_lowercase()),
-        };
-    }
-    if word.contains('Σ') {
+        let from = out.len();
+        out.push_str(word);
+        out[from..].make_ascii_lowercase();
+    } else if word.contains('Σ') {
         // Only `str::to_lowercase` knows a final sigma from the others.
-        SmolStr::new(word.to_lowercase())
+        out.push_str(&word.to_lowercase());
     } else {
-        word.to_lowercase_smolstr()
+        out.extend(word.chars().flat_map(char::to_lowercase));
     }
 }
 
 /// The word without a possessive ending or a final period, lower-cased.
-fn bare(item: &Item) -> &str {
-    let w = item.lower.as_str();
+fn bare<'a>(item: &Item<'a>) -> &'a str {
+    let w = item.lower;
     let w = w
         .strip_suffix("’s")
         .or_else(|| w.strip_suffix("'s"))
@@ -418,16 +437,13 @@ fn bare(item: &Item) -> &str {
     w.strip_suffix('.').unwrap_or(w)
 }
 
+#[inline]
 fn match_cue(items: &[Item], i: usize) -> Option<(usize, CueClass)> {
     let first = items.get(i)?;
     if !first.is_word() {
         return None;
     }
-    let l = lists();
-    if !l.cue_shapes.may_hold(first.lower.as_bytes()) {
-        return None;
-    }
-    let candidates = l.cues.get(first.lower.as_str())?;
+    let candidates = lists().cues.get(first.lower)?;
     'cue: for (words, class) in candidates {
         for (k, word) in words.iter().enumerate() {
             match items.get(i + k) {
@@ -478,7 +494,7 @@ fn speaker_of(
     }
     let head = words.last()?;
     let range = words[0].range.start..head.range.end;
-    if words.len() == 1 && l.pronouns.contains(head.lower.as_str()) {
+    if words.len() == 1 && l.pronouns.contains(head.lower) {
         return Some(Speaker {
             range: range.clone(),
             name: range,
@@ -512,7 +528,7 @@ fn speaker_of(
         // Strip a leading article and titles from the name.
         let mut name_from = 0;
         while name_from + 1 < words.len()
-            && (l.determiners.contains(words[name_from].lower.as_str())
+            && (l.determiners.contains(words[name_from].lower)
                 || l.titles.contains(bare(&words[name_from]))
                 || !is_name_word(text, &words[name_from]))
         {
@@ -616,7 +632,7 @@ fn phrase_after(text: &str, items: &[Item], from: usize, need_boundary: bool) ->
     if !first.is_word() {
         return None;
     }
-    if l.pronouns.contains(first.lower.as_str()) {
+    if l.pronouns.contains(first.lower) {
         return Some(from + 1);
     }
     let mut end = from;
@@ -649,7 +665,7 @@ fn phrase_after(text: &str, items: &[Item], from: usize, need_boundary: bool) ->
     let phrase_follows = name_mode
         && items.get(end).is_some_and(|i| {
             matches!(
-                i.lower.as_str(),
+                i.lower,
                 "on" | "in"
                     | "at"
                     | "during"
@@ -686,7 +702,7 @@ fn is_appositive(text: &str, items: &[Item], from: usize, to: usize) -> bool {
     if !first.is_word() {
         return false;
     }
-    let w = first.lower.as_str();
+    let w = first.lower;
     if matches!(
         w,
         "a" | "an"
@@ -788,7 +804,7 @@ fn extend_cue(text: &str, items: &[Item], verb: usize, verb_end: usize) -> usize
         "through", "while", "before",
     ];
     let takes_object = matches!(
-        items[verb].lower.as_str(),
+        items[verb].lower,
         "told" | "tells" | "tell" | "telling" | "asked" | "asks" | "assured" | "reminded"
     );
     let Some(next) = items.get(verb_end) else {
@@ -797,7 +813,7 @@ fn extend_cue(text: &str, items: &[Item], verb: usize, verb_end: usize) -> usize
     if !next.is_word() || next.lower == "that" {
         return verb_end;
     }
-    let starts_phrase = PREPOSITIONS.contains(&next.lower.as_str()) || takes_object;
+    let starts_phrase = PREPOSITIONS.contains(&next.lower) || takes_object;
     if !starts_phrase {
         return verb_end;
     }
@@ -817,9 +833,7 @@ fn extend_cue(text: &str, items: &[Item], verb: usize, verb_end: usize) -> usize
     if takes_object {
         // "told Reuters the deal was dead": keep just the object.
         if let Some(obj_end) = phrase_after(text, items, verb_end, false) {
-            if l.pronouns.contains(items[verb_end].lower.as_str())
-                || is_name_word(text, &items[verb_end])
-            {
+            if l.pronouns.contains(items[verb_end].lower) || is_name_word(text, &items[verb_end]) {
                 return obj_end;
             }
         }
@@ -847,14 +861,14 @@ fn verb_clause(
     let mut before = verb;
     while before > 0
         && items[before - 1].is_word()
-        && l.adverbs.contains(items[before - 1].lower.as_str())
+        && l.adverbs.contains(items[before - 1].lower)
         && !is_midsentence_capital(text, &items[before - 1], sentence_start)
     {
         before -= 1;
     }
     let prev = before.checked_sub(1).map(|p| &items[p]);
     let after_punct = prev.is_none_or(|p| p.is_punct() || p.is_quote())
-        || (before == 1 && matches!(items[0].lower.as_str(), "so" | "thus"));
+        || (before == 1 && matches!(items[0].lower, "so" | "thus"));
 
     // Verb first: “…,” said Erdogan. / …, said a spokesman.
     if after_punct && class != CueClass::Put {
@@ -970,13 +984,13 @@ fn verb_clause(
 fn leading_subject(text: &str, items: &[Item], from: usize, limit: usize) -> Option<usize> {
     let l = lists();
     let first = items.get(from)?;
-    if l.pronouns.contains(first.lower.as_str()) {
+    if l.pronouns.contains(first.lower) {
         return Some(from + 1);
     }
     let mut end = from;
     while end < limit
         && (is_name_word(text, &items[end])
-            || (end > from && l.connectors.contains(items[end].lower.as_str())))
+            || (end > from && l.connectors.contains(items[end].lower)))
     {
         end += 1;
     }
@@ -1049,13 +1063,20 @@ fn participle(
     })
 }
 
-struct Analysis {
-    items: Vec<Item>,
+struct Analysis<'a> {
+    items: Vec<Item<'a>>,
     clauses: Vec<Clause>,
 }
 
-fn analyse(text: &str, sentence: Range<usize>, quotations: &[Quotation]) -> Analysis {
-    let items = items(text, sentence.clone(), quotations);
+/// Reads one sentence; `lowered` is scratch room the analysis borrows
+/// (see [`items`]).
+fn analyse<'a>(
+    text: &'a str,
+    sentence: Range<usize>,
+    quotations: &[Quotation],
+    lowered: &'a mut String,
+) -> Analysis<'a> {
+    let items = items(text, sentence.clone(), quotations, lowered);
     let clauses = clauses(text, &items, sentence.start);
     Analysis { items, clauses }
 }
@@ -1066,7 +1087,7 @@ pub fn find_attributions(
     sentence: Range<usize>,
     quotations: &[Quotation],
 ) -> Vec<Attribution> {
-    analyse(text, sentence, quotations)
+    analyse(text, sentence, quotations, &mut String::new())
         .clauses
         .into_iter()
         .map(|c| c.attribution)
@@ -1135,7 +1156,8 @@ pub fn read_sentence(
     sentence: Range<usize>,
     quotations: &[Quotation],
 ) -> (Vec<Attribution>, Lends) {
-    let a = analyse(text, sentence.clone(), quotations);
+    let mut lowered = String::new();
+    let a = analyse(text, sentence.clone(), quotations, &mut lowered);
     let lends = lends(text, &sentence, quotations, &a);
     let attributions = a.clauses.into_iter().map(|c| c.attribution).collect();
     (attributions, lends)
@@ -1406,7 +1428,8 @@ pub fn find_reported_speech(
     sentence: Range<usize>,
     quotations: &[Quotation],
 ) -> Vec<ReportedSpeech> {
-    let a = analyse(text, sentence.clone(), quotations);
+    let mut lowered = String::new();
+    let a = analyse(text, sentence.clone(), quotations, &mut lowered);
     let items = &a.items;
     let mut out = Vec::new();
     for (ci, c) in a.clauses.iter().enumerate() {
@@ -2082,5 +2105,67 @@ mod tests {
         assert!(!is_cue_word("weapons"));
         assert!(mentions_cue(" he said in emailed comments. "));
         assert!(!mentions_cue(" and then the talks ended. "));
+    }
+
+    #[test]
+    fn capitalised_and_non_ascii_words_are_cues_and_speakers() {
+        let text = "“Biz hazırız,” SAID İlham Əliyev. ΣΑΣ Said: no.";
+        let found = find_attributions(text, 0..text.find(" ΣΑΣ").unwrap(), &[]);
+        assert_eq!(found.len(), 1);
+        assert_eq!(&text[found[0].cue.clone()], "SAID");
+        assert_eq!(&text[found[0].speaker.range.clone()], "İlham Əliyev");
+        assert_eq!(found[0].order, Order::CueFirst);
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// Each word's lower case, borrowed from the text or from the
+        /// sentence's buffer, is `str::to_lowercase` of the word as written.
+        #[test]
+        fn item_lower_case_is_str_to_lowercase(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "said", "Said", "SAID", "İstanbul", "ışık", "Işık", "ĞŞ", "ΣΑΣ", "ὈΔΥΣΣΕΎΣ",
+                    "ǅemal", "Straße", "K\u{212A}", "😀", "Erdoğan’s", "U.S.", "Mr.", " ",
+                    ", ", "“", "” ", "—", "x", "A",
+                ]),
+                0..30,
+            )
+        ) {
+            let text = parts.concat();
+            let mut lowered = String::new();
+            for item in items(&text, 0..text.len(), &[], &mut lowered) {
+                let want = if item.is_word() {
+                    text[item.range.clone()].to_lowercase()
+                } else {
+                    String::new()
+                };
+                proptest::prop_assert_eq!(item.lower, want.as_str());
+            }
+        }
+    }
+
+    /// Every cue's first word finds its cues, longest first; a word of
+    /// another shape, or of a cue word's shape but not one, finds none.
+    #[test]
+    fn cue_table_finds_each_first_word_and_no_other() {
+        let table = &lists().cues;
+        let data = include_str!("../../data/cues/attribution-cues.txt");
+        let mut firsts = 0;
+        for (section, line) in sections(data) {
+            if section == "next-sentence" {
+                continue;
+            }
+            let first = line.split_whitespace().next().unwrap();
+            let cues = table.get(first).unwrap_or_else(|| panic!("{first}"));
+            assert!(cues.iter().any(|(words, _)| words.join(" ") == line));
+            assert!(cues.windows(2).all(|w| w[0].0.len() >= w[1].0.len()));
+            firsts += 1;
+        }
+        assert!(firsts > 100);
+        for word in ["sad", "sajd", "said.", "Said", "told’", "", "weapons", "😀"] {
+            assert!(table.get(word).is_none(), "{word}");
+        }
     }
 }

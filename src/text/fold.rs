@@ -46,10 +46,7 @@ pub fn fold_with_map(text: &str) -> Folded {
     while at < text.len() {
         // Most of a draft is runs of ASCII: one byte in, one byte out,
         // copied a run at a time.
-        let run = text.as_bytes()[at..]
-            .iter()
-            .take_while(|b| b.is_ascii())
-            .count();
+        let run = ascii_run(&text.as_bytes()[at..]);
         if run > 0 {
             let from = out.len();
             out.push_str(&text[at..at + run]);
@@ -68,6 +65,22 @@ pub fn fold_with_map(text: &str) -> Folded {
     }
     origin.push(text.len() as u32);
     Folded { text: out, origin }
+}
+
+/// How many bytes of ASCII `bytes` starts with.
+fn ascii_run(bytes: &[u8]) -> usize {
+    // Eight bytes at a time while none has its high bit set.
+    let mut run = 0;
+    for chunk in bytes.chunks_exact(8) {
+        let Ok(chunk) = <[u8; 8]>::try_from(chunk) else {
+            break;
+        };
+        if u64::from_ne_bytes(chunk) & 0x8080_8080_8080_8080 != 0 {
+            break;
+        }
+        run += 8;
+    }
+    run + bytes[run..].iter().take_while(|b| b.is_ascii()).count()
 }
 
 /// [`fold`], borrowing `text` where folding leaves it as it is (ASCII
@@ -132,6 +145,48 @@ pub fn push_folded(c: char, out: &mut String) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ascii_runs_end_at_the_first_non_ascii_byte() {
+        let text = "Erdoğan’s seventeen-letter words… İ 😀 and a long ASCII tail of prose";
+        for from in 0..text.len() {
+            let want = text.as_bytes()[from..]
+                .iter()
+                .take_while(|b| b.is_ascii())
+                .count();
+            assert_eq!(ascii_run(&text.as_bytes()[from..]), want, "from {from}");
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+
+        /// The folded text, and the map back, are those of folding one
+        /// character at a time.
+        #[test]
+        fn fold_with_map_is_folding_char_by_char(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "Erdogan said ", "ERDOGAN ", "Erdoğan", "İstanbul", "ı", "ş", "’",
+                    "‑", "\u{AD}", "ß", "Æ", "😀", "e\u{301}", "Σ", " ", "abcdefghijklmnop",
+                ]),
+                0..20,
+            )
+        ) {
+            let text = parts.concat();
+            let folded = fold_with_map(&text);
+            let mut want = String::new();
+            let mut origin = Vec::new();
+            for (at, c) in text.char_indices() {
+                let before = want.len();
+                push_folded(c, &mut want);
+                origin.resize(origin.len() + (want.len() - before), at as u32);
+            }
+            origin.push(text.len() as u32);
+            proptest::prop_assert_eq!(&folded.text, &want);
+            proptest::prop_assert_eq!(&folded.origin, &origin);
+        }
+    }
 
     #[test]
     fn folds_turkish_and_diacritics() {

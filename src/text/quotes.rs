@@ -14,6 +14,7 @@ use std::ops::Range;
 
 use crate::text::attribution;
 use crate::text::sentences::split_sentences;
+use crate::text::words::is_alphanumeric;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Quotation {
@@ -65,11 +66,11 @@ pub fn find_quotations(text: &str, blocks: &[Range<usize>]) -> Vec<Quotation> {
         let mut last_closed: Option<(usize, usize)> = None;
         let mut first_mark_seen = false;
         let bytes = block_text.as_bytes();
+        let mut marks = MarkStarts::new(bytes);
         let mut from = 0;
         // Only quotation marks and apostrophes matter: jump from one byte
         // that may start one to the next.
-        while let Some(skip) = bytes[from..].iter().position(|&b| may_start_mark(b)) {
-            let rel = from + skip;
+        while let Some(rel) = marks.next_from(from) {
             let Some(ch) = block_text[rel..].chars().next() else {
                 break;
             };
@@ -168,10 +169,35 @@ pub fn find_quotations(text: &str, blocks: &[Range<usize>]) -> Vec<Quotation> {
         .collect()
 }
 
-/// Whether a byte may begin a mark [`classify`] gives a role to: ' and ",
-/// or the first byte of ‘ ’ “ ” „ (E2 80 xx) or « » (C2 xx).
-fn may_start_mark(b: u8) -> bool {
-    matches!(b, b'"' | b'\'' | 0xE2 | 0xC2)
+/// Where the bytes that may begin a mark [`classify`] gives a role to are:
+/// ' and ", the first byte of ‘ ’ “ ” „ (E2 80 xx), and that of « » (C2 xx),
+/// found with memchr.
+struct MarkStarts<'a> {
+    bytes: &'a [u8],
+    /// The first C2 byte at or after the place last asked for (rare in
+    /// English: « » and the no-break space), `None` when none is left.
+    c2: Option<usize>,
+}
+
+impl<'a> MarkStarts<'a> {
+    fn new(bytes: &'a [u8]) -> MarkStarts<'a> {
+        MarkStarts {
+            bytes,
+            c2: memchr::memchr(0xC2, bytes),
+        }
+    }
+
+    fn next_from(&mut self, from: usize) -> Option<usize> {
+        let rest = self.bytes.get(from..)?;
+        if self.c2.is_some_and(|at| at < from) {
+            self.c2 = memchr::memchr(0xC2, rest).map(|rel| from + rel);
+        }
+        let common = memchr::memchr3(b'"', b'\'', 0xE2, rest).map(|rel| from + rel);
+        match (common, self.c2) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -194,7 +220,7 @@ fn open_context(prev: Option<char>) -> bool {
 }
 
 fn is_word_char(c: Option<char>) -> bool {
-    c.is_some_and(|c| c.is_alphanumeric())
+    c.is_some_and(is_alphanumeric)
 }
 
 fn top_is(stack: &[Open], kind: Kind) -> bool {
@@ -332,6 +358,34 @@ fn trim_range(text: &str, range: Range<usize>) -> Range<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// The bytes memchr jumps to are every byte that may start a mark.
+        #[test]
+        fn mark_starts_are_every_byte_that_may_start_a_mark(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", " ", "'", "\"", "’", "‘", "“", "”", "„", "«", "»", "\u{A0}", "©",
+                    "—", "…", "İ", "😀", "\u{20AC}",
+                ]),
+                0..30,
+            ),
+            asks in proptest::collection::vec(0usize..12, 0..12),
+        ) {
+            let text = parts.concat();
+            let bytes = text.as_bytes();
+            let mut marks = MarkStarts::new(bytes);
+            let mut from = 0;
+            for step in asks {
+                from = (from + step).min(bytes.len() + 1);
+                let want = (from..bytes.len())
+                    .find(|&i| matches!(bytes[i], b'"' | b'\'' | 0xE2 | 0xC2));
+                proptest::prop_assert_eq!(marks.next_from(from), want, "from {}", from);
+            }
+        }
+    }
 
     fn paragraphs(text: &str) -> Vec<Range<usize>> {
         let mut out = Vec::new();

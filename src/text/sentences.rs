@@ -149,8 +149,9 @@ fn split_paragraph(
     let mut sentence_start = paragraph.start;
     let para = &text[paragraph.clone()];
     let bytes = para.as_bytes();
+    let mut terminators = Terminators::new(bytes);
     let mut from = 0;
-    while let Some(rel) = next_terminator(bytes, from) {
+    while let Some(rel) = terminators.next_from(from) {
         let ch = para[rel..].chars().next().unwrap_or('.');
         let at = paragraph.start + rel;
         let is_period = ch == '.';
@@ -226,16 +227,48 @@ fn split_paragraph(
 }
 
 /// Where the next terminator (. ? ! …) at or after `from` starts: only
-/// those can end a sentence, and most bytes of prose are none of them.
-fn next_terminator(bytes: &[u8], from: usize) -> Option<usize> {
-    let mut i = from;
-    while i < bytes.len() {
-        match bytes[i] {
-            b'.' | b'?' | b'!' => return Some(i),
-            // '…' is E2 80 A6 in UTF-8.
-            0xE2 if bytes[i + 1..].starts_with(&[0x80, 0xA6]) => return Some(i),
-            _ => i += 1,
+/// those can end a sentence, and most bytes of prose are none of them, so
+/// they are looked for with memchr.
+struct Terminators<'a> {
+    bytes: &'a [u8],
+    /// The first ellipsis at or after the place last asked for; `None`
+    /// when there is none left.
+    ellipsis: Option<usize>,
+}
+
+impl<'a> Terminators<'a> {
+    fn new(bytes: &'a [u8]) -> Terminators<'a> {
+        Terminators {
+            bytes,
+            ellipsis: next_ellipsis(bytes, 0),
         }
+    }
+
+    fn next_from(&mut self, from: usize) -> Option<usize> {
+        if self.ellipsis.is_some_and(|e| e < from) {
+            self.ellipsis = next_ellipsis(self.bytes, from);
+        }
+        let mark = self
+            .bytes
+            .get(from..)
+            .and_then(|rest| memchr::memchr3(b'.', b'?', b'!', rest))
+            .map(|rel| from + rel);
+        match (mark, self.ellipsis) {
+            (Some(m), Some(e)) => Some(m.min(e)),
+            (m, e) => m.or(e),
+        }
+    }
+}
+
+/// Where the next '…' (E2 80 A6 in UTF-8) at or after `from` starts.
+fn next_ellipsis(bytes: &[u8], from: usize) -> Option<usize> {
+    let mut at = from;
+    while let Some(rel) = bytes.get(at..).and_then(|rest| memchr::memchr(0xE2, rest)) {
+        let lead = at + rel;
+        if bytes[lead + 1..].starts_with(&[0x80, 0xA6]) {
+            return Some(lead);
+        }
+        at = lead + 1;
     }
     None
 }
@@ -342,6 +375,44 @@ fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The terminator search as a byte-at-a-time loop, as it was before
+    /// memchr: the reference for [`Terminators`].
+    fn next_terminator_bytewise(bytes: &[u8], from: usize) -> Option<usize> {
+        (from..bytes.len()).find(|&i| {
+            matches!(bytes[i], b'.' | b'?' | b'!') || bytes[i..].starts_with("…".as_bytes())
+        })
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn terminators_are_found_as_bytewise(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "Mr", " ", ".", "?", "!", "…", "’", "“", "—", "\u{2026}\u{2026}",
+                    "\u{20AC}", "İ", "😀", "\u{2E2E}", "\n",
+                ]),
+                0..30,
+            ),
+            asks in proptest::collection::vec(0usize..40, 0..10),
+        ) {
+            let text = parts.concat();
+            let bytes = text.as_bytes();
+            let mut terminators = Terminators::new(bytes);
+            // Asked in order, as the splitter asks, sometimes at the same place again.
+            let mut from = 0;
+            for step in asks {
+                from = (from + step).min(bytes.len() + 1);
+                proptest::prop_assert_eq!(
+                    terminators.next_from(from),
+                    next_terminator_bytewise(bytes, from),
+                    "from {}", from
+                );
+            }
+        }
+    }
 
     fn split(text: &str) -> Vec<&str> {
         split_sentences(text, 0..text.len())

@@ -51,6 +51,8 @@ pub struct Tokens<'a> {
     base: usize,
     /// Where the next token is looked for, from `base`.
     p: usize,
+    /// See [`Tokens::last_is_lower_ascii`].
+    lower_ascii: bool,
 }
 
 impl<'a> Tokens<'a> {
@@ -59,7 +61,15 @@ impl<'a> Tokens<'a> {
             slice: text.get(range.clone()).unwrap_or(""),
             base: range.start,
             p: 0,
+            lower_ascii: false,
         }
+    }
+
+    /// Whether the token last returned is a word in ASCII without capitals,
+    /// its own lower case: told while reading it, so that a caller
+    /// lower-casing words need not look at the word again.
+    pub fn last_is_lower_ascii(&self) -> bool {
+        self.lower_ascii
     }
 
     /// Goes on from `at` (an offset in the text), skipping the tokens
@@ -75,7 +85,7 @@ impl<'a> Tokens<'a> {
             return;
         }
         let before = self.slice[..rel].chars().next_back();
-        if before.is_some_and(|c| !c.is_alphanumeric() && !joins_word(c)) {
+        if before.is_some_and(|c| !is_alphanumeric(c) && !joins_word(c)) {
             self.p = rel;
         }
     }
@@ -84,64 +94,120 @@ impl<'a> Tokens<'a> {
 impl Iterator for Tokens<'_> {
     type Item = Token;
 
+    #[inline]
     fn next(&mut self) -> Option<Token> {
+        self.lower_ascii = false;
         let slice = self.slice;
         let bytes = slice.as_bytes();
         let base = self.base;
         let mut p = self.p;
-        while let Some(c) = char_at(slice, p) {
+        loop {
+            let Some(&b) = bytes.get(p) else {
+                self.p = p;
+                return None;
+            };
+            // Most of prose is ASCII: spaces, letters and punctuation are
+            // told by their byte, without decoding a `char`.
+            if b.is_ascii() {
+                if b.is_ascii_alphanumeric() {
+                    break;
+                }
+                p += 1;
+                if is_ascii_space(b) {
+                    continue;
+                }
+                self.p = p;
+                return Some(Token {
+                    range: base + p - 1..base + p,
+                    kind: TokenKind::Punct(char::from(b)),
+                });
+            }
+            let Some(c) = slice[p..].chars().next() else {
+                self.p = p;
+                return None;
+            };
             if c.is_whitespace() {
                 p += c.len_utf8();
                 continue;
             }
-            if !c.is_alphanumeric() {
+            if !is_alphanumeric(c) {
                 self.p = p + c.len_utf8();
                 return Some(Token {
                     range: base + p..base + self.p,
                     kind: TokenKind::Punct(c),
                 });
             }
-            let start = p;
-            let mut q = p + c.len_utf8();
-            let mut has_inner_period = false;
-            loop {
-                // Most words are ASCII letters: those a byte at a time.
-                while bytes.get(q).is_some_and(u8::is_ascii_alphanumeric) {
-                    q += 1;
-                }
-                let Some(c) = char_at(slice, q) else {
-                    break;
-                };
-                if c.is_alphanumeric() {
-                    q += c.len_utf8();
-                    continue;
-                }
-                let next = char_at(slice, q + c.len_utf8());
-                if joins_word(c) && next.is_some_and(char::is_alphanumeric) {
-                    has_inner_period |= c == '.';
-                    q += c.len_utf8() + next.map_or(0, char::len_utf8);
-                } else {
-                    break;
-                }
-            }
-            let mut end = q;
-            if bytes.get(q) == Some(&b'.') {
-                let word = &slice[start..end];
-                let single_capital =
-                    word.chars().count() == 1 && word.starts_with(char::is_uppercase);
-                if has_inner_period || single_capital || is_title_abbreviation(word) {
-                    end += 1;
-                }
-            }
-            self.p = end;
-            return Some(Token {
-                range: base + start..base + end,
-                kind: TokenKind::Word,
-            });
+            break;
         }
-        self.p = p;
-        None
+        let start = p;
+        let mut q = p;
+        let mut lower_ascii = true;
+        let mut has_inner_period = false;
+        loop {
+            // Most words are ASCII letters: those a byte at a time.
+            while let Some(&b) = bytes.get(q) {
+                if !b.is_ascii_alphanumeric() {
+                    break;
+                }
+                lower_ascii &= !b.is_ascii_uppercase();
+                q += 1;
+            }
+            let Some(c) = char_at(slice, q) else {
+                break;
+            };
+            if is_alphanumeric(c) {
+                lower_ascii = false;
+                q += c.len_utf8();
+                continue;
+            }
+            if !joins_word(c) {
+                break;
+            }
+            let next = char_at(slice, q + c.len_utf8());
+            if next.is_some_and(is_alphanumeric) {
+                has_inner_period |= c == '.';
+                // The letter after the mark is read with the rest of the word.
+                lower_ascii &= c.is_ascii();
+                q += c.len_utf8();
+            } else {
+                break;
+            }
+        }
+        let mut end = q;
+        if bytes.get(q) == Some(&b'.') {
+            let word = &slice[start..end];
+            let single_capital = word.chars().count() == 1 && word.starts_with(char::is_uppercase);
+            if has_inner_period || single_capital || is_title_abbreviation(word) {
+                end += 1;
+            }
+        }
+        self.p = end;
+        self.lower_ascii = lower_ascii;
+        Some(Token {
+            range: base + start..base + end,
+            kind: TokenKind::Word,
+        })
     }
+}
+
+/// `char::is_whitespace` of an ASCII byte (which, unlike
+/// `u8::is_ascii_whitespace`, counts the vertical tab).
+fn is_ascii_space(b: u8) -> bool {
+    matches!(b, b' ' | b'\t'..=b'\r')
+}
+
+/// `char::is_alphanumeric`, answered without Unicode's tables for ASCII
+/// and for General Punctuation (U+2000–U+206F: curly quotation marks,
+/// dashes, the ellipsis), which holds no letter or digit: the marks that
+/// end most words of news copy.
+pub(crate) fn is_alphanumeric(c: char) -> bool {
+    if c.is_ascii() {
+        return c.is_ascii_alphanumeric();
+    }
+    if ('\u{2000}'..='\u{206F}').contains(&c) {
+        return false;
+    }
+    c.is_alphanumeric()
 }
 
 /// The character starting at byte `at` of `s` (a character boundary).
@@ -219,6 +285,124 @@ mod tests {
                 .cloned()
                 .collect();
             assert_eq!(after, want, "from {at}");
+        }
+    }
+
+    /// The tokenizer as it was before its byte-level fast paths: one
+    /// `char` at a time, Unicode's tables asked for every mark.
+    fn tokens_char_by_char(text: &str) -> Vec<Token> {
+        let mut out = Vec::new();
+        let mut p = 0;
+        while let Some(c) = text[p..].chars().next() {
+            if c.is_whitespace() {
+                p += c.len_utf8();
+                continue;
+            }
+            if !c.is_alphanumeric() {
+                out.push(Token {
+                    range: p..p + c.len_utf8(),
+                    kind: TokenKind::Punct(c),
+                });
+                p += c.len_utf8();
+                continue;
+            }
+            let start = p;
+            let mut q = p + c.len_utf8();
+            let mut has_inner_period = false;
+            while let Some(c) = text[q..].chars().next() {
+                if c.is_alphanumeric() {
+                    q += c.len_utf8();
+                    continue;
+                }
+                let next = text[q + c.len_utf8()..].chars().next();
+                if joins_word(c) && next.is_some_and(char::is_alphanumeric) {
+                    has_inner_period |= c == '.';
+                    q += c.len_utf8() + next.map_or(0, char::len_utf8);
+                } else {
+                    break;
+                }
+            }
+            let mut end = q;
+            if text[q..].starts_with('.') {
+                let word = &text[start..end];
+                let single_capital =
+                    word.chars().count() == 1 && word.starts_with(char::is_uppercase);
+                if has_inner_period || single_capital || is_title_abbreviation(word) {
+                    end += 1;
+                }
+            }
+            out.push(Token {
+                range: start..end,
+                kind: TokenKind::Word,
+            });
+            p = end;
+        }
+        out
+    }
+
+    #[test]
+    fn the_fast_alphanumeric_test_agrees_with_unicode_for_every_char() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn non_ascii_words_and_marks() {
+        assert_eq!(
+            words("İstanbul’da Erdoğan, “ışık” — 😀 ΣΑΣ\u{2009}x\u{0B}y …"),
+            vec![
+                "İstanbul’da",
+                "Erdoğan",
+                ",",
+                "“",
+                "ışık",
+                "”",
+                "—",
+                "😀",
+                "ΣΑΣ",
+                "x",
+                "y",
+                "…"
+            ]
+        );
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// The byte-level fast paths give the tokens the plain `char` by
+        /// `char` reading gives, on ASCII and on anything else.
+        #[test]
+        fn fast_paths_tokenize_as_char_by_char(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "Z", "7", "said", "Mr", "Gen", "V", "U", "S", " ", "  ", "\n",
+                    "\r\n", "\t", "\u{0B}", "\u{0C}", "\u{1F}", "\0", ".", ",", "-", "'",
+                    "&", "(", "’", "‘", "“", "”", "—", "–", "‐", "‑", "…", "\u{A0}",
+                    "\u{2009}", "\u{2028}", "\u{202F}", "\u{3000}", "İ", "ı", "ğ", "ş",
+                    "Ş", "é", "e\u{301}", "Σ", "ß", "😀", "٣", "Ⅻ", "²", "ǅ", "\u{2070}",
+                    "\u{2071}", "\u{2060}", "\u{FEFF}",
+                ]),
+                0..40,
+            )
+        ) {
+            let text = parts.concat();
+            proptest::prop_assert_eq!(
+                tokenize(&text, 0..text.len()),
+                tokens_char_by_char(&text)
+            );
+            let mut tokens = Tokens::new(&text, 0..text.len());
+            // Not a `for` loop: the tokenizer is asked about each token.
+            #[allow(clippy::while_let_on_iterator)]
+            while let Some(token) = tokens.next() {
+                let word = &text[token.range.clone()];
+                proptest::prop_assert_eq!(
+                    tokens.last_is_lower_ascii(),
+                    token.is_word() && word.is_ascii() && !word.bytes().any(|b| b.is_ascii_uppercase()),
+                    "{}", word
+                );
+            }
         }
     }
 
