@@ -577,6 +577,12 @@ fn grouped<K: AsRef<[u8]> + Send>(
     (builder.into_map(), ids, ends)
 }
 
+/// Whether a word ends in a digit and `s` ("s-400s", "a400s"): ASCII
+/// bytes both, never part of a longer character.
+fn is_designator_plural(word: &[u8]) -> bool {
+    matches!(word, [.., digit, b's'] if digit.is_ascii_digit())
+}
+
 /// `items[ends[rank - 1]..ends[rank]]` (empty where that is out of range).
 fn group<'a, T>(items: &'a [T], ends: &[u64], rank: usize) -> &'a [T] {
     let start = match rank {
@@ -986,6 +992,16 @@ impl LexiconIndex {
         !self.pattern_ends.is_empty()
     }
 
+    /// Whether some name starts with a character that is not a letter or
+    /// digit ("’t Hooft", "(Bob)"): only then does the name scan look one
+    /// up between words.
+    pub fn names_start_otherwise(&self) -> bool {
+        let (_, hash) = name_table::word_at("", 0);
+        !(self.name_table)
+            .group(b"", hash, |id| self.pattern_bytes(id as usize))
+            .is_empty()
+    }
+
     /// The longest name that can be a mention at the word start `start`
     /// of `hay` (folded text), whose word's end and hash are `word`
     /// ([`name_table::word_at`]): its end and
@@ -993,16 +1009,36 @@ impl LexiconIndex {
     /// where it begins with the whole word (any other pattern there ends
     /// inside the word), else the word less a designator's plural `s`
     /// ("s-400s", "a400s"), the one name that may end inside a word.
+    #[inline(always)]
     pub fn name_at(&self, hay: &str, start: usize, word: (usize, u64)) -> Option<(usize, usize)> {
         let (word_end, hash) = word;
-        let word = &hay[start..word_end];
+        let word = &hay.as_bytes()[start..word_end];
+        // Inlined into the name scan down to here: most words start no
+        // name, and cost this probe alone.
         let group = self
             .name_table
-            .group(word, hash, |id| self.pattern_str(id as usize));
+            .group(word, hash, |id| self.pattern_bytes(id as usize));
+        if group.is_empty() && !is_designator_plural(word) {
+            return None;
+        }
+        self.name_in(group, hay, start, word_end)
+    }
+
+    /// [`LexiconIndex::name_at`] past the probe: `group` holds the patterns
+    /// whose first word is `hay[start..word_end]`.
+    #[inline(never)]
+    fn name_in(
+        &self,
+        group: &[u32],
+        hay: &str,
+        start: usize,
+        word_end: usize,
+    ) -> Option<(usize, usize)> {
+        let bytes = hay.as_bytes();
         if !group.is_empty() {
             let found =
-                name_table::longest_prefix(group, &hay.as_bytes()[start..], word.len(), |id| {
-                    self.pattern_str(id as usize).as_bytes()
+                name_table::longest_prefix(group, &bytes[start..], word_end - start, |id| {
+                    self.pattern_bytes(id as usize)
                 });
             if let Some((len, id)) = found {
                 // UTF-8 is prefix-free: a pattern of whole characters ends on one.
@@ -1010,11 +1046,10 @@ impl LexiconIndex {
                 return Some((start + len, id));
             }
         }
-        let singular = word.strip_suffix('s')?;
-        if !singular.ends_with(|c: char| c.is_ascii_digit()) {
+        if !is_designator_plural(&bytes[start..word_end]) {
             return None;
         }
-        Some((word_end - 1, self.pattern_for(singular)?))
+        Some((word_end - 1, self.pattern_for(&hay[start..word_end - 1])?))
     }
 
     /// A target's form as written in the lexicon.
@@ -1023,20 +1058,36 @@ impl LexiconIndex {
     }
 
     pub fn pattern(&self, id: usize) -> (&str, &[PatternTarget]) {
-        (
-            self.pattern_str(id),
-            group(&self.targets, &self.target_ends, id),
-        )
+        (self.pattern_str(id), self.pattern_targets(id))
+    }
+
+    /// What a pattern stands for, without its text (the name scan's view).
+    pub fn pattern_targets(&self, id: usize) -> &[PatternTarget] {
+        group(&self.targets, &self.target_ends, id)
     }
 
     /// A pattern's folded text alone (empty for an id out of range).
     fn pattern_str(&self, id: usize) -> &str {
+        let (start, end) = self.pattern_span(id);
+        self.pattern_text.get(start..end).unwrap_or("")
+    }
+
+    /// A pattern's folded text as bytes: what the name scan compares, on
+    /// every word that starts a name (no test of character boundaries).
+    #[inline]
+    fn pattern_bytes(&self, id: usize) -> &[u8] {
+        let (start, end) = self.pattern_span(id);
+        self.pattern_text.as_bytes().get(start..end).unwrap_or(&[])
+    }
+
+    #[inline]
+    fn pattern_span(&self, id: usize) -> (usize, usize) {
         let start = match id {
             0 => 0,
             _ => self.pattern_ends.get(id - 1).map_or(0, |&e| e as usize),
         };
         let end = self.pattern_ends.get(id).map_or(0, |&e| e as usize);
-        self.pattern_text.get(start..end).unwrap_or("")
+        (start, end)
     }
 
     /// Whether a pattern is a single ordinary English word, which counts as
@@ -1050,13 +1101,11 @@ impl LexiconIndex {
         let (end, hash) = name_table::word_at(folded, 0);
         let group = self
             .name_table
-            .group(&folded[..end], hash, |id| self.pattern_str(id as usize));
+            .group(&folded.as_bytes()[..end], hash, |id| {
+                self.pattern_bytes(id as usize)
+            });
         let at = group
-            .binary_search_by(|&id| {
-                self.pattern_str(id as usize)
-                    .as_bytes()
-                    .cmp(folded.as_bytes())
-            })
+            .binary_search_by(|&id| self.pattern_bytes(id as usize).cmp(folded.as_bytes()))
             .ok()?;
         Some(group[at] as usize)
     }

@@ -86,10 +86,11 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
     };
     let folded = fold_with_map(slice);
     let hay = folded.text.as_str();
+    let other_starts = index.names_start_otherwise();
     let mut pos = 0;
     while pos < hay.len() {
         // The longest name starting at the next word start.
-        let Some((start, m_end, m_pattern)) = next_name(hay, pos, index) else {
+        let Some((start, m_end, m_pattern)) = next_name(hay, pos, index, other_starts) else {
             break;
         };
         let Some((end, pattern)) = accept_end(hay, start, m_end, m_pattern, index) else {
@@ -98,20 +99,31 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
         };
         pos = end;
         let r = folded.original_range(start, end);
-        let targets = index.pattern(pattern).1;
+        let targets = index.pattern_targets(pattern);
         let first = &targets[0];
-        let written = &slice[r.clone()];
+        let written = Written::new(&slice[r.clone()]);
         found.push(NameMatch {
-            folded_only_first: !same_but_case(written, index.written(first)),
+            folded_only_first: !written.same_but_case(index.written(first)),
             first_entity: first.entity,
             first_form: first.form,
             shared: (targets.len() > 1).then(|| {
+                // Entities sharing a name mostly share its spelling too
+                // (a surname): each spelling is compared once in a row.
+                let mut last: Option<(&str, bool)> = None;
                 targets
                     .iter()
-                    .map(|t| SharedTarget {
-                        entity: t.entity,
-                        form: t.form,
-                        folded_only: !same_but_case(written, index.written(t)),
+                    .map(|t| {
+                        let form = index.written(t);
+                        let folded_only = match last {
+                            Some((before, folded_only)) if before == form => folded_only,
+                            _ => !written.same_but_case(form),
+                        };
+                        last = Some((form, folded_only));
+                        SharedTarget {
+                            entity: t.entity,
+                            form: t.form,
+                            folded_only,
+                        }
                     })
                     .collect()
             }),
@@ -188,14 +200,33 @@ impl EntitySet {
 /// designator's plural ("S-400s", "A400s"), whose word is the name's plus
 /// `s`: so only the patterns whose first word is the word there are tried
 /// (`LexiconIndex::name_at`, one hash probe per word).
-fn next_name(hay: &str, from: usize, index: &LexiconIndex) -> Option<(usize, usize, usize)> {
+///
+/// `other_starts` tells whether any name starts with a character that is
+/// not a letter or digit ("’t Hooft"): where none does, only words are
+/// looked up, and the characters between them cost a test each.
+fn next_name(
+    hay: &str,
+    from: usize,
+    index: &LexiconIndex,
+    other_starts: bool,
+) -> Option<(usize, usize, usize)> {
     let bytes = hay.as_bytes();
     let mut at = from;
     let mut boundary = boundary_before(hay, from);
-    while at < bytes.len() {
+    while let Some(&b) = bytes.get(at) {
+        if b.is_ascii() && !b.is_ascii_alphanumeric() {
+            if boundary && other_starts {
+                if let Some((name_end, pattern)) = index.name_at(hay, at, word_at(hay, at)) {
+                    return Some((at, name_end, pattern));
+                }
+            }
+            boundary = true;
+            at += 1;
+            continue;
+        }
         let word = word_at(hay, at);
         let end = word.0;
-        if boundary {
+        if boundary && (end > at || other_starts) {
             if let Some((name_end, pattern)) = index.name_at(hay, at, word) {
                 return Some((at, name_end, pattern));
             }
@@ -339,23 +370,54 @@ fn starts_sentence(prose: &str, at: usize) -> bool {
     true
 }
 
-fn same_but_case(written: &str, form: &str) -> bool {
-    // Most names are ASCII, which the marks below leave alone.
-    if written.is_ascii() && form.is_ascii() {
-        return written.eq_ignore_ascii_case(form);
+/// A name as the text writes it, compared with the lexicon's spellings of
+/// what it may stand for: whether it is ASCII (most names are) is worked
+/// out once for all of them.
+struct Written<'a> {
+    text: &'a str,
+    ascii: bool,
+}
+
+impl<'a> Written<'a> {
+    fn new(text: &'a str) -> Written<'a> {
+        Written {
+            text,
+            ascii: text.is_ascii(),
+        }
     }
-    // Compared character by character, nothing allocated: this runs for
-    // every name found.
-    fn norm(s: &str) -> impl Iterator<Item = char> + '_ {
-        s.chars()
-            .map(|c| match c {
-                '’' | '‘' | 'ʼ' => '\'',
-                '‐' | '‑' | '‒' | '–' => '-',
-                c => c,
-            })
-            .flat_map(char::to_lowercase)
+
+    /// Whether the text is the lexicon's spelling `form` but for letter
+    /// case, apostrophes and hyphens. Nothing is allocated.
+    fn same_but_case(&self, form: &str) -> bool {
+        // The marks below leave ASCII alone.
+        if self.ascii && form.is_ascii() {
+            return self.text.eq_ignore_ascii_case(form);
+        }
+        // Else the ASCII both start with ("Tiy" of "Tiyarpen" and
+        // "Tiyárpen") a byte at a time, the rest character by character.
+        let (w, f) = (self.text.as_bytes(), form.as_bytes());
+        let ascii_alike = w
+            .iter()
+            .zip(f)
+            .take_while(|(a, b)| a.is_ascii() && a.eq_ignore_ascii_case(b))
+            .count();
+        // Every byte before is ASCII in both: a character boundary.
+        same_but_marks_and_case(&self.text[ascii_alike..], &form[ascii_alike..])
     }
+}
+
+fn same_but_marks_and_case(written: &str, form: &str) -> bool {
     norm(written).eq(norm(form))
+}
+
+fn norm(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars()
+        .map(|c| match c {
+            '’' | '‘' | 'ʼ' => '\'',
+            '‐' | '‑' | '‒' | '–' => '-',
+            c => c,
+        })
+        .flat_map(char::to_lowercase)
 }
 
 #[cfg(test)]
@@ -518,25 +580,91 @@ mod tests {
         found
     }
 
+    /// The test lexicon and names that start with a character that is not
+    /// a letter or digit, which the scan looks up between words too.
+    fn index_with_other_starts() -> LexiconIndex {
+        let text = r#"{"copydesk_lexicon": 1, "entities": [
+ {"id": "erdogan", "name": "Recep Tayyip Erdogan", "kind": "person", "aliases": ["Erdogan", "Mr. Erdogan"]},
+ {"id": "hooft", "name": "’t Hooft", "kind": "person", "aliases": ["Hooft"]},
+ {"id": "ndrangheta", "name": "’Ndrangheta", "kind": "organization"},
+ {"id": "bob", "name": "(Bob)", "kind": "person"},
+ {"id": "istanbul", "name": "İstanbul", "kind": "place"},
+ {"id": "isik", "name": "Işık", "kind": "person", "aliases": ["Mr. Işık"]},
+ {"id": "s400", "name": "S-400", "kind": "weapon"},
+ {"id": "strasse", "name": "Straße", "kind": "place"}
+]}"#;
+        LexiconIndex::of_json("x.lexicon.json", text)
+    }
+
+    #[test]
+    fn names_that_start_with_a_mark() {
+        let index = index_with_other_starts();
+        assert!(index.names_start_otherwise());
+        assert!(!self::index().names_start_otherwise());
+        let text = "’t Hooft met the ’Ndrangheta (Bob) in İSTANBUL; Mr. Işık’s 😀 Strasse";
+        let found: Vec<&str> = find_mentions(text, &index)
+            .into_iter()
+            .map(|m| &text[m.range])
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "’t Hooft",
+                "’Ndrangheta",
+                "(Bob)",
+                "İSTANBUL",
+                "Mr. Işık",
+                "Strasse"
+            ]
+        );
+    }
+
     proptest::proptest! {
         /// Names found through the table of first words are the names a
-        /// search of every pattern at every word start finds.
+        /// search of every pattern at every word start finds, with names
+        /// that start with a mark or not (the scan skips the characters
+        /// between words only when none does).
         #[test]
         fn the_name_table_finds_what_a_plain_search_finds(
+            other_starts in proptest::bool::ANY,
             pieces in proptest::collection::vec(proptest::sample::select(vec![
                 "Recep", "Tayyip", "Erdogan", "Erdoğan", "Mr.", "Mr", "Has", "Kerim", "Hasan",
                 "S-400", "S-400s", "A400", "A400s", "S", "400", "400s", "s", "A", "NATO", "Ankara", "Foundation", "for", "Defense",
                 "of", "Democracies", "Patriot", "’s", "'", "-", " ", " ", ". ", ", ", "(", "\n",
-                "ü", "x", "4", "Ş",
+                "ü", "x", "4", "Ş", "’t", "t", "Hooft", "’", "Ndrangheta", "(Bob)", "Bob", ")",
+                "İstanbul", "ISTANBUL", "Işık", "ık", "İ", "ı", "ğ", "😀", "“", "”", "—", "Straße",
+                "Strasse", "\u{AD}", "e\u{301}", "\u{A0}",
             ]), 0..24)
         ) {
-            let index = index();
+            let index = if other_starts { index_with_other_starts() } else { index() };
             let text: String = pieces.concat();
             let table: Vec<(Range<usize>, usize)> = scan_names(&text, 0..text.len(), &index)
                 .into_iter()
                 .map(|m| (m.range, m.pattern))
                 .collect();
             proptest::prop_assert_eq!(table, plain_scan(&text, &index), "{:?}", text);
+        }
+
+        /// The comparison of names a byte at a time while both are ASCII
+        /// (most of them) agrees with the general one, which maps
+        /// apostrophes and hyphens and lower-cases as Unicode does.
+        #[test]
+        fn ascii_names_compare_as_the_general_comparison_does(
+            written in proptest::collection::vec(proptest::sample::select(vec![
+                "Erdogan", "ERDOGAN", "erdogan", "Erdoğan", "’s", "'s", "-", "‑", "K", "\u{212A}",
+                "İ", "i", "I", "ı", " ", "Mr.",
+            ]), 0..5),
+            form in proptest::collection::vec(proptest::sample::select(vec![
+                "Erdogan", "erdogan", "Erdoğan", "'s", "’s", "-", "–", "k", "K", "i", "I", "İ",
+                " ", "Mr.",
+            ]), 0..5),
+        ) {
+            let (written, form) = (written.concat(), form.concat());
+            proptest::prop_assert_eq!(
+                Written::new(&written).same_but_case(&form),
+                same_but_marks_and_case(&written, &form),
+                "{:?} {:?}", written, form
+            );
         }
     }
 }

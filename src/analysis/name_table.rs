@@ -54,11 +54,34 @@ const FNV_PRIME: u64 = 0x0100_0000_01b3;
 
 /// Where the run of letters and digits starting at `at` ends, and a hash
 /// of the run (the one the table keys a word by), in one pass over its
-/// bytes: the name scan asks this of every word of a draft.
+/// bytes: the name scan asks this of every word of a draft, so the ASCII
+/// letters and digits of most words are taken in a loop of their own.
+#[inline]
 pub fn word_at(s: &str, at: usize) -> (usize, u64) {
     let bytes = s.as_bytes();
     let mut h = FNV_OFFSET;
     let mut i = at;
+    while let Some(&b) = bytes.get(i) {
+        if CLASSES[usize::from(b)] != ASCII_WORD {
+            break;
+        }
+        h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
+        i += 1;
+    }
+    if bytes
+        .get(i)
+        .is_some_and(|&b| CLASSES[usize::from(b)] == BEYOND_ASCII)
+    {
+        return word_beyond_ascii(s, i, h);
+    }
+    (i, finish(h))
+}
+
+/// [`word_at`] from `i`, the first byte of a character beyond ASCII, with
+/// the hash of the word's bytes before it.
+#[inline(never)]
+fn word_beyond_ascii(s: &str, mut i: usize, mut h: u64) -> (usize, u64) {
+    let bytes = s.as_bytes();
     while let Some(&b) = bytes.get(i) {
         match CLASSES[usize::from(b)] {
             ASCII_WORD => {
@@ -80,11 +103,26 @@ pub fn word_at(s: &str, at: usize) -> (usize, u64) {
             _ => break,
         }
     }
-    // FNV's high bits mix poorly on short words: a finalizer spreads them
-    // (the table takes its slot from the low bits, its tag from the high).
+    (i, finish(h))
+}
+
+/// FNV's high bits mix poorly on short words: a finalizer spreads them
+/// (the table takes its slot from the low bits, its tag from the high).
+#[inline]
+fn finish(mut h: u64) -> u64 {
     h ^= h >> 29;
     h = h.wrapping_mul(0xbf58_476d_1ce4_e5b9);
-    (i, h ^ (h >> 32))
+    h ^ (h >> 32)
+}
+
+/// The character UTF-8 `bytes` start with, if they start with a whole one.
+fn first_char(bytes: &[u8]) -> Option<char> {
+    let head = &bytes[..bytes.len().min(4)];
+    let valid = match std::str::from_utf8(head) {
+        Ok(s) => s,
+        Err(e) => std::str::from_utf8(&head[..e.valid_up_to()]).unwrap_or(""),
+    };
+    valid.chars().next()
 }
 
 /// Where the run of letters and digits starting at `at` ends.
@@ -134,7 +172,11 @@ impl NameTable {
     /// The patterns whose first word (run of letters and digits, empty if
     /// the pattern starts with another character) is `word`, whose hash
     /// ([`word_at`]) is `h`: `pattern` gives a pattern's folded text.
-    pub fn group<'a>(&self, word: &str, h: u64, pattern: impl Fn(u32) -> &'a str) -> &[u32] {
+    ///
+    /// Inlined into the name scan: a word that starts no name costs the
+    /// probes alone (one or two slots, the table being at most half full).
+    #[inline]
+    pub fn group<'a>(&self, word: &[u8], h: u64, pattern: impl Fn(u32) -> &'a [u8]) -> &[u32] {
         if self.slots.is_empty() {
             return &[];
         }
@@ -149,20 +191,35 @@ impl NameTable {
                 return &[];
             }
             if slot & !u64::from(u32::MAX) == tag {
-                let members = self.members((slot as u32).wrapping_sub(1) as usize);
-                let first = members.first().map_or("", |&id| pattern(id));
-                let is_word = first.as_bytes().starts_with(word.as_bytes())
-                    && first
-                        .get(word.len()..)
-                        .and_then(|rest| rest.chars().next())
-                        .is_none_or(|c| !c.is_alphanumeric());
-                if is_word && !members.is_empty() {
+                if let Some(members) = self.group_of_word(slot, word, &pattern) {
                     return members;
                 }
             }
             at = (at + 1) & mask;
         }
         &[]
+    }
+
+    /// The group a slot whose tag matches `word`'s refers to, if its first
+    /// pattern's first word is `word` (the tag is half a hash: words may
+    /// share it).
+    fn group_of_word<'a>(
+        &self,
+        slot: Slot,
+        word: &[u8],
+        pattern: impl Fn(u32) -> &'a [u8],
+    ) -> Option<&[u32]> {
+        let members = self.members((slot as u32).wrapping_sub(1) as usize);
+        let first = pattern(*members.first()?);
+        let rest = first.strip_prefix(word)?;
+        // The pattern's first word ends where `word` does: at its end, or
+        // at a character that is not a letter or digit.
+        let ends = match rest.first() {
+            None => true,
+            Some(b) if b.is_ascii() => !b.is_ascii_alphanumeric(),
+            Some(_) => first_char(rest).is_none_or(|c| !c.is_alphanumeric()),
+        };
+        ends.then_some(members)
     }
 
     fn members(&self, group: usize) -> &[u32] {
@@ -201,6 +258,13 @@ pub fn longest_prefix<'a>(
 ) -> Option<(usize, usize)> {
     let rest = |id: u32| pattern(id).get(shared..).unwrap_or(&[]);
     let mut key = hay.get(shared..)?;
+    if let [id] = group {
+        // Most words start one name: the search below comes to this.
+        let p = rest(*id);
+        return key
+            .starts_with(p)
+            .then_some((shared + p.len(), *id as usize));
+    }
     let mut upto = group.len();
     loop {
         // The greatest pattern not above the text: the longest prefix of
@@ -215,5 +279,51 @@ pub fn longest_prefix<'a>(
         let common = p.iter().zip(key).take_while(|(a, b)| a == b).count();
         key = &key[..common];
         upto = at - 1;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word and hash as the table has always keyed them: letters and
+    /// digits by `char::is_alphanumeric`, their UTF-8 bytes through FNV-1a
+    /// and the finalizer. Cached tables were built with it.
+    fn plain_word_at(s: &str, at: usize) -> (usize, u64) {
+        let word: String = s[at..]
+            .chars()
+            .take_while(|c| c.is_alphanumeric())
+            .collect();
+        let h = word.bytes().fold(FNV_OFFSET, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(FNV_PRIME)
+        });
+        (at + word.len(), finish(h))
+    }
+
+    proptest::proptest! {
+        /// The loop over ASCII letters and digits and the one for words
+        /// beyond ASCII end words and hash them as the plain definition
+        /// does, from every character of the text.
+        #[test]
+        fn words_end_and_hash_as_plainly_defined(
+            pieces in proptest::collection::vec(proptest::sample::select(vec![
+                "erdogan", "Erdoğan", "ERDOĞAN", "’s", "'s", "İstanbul", "ı", "ş", "ğ", "😀",
+                "s-400s", "a400", " ", "—", "“", "”", "e\u{301}", "\u{AD}", "\u{A0}", "ß",
+                "١٢", "名前", "x", "7", ".",
+            ]), 0..8)
+        ) {
+            let text = pieces.concat();
+            for (at, _) in text.char_indices().chain([(text.len(), ' ')]) {
+                proptest::prop_assert_eq!(word_at(&text, at), plain_word_at(&text, at), "{:?} at {}", text, at);
+            }
+        }
+    }
+
+    #[test]
+    fn a_word_is_keyed_as_before() {
+        // The hashes of cached tables: a change here needs a new cache format.
+        assert_eq!(word_at("erdogan's", 0), (7, 0xc970_928d_ff9c_c312));
+        assert_eq!(word_at("erdoğan", 0).0, "erdoğan".len());
+        assert_eq!(word_at("“x", 0).0, 0);
     }
 }
