@@ -8,7 +8,7 @@
 use std::borrow::Cow;
 use std::ops::Range;
 
-use super::claim_match::{best_candidates, shared_count, StemMemo};
+use super::claim_match::{best_candidates, shared_count};
 use super::claims::{is_function_word, related, source_speaker, source_title};
 use super::tokens::{short_key, words, Word};
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
@@ -92,9 +92,8 @@ struct Alignment {
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let a = cx.analysis;
-    let mut local = StemMemo::default();
-    let mut kept = cx.stems.map(std::cell::RefCell::borrow_mut);
-    let stems = kept.as_deref_mut().unwrap_or(&mut local);
+    let mut memo = cx.stem_memo();
+    let stems = &mut *memo;
     let mut findings = Vec::new();
     for qi in scope.quotations.clone() {
         let q = &a.quotations[qi];
@@ -109,7 +108,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         let mut content: Vec<u32> = quote
             .iter()
             .filter(|w| !w.bracketed)
-            .filter_map(|w| stems.content_id(&cx.index.claim_content, &w.folded))
+            .filter_map(|w| stems.content_id(&cx.index.claim_content, &w.folded, w.key))
             .collect();
         content.sort_unstable();
         content.dedup();

@@ -55,9 +55,15 @@ impl StemMemo {
     }
 
     /// The stem number of a folded word; `None` for a function word
-    /// ([`is_function_word`]), which carries no content.
-    pub(super) fn content_id(&mut self, content: &ClaimContent, folded: &str) -> Option<u32> {
-        let key = short_key(folded);
+    /// ([`is_function_word`]), which carries no content. `key`: the word's
+    /// [`short_key`] when the caller has it already.
+    pub(super) fn content_id(
+        &mut self,
+        content: &ClaimContent,
+        folded: &str,
+        key: Option<u128>,
+    ) -> Option<u32> {
+        let key = key.or_else(|| short_key(folded));
         let known = match key {
             Some(key) => self.short.get(&key),
             None => self.long.get(folded),

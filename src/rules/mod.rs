@@ -267,6 +267,9 @@ pub(crate) struct Context<'a> {
     named_before_scans: std::cell::Cell<usize>,
     /// Stems of the words seen, kept by the rule cache across checks.
     pub stems: Option<&'a std::cell::RefCell<claim_match::StemMemo>>,
+    /// The stems of this check's words when the caller keeps none: the
+    /// rules that stem words share them.
+    own_stems: std::cell::RefCell<claim_match::StemMemo>,
     /// While set, every [`Context::named_before`] question and its answer
     /// (the rule cache asks them again before reusing findings).
     named_before_asked: std::cell::RefCell<Option<Vec<(EntityId, usize, bool)>>>,
@@ -301,8 +304,14 @@ impl<'a> Context<'a> {
             named_before_scans: std::cell::Cell::new(0),
             named_before_asked: std::cell::RefCell::new(None),
             stems: None,
+            own_stems: std::cell::RefCell::default(),
             sentence_words: std::cell::OnceCell::new(),
         }
+    }
+
+    /// The stems memo the rules share: the caller's, else this check's.
+    pub fn stem_memo(&self) -> std::cell::RefMut<'_, claim_match::StemMemo> {
+        self.stems.unwrap_or(&self.own_stems).borrow_mut()
     }
 
     /// The words of sentence `i` (an index into the analysis's sentences),

@@ -19,7 +19,7 @@ use std::ops::Range;
 
 use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
-use super::tokens::{short_key, Word};
+use super::tokens::{short_key, Lower, Word};
 
 /// The most word sets (classes, and the alternatives of slots) a file may
 /// define: one bit each in [`Classes`].
@@ -37,6 +37,9 @@ pub struct PatternSet {
     /// The [`shape`]s of the vocabulary's words: most words of a sentence
     /// are in no set, and this tells so without hashing them.
     shapes: Shapes,
+    /// The short words again, by shape: for a word with a key, one slot
+    /// tells which word of the list it can be.
+    by_shape: ByShape,
     function: Class,
     patterns: Vec<Pattern>,
 }
@@ -62,7 +65,21 @@ impl Shapes {
 
     /// False when `word` is none of the filter's words.
     pub fn may_hold(&self, word: &str) -> bool {
-        let at = shape(word);
+        self.has(shape(word))
+    }
+
+    /// [`Shapes::may_hold`] for a word's [`Lower`] form, read from its key
+    /// when it has one.
+    #[inline]
+    pub fn may_hold_lower(&self, word: &Lower<'_>) -> bool {
+        match word.key() {
+            Some(key) => self.has(key_shape(key)),
+            None => self.may_hold(word),
+        }
+    }
+
+    #[inline]
+    fn has(&self, at: usize) -> bool {
         self.0[at / 64] & (1 << (at % 64)) != 0
     }
 }
@@ -75,12 +92,54 @@ fn shape(word: &str) -> usize {
         return 0;
     };
     let second = bytes.get(1).copied().unwrap_or(0);
-    let mixed = u64::from(first)
-        | u64::from(second) << 8
-        | u64::from(last) << 16
-        | (bytes.len() as u64) << 24;
+    mix_shape(first, second, last, bytes.len())
+}
+
+/// [`shape`] of the word a (non-zero) [`short_key`] holds, read from the
+/// key: its bytes, then zeros, then its length.
+#[inline]
+fn key_shape(key: u128) -> usize {
+    let bytes = key.to_le_bytes();
+    let len = usize::from(bytes[15]);
+    mix_shape(bytes[0], bytes[1], bytes[len.max(1) - 1], len)
+}
+
+fn mix_shape(first: u8, second: u8, last: u8, len: usize) -> usize {
+    let mixed =
+        u64::from(first) | u64::from(second) << 8 | u64::from(last) << 16 | (len as u64) << 24;
     // The top 12 bits of a multiplicative hash: 4096 = SHAPE_WORDS * 64.
     (mixed.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize
+}
+
+/// The vocabulary's short words by [`shape`]: a word's shape picks the
+/// one listed word it can be, so a word of a sentence is looked up with
+/// one load and one comparison (a few hundred words leave most of the
+/// 4096 shapes empty and few shared).
+#[derive(Debug)]
+struct ByShape {
+    /// Per shape: 0 for no word, [`SHARED_SHAPE`] for several, else one
+    /// more than the word's index in `words`.
+    slots: Vec<u16>,
+    words: Vec<(u128, Classes)>,
+}
+
+const SHARED_SHAPE: u16 = u16::MAX;
+
+impl ByShape {
+    fn of(short: &foldhash::HashMap<u128, Classes>) -> ByShape {
+        let mut slots = vec![0u16; SHAPE_WORDS * 64];
+        let mut words = Vec::new();
+        for (&key, &classes) in short {
+            let slot = &mut slots[key_shape(key)];
+            if *slot == 0 && words.len() + 1 < usize::from(SHARED_SHAPE) {
+                words.push((key, classes));
+                *slot = words.len() as u16;
+            } else {
+                *slot = SHARED_SHAPE;
+            }
+        }
+        ByShape { slots, words }
+    }
 }
 
 /// The sets one word belongs to, one bit per set.
@@ -265,6 +324,7 @@ impl PatternSet {
             .collect();
         Ok(PatternSet {
             classes,
+            by_shape: ByShape::of(&short),
             short,
             shapes: Shapes::of(sets.vocabulary.keys()),
             vocabulary: sets.vocabulary,
@@ -276,6 +336,23 @@ impl PatternSet {
     /// The class `name`, if the file defines it.
     pub fn class(&self, name: &str) -> Option<Class> {
         self.classes.get(name).copied()
+    }
+
+    /// The sets a word belongs to, by its key when it has one: asked for
+    /// every word of most sentences.
+    #[inline]
+    pub fn classes_of_lower(&self, word: &Lower<'_>) -> Classes {
+        let Some(key) = word.key() else {
+            return self.classes_of(word);
+        };
+        match self.by_shape.slots[key_shape(key)] {
+            0 => Classes::default(),
+            SHARED_SHAPE => self.short.get(&key).copied().unwrap_or_default(),
+            slot => match self.by_shape.words[usize::from(slot) - 1] {
+                (listed, classes) if listed == key => classes,
+                _ => Classes::default(),
+            },
+        }
     }
 
     /// The sets `word` (lower-cased) belongs to.
@@ -292,7 +369,7 @@ impl PatternSet {
     }
 
     /// A filter of the shapes of `class`'s words, to rule most words out
-    /// of that one class before [`PatternSet::classes_of`].
+    /// of that one class before [`PatternSet::classes_of_lower`].
     pub fn shapes_of(&self, class: Class) -> Shapes {
         Shapes::of(
             self.vocabulary
@@ -314,7 +391,7 @@ impl PatternSet {
     /// reading sentence after sentence reuses one list.
     pub fn classify_into(&self, words: &[Word<'_>], out: &mut Vec<Classes>) {
         out.clear();
-        out.extend(words.iter().map(|w| self.classes_of(&w.lower)));
+        out.extend(words.iter().map(|w| self.classes_of_lower(&w.lower)));
     }
 
     /// Whether some pattern may match in a sentence whose words belong to
@@ -638,6 +715,19 @@ mod tests {
             for (word, &classes) in &set.vocabulary {
                 assert_ne!(classes, Classes::default(), "{word}");
                 assert_eq!(set.classes_of(word), classes, "{word}");
+                if let Some(key) = short_key(word) {
+                    assert_eq!(key_shape(key), shape(word), "{word}");
+                }
+                // As the rules meet it in a sentence, in either case.
+                for written in [word.clone(), word.to_uppercase()] {
+                    for w in words(&written, 0..written.len()) {
+                        assert_eq!(
+                            set.classes_of_lower(&w.lower),
+                            set.classes_of(&w.lower),
+                            "{written}"
+                        );
+                    }
+                }
             }
             assert_eq!(set.classes_of(""), Classes::default());
             assert_eq!(set.classes_of("zeppelin"), Classes::default());
@@ -681,6 +771,7 @@ mod tests {
             let found = all.present(&text);
             for w in &ws {
                 let c = vague.classes_of(&w.lower);
+                proptest::prop_assert_eq!(vague.classes_of_lower(&w.lower), c, "{}", w.lower);
                 proptest::prop_assert_eq!(found.0 & c.0, c.0, "{} in {}", w.lower, text);
             }
         }

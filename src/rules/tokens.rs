@@ -10,8 +10,6 @@
 use std::borrow::Cow;
 use std::ops::{Deref, Range};
 
-use smol_str::SmolStr;
-
 use crate::text::fold::fold_cow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,59 +35,104 @@ pub struct Place {
 }
 
 /// A word lower-cased with curly apostrophes made straight: borrowed from
-/// the text when it is already in that form, kept inline when it is short
-/// ASCII (a capitalised word), so that only long or non-ASCII words
-/// allocate.
+/// the text when it is already in that form, held in its [`short_key`]
+/// when it is short ASCII (a capitalised word), so that only long or
+/// non-ASCII words allocate. Short ASCII forms carry their key either way:
+/// the word lists asked about every word look it up by that number.
 #[derive(Clone)]
-pub struct Lower<'t>(Repr<'t>);
-
-/// Longest ASCII word kept inline (`SmolStr`'s inline capacity).
-const SHORT: usize = 23;
+pub struct Lower<'t> {
+    repr: Repr<'t>,
+    /// The form's [`short_key`] as bytes (the form's own bytes, then its
+    /// length in the last) when it is ASCII of at most [`KEY_BYTES`]
+    /// bytes; all zero otherwise (no word is empty).
+    key: [u8; 16],
+}
 
 #[derive(Clone)]
 enum Repr<'t> {
+    /// The text writes the word in this form (ASCII lower case).
     Text(&'t str),
-    /// Checked as UTF-8 once, when made: the rules read a word many times.
-    Short(SmolStr),
+    /// Short ASCII with capitals: the form is the key's bytes.
+    Key,
+    /// Outside ASCII, or long.
     Owned(String),
 }
 
 impl<'t> Lower<'t> {
     /// `seen`: the [`BYTE_CLASS`] bits of the word's bytes, or-ed, which
     /// the splitter gathers as it goes.
-    fn of(word: &'t str, seen: u8) -> Lower<'t> {
+    #[inline]
+    /// `lower_key`: the form's key when the splitter made it (else 0).
+    fn of(word: &'t str, seen: u8, lower_key: u128) -> Lower<'t> {
         if seen & NON_ASCII != 0 {
-            return Lower(Repr::Owned(word.to_lowercase().replace('’', "'")));
+            return Lower {
+                repr: Repr::Owned(word.to_lowercase().replace('’', "'")),
+                key: [0; 16],
+            };
         }
+        if lower_key != 0 {
+            let repr = if seen & UPPER == 0 {
+                Repr::Text(word)
+            } else {
+                Repr::Key
+            };
+            return Lower {
+                repr,
+                key: lower_key.to_le_bytes(),
+            };
+        }
+        let key = short_key(word).unwrap_or(0);
         if seen & UPPER == 0 {
-            return Lower(Repr::Text(word));
+            return Lower {
+                repr: Repr::Text(word),
+                key: key.to_le_bytes(),
+            };
         }
-        if word.len() <= SHORT {
-            let mut bytes = [0; SHORT];
-            let bytes = &mut bytes[..word.len()];
-            bytes.copy_from_slice(word.as_bytes());
-            bytes.make_ascii_lowercase();
-            // Lower-cased ASCII is ASCII: never the empty fallback.
-            return Lower(Repr::Short(SmolStr::new(
-                std::str::from_utf8(bytes).unwrap_or_default(),
-            )));
+        if key != 0 {
+            return Lower {
+                repr: Repr::Key,
+                key: ascii_lowercase_key(key).to_le_bytes(),
+            };
         }
-        Lower(Repr::Owned(word.to_ascii_lowercase()))
+        Lower {
+            repr: Repr::Owned(word.to_ascii_lowercase()),
+            key: [0; 16],
+        }
     }
 
     /// The form as the text writes it, when the text has it in lower case
     /// (then only ASCII: folding leaves it as it is).
     pub fn in_text(&self) -> Option<&'t str> {
-        match self.0 {
+        match self.repr {
             Repr::Text(s) => Some(s),
             _ => None,
         }
     }
 
+    /// The form's [`short_key`] when it is short ASCII (then it is also
+    /// the folded form's); `None` for other words, whose callers key the
+    /// form themselves.
+    #[inline]
+    pub fn key(&self) -> Option<u128> {
+        Some(u128::from_le_bytes(self.key)).filter(|&k| k != 0)
+    }
+
+    /// The form's first byte, without making a string of a key.
+    pub fn first_byte(&self) -> Option<u8> {
+        // A key holds the form's bytes first (and a length, never zero).
+        if self.key[15] != 0 {
+            return Some(self.key[0]);
+        }
+        self.as_str().bytes().next()
+    }
+
     pub fn as_str(&self) -> &str {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(s) => s,
-            Repr::Short(s) => s,
+            // The key's bytes are lower-cased ASCII: never the empty fallback.
+            Repr::Key => {
+                std::str::from_utf8(&self.key[..usize::from(self.key[15])]).unwrap_or_default()
+            }
             Repr::Owned(s) => s,
         }
     }
@@ -98,12 +141,25 @@ impl<'t> Lower<'t> {
     /// lower case is folded already, so only a word outside ASCII is
     /// looked at again.
     pub fn folded(&self) -> Cow<'_, str> {
-        match &self.0 {
+        match &self.repr {
             Repr::Text(s) => Cow::Borrowed(s),
-            Repr::Short(s) => Cow::Borrowed(s),
+            Repr::Key => Cow::Borrowed(self.as_str()),
             Repr::Owned(s) => fold_cow(s),
         }
     }
+}
+
+/// A [`short_key`] of ASCII bytes with the capitals made lower case, all
+/// sixteen bytes at once: a byte is a capital when adding 0x3f carries it
+/// past 0x7f and adding 0x25 does not (no byte is above 0x7f, so no sum
+/// carries into the next; the length byte and the padding are no
+/// capitals).
+fn ascii_lowercase_key(key: u128) -> u128 {
+    const EACH: u128 = u128::from_le_bytes([1; 16]);
+    let from_a = key + 0x3f * EACH;
+    let past_z = key + 0x25 * EACH;
+    let capitals = from_a & !past_z & (0x80 * EACH);
+    key | (capitals >> 2)
 }
 
 /// Where the last white space of `s` ends (0 if it has none): words never
@@ -119,16 +175,39 @@ pub fn after_last_space(s: &str) -> usize {
 /// A word of at most [`KEY_BYTES`] bytes as one number (its bytes and its
 /// length), for the word lists asked about every word: hashing and
 /// comparing a number costs less than hashing and comparing the string.
-/// `None` for a longer word.
+/// `None` for a longer word; never zero.
+#[inline]
 pub fn short_key(word: &str) -> Option<u128> {
     let bytes = word.as_bytes();
-    if bytes.len() > KEY_BYTES {
+    let len = bytes.len();
+    if len > KEY_BYTES {
         return None;
     }
-    let mut key = [0u8; 16];
-    key[..bytes.len()].copy_from_slice(bytes);
-    key[15] = bytes.len() as u8;
-    Some(u128::from_le_bytes(key))
+    // Eight, four, two and one bytes at a time (the bits of the length):
+    // asked for every word, and a copy of a length known only here would
+    // be a call.
+    let mut key = (len as u128) << 120;
+    let mut at = 0;
+    if len & 8 != 0 {
+        key |= u128::from(u64::from_le_bytes(
+            bytes[..8].try_into().unwrap_or_default(),
+        ));
+        at = 8;
+    }
+    if len & 4 != 0 {
+        let piece = u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap_or_default());
+        key |= u128::from(piece) << (8 * at);
+        at += 4;
+    }
+    if len & 2 != 0 {
+        let piece = u16::from_le_bytes(bytes[at..at + 2].try_into().unwrap_or_default());
+        key |= u128::from(piece) << (8 * at);
+        at += 2;
+    }
+    if len & 1 != 0 {
+        key |= u128::from(bytes[at]) << (8 * at);
+    }
+    Some(key)
 }
 
 /// The longest word [`short_key`] takes: the 16th byte holds the length.
@@ -198,7 +277,7 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
     while let Some(p) = places.next() {
         let word = &text[p.range.clone()];
         out.push(Word {
-            lower: Lower::of(word, places.seen),
+            lower: Lower::of(word, places.seen, places.lower_key),
             range: p.range,
             capitalized: p.capitalized,
             break_before: p.break_before,
@@ -216,6 +295,7 @@ pub fn places(text: &str, range: Range<usize>) -> Places<'_> {
         at: 0,
         last_end: None,
         seen: 0,
+        lower_key: 0,
     }
 }
 
@@ -229,6 +309,9 @@ pub struct Places<'t> {
     last_end: Option<usize>,
     /// The [`BYTE_CLASS`] bits of the last word's bytes, or-ed.
     seen: u8,
+    /// The last word's lower-case [`short_key`] when it lay whole in the
+    /// eight bytes read at its start (most words), made from those; else 0.
+    lower_key: u128,
 }
 
 /// What a byte is to the splitter, one bit each: splitting reads prose a
@@ -240,6 +323,28 @@ const NON_ASCII: u8 = 4;
 /// May join what is on either side into one word.
 const JOIN: u8 = 8;
 const DIGIT: u8 = 16;
+
+/// The top bit of each of eight bytes.
+const TOP_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// Of eight bytes (the first in the lowest bits), the top bit of each that
+/// is an ASCII letter or digit, and of each that is an ASCII capital: a
+/// byte's low seven bits lie in a range when adding `0x80 - low` reaches
+/// the top bit and adding `0x7f - high` does not (sums of seven-bit values
+/// and these stay below 0x100, so no byte carries into the next).
+fn ascii_alnum_and_upper(chunk: u64) -> (u64, u64) {
+    const EACH: u64 = 0x0101_0101_0101_0101;
+    let ascii = !chunk & TOP_BITS;
+    let low = chunk & !TOP_BITS;
+    let within = |x: u64, from: u64, to: u64| {
+        (x + (0x80 - from) * EACH) & !(x + (0x7f - to) * EACH) & TOP_BITS
+    };
+    let digit = within(low, 0x30, 0x39);
+    let upper = within(low, 0x41, 0x5a);
+    // Setting 0x20 makes a capital small and leaves a small letter as it is.
+    let letter = within(low | (0x20 * EACH), 0x61, 0x7a);
+    ((digit | letter) & ascii, upper & ascii)
+}
 
 static BYTE_CLASS: [u8; 256] = {
     let mut table = [0u8; 256];
@@ -279,7 +384,8 @@ impl Iterator for Places<'_> {
         let (start, mut end, capitalized, mut seen) = loop {
             let class = BYTE_CLASS[usize::from(*bytes.get(at)?)];
             if class & ALNUM != 0 {
-                break (at, at + 1, class & UPPER != 0, class);
+                // Read again below, with the bytes after it.
+                break (at, at, class & UPPER != 0, 0);
             }
             if class & NON_ASCII == 0 {
                 at += 1;
@@ -291,16 +397,43 @@ impl Iterator for Places<'_> {
             }
             at += c.len_utf8();
         };
+        let mut key = 0;
         loop {
-            // Most of a word is ASCII letters and digits.
+            // Most of a word is ASCII letters and digits: eight bytes at a
+            // time while eight remain, then one at a time.
             let mut class = 0;
-            for &b in &bytes[end..] {
-                class = BYTE_CLASS[usize::from(b)];
-                if class & ALNUM == 0 {
+            let mut stopped = false;
+            while let Some(chunk) = bytes.get(end..end + 8) {
+                let chunk = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+                let (alnum, upper) = ascii_alnum_and_upper(chunk);
+                // The letters and digits before the first byte that is none.
+                let n = (!alnum & TOP_BITS).trailing_zeros() / 8;
+                let taken = if n == 8 { u64::MAX } else { (1 << (8 * n)) - 1 };
+                if upper & taken != 0 {
+                    seen |= UPPER;
+                }
+                if end == start && n < 8 {
+                    // The whole word, if nothing joins more to it: its key,
+                    // capitals made small (0x80 >> 2 = 0x20).
+                    let lower = (chunk | (upper >> 2)) & taken;
+                    key = u128::from(lower) | u128::from(n) << 120;
+                }
+                end += n as usize;
+                if n < 8 {
+                    class = BYTE_CLASS[usize::from(bytes[end])];
+                    stopped = true;
                     break;
                 }
-                seen |= class;
-                end += 1;
+            }
+            if !stopped {
+                for &b in &bytes[end..] {
+                    class = BYTE_CLASS[usize::from(b)];
+                    if class & ALNUM == 0 {
+                        break;
+                    }
+                    seen |= class;
+                    end += 1;
+                }
             }
             // Most words end at a space or a mark that joins nothing.
             if end == bytes.len() || class & (NON_ASCII | JOIN) == 0 {
@@ -335,6 +468,11 @@ impl Iterator for Places<'_> {
         }
         self.at = end;
         self.seen = seen;
+        self.lower_key = if end - start == usize::from(key.to_le_bytes()[15]) {
+            key
+        } else {
+            0
+        };
         let break_before = match self.last_end {
             // One space, between most words.
             Some(last_end) if start == last_end + 1 && bytes[last_end] == b' ' => false,
@@ -408,12 +546,59 @@ mod tests {
         let long = "Counterintelligence-Officers";
         let text = format!("the Kremlin {long}");
         let ws = words(&text, 0..text.len());
-        assert!(matches!(ws[0].lower.0, Repr::Text(_)));
-        assert!(matches!(ws[1].lower.0, Repr::Short(_)));
-        assert!(matches!(ws[2].lower.0, Repr::Owned(_)));
+        assert!(matches!(ws[0].lower.repr, Repr::Text(_)));
+        assert!(matches!(ws[1].lower.repr, Repr::Key));
+        assert!(matches!(ws[2].lower.repr, Repr::Owned(_)));
         assert_eq!(ws[1].lower, "kremlin");
+        assert_eq!(ws[1].lower.key(), short_key("kremlin"));
         assert_eq!(ws[2].lower, long.to_lowercase().as_str());
+        assert_eq!(ws[2].lower.key(), None);
         assert!(!ws[0].capitalized && ws[1].capitalized);
+    }
+
+    #[test]
+    fn eight_bytes_at_a_time_classify_every_byte_as_one_at_a_time() {
+        for b in 0..=255u8 {
+            for at in 0..8 {
+                for filler in [b'a', b'Z', b' ', 0x80] {
+                    let mut bytes = [filler; 8];
+                    bytes[at] = b;
+                    let (alnum, upper) = ascii_alnum_and_upper(u64::from_le_bytes(bytes));
+                    for (i, &x) in bytes.iter().enumerate() {
+                        let class = BYTE_CLASS[usize::from(x)];
+                        let bit = 0x80u64 << (8 * i);
+                        assert_eq!(alnum & bit != 0, class & ALNUM != 0, "{x:#x} at {i}");
+                        assert_eq!(upper & bit != 0, class & UPPER != 0, "{x:#x} at {i}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn short_keys_hold_the_bytes_then_the_length() {
+        for word in [
+            "",
+            "a",
+            "ab",
+            "abc",
+            "said",
+            "kremlin",
+            "analysts",
+            "s-400",
+            "2,500.75",
+            "counterattacked",
+        ] {
+            let mut bytes = [0u8; 16];
+            bytes[..word.len()].copy_from_slice(word.as_bytes());
+            bytes[15] = word.len() as u8;
+            assert_eq!(short_key(word), Some(u128::from_le_bytes(bytes)), "{word}");
+        }
+        assert_eq!(short_key("counterattacking"), None);
+        assert_eq!(
+            ascii_lowercase_key(short_key("AZaz@[`{09'-Q").unwrap()),
+            short_key("azaz@[`{09'-q").unwrap()
+        );
     }
 
     /// The splitting as first written (a vector of characters, every word
@@ -469,11 +654,26 @@ mod tests {
     proptest::proptest! {
         #[test]
         fn agrees_with_the_first_splitting(
-            text in "([a-zA-Z0-9]|[ .,'’\\-‐‑“”]|Ğ|ğ|İ|Σ|é|١|\n){0,40}",
+            text in "([a-zA-Z0-9]{1,9}|[ .,'’\\-‐‑“”]|Ğ|ğ|İ|ı|Ş|ş|Σ|é|١|😀|\u{212A}|\n){0,60}",
             from in 0usize..40,
         ) {
             let from = (0..=from.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-            let ours: Vec<(Range<usize>, String, bool, bool)> = words(&text, from..text.len())
+            let split = words(&text, from..text.len());
+            // The key, the first byte and the folded form, read from the
+            // key for a capitalised ASCII word, are those of the form.
+            for w in &split {
+                let lower = w.lower.as_str();
+                // No key: the callers key the form themselves.
+                if let Some(key) = w.lower.key() {
+                    proptest::prop_assert_eq!(Some(key), short_key(lower), "{}", lower);
+                }
+                if text[w.range.clone()].is_ascii() && lower.len() <= KEY_BYTES {
+                    proptest::prop_assert!(w.lower.key().is_some(), "{}", lower);
+                }
+                proptest::prop_assert_eq!(w.lower.first_byte(), lower.bytes().next());
+                proptest::prop_assert_eq!(w.lower.folded(), crate::text::fold::fold(lower));
+            }
+            let ours: Vec<(Range<usize>, String, bool, bool)> = split
                 .into_iter()
                 .map(|w| (w.range, w.lower.to_string(), w.capitalized, w.break_before))
                 .collect();

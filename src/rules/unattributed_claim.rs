@@ -35,9 +35,8 @@ const FIX_VERBS: &[&str] = &[
 ];
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
-    let mut local = StemMemo::default();
-    let mut kept = cx.stems.map(std::cell::RefCell::borrow_mut);
-    let stems = kept.as_deref_mut().unwrap_or(&mut local);
+    let mut memo = cx.stem_memo();
+    let stems = &mut *memo;
     // One list for every sentence's stems.
     let mut content = Vec::new();
     scope
@@ -91,7 +90,8 @@ fn check_sentence(
         if !folded.chars().any(char::is_alphabetic) {
             continue;
         }
-        content.extend(stems.content_id(&cx.index.claim_content, &folded));
+        // A short ASCII word's key is its folded form's.
+        content.extend(stems.content_id(&cx.index.claim_content, &folded, w.lower.key()));
     }
     content.sort_unstable();
     content.dedup();

@@ -79,11 +79,14 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
             Some(ws) => {
                 let has_digit = ws
                     .iter()
-                    .any(|w| w.lower.starts_with(|c: char| c.is_ascii_digit()));
+                    .any(|w| w.lower.first_byte().is_some_and(|b| b.is_ascii_digit()));
                 if !has_digit
                     && !ws.iter().any(|w| {
-                        WORDS.magnitude_shapes.may_hold(&w.lower)
-                            && WORDS.set.classes_of(&w.lower).contain(WORDS.magnitude)
+                        WORDS.magnitude_shapes.may_hold_lower(&w.lower)
+                            && WORDS
+                                .set
+                                .classes_of_lower(&w.lower)
+                                .contain(WORDS.magnitude)
                     })
                 {
                     continue;
@@ -159,10 +162,8 @@ fn figure_at(masked: &str, s: &Sentence<'_, '_>, i: usize) -> Option<(Range<usiz
     let w = &ws[i];
     let joined = |k: usize| ws.get(k).filter(|n| !n.break_before);
     let next_in = |k: usize, class: Class| joined(k).is_some() && s.classes[k].contain(class);
-    let first = w.lower.chars().next()?;
-
     // "four million", "a billion": spelled numbers count only with a magnitude.
-    if !first.is_ascii_digit() {
+    if !w.lower.first_byte()?.is_ascii_digit() {
         if s.classes[i].contain(WORDS.spelled) && next_in(i + 1, WORDS.magnitude) {
             // "millions of" is a vague quantity, not a figure.
             if ws[i + 1].lower.ends_with('s') {
