@@ -6,7 +6,9 @@
 //! appear, in order; a [bracketed] insertion stands for words of the
 //! source and is skipped.
 
-use super::index::{is_common_word, words_of, ClaimId, LexiconIndex};
+use std::borrow::Cow;
+
+use super::index::{word_slices, ClaimId, LexiconIndex};
 use crate::text::fold::fold;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,63 +20,93 @@ pub struct QuoteMatch {
 
 /// The claim a quotation's inner text reproduces, if any.
 pub fn match_quotation(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> {
-    let parts = parts_of(inner);
-    if parts.is_empty() {
-        return None;
-    }
-    let content: Vec<String> = parts
-        .iter()
-        .flatten()
-        .filter(|w| !is_common_word(w))
-        .cloned()
-        .collect();
-    if content.is_empty() {
-        return None;
-    }
-    let total: usize = parts.iter().map(Vec::len).sum();
+    let folded = folded_quotation(inner);
+    let parts = Parts::of(&folded);
     // A claim the quotation reproduces holds every one of its content
-    // words; the first in lexicon order is the one.
-    let claim = index.find_claim_with_all(&content, |c| {
+    // words (the lists narrow the claims to check; the check is the
+    // order); the first in lexicon order is the one.
+    let claim = index.find_claim_with_all(parts.words.iter().copied(), |c| {
         let claim = index.claim(c);
         claim.claim.quoted && contains_in_order(&claim.folded_words, &parts)
     })?;
     Some(QuoteMatch {
         claim,
-        whole: total == index.claim(claim).folded_words.len() && parts.len() == 1,
+        whole: parts.words.len() == index.claim(claim).folded_words.len() && parts.ends.len() == 1,
     })
 }
 
-/// The quotation's folded words, split at ellipses, with [bracketed]
-/// insertions removed.
-pub fn parts_of(inner: &str) -> Vec<Vec<String>> {
-    let mut unbracketed = String::with_capacity(inner.len());
-    let mut depth = 0usize;
-    for c in inner.chars() {
-        match c {
-            '[' => {
-                depth += 1;
-                // A bracketed insertion stands in for source words: a gap.
-                unbracketed.push_str(" … ");
+/// The quotation folded, with [bracketed] insertions turned into ellipses
+/// and "..." written as one: its parts are what lies between ellipses.
+fn folded_quotation(inner: &str) -> String {
+    let unbracketed = if inner.bytes().any(|b| b == b'[' || b == b']') {
+        let mut unbracketed = String::with_capacity(inner.len());
+        let mut depth = 0usize;
+        for c in inner.chars() {
+            match c {
+                '[' => {
+                    depth += 1;
+                    // A bracketed insertion stands in for source words: a gap.
+                    unbracketed.push_str(" … ");
+                }
+                ']' => depth = depth.saturating_sub(1),
+                _ if depth == 0 => unbracketed.push(c),
+                _ => {}
             }
-            ']' => depth = depth.saturating_sub(1),
-            _ if depth == 0 => unbracketed.push(c),
-            _ => {}
         }
+        Cow::Owned(unbracketed)
+    } else {
+        Cow::Borrowed(inner)
+    };
+    // Folding goes a character at a time and keeps "…" and "." as they
+    // are, so the parts of the folded text are the folded parts.
+    let dots = |w: &[u8]| matches!(w, [b'.', b'.', b'.']);
+    if unbracketed.as_bytes().windows(3).any(dots) {
+        fold(&unbracketed.replace("...", "…"))
+    } else {
+        fold(&unbracketed)
     }
-    unbracketed
-        .replace("...", "…")
-        .split('…')
-        .map(|part| words_of(&fold(part)))
-        .filter(|w| !w.is_empty())
-        .collect()
+}
+
+/// A quotation's words, borrowed from its folded text, in parts split at
+/// ellipses (parts without words left out).
+struct Parts<'a> {
+    words: Vec<&'a str>,
+    /// Where each part's words end in `words`.
+    ends: Vec<usize>,
+}
+
+impl<'a> Parts<'a> {
+    fn of(folded: &'a str) -> Parts<'a> {
+        // Room for the words of most quotations at once.
+        let mut words = Vec::with_capacity(folded.len() / 4 + 1);
+        let mut ends = Vec::new();
+        for part in folded.split('…') {
+            words.extend(word_slices(part));
+            if ends.last().map_or(0, |&e| e) < words.len() {
+                ends.push(words.len());
+            }
+        }
+        Parts { words, ends }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &[&'a str]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(s, &e)| &self.words[s..e])
+    }
 }
 
 /// Whether each part occurs as a contiguous run of `words`, in order.
-fn contains_in_order(words: &[String], parts: &[Vec<String>]) -> bool {
+fn contains_in_order(words: &[String], parts: &Parts) -> bool {
     let mut from = 0;
-    for part in parts {
+    for part in parts.iter() {
+        let same = |i: usize| {
+            words[i..i + part.len()]
+                .iter()
+                .zip(part)
+                .all(|(w, p)| w == p)
+        };
         match (from..=words.len().saturating_sub(part.len()))
-            .find(|&i| words[i..].starts_with(part))
+            .find(|&i| i + part.len() <= words.len() && same(i))
         {
             Some(i) => from = i + part.len(),
             None => return false,
@@ -86,37 +118,178 @@ fn contains_in_order(words: &[String], parts: &[Vec<String>]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::analysis::index::words_of;
+    use proptest::prelude::*;
 
-    fn w(s: &str) -> Vec<String> {
-        words_of(&fold(s))
+    fn in_order(claim: &str, quotation: &str) -> bool {
+        let folded = folded_quotation(quotation);
+        contains_in_order(&words_of(&fold(claim)), &Parts::of(&folded))
     }
 
     #[test]
     fn parts_and_order() {
-        let claim = w("We can strengthen our defense as we please.");
-        assert!(contains_in_order(
-            &claim,
-            &parts_of("we can strengthen our defense")
-        ));
-        assert!(contains_in_order(
-            &claim,
-            &parts_of("We can … defense as we please")
-        ));
-        assert!(contains_in_order(
-            &claim,
-            &parts_of("[Turkey] can strengthen our defense")
-        ));
-        assert!(!contains_in_order(
-            &claim,
-            &parts_of("we can strengthen our army")
-        ));
-        assert!(!contains_in_order(
-            &claim,
-            &parts_of("as we please … we can")
-        ));
+        let claim = "We can strengthen our defense as we please.";
+        assert!(in_order(claim, "we can strengthen our defense"));
+        assert!(in_order(claim, "We can … defense as we please"));
+        assert!(in_order(claim, "We can... defense as we please"));
+        assert!(in_order(claim, "[Turkey] can strengthen our defense"));
+        assert!(!in_order(claim, "we can strengthen our army"));
+        assert!(!in_order(claim, "as we please … we can"));
         assert!(
-            !contains_in_order(&claim, &parts_of("strengthen defense")),
+            !in_order(claim, "strengthen defense"),
             "a part must be contiguous"
         );
+        assert!(
+            in_order(claim, "we can [build] our defense"),
+            "an insertion is a gap, whatever words it replaces"
+        );
+    }
+
+    #[test]
+    fn parts_are_the_words_between_ellipses_and_insertions() {
+        let parts = |q: &str| {
+            let folded = folded_quotation(q);
+            let parts = Parts::of(&folded);
+            parts.iter().map(|p| p.join(" ")).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            parts("Erdoğan’s S-400s, he said"),
+            ["erdogan's s-400s he said"]
+        );
+        assert_eq!(
+            parts("…we [Turkey] buy... our own [[nested] weapons] … ,"),
+            ["we", "buy", "our own"]
+        );
+        assert_eq!(parts(" … [x] ..."), Vec::<String>::new());
+    }
+
+    /// What matching was before posting lists: each part folded on its own,
+    /// every claim of the lexicon tried in order.
+    fn plain_match(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> {
+        let mut unbracketed = String::new();
+        let mut depth = 0usize;
+        for c in inner.chars() {
+            match c {
+                '[' => {
+                    depth += 1;
+                    unbracketed.push_str(" … ");
+                }
+                ']' => depth = depth.saturating_sub(1),
+                _ if depth == 0 => unbracketed.push(c),
+                _ => {}
+            }
+        }
+        let parts: Vec<Vec<String>> = unbracketed
+            .replace("...", "…")
+            .split('…')
+            .map(|part| words_of(&fold(part)))
+            .filter(|w| !w.is_empty())
+            .collect();
+        let total: usize = parts.iter().map(Vec::len).sum();
+        if !parts
+            .iter()
+            .flatten()
+            .any(|w| !crate::analysis::index::is_common_word(w))
+        {
+            return None;
+        }
+        (0..index.claims.len()).find_map(|c| {
+            let claim = index.claim(c);
+            let words = &claim.folded_words;
+            let mut from = 0;
+            for part in &parts {
+                let at = (from..=words.len().saturating_sub(part.len()))
+                    .find(|&i| words[i..].starts_with(part))?;
+                from = at + part.len();
+            }
+            claim.claim.quoted.then_some(QuoteMatch {
+                claim: c,
+                whole: total == words.len() && parts.len() == 1,
+            })
+        })
+    }
+
+    const VOCABULARY: &[&str] = &[
+        "we",
+        "buy",
+        "our",
+        "can",
+        "weapons",
+        "Weapons",
+        "gas",
+        "Russia",
+        "Turkey’s",
+        "turkey's",
+        "Erdoğan",
+        "erdogan",
+        "S-400s",
+        "defense",
+        "please",
+        "strengthen",
+        "pipeline",
+        "ties",
+        "sochi",
+    ];
+
+    fn lexicon(claims: &[(Vec<usize>, bool)]) -> LexiconIndex {
+        let claims: Vec<String> = claims
+            .iter()
+            .enumerate()
+            .map(|(i, (words, quoted))| {
+                let text: Vec<&str> = words.iter().map(|&w| VOCABULARY[w]).collect();
+                format!(
+                    r#"{{"id": "c{i}", "text": "{}.", "quoted": {quoted}, "source": "s", "start": 0, "end": 1}}"#,
+                    text.join(" ")
+                )
+            })
+            .collect();
+        let text = format!(
+            r#"{{"copydesk_lexicon": 1, "entities": [], "claims": [{}]}}"#,
+            claims.join(",")
+        );
+        LexiconIndex::of_json("x.lexicon.json", &text)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        /// Every quotation matches the claim (and wholeness) that trying
+        /// each claim in order finds: the posting lists, the words left
+        /// unread once a list is short, and the borrowed parts change what
+        /// matching costs, never what it finds.
+        #[test]
+        fn the_claim_found_is_the_first_the_plain_walk_finds(
+            claims in prop::collection::vec(
+                (prop::collection::vec(0..VOCABULARY.len(), 1..7), prop::bool::weighted(0.7)),
+                1..40),
+            quotations in prop::collection::vec(
+                (0usize..40, 0usize..7, 1usize..6,
+                 prop::collection::vec((0..VOCABULARY.len(), 0u8..8), 0..4)),
+                1..12),
+        ) {
+            let index = lexicon(&claims);
+            for (claim, from, len, extra) in quotations {
+                // Mostly a run of a claim's words, with ellipses, insertions
+                // and other words mixed in.
+                let words = &claims[claim % claims.len()].0;
+                let mut quote: Vec<String> = words
+                    .iter()
+                    .skip(from)
+                    .take(len)
+                    .map(|&w| VOCABULARY[w].to_string())
+                    .collect();
+                for (w, how) in extra {
+                    let at = usize::from(how) % (quote.len() + 1);
+                    let piece = match how {
+                        0 | 1 => "…".to_string(),
+                        2 => "...".to_string(),
+                        3 => format!("[{}]", VOCABULARY[w]),
+                        _ => VOCABULARY[w].to_string(),
+                    };
+                    quote.insert(at, piece);
+                }
+                let inner = quote.join(" ");
+                prop_assert_eq!(match_quotation(&inner, &index), plain_match(&inner, &index), "{}", inner);
+            }
+        }
     }
 }

@@ -135,6 +135,10 @@ enum CueClass {
 
 struct Lists {
     cues: CueTable,
+    /// A word of each cue, looked for in a sentence's bytes (see
+    /// [`may_hold_cue`]); `None` if a cue word is not all ASCII letters,
+    /// which that search cannot stand for.
+    cue_words: Option<ByShape<()>>,
     next_sentence: Vec<Vec<&'static str>>,
     pronouns: HashSet<&'static str>,
     determiners: HashSet<&'static str>,
@@ -166,6 +170,7 @@ fn lists() -> &'static Lists {
     LISTS.get_or_init(|| {
         let mut l = Lists {
             cues: CueTable::default(),
+            cue_words: None,
             next_sentence: Vec::new(),
             pronouns: HashSet::default(),
             determiners: HashSet::default(),
@@ -195,6 +200,27 @@ fn lists() -> &'static Lists {
                 other => panic!("unknown section [{other}] in attribution-cues.txt"),
             };
             cues.entry(words[0]).or_default().push((words, class));
+        }
+        // A word of each cue, its longest: every word of a cue stands in
+        // a sentence the cue is found in.
+        let mut starts: Vec<&str> = cues
+            .values()
+            .flatten()
+            .filter_map(|(words, _)| words.iter().copied().max_by_key(|w| w.len()))
+            .collect();
+        starts.sort_unstable();
+        starts.dedup();
+        let all_letters = cues
+            .values()
+            .flatten()
+            .flat_map(|(words, _)| words)
+            .all(|w| !w.is_empty() && w.bytes().all(|b| b.is_ascii_lowercase()));
+        if all_letters {
+            let mut words = ByShape::default();
+            for word in starts {
+                words.insert(word, ());
+            }
+            l.cue_words = Some(words);
         }
         for (first, mut list) in cues {
             list.sort_by_key(|(w, _)| std::cmp::Reverse(w.len()));
@@ -238,55 +264,69 @@ fn lists() -> &'static Lists {
 /// The cues, longest first, of each first word.
 type CuesOf = Vec<(Vec<&'static str>, CueClass)>;
 
-/// The cues by their first word, found by the word's shape (length, first
-/// and last byte, in 4,096 bits) and then compared: most words' shape is no
-/// cue's, which a few instructions tell, and a shape that is one holds one
-/// or two first words, told apart by comparing them where hashing the word
-/// would take a hundred instructions. Every word of every sentence is
-/// looked up.
-struct CueTable {
-    /// The shapes that hold a first word, a bit each.
+/// The cues by their first word.
+type CueTable = ByShape<CuesOf>;
+
+/// Words by their shape (length, first and last byte in ASCII lower case,
+/// in 4,096 bits), then compared: most words' shape is none of the set's,
+/// which a few instructions tell, and a shape that is one holds one or two
+/// words, told apart by comparing them where hashing the word would take a
+/// hundred instructions. Every word of every sentence is looked up.
+struct ByShape<T> {
+    /// The shapes that hold a word, a bit each.
     shapes: [u64; 64],
-    /// The first words of each shape, with their cues.
-    by_shape: Vec<Vec<(&'static str, CuesOf)>>,
+    /// The words of each shape, with their values.
+    by_shape: Vec<Vec<(&'static str, T)>>,
 }
 
-impl Default for CueTable {
-    fn default() -> CueTable {
-        CueTable {
+impl<T> Default for ByShape<T> {
+    fn default() -> ByShape<T> {
+        ByShape {
             shapes: [0; 64],
-            by_shape: vec![Vec::new(); 4096],
+            by_shape: (0..4096).map(|_| Vec::new()).collect(),
         }
     }
 }
 
-impl CueTable {
+impl<T> ByShape<T> {
     fn shape(word: &[u8]) -> usize {
-        let (first, last) = (word.first().copied(), word.last().copied());
-        let (first, last) = (
-            usize::from(first.unwrap_or(0)),
-            usize::from(last.unwrap_or(0)),
-        );
+        let first = usize::from(word.first().map_or(0, u8::to_ascii_lowercase));
+        let last = usize::from(word.last().map_or(0, u8::to_ascii_lowercase));
         (word.len() * 0x9E5 + first * 0x2B + last) % 4096
     }
 
-    fn insert(&mut self, first: &'static str, cues: CuesOf) {
-        let shape = CueTable::shape(first.as_bytes());
+    /// Adds `word`, which is in lower case.
+    fn insert(&mut self, word: &'static str, value: T) {
+        let shape = Self::shape(word.as_bytes());
         self.shapes[shape / 64] |= 1 << (shape % 64);
-        self.by_shape[shape].push((first, cues));
+        self.by_shape[shape].push((word, value));
     }
 
-    /// The cues starting with `first` (a lower-cased word), longest first.
+    /// The words of `word`'s shape; none for most words.
     #[inline]
-    fn get(&self, first: &str) -> Option<&CuesOf> {
-        let shape = CueTable::shape(first.as_bytes());
+    fn of_shape(&self, word: &[u8]) -> &[(&'static str, T)] {
+        let shape = Self::shape(word);
         if self.shapes[shape / 64] & (1 << (shape % 64)) == 0 {
-            return None;
+            return &[];
         }
-        self.by_shape[shape]
+        &self.by_shape[shape]
+    }
+
+    /// The value of `word` as written (a lower-cased word).
+    #[inline]
+    fn get(&self, word: &str) -> Option<&T> {
+        self.of_shape(word.as_bytes())
             .iter()
-            .find(|(word, _)| *word == first)
-            .map(|(_, cues)| cues)
+            .find(|(w, _)| *w == word)
+            .map(|(_, value)| value)
+    }
+
+    /// Whether the set holds `word` in any ASCII case.
+    #[inline]
+    fn holds_ignoring_ascii_case(&self, word: &[u8]) -> bool {
+        self.of_shape(word)
+            .iter()
+            .any(|(w, _)| w.as_bytes().eq_ignore_ascii_case(word))
     }
 }
 
@@ -301,6 +341,42 @@ pub fn is_cue_word(word: &str) -> bool {
             words.len() == 1 && matches!(class, CueClass::Bare | CueClass::That | CueClass::Quote)
         })
     })
+}
+
+/// Whether `text[sentence]` may hold a cue [`match_cue`] finds: false only
+/// when no word of the cues (each cue's longest, which the cue cannot be
+/// found without) is, in any ASCII case, a whole run of ASCII letters and
+/// digits in it, and it holds no Kelvin sign. A word that lower-cases to a
+/// cue word (ASCII letters) is written in ASCII letters, the Kelvin sign
+/// being the one other letter whose lower case is ASCII ("k"), and, being a
+/// whole token, has no ASCII letter or digit either side. One pass over
+/// the bytes tells most sentences without a cue, where reading them word
+/// by word takes several times as long.
+fn may_hold_cue(text: &str, sentence: &Range<usize>) -> bool {
+    let (Some(s), Some(words)) = (text.get(sentence.clone()), &lists().cue_words) else {
+        return true;
+    };
+    let bytes = s.as_bytes();
+    let mut at = 0;
+    while let Some(&b) = bytes.get(at) {
+        if b.is_ascii_alphanumeric() {
+            let start = at;
+            at += bytes[at..]
+                .iter()
+                .take_while(|b| b.is_ascii_alphanumeric())
+                .count();
+            if words.holds_ignoring_ascii_case(&bytes[start..at]) {
+                return true;
+            }
+            continue;
+        }
+        // U+212A KELVIN SIGN is E2 84 AA.
+        if b == 0xE2 && bytes[at + 1..].starts_with(&[0x84, 0xAA]) {
+            return true;
+        }
+        at += 1;
+    }
+    false
 }
 
 /// Whether `text` holds a speech cue of any kind.
@@ -1087,6 +1163,9 @@ pub fn find_attributions(
     sentence: Range<usize>,
     quotations: &[Quotation],
 ) -> Vec<Attribution> {
+    if !may_hold_cue(text, &sentence) {
+        return Vec::new();
+    }
     analyse(text, sentence, quotations, &mut String::new())
         .clauses
         .into_iter()
@@ -1152,6 +1231,26 @@ pub struct InSentence {
 /// [`find_attributions`] returns), and what the sentence lends to the
 /// quotations in and around it, from one reading of the sentence.
 pub fn read_sentence(
+    text: &str,
+    sentence: Range<usize>,
+    quotations: &[Quotation],
+) -> (Vec<Attribution>, Lends) {
+    // Attributions come from cues; a sentence lends only to quotations in
+    // it and through a colon ending it.
+    let quoted = quotations
+        .iter()
+        .any(|q| q.depth == 0 && q.range.start < sentence.end && q.range.end > sentence.start);
+    let colon = text
+        .get(sentence.clone())
+        .is_some_and(|s| s.trim_end().ends_with(':'));
+    if !quoted && !colon && !may_hold_cue(text, &sentence) {
+        return (Vec::new(), Lends::default());
+    }
+    read_sentence_in_full(text, sentence, quotations)
+}
+
+/// [`read_sentence`], reading every sentence word by word.
+fn read_sentence_in_full(
     text: &str,
     sentence: Range<usize>,
     quotations: &[Quotation],
@@ -2166,6 +2265,77 @@ mod tests {
         assert!(firsts > 100);
         for word in ["sad", "sajd", "said.", "Said", "told’", "", "weapons", "😀"] {
             assert!(table.get(word).is_none(), "{word}");
+        }
+    }
+
+    /// Only the Kelvin sign, outside ASCII, lower-cases to ASCII: the
+    /// reason [`may_hold_cue`] looks for it.
+    #[test]
+    fn kelvin_is_the_only_non_ascii_letter_lowering_to_ascii() {
+        let lowering_to_ascii: Vec<char> = (0x80..=u32::from(char::MAX))
+            .filter_map(char::from_u32)
+            .filter(|c| c.to_lowercase().all(|l| l.is_ascii()))
+            .collect();
+        assert_eq!(lowering_to_ascii, vec!['\u{212A}']);
+        assert!(lists().cue_words.is_some());
+    }
+
+    #[test]
+    fn sentences_without_a_cue_word_are_told_without_reading_them() {
+        let text = "The unsaid ferry, addressed to x. ";
+        assert!(!may_hold_cue(text, &(0..text.len())));
+        for cue in [
+            "said",
+            "SAID",
+            "Said",
+            "according to",
+            "as\u{212A}ed",
+            "in the words of",
+        ] {
+            let text = format!("The ferry {cue} x.");
+            assert!(may_hold_cue(&text, &(0..text.len())), "{text}");
+        }
+        let text = "“The ferry,” he Said.";
+        assert!(may_hold_cue(text, &(0..text.len())));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// Reading only the sentences that may hold a cue, a quotation or a
+        /// closing colon gives what reading every sentence in full gives.
+        #[test]
+        fn skipping_sentences_without_cues_changes_nothing(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "said", "Said", "SAID", "according to", "told", "as\u{212A}ed", "added",
+                    "adding", "put it", "That was how", "Erdogan", "Kerim Has", "he", "the",
+                    "officials", "unsaid", "address", "Mr.", "U.S.", "x-said", "said-x",
+                    "Erdoğan’s", "İstanbul", "ışık", ",", ".", ":", ";", "—", "“", "”",
+                    "\"", "‘", "’", "(", ")", "\n\n", "😀", "that", "wrote on Twitter", "the words of", "words", "in", "quoted as saying",
+                ]),
+                0..30,
+            )
+        ) {
+            let text = parts.join(" ");
+            let quotations = find_quotations(&text, &paragraphs(&text));
+            for sentence in split_sentences(&text, 0..text.len()) {
+                proptest::prop_assert_eq!(
+                    read_sentence(&text, sentence.clone(), &quotations),
+                    read_sentence_in_full(&text, sentence.clone(), &quotations),
+                    "{}", &text[sentence.clone()]
+                );
+                let mut lowered = String::new();
+                let full: Vec<Attribution> = analyse(&text, sentence.clone(), &quotations, &mut lowered)
+                    .clauses
+                    .into_iter()
+                    .map(|c| c.attribution)
+                    .collect();
+                proptest::prop_assert_eq!(
+                    find_attributions(&text, sentence.clone(), &quotations),
+                    full
+                );
+            }
         }
     }
 }

@@ -144,14 +144,18 @@ impl Iterator for Tokens<'_> {
         let mut lower_ascii = true;
         let mut has_inner_period = false;
         loop {
-            // Most words are ASCII letters: those a byte at a time.
-            while let Some(&b) = bytes.get(q) {
-                if !b.is_ascii_alphanumeric() {
+            // Most words are ASCII letters: those a byte at a time, each
+            // told by one look-up.
+            let mut seen = 0;
+            for &b in bytes.get(q..).unwrap_or_default() {
+                let class = ASCII_WORD_BYTES[usize::from(b)];
+                if class == 0 {
                     break;
                 }
-                lower_ascii &= !b.is_ascii_uppercase();
+                seen |= class;
                 q += 1;
             }
+            lower_ascii &= seen & CAPITAL == 0;
             let Some(c) = char_at(slice, q) else {
                 break;
             };
@@ -188,6 +192,28 @@ impl Iterator for Tokens<'_> {
             kind: TokenKind::Word,
         })
     }
+}
+
+/// For each byte: [`ALNUM`] for an ASCII letter or digit, with [`CAPITAL`]
+/// for a capital; 0 for any other byte.
+static ASCII_WORD_BYTES: [u8; 256] = ascii_word_bytes();
+const ALNUM: u8 = 1;
+const CAPITAL: u8 = 2;
+
+const fn ascii_word_bytes() -> [u8; 256] {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 128 {
+        let byte = b as u8;
+        if byte.is_ascii_alphanumeric() {
+            table[b] = ALNUM;
+        }
+        if byte.is_ascii_uppercase() {
+            table[b] |= CAPITAL;
+        }
+        b += 1;
+    }
+    table
 }
 
 /// `char::is_whitespace` of an ASCII byte (which, unlike
