@@ -272,14 +272,16 @@ mod rules_cache {
         edited.insert(at, 'x');
         let edited = std::sync::Arc::new(edited);
         let mut inc = analysis::Incremental::default();
-        let before = inc.analyze_shared(&original, DocKind::Markdown, index, 1);
+        let before =
+            std::sync::Arc::new(inc.analyze_shared(&original, DocKind::Markdown, index, 1));
         let mut checker = Checker::default();
         checker.check(&original, &before, index, 1, &config);
         let mut flip = false;
         b.with_inputs(|| {
             flip = !flip;
             let text = if flip { &edited } else { &original };
-            (text, inc.analyze_shared(text, DocKind::Markdown, index, 1))
+            let a = inc.analyze_shared(text, DocKind::Markdown, index, 1);
+            (text, std::sync::Arc::new(a))
         })
         .bench_local_refs(|(text, a)| checker.check(black_box(text), a, index, 1, &config).len());
     }
@@ -297,7 +299,7 @@ mod rules_cache {
     fn open_long_draft_100k(b: Bencher) {
         let index = &LEX_100K.index;
         let config = RuleConfig::default();
-        let a = analysis::analyze(&LONG, DocKind::Markdown, index);
+        let a = std::sync::Arc::new(analysis::analyze(&LONG, DocKind::Markdown, index));
         let text = std::sync::Arc::new(LONG.to_string());
         b.bench(|| {
             Checker::default()

@@ -169,16 +169,22 @@ pub struct Incremental {
     blocks: Vec<KeptBlock>,
     /// Attributions of each block's quotations, keyed by the window of
     /// blocks they depend on.
-    windows: HashMap<u64, Arc<WindowPart>, PassThrough>,
+    windows: Stamped<WindowPart>,
     /// The person salient after each sentence of each block, keyed by the
     /// block's part.
-    salience: HashMap<u64, Arc<BlockSalience>, PassThrough>,
+    salience: Stamped<BlockSalience>,
     /// The last version's text and parse (a keystroke parses the Markdown
     /// again only around the edit), and the masked text of the one before.
     prose: prose::ProseCache,
     /// The [`Revision::id`] of the last analysis.
     last: Option<u64>,
 }
+
+/// Values kept from one version to the next, each with the [`Revision::id`]
+/// of the last analysis that used it: after each analysis those it did not
+/// use are dropped in one sweep (a keystroke uses nearly all of them again,
+/// which rebuilding the map would insert one by one).
+type Stamped<T> = HashMap<u64, (u64, Arc<T>), PassThrough>;
 
 /// The person salient after each sentence of one block (the antecedent of
 /// "he said", see [`Resolver::salience`]), with everything it was worked
@@ -340,7 +346,7 @@ impl Incremental {
                 reopens,
             });
         }
-        let attributions = self.attribute(&quotations, &placed);
+        let attributions = self.attribute(&quotations, &placed, id);
         let mentions = resolve_mentions(masked, &names, index);
         let resolver = Resolver {
             text: masked,
@@ -350,7 +356,7 @@ impl Incremental {
             index,
             sentence_attributions: Some(&block_attributions),
         };
-        let quote_speakers = self.quote_speakers(&resolver, &placed, &attributions);
+        let quote_speakers = self.quote_speakers(&resolver, &placed, &attributions, id);
         drop((placed, block_attributions));
         self.blocks = kept;
         DocAnalysis {
@@ -483,9 +489,9 @@ impl Incremental {
         &mut self,
         quotations: &[Quotation],
         placed: &[Placed],
+        revision: u64,
     ) -> Vec<Option<QuoteAttribution>> {
         let mut out = Vec::with_capacity(quotations.len());
-        let mut windows = HashMap::with_capacity_and_hasher(placed.len(), Default::default());
         for (b, block) in placed.iter().enumerate() {
             if block.quotations.is_empty() {
                 continue;
@@ -528,9 +534,16 @@ impl Incremental {
                         .zip(&placed[lo..=hi])
                         .all(|((part, off), p)| Arc::ptr_eq(part, p.part) && *off == p.at - origin)
             };
-            let window = match self.windows.get(&key) {
-                Some(w) if same(w) => w.clone(),
-                _ => {
+            let kept = match self.windows.get_mut(&key) {
+                Some((used, w)) if same(w) => {
+                    *used = revision;
+                    Some(w.clone())
+                }
+                _ => None,
+            };
+            let window = match kept {
+                Some(w) => w,
+                None => {
                     let local: Vec<Quotation> = quotations[q0..placed[hi].quotations.end]
                         .iter()
                         .map(|q| Quotation {
@@ -550,14 +563,16 @@ impl Incremental {
                     }
                     let found = attribute_from(&local, &lends, chain.start - q0..chain.end - q0);
                     let mine = block.quotations.start - q0..block.quotations.end - q0;
-                    Arc::new(WindowPart {
+                    let w = Arc::new(WindowPart {
                         blocks: placed[lo..=hi]
                             .iter()
                             .map(|p| (Arc::clone(p.part), p.at - origin))
                             .collect(),
                         target: b - lo,
                         attributions: found[mine].to_vec(),
-                    })
+                    });
+                    self.windows.insert(key, (revision, w.clone()));
+                    w
                 }
             };
             out.extend(window.attributions.iter().map(|a| {
@@ -570,9 +585,8 @@ impl Incremental {
                     }
                 })
             }));
-            windows.insert(key, window);
         }
-        self.windows = windows;
+        self.windows.retain(|_, (used, _)| *used == revision);
         out
     }
 }
@@ -588,11 +602,11 @@ impl Incremental {
         resolver: &Resolver,
         placed: &[Placed],
         attributions: &[Option<QuoteAttribution>],
+        revision: u64,
     ) -> Vec<Option<EntityId>> {
         let cover = QuoteCover::new(resolver.quotations);
         let mentions = resolver.mentions;
         let mut salient_after = Vec::with_capacity(resolver.sentences.len());
-        let mut salience = HashMap::with_capacity_and_hasher(placed.len(), Default::default());
         for p in placed {
             if p.sentences.is_empty() {
                 continue;
@@ -631,33 +645,35 @@ impl Incremental {
                     && (b.attributions.iter().zip(p.quotations.clone()))
                         .all(|(a, qi)| *a == attribution(qi))
             };
-            let kept = match self.salience.remove(&key) {
-                Some(b) if same(&b) => {
+            let kept = match self.salience.get_mut(&key) {
+                Some((used, b)) if same(b) => {
+                    *used = revision;
                     salient_after.extend_from_slice(&b.salient_after);
-                    b
+                    true
                 }
-                _ => {
-                    let first = salient_after.len();
-                    resolver.salience(
-                        p.sentences.clone(),
-                        salient,
-                        attributions,
-                        &cover,
-                        &mut salient_after,
-                    );
-                    Arc::new(BlockSalience {
-                        part: Arc::clone(p.part),
-                        salient_before: salient,
-                        mentions: mine.iter().map(|m| (from(&m.range), m.entity)).collect(),
-                        attributions: p.quotations.clone().map(attribution).collect(),
-                        edges: (before.into(), after.into()),
-                        salient_after: salient_after[first..].to_vec(),
-                    })
-                }
+                _ => false,
             };
-            salience.insert(key, kept);
+            if !kept {
+                let first = salient_after.len();
+                resolver.salience(
+                    p.sentences.clone(),
+                    salient,
+                    attributions,
+                    &cover,
+                    &mut salient_after,
+                );
+                let computed = Arc::new(BlockSalience {
+                    part: Arc::clone(p.part),
+                    salient_before: salient,
+                    mentions: mine.iter().map(|m| (from(&m.range), m.entity)).collect(),
+                    attributions: p.quotations.clone().map(attribution).collect(),
+                    edges: (before.into(), after.into()),
+                    salient_after: salient_after[first..].to_vec(),
+                });
+                self.salience.insert(key, (revision, computed));
+            }
         }
-        self.salience = salience;
+        self.salience.retain(|_, (used, _)| *used == revision);
         resolver.speakers(&salient_after, attributions, &cover)
     }
 }
@@ -927,8 +943,10 @@ mod tests {
         let text = draft();
         inc.analyze(&text, DocKind::Markdown, &index, 1);
         let before = kept(&inc);
-        let windows_before: Vec<Arc<WindowPart>> = inc.windows.values().cloned().collect();
-        let salience_before: Vec<Arc<BlockSalience>> = inc.salience.values().cloned().collect();
+        let windows_before: Vec<Arc<WindowPart>> =
+            inc.windows.values().map(|(_, w)| w.clone()).collect();
+        let salience_before: Vec<Arc<BlockSalience>> =
+            inc.salience.values().map(|(_, s)| s.clone()).collect();
         let at = text.find("Nagorno-Karabakh").unwrap();
         let mut edited = text.clone();
         edited.insert(at, 'x');
@@ -949,7 +967,7 @@ mod tests {
         let windows_reused = inc
             .windows
             .values()
-            .filter(|w| windows_before.iter().any(|b| Arc::ptr_eq(b, w)))
+            .filter(|(_, w)| windows_before.iter().any(|b| Arc::ptr_eq(b, w)))
             .count();
         assert!(inc.windows.len() > 10);
         assert!(
@@ -962,7 +980,7 @@ mod tests {
         let salience_reused = inc
             .salience
             .values()
-            .filter(|s| salience_before.iter().any(|b| Arc::ptr_eq(b, s)))
+            .filter(|(_, s)| salience_before.iter().any(|b| Arc::ptr_eq(b, s)))
             .count();
         assert!(inc.salience.len() > 20);
         assert!(

@@ -216,6 +216,166 @@ struct Snapshot {
     root: Option<PathBuf>,
 }
 
+/// What a snapshot of one document is made from, taken under the state
+/// lock by [`Backend::pending`], before its analysis is known.
+#[derive(Clone)]
+struct Pending {
+    uri: Uri,
+    rope: Rope,
+    /// The version's text, if copied out of the rope already.
+    text: Option<SharedText>,
+    kind: DocKind,
+    index: Arc<LexiconIndex>,
+    generation: u64,
+    enc: Encoding,
+    root: Option<PathBuf>,
+    /// Where the version's analysis is shared.
+    cell: SharedAnalysis,
+    incremental: Arc<Mutex<Incremental>>,
+    fault: Option<Fault>,
+}
+
+impl Pending {
+    /// The version's text. Copied out of the rope by the first who needs
+    /// it, and kept only if the document is still at this version: an edit
+    /// (or a reopening) replaces the analysis cell along with the text.
+    fn text(&self, state: &Mutex<State>) -> SharedText {
+        if let Some(text) = &self.text {
+            return text.clone();
+        }
+        let text = SharedText::new(text_of(&self.rope));
+        let mut st = state.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(open) = st.docs.get_mut(&self.uri) {
+            let same = matches!(&open.analysis, Some((_, _, c)) if Arc::ptr_eq(c, &self.cell));
+            if same && open.text.is_none() {
+                open.text = Some(text.clone());
+            }
+        }
+        text
+    }
+
+    /// Analyses the version (on the blocking pool).
+    fn analyze(&self, text: &SharedText) -> Arc<DocAnalysis> {
+        let mut inc = self.incremental.lock().unwrap_or_else(|p| p.into_inner());
+        self.analyze_with(text, &mut inc)
+    }
+
+    fn analyze_with(&self, text: &SharedText, inc: &mut Incremental) -> Arc<DocAnalysis> {
+        if self.fault == Some(Fault::Analysis) {
+            panic!("injected fault in the analysis");
+        }
+        Arc::new(inc.analyze_shared(text, self.kind, &self.index, self.generation))
+    }
+
+    /// The snapshot, its analysis shared through the cell or made here and
+    /// shared from now on: for the diagnostics task, which then checks the
+    /// snapshot on the same thread of the blocking pool (one hand-off to
+    /// the pool per keystroke, not two).
+    fn snapshot_here(self, state: &Mutex<State>) -> Snapshot {
+        let text = self.text(state);
+        let analysis = match self.cell.get() {
+            Some(analysis) => analysis.clone(),
+            None => {
+                let mut inc = self.incremental.lock().unwrap_or_else(|p| p.into_inner());
+                // A request may have made it while this waited for the lock.
+                match self.cell.get() {
+                    Some(analysis) => analysis.clone(),
+                    None => {
+                        let analysis = self.analyze_with(&text, &mut inc);
+                        // Refused only while a request is making it too:
+                        // that one's will be shared.
+                        let _ = self.cell.set(analysis.clone());
+                        analysis
+                    }
+                }
+            }
+        };
+        self.into_snapshot(text, analysis)
+    }
+
+    fn into_snapshot(self, text: SharedText, analysis: Arc<DocAnalysis>) -> Snapshot {
+        Snapshot {
+            uri: self.uri,
+            kind: self.kind,
+            text,
+            rope: self.rope,
+            analysis,
+            index: self.index,
+            generation: self.generation,
+            enc: self.enc,
+            root: self.root,
+        }
+    }
+}
+
+/// What checking a document needs besides its snapshot: its rule cache and
+/// last diagnostics (none for a document no longer open) and the settings.
+struct Rules {
+    config: RuleConfig,
+    checker: Option<Arc<Mutex<rules::Checker>>>,
+    converter: Option<Arc<Mutex<diagnostics::Converter>>>,
+    source_texts: Arc<Mutex<diagnostics::SourceCache>>,
+}
+
+impl Rules {
+    /// The findings and diagnostics of a snapshot (on the blocking pool).
+    fn check(self, snap: Snapshot, publish: Option<i32>) -> Checked {
+        let Rules {
+            config,
+            checker,
+            converter,
+            source_texts,
+        } = self;
+        let findings = match checker {
+            // Only the paragraphs the edits touched are checked again.
+            Some(checker) => checker.lock().unwrap_or_else(|p| p.into_inner()).check(
+                &snap.text,
+                &snap.analysis,
+                &snap.index,
+                snap.generation,
+                &config,
+            ),
+            None => rules::check(&snap.text, &snap.analysis, &snap.index, &config),
+        };
+        let mut cache = source_texts.lock().unwrap_or_else(|p| p.into_inner());
+        cache.keep_for(snap.generation, &snap.root);
+        let mut sources = diagnostics::SourceTexts::new(&snap.index, snap.root.clone(), &mut cache);
+        let (diagnostics, frame) = match converter {
+            // Only the findings the edits changed are converted afresh,
+            // and serialized afresh in the frame.
+            Some(converter) => {
+                let mut converter = converter.lock().unwrap_or_else(|p| p.into_inner());
+                let diagnostics = converter.convert(
+                    &findings,
+                    &diagnostics::Version {
+                        text: &snap.text,
+                        rope: &snap.rope,
+                        revision: snap.analysis.revision,
+                    },
+                    snap.enc,
+                    snap.generation,
+                    &mut sources,
+                );
+                let frame = publish.map(|v| converter.frame(&snap.uri, Some(v)));
+                (diagnostics, frame)
+            }
+            None => {
+                let diagnostics =
+                    diagnostics::to_diagnostics(&findings, &snap.text, snap.enc, &mut sources);
+                (Arc::new(diagnostics), None)
+            }
+        };
+        drop(sources);
+        drop(cache);
+        Checked {
+            snap,
+            findings,
+            diagnostics,
+            frame,
+        }
+    }
+}
+
 /// What [`Backend::diagnostics_for`] found for a snapshot.
 struct Checked {
     snap: Snapshot,
@@ -256,6 +416,30 @@ impl Backend {
     /// The analysis of a document at its current version, computed on the
     /// blocking pool if needed. `Ok(None)` for unknown or too-large documents.
     async fn snapshot(&self, uri: &Uri) -> Result<Option<Snapshot>> {
+        let Some(pending) = self.pending(uri).await else {
+            return Ok(None);
+        };
+        let text = pending.text(&self.state);
+        // A failed (or cancelled) computation leaves the cell empty: the
+        // next request for this version tries again.
+        let cell = pending.cell.clone();
+        let pending = Arc::new(pending);
+        let analysis = cell
+            .get_or_try_init(|| {
+                let (pending, text) = (pending.clone(), text.clone());
+                async move { run_blocking(move || pending.analyze(&text)).await }
+            })
+            .await?
+            .clone();
+        Ok(Some(
+            Arc::unwrap_or_clone(pending).into_snapshot(text, analysis),
+        ))
+    }
+
+    /// What a snapshot of a document at its current version is made from,
+    /// taken under the state lock: the analysis is still to be found or
+    /// made. `None` for unknown or too-large documents.
+    async fn pending(&self, uri: &Uri) -> Option<Pending> {
         let mut loaded = self.loaded.subscribe();
         let _ = tokio::time::timeout(FIRST_LOAD_WAIT, loaded.wait_for(|done| *done)).await;
         let fault = self
@@ -265,7 +449,7 @@ impl Backend {
         if fault == Some(Fault::Snapshot) {
             panic!("injected fault in a snapshot");
         }
-        let (rope, text, kind, index, generation, enc, root, cell, too_large, incremental) = {
+        let (pending, too_large) = {
             let mut st = self.state();
             let (index, generation, enc, root, max) = (
                 st.index.clone(),
@@ -274,9 +458,7 @@ impl Backend {
                 st.root.clone(),
                 st.settings.max_file_bytes,
             );
-            let Some(open) = st.docs.get_mut(uri) else {
-                return Ok(None);
-            };
+            let open = st.docs.get_mut(uri)?;
             let too_large = open.doc.rope.len_bytes() > max;
             let tell = too_large && !std::mem::replace(&mut open.told_too_large, too_large);
             let version = open.doc.version;
@@ -288,18 +470,20 @@ impl Backend {
                     cell
                 }
             };
-            (
-                open.doc.rope.clone(),
-                open.text.clone(),
-                open.doc.kind,
+            let pending = Pending {
+                uri: uri.clone(),
+                rope: open.doc.rope.clone(),
+                text: open.text.clone(),
+                kind: open.doc.kind,
                 index,
                 generation,
                 enc,
                 root,
                 cell,
-                (too_large, tell, max),
-                open.incremental.clone(),
-            )
+                incremental: open.incremental.clone(),
+                fault,
+            };
+            (pending, (too_large, tell, max))
         };
         let (too_large, tell, max) = too_large;
         if too_large {
@@ -315,55 +499,9 @@ impl Backend {
                         .await;
                 });
             }
-            return Ok(None);
+            return None;
         }
-        let text = match text {
-            Some(text) => text,
-            None => {
-                // Copied outside the lock, and kept only if the document is
-                // still at this version: an edit (or a reopening) replaces
-                // the analysis cell along with the text.
-                let text = SharedText::new(text_of(&rope));
-                let mut st = self.state();
-                if let Some(open) = st.docs.get_mut(uri) {
-                    let same = matches!(&open.analysis, Some((_, _, c)) if Arc::ptr_eq(c, &cell));
-                    if same && open.text.is_none() {
-                        open.text = Some(text.clone());
-                    }
-                }
-                text
-            }
-        };
-        // A failed (or cancelled) computation leaves the cell empty: the
-        // next request for this version tries again.
-        let analysis = cell
-            .get_or_try_init(|| {
-                let (t, i) = (text.clone(), index.clone());
-                async move {
-                    run_blocking(move || {
-                        if fault == Some(Fault::Analysis) {
-                            panic!("injected fault in the analysis");
-                        }
-                        let mut inc = incremental.lock().unwrap_or_else(|p| p.into_inner());
-                        inc.analyze_shared(&t, kind, &i, generation)
-                    })
-                    .await
-                    .map(Arc::new)
-                }
-            })
-            .await?
-            .clone();
-        Ok(Some(Snapshot {
-            uri: uri.clone(),
-            kind,
-            text,
-            rope,
-            analysis,
-            index,
-            generation,
-            enc,
-            root,
-        }))
+        Some(pending)
     }
 
     async fn log(&self, typ: MessageType, message: String) {
@@ -575,31 +713,31 @@ impl Backend {
             if backend.state().docs.get(&uri).map(|o| o.doc.version) != Some(version) {
                 return; // superseded by a newer edit, which scheduled its own
             }
-            let frame = match backend.snapshot(&uri).await {
-                Ok(Some(snap)) => match backend.diagnostics_for(snap, Some(version)).await {
-                    Ok(checked) => checked.frame.unwrap_or_else(|| {
-                        output::diagnostics_frame(&uri, &checked.diagnostics, Some(version))
-                    }),
-                    Err(e) => {
-                        backend
-                            .log(
-                                MessageType::ERROR,
-                                format!("copydesk: checking failed: {}", e.message),
-                            )
-                            .await;
-                        return;
+            // The analysis (unless a request made it already), the rules,
+            // the diagnostics and the frame in one hand-off to the pool.
+            let frame = match backend.pending(&uri).await {
+                Some(pending) => {
+                    let rules = backend.rules_for(&uri);
+                    let state = backend.state.clone();
+                    let checked = run_blocking(move || {
+                        rules.check(pending.snapshot_here(&state), Some(version))
+                    });
+                    match checked.await {
+                        Ok(checked) => checked.frame.unwrap_or_else(|| {
+                            output::diagnostics_frame(&uri, &checked.diagnostics, Some(version))
+                        }),
+                        Err(e) => {
+                            backend
+                                .log(
+                                    MessageType::ERROR,
+                                    format!("copydesk: checking failed: {}", e.message),
+                                )
+                                .await;
+                            return;
+                        }
                     }
-                },
-                Ok(None) => output::diagnostics_frame(&uri, &[], Some(version)),
-                Err(e) => {
-                    backend
-                        .log(
-                            MessageType::ERROR,
-                            format!("copydesk: analysis failed: {}", e.message),
-                        )
-                        .await;
-                    return;
                 }
+                None => output::diagnostics_frame(&uri, &[], Some(version)),
             };
             let current = backend.state().docs.get(&uri).map(|o| o.doc.version);
             if current == Some(version) {
@@ -613,67 +751,20 @@ impl Backend {
     /// longer than any protocol message should wait. With `publish`, also
     /// the `publishDiagnostics` frame for that version.
     async fn diagnostics_for(&self, snap: Snapshot, publish: Option<i32>) -> Result<Checked> {
-        let (config, checker, converter, source_texts) = {
-            let st = self.state();
-            let open = st.docs.get(&snap.uri);
-            let checker = open.map(|o| o.rules.clone());
-            let converter = open.map(|o| o.converter.clone());
-            (
-                st.rule_config.clone(),
-                checker,
-                converter,
-                st.source_texts.clone(),
-            )
-        };
-        run_blocking(move || {
-            let findings = match checker {
-                // Only the paragraphs the edits touched are checked again.
-                Some(checker) => checker.lock().unwrap_or_else(|p| p.into_inner()).check(
-                    &snap.text,
-                    &snap.analysis,
-                    &snap.index,
-                    snap.generation,
-                    &config,
-                ),
-                None => rules::check(&snap.text, &snap.analysis, &snap.index, &config),
-            };
-            let mut cache = source_texts.lock().unwrap_or_else(|p| p.into_inner());
-            cache.keep_for(snap.generation, &snap.root);
-            let mut sources =
-                diagnostics::SourceTexts::new(&snap.index, snap.root.clone(), &mut cache);
-            let (diagnostics, frame) = match converter {
-                // Only the findings the edits changed are converted afresh,
-                // and serialized afresh in the frame.
-                Some(converter) => {
-                    let mut converter = converter.lock().unwrap_or_else(|p| p.into_inner());
-                    let diagnostics = converter.convert(
-                        &findings,
-                        &diagnostics::Version {
-                            text: &snap.text,
-                            rope: &snap.rope,
-                            revision: snap.analysis.revision,
-                        },
-                        snap.enc,
-                        snap.generation,
-                        &mut sources,
-                    );
-                    let frame = publish.map(|v| converter.frame(&snap.uri, Some(v)));
-                    (diagnostics, frame)
-                }
-                None => {
-                    let diagnostics =
-                        diagnostics::to_diagnostics(&findings, &snap.text, snap.enc, &mut sources);
-                    (Arc::new(diagnostics), None)
-                }
-            };
-            Checked {
-                snap,
-                findings,
-                diagnostics,
-                frame,
-            }
-        })
-        .await
+        let rules = self.rules_for(&snap.uri);
+        run_blocking(move || rules.check(snap, publish)).await
+    }
+
+    /// What checking a document needs besides its snapshot.
+    fn rules_for(&self, uri: &Uri) -> Rules {
+        let st = self.state();
+        let open = st.docs.get(uri);
+        Rules {
+            config: st.rule_config.clone(),
+            checker: open.map(|o| o.rules.clone()),
+            converter: open.map(|o| o.converter.clone()),
+            source_texts: st.source_texts.clone(),
+        }
     }
 
     fn clone_handle(&self) -> Backend {

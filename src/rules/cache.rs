@@ -46,7 +46,6 @@ use crate::analysis::document::Since;
 use crate::analysis::{DocAnalysis, EntityId, LexiconIndex};
 use crate::rules::Rule;
 use crate::text::attribution::SpeakerKind;
-use crate::text::prose::Prose;
 use crate::text::versions::{common_prefix, common_suffix};
 
 /// How many units must lack findings before they are checked on every core:
@@ -61,12 +60,12 @@ pub struct Checker {
     made_with: Option<(u64, RuleConfig)>,
     /// The last version's units, in document order, where they were.
     placed: Vec<Placed>,
-    /// The last version's text and its prose, shared with its analysis.
-    /// Comparing a new version with them once, front and back, tells which
-    /// units the edit left alone, so those are not hashed or compared one
-    /// by one.
+    /// The last version's text and its analysis. Comparing a new version
+    /// with them once, front and back, tells which units the edit left
+    /// alone, so those are not hashed; their facts are compared with the
+    /// last analysis's items in place (see [`same_items`]).
     text: Arc<String>,
-    prose: Arc<Prose>,
+    analysis: Option<Arc<DocAnalysis>>,
     /// The revision id of the last version's analysis: when the next
     /// analysis says what changed since that one, the texts are not compared.
     revision: Option<u64>,
@@ -111,6 +110,12 @@ struct Placed {
     context: usize,
     start: usize,
     end: usize,
+    /// Its blocks, sentences, quotations and mentions in that version's
+    /// analysis.
+    blocks: Range<usize>,
+    sentences: Range<usize>,
+    quotations: Range<usize>,
+    mentions: Range<usize>,
 }
 
 /// A unit of the current version: block, sentence, quotation and mention
@@ -130,6 +135,10 @@ impl Span {
             context: self.context,
             start: self.scope.bytes.start,
             end: self.scope.bytes.end,
+            blocks: self.blocks.clone(),
+            sentences: self.scope.sentences.clone(),
+            quotations: self.scope.quotations.clone(),
+            mentions: self.scope.mentions.clone(),
         }
     }
 
@@ -154,7 +163,7 @@ impl Checker {
     pub fn check(
         &mut self,
         text: &Arc<String>,
-        analysis: &DocAnalysis,
+        analysis: &Arc<DocAnalysis>,
         index: &LexiconIndex,
         generation: u64,
         config: &RuleConfig,
@@ -166,7 +175,7 @@ impl Checker {
         {
             self.placed.clear();
             self.text = Arc::default();
-            self.prose = Arc::default();
+            self.analysis = None;
             self.across.clear();
             self.revision = None;
             self.directives = false;
@@ -177,19 +186,20 @@ impl Checker {
         let mut cx = Context::new(text, analysis, index);
         cx.stems = Some(&stems);
         let spans = spans(&cx);
+        let was = self.analysis.take();
+        let was_masked = was.as_ref().map_or(&[][..], |w| w.prose.masked.as_bytes());
         let same = match analysis.revision.since {
             Some(since) if Some(since.previous) == self.revision => {
                 Unchanged::from_since(&since, self.text.len(), text.len())
             }
-            _ => Unchanged::between(
-                self.text.as_bytes(),
-                self.prose.masked.as_bytes(),
-                text,
-                cx.masked,
-            ),
+            _ => Unchanged::between(self.text.as_bytes(), was_masked, text, cx.masked),
         };
         let old = std::mem::take(&mut self.placed);
         let (n_new, n_old) = (spans.len(), old.len());
+        let agreed = was
+            .as_ref()
+            .filter(|_| n_old > 0)
+            .map(|w| Agreed::new(analysis, w, same.delta));
 
         // The units at the front and at the back that the edit left alone.
         let mut front = 0;
@@ -197,7 +207,7 @@ impl Checker {
             let (span, o) = (&spans[front], &old[front]);
             if span.scope.bytes.end > same.prefix
                 || !span.same_place(o, 0)
-                || !self.same_facts(&cx, span, &o.unit)
+                || !agreed.as_ref().is_some_and(|a| a.at_front(span, o))
             {
                 break;
             }
@@ -208,7 +218,7 @@ impl Checker {
             let (span, o) = (&spans[n_new - 1 - back], &old[n_old - 1 - back]);
             if span.context < same.suffix_from
                 || !span.same_place(o, same.delta)
-                || !self.same_facts(&cx, span, &o.unit)
+                || !agreed.as_ref().is_some_and(|a| a.at_back(span, o))
             {
                 break;
             }
@@ -265,7 +275,7 @@ impl Checker {
         let by_key: IdMap<u64, &Placed> =
             old[between_old].iter().map(|o| (o.unit.key, o)).collect();
         for span in &spans[between_new] {
-            units.push(self.moved(&cx, span, &by_key));
+            units.push(self.moved(&cx, span, &by_key, was_masked));
         }
         for (span, o) in spans[n_new - back..].iter().zip(&old[n_old - back..]) {
             let holds = answers_hold(&cx, &o.unit, span, |entity, at| {
@@ -384,16 +394,9 @@ impl Checker {
             .map(|(span, unit)| span.at(unit))
             .collect();
         self.text = text.clone();
-        self.prose = analysis.prose.clone();
+        self.analysis = Some(analysis.clone());
         self.revision = Some(analysis.revision.id);
         findings
-    }
-
-    /// Whether `unit`'s facts are `span`'s.
-    fn same_facts(&mut self, cx: &Context<'_>, span: &Span, unit: &Unit) -> bool {
-        self.facts.clear();
-        facts(cx, span, &mut self.facts);
-        *unit.facts == *self.facts
     }
 
     /// A unit of the last version, between the edit's bounds, that holds for
@@ -403,6 +406,7 @@ impl Checker {
         cx: &Context<'_>,
         span: &Span,
         by_key: &IdMap<u64, &Placed>,
+        was_masked: &[u8],
     ) -> Option<Arc<Unit>> {
         let bytes = &span.scope.bytes;
         let masked = &cx.masked[span.context..bytes.end];
@@ -412,7 +416,7 @@ impl Checker {
         let key = hash_words(&self.facts, hash_bytes(masked.as_bytes()));
         let o = by_key.get(&key)?;
         let holds = *o.unit.facts == *self.facts
-            && self.prose.masked.as_bytes().get(o.context..o.end) == Some(masked.as_bytes())
+            && was_masked.get(o.context..o.end) == Some(masked.as_bytes())
             && self.text.as_bytes().get(o.context..o.end) == Some(written.as_bytes())
             && answers_hold(cx, &o.unit, span, |_, _| false);
         holds.then(|| o.unit.clone())
@@ -432,6 +436,184 @@ fn answers_hold(
         let at = at.wrapping_add_signed(delta);
         known(entity, at) || cx.named_before(entity, at) == answer
     })
+}
+
+/// How far the last version's analysis and this one's agree, list by
+/// list: the items at the front that are equal, and those at the back that
+/// are equal once moved by the edit (offsets by the change in the text's
+/// length, indexes into the lists by the change in their lengths).
+/// Measured once per version, in one pass from either end, so that the
+/// units the edit left alone (most of the document) are known to have the
+/// last version's facts without building and comparing those unit by unit.
+struct Agreed {
+    blocks: Ends,
+    sentences: Ends,
+    quotations: Ends,
+    mentions: Ends,
+}
+
+/// See [`Agreed`]: of one list.
+#[derive(Debug, Clone, Copy)]
+struct Ends {
+    front: usize,
+    back: usize,
+    /// The new length.
+    len: usize,
+    /// New length minus old (wrapping).
+    shift: usize,
+}
+
+impl Ends {
+    fn new<T>(
+        now: &[T],
+        was: &[T],
+        same_front: impl Fn(&T, &T) -> bool,
+        same_back: impl Fn(&T, &T) -> bool,
+    ) -> Ends {
+        Ends::by_index(
+            now.len(),
+            was.len(),
+            |i, j| same_front(&now[i], &was[j]),
+            |i, j| same_back(&now[i], &was[j]),
+        )
+    }
+
+    /// [`Ends::new`] of lists `now` and `was` items long, items compared
+    /// by their indexes.
+    fn by_index(
+        now: usize,
+        was: usize,
+        same_front: impl Fn(usize, usize) -> bool,
+        same_back: impl Fn(usize, usize) -> bool,
+    ) -> Ends {
+        let shortest = now.min(was);
+        let front = (0..shortest).take_while(|&i| same_front(i, i)).count();
+        let back = (1..=shortest - front)
+            .take_while(|&k| same_back(now - k, was - k))
+            .count();
+        Ends {
+            front,
+            back,
+            len: now,
+            shift: now.wrapping_sub(was),
+        }
+    }
+
+    /// Whether the items `now` are the items `was` of the last version,
+    /// both at the front.
+    fn at_front(&self, now: &Range<usize>, was: &Range<usize>) -> bool {
+        now == was && now.end <= self.front
+    }
+
+    /// Whether the items `now` are the items `was` of the last version,
+    /// moved, both at the back.
+    fn at_back(&self, now: &Range<usize>, was: &Range<usize>) -> bool {
+        now.start >= self.len - self.back
+            && now.start == was.start.wrapping_add(self.shift)
+            && now.end == was.end.wrapping_add(self.shift)
+    }
+}
+
+impl Agreed {
+    /// `delta`: the new text's length minus the old one's.
+    fn new<'a>(now: &'a DocAnalysis, was: &'a DocAnalysis, delta: isize) -> Agreed {
+        let at = |p: usize| p.wrapping_add_signed(delta);
+        let moved = |r: &Range<usize>| at(r.start)..at(r.end);
+        let blocks = Ends::new(
+            &now.prose.blocks,
+            &was.prose.blocks,
+            |n, w| n == w,
+            |n, w| n.kind == w.kind && n.range == moved(&w.range),
+        );
+        let sentences = Ends::new(
+            &now.sentences,
+            &was.sentences,
+            |n, w| n == w,
+            |n, w| *n == moved(w),
+        );
+        let mentions = Ends::new(
+            &now.mentions,
+            &was.mentions,
+            |n, w| n == w,
+            |n, w| {
+                n.range == moved(&w.range)
+                    && n.entity == w.entity
+                    && n.form == w.form
+                    && n.folded_only == w.folded_only
+            },
+        );
+        // A quotation with its matched claim and attribution.
+        let claim = |a: &DocAnalysis, i: usize| a.quote_claims.get(i).copied().flatten();
+        let attribution =
+            |a: &'a DocAnalysis, i: usize| a.attributions.get(i).and_then(Option::as_ref);
+        let (ds, dq) = (
+            sentences.shift,
+            now.quotations.len().wrapping_sub(was.quotations.len()),
+        );
+        let quotations = Ends::by_index(
+            now.quotations.len(),
+            was.quotations.len(),
+            |i, j| {
+                now.quotations[i] == was.quotations[j]
+                    && claim(now, i) == claim(was, j)
+                    && attribution(now, i) == attribution(was, j)
+            },
+            |i, j| {
+                let (q, o) = (&now.quotations[i], &was.quotations[j]);
+                let (na, wa) = (attribution(now, i), attribution(was, j));
+                let attribution = match (na, wa) {
+                    (None, None) => true,
+                    (Some(a), Some(b)) => {
+                        let (x, y) = (&a.attribution, &b.attribution);
+                        x.speaker.range == moved(&y.speaker.range)
+                            && x.speaker.name == moved(&y.speaker.name)
+                            && x.speaker.kind == y.speaker.kind
+                            && x.cue == moved(&y.cue)
+                            && x.order == y.order
+                            && a.placement == b.placement
+                            && a.sentence == b.sentence.wrapping_add(ds)
+                            && a.inherited_from == b.inherited_from.map(|i| i.wrapping_add(dq))
+                    }
+                    _ => false,
+                };
+                claim(now, i) == claim(was, j)
+                    && attribution
+                    && q.range == moved(&o.range)
+                    && q.inner == moved(&o.inner)
+                    && q.depth == o.depth
+                    && q.closed == o.closed
+                    && q.continues == o.continues.map(|c| c.wrapping_add(dq))
+            },
+        );
+        Agreed {
+            blocks,
+            sentences,
+            quotations,
+            mentions,
+        }
+    }
+
+    /// Whether `span`'s facts are those of `old`, the last version's unit
+    /// at the same place: its blocks, sentences, quotations (their claims
+    /// and attributions) and mentions are the same items, at the front.
+    fn at_front(&self, span: &Span, old: &Placed) -> bool {
+        let s = &span.scope;
+        self.blocks.at_front(&span.blocks, &old.blocks)
+            && self.sentences.at_front(&s.sentences, &old.sentences)
+            && self.quotations.at_front(&s.quotations, &old.quotations)
+            && self.mentions.at_front(&s.mentions, &old.mentions)
+    }
+
+    /// The same for a unit the edit moved, at the back: its facts are
+    /// relative to its start, first sentence and first quotation, which
+    /// moved with its items.
+    fn at_back(&self, span: &Span, old: &Placed) -> bool {
+        let s = &span.scope;
+        self.blocks.at_back(&span.blocks, &old.blocks)
+            && self.sentences.at_back(&s.sentences, &old.sentences)
+            && self.quotations.at_back(&s.quotations, &old.quotations)
+            && self.mentions.at_back(&s.mentions, &old.mentions)
+    }
 }
 
 /// Checks one unit: every rule, its findings in order.
@@ -654,6 +836,22 @@ fn share<T>(
 /// start, or the last character before it that is not blank or a
 /// block-quote mark, whichever is earlier.
 fn context_start(masked: &str, start: usize) -> usize {
+    // Most units start after a blank line: walk back over ASCII blanks to
+    // the character before them (every unit, every version).
+    let bytes = &masked.as_bytes()[..start];
+    let blank = |b: u8| matches!(b, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b'>');
+    let last = bytes.iter().rposition(|&b| !blank(b));
+    match last {
+        // Past a line break, that character comes before the line's start.
+        Some(i) if bytes[i].is_ascii() && bytes[i + 1..].contains(&b'\n') => return i,
+        None if bytes.contains(&b'\n') => return 0,
+        _ => {}
+    }
+    context_start_slow(masked, start)
+}
+
+/// [`context_start`] by its definition.
+fn context_start_slow(masked: &str, start: usize) -> usize {
     let before = &masked[..start];
     let line = before.rfind('\n').map_or(0, |i| i + 1);
     let last = before
@@ -783,7 +981,7 @@ mod tests {
     fn the_draft_yields_findings_of_every_rule_the_same_way() {
         let lexicon = Lexicon::sochi();
         let text = draft();
-        let analysis = analyze(&text, DocKind::Markdown, &lexicon.index);
+        let analysis = Arc::new(analyze(&text, DocKind::Markdown, &lexicon.index));
         let config = RuleConfig::default();
         let whole = check(&text, &analysis, &lexicon.index, &config);
         let mut checker = Checker::default();
@@ -826,7 +1024,7 @@ mod tests {
         let mut text = draft();
         let mut inc = Incremental::default();
         let mut checker = Checker::default();
-        let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
+        let analysis = Arc::new(inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0));
         checker.check(
             &Arc::new(text.to_string()),
             &analysis,
@@ -837,7 +1035,7 @@ mod tests {
         let before: Vec<Arc<Unit>> = checker.units().collect();
         let at = text.find("Nagorno-Karabakh").unwrap();
         text.insert(at, 'x');
-        let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
+        let analysis = Arc::new(inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0));
         let got = checker.check(
             &Arc::new(text.to_string()),
             &analysis,
@@ -895,7 +1093,7 @@ mod tests {
         let mut text = draft();
         let mut inc = Incremental::default();
         let mut checker = Checker::default();
-        let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
+        let analysis = Arc::new(inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0));
         checker.check(
             &Arc::new(text.to_string()),
             &analysis,
@@ -928,7 +1126,7 @@ mod tests {
         ] {
             assert!(text.contains(from), "{from}");
             text = text.replacen(from, to, 1);
-            let analysis = inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0);
+            let analysis = Arc::new(inc.analyze(&text, DocKind::Markdown, &lexicon.index, 0));
             let got = checker.check(
                 &Arc::new(text.to_string()),
                 &analysis,
@@ -954,7 +1152,7 @@ mod tests {
         let config = RuleConfig::default();
         let quote = "The talks went well. “This will be reinforced and has to be protected.”";
         let fix_for = |text: &str, checker: &mut Checker, inc: &mut Incremental| {
-            let analysis = inc.analyze(text, DocKind::Markdown, &lexicon.index, 0);
+            let analysis = Arc::new(inc.analyze(text, DocKind::Markdown, &lexicon.index, 0));
             let got = checker.check(
                 &Arc::new(text.to_string()),
                 &analysis,
@@ -995,9 +1193,80 @@ mod tests {
         assert_eq!(fixes[0], fixes[5]);
     }
 
+    /// A unit the edit left alone in place is reused only if its part of
+    /// the analysis is unchanged too ([`same_items`]): naming someone in
+    /// the first paragraph changes whom a shared name in the last one
+    /// means, and so that paragraph's first reference, though its text and
+    /// place are the same.
+    #[test]
+    fn a_unit_whose_mentions_changed_is_checked_again() {
+        let lexicon = r#"{"copydesk_lexicon": 1, "entities": [
+ {"id": "kerim", "name": "Kerim Zade", "kind": "person", "aliases": ["Zade"]},
+ {"id": "ali", "name": "Ali Zade", "kind": "person", "aliases": ["Zade"]}
+]}"#;
+        let index = LexiconIndex::of_json("x.lexicon.json", lexicon);
+        let config = RuleConfig::default();
+        let filler = "Nothing happened here.\n\n".repeat(12);
+        let mut inc = Incremental::default();
+        let mut checker = Checker::default();
+        let mut last_units = Vec::new();
+        let mut first_references = Vec::new();
+        for first in ["Ali Zade spoke.", "Kerim Zade spoke.", "Ali Zade spoke."] {
+            // The same length: the last paragraph stays in place.
+            let text = format!("{first}\n\n{filler}Then Zade wrote.\n");
+            let analysis = Arc::new(inc.analyze(&text, DocKind::Markdown, &index, 0));
+            let got = checker.check(&Arc::new(text.clone()), &analysis, &index, 0, &config);
+            assert_eq!(got, check(&text, &analysis, &index, &config), "{first}");
+            let last = checker.placed.last().unwrap().unit.clone();
+            first_references.push(
+                last.first_references
+                    .iter()
+                    .map(|(e, _)| *e)
+                    .collect::<Vec<_>>(),
+            );
+            last_units.push(last);
+        }
+        assert_ne!(first_references[0], first_references[1]);
+        assert_eq!(first_references[0], first_references[2]);
+        assert!(
+            !Arc::ptr_eq(&last_units[0], &last_units[1])
+                && !Arc::ptr_eq(&last_units[1], &last_units[2]),
+            "the last paragraph is checked again each time"
+        );
+        // Unchanged, everything is reused.
+        let text = format!("Ali Zade spoke.\n\n{filler}Then Zade wrote.\n");
+        let analysis = Arc::new(inc.analyze(&text, DocKind::Markdown, &index, 0));
+        checker.check(&Arc::new(text), &analysis, &index, 0, &config);
+        assert!(Arc::ptr_eq(
+            &checker.placed.last().unwrap().unit,
+            &last_units[2]
+        ));
+    }
+
     impl Checker {
         fn units(&self) -> impl Iterator<Item = Arc<Unit>> + '_ {
             self.placed.iter().map(|p| p.unit.clone())
+        }
+    }
+
+    proptest! {
+        /// Where a unit's context starts, found by walking back over ASCII
+        /// blanks, is where the definition puts it, whatever precedes it
+        /// (other blanks, block-quote marks, line breaks, letters).
+        #[test]
+        fn context_start_is_its_definition(
+            parts in proptest::collection::vec(prop::sample::select(vec![
+                " ", "\n", "\r\n", "\t", ">", "a", "é", "\u{a0}", "\u{2003}", "x.", "\n\n",
+            ]), 0..12),
+        ) {
+            let text = parts.concat();
+            for start in (0..=text.len()).filter(|&i| text.is_char_boundary(i)) {
+                prop_assert_eq!(
+                    context_start(&text, start),
+                    context_start_slow(&text, start),
+                    "{:?} at {}", text, start
+                );
+            }
         }
     }
 
@@ -1028,7 +1297,7 @@ mod tests {
             let mut text = draft();
             let mut inc = Incremental::default();
             let mut checker = Checker::default();
-            let analysis = inc.analyze(&text, kind, &lexicon.index, 0);
+            let analysis = Arc::new(inc.analyze(&text, kind, &lexicon.index, 0));
             checker.check(&Arc::new(text.clone()), &analysis, &lexicon.index, 0, &config);
             let last = edits.len() - 1;
             for (i, (where_, delete, check_now, insert)) in edits.into_iter().enumerate() {
@@ -1036,7 +1305,7 @@ mod tests {
                 if !check_now && i < last {
                     continue;
                 }
-                let analysis = inc.analyze(&text, kind, &lexicon.index, 0);
+                let analysis = Arc::new(inc.analyze(&text, kind, &lexicon.index, 0));
                 let got = checker.check(&Arc::new(text.clone()), &analysis, &lexicon.index, 0, &config);
                 let want = check(&text, &analysis, &lexicon.index, &config);
                 prop_assert_eq!(got, want);
