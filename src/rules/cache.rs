@@ -62,8 +62,8 @@ pub struct Checker {
     placed: Vec<Placed>,
     /// The last version's text and its analysis. Comparing a new version
     /// with them once, front and back, tells which units the edit left
-    /// alone, so those are not hashed; their facts are compared with the
-    /// last analysis's items in place (see [`same_items`]).
+    /// alone, so those are not hashed; how far the two analyses' lists
+    /// agree ([`Agreed`]) tells that their facts are unchanged.
     text: Arc<String>,
     analysis: Option<Arc<DocAnalysis>>,
     /// The revision id of the last version's analysis: when the next
@@ -1194,7 +1194,7 @@ mod tests {
     }
 
     /// A unit the edit left alone in place is reused only if its part of
-    /// the analysis is unchanged too ([`same_items`]): naming someone in
+    /// the analysis is unchanged too ([`Agreed`]): naming someone in
     /// the first paragraph changes whom a shared name in the last one
     /// means, and so that paragraph's first reference, though its text and
     /// place are the same.
