@@ -392,6 +392,7 @@ fn load_cached(
                 let files: Vec<FileHash> = hashes.iter().flatten().copied().collect();
                 match found {
                     Ok((key, index)) if key == cache_key(paths, &files) => {
+                        index.set_rebuild(rebuild(paths, key, cache, &location));
                         notes.push(format!(
                             "index read from {} ({} of {} lexicons unchanged since hashed, not read)",
                             location.display(),
@@ -411,6 +412,65 @@ fn load_cached(
         ));
     }
     None
+}
+
+/// How an index read from the cache at `location` is built afresh should
+/// its entries turn out damaged when they are read (they are checked block
+/// by block as they are read, not at the start): from the same lexicons,
+/// if they still hash to what the cache was built from, written over the
+/// damaged cache. The user is told on stderr (the index keeps the same
+/// account, [`LexiconIndex::damage`]).
+fn rebuild(
+    paths: &[PathBuf],
+    key: CacheKey,
+    cache: &CacheSettings,
+    location: &Path,
+) -> crate::analysis::index::Rebuild {
+    let paths = paths.to_vec();
+    let cache = cache.clone();
+    let location = location.to_path_buf();
+    Box::new(move |why| {
+        eprintln!(
+            "copydesk: index cache {} is damaged ({why}); rebuilding the index from the lexicons",
+            location.display()
+        );
+        // A pool of its own: the caller's pool may be busy waiting for this.
+        let pool = rayon::ThreadPoolBuilder::new()
+            .build()
+            .map_err(|e| e.to_string())?;
+        let loaded = pool.install(|| {
+            paths
+                .par_iter()
+                .map(|path| load_part(path))
+                .collect::<Result<Vec<_>, LoadError>>()
+        });
+        let loaded = loaded.map_err(|e| {
+            let why = format!("{e}");
+            eprintln!("copydesk: the index cannot be rebuilt: {why}");
+            why
+        })?;
+        let mut parts = Vec::new();
+        let mut stamps = Vec::new();
+        let mut files = Vec::new();
+        for (part, stamp, file) in loaded {
+            parts.push(part);
+            stamps.push(stamp);
+            files.push(file);
+        }
+        if cache_key(&paths, &files) != key {
+            let why = "the lexicons changed since the index was loaded";
+            eprintln!("copydesk: the index cannot be rebuilt as it was: {why}");
+            return Err(why.into());
+        }
+        let index = pool.install(|| LexiconIndex::build_parts(parts));
+        let stamps = settle(&paths, stamps, cache.racy_margin);
+        let bytes = index_cache::encode(&index, key, &stamps);
+        match write_cache(&cache.locations(&paths[0]), &bytes) {
+            Ok(at) => eprintln!("copydesk: index rebuilt and cached in {}", at.display()),
+            Err(e) => eprintln!("copydesk: index rebuilt, not cached: {e}"),
+        }
+        Ok(index)
+    })
 }
 
 /// The stamps to record with a fresh cache. A lexicon read too soon after
@@ -493,10 +553,10 @@ fn map_cache(location: &Path) -> Result<Option<(Arc<memmap2::Mmap>, Header)>, St
     // and renames it over the old, so a mapped file keeps its contents for
     // as long as it is mapped; only another program writing into or
     // truncating the file could (docs/lexicon.md, "The index cache").
-    // Populated at once: the checksums read every page anyway, and one
-    // call maps them all faster than a fault per page would.
-    let map =
-        unsafe { memmap2::MmapOptions::new().populate().map(&file) }.map_err(|e| io_message(&e))?;
+    let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| io_message(&e))?;
+    // Not populated: the start reads the hashed part whole (the kernel
+    // maps it a few pages per fault), the entries only where a draft needs
+    // them.
     let header = Header::read(&map[..]).map_err(|m| m.to_string())?;
     Ok(Some((Arc::new(map), header)))
 }

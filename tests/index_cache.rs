@@ -277,6 +277,68 @@ fn a_truncated_or_garbage_cache_is_rebuilt_with_a_clear_note() {
     }
 }
 
+/// The entries (most of the file) are checked block by block as they are
+/// read, not at the start: damage there is found when a damaged entry is
+/// first read, that entry is taken from the index rebuilt from the
+/// lexicons, the user is told, and the cache is written again.
+#[test]
+fn a_cache_with_damaged_entries_is_rebuilt_when_they_are_read() {
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    let cache = settings(None);
+    let fresh = answers(&load(&paths, &cache).index);
+    let good = std::fs::read(cache_of(&lexicon)).unwrap();
+    let header = copydesk::analysis::index_cache::Header::read(&good).unwrap();
+    let [.., entities, claims] = header.sections;
+    for at in [
+        good.len() - (entities + claims) as usize + 2,
+        good.len() - claims as usize + 2,
+        good.len() - 1,
+    ] {
+        let mut damaged = good.clone();
+        damaged[at] ^= 0x21;
+        std::fs::write(cache_of(&lexicon), &damaged).unwrap();
+        let loaded = load(&paths, &cache);
+        assert!(
+            note(&loaded).starts_with("index read from"),
+            "{}",
+            note(&loaded)
+        );
+        assert_eq!(loaded.index.damage(), None, "nothing read yet");
+        assert_eq!(answers(&loaded.index), fresh, "{at}");
+        // Every entry, damaged or not, as built.
+        let built = load(&paths, &CacheSettings::disabled()).index;
+        for i in 0..built.entities.len() {
+            assert_eq!(
+                format!("{:?}", loaded.index.entity(i)),
+                format!("{:?}", built.entity(i))
+            );
+        }
+        for i in 0..built.claims.len() {
+            assert_eq!(
+                format!("{:?}", loaded.index.claim(i)),
+                format!("{:?}", built.claim(i))
+            );
+        }
+        let report = loaded.index.damage().expect("the damage is reported");
+        assert!(
+            report.contains("does not match its hash")
+                && report.contains("rebuilt from the lexicons"),
+            "{report}"
+        );
+        // The damaged file was replaced: the next load reads a sound cache.
+        assert_ne!(std::fs::read(cache_of(&lexicon)).unwrap(), damaged);
+        let again = load(&paths, &cache);
+        assert!(
+            note(&again).starts_with("index read from"),
+            "{}",
+            note(&again)
+        );
+        assert_eq!(answers(&again.index), fresh);
+        assert_eq!(again.index.damage(), None);
+    }
+}
+
 #[test]
 fn an_unwritable_cache_place_costs_only_the_cache() {
     let (_dir, lexicon) = desk();

@@ -20,7 +20,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use fst::automaton::Automaton;
 use fst::{IntoStreamer, Streamer};
@@ -139,14 +140,72 @@ pub trait Entry: Serialize + DeserializeOwned {
     fn decoded(self) -> Self {
         self
     }
+
+    /// The entries of this kind in `index`.
+    fn of(index: &LexiconIndex) -> &Entries<Self>;
+
+    /// What stands for an entry that cannot be read: nothing of the
+    /// damaged bytes, no name, no text (see [`Repair`]).
+    fn blank() -> Self;
 }
 
-impl Entry for IndexedEntity {}
+impl Entry for IndexedEntity {
+    fn of(index: &LexiconIndex) -> &Entries<Self> {
+        &index.entities
+    }
+
+    fn blank() -> Self {
+        IndexedEntity {
+            entity: Entity {
+                id: String::new(),
+                name: String::new(),
+                kind: EntityKind::Other,
+                aliases: Vec::new(),
+                variants: Vec::new(),
+                title: String::new(),
+                description: String::new(),
+                first_reference: None,
+                evidence: Vec::new(),
+                reviewed: false,
+                extra: Default::default(),
+            },
+            lexicon: 0,
+            entry_line: 0,
+            claims: Vec::new(),
+        }
+    }
+}
 
 impl Entry for IndexedClaim {
     fn decoded(mut self) -> Self {
         self.folded_words = words_of(&fold(&self.claim.text));
         self
+    }
+
+    fn of(index: &LexiconIndex) -> &Entries<Self> {
+        &index.claims
+    }
+
+    fn blank() -> Self {
+        IndexedClaim {
+            claim: Claim {
+                id: String::new(),
+                text: String::new(),
+                quoted: false,
+                speaker: None,
+                speaker_text: String::new(),
+                cue: String::new(),
+                source: String::new(),
+                start: 0,
+                end: 0,
+                sentence: String::new(),
+                reviewed: false,
+                extra: Default::default(),
+            },
+            lexicon: 0,
+            speaker: None,
+            folded_words: Vec::new(),
+        }
     }
 }
 
@@ -199,13 +258,29 @@ impl AsRef<[u8]> for SharedBytes {
     }
 }
 
+/// The size of the blocks a cached index checks its entries in: each block
+/// has its own hash in the index, checked the first time an entry in it is
+/// read, so a start hashes only the few hundred blocks a draft reads instead
+/// of the whole entries section (most of the cache file). About a page, and
+/// a few entries each: a block costs some 300 instructions to check.
+pub const ENTRY_BLOCK: usize = 1024;
+
+/// The hash a block of entry bytes is checked against (the low half of its
+/// xxh3-128: a block is a guard against accidents, like the file's hash).
+fn block_hash(bytes: &[u8]) -> u64 {
+    twox_hash::XxHash3_128::oneshot(bytes) as u64
+}
+
 /// Entries kept encoded (postcard) back to back, each decoded on first use
 /// and kept from then on.
 ///
-/// The serde form holds where each entry ends, not the encoded bytes: the
-/// index cache stores those as raw sections after the index
-/// ([`LexiconIndex::entry_bytes`]), so that reading a cache copies them once,
-/// straight from the file.
+/// The serde form holds where each entry ends and a hash of each
+/// [`ENTRY_BLOCK`] of the bytes, not the bytes themselves: the index cache
+/// stores those as raw sections after the index
+/// ([`LexiconIndex::entry_bytes`]), read in place from the mapped file.
+/// Bytes read from a cache are trusted block by block, once a block matches
+/// its hash; an entry whose bytes do not is taken from the index rebuilt
+/// from the lexicons instead ([`Repair`]), never decoded from them.
 #[derive(Serialize, Deserialize)]
 #[serde(bound = "")]
 pub struct Entries<T> {
@@ -213,8 +288,83 @@ pub struct Entries<T> {
     bytes: SharedBytes,
     /// Where each entry's encoding ends in `bytes`.
     ends: Array<u64>,
+    /// The hash of each block of `bytes` ([`block_hash`]).
+    blocks: Array<u64>,
+    /// For bytes read from a cache file: which blocks are known sound.
+    #[serde(skip)]
+    check: Option<BlockCheck>,
     #[serde(skip)]
     decoded: OnceLock<Box<[OnceLock<Box<T>>]>>,
+}
+
+/// What checks the entries of a cached index as they are read.
+struct BlockCheck {
+    /// One bit per block, set once the block has matched its hash.
+    sound: Box<[AtomicU64]>,
+    /// Which entries these are, for the report of a damaged block.
+    what: &'static str,
+    repair: Arc<Repair>,
+}
+
+/// What a cached index does when entry bytes turn out damaged after it was
+/// loaded: the entries are taken from the index built afresh from the
+/// lexicons (`rebuild`, which `workspace` gives: the index does no I/O),
+/// and what happened is kept for the user ([`LexiconIndex::damage`]).
+#[derive(Default)]
+pub struct Repair {
+    rebuild: Mutex<Option<Rebuild>>,
+    rebuilt: OnceLock<Option<Box<LexiconIndex>>>,
+    report: OnceLock<String>,
+}
+
+/// Builds the index afresh from the lexicons a cache was made from:
+/// `Err` (why) if they are no longer what the cache was built from, or
+/// cannot be read. Given why the cache was found damaged.
+pub type Rebuild = Box<dyn FnOnce(&str) -> Result<LexiconIndex, String> + Send>;
+
+impl Repair {
+    /// The rebuilt index, built on the first call (later calls wait for it).
+    fn rebuilt(&self, why: &str) -> Option<&LexiconIndex> {
+        self.rebuilt
+            .get_or_init(|| {
+                let rebuild = self.rebuild.lock().map(|mut r| r.take()).ok().flatten();
+                let Some(rebuild) = rebuild else {
+                    let _ = self.report.set(format!(
+                        "the index cache is damaged ({why}) and cannot be rebuilt here: \
+                         its entries are left out"
+                    ));
+                    return None;
+                };
+                // On a thread of its own, so that the thread asking (a
+                // rayon worker, perhaps) only waits: a waiting worker that
+                // stole a job reading an entry would ask again from
+                // inside this initialisation.
+                let result = std::thread::scope(|s| {
+                    s.spawn(|| rebuild(why))
+                        .join()
+                        .unwrap_or_else(|_| Err("the rebuild failed".into()))
+                });
+                let (report, rebuilt) = match result {
+                    Ok(index) => (
+                        format!(
+                            "the index cache is damaged ({why}): \
+                             the index was rebuilt from the lexicons"
+                        ),
+                        Some(Box::new(index)),
+                    ),
+                    Err(e) => (
+                        format!(
+                            "the index cache is damaged ({why}) and the index could not be \
+                             rebuilt ({e}): its damaged entries are left out"
+                        ),
+                        None,
+                    ),
+                };
+                let _ = self.report.set(report);
+                rebuilt
+            })
+            .as_deref()
+    }
 }
 
 impl<T> Default for Entries<T> {
@@ -222,6 +372,8 @@ impl<T> Default for Entries<T> {
         Entries {
             bytes: SharedBytes::default(),
             ends: Array::default(),
+            blocks: Array::default(),
+            check: None,
             decoded: OnceLock::new(),
         }
     }
@@ -242,15 +394,44 @@ impl<T> Entries<T> {
         self.ends.is_empty()
     }
 
-    fn span(&self, i: usize) -> Range<usize> {
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        start..self.ends[i] as usize
+    /// Where entry `i` lies in the bytes, if its ends say it lies inside
+    /// them (an index read from a cache trusts nothing unchecked).
+    fn span(&self, i: usize) -> Option<Range<usize>> {
+        let start = match i {
+            0 => 0,
+            _ => *self.ends.get(i - 1)? as usize,
+        };
+        let end = *self.ends.get(i)? as usize;
+        (start < end && end <= self.bytes.len()).then_some(start..end)
     }
 
-    /// Whether every entry lies inside the buffer, in order: what a cached
-    /// index must satisfy before anything slices it.
+    /// Whether there is a hash for every block of the bytes: all a cached
+    /// index must satisfy before entries are read (each entry's place is
+    /// checked when it is read).
     fn is_consistent(&self) -> bool {
-        ascending(&self.ends) && self.ends.last().map_or(0, |&e| e as usize) <= self.bytes.len()
+        self.blocks.len() == self.bytes.len().div_ceil(ENTRY_BLOCK)
+    }
+
+    /// Whether the blocks under `span` match their hashes (checked once
+    /// each); the first that does not, if any.
+    fn blocks_sound(&self, span: &Range<usize>) -> Result<(), usize> {
+        let Some(check) = &self.check else {
+            return Ok(());
+        };
+        for block in span.start / ENTRY_BLOCK..=(span.end - 1) / ENTRY_BLOCK {
+            let (word, bit) = (block / 64, 1u64 << (block % 64));
+            let sound = check.sound.get(word).ok_or(block)?;
+            if sound.load(Ordering::Relaxed) & bit != 0 {
+                continue;
+            }
+            let start = block * ENTRY_BLOCK;
+            let end = (start + ENTRY_BLOCK).min(self.bytes.len());
+            if self.blocks.get(block) != Some(&block_hash(&self.bytes[start..end])) {
+                return Err(block);
+            }
+            sound.fetch_or(bit, Ordering::Relaxed);
+        }
+        Ok(())
     }
 }
 
@@ -264,19 +445,47 @@ impl<T: Entry> Entries<T> {
             ends.push(bytes.len() as u64);
         }
         Entries {
+            blocks: bytes.chunks(ENTRY_BLOCK).map(block_hash).collect(),
             bytes: SharedBytes::Owned(bytes),
             ends: ends.into(),
+            check: None,
             decoded: OnceLock::new(),
         }
     }
 
-    /// Entry `i`, decoded afresh (not kept).
+    /// Entry `i`, decoded afresh (not kept); `Err` with why if its bytes
+    /// cannot be trusted or do not decode.
+    fn read(&self, i: usize) -> Result<T, String> {
+        let what = self.check.as_ref().map_or("entries", |c| c.what);
+        let span = self
+            .span(i)
+            .ok_or_else(|| format!("{what} {i} lies outside its section"))?;
+        self.blocks_sound(&span)
+            .map_err(|block| format!("{what} block {block} does not match its hash"))?;
+        let entry = postcard::from_bytes::<T>(&self.bytes[span])
+            .map_err(|e| format!("{what} {i} does not decode: {e}"))?;
+        Ok(entry.decoded())
+    }
+
+    /// Entry `i`, decoded afresh (not kept): from its bytes if they are
+    /// sound, else from the index rebuilt from the lexicons, else (the
+    /// lexicons changed since, or no rebuild is possible) a blank entry.
     fn decode(&self, i: usize) -> T {
-        postcard::from_bytes::<T>(&self.bytes[self.span(i)])
-            // The index wrote these bytes itself (a cache file is checked
-            // whole by its checksum before it is used).
-            .expect("an index entry decodes")
-            .decoded()
+        let why = match self.read(i) {
+            Ok(entry) => return entry,
+            Err(why) => why,
+        };
+        let Some(check) = &self.check else {
+            // The index encoded these bytes itself, in this process.
+            panic!("an index entry built here does not decode: {why}");
+        };
+        match check.repair.rebuilt(&why) {
+            Some(index) => match T::of(index).read(i) {
+                Ok(entry) => entry,
+                Err(_) => T::blank(),
+            },
+            None => T::blank(),
+        }
     }
 
     /// Entry `i`, decoded on first use.
@@ -830,10 +1039,51 @@ impl LexiconIndex {
         [&self.entities.bytes[..], &self.claims.bytes[..]]
     }
 
-    /// Puts back the entry bytes of a decoded index.
+    /// Puts back the entry bytes of an index read from a cache file: each
+    /// block of them is trusted once it matches its hash, when an entry in
+    /// it is first read.
     pub fn set_entry_bytes(&mut self, [entities, claims]: [SharedBytes; 2]) {
+        let repair = Arc::new(Repair::default());
+        let check = |bytes: &SharedBytes, what| BlockCheck {
+            sound: (0..bytes.len().div_ceil(ENTRY_BLOCK).div_ceil(64))
+                .map(|_| AtomicU64::new(0))
+                .collect(),
+            what,
+            repair: repair.clone(),
+        };
+        self.entities.check = Some(check(&entities, "entity"));
+        self.claims.check = Some(check(&claims, "claim"));
         self.entities.bytes = entities;
         self.claims.bytes = claims;
+    }
+
+    /// Where each entity's and each claim's encoding ends.
+    #[cfg(test)]
+    pub(crate) fn entry_ends(&self) -> [&[u64]; 2] {
+        [&self.entities.ends, &self.claims.ends]
+    }
+
+    fn repair(&self) -> Option<&Repair> {
+        self.entities.check.as_ref().map(|c| &*c.repair)
+    }
+
+    /// How to build this index afresh, should its cached entries turn out
+    /// damaged when they are read (an index read from a cache file; any
+    /// other has nothing to repair).
+    pub fn set_rebuild(&self, rebuild: Rebuild) {
+        if let Some(repair) = self.repair() {
+            if let Ok(mut slot) = repair.rebuild.lock() {
+                *slot = Some(rebuild);
+            }
+        }
+    }
+
+    /// What went wrong, if entries read from the cache file turned out
+    /// damaged: for the user (the entries themselves were taken from the
+    /// index rebuilt from the lexicons, or, if that could not be done, left
+    /// blank).
+    pub fn damage(&self) -> Option<&str> {
+        self.repair()?.report.get().map(String::as_str)
     }
 
     /// Whether the parts of a decoded index agree with each other, so that

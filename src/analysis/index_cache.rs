@@ -16,7 +16,6 @@
 //! | 16 | the key: a hash of everything the index was built from ([`CacheKey`]) |
 //! | 5 × 8 | lengths of the five sections, little-endian |
 //! | 16 | xxh3-128 of the stamps, index and arrays sections |
-//! | 16 | xxh3-128 of the entities and claims sections |
 //! | … | the lexicons' stamps ([`Stamp`], postcard) |
 //! | … | the index without its arrays and entries (postcard) |
 //! | 0–7 | zeros, up to a multiple of 8 from the file's start |
@@ -25,12 +24,18 @@
 //! | … | the claims' bytes |
 //!
 //! A file is used only if every check passes: magic, format, key, length,
-//! both hashes, an index that decodes (every array inside its section and
+//! the hash, an index that decodes (every array inside its section and
 //! aligned), and one whose parts agree
 //! (`LexiconIndex::is_consistent`). Anything else is a [`CacheMiss`], never
-//! an error for the user: the index is rebuilt from the lexicons. The two
-//! hashes let the index be decoded (once its own bytes are known sound)
-//! while the entries, three quarters of the file, are still being checked.
+//! an error for the user: the index is rebuilt from the lexicons.
+//!
+//! The entries, most of the file, are not hashed whole at every start: the
+//! index holds a hash of every block of them (in the arrays, under the
+//! file's hash), and a block is checked when an entry in it is first read.
+//! An entry in a block that does not match is taken from the index rebuilt
+//! from the lexicons, and the cache is rewritten (`index::Repair`): a
+//! damaged cache is found out and rebuilt either way, and damaged bytes are
+//! never decoded.
 //!
 //! The stamps are read before any check: they only say which lexicons need
 //! not be read again to work out the key (see [`Stamp`]); a stamp that lies
@@ -50,9 +55,9 @@ use super::shared_array::{self, Owner, ALIGN};
 const MAGIC: &[u8; 8] = b"CDXINDEX";
 /// Bump whenever the index's encoding changes in a way the key below does
 /// not already capture.
-pub const CACHE_FORMAT: u32 = 8;
+pub const CACHE_FORMAT: u32 = 9;
 const SECTIONS: usize = 5;
-pub const HEADER_LEN: usize = 8 + 4 + 16 + SECTIONS * 8 + 2 * 16;
+pub const HEADER_LEN: usize = 8 + 4 + 16 + SECTIONS * 8 + 16;
 
 /// One lexicon file as the key sees it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -240,9 +245,7 @@ fn assemble(key: CacheKey, sections: [&[u8]; SECTIONS]) -> Vec<u8> {
     }
     let entries_at = out.len() - sections[3].len() - sections[4].len();
     let front = hash_of(&out[HEADER_LEN..entries_at]);
-    let entries = hash_of(&out[entries_at..]);
     out[hash_at..hash_at + 16].copy_from_slice(&front.to_le_bytes());
-    out[hash_at + 16..hash_at + 32].copy_from_slice(&entries.to_le_bytes());
     out
 }
 
@@ -252,9 +255,8 @@ pub struct Header {
     pub key: CacheKey,
     /// Lengths of the stamps, index, arrays, entities and claims sections.
     pub sections: [u64; SECTIONS],
-    /// Hashes of the stamps, index and arrays sections, and of the entries'.
+    /// The hash of the stamps, index and arrays sections.
     front_hash: u128,
-    entries_hash: u128,
 }
 
 impl Header {
@@ -279,7 +281,6 @@ impl Header {
             key: CacheKey(bytes[12..28].try_into().expect("16 bytes")),
             sections: std::array::from_fn(|i| u64_at(28 + 8 * i)),
             front_hash: u128_at(hashes),
-            entries_hash: u128_at(hashes + 16),
         })
     }
 
@@ -331,36 +332,23 @@ impl Header {
     fn decode_in_place(&self, file: &Owner) -> Result<LexiconIndex, CacheMiss> {
         let bytes: &[u8] = (**file).as_ref();
         let [stamps, meta, arrays, entities, claims] = self.ranges(bytes.len())?;
-        let mismatch = || CacheMiss::Damaged("its contents do not match its hash".into());
         if hash_of(&bytes[stamps.start..arrays.end]) != self.front_hash {
-            return Err(mismatch());
+            return Err(CacheMiss::Damaged(
+                "its contents do not match its hash".into(),
+            ));
         }
-        // The index's own bytes are sound: decode it while the entries are
-        // checked (they are only read once the whole file is known sound).
-        let entries = &bytes[entities.start..claims.end];
-        let (entries_sound, index) = rayon::join(
-            || hash_of(entries) == self.entries_hash,
-            || {
-                let mut index: LexiconIndex =
-                    shared_array::read_section(file.clone(), arrays, || {
-                        postcard::from_bytes(&bytes[meta])
-                    })
-                    .map_err(|e| CacheMiss::Damaged(e.to_string()))?;
-                let entries = [entities, claims].map(|r| SharedBytes::shared(file.clone(), r));
-                let [Some(entities), Some(claims)] = entries else {
-                    return Err(CacheMiss::Truncated);
-                };
-                index.set_entry_bytes([entities, claims]);
-                if !index.is_consistent() {
-                    return Err(CacheMiss::Damaged("its parts do not agree".into()));
-                }
-                Ok(index)
-            },
-        );
-        if !entries_sound {
-            return Err(mismatch());
+        let mut index: LexiconIndex =
+            shared_array::read_section(file.clone(), arrays, || postcard::from_bytes(&bytes[meta]))
+                .map_err(|e| CacheMiss::Damaged(e.to_string()))?;
+        let entries = [entities, claims].map(|r| SharedBytes::shared(file.clone(), r));
+        let [Some(entities), Some(claims)] = entries else {
+            return Err(CacheMiss::Truncated);
+        };
+        index.set_entry_bytes([entities, claims]);
+        if !index.is_consistent() {
+            return Err(CacheMiss::Damaged("its parts do not agree".into()));
         }
-        index
+        Ok(index)
     }
 }
 
@@ -471,9 +459,10 @@ mod tests {
         let mut other = bytes.clone();
         other[8] = 99;
         assert_eq!(decode(&other, k).unwrap_err(), CacheMiss::OtherFormat(99));
+        // A flipped bit where the file's hash covers it (the entries' blocks
+        // are checked when read).
         let mut flipped = bytes.clone();
-        let last = flipped.len() - 1;
-        flipped[last] ^= 1;
+        flipped[HEADER_LEN + 1] ^= 1;
         assert!(matches!(decode(&flipped, k), Err(CacheMiss::Damaged(_))));
         for refused in [flipped, bytes[..bytes.len() - 1].to_vec(), Vec::new()] {
             assert!(decode_shared(Arc::new(refused)).is_err());
@@ -621,9 +610,12 @@ mod tests {
         let header = Header::read(&bytes).unwrap();
         assert_eq!(header.stamps(&bytes), stamps);
         assert!(decode(&bytes, k).is_ok());
-        // A flipped bit in each section: stamps, index, entities, claims.
+        // A flipped bit in each section the file's hash covers: stamps,
+        // index, arrays (the entries' blocks are checked as they are read:
+        // see the tests below).
         let ranges = header.ranges(bytes.len()).unwrap();
-        for range in ranges {
+        for range in &ranges[..=ARRAYS] {
+            let range = range.clone();
             assert!(!range.is_empty());
             let mut flipped = bytes.clone();
             flipped[range.start + range.len() / 2] ^= 0x10;
@@ -635,5 +627,113 @@ mod tests {
         }
         // Stamps that do not decode are no stamps.
         assert_eq!(header.stamps(&bytes[..bytes.len() - 1]), Vec::new());
+    }
+
+    /// Every entity and claim as the index gives them, decoded.
+    fn entries(index: &LexiconIndex) -> Vec<String> {
+        let entities = (0..index.entities.len()).map(|i| format!("{:?}", index.entity(i)));
+        let claims = (0..index.claims.len()).map(|i| format!("{:?}", index.claim(i)));
+        entities.chain(claims).collect()
+    }
+
+    /// The fixture's cache with the byte at `at` of its entries (entities
+    /// then claims) changed, read back; and where the entries start.
+    fn with_entry_byte_changed(at: usize, xor: u8) -> (LexiconIndex, usize) {
+        let k = key(b"v1");
+        let mut bytes = encode(&fixture(), k, &[]);
+        let [.., entities, _] = Header::read(&bytes).unwrap().ranges(bytes.len()).unwrap();
+        bytes[entities.start + at] ^= xor;
+        let (_, index) = decode_shared(aligned(&bytes)).expect("entries are not checked up front");
+        (index, entities.start)
+    }
+
+    /// The entries' sections, and how many blocks each has.
+    fn entry_lengths() -> [usize; 2] {
+        let index = fixture();
+        index.entry_bytes().map(<[u8]>::len)
+    }
+
+    proptest::proptest! {
+        /// Checking entry blocks as they are read takes the place of
+        /// hashing the entries whole: whichever byte is damaged, no entry is
+        /// decoded from a block that does not match its hash (each is the
+        /// fresh build's entry, taken from the rebuilt index), the damage is
+        /// reported, and entries in sound blocks are read without a rebuild.
+        #[test]
+        fn a_damaged_entry_block_is_never_decoded(
+            at in 0..entry_lengths().iter().sum::<usize>(),
+            xor in 1..=255u8,
+            rebuild: bool,
+        ) {
+            let fresh = entries(&fixture());
+            let (index, _) = with_entry_byte_changed(at, xor);
+            let rebuilt = Arc::new(std::sync::atomic::AtomicBool::new(false));
+            if rebuild {
+                let flag = rebuilt.clone();
+                index.set_rebuild(Box::new(move |why| {
+                    assert!(why.contains("does not match its hash"), "{why}");
+                    flag.store(true, std::sync::atomic::Ordering::SeqCst);
+                    Ok(fixture())
+                }));
+            }
+            let [entities_len, _] = entry_lengths();
+            let (what, offset) = if at < entities_len { ("entity", at) } else { ("claim", at - entities_len) };
+            let damaged_block = offset / crate::analysis::index::ENTRY_BLOCK;
+            // The entries in sound blocks first: no rebuild for them.
+            let in_block = |entries: &[u64], i: usize| {
+                let start = if i == 0 { 0 } else { entries[i - 1] as usize };
+                let end = entries[i] as usize;
+                (start / crate::analysis::index::ENTRY_BLOCK..=(end - 1) / crate::analysis::index::ENTRY_BLOCK)
+                    .contains(&damaged_block)
+            };
+            let ends = index.entry_ends();
+            let touched = |kind: &str, i: usize| kind == what && in_block(ends[usize::from(kind == "claim")], i);
+            let n = index.entities.len();
+            for (i, entry) in fresh.iter().enumerate() {
+                let (kind, j) = if i < n { ("entity", i) } else { ("claim", i - n) };
+                if touched(kind, j) {
+                    continue;
+                }
+                let got = if i < n { format!("{:?}", index.entity(j)) } else { format!("{:?}", index.claim(j)) };
+                proptest::prop_assert_eq!(&got, entry);
+            }
+            proptest::prop_assert!(!rebuilt.load(std::sync::atomic::Ordering::SeqCst));
+            proptest::prop_assert_eq!(index.damage(), None);
+            // Then the rest, whose blocks hold the damaged byte.
+            let got = entries(&index);
+            let report = index.damage().expect("the damage is reported");
+            proptest::prop_assert!(report.contains(&format!("{what} block {damaged_block} does not match its hash")), "{}", report);
+            if rebuild {
+                proptest::prop_assert!(rebuilt.load(std::sync::atomic::Ordering::SeqCst));
+                proptest::prop_assert_eq!(got, fresh);
+            } else {
+                for (i, (got, fresh)) in got.iter().zip(&fresh).enumerate() {
+                    let (kind, j) = if i < n { ("entity", i) } else { ("claim", i - n) };
+                    if touched(kind, j) {
+                        proptest::prop_assert!(got.contains("id: \"\""), "{}", got);
+                    } else {
+                        proptest::prop_assert_eq!(got, fresh);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A rebuild that cannot give the same index (the lexicons changed
+    /// since the load) leaves the damaged entries blank and says so.
+    #[test]
+    fn a_failed_rebuild_leaves_damaged_entries_blank() {
+        let (index, _) = with_entry_byte_changed(3, 0x40);
+        index.set_rebuild(Box::new(|_| Err("the lexicons changed".into())));
+        assert_eq!(index.entity(0).entity.name, "");
+        let report = index.damage().unwrap();
+        assert!(
+            report.contains("entity block 0 does not match its hash")
+                && report.contains("could not be rebuilt (the lexicons changed)"),
+            "{report}"
+        );
+        // Asked once: later damaged reads do not rebuild again.
+        assert_eq!(index.entity(0).entity.name, "");
+        assert_eq!(entries(&index).len(), entries(&fixture()).len());
     }
 }
