@@ -1875,6 +1875,15 @@ mod tests {
         };
         let bytes = postcard::to_stdvec(&arrays).unwrap();
         assert_eq!(postcard::from_bytes::<Arrays>(&bytes).unwrap(), arrays);
+        // A form byte of no known form, in any record, refuses the whole.
+        let kinds_len = 1 + EntityKind::ALL.len();
+        for record in 0..3 {
+            let mut bad = bytes.clone();
+            let form = kinds_len + 1 + 13 * record + 4;
+            assert_eq!(bad[form], record as u8);
+            bad[form] = 3;
+            assert!(postcard::from_bytes::<Arrays>(&bad).is_err(), "{record}");
+        }
     }
 
     #[test]
