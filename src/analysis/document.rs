@@ -84,7 +84,8 @@ pub fn analyze(text: &str, kind: DocKind, index: &LexiconIndex) -> DocAnalysis {
 /// start: the same text anywhere in any document yields the same part.
 #[derive(Debug)]
 struct BlockPart {
-    /// The block's masked text, to tell a hash collision from a hit.
+    /// The block's masked text, to tell a hash collision from a hit (empty
+    /// in an analysis made once, which no version follows).
     text: Box<str>,
     sentences: Vec<Range<usize>>,
     /// Each sentence's attributions outside quotations.
@@ -101,7 +102,14 @@ struct BlockPart {
 }
 
 impl BlockPart {
-    fn compute(masked: &str, block: Range<usize>, index: &LexiconIndex) -> BlockPart {
+    /// `keep_text`: whether the part keeps its block's text, which only a
+    /// next version compares (an analysis made once keeps none).
+    fn compute(
+        masked: &str,
+        block: Range<usize>,
+        index: &LexiconIndex,
+        keep_text: bool,
+    ) -> BlockPart {
         let at = block.start;
         let quotations = find_quotations(masked, std::slice::from_ref(&block));
         let sentences = split_sentences_quoted(masked, block.clone(), Some(&quotations));
@@ -134,8 +142,12 @@ impl BlockPart {
             .collect();
         let back = |r: &Range<usize>| r.start - at..r.end - at;
         BlockPart {
-            text: masked[block.clone()].into(),
-            sentences: sentences.iter().map(back).collect(),
+            text: if keep_text {
+                masked[block.clone()].into()
+            } else {
+                Box::default()
+            },
+            sentences: sentences.into_iter().map(|s| back(&s)).collect(),
             sentence_attributions,
             lends,
             quotations: quotations
@@ -476,7 +488,7 @@ impl Incremental {
         }
         let part_of = |&(i, key): &(usize, u64)| {
             let range = blocks[i].range.clone();
-            let part = Arc::new(BlockPart::compute(masked, range.clone(), index));
+            let part = Arc::new(BlockPart::compute(masked, range.clone(), index, !self.once));
             (i, KeptBlock { range, key, part })
         };
         let computed: Vec<_> = if compute.len() >= PARALLEL_BLOCKS {
