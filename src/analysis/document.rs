@@ -73,14 +73,19 @@ fn next_revision() -> u64 {
 
 /// Analyses a whole document.
 pub fn analyze(text: &str, kind: DocKind, index: &LexiconIndex) -> DocAnalysis {
-    Incremental::default().analyze(text, kind, index, 0)
+    let mut once = Incremental {
+        once: true,
+        ..Incremental::default()
+    };
+    once.analyze(text, kind, index, 0)
 }
 
 /// What one prose block yields on its own, with offsets from the block's
 /// start: the same text anywhere in any document yields the same part.
 #[derive(Debug)]
 struct BlockPart {
-    /// The block's masked text, to tell a hash collision from a hit.
+    /// The block's masked text, to tell a hash collision from a hit (empty
+    /// in an analysis made once, which no version follows).
     text: Box<str>,
     sentences: Vec<Range<usize>>,
     /// Each sentence's attributions outside quotations.
@@ -97,7 +102,14 @@ struct BlockPart {
 }
 
 impl BlockPart {
-    fn compute(masked: &str, block: Range<usize>, index: &LexiconIndex) -> BlockPart {
+    /// `keep_text`: whether the part keeps its block's text, which only a
+    /// next version compares (an analysis made once keeps none).
+    fn compute(
+        masked: &str,
+        block: Range<usize>,
+        index: &LexiconIndex,
+        keep_text: bool,
+    ) -> BlockPart {
         let at = block.start;
         let quotations = find_quotations(masked, std::slice::from_ref(&block));
         let sentences = split_sentences_quoted(masked, block.clone(), Some(&quotations));
@@ -130,8 +142,12 @@ impl BlockPart {
             .collect();
         let back = |r: &Range<usize>| r.start - at..r.end - at;
         BlockPart {
-            text: masked[block.clone()].into(),
-            sentences: sentences.iter().map(back).collect(),
+            text: if keep_text {
+                masked[block.clone()].into()
+            } else {
+                Box::default()
+            },
+            sentences: sentences.into_iter().map(|s| back(&s)).collect(),
             sentence_attributions,
             lends,
             quotations: quotations
@@ -178,6 +194,11 @@ pub struct Incremental {
     prose: prose::ProseCache,
     /// The [`Revision::id`] of the last analysis.
     last: Option<u64>,
+    /// Made for one analysis from nothing ([`analyze`], `copydesk check`):
+    /// no version follows, so the attribution windows and the salience of
+    /// blocks are worked out without being stored in the maps above (and
+    /// freed entry by entry with them).
+    once: bool,
 }
 
 /// Values kept from one version to the next, each with the [`Revision::id`]
@@ -467,7 +488,7 @@ impl Incremental {
         }
         let part_of = |&(i, key): &(usize, u64)| {
             let range = blocks[i].range.clone();
-            let part = Arc::new(BlockPart::compute(masked, range.clone(), index));
+            let part = Arc::new(BlockPart::compute(masked, range.clone(), index, !self.once));
             (i, KeptBlock { range, key, part })
         };
         let computed: Vec<_> = if compute.len() >= PARALLEL_BLOCKS {
@@ -515,11 +536,27 @@ impl Incremental {
             if let Some(j) = (hi + 1..placed.len()).find(|&j| !placed[j].sentences.is_empty()) {
                 hi = j;
             }
-            let origin = placed[lo].at;
-            let s0 = placed[lo].sentences.start;
-            let q0 = placed[lo].quotations.start;
-            let mut key: u64 = 0x9e37_79b9_7f4a_7c15 ^ (b - lo) as u64;
-            for p in &placed[lo..=hi] {
+            let window = Window {
+                placed: &placed[lo..=hi],
+                target: b - lo,
+                chain,
+            };
+            let (origin, s0, q0) = window.origin();
+            let to_document = |a: QuoteAttribution| {
+                let a = shift_quote_attribution(a, |p| p + origin);
+                QuoteAttribution {
+                    sentence: a.sentence + s0,
+                    inherited_from: a.inherited_from.map(|i| i + q0),
+                    ..a
+                }
+            };
+            if self.once {
+                let found = window.attributions(quotations);
+                out.extend(found.into_iter().map(|a| a.map(to_document)));
+                continue;
+            }
+            let mut key: u64 = 0x9e37_79b9_7f4a_7c15 ^ window.target as u64;
+            for p in window.placed {
                 let id = Arc::as_ptr(p.part) as usize as u64;
                 key = (key ^ id)
                     .wrapping_mul(0x0000_0100_0000_01b3)
@@ -527,11 +564,11 @@ impl Incremental {
                 key = (key ^ (p.at - origin) as u64).wrapping_mul(0x0000_0100_0000_01b3);
             }
             let same = |w: &WindowPart| {
-                w.target == b - lo
-                    && w.blocks.len() == hi - lo + 1
+                w.target == window.target
+                    && w.blocks.len() == window.placed.len()
                     && w.blocks
                         .iter()
-                        .zip(&placed[lo..=hi])
+                        .zip(window.placed)
                         .all(|((part, off), p)| Arc::ptr_eq(part, p.part) && *off == p.at - origin)
             };
             let kept = match self.windows.get_mut(&key) {
@@ -541,53 +578,71 @@ impl Incremental {
                 }
                 _ => None,
             };
-            let window = match kept {
+            let kept = match kept {
                 Some(w) => w,
                 None => {
-                    let local: Vec<Quotation> = quotations[q0..placed[hi].quotations.end]
-                        .iter()
-                        .map(|q| Quotation {
-                            continues: q.continues.and_then(|c| c.checked_sub(q0)),
-                            ..q.clone()
-                        })
-                        .collect();
-                    // What each of the window's sentences lends, with
-                    // offsets from the window's start.
-                    let mut lends = vec![Lends::default(); placed[hi].sentences.end - s0];
-                    for p in &placed[lo..=hi] {
-                        let (off, first) = (p.at - origin, p.quotations.start - q0);
-                        for (i, lent) in &p.part.lends {
-                            lends[p.sentences.start - s0 + i] =
-                                shift_lends(lent.clone(), |x| x + off, |q| q + first);
-                        }
-                    }
-                    let found = attribute_from(&local, &lends, chain.start - q0..chain.end - q0);
-                    let mine = block.quotations.start - q0..block.quotations.end - q0;
                     let w = Arc::new(WindowPart {
-                        blocks: placed[lo..=hi]
-                            .iter()
+                        blocks: (window.placed.iter())
                             .map(|p| (Arc::clone(p.part), p.at - origin))
                             .collect(),
-                        target: b - lo,
-                        attributions: found[mine].to_vec(),
+                        target: window.target,
+                        attributions: window.attributions(quotations),
                     });
                     self.windows.insert(key, (revision, w.clone()));
                     w
                 }
             };
-            out.extend(window.attributions.iter().map(|a| {
-                a.clone().map(|a| {
-                    let a = shift_quote_attribution(a, |p| p + origin);
-                    QuoteAttribution {
-                        sentence: a.sentence + s0,
-                        inherited_from: a.inherited_from.map(|i| i + q0),
-                        ..a
-                    }
-                })
-            }));
+            out.extend(kept.attributions.iter().map(|a| a.clone().map(to_document)));
         }
         self.windows.retain(|_, (used, _)| *used == revision);
         out
+    }
+}
+
+/// The blocks one block's quotations are attributed over (see
+/// [`WindowPart`]).
+struct Window<'p, 'a> {
+    placed: &'p [Placed<'a>],
+    /// The block whose quotations are attributed.
+    target: usize,
+    /// The quotation chain running through it: the quotations attributed.
+    chain: Range<usize>,
+}
+
+impl Window<'_, '_> {
+    /// Where the window starts in the document: its offset, first sentence
+    /// and first quotation.
+    fn origin(&self) -> (usize, usize, usize) {
+        let first = &self.placed[0];
+        (first.at, first.sentences.start, first.quotations.start)
+    }
+
+    /// The attributions of the target block's quotations, with offsets from
+    /// the window's start and indexes from its first sentence and quotation.
+    fn attributions(&self, quotations: &[Quotation]) -> Vec<Option<QuoteAttribution>> {
+        let (origin, s0, q0) = self.origin();
+        let last = &self.placed[self.placed.len() - 1];
+        let local: Vec<Quotation> = quotations[q0..last.quotations.end]
+            .iter()
+            .map(|q| Quotation {
+                continues: q.continues.and_then(|c| c.checked_sub(q0)),
+                ..q.clone()
+            })
+            .collect();
+        // What each of the window's sentences lends, with offsets from the
+        // window's start.
+        let mut lends = vec![Lends::default(); last.sentences.end - s0];
+        for p in self.placed {
+            let (off, first) = (p.at - origin, p.quotations.start - q0);
+            for (i, lent) in &p.part.lends {
+                lends[p.sentences.start - s0 + i] =
+                    shift_lends(lent.clone(), |x| x + off, |q| q + first);
+            }
+        }
+        let chain = self.chain.start - q0..self.chain.end - q0;
+        let found = attribute_from(&local, &lends, chain);
+        let target = &self.placed[self.target].quotations;
+        found[target.start - q0..target.end - q0].to_vec()
     }
 }
 
@@ -604,6 +659,10 @@ impl Incremental {
         attributions: &[Option<QuoteAttribution>],
         revision: u64,
     ) -> Vec<Option<EntityId>> {
+        if self.once {
+            // Block by block or in one run, the same persons are salient.
+            return resolver.quote_speakers(attributions);
+        }
         let cover = QuoteCover::new(resolver.quotations);
         let mentions = resolver.mentions;
         let mut salient_after = Vec::with_capacity(resolver.sentences.len());

@@ -77,13 +77,15 @@ pub fn find_mentions(prose: &str, index: &LexiconIndex) -> Vec<Mention> {
 /// each paragraph is scanned on its own and the scan kept while the
 /// paragraph is unchanged.
 pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec<NameMatch> {
-    let mut found = Vec::new();
     if !index.has_names() {
-        return found;
+        return Vec::new();
     }
     let Some(slice) = prose.get(range.clone()) else {
-        return found;
+        return Vec::new();
     };
+    // Room for a name every 48 bytes, about what news prose holds, so that
+    // most paragraphs' lists are allocated once.
+    let mut found = Vec::with_capacity(slice.len() / 48 + 1);
     let folded = fold_with_map(slice);
     let hay = folded.text.as_str();
     let other_starts = index.names_start_otherwise();

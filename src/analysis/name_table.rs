@@ -174,7 +174,7 @@ impl NameTable {
     ///
     /// Inlined into the name scan: a word that starts no name costs the
     /// probes alone (one or two slots, the table being at most half full).
-    #[inline]
+    #[inline(always)]
     pub fn group<'a>(&self, word: &[u8], h: u64, pattern: impl Fn(u32) -> &'a [u8]) -> &[u32] {
         if self.slots.is_empty() {
             return &[];
