@@ -54,6 +54,14 @@ impl StemMemo {
         id < u32::MAX - self.unknown.len() as u32
     }
 
+    /// What [`StemMemo::content_id`] answered for the word with this
+    /// [`short_key`], if it was asked: the rules' word loops inline this
+    /// hit and call `content_id` only for a word new to the memo.
+    #[inline]
+    pub(super) fn remembered(&self, key: u128) -> Option<Option<u32>> {
+        self.short.get(&key).copied()
+    }
+
     /// The stem number of a folded word; `None` for a function word
     /// ([`is_function_word`]), which carries no content. `key`: the word's
     /// [`short_key`] when the caller has it already.

@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use super::claim_match::{candidates, shared_count, StemMemo};
 use super::claims::{is_function_word, name_for_fix, related, source_speaker, source_title};
-use super::tokens::words;
+use super::tokens::{key_has_letter, words};
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::ClaimId;
 use crate::lexicon::Claim;
@@ -86,12 +86,27 @@ fn check_sentence(
         if reach >= w.range.end {
             continue;
         }
-        let folded = w.lower.folded();
-        if !folded.chars().any(char::is_alphabetic) {
-            continue;
-        }
-        // A short ASCII word's key is its folded form's.
-        content.extend(stems.content_id(&cx.index.claim_content, &folded, w.lower.key()));
+        // A short ASCII word's key is its folded form's: read from the key,
+        // a word of the draft costs one lookup in the memo.
+        let id = match w.lower.key() {
+            Some(key) => {
+                if !key_has_letter(key) {
+                    continue;
+                }
+                match stems.remembered(key) {
+                    Some(id) => id,
+                    None => stems.content_id(&cx.index.claim_content, &w.lower, Some(key)),
+                }
+            }
+            None => {
+                let folded = w.lower.folded();
+                if !folded.chars().any(char::is_alphabetic) {
+                    continue;
+                }
+                stems.content_id(&cx.index.claim_content, &folded, None)
+            }
+        };
+        content.extend(id);
     }
     content.sort_unstable();
     content.dedup();
