@@ -172,3 +172,38 @@ pub(super) fn best_candidates(
     ranked.sort_by(order);
     ranked.into_iter().map(|(_, c)| c).collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::StemMemo;
+    use crate::rules::testing::Lexicon;
+    use crate::rules::tokens::short_key;
+
+    /// The hit the rules read inline is what `content_id` answered:
+    /// function words, stems some claim has and stems none has alike.
+    #[test]
+    fn a_remembered_word_reads_what_content_id_answered() {
+        let lexicon = Lexicon::sochi();
+        let content = &lexicon.index.claim_content;
+        let mut memo = StemMemo::default();
+        for word in [
+            "the",
+            "missiles",
+            "missile",
+            "designed",
+            "zeppelins",
+            "aircraft",
+            "said",
+        ] {
+            let key = short_key(word).unwrap();
+            assert_eq!(memo.remembered(key), None, "{word}");
+            let id = memo.content_id(content, word, None);
+            assert_eq!(memo.remembered(key), Some(id), "{word}");
+            assert_eq!(memo.content_id(content, word, Some(key)), id, "{word}");
+        }
+        assert_eq!(memo.remembered(short_key("the").unwrap()), Some(None));
+        let missiles = memo.remembered(short_key("missiles").unwrap());
+        assert!(missiles.flatten().is_some_and(|id| memo.is_known(id)));
+        assert_eq!(missiles, memo.remembered(short_key("missile").unwrap()));
+    }
+}

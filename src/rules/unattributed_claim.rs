@@ -106,19 +106,25 @@ fn check_sentence(
                 stems.content_id(&cx.index.claim_content, &folded, None)
             }
         };
-        content.extend(id);
+        if let Some(id) = id {
+            content.push(id);
+        }
+    }
+    // A claim is found by a distinctive stem it shares: without one, no
+    // claim is a candidate. Many sentences have none, and repeats do not
+    // change that: asked before the list is sorted.
+    let claims = &cx.index.claim_content;
+    if content.len() < MIN_SHARED || !content.iter().any(|&id| claims.is_distinctive(id)) {
+        return None;
     }
     content.sort_unstable();
     content.dedup();
     // Only stems some claim has can be shared: too few, and no claim can
-    // cover the sentence. And a claim is found by a distinctive stem it
-    // shares: without one, no claim is a candidate.
-    let claims = &cx.index.claim_content;
+    // cover the sentence.
     let known = content.iter().filter(|&&id| stems.is_known(id)).count();
     if content.len() < MIN_SHARED
         || known < MIN_SHARED
         || (known as f64) < MIN_SENTENCE_COVERED * content.len() as f64
-        || !content.iter().any(|&id| claims.is_distinctive(id))
     {
         return None;
     }
