@@ -54,6 +54,14 @@ impl StemMemo {
         id < u32::MAX - self.unknown.len() as u32
     }
 
+    /// What [`StemMemo::content_id`] answered for the word with this
+    /// [`short_key`], if it was asked: the rules' word loops inline this
+    /// hit and call `content_id` only for a word new to the memo.
+    #[inline]
+    pub(super) fn remembered(&self, key: u128) -> Option<Option<u32>> {
+        self.short.get(&key).copied()
+    }
+
     /// The stem number of a folded word; `None` for a function word
     /// ([`is_function_word`]), which carries no content. `key`: the word's
     /// [`short_key`] when the caller has it already.
@@ -163,4 +171,39 @@ pub(super) fn best_candidates(
     }
     ranked.sort_by(order);
     ranked.into_iter().map(|(_, c)| c).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::StemMemo;
+    use crate::rules::testing::Lexicon;
+    use crate::rules::tokens::short_key;
+
+    /// The hit the rules read inline is what `content_id` answered:
+    /// function words, stems some claim has and stems none has alike.
+    #[test]
+    fn a_remembered_word_reads_what_content_id_answered() {
+        let lexicon = Lexicon::sochi();
+        let content = &lexicon.index.claim_content;
+        let mut memo = StemMemo::default();
+        for word in [
+            "the",
+            "missiles",
+            "missile",
+            "designed",
+            "zeppelins",
+            "aircraft",
+            "said",
+        ] {
+            let key = short_key(word).unwrap();
+            assert_eq!(memo.remembered(key), None, "{word}");
+            let id = memo.content_id(content, word, None);
+            assert_eq!(memo.remembered(key), Some(id), "{word}");
+            assert_eq!(memo.content_id(content, word, Some(key)), id, "{word}");
+        }
+        assert_eq!(memo.remembered(short_key("the").unwrap()), Some(None));
+        let missiles = memo.remembered(short_key("missiles").unwrap());
+        assert!(missiles.flatten().is_some_and(|id| memo.is_known(id)));
+        assert_eq!(missiles, memo.remembered(short_key("missile").unwrap()));
+    }
 }

@@ -210,6 +210,19 @@ pub fn short_key(word: &str) -> Option<u128> {
     Some(key)
 }
 
+/// Whether the lower-case ASCII form a [`short_key`] holds has a letter
+/// (for such a form, what `chars().any(char::is_alphabetic)` tells),
+/// sixteen bytes at once: a byte is a small letter when adding 0x1f
+/// carries it past 0x7f and adding 0x05 does not (the padding and the
+/// length byte, below 0x10, are no letters).
+#[inline]
+pub fn key_has_letter(key: u128) -> bool {
+    const EACH: u128 = u128::from_le_bytes([1; 16]);
+    let from_a = key + (0x80 - 0x61) * EACH;
+    let past_z = key + (0x7f - 0x7a) * EACH;
+    from_a & !past_z & (0x80 * EACH) != 0
+}
+
 /// The longest word [`short_key`] takes: the 16th byte holds the length.
 pub const KEY_BYTES: usize = 15;
 
@@ -595,6 +608,16 @@ mod tests {
             assert_eq!(short_key(word), Some(u128::from_le_bytes(bytes)), "{word}");
         }
         assert_eq!(short_key("counterattacking"), None);
+        for (word, letter) in [
+            ("s-400", true),
+            ("2,500.75", false),
+            ("19th", true),
+            ("'`{@", false),
+            ("z", true),
+            ("a", true),
+        ] {
+            assert_eq!(key_has_letter(short_key(word).unwrap()), letter, "{word}");
+        }
         assert_eq!(
             ascii_lowercase_key(short_key("AZaz@[`{09'-Q").unwrap()),
             short_key("azaz@[`{09'-q").unwrap()
@@ -666,6 +689,12 @@ mod tests {
                 // No key: the callers key the form themselves.
                 if let Some(key) = w.lower.key() {
                     proptest::prop_assert_eq!(Some(key), short_key(lower), "{}", lower);
+                    proptest::prop_assert_eq!(
+                        key_has_letter(key),
+                        lower.chars().any(char::is_alphabetic),
+                        "{}",
+                        lower
+                    );
                 }
                 if text[w.range.clone()].is_ascii() && lower.len() <= KEY_BYTES {
                     proptest::prop_assert!(w.lower.key().is_some(), "{}", lower);

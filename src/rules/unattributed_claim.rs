@@ -13,7 +13,7 @@ use std::ops::Range;
 
 use super::claim_match::{candidates, shared_count, StemMemo};
 use super::claims::{is_function_word, name_for_fix, related, source_speaker, source_title};
-use super::tokens::words;
+use super::tokens::{key_has_letter, words};
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::ClaimId;
 use crate::lexicon::Claim;
@@ -86,24 +86,45 @@ fn check_sentence(
         if reach >= w.range.end {
             continue;
         }
-        let folded = w.lower.folded();
-        if !folded.chars().any(char::is_alphabetic) {
-            continue;
+        // A short ASCII word's key is its folded form's: read from the key,
+        // a word of the draft costs one lookup in the memo.
+        let id = match w.lower.key() {
+            Some(key) => {
+                if !key_has_letter(key) {
+                    continue;
+                }
+                match stems.remembered(key) {
+                    Some(id) => id,
+                    None => stems.content_id(&cx.index.claim_content, &w.lower, Some(key)),
+                }
+            }
+            None => {
+                let folded = w.lower.folded();
+                if !folded.chars().any(char::is_alphabetic) {
+                    continue;
+                }
+                stems.content_id(&cx.index.claim_content, &folded, None)
+            }
+        };
+        if let Some(id) = id {
+            content.push(id);
         }
-        // A short ASCII word's key is its folded form's.
-        content.extend(stems.content_id(&cx.index.claim_content, &folded, w.lower.key()));
+    }
+    // A claim is found by a distinctive stem it shares: without one, no
+    // claim is a candidate. Many sentences have none, and repeats do not
+    // change that: asked before the list is sorted.
+    let claims = &cx.index.claim_content;
+    if content.len() < MIN_SHARED || !content.iter().any(|&id| claims.is_distinctive(id)) {
+        return None;
     }
     content.sort_unstable();
     content.dedup();
     // Only stems some claim has can be shared: too few, and no claim can
-    // cover the sentence. And a claim is found by a distinctive stem it
-    // shares: without one, no claim is a candidate.
-    let claims = &cx.index.claim_content;
+    // cover the sentence.
     let known = content.iter().filter(|&&id| stems.is_known(id)).count();
     if content.len() < MIN_SHARED
         || known < MIN_SHARED
         || (known as f64) < MIN_SENTENCE_COVERED * content.len() as f64
-        || !content.iter().any(|&id| claims.is_distinctive(id))
     {
         return None;
     }
