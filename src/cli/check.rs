@@ -118,7 +118,7 @@ pub fn run(args: CheckArgs) -> ExitCode {
         if !unknown_codes.is_empty() {
             let lines = Lines::new(&text);
             for unknown in unknown_codes {
-                let (line, col) = lines.line_col(unknown.range.start, chars);
+                let (line, col) = lines.line_col(unknown.range.start, Unit::Chars);
                 eprintln!(
                     "copydesk: {}:{line}:{col}: \"{}\" in a suppression comment is not a rule; the rules are {}",
                     path.display(),
@@ -507,7 +507,7 @@ impl SourceText {
 }
 
 /// Where each line of a text starts, so that every finding's line and
-/// column cost a binary search and a walk over its own line, not a scan
+/// column cost a binary search and a count over its own line, not a scan
 /// from the start of the file.
 struct Lines<'a> {
     text: &'a str,
@@ -515,6 +515,29 @@ struct Lines<'a> {
     starts: Vec<usize>,
     /// The 1-based line number of each start, counting breaks as LSP does.
     numbers: Vec<usize>,
+}
+
+/// What a column counts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Unit {
+    /// Characters, for people.
+    Chars,
+    /// UTF-16 code units, for SARIF.
+    Utf16,
+}
+
+impl Unit {
+    /// How many units `text` holds. Counted over the bytes (std's character
+    /// count reads a word at a time) rather than by decoding each character:
+    /// a character takes two UTF-16 units exactly when it takes four bytes,
+    /// and those start with a byte of 0xF0 or more.
+    fn count(self, text: &str) -> usize {
+        let chars = text.chars().count();
+        match self {
+            Unit::Chars => chars,
+            Unit::Utf16 => chars + text.bytes().filter(|&b| b >= 0xF0).count(),
+        }
+    }
 }
 
 impl<'a> Lines<'a> {
@@ -552,37 +575,32 @@ impl<'a> Lines<'a> {
         }
     }
 
-    /// 1-based line and column of a byte offset. Columns count `unit`s:
-    /// chars for people, UTF-16 code units for SARIF. Offsets inside a
-    /// character or past the end are clamped, never a panic.
-    fn line_col(&self, byte: usize, unit: fn(char) -> usize) -> (usize, usize) {
+    /// The offset clamped to the text and to the character holding it,
+    /// and the index of the start of its line.
+    fn locate(&self, byte: usize) -> (usize, usize) {
         let text = self.text;
         let mut byte = byte.min(text.len());
         while !text.is_char_boundary(byte) {
             byte -= 1;
         }
-        let k = self.starts.partition_point(|&s| s <= byte) - 1;
-        let column = 1 + text[self.starts[k]..byte].chars().map(unit).sum::<usize>();
+        (byte, self.starts.partition_point(|&s| s <= byte) - 1)
+    }
+
+    /// 1-based line and column of a byte offset, the column in `unit`s.
+    /// Offsets inside a character or past the end are clamped, never a panic.
+    fn line_col(&self, byte: usize, unit: Unit) -> (usize, usize) {
+        let (byte, k) = self.locate(byte);
+        let column = 1 + unit.count(&self.text[self.starts[k]..byte]);
         (self.numbers[k], column)
     }
-}
 
-fn chars(_: char) -> usize {
-    1
-}
-
-fn utf16(c: char) -> usize {
-    c.len_utf16()
-}
-
-/// The line holding `byte`, without its line break.
-fn line_at(text: &str, byte: usize) -> Range<usize> {
-    let byte = byte.min(text.len());
-    let start = text[..byte].rfind(['\n', '\r']).map_or(0, |i| i + 1);
-    let end = text[byte..]
-        .find(['\n', '\r'])
-        .map_or(text.len(), |i| byte + i);
-    start..end
+    /// The bytes of line `k` (an index into `starts`), without its break:
+    /// every break byte starts a line, so the line ends one byte before
+    /// the next start.
+    fn line(&self, k: usize) -> Range<usize> {
+        let end = self.starts.get(k + 1).map_or(self.text.len(), |s| s - 1);
+        self.starts[k]..end
+    }
 }
 
 pub fn severity_word(severity: Severity) -> &'static str {
@@ -603,22 +621,35 @@ pub struct Style {
 }
 
 impl Style {
-    fn paint(self, code: &str, text: &str) -> String {
+    /// Starts a styled stretch of `out`; [`Style::end`] closes it.
+    fn begin(self, out: &mut String, code: &str) {
         if self.color {
-            format!("\x1b[{code}m{text}\x1b[0m")
-        } else {
-            text.to_string()
+            out.push_str("\x1b[");
+            out.push_str(code);
+            out.push('m');
         }
     }
 
-    fn severity(self, severity: Severity) -> String {
+    fn end(self, out: &mut String) {
+        if self.color {
+            out.push_str("\x1b[0m");
+        }
+    }
+
+    fn paint(self, out: &mut String, code: &str, text: &str) {
+        self.begin(out, code);
+        out.push_str(text);
+        self.end(out);
+    }
+
+    fn severity(self, out: &mut String, severity: Severity) {
         let code = match severity {
             Severity::Error => "1;31",
             Severity::Warning => "1;33",
             Severity::Information => "1;34",
             Severity::Hint | Severity::Off => "1;36",
         };
-        self.paint(code, severity_word(severity))
+        self.paint(out, code, severity_word(severity));
     }
 }
 
@@ -628,47 +659,94 @@ const CONTEXT_CHARS: usize = 40;
 const MAX_UNDERLINE_CHARS: usize = 80;
 const SLACK_CHARS: usize = 10;
 
+/// About how many bytes the human format writes per finding (the long
+/// draft's average is ~350), so that the report is rarely copied to grow.
+const HUMAN_BYTES_PER_FINDING: usize = 384;
+
+fn push_number(out: &mut String, n: usize) {
+    out.push_str(itoa::Buffer::new().format(n));
+}
+
+fn push_repeated(out: &mut String, c: char, n: usize) {
+    out.extend(std::iter::repeat_n(c, n));
+}
+
 /// `path:line:column: severity: message [code]`, then the line with the
-/// finding underlined, as compilers print them.
+/// finding underlined, as compilers print them. Written straight into one
+/// string: the long draft has hundreds of findings, and a `format!` per
+/// piece cost more than finding the lines.
 pub fn human(reports: &[FileReport], sources: &[SourceText], style: Style) -> String {
-    let mut out = String::new();
+    let findings: usize = reports.iter().map(|r| r.findings.len()).sum();
+    let mut out = String::with_capacity(64 + findings * HUMAN_BYTES_PER_FINDING);
     let mut counts = [0usize; 4];
     let source_lines: Vec<Option<Lines>> = sources
         .iter()
         .map(|s| s.text.as_deref().map(Lines::new))
         .collect();
+    // The source the last note named: consecutive notes often name the
+    // same article, and comparing paths component by component is slow.
+    // The same bytes are the same path, so the memo never changes which
+    // source `position` finds.
+    let mut last_source: Option<(&Path, Option<usize>)> = None;
     for report in reports {
         let lines = Lines::new(&report.text);
         for f in &report.findings {
-            let (line, col) = lines.line_col(f.range.start, chars);
-            let _ = writeln!(
-                out,
-                "{}: {}: {} {}",
-                style.paint("1", &format!("{}:{line}:{col}", report.path)),
-                style.severity(f.severity),
-                f.message,
-                style.paint("2", &format!("[{}]", f.code())),
-            );
-            excerpt(&mut out, &report.text, &f.range, line, style);
+            let (line, col) = lines.line_col(f.range.start, Unit::Chars);
+            style.begin(&mut out, "1");
+            out.push_str(&report.path);
+            out.push(':');
+            push_number(&mut out, line);
+            out.push(':');
+            push_number(&mut out, col);
+            style.end(&mut out);
+            out.push_str(": ");
+            style.severity(&mut out, f.severity);
+            out.push_str(": ");
+            out.push_str(&f.message);
+            out.push(' ');
+            style.begin(&mut out, "2");
+            out.push('[');
+            out.push_str(f.code());
+            out.push(']');
+            style.end(&mut out);
+            out.push('\n');
+            excerpt(&mut out, &lines, &f.range, line, col - 1, style);
             for related in &f.related {
-                let source = sources.iter().position(|s| s.file == related.path);
-                let place = match source.map(|i| (&sources[i], &source_lines[i])) {
-                    Some((SourceText { shown, .. }, Some(lines))) => {
-                        let (l, c) = lines.line_col(related.range.start, chars);
-                        format!("{shown}:{l}:{c}")
+                let source = match last_source {
+                    Some((path, source)) if path.as_os_str() == related.path.as_os_str() => source,
+                    _ => {
+                        let source = sources.iter().position(|s| s.file == related.path);
+                        last_source = Some((&related.path, source));
+                        source
                     }
-                    Some((source, None)) => source.shown.clone(),
-                    None => related.path.display().to_string(),
                 };
-                let _ = writeln!(
-                    out,
-                    "  {}: {} ({place})",
-                    style.paint("1;36", "note"),
-                    related.message
-                );
+                out.push_str("  ");
+                style.paint(&mut out, "1;36", "note");
+                out.push_str(": ");
+                out.push_str(&related.message);
+                out.push_str(" (");
+                match source.map(|i| (&sources[i], &source_lines[i])) {
+                    Some((SourceText { shown, .. }, Some(lines))) => {
+                        let (l, c) = lines.line_col(related.range.start, Unit::Chars);
+                        out.push_str(shown);
+                        out.push(':');
+                        push_number(&mut out, l);
+                        out.push(':');
+                        push_number(&mut out, c);
+                    }
+                    Some((source, None)) => out.push_str(&source.shown),
+                    None => {
+                        let _ = write!(out, "{}", related.path.display());
+                    }
+                }
+                out.push_str(")\n");
             }
             for fix in &f.fixes {
-                let _ = writeln!(out, "  {}: {}", style.paint("1;32", "fix"), fix.title);
+                out.push_str("  ");
+                style.paint(&mut out, "1;32", "fix");
+                out.push_str(": ");
+                out.push_str(&fix.title);
+                out.push('\n');
             }
             if let Some(n) = counts.get_mut(f.severity as usize) {
                 *n += 1;
@@ -698,18 +776,28 @@ pub fn human(reports: &[FileReport], sources: &[SourceText], style: Style) -> St
     out
 }
 
-fn excerpt(out: &mut String, text: &str, range: &Range<usize>, line_no: usize, style: Style) {
-    let line = line_at(text, range.start);
-    let start = range.start.max(line.start);
+/// The finding's line, or a window of it, with the finding underlined.
+/// `line_no` and `start_chars` are the line number and the characters
+/// before the finding on its line, as [`Lines::line_col`] gave them.
+fn excerpt(
+    out: &mut String,
+    lines: &Lines,
+    range: &Range<usize>,
+    line_no: usize,
+    start_chars: usize,
+    style: Style,
+) {
+    let text = lines.text;
+    let (start, k) = lines.locate(range.start);
+    let line = lines.line(k);
     // The window is found by counting characters, not by decoding the
     // whole line into a vector per finding: the long draft's paragraphs are
     // lines of thousands of characters with hundreds of findings.
     let before = &text[line.start..start];
     let after = &text[start..line.end];
-    let start_chars = before.chars().count();
     let line_chars = start_chars + after.chars().count();
-    let end_byte = range.end.clamp(range.start, line.end);
-    let width = text[range.start..end_byte].chars().count().max(1);
+    let end_byte = range.end.clamp(start, line.end);
+    let width = text[start..end_byte].chars().count().max(1);
     // Cutting a few characters off saves nothing: show them.
     let mut from = start_chars.saturating_sub(CONTEXT_CHARS);
     if from <= SLACK_CHARS {
@@ -730,33 +818,34 @@ fn excerpt(out: &mut String, text: &str, range: &Range<usize>, line_no: usize, s
             .map_or(0, |(i, _)| i),
     };
     let to_byte = (after.char_indices().nth(to - start_chars)).map_or(after.len(), |(i, _)| i);
-    let mut shown = String::with_capacity(to_byte + before.len() - from_byte + 6);
+    let mut gutter = itoa::Buffer::new();
+    let gutter = gutter.format(line_no);
+    out.push(' ');
+    style.paint(out, "1;34", gutter);
+    out.push(' ');
+    style.paint(out, "1;34", "|");
+    out.push(' ');
     let mut pad = start_chars - from;
     if from > 0 {
-        shown.push('…');
+        out.push('…');
         pad += 1;
     }
-    shown.push_str(&before[from_byte..]);
-    shown.push_str(&after[..to_byte]);
+    out.push_str(&before[from_byte..]);
+    out.push_str(&after[..to_byte]);
     if to < line_chars {
-        shown.push('…');
+        out.push('…');
     }
-    let gutter = line_no.to_string();
-    let blank = " ".repeat(gutter.len());
-    let _ = writeln!(
-        out,
-        " {} {} {shown}",
-        style.paint("1;34", &gutter),
-        style.paint("1;34", "|")
-    );
-    let marks = format!("^{}", "~".repeat(underline.saturating_sub(1)));
-    let _ = writeln!(
-        out,
-        " {blank} {} {}{}",
-        style.paint("1;34", "|"),
-        " ".repeat(pad),
-        style.paint("1;33", &marks)
-    );
+    out.push_str("\n ");
+    push_repeated(out, ' ', gutter.len());
+    out.push(' ');
+    style.paint(out, "1;34", "|");
+    out.push(' ');
+    push_repeated(out, ' ', pad);
+    style.begin(out, "1;33");
+    out.push('^');
+    push_repeated(out, '~', underline.saturating_sub(1));
+    style.end(out);
+    out.push('\n');
 }
 
 fn sarif_level(severity: Severity) -> &'static str {
@@ -784,8 +873,8 @@ fn uri_of(path: &str) -> String {
 }
 
 fn sarif_region(lines: &Lines, range: &Range<usize>) -> Value {
-    let (start_line, start_column) = lines.line_col(range.start, utf16);
-    let (end_line, end_column) = lines.line_col(range.end, utf16);
+    let (start_line, start_column) = lines.line_col(range.start, Unit::Utf16);
+    let (end_line, end_column) = lines.line_col(range.end, Unit::Utf16);
     json!({
         "startLine": start_line,
         "startColumn": start_column,
@@ -952,13 +1041,20 @@ mod tests {
         }
     }
 
-    fn line_col(text: &str, byte: usize, unit: fn(char) -> usize) -> (usize, usize) {
+    fn line_col(text: &str, byte: usize, unit: Unit) -> (usize, usize) {
         Lines::new(text).line_col(byte, unit)
+    }
+
+    fn units_of(unit: Unit, c: char) -> usize {
+        match unit {
+            Unit::Chars => 1,
+            Unit::Utf16 => c.len_utf16(),
+        }
     }
 
     /// Line and column by a scan from the start of the text: the definition
     /// the index must agree with.
-    fn line_col_by_scan(text: &str, byte: usize, unit: fn(char) -> usize) -> (usize, usize) {
+    fn line_col_by_scan(text: &str, byte: usize, unit: Unit) -> (usize, usize) {
         let mut byte = byte.min(text.len());
         while !text.is_char_boundary(byte) {
             byte -= 1;
@@ -971,8 +1067,197 @@ mod tests {
             .enumerate()
             .filter(|&(i, &c)| c == b'\n' || (c == b'\r' && b.get(i + 1) != Some(&b'\n')))
             .count();
-        let column = 1 + before[line_start..].chars().map(unit).sum::<usize>();
+        let column = 1 + before[line_start..]
+            .chars()
+            .map(|c| units_of(unit, c))
+            .sum::<usize>();
         (1 + breaks, column)
+    }
+
+    /// The human format as it was first written, a `format!` per piece,
+    /// each line found by searching the text and each window decoded
+    /// character by character: the definition [`human`] must agree with.
+    fn human_by_format(reports: &[FileReport], sources: &[SourceText], style: Style) -> String {
+        fn paint(style: Style, code: &str, text: &str) -> String {
+            if style.color {
+                format!("\x1b[{code}m{text}\x1b[0m")
+            } else {
+                text.to_string()
+            }
+        }
+        fn excerpt(
+            out: &mut String,
+            text: &str,
+            range: &Range<usize>,
+            line_no: usize,
+            style: Style,
+        ) {
+            let byte = range.start.min(text.len());
+            let line_start = text[..byte].rfind(['\n', '\r']).map_or(0, |i| i + 1);
+            let line_end = text[byte..]
+                .find(['\n', '\r'])
+                .map_or(text.len(), |i| byte + i);
+            let chars: Vec<(usize, char)> = text[line_start..line_end].char_indices().collect();
+            let start_chars = chars
+                .iter()
+                .filter(|(i, _)| line_start + i < range.start)
+                .count();
+            let end_byte = range.end.clamp(range.start, line_end);
+            let width = text[range.start..end_byte].chars().count().max(1);
+            let mut from = start_chars.saturating_sub(CONTEXT_CHARS);
+            if from <= SLACK_CHARS {
+                from = 0;
+            }
+            let underline = width.min(MAX_UNDERLINE_CHARS);
+            let mut to = (start_chars + underline + CONTEXT_CHARS).min(chars.len());
+            if chars.len() - to <= SLACK_CHARS {
+                to = chars.len();
+            }
+            let mut shown: String = chars[from..to].iter().map(|(_, c)| c).collect();
+            let mut pad = start_chars - from;
+            if from > 0 {
+                shown.insert(0, '…');
+                pad += 1;
+            }
+            if to < chars.len() {
+                shown.push('…');
+            }
+            let gutter = line_no.to_string();
+            let blank = " ".repeat(gutter.len());
+            let _ = writeln!(
+                out,
+                " {} {} {shown}",
+                paint(style, "1;34", &gutter),
+                paint(style, "1;34", "|")
+            );
+            let marks = format!("^{}", "~".repeat(underline.saturating_sub(1)));
+            let _ = writeln!(
+                out,
+                " {blank} {} {}{}",
+                paint(style, "1;34", "|"),
+                " ".repeat(pad),
+                paint(style, "1;33", &marks)
+            );
+        }
+        let mut out = String::new();
+        let mut counts = [0usize; 4];
+        for report in reports {
+            for f in &report.findings {
+                let (line, col) = line_col_by_scan(&report.text, f.range.start, Unit::Chars);
+                let severity = paint(
+                    style,
+                    match f.severity {
+                        Severity::Error => "1;31",
+                        Severity::Warning => "1;33",
+                        Severity::Information => "1;34",
+                        Severity::Hint | Severity::Off => "1;36",
+                    },
+                    severity_word(f.severity),
+                );
+                let _ = writeln!(
+                    out,
+                    "{}: {}: {} {}",
+                    paint(style, "1", &format!("{}:{line}:{col}", report.path)),
+                    severity,
+                    f.message,
+                    paint(style, "2", &format!("[{}]", f.code())),
+                );
+                excerpt(&mut out, &report.text, &f.range, line, style);
+                for related in &f.related {
+                    let source = sources.iter().find(|s| s.file == related.path);
+                    let place = match source {
+                        Some(SourceText {
+                            shown,
+                            text: Some(text),
+                            ..
+                        }) => {
+                            let (l, c) = line_col_by_scan(text, related.range.start, Unit::Chars);
+                            format!("{shown}:{l}:{c}")
+                        }
+                        Some(source) => source.shown.clone(),
+                        None => related.path.display().to_string(),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "  {}: {} ({place})",
+                        paint(style, "1;36", "note"),
+                        related.message
+                    );
+                }
+                for fix in &f.fixes {
+                    let _ = writeln!(out, "  {}: {}", paint(style, "1;32", "fix"), fix.title);
+                }
+                if let Some(n) = counts.get_mut(f.severity as usize) {
+                    *n += 1;
+                }
+            }
+        }
+        let files = match reports.len() {
+            1 => "1 file".to_string(),
+            n => format!("{n} files"),
+        };
+        let names = ["error", "warning", "information", "hint"];
+        let parts: Vec<String> = counts
+            .iter()
+            .zip(names)
+            .filter(|(n, _)| **n > 0)
+            .map(|(n, name)| match (n, name) {
+                (1, _) | (_, "information") => format!("{n} {name}"),
+                _ => format!("{n} {name}s"),
+            })
+            .collect();
+        if parts.is_empty() {
+            let _ = writeln!(out, "copydesk: no problems in {files}");
+        } else {
+            let _ = writeln!(out, "copydesk: {} in {files}", parts.join(", "));
+        }
+        out
+    }
+
+    /// A finding over `text` from random numbers: its range on character
+    /// boundaries (possibly empty, possibly across lines), a severity, and
+    /// notes pointing into `sources` (or elsewhere) at random places.
+    fn random_finding(text: &str, numbers: &[usize], sources: &[SourceText]) -> Finding {
+        let boundaries: Vec<usize> = (0..=text.len())
+            .filter(|&i| text.is_char_boundary(i))
+            .collect();
+        let a = boundaries[numbers[0] % boundaries.len()];
+        let b = boundaries[numbers[1] % boundaries.len()];
+        let severities = [
+            Severity::Error,
+            Severity::Warning,
+            Severity::Information,
+            Severity::Hint,
+        ];
+        let related = (0..numbers[2] % 3)
+            .map(|i| {
+                let which = numbers[3 + i] % (sources.len() + 1);
+                let path = sources
+                    .get(which)
+                    .map_or_else(|| PathBuf::from("elsewhere/x.txt"), |s| s.file.clone());
+                let at = numbers[5 + i] % 40;
+                Related {
+                    source: format!("s{i}"),
+                    path,
+                    range: at..at + 3,
+                    message: format!("note {i}"),
+                }
+            })
+            .collect();
+        Finding {
+            rule: Rule::ALL[numbers[7] % Rule::ALL.len()],
+            severity: severities[numbers[8] % severities.len()],
+            range: a.min(b)..a.max(b),
+            message: "a message".into(),
+            fixes: (0..numbers[9] % 2)
+                .map(|_| Fix {
+                    title: "Write “x”".into(),
+                    edits: Vec::new(),
+                    preferred: false,
+                })
+                .collect(),
+            related,
+        }
     }
 
     proptest::proptest! {
@@ -983,7 +1268,7 @@ mod tests {
         ) {
             let lines = Lines::new(&text);
             for byte in bytes {
-                for unit in [chars as fn(char) -> usize, utf16] {
+                for unit in [Unit::Chars, Unit::Utf16] {
                     proptest::prop_assert_eq!(
                         lines.line_col(byte, unit),
                         line_col_by_scan(&text, byte, unit)
@@ -991,18 +1276,56 @@ mod tests {
                 }
             }
         }
+
+        /// Lines long and short, CR, LF and CRLF, characters of one to four
+        /// bytes; findings anywhere, in any order, with notes and fixes.
+        #[test]
+        fn human_agrees_with_formatting_piece_by_piece(
+            text in "([a-z ]{0,70}|ğ|😀|é|—|\r|\n|\r\n){0,30}",
+            findings in proptest::collection::vec(proptest::collection::vec(0usize..10_000, 10), 0..6),
+            color: bool,
+        ) {
+            let sources = [
+                SourceText::new("sources/a.txt".into(), Some("one\r\ntwo ğ three\nfour".into())),
+                SourceText::new("sources/b.txt".into(), None),
+                SourceText::new("sources/a.txt".into(), Some("shadowed".into())),
+            ];
+            let report = FileReport {
+                path: "drafts/d.md".into(),
+                findings: findings
+                    .iter()
+                    .map(|n| random_finding(&text, n, &sources))
+                    .collect(),
+                text,
+            };
+            let other = FileReport {
+                path: "b.txt".into(),
+                text: String::new(),
+                findings: Vec::new(),
+            };
+            let reports = [report, other];
+            let style = Style { color };
+            proptest::prop_assert_eq!(
+                human(&reports, &sources, style),
+                human_by_format(&reports, &sources, style)
+            );
+            proptest::prop_assert_eq!(
+                human(&reports[..1], &sources, style),
+                human_by_format(&reports[..1], &sources, style)
+            );
+        }
     }
 
     #[test]
     fn columns_count_characters_for_people_and_utf16_for_sarif() {
         let text = "a\r\n😀 Erdoğan\rx";
         let at = text.find("Erdoğan").unwrap();
-        assert_eq!(line_col(text, at, chars), (2, 3));
-        assert_eq!(line_col(text, at, utf16), (2, 4));
-        assert_eq!(line_col(text, text.len() - 1, chars), (3, 1));
+        assert_eq!(line_col(text, at, Unit::Chars), (2, 3));
+        assert_eq!(line_col(text, at, Unit::Utf16), (2, 4));
+        assert_eq!(line_col(text, text.len() - 1, Unit::Chars), (3, 1));
         // Inside "ğ" and past the end: clamped.
-        assert_eq!(line_col(text, at + 5, chars), (2, 7));
-        assert_eq!(line_col(text, 999, chars), (3, 2));
+        assert_eq!(line_col(text, at + 5, Unit::Chars), (2, 7));
+        assert_eq!(line_col(text, 999, Unit::Chars), (3, 2));
     }
 
     #[test]
