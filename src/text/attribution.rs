@@ -141,16 +141,53 @@ struct Lists {
     /// which that search cannot stand for.
     cue_words: Option<ByShape<()>>,
     next_sentence: Vec<Vec<&'static str>>,
-    pronouns: HashSet<&'static str>,
-    determiners: HashSet<&'static str>,
-    stops: HashSet<&'static str>,
-    connectors: HashSet<&'static str>,
-    adverbs: HashSet<&'static str>,
-    group_nouns: HashSet<&'static str>,
-    single_nouns: HashSet<&'static str>,
+    pronouns: WordSet,
+    determiners: WordSet,
+    stops: WordSet,
+    connectors: WordSet,
+    adverbs: WordSet,
+    group_nouns: WordSet,
+    single_nouns: WordSet,
     /// People and organisations by their role: "lecturer", "ministry".
-    speaking_nouns: HashSet<&'static str>,
-    titles: HashSet<&'static str>,
+    speaking_nouns: WordSet,
+    titles: WordSet,
+}
+
+/// A set of lower-case words, asked about the words of every sentence
+/// read, most of which it does not hold: a bit per [`ByShape`] shape
+/// answers those without hashing the word.
+struct WordSet {
+    shapes: [u64; 64],
+    words: HashSet<&'static str>,
+}
+
+impl Default for WordSet {
+    fn default() -> WordSet {
+        WordSet {
+            shapes: [0; 64],
+            words: HashSet::default(),
+        }
+    }
+}
+
+impl WordSet {
+    fn insert(&mut self, word: &'static str) {
+        let shape = ByShape::<()>::shape(word.as_bytes());
+        self.shapes[shape / 64] |= 1 << (shape % 64);
+        self.words.insert(word);
+    }
+
+    #[inline]
+    fn contains(&self, word: &str) -> bool {
+        let shape = ByShape::<()>::shape(word.as_bytes());
+        self.shapes[shape / 64] & (1 << (shape % 64)) != 0 && self.words.contains(word)
+    }
+
+    /// [`WordSet::contains`] without the shape's bit: what it must answer.
+    #[cfg(test)]
+    fn holds(&self, word: &str) -> bool {
+        self.words.contains(word)
+    }
 }
 
 fn sections(data: &'static str) -> Vec<(&'static str, &'static str)> {
@@ -173,15 +210,15 @@ fn lists() -> &'static Lists {
             cues: CueTable::default(),
             cue_words: None,
             next_sentence: Vec::new(),
-            pronouns: HashSet::default(),
-            determiners: HashSet::default(),
-            stops: HashSet::default(),
-            connectors: HashSet::default(),
-            adverbs: HashSet::default(),
-            group_nouns: HashSet::default(),
-            single_nouns: HashSet::default(),
-            speaking_nouns: HashSet::default(),
-            titles: HashSet::default(),
+            pronouns: WordSet::default(),
+            determiners: WordSet::default(),
+            stops: WordSet::default(),
+            connectors: WordSet::default(),
+            adverbs: WordSet::default(),
+            group_nouns: WordSet::default(),
+            single_nouns: WordSet::default(),
+            speaking_nouns: WordSet::default(),
+            titles: WordSet::default(),
         };
         let mut cues: HashMap<&'static str, Vec<(Vec<&'static str>, CueClass)>> =
             HashMap::default();
@@ -242,7 +279,7 @@ fn lists() -> &'static Lists {
             match section {
                 "group" => l.group_nouns.insert(line),
                 _ => l.single_nouns.insert(line),
-            };
+            }
         }
         for (section, line) in sections(include_str!("../../data/builder/kind-evidence.txt")) {
             if matches!(section, "person-noun" | "organization-noun") {
@@ -2347,6 +2384,52 @@ mod tests {
         assert!(firsts > 100);
         for word in ["sad", "sajd", "said.", "Said", "told’", "", "weapons", "😀"] {
             assert!(table.get(word).is_none(), "{word}");
+        }
+    }
+
+    /// A word set's shape bits never turn away a word it holds, and answer
+    /// as the set does for words it does not hold.
+    #[test]
+    fn word_sets_answer_as_their_hash_sets() {
+        let l = lists();
+        let sets = [
+            &l.pronouns,
+            &l.determiners,
+            &l.stops,
+            &l.connectors,
+            &l.adverbs,
+            &l.group_nouns,
+            &l.single_nouns,
+            &l.speaking_nouns,
+            &l.titles,
+        ];
+        let data = [
+            include_str!("../../data/text/function-words.txt"),
+            include_str!("../../data/cues/source-nouns.txt"),
+            include_str!("../../data/builder/kind-evidence.txt"),
+            include_str!("../../data/titles.txt"),
+            include_str!("../../data/cues/attribution-cues.txt"),
+            include_str!("../../examples/sochi-putin-erdogan.txt"),
+        ];
+        let mut asked = 0;
+        for words in data
+            .iter()
+            .flat_map(|d| d.split(|c: char| !c.is_alphanumeric() && c != '.' && c != '’'))
+        {
+            for word in [
+                words.to_string(),
+                words.to_lowercase(),
+                format!("{}s", words.to_lowercase()),
+            ] {
+                for set in sets {
+                    assert_eq!(set.contains(&word), set.holds(&word), "{word}");
+                }
+                asked += 1;
+            }
+        }
+        assert!(asked > 1000);
+        for set in sets {
+            assert!(set.words.iter().all(|w| set.contains(w)));
         }
     }
 
