@@ -80,7 +80,8 @@ pub fn split_sentences_quoted(
 ) -> Vec<Range<usize>> {
     let asked = range.clone();
     let range = clamp(text, range);
-    let mut out = Vec::new();
+    // Room for a sentence in a hundred bytes, enough for most paragraphs.
+    let mut out = Vec::with_capacity(range.len() / 100 + 1);
     let paragraphs = paragraphs(text, range.clone());
     if let (Some(quotations), [paragraph]) = (quotations, paragraphs.as_slice()) {
         if *paragraph == asked {
@@ -280,12 +281,7 @@ fn period_ends_sentence(
 ) -> bool {
     let lists = abbreviations();
     let before = &text[sentence_start..at];
-    let token_start = before
-        .char_indices()
-        .rev()
-        .take_while(|&(_, c)| c.is_alphanumeric() || c == '.')
-        .last()
-        .map_or(before.len(), |(i, _)| i);
+    let token_start = token_start(before);
     let token = &before[token_start..];
     if token.is_empty() {
         return true;
@@ -312,6 +308,32 @@ fn period_ends_sentence(
         }
     }
     true
+}
+
+/// Where the run of letters, digits and periods ending `before` starts:
+/// read a byte at a time while they are ASCII, then a character at a time.
+fn token_start(before: &str) -> usize {
+    let bytes = before.as_bytes();
+    let ascii_run = bytes
+        .iter()
+        .rev()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'.')
+        .count();
+    let start = bytes.len() - ascii_run;
+    if bytes[..start].last().is_none_or(u8::is_ascii) {
+        return start;
+    }
+    token_start_by_chars(before)
+}
+
+/// [`token_start`] a character at a time.
+fn token_start_by_chars(before: &str) -> usize {
+    before
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| c.is_alphanumeric() || c == '.')
+        .last()
+        .map_or(before.len(), |(i, _)| i)
 }
 
 /// Calls `f` with `str::to_lowercase` of `word`, without allocating for
@@ -442,6 +464,21 @@ mod tests {
 
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// The token before a period is found as reading it a character at
+        /// a time finds it.
+        #[test]
+        fn token_start_reads_as_by_chars(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "Z", "7", ".", " ", "U.S", "é", "İ", "’", "—", "😀", "ΣΑΣ", "x-y",
+                ]),
+                0..12,
+            )
+        ) {
+            let text = parts.concat();
+            proptest::prop_assert_eq!(token_start(&text), token_start_by_chars(&text));
+        }
 
         /// The lower case given without allocating is `str::to_lowercase`,
         /// for short and long words, ASCII or not.
