@@ -29,6 +29,7 @@
 
 // foldhash, not SipHash: every word of every sentence is looked up.
 use foldhash::{HashMap, HashSet};
+use std::cell::Cell;
 use std::ops::Range;
 use std::sync::OnceLock;
 
@@ -140,16 +141,53 @@ struct Lists {
     /// which that search cannot stand for.
     cue_words: Option<ByShape<()>>,
     next_sentence: Vec<Vec<&'static str>>,
-    pronouns: HashSet<&'static str>,
-    determiners: HashSet<&'static str>,
-    stops: HashSet<&'static str>,
-    connectors: HashSet<&'static str>,
-    adverbs: HashSet<&'static str>,
-    group_nouns: HashSet<&'static str>,
-    single_nouns: HashSet<&'static str>,
+    pronouns: WordSet,
+    determiners: WordSet,
+    stops: WordSet,
+    connectors: WordSet,
+    adverbs: WordSet,
+    group_nouns: WordSet,
+    single_nouns: WordSet,
     /// People and organisations by their role: "lecturer", "ministry".
-    speaking_nouns: HashSet<&'static str>,
-    titles: HashSet<&'static str>,
+    speaking_nouns: WordSet,
+    titles: WordSet,
+}
+
+/// A set of lower-case words, asked about the words of every sentence
+/// read, most of which it does not hold: a bit per [`ByShape`] shape
+/// answers those without hashing the word.
+struct WordSet {
+    shapes: [u64; 64],
+    words: HashSet<&'static str>,
+}
+
+impl Default for WordSet {
+    fn default() -> WordSet {
+        WordSet {
+            shapes: [0; 64],
+            words: HashSet::default(),
+        }
+    }
+}
+
+impl WordSet {
+    fn insert(&mut self, word: &'static str) {
+        let shape = ByShape::<()>::shape(word.as_bytes());
+        self.shapes[shape / 64] |= 1 << (shape % 64);
+        self.words.insert(word);
+    }
+
+    #[inline]
+    fn contains(&self, word: &str) -> bool {
+        let shape = ByShape::<()>::shape(word.as_bytes());
+        self.shapes[shape / 64] & (1 << (shape % 64)) != 0 && self.words.contains(word)
+    }
+
+    /// [`WordSet::contains`] without the shape's bit: what it must answer.
+    #[cfg(test)]
+    fn holds(&self, word: &str) -> bool {
+        self.words.contains(word)
+    }
 }
 
 fn sections(data: &'static str) -> Vec<(&'static str, &'static str)> {
@@ -172,15 +210,15 @@ fn lists() -> &'static Lists {
             cues: CueTable::default(),
             cue_words: None,
             next_sentence: Vec::new(),
-            pronouns: HashSet::default(),
-            determiners: HashSet::default(),
-            stops: HashSet::default(),
-            connectors: HashSet::default(),
-            adverbs: HashSet::default(),
-            group_nouns: HashSet::default(),
-            single_nouns: HashSet::default(),
-            speaking_nouns: HashSet::default(),
-            titles: HashSet::default(),
+            pronouns: WordSet::default(),
+            determiners: WordSet::default(),
+            stops: WordSet::default(),
+            connectors: WordSet::default(),
+            adverbs: WordSet::default(),
+            group_nouns: WordSet::default(),
+            single_nouns: WordSet::default(),
+            speaking_nouns: WordSet::default(),
+            titles: WordSet::default(),
         };
         let mut cues: HashMap<&'static str, Vec<(Vec<&'static str>, CueClass)>> =
             HashMap::default();
@@ -241,7 +279,7 @@ fn lists() -> &'static Lists {
             match section {
                 "group" => l.group_nouns.insert(line),
                 _ => l.single_nouns.insert(line),
-            };
+            }
         }
         for (section, line) in sections(include_str!("../../data/builder/kind-evidence.txt")) {
             if matches!(section, "person-noun" | "organization-noun") {
@@ -358,6 +396,56 @@ fn may_hold_cue(text: &str, sentence: &Range<usize>) -> bool {
     };
     let bytes = s.as_bytes();
     let mut at = 0;
+    // One look-up a byte: most bytes are letters inside a word or the
+    // space after it.
+    while let Some(&b) = bytes.get(at) {
+        match CUE_SCAN[usize::from(b)] {
+            SCAN_ALNUM => {
+                let start = at;
+                at = bytes[start + 1..]
+                    .iter()
+                    .position(|&b| CUE_SCAN[usize::from(b)] != SCAN_ALNUM)
+                    .map_or(bytes.len(), |len| start + 1 + len);
+                if words.holds_ignoring_ascii_case(&bytes[start..at]) {
+                    return true;
+                }
+            }
+            // U+212A KELVIN SIGN is E2 84 AA.
+            SCAN_E2 if bytes[at + 1..].starts_with(&[0x84, 0xAA]) => return true,
+            _ => at += 1,
+        }
+    }
+    false
+}
+
+/// [`may_hold_cue`]'s byte classes: [`SCAN_ALNUM`] for an ASCII letter or
+/// digit, [`SCAN_E2`] for the Kelvin sign's first byte, 0 for any other.
+static CUE_SCAN: [u8; 256] = cue_scan();
+const SCAN_ALNUM: u8 = 1;
+const SCAN_E2: u8 = 2;
+
+const fn cue_scan() -> [u8; 256] {
+    let mut table = [0; 256];
+    let mut b = 0;
+    while b < 256 {
+        if (b as u8).is_ascii_alphanumeric() {
+            table[b] = SCAN_ALNUM;
+        }
+        b += 1;
+    }
+    table[0xE2] = SCAN_E2;
+    table
+}
+
+/// [`may_hold_cue`] as it was first written, a character test at a time:
+/// what the byte table must agree with.
+#[cfg(test)]
+fn may_hold_cue_plain(text: &str, sentence: &Range<usize>) -> bool {
+    let (Some(s), Some(words)) = (text.get(sentence.clone()), &lists().cue_words) else {
+        return true;
+    };
+    let bytes = s.as_bytes();
+    let mut at = 0;
     while let Some(&b) = bytes.get(at) {
         if b.is_ascii_alphanumeric() {
             let start = at;
@@ -370,8 +458,7 @@ fn may_hold_cue(text: &str, sentence: &Range<usize>) -> bool {
             }
             continue;
         }
-        // U+212A KELVIN SIGN is E2 84 AA.
-        if b == 0xE2 && bytes[at + 1..].starts_with(&[0x84, 0xAA]) {
+        if bytes[at..].starts_with("\u{212A}".as_bytes()) {
             return true;
         }
         at += 1;
@@ -440,8 +527,10 @@ fn items<'a>(
     let mut tokens = Tokens::new(text, sentence.clone());
     // About a token in five bytes of prose.
     let mut out: Vec<Item<'a>> = Vec::with_capacity(sentence.len() / 5 + 1);
-    // The words lower-cased into `lowered`: (item index, where in `lowered`).
-    let mut relowered: Vec<(usize, Range<usize>)> = Vec::new();
+    // The words lower-cased into `lowered`: (item index, where in
+    // `lowered`), in a list kept per thread rather than grown per sentence.
+    let mut relowered = RELOWERED.take();
+    relowered.clear();
     let mut covered_until = sentence.start;
     // Not a `for` loop: the loop moves `tokens` on past each quotation.
     #[allow(clippy::while_let_on_iterator)]
@@ -483,9 +572,29 @@ fn items<'a>(
         });
     }
     let lowered: &'a String = lowered;
-    for (at, range) in relowered {
+    for (at, range) in relowered.drain(..) {
         out[at].lower = &lowered[range];
     }
+    RELOWERED.set(relowered);
+    out
+}
+
+thread_local! {
+    /// [`items`]' list of the words it lower-cased, kept between sentences.
+    static RELOWERED: Cell<Vec<(usize, Range<usize>)>> = const { Cell::new(Vec::new()) };
+    /// Room for the lower case of a sentence's words, kept between
+    /// sentences (see [`with_lowered`]).
+    static LOWERED: Cell<String> = const { Cell::new(String::new()) };
+}
+
+/// Runs `f` with an empty buffer for [`items`]' lower-cased words, the
+/// same one for every sentence a thread reads, so that reading a sentence
+/// does not grow a new one word by word.
+fn with_lowered<R>(f: impl FnOnce(&mut String) -> R) -> R {
+    let mut lowered = LOWERED.take();
+    lowered.clear();
+    let out = f(&mut lowered);
+    LOWERED.set(lowered);
     out
 }
 
@@ -513,13 +622,19 @@ fn bare<'a>(item: &Item<'a>) -> &'a str {
     w.strip_suffix('.').unwrap_or(w)
 }
 
-#[inline]
 fn match_cue(items: &[Item], i: usize) -> Option<(usize, CueClass)> {
+    match_cue_in(&lists().cues, items, i)
+}
+
+/// [`match_cue`] with the table at hand: asked of every item of a
+/// sentence, most of which no cue starts with, which the shape's bit tells.
+#[inline(always)]
+fn match_cue_in(cues: &CueTable, items: &[Item], i: usize) -> Option<(usize, CueClass)> {
     let first = items.get(i)?;
     if !first.is_word() {
         return None;
     }
-    let candidates = lists().cues.get(first.lower)?;
+    let candidates = cues.get(first.lower)?;
     'cue: for (words, class) in candidates {
         for (k, word) in words.iter().enumerate() {
             match items.get(i + k) {
@@ -827,9 +942,10 @@ struct Clause {
 
 fn clauses(text: &str, items: &[Item], sentence_start: usize) -> Vec<Clause> {
     let mut out: Vec<Clause> = Vec::new();
+    let cues = &lists().cues;
     let mut i = 0;
     while i < items.len() {
-        let Some((len, class)) = match_cue(items, i) else {
+        let Some((len, class)) = match_cue_in(cues, items, i) else {
             i += 1;
             continue;
         };
@@ -1166,11 +1282,13 @@ pub fn find_attributions(
     if !may_hold_cue(text, &sentence) {
         return Vec::new();
     }
-    analyse(text, sentence, quotations, &mut String::new())
-        .clauses
-        .into_iter()
-        .map(|c| c.attribution)
-        .collect()
+    with_lowered(|lowered| {
+        analyse(text, sentence, quotations, lowered)
+            .clauses
+            .into_iter()
+            .map(|c| c.attribution)
+            .collect()
+    })
 }
 
 // ---------------------------------------------------------------------------
@@ -1255,11 +1373,12 @@ fn read_sentence_in_full(
     sentence: Range<usize>,
     quotations: &[Quotation],
 ) -> (Vec<Attribution>, Lends) {
-    let mut lowered = String::new();
-    let a = analyse(text, sentence.clone(), quotations, &mut lowered);
-    let lends = lends(text, &sentence, quotations, &a);
-    let attributions = a.clauses.into_iter().map(|c| c.attribution).collect();
-    (attributions, lends)
+    with_lowered(|lowered| {
+        let a = analyse(text, sentence.clone(), quotations, lowered);
+        let lends = lends(text, &sentence, quotations, &a);
+        let attributions = a.clauses.into_iter().map(|c| c.attribution).collect();
+        (attributions, lends)
+    })
 }
 
 fn lends(text: &str, sentence: &Range<usize>, quotations: &[Quotation], a: &Analysis) -> Lends {
@@ -2268,6 +2387,52 @@ mod tests {
         }
     }
 
+    /// A word set's shape bits never turn away a word it holds, and answer
+    /// as the set does for words it does not hold.
+    #[test]
+    fn word_sets_answer_as_their_hash_sets() {
+        let l = lists();
+        let sets = [
+            &l.pronouns,
+            &l.determiners,
+            &l.stops,
+            &l.connectors,
+            &l.adverbs,
+            &l.group_nouns,
+            &l.single_nouns,
+            &l.speaking_nouns,
+            &l.titles,
+        ];
+        let data = [
+            include_str!("../../data/text/function-words.txt"),
+            include_str!("../../data/cues/source-nouns.txt"),
+            include_str!("../../data/builder/kind-evidence.txt"),
+            include_str!("../../data/titles.txt"),
+            include_str!("../../data/cues/attribution-cues.txt"),
+            include_str!("../../examples/sochi-putin-erdogan.txt"),
+        ];
+        let mut asked = 0;
+        for words in data
+            .iter()
+            .flat_map(|d| d.split(|c: char| !c.is_alphanumeric() && c != '.' && c != '’'))
+        {
+            for word in [
+                words.to_string(),
+                words.to_lowercase(),
+                format!("{}s", words.to_lowercase()),
+            ] {
+                for set in sets {
+                    assert_eq!(set.contains(&word), set.holds(&word), "{word}");
+                }
+                asked += 1;
+            }
+        }
+        assert!(asked > 1000);
+        for set in sets {
+            assert!(set.words.iter().all(|w| set.contains(w)));
+        }
+    }
+
     /// Only the Kelvin sign, outside ASCII, lower-cases to ASCII: the
     /// reason [`may_hold_cue`] looks for it.
     #[test]
@@ -2297,6 +2462,36 @@ mod tests {
         }
         let text = "“The ferry,” he Said.";
         assert!(may_hold_cue(text, &(0..text.len())));
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+        /// The byte table's scan answers as the character tests do, on
+        /// cue words in any case, glued to letters, digits, marks or
+        /// multi-byte characters (those starting with E2 among them).
+        #[test]
+        fn cue_scan_agrees_with_the_plain_scan(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "said", "SAID", "sAid", "told", "according", "to", "put", "as", "asked",
+                    "as\u{212A}ed", "\u{212A}", "k", "x", "7", "_", "-", "’", "“", "”", "—",
+                    "…", "\u{2028}", "é", "İ", "ß", "😀", " ", "\n", ".", ",", "\u{E2}",
+                    "unsaid", "said2", "wrote", "w", "rote", "quoted", "saying",
+                ]),
+                0..24,
+            ),
+            from in 0usize..8,
+        ) {
+            let text = parts.concat();
+            let from = (0..=from.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let sentence = from..text.len();
+            proptest::prop_assert_eq!(
+                may_hold_cue(&text, &sentence),
+                may_hold_cue_plain(&text, &sentence),
+                "{:?}", &text[sentence.clone()]
+            );
+        }
     }
 
     proptest::proptest! {

@@ -58,11 +58,7 @@ pub(crate) fn data_lines(data: &'static str) -> impl Iterator<Item = &'static st
 /// that always precedes a name: Mr, Dr, Gen, Sen, St.
 pub fn is_title_abbreviation(word: &str) -> bool {
     let titles = &abbreviations().titles;
-    // Most words before a period end a sentence in lower case already.
-    if word.is_ascii() && !word.bytes().any(|b| b.is_ascii_uppercase()) {
-        return titles.contains(word);
-    }
-    titles.contains(word.to_lowercase().as_str())
+    with_lowercase(word, |lower| titles.contains(lower))
 }
 
 /// Splits `text[range]` into sentences: byte ranges in order, trimmed of
@@ -84,7 +80,8 @@ pub fn split_sentences_quoted(
 ) -> Vec<Range<usize>> {
     let asked = range.clone();
     let range = clamp(text, range);
-    let mut out = Vec::new();
+    // Room for a sentence in a hundred bytes, enough for most paragraphs.
+    let mut out = Vec::with_capacity(range.len() / 100 + 1);
     let paragraphs = paragraphs(text, range.clone());
     if let (Some(quotations), [paragraph]) = (quotations, paragraphs.as_slice()) {
         if *paragraph == asked {
@@ -209,8 +206,10 @@ fn split_paragraph(
         if inside_open_quote {
             continue;
         }
-        let next_word = first_word(&text[next_at..]);
-        let next_starts = lists.starters.contains(next_word.to_lowercase().as_str());
+        // Whether the next word is one that starts sentences, asked only
+        // where the period's own word leaves it open.
+        let next_starts =
+            || with_lowercase(first_word(&text[next_at..]), |w| lists.starters.contains(w));
         if single_period
             && !ellipsis
             && !period_ends_sentence(text, sentence_start, at, next_starts)
@@ -274,36 +273,85 @@ fn next_ellipsis(bytes: &[u8], from: usize) -> Option<usize> {
 }
 
 /// Whether the period at `at` ends its sentence, judging by the word it ends.
-fn period_ends_sentence(text: &str, sentence_start: usize, at: usize, next_starts: bool) -> bool {
+fn period_ends_sentence(
+    text: &str,
+    sentence_start: usize,
+    at: usize,
+    next_starts: impl FnOnce() -> bool,
+) -> bool {
     let lists = abbreviations();
     let before = &text[sentence_start..at];
-    let token_start = before
-        .char_indices()
-        .rev()
-        .take_while(|&(_, c)| c.is_alphanumeric() || c == '.')
-        .last()
-        .map_or(before.len(), |(i, _)| i);
+    let token_start = token_start(before);
     let token = &before[token_start..];
     if token.is_empty() {
         return true;
     }
-    let lower = token.to_lowercase();
     if token.contains('.') {
-        return next_starts; // U.S. officials / in the U.S. The
+        return next_starts(); // U.S. officials / in the U.S. The
     }
-    if lists.titles.contains(lower.as_str()) || lists.months.contains(lower.as_str()) {
-        return false;
-    }
-    if lists.other.contains(lower.as_str()) {
-        return next_starts;
+    let listed = with_lowercase(token, |lower| {
+        if lists.titles.contains(lower) || lists.months.contains(lower) {
+            Some(false)
+        } else {
+            lists.other.contains(lower).then_some(true)
+        }
+    });
+    match listed {
+        Some(false) => return false,
+        Some(true) => return next_starts(),
+        None => {}
     }
     let mut letters = token.chars();
     if let (Some(c), None) = (letters.next(), letters.next()) {
         if c.is_uppercase() {
-            return next_starts; // Vladimir V. Putin / Plan B. The
+            return next_starts(); // Vladimir V. Putin / Plan B. The
         }
     }
     true
+}
+
+/// Where the run of letters, digits and periods ending `before` starts:
+/// read a byte at a time while they are ASCII, then a character at a time.
+fn token_start(before: &str) -> usize {
+    let bytes = before.as_bytes();
+    let ascii_run = bytes
+        .iter()
+        .rev()
+        .take_while(|&&b| b.is_ascii_alphanumeric() || b == b'.')
+        .count();
+    let start = bytes.len() - ascii_run;
+    if bytes[..start].last().is_none_or(u8::is_ascii) {
+        return start;
+    }
+    token_start_by_chars(before)
+}
+
+/// [`token_start`] a character at a time.
+fn token_start_by_chars(before: &str) -> usize {
+    before
+        .char_indices()
+        .rev()
+        .take_while(|&(_, c)| c.is_alphanumeric() || c == '.')
+        .last()
+        .map_or(before.len(), |(i, _)| i)
+}
+
+/// Calls `f` with `str::to_lowercase` of `word`, without allocating for
+/// a short ASCII word: the word before every period and after every
+/// sentence end is looked up in a list.
+fn with_lowercase<R>(word: &str, f: impl FnOnce(&str) -> R) -> R {
+    if word.is_ascii() && !word.bytes().any(|b| b.is_ascii_uppercase()) {
+        return f(word);
+    }
+    let mut buf = [0u8; 24];
+    if let Some(buf) = buf.get_mut(..word.len()).filter(|_| word.is_ascii()) {
+        buf.copy_from_slice(word.as_bytes());
+        buf.make_ascii_lowercase();
+        if let Ok(lower) = std::str::from_utf8(buf) {
+            return f(lower);
+        }
+    }
+    f(&word.to_lowercase())
 }
 
 fn first_word(s: &str) -> &str {
@@ -411,6 +459,33 @@ mod tests {
                     "from {}", from
                 );
             }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        /// The token before a period is found as reading it a character at
+        /// a time finds it.
+        #[test]
+        fn token_start_reads_as_by_chars(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "Z", "7", ".", " ", "U.S", "é", "İ", "’", "—", "😀", "ΣΑΣ", "x-y",
+                ]),
+                0..12,
+            )
+        ) {
+            let text = parts.concat();
+            proptest::prop_assert_eq!(token_start(&text), token_start_by_chars(&text));
+        }
+
+        /// The lower case given without allocating is `str::to_lowercase`,
+        /// for short and long words, ASCII or not.
+        #[test]
+        fn with_lowercase_is_str_to_lowercase(word in "[a-zA-Z.İıΣς ]{0,30}") {
+            let got = with_lowercase(&word, str::to_string);
+            proptest::prop_assert_eq!(got, word.to_lowercase());
         }
     }
 
