@@ -2,12 +2,6 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-// mimalloc rather than the system's malloc: an analysis makes and drops
-// hundreds of thousands of small vectors, and `copydesk check` spent ~16 M
-// instructions a draft in glibc's malloc and free (~6.5 M in mimalloc's).
-#[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 /// copydesk keeps attribution and names right while you write.
 #[derive(Parser)]
 #[command(name = "copydesk", version, about)]
