@@ -312,18 +312,8 @@ mod tests {
 
     fn claim(text: &str) -> Claim {
         Claim {
-            id: String::new(),
             text: text.into(),
-            quoted: false,
-            speaker: None,
-            speaker_text: String::new(),
-            cue: String::new(),
-            source: String::new(),
-            start: 0,
-            end: 0,
-            sentence: String::new(),
-            reviewed: false,
-            extra: Default::default(),
+            ..Claim::default()
         }
     }
 

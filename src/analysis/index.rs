@@ -156,19 +156,7 @@ impl Entry for IndexedEntity {
 
     fn blank() -> Self {
         IndexedEntity {
-            entity: Entity {
-                id: String::new(),
-                name: String::new(),
-                kind: EntityKind::Other,
-                aliases: Vec::new(),
-                variants: Vec::new(),
-                title: String::new(),
-                description: String::new(),
-                first_reference: None,
-                evidence: Vec::new(),
-                reviewed: false,
-                extra: Default::default(),
-            },
+            entity: Entity::default(),
             lexicon: 0,
             entry_line: 0,
             claims: Vec::new(),
@@ -188,20 +176,7 @@ impl Entry for IndexedClaim {
 
     fn blank() -> Self {
         IndexedClaim {
-            claim: Claim {
-                id: String::new(),
-                text: String::new(),
-                quoted: false,
-                speaker: None,
-                speaker_text: String::new(),
-                cue: String::new(),
-                source: String::new(),
-                start: 0,
-                end: 0,
-                sentence: String::new(),
-                reviewed: false,
-                extra: Default::default(),
-            },
+            claim: Claim::default(),
             lexicon: 0,
             speaker: None,
             folded_words: Vec::new(),

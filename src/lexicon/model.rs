@@ -48,7 +48,9 @@ pub struct Source {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum EntityKind {
     Person,
@@ -56,6 +58,7 @@ pub enum EntityKind {
     Place,
     Weapon,
     Event,
+    #[default]
     Other,
 }
 
@@ -87,7 +90,7 @@ impl EntityKind {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Entity {
     pub id: String,
     /// The desk's spelling.
@@ -123,7 +126,7 @@ pub struct Evidence {
     pub extra: Map<String, Value>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Claim {
     pub id: String,
     /// For a direct quotation, exactly the quoted words without the marks.
