@@ -328,9 +328,7 @@ pub fn load_index(
     let index = LexiconIndex::build_parts(parts);
     if use_cache && errors.is_empty() {
         // Every lexicon loaded: `stamps` is in the order of `paths`.
-        let stamps = settle(paths, stamps, cache.racy_margin);
-        let bytes = index_cache::encode(&index, cache_key(paths, &files), &stamps);
-        match write_cache(&cache.locations(&paths[0]), &bytes) {
+        match store(&index, paths, cache_key(paths, &files), stamps, cache) {
             Ok(location) => notes.push(format!("index cached in {}", location.display())),
             Err(e) => notes.push(format!("index not cached: {e}")),
         }
@@ -463,9 +461,7 @@ fn rebuild(
             return Err(why.into());
         }
         let index = pool.install(|| LexiconIndex::build_parts(parts));
-        let stamps = settle(&paths, stamps, cache.racy_margin);
-        let bytes = index_cache::encode(&index, key, &stamps);
-        match write_cache(&cache.locations(&paths[0]), &bytes) {
+        match store(&index, &paths, key, stamps, &cache) {
             Ok(at) => eprintln!("copydesk: index rebuilt and cached in {}", at.display()),
             Err(e) => eprintln!("copydesk: index rebuilt, not cached: {e}"),
         }
@@ -480,6 +476,23 @@ fn rebuild(
 /// gets a stamp a later start can trust. If it changed meanwhile, the old
 /// stamp stays (vouching for nothing) and the next start finds the cache
 /// stale.
+/// Writes `index` to the cache for `paths` (every lexicon loaded, `stamps`
+/// in their order): the one way a fresh load and a rebuild of a damaged
+/// cache store what they built. Where it went, or why it could not be.
+fn store(
+    index: &LexiconIndex,
+    paths: &[PathBuf],
+    key: CacheKey,
+    stamps: Vec<Option<Stamp>>,
+    cache: &CacheSettings,
+) -> Result<PathBuf, String> {
+    let stamps = settle(paths, stamps, cache.racy_margin);
+    write_cache(
+        &cache.locations(&paths[0]),
+        &index_cache::encode(index, key, &stamps),
+    )
+}
+
 fn settle(paths: &[PathBuf], stamps: Vec<Option<Stamp>>, margin: Duration) -> Vec<Stamp> {
     let now = nanos_since_epoch(SystemTime::now());
     stamps
