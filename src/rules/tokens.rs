@@ -286,6 +286,13 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
     // About one word in six bytes of prose: room enough, most of the time,
     // to fill the list without moving it.
     let mut out = Vec::with_capacity(range.len() / 6 + 1);
+    let span = &text[range.clone()];
+    // Most sentences are all ASCII: one look at the whole span spares each
+    // word the checks for characters outside it.
+    if span.is_ascii() {
+        ascii_words(span, range.start, &mut out);
+        return out;
+    }
     let mut places = places(text, range);
     while let Some(p) = places.next() {
         let word = &text[p.range.clone()];
@@ -297,6 +304,95 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
         });
     }
     out
+}
+
+/// [`words`] for a span with no byte outside ASCII: a byte is a character,
+/// so the words are found a byte at a time from [`BYTE_CLASS`] alone, and a
+/// short word's key is read from the sixteen bytes at its start.
+fn ascii_words<'t>(span: &'t str, offset: usize, out: &mut Vec<Word<'t>>) {
+    let bytes = span.as_bytes();
+    let mut at = 0;
+    // Only white space since the last word (false before the first, which
+    // always has a break before it).
+    let mut only_white = false;
+    while let Some(&b) = bytes.get(at) {
+        let class = BYTE_CLASS[usize::from(b)];
+        if class & ALNUM == 0 {
+            only_white &= class & WHITE != 0;
+            at += 1;
+            continue;
+        }
+        let start = at;
+        at = ascii_word_end(bytes, at + 1);
+        let word = &span[start..at];
+        out.push(Word {
+            lower: ascii_lower(word, bytes.get(start..start + 16)),
+            range: offset + start..offset + at,
+            capitalized: class & UPPER != 0,
+            break_before: !only_white,
+        });
+        only_white = true;
+    }
+}
+
+/// Where the ASCII word whose bytes run up to `at` (a letter or digit
+/// before it) ends: letters and digits, an apostrophe or hyphen between
+/// letters or digits, a point or comma between digits.
+#[inline]
+fn ascii_word_end(bytes: &[u8], mut at: usize) -> usize {
+    loop {
+        while let Some(&b) = bytes.get(at) {
+            if BYTE_CLASS[usize::from(b)] & ALNUM == 0 {
+                break;
+            }
+            at += 1;
+        }
+        let (Some(&d), Some(&n)) = (bytes.get(at), bytes.get(at + 1)) else {
+            return at;
+        };
+        let next = BYTE_CLASS[usize::from(n)];
+        let joins = match d {
+            b'\'' | b'-' => next & ALNUM != 0,
+            b'.' | b',' => next & DIGIT != 0 && BYTE_CLASS[usize::from(bytes[at - 1])] & DIGIT != 0,
+            _ => false,
+        };
+        if !joins {
+            return at;
+        }
+        at += 2;
+    }
+}
+
+/// The [`Lower`] of an ASCII word; `window`: the sixteen bytes of the text
+/// from the word's start, when there are that many (the short key is then
+/// those bytes masked to the word, with no copy of a length known only
+/// here).
+#[inline]
+fn ascii_lower<'t>(word: &'t str, window: Option<&[u8]>) -> Lower<'t> {
+    let len = word.len();
+    if len > KEY_BYTES {
+        let repr = if word.bytes().any(|b| b.is_ascii_uppercase()) {
+            Repr::Owned(word.to_ascii_lowercase())
+        } else {
+            Repr::Text(word)
+        };
+        return Lower { repr, key: [0; 16] };
+    }
+    let key = match window.and_then(|w| <[u8; 16]>::try_from(w).ok()) {
+        Some(w) => u128::from_le_bytes(w) & ((1u128 << (8 * len)) - 1) | (len as u128) << 120,
+        None => short_key(word).unwrap_or(0),
+    };
+    let lower = ascii_lowercase_key(key);
+    // No capitals: the text has the form already.
+    let repr = if lower == key {
+        Repr::Text(word)
+    } else {
+        Repr::Key
+    };
+    Lower {
+        repr,
+        key: lower.to_le_bytes(),
+    }
 }
 
 /// The words of `text[range]` as [`words`] splits them, without their
@@ -336,6 +432,8 @@ const NON_ASCII: u8 = 4;
 /// May join what is on either side into one word.
 const JOIN: u8 = 8;
 const DIGIT: u8 = 16;
+/// White space (as `char::is_whitespace` has it in ASCII).
+const WHITE: u8 = 32;
 
 /// The top bit of each of eight bytes.
 const TOP_BITS: u64 = 0x8080_8080_8080_8080;
@@ -374,6 +472,8 @@ static BYTE_CLASS: [u8; 256] = {
             ALNUM
         } else if matches!(byte, b'\'' | b'-' | b'.' | b',') {
             JOIN
+        } else if (byte as char).is_whitespace() {
+            WHITE
         } else {
             0
         };
@@ -675,6 +775,26 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn all_ascii_agrees_with_the_first_splitting(
+            text in "([a-zA-Z0-9]{1,20}|[ .,'\\-\t\n\r\u{b}\u{c}\u{1f}!\"()_:;]){0,60}",
+            from in 0usize..40,
+        ) {
+            let from = from.min(text.len());
+            let split = words(&text, from..text.len());
+            for w in &split {
+                let lower = w.lower.as_str();
+                proptest::prop_assert_eq!(w.lower.key(), short_key(lower), "{}", lower);
+                proptest::prop_assert_eq!(w.lower.in_text().is_some(), lower == &text[w.range.clone()]);
+                proptest::prop_assert_eq!(w.lower.first_byte(), lower.bytes().next());
+            }
+            let ours: Vec<(Range<usize>, String, bool, bool)> = split
+                .into_iter()
+                .map(|w| (w.range, w.lower.to_string(), w.capitalized, w.break_before))
+                .collect();
+            proptest::prop_assert_eq!(ours, reference_words(&text, from..text.len()));
+        }
+
         #[test]
         fn agrees_with_the_first_splitting(
             text in "([a-zA-Z0-9]{1,9}|[ .,'’\\-‐‑“”]|Ğ|ğ|İ|ı|Ş|ş|Σ|é|١|😀|\u{212A}|\n){0,60}",
