@@ -472,7 +472,7 @@ static BYTE_CLASS: [u8; 256] = {
             ALNUM
         } else if matches!(byte, b'\'' | b'-' | b'.' | b',') {
             JOIN
-        } else if (byte as char).is_whitespace() {
+        } else if matches!(byte, b'\t' | b'\n' | 0x0b | 0x0c | b'\r' | b' ') {
             WHITE
         } else {
             0
@@ -685,6 +685,14 @@ mod tests {
                     }
                 }
             }
+        }
+    }
+
+    #[test]
+    fn white_space_bytes_are_those_char_is_whitespace_takes() {
+        for b in 0..0x80u8 {
+            let white = BYTE_CLASS[usize::from(b)] & WHITE != 0;
+            assert_eq!(white, char::from(b).is_whitespace(), "{b:#x}");
         }
     }
 
