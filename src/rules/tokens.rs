@@ -286,15 +286,14 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
     // About one word in six bytes of prose: room enough, most of the time,
     // to fill the list without moving it.
     let mut out = Vec::with_capacity(range.len() / 6 + 1);
-    let span = &text[range.clone()];
-    // Most sentences are all ASCII: one look at the whole span spares each
-    // word the checks for characters outside it.
-    if span.is_ascii() {
-        ascii_words(span, range.start, &mut out);
-        return out;
-    }
     let mut places = places(text, range);
-    while let Some(p) = places.next() {
+    loop {
+        // Most words are ASCII with ASCII around them: taken a byte at a
+        // time from [`BYTE_CLASS`] alone, up to the first one that is not.
+        ascii_words(&mut places, &mut out);
+        let Some(p) = places.next() else {
+            break;
+        };
         let word = &text[p.range.clone()];
         out.push(Word {
             lower: Lower::of(word, places.seen, places.lower_key),
@@ -306,33 +305,56 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
     out
 }
 
-/// [`words`] for a span with no byte outside ASCII: a byte is a character,
-/// so the words are found a byte at a time from [`BYTE_CLASS`] alone, and a
-/// short word's key is read from the sixteen bytes at its start.
-fn ascii_words<'t>(span: &'t str, offset: usize, out: &mut Vec<Word<'t>>) {
+/// The words from `places.at` on, as [`Places`] would give them, while
+/// they and what stands between them are ASCII: a byte is then a
+/// character, and a short word's key is read from the sixteen bytes at its
+/// start. Stops, with `places` left where the plain splitter takes over,
+/// before the first word that has or touches a byte outside ASCII, or at
+/// the first such byte between words.
+fn ascii_words<'t>(places: &mut Places<'t>, out: &mut Vec<Word<'t>>) {
+    let span = places.span;
     let bytes = span.as_bytes();
-    let mut at = 0;
-    // Only white space since the last word (false before the first, which
-    // always has a break before it).
-    let mut only_white = false;
+    let mut at = places.at;
+    // Only white space since the last word. Called at the start (no last
+    // word: a break) or right after a word.
+    let mut only_white = places.last_end.is_some();
     while let Some(&b) = bytes.get(at) {
         let class = BYTE_CLASS[usize::from(b)];
         if class & ALNUM == 0 {
+            if class & NON_ASCII != 0 {
+                break;
+            }
             only_white &= class & WHITE != 0;
             at += 1;
             continue;
         }
         let start = at;
-        at = ascii_word_end(bytes, at + 1);
-        let word = &span[start..at];
+        let end = ascii_word_end(bytes, at + 1);
+        if touches_non_ascii(bytes, end) {
+            // A character outside ASCII may belong to the word.
+            break;
+        }
+        let word = &span[start..end];
         out.push(Word {
             lower: ascii_lower(word, bytes.get(start..start + 16)),
-            range: offset + start..offset + at,
+            range: places.offset + start..places.offset + end,
             capitalized: class & UPPER != 0,
             break_before: !only_white,
         });
+        places.last_end = Some(end);
         only_white = true;
+        at = end;
     }
+    places.at = at;
+}
+
+/// Whether the ASCII word ending at `end` might go on past it outside
+/// ASCII: a byte outside ASCII follows it, or follows the mark after it.
+#[inline]
+fn touches_non_ascii(bytes: &[u8], end: usize) -> bool {
+    let class = |at: usize| bytes.get(at).map_or(0, |&b| BYTE_CLASS[usize::from(b)]);
+    let after = class(end);
+    after & NON_ASCII != 0 || (after & JOIN != 0 && class(end + 1) & NON_ASCII != 0)
 }
 
 /// Where the ASCII word whose bytes run up to `at` (a letter or digit
