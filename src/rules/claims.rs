@@ -84,8 +84,10 @@ fn resolve_pronoun(cx: &Context<'_>, at: usize, expected: Option<EntityId>) -> D
     let sentences = &cx.analysis.sentences;
     let si = sentences.partition_point(|s| s.end <= at);
     let this_start = sentences.get(si).map_or(at, |s| s.start.min(at));
-    let previous = si.checked_sub(1).and_then(|p| sentences.get(p)).cloned();
-    let window_start = previous.as_ref().map_or(this_start, |p| p.start);
+    let previous = si
+        .checked_sub(1)
+        .and_then(|p| Some((p, sentences.get(p)?.clone())));
+    let window_start = previous.as_ref().map_or(this_start, |(_, p)| p.start);
     let named_in_window = cx
         .mentions_near(window_start..at)
         .iter()
@@ -95,8 +97,10 @@ fn resolve_pronoun(cx: &Context<'_>, at: usize, expected: Option<EntityId>) -> D
     if let (true, Some(e)) = (named_in_window, expected) {
         return DraftSpeaker::Entity(e);
     }
-    let subject =
-        subject_of(cx, this_start..at).or_else(|| previous.and_then(|p| subject_of(cx, p)));
+    // The sentence before is a whole sentence: its words are the ones the
+    // rules share (split once per check), not split again here.
+    let subject = subject_of(cx, &words(cx.masked, this_start..at))
+        .or_else(|| previous.and_then(|(p, _)| subject_of(cx, cx.sentence_words(p))));
     match subject {
         Some(e) if cx.index.kind(e) == EntityKind::Person => DraftSpeaker::Entity(e),
         _ => DraftSpeaker::Unresolved,
@@ -106,8 +110,7 @@ fn resolve_pronoun(cx: &Context<'_>, at: usize, expected: Option<EntityId>) -> D
 /// The person a clause is about, when it says so plainly: the name that
 /// opens it (after a conjunction), or the name right after an introductory
 /// phrase set off by a comma ("On Wednesday, Putin praised ...").
-fn subject_of(cx: &Context<'_>, range: Range<usize>) -> Option<EntityId> {
-    let ws = words(cx.masked, range);
+fn subject_of(cx: &Context<'_>, ws: &[Word<'_>]) -> Option<EntityId> {
     let mention_at = |w: &Word| {
         cx.mentions_near(w.range.start..w.range.start + 1)
             .iter()

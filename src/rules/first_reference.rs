@@ -80,16 +80,20 @@ pub(crate) fn candidates(
             continue;
         }
         seen.insert(m.entity);
-        let entity = &cx.index.entity(m.entity).entity;
-        out.push((m.entity, finding(cx, severity, m, entity)));
+        out.push((m.entity, finding(cx, severity, m)));
     }
     out
 }
 
-fn finding(cx: &Context<'_>, severity: Severity, m: &Mention, entity: &Entity) -> Option<Finding> {
+fn finding(cx: &Context<'_>, severity: Severity, m: &Mention) -> Option<Finding> {
     let written = &cx.text[m.range.clone()];
-    // As written first: most first mentions give the full name.
-    if is_full(written) || !is_full(&entity.name) || attributive(cx, m.range.start) {
+    // As written first: most first mentions give the full name, and then
+    // the entity (decoded from the index on first use) is not needed.
+    if is_full(written) {
+        return None;
+    }
+    let entity = &cx.index.entity(m.entity).entity;
+    if !is_full(&entity.name) || attributive(cx, m.range.start) {
         return None;
     }
     let full = entity.first_reference.as_deref().unwrap_or(&entity.name);

@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use super::patterns::{Class, Classes, Finder, PatternSet, Shapes};
-use super::tokens::Word;
+use super::tokens::{Lower, Word};
 use super::{Context, Finding, Rule, Scope, Severity};
 
 /// The word lists and cues of data/rules-figures.txt, with the classes the
@@ -77,18 +77,8 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         let text = &cx.masked[sentence.clone()];
         let ws = match cx.sentence_words_if_split(i) {
             Some(ws) => {
-                let has_digit = ws
-                    .iter()
-                    .any(|w| w.lower.first_byte().is_some_and(|b| b.is_ascii_digit()));
-                if !has_digit
-                    && !ws.iter().any(|w| {
-                        WORDS.magnitude_shapes.may_hold_lower(&w.lower)
-                            && WORDS
-                                .set
-                                .classes_of_lower(&w.lower)
-                                .contain(WORDS.magnitude)
-                    })
-                {
+                // One pass over the words: most sentences have neither.
+                if !ws.iter().any(|w| may_start_figure(&w.lower)) {
                     continue;
                 }
                 ws
@@ -128,6 +118,14 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         }
     }
     findings
+}
+
+/// Whether a word starts with a digit or is a magnitude ("million"): a
+/// sentence holds a figure only if one of its words does.
+fn may_start_figure(w: &Lower<'_>) -> bool {
+    w.first_byte().is_some_and(|b| b.is_ascii_digit())
+        || (WORDS.magnitude_shapes.may_hold_lower(w)
+            && WORDS.set.classes_of_lower(w).contain(WORDS.magnitude))
 }
 
 fn has_source(cx: &Context<'_>, sentence: &Range<usize>, s: &Sentence<'_, '_>) -> bool {
