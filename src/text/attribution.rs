@@ -35,7 +35,7 @@ use std::sync::OnceLock;
 
 use crate::text::quotes::Quotation;
 use crate::text::sentences::data_lines;
-use crate::text::words::{is_capitalized, TokenKind, Tokens};
+use crate::text::words::{ascii_alnum_run, is_capitalized, TokenKind, Tokens};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum SpeakerKind {
@@ -402,10 +402,7 @@ fn may_hold_cue(text: &str, sentence: &Range<usize>) -> bool {
         match CUE_SCAN[usize::from(b)] {
             SCAN_ALNUM => {
                 let start = at;
-                at = bytes[start + 1..]
-                    .iter()
-                    .position(|&b| CUE_SCAN[usize::from(b)] != SCAN_ALNUM)
-                    .map_or(bytes.len(), |len| start + 1 + len);
+                at = ascii_alnum_run(bytes, start + 1).0;
                 if words.holds_ignoring_ascii_case(&bytes[start..at]) {
                     return true;
                 }

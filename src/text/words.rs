@@ -144,18 +144,10 @@ impl Iterator for Tokens<'_> {
         let mut lower_ascii = true;
         let mut has_inner_period = false;
         loop {
-            // Most words are ASCII letters: those a byte at a time, each
-            // told by one look-up.
-            let mut seen = 0;
-            for &b in bytes.get(q..).unwrap_or_default() {
-                let class = ASCII_WORD_BYTES[usize::from(b)];
-                if class == 0 {
-                    break;
-                }
-                seen |= class;
-                q += 1;
-            }
-            lower_ascii &= seen & CAPITAL == 0;
+            // Most words are ASCII letters: those eight bytes at a time.
+            let (end, capital) = ascii_alnum_run(bytes, q);
+            q = end;
+            lower_ascii &= !capital;
             let Some(c) = char_at(slice, q) else {
                 break;
             };
@@ -194,26 +186,56 @@ impl Iterator for Tokens<'_> {
     }
 }
 
-/// For each byte: [`ALNUM`] for an ASCII letter or digit, with [`CAPITAL`]
-/// for a capital; 0 for any other byte.
-static ASCII_WORD_BYTES: [u8; 256] = ascii_word_bytes();
-const ALNUM: u8 = 1;
-const CAPITAL: u8 = 2;
-
-const fn ascii_word_bytes() -> [u8; 256] {
-    let mut table = [0; 256];
-    let mut b = 0;
-    while b < 128 {
-        let byte = b as u8;
-        if byte.is_ascii_alphanumeric() {
-            table[b] = ALNUM;
+/// Where the run of ASCII letters and digits starting at `from` ends in
+/// `bytes`, and whether it holds a capital. Eight bytes are told at a time
+/// (a word of prose seldom runs past one such look), each by a few
+/// arithmetic steps on the whole `u64` rather than a loop over its bytes;
+/// the last few bytes of `bytes` one at a time (property test
+/// `alnum_runs_agree_with_the_bytewise_reading`).
+pub(crate) fn ascii_alnum_run(bytes: &[u8], from: usize) -> (usize, bool) {
+    let mut at = from;
+    let mut capital = false;
+    while let Some(chunk) = bytes.get(at..at + 8) {
+        let word = u64::from_le_bytes(chunk.try_into().unwrap_or_default());
+        let (alnum, capitals) = alnum_and_capital_bytes(word);
+        let others = !alnum & HIGH_BITS;
+        if others == 0 {
+            capital |= capitals != 0;
+            at += 8;
+            continue;
         }
-        if byte.is_ascii_uppercase() {
-            table[b] |= CAPITAL;
-        }
-        b += 1;
+        // The bytes before the first other one, as high bits.
+        let first_other = others.trailing_zeros();
+        let before = (1u64 << first_other) - 1;
+        capital |= capitals & before != 0;
+        return (at + first_other as usize / 8, capital);
     }
-    table
+    while let Some(&b) = bytes.get(at) {
+        if !b.is_ascii_alphanumeric() {
+            break;
+        }
+        capital |= b.is_ascii_uppercase();
+        at += 1;
+    }
+    (at, capital)
+}
+
+const ONES: u64 = 0x0101_0101_0101_0101;
+const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
+
+/// For the eight bytes of `word`, the high bit of each byte that is an
+/// ASCII letter or digit, and of each that is an ASCII capital.
+fn alnum_and_capital_bytes(word: u64) -> (u64, u64) {
+    let non_ascii = word & HIGH_BITS;
+    // Each byte with its high bit set: subtracting at most 0x80 from it
+    // borrows from no other byte, and leaves the high bit set exactly
+    // when the byte's low seven bits are at least the constant.
+    let raised = word | HIGH_BITS;
+    let at_least = |c: u8| raised.wrapping_sub(ONES * u64::from(c)) & HIGH_BITS;
+    let between = |low: u8, past: u8| at_least(low) & !at_least(past);
+    let capitals = between(b'A', b'Z' + 1) & !non_ascii;
+    let alnum = (between(b'0', b'9' + 1) | between(b'a', b'z' + 1)) & !non_ascii | capitals;
+    (alnum, capitals)
 }
 
 /// `char::is_whitespace` of an ASCII byte (which, unlike
@@ -429,6 +451,57 @@ mod tests {
                     "{}", word
                 );
             }
+        }
+    }
+
+    /// [`ascii_alnum_run`] as a byte at a time reads it.
+    fn alnum_run_bytewise(bytes: &[u8], from: usize) -> (usize, bool) {
+        let len = bytes[from..]
+            .iter()
+            .take_while(|b| b.is_ascii_alphanumeric())
+            .count();
+        let run = &bytes[from..from + len];
+        (from + len, run.iter().any(u8::is_ascii_uppercase))
+    }
+
+    #[test]
+    fn alnum_and_capital_bytes_agree_with_u8_for_every_byte() {
+        for b in 0..=255u8 {
+            for place in 0..8 {
+                // The byte among others of every kind.
+                for filler in [b' ', b'a', b'Z', b'7', 0x80, 0xFF] {
+                    let mut bytes = [filler; 8];
+                    bytes[place] = b;
+                    let (alnum, capitals) = alnum_and_capital_bytes(u64::from_le_bytes(bytes));
+                    for (i, &x) in bytes.iter().enumerate() {
+                        let bit = 0x80u64 << (8 * i);
+                        assert_eq!(alnum & bit != 0, x.is_ascii_alphanumeric(), "{x:#x}");
+                        assert_eq!(capitals & bit != 0, x.is_ascii_uppercase(), "{x:#x}");
+                    }
+                    assert_eq!(alnum & !HIGH_BITS, 0);
+                    assert_eq!(capitals & !HIGH_BITS, 0);
+                }
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(1024))]
+
+        /// The eight-bytes-at-a-time run agrees with the bytewise one.
+        #[test]
+        fn alnum_runs_agree_with_the_bytewise_reading(
+            bytes in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(b"aZm09 .-'\x7f".to_vec()),
+                    proptest::prelude::any::<u8>(),
+                ],
+                0..40,
+            ),
+            from in 0usize..40,
+        ) {
+            let from = from.min(bytes.len());
+            proptest::prop_assert_eq!(ascii_alnum_run(&bytes, from), alnum_run_bytewise(&bytes, from));
         }
     }
 
