@@ -73,11 +73,7 @@ fn next_revision() -> u64 {
 
 /// Analyses a whole document.
 pub fn analyze(text: &str, kind: DocKind, index: &LexiconIndex) -> DocAnalysis {
-    let mut once = Incremental {
-        once: true,
-        ..Incremental::default()
-    };
-    once.analyze(text, kind, index, 0)
+    Incremental::once().analyze(text, kind, index, 0)
 }
 
 /// What one prose block yields on its own, with offsets from the block's
@@ -266,6 +262,16 @@ struct WindowPart {
 }
 
 impl Incremental {
+    /// One for a single analysis from nothing, which no version follows
+    /// (what [`analyze`] uses). Kept by a caller that would rather not free
+    /// it, with the analysis, entry by entry just before the process ends.
+    pub fn once() -> Incremental {
+        Incremental {
+            once: true,
+            ..Incremental::default()
+        }
+    }
+
     /// Analyses `text`, reusing the parts of blocks whose text is unchanged
     /// since the last call with the same `generation` of the lexicon. The
     /// result is exactly what [`analyze`] returns.
