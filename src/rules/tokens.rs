@@ -363,6 +363,10 @@ fn touches_non_ascii(bytes: &[u8], end: usize) -> bool {
 #[inline]
 fn ascii_word_end(bytes: &[u8], mut at: usize) -> usize {
     loop {
+        // A byte at a time from the table, not `text::words::ascii_alnum_run`
+        // (eight at a time): here the word's first byte is already read and
+        // most words end within a few more, so the eight-byte test cost more
+        // (check per draft 113.4 M against 114.2 M instructions, callgrind).
         while let Some(&b) = bytes.get(at) {
             if BYTE_CLASS[usize::from(b)] & ALNUM == 0 {
                 break;
