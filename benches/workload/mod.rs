@@ -452,11 +452,25 @@ impl DraftWriter<'_> {
 /// the generated lexicon with `entities` entities and `claims` claims
 /// (0 for prose without generated names).
 pub fn draft(seed: u64, words: usize, entities: usize, claims: usize) -> String {
+    draft_variant(seed, 0, words, entities, claims)
+}
+
+/// Another draft of the same kind over the same lexicon: variant 0 is
+/// [`draft`]'s, and every other variant draws its prose, mentions and
+/// quotations afresh. What a desk checks in one run is many different
+/// drafts, not one draft many times.
+pub fn draft_variant(
+    seed: u64,
+    variant: u64,
+    words: usize,
+    entities: usize,
+    claims: usize,
+) -> String {
     let vocab = vocabulary();
     let paragraphs = article_paragraphs();
     let sentences = article_sentences();
     let mut w = DraftWriter {
-        rng: Rng::new(seed ^ 0xd4af7),
+        rng: Rng::new(seed ^ 0xd4af7 ^ variant.wrapping_mul(0x9e37_79b9_7f4a_7c15)),
         seed,
         entities,
         vocab: &vocab,
@@ -537,7 +551,13 @@ pub const LEXICON_1M: (usize, usize) = (1_000_000, 200_000);
 
 /// The 50,000-word draft, written against the 100k lexicon.
 pub fn long_draft() -> String {
-    draft(SEED, DRAFT_WORDS, LEXICON_100K.0, LEXICON_100K.1)
+    long_draft_variant(0)
+}
+
+/// The `variant`th 50,000-word draft over the 100k lexicon (0 is
+/// [`long_draft`]).
+pub fn long_draft_variant(variant: u64) -> String {
+    draft_variant(SEED, variant, DRAFT_WORDS, LEXICON_100K.0, LEXICON_100K.1)
 }
 
 /// The short example draft: examples/draft.md when the repository has one,
