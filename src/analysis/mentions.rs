@@ -212,6 +212,9 @@ fn next_name(
     index: &LexiconIndex,
     other_starts: bool,
 ) -> Option<(usize, usize, usize)> {
+    if !other_starts {
+        return next_name_at_words(hay, from, index);
+    }
     let bytes = hay.as_bytes();
     let mut at = from;
     let mut boundary = boundary_before(hay, from);
@@ -244,6 +247,46 @@ fn next_name(
         }
     }
     None
+}
+
+/// [`next_name`] where every name starts with a letter or digit (most
+/// lexicons): only word starts are looked up, so the loop needs no
+/// "boundary" state — past the word `from` may lie in, every word it
+/// reaches follows a character that is not a letter or digit.
+///
+/// Not inlined into the scan: on its own, its loop over the bytes of every
+/// word keeps what it needs in registers.
+#[inline(never)]
+fn next_name_at_words(
+    hay: &str,
+    from: usize,
+    index: &LexiconIndex,
+) -> Option<(usize, usize, usize)> {
+    let bytes = hay.as_bytes();
+    let mut at = if boundary_before(hay, from) {
+        from
+    } else {
+        word_at(hay, from).0
+    };
+    loop {
+        // The ASCII between words, a byte at a time (mostly one space).
+        while bytes.get(at).is_some_and(|&b| b.is_ascii() && !b.is_ascii_alphanumeric()) {
+            at += 1;
+        }
+        if at >= bytes.len() {
+            return None;
+        }
+        let word = word_at(hay, at);
+        if word.0 == at {
+            // A character beyond ASCII that is not a letter or digit.
+            at = next_char(hay, at);
+            continue;
+        }
+        if let Some((name_end, pattern)) = index.name_at(hay, at, word) {
+            return Some((at, name_end, pattern));
+        }
+        at = word.0;
+    }
 }
 
 fn next_char(s: &str, at: usize) -> usize {
@@ -391,6 +434,10 @@ impl<'a> Written<'a> {
     /// Whether the text is the lexicon's spelling `form` but for letter
     /// case, apostrophes and hyphens. Nothing is allocated.
     fn same_but_case(&self, form: &str) -> bool {
+        // Most names are written as the lexicon spells them.
+        if self.text == form {
+            return true;
+        }
         // The marks below leave ASCII alone.
         if self.ascii && form.is_ascii() {
             return self.text.eq_ignore_ascii_case(form);

@@ -32,7 +32,10 @@ pub struct NameTable {
 /// character beyond ASCII (decoded to tell), anything else.
 const ASCII_WORD: u8 = 1;
 const BEYOND_ASCII: u8 = 2;
-static CLASSES: [u8; 256] = {
+// A `const`, not a `static`: each use is a constant of its own code unit,
+// addressed directly, where a static of another unit is reached through
+// the global offset table on every byte of the scan's word loop.
+const CLASSES: [u8; 256] = {
     let mut classes = [0u8; 256];
     let mut b = 0;
     while b < 256 {
@@ -60,7 +63,7 @@ pub fn word_at(s: &str, at: usize) -> (usize, u64) {
     let bytes = s.as_bytes();
     let mut h = FNV_OFFSET;
     let mut i = at;
-    while let Some(&b) = bytes.get(i) {
+    for &b in bytes.get(at..).unwrap_or_default() {
         if CLASSES[usize::from(b)] != ASCII_WORD {
             break;
         }

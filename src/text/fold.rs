@@ -12,27 +12,64 @@ use unicode_normalization::char::{decompose_canonical, is_combining_mark};
 #[derive(Debug, Clone, Default)]
 pub struct Folded {
     pub text: String,
-    /// `origin[i]` is the byte offset in the original text of the character
-    /// that produced folded byte `i`; one extra entry maps the end.
-    origin: Vec<u32>,
+    /// The characters beyond ASCII, in order (ASCII folds a byte to a
+    /// byte, so the bytes between them map back one to one): the map is
+    /// built per character beyond ASCII, not per byte, and a paragraph of
+    /// ASCII needs none.
+    pieces: Vec<Piece>,
+}
+
+/// One character beyond ASCII and what it folded to.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Piece {
+    /// Where its folded bytes start in the folded text.
+    folded: u32,
+    /// How many folded bytes it gave (possibly none: a soft hyphen).
+    folded_len: u32,
+    /// Where it starts in the original text, and its UTF-8 length.
+    original: u32,
+    original_len: u32,
 }
 
 impl Folded {
+    /// The original byte offset of the character that produced folded
+    /// byte `i`; the folded text's end maps to the original's end.
+    fn origin(&self, i: usize) -> usize {
+        // The last character beyond ASCII whose folded bytes start at or
+        // before `i` (of those starting at `i`, the last: the ones before
+        // it folded to nothing).
+        let n = self.pieces.partition_point(|p| p.folded as usize <= i);
+        let Some(p) = n.checked_sub(1).and_then(|n| self.pieces.get(n)) else {
+            return i;
+        };
+        let inside = i - p.folded as usize;
+        if inside < p.folded_len as usize {
+            p.original as usize
+        } else {
+            // ASCII after it, a byte for a byte.
+            (p.original + p.original_len) as usize + (inside - p.folded_len as usize)
+        }
+    }
+
     /// The original byte range that the folded range `start..end` came from.
     /// `end` maps to the end of the last original character it covers.
     pub fn original_range(&self, start: usize, end: usize) -> std::ops::Range<usize> {
-        let s = self.origin[start] as usize;
+        if self.pieces.is_empty() {
+            // ASCII alone: folded byte for original byte.
+            return start..end;
+        }
+        let s = self.origin(start);
         let e = if end == 0 {
             s
         } else {
             // The character that produced folded byte end-1 ends where the
             // next distinct original offset starts.
-            let last = self.origin[end - 1];
+            let last = self.origin(end - 1);
             let mut i = end;
-            while i < self.origin.len() - 1 && self.origin[i] == last {
+            while i < self.text.len() && self.origin(i) == last {
                 i += 1;
             }
-            self.origin[i] as usize
+            self.origin(i)
         };
         s..e
     }
@@ -41,7 +78,7 @@ impl Folded {
 /// Folds a whole text, keeping the offset map.
 pub fn fold_with_map(text: &str) -> Folded {
     let mut out = String::with_capacity(text.len());
-    let mut origin = Vec::with_capacity(text.len() + 1);
+    let mut pieces = Vec::new();
     let mut at = 0;
     while at < text.len() {
         // Most of a draft is runs of ASCII: one byte in, one byte out,
@@ -51,7 +88,6 @@ pub fn fold_with_map(text: &str) -> Folded {
             let from = out.len();
             out.push_str(&text[at..at + run]);
             out[from..].make_ascii_lowercase();
-            origin.extend(at as u32..(at + run) as u32);
             at += run;
             continue;
         }
@@ -60,11 +96,15 @@ pub fn fold_with_map(text: &str) -> Folded {
         };
         let before = out.len();
         push_folded(c, &mut out);
-        origin.resize(origin.len() + (out.len() - before), at as u32);
+        pieces.push(Piece {
+            folded: before as u32,
+            folded_len: (out.len() - before) as u32,
+            original: at as u32,
+            original_len: c.len_utf8() as u32,
+        });
         at += c.len_utf8();
     }
-    origin.push(text.len() as u32);
-    Folded { text: out, origin }
+    Folded { text: out, pieces }
 }
 
 /// How many bytes of ASCII `bytes` starts with.
@@ -158,6 +198,23 @@ mod tests {
         }
     }
 
+    /// `Folded::original_range` over a map of every folded byte (how it
+    /// was kept before the map held only characters beyond ASCII).
+    fn plain_original_range(origin: &[u32], start: usize, end: usize) -> std::ops::Range<usize> {
+        let s = origin[start] as usize;
+        let e = if end == 0 {
+            s
+        } else {
+            let last = origin[end - 1];
+            let mut i = end;
+            while i < origin.len() - 1 && origin[i] == last {
+                i += 1;
+            }
+            origin[i] as usize
+        };
+        s..e
+    }
+
     proptest::proptest! {
         #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
 
@@ -184,7 +241,17 @@ mod tests {
             }
             origin.push(text.len() as u32);
             proptest::prop_assert_eq!(&folded.text, &want);
-            proptest::prop_assert_eq!(&folded.origin, &origin);
+            let mapped: Vec<u32> = (0..=want.len()).map(|i| folded.origin(i) as u32).collect();
+            proptest::prop_assert_eq!(&mapped, &origin);
+            // Every folded range maps back as the per-byte map does.
+            for start in 0..=want.len() {
+                for end in start..=want.len() {
+                    proptest::prop_assert_eq!(
+                        folded.original_range(start, end),
+                        plain_original_range(&origin, start, end)
+                    );
+                }
+            }
         }
     }
 
