@@ -101,6 +101,14 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
         };
         pos = end;
         let r = folded.original_range(start, end);
+        let ordinary_word = index.is_ordinary_word(pattern);
+        if ordinary_word && !capitalised(&slice[r.clone()]) {
+            // Never a mention, whatever the rest of the document says
+            // (see `supports_ordinary_word`): its match only consumes the
+            // text. Lower-case "of" and "if" are names in large lexicons,
+            // and shared by dozens of entities each.
+            continue;
+        }
         let targets = index.pattern_targets(pattern);
         let first = &targets[0];
         let written = Written::new(&slice[r.clone()]);
@@ -129,7 +137,7 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
                     })
                     .collect()
             }),
-            ordinary_word: index.is_ordinary_word(pattern),
+            ordinary_word,
             range: range.start + r.start..range.start + r.end,
             pattern,
         });
@@ -270,7 +278,7 @@ fn next_name_at_words(
     };
     loop {
         // The ASCII between words, a byte at a time (mostly one space).
-        while bytes.get(at).is_some_and(|&b| b.is_ascii() && !b.is_ascii_alphanumeric()) {
+        while bytes.get(at).is_some_and(|&b| BETWEEN_WORDS[usize::from(b)]) {
             at += 1;
         }
         if at >= bytes.len() {
@@ -288,6 +296,18 @@ fn next_name_at_words(
         at = word.0;
     }
 }
+
+/// The ASCII bytes that are not letters or digits: a table, one load a
+/// byte, where the test by ranges takes several comparisons.
+const BETWEEN_WORDS: [bool; 256] = {
+    let mut between = [false; 256];
+    let mut b = 0;
+    while b < 128 {
+        between[b] = !(b as u8).is_ascii_alphanumeric();
+        b += 1;
+    }
+    between
+};
 
 fn next_char(s: &str, at: usize) -> usize {
     s[at..]
@@ -355,14 +375,19 @@ fn ends_cleanly(hay: &str, start: usize, end: usize) -> bool {
 /// sentence or after the document has used the full name; never when it opens
 /// a question or clause ("Has the meeting ended?").
 fn supports_ordinary_word(prose: &str, range: Range<usize>, named_before: bool) -> bool {
-    let written = &prose[range.clone()];
-    if !written.starts_with(char::is_uppercase) {
+    if !capitalised(&prose[range.clone()]) {
         return false;
     }
     if CLAUSE_OPENERS.contains(&next_word_folded(&prose[range.end..]).as_str()) {
         return false;
     }
     named_before || !starts_sentence(prose, range.start)
+}
+
+/// Whether a name as written starts with a capital: an ordinary word
+/// that does not is never a mention.
+fn capitalised(written: &str) -> bool {
+    written.starts_with(char::is_uppercase)
 }
 
 /// The folded word that `rest` starts with after any spaces, folding one
@@ -691,7 +716,13 @@ mod tests {
                 .into_iter()
                 .map(|m| (m.range, m.pattern))
                 .collect();
-            proptest::prop_assert_eq!(table, plain_scan(&text, &index), "{:?}", text);
+            // The scan leaves out ordinary words in lower case, which
+            // consume the text but are never mentions.
+            let plain: Vec<(Range<usize>, usize)> = plain_scan(&text, &index)
+                .into_iter()
+                .filter(|(r, p)| !index.is_ordinary_word(*p) || capitalised(&text[r.clone()]))
+                .collect();
+            proptest::prop_assert_eq!(table, plain, "{:?}", text);
         }
 
         /// The comparison of names a byte at a time while both are ASCII

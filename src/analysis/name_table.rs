@@ -63,17 +63,20 @@ pub fn word_at(s: &str, at: usize) -> (usize, u64) {
     let bytes = s.as_bytes();
     let mut h = FNV_OFFSET;
     let mut i = at;
-    for &b in bytes.get(at..).unwrap_or_default() {
-        if CLASSES[usize::from(b)] != ASCII_WORD {
+    // The class of the byte the word stops at (none at the text's end):
+    // read once, in the loop.
+    let mut stop = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let class = CLASSES[usize::from(b)];
+        if class != ASCII_WORD {
+            stop = class;
             break;
         }
         h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
         i += 1;
     }
-    if bytes
-        .get(i)
-        .is_some_and(|&b| CLASSES[usize::from(b)] == BEYOND_ASCII)
-    {
+    if stop == BEYOND_ASCII {
         return word_beyond_ascii(s, i, h);
     }
     (i, finish(h))
