@@ -5,12 +5,13 @@
 //! plurals and names that are also ordinary words are judged here, against
 //! the original text.
 
+use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::Arc;
 
 use super::index::{EntityId, Form, LexiconIndex};
 use super::name_table::word_at;
-use crate::text::fold::{fold_with_map, push_folded};
+use crate::text::fold::{fold_with_map_into, push_folded, Folded};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Mention {
@@ -86,7 +87,31 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
     // Room for a name every 48 bytes, about what news prose holds, so that
     // most paragraphs' lists are allocated once.
     let mut found = Vec::with_capacity(slice.len() / 48 + 1);
-    let folded = fold_with_map(slice);
+    FOLDED.with_borrow_mut(|folded| {
+        fold_with_map_into(slice, folded);
+        scan_folded(slice, folded, range.start, index, &mut found);
+        if folded.text.capacity() > 1 << 16 {
+            // A huge paragraph's buffer is not kept for the thread's life.
+            *folded = Folded::default();
+        }
+    });
+    found
+}
+
+thread_local! {
+    /// The paragraph being scanned, folded: one buffer per thread rather
+    /// than an allocation per paragraph.
+    static FOLDED: RefCell<Folded> = RefCell::default();
+}
+
+/// [`scan_names`] over `slice` (at `offset` in the document), folded.
+fn scan_folded(
+    slice: &str,
+    folded: &Folded,
+    offset: usize,
+    index: &LexiconIndex,
+    found: &mut Vec<NameMatch>,
+) {
     let hay = folded.text.as_str();
     let other_starts = index.names_start_otherwise();
     let mut pos = 0;
@@ -138,11 +163,10 @@ pub fn scan_names(prose: &str, range: Range<usize>, index: &LexiconIndex) -> Vec
                     .collect()
             }),
             ordinary_word,
-            range: range.start + r.start..range.start + r.end,
+            range: offset + r.start..offset + r.end,
             pattern,
         });
     }
-    found
 }
 
 /// Turns the names found, in document order, into mentions: each stands for
@@ -624,6 +648,7 @@ mod tests {
     /// longest pattern the folded text begins with (a plain search of
     /// every pattern), then `accept_end`.
     fn plain_scan(text: &str, index: &LexiconIndex) -> Vec<(Range<usize>, usize)> {
+        use crate::text::fold::fold_with_map;
         let patterns = index.pattern_texts();
         let folded = fold_with_map(text);
         let hay = folded.text.as_str();

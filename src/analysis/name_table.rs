@@ -182,16 +182,20 @@ impl NameTable {
     /// probes alone (one or two slots, the table being at most half full).
     #[inline(always)]
     pub fn group<'a>(&self, word: &[u8], h: u64, pattern: impl Fn(u32) -> &'a [u8]) -> &[u32] {
-        if self.slots.is_empty() {
+        // The slice once, so that the probe loop keeps it in registers.
+        let slots: &[Slot] = &self.slots;
+        if slots.is_empty() {
             return &[];
         }
         let tag = h & !u64::from(u32::MAX);
-        let mask = self.slots.len() - 1;
+        let mask = slots.len() - 1;
         let mut at = h as usize & mask;
         // Every probe sequence ends at an empty slot (the table is at most
         // half full); a damaged table's is bounded by its length.
-        for _ in 0..self.slots.len() {
-            let slot = self.slots[at];
+        for _ in 0..slots.len() {
+            let Some(&slot) = slots.get(at) else {
+                return &[];
+            };
             if slot == 0 {
                 return &[];
             }

@@ -77,8 +77,18 @@ impl Folded {
 
 /// Folds a whole text, keeping the offset map.
 pub fn fold_with_map(text: &str) -> Folded {
-    let mut out = String::with_capacity(text.len());
-    let mut pieces = Vec::new();
+    let mut folded = Folded::default();
+    fold_with_map_into(text, &mut folded);
+    folded
+}
+
+/// [`fold_with_map`] into `folded`, reusing its buffers: the name scan
+/// folds every paragraph of a draft, and keeps one `Folded` per thread.
+pub fn fold_with_map_into(text: &str, folded: &mut Folded) {
+    let Folded { text: out, pieces } = folded;
+    out.clear();
+    out.reserve(text.len());
+    pieces.clear();
     let mut at = 0;
     while at < text.len() {
         // Most of a draft is runs of ASCII: one byte in, one byte out,
@@ -95,7 +105,7 @@ pub fn fold_with_map(text: &str) -> Folded {
             break;
         };
         let before = out.len();
-        push_folded(c, &mut out);
+        push_folded(c, out);
         pieces.push(Piece {
             folded: before as u32,
             folded_len: (out.len() - before) as u32,
@@ -104,7 +114,6 @@ pub fn fold_with_map(text: &str) -> Folded {
         });
         at += c.len_utf8();
     }
-    Folded { text: out, pieces }
 }
 
 /// How many bytes of ASCII `bytes` starts with.
@@ -241,6 +250,11 @@ mod tests {
             }
             origin.push(text.len() as u32);
             proptest::prop_assert_eq!(&folded.text, &want);
+            // Folding into a used `Folded` leaves nothing of the last text.
+            let mut reused = fold_with_map("İstanbul’s Straße, ERDOĞAN");
+            fold_with_map_into(&text, &mut reused);
+            proptest::prop_assert_eq!(&reused.text, &folded.text);
+            proptest::prop_assert_eq!(&reused.pieces, &folded.pieces);
             let mapped: Vec<u32> = (0..=want.len()).map(|i| folded.origin(i) as u32).collect();
             proptest::prop_assert_eq!(&mapped, &origin);
             // Every folded range maps back as the per-byte map does.
