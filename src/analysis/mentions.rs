@@ -302,7 +302,10 @@ fn next_name_at_words(
     };
     loop {
         // The ASCII between words, a byte at a time (mostly one space).
-        while bytes.get(at).is_some_and(|&b| BETWEEN_WORDS[usize::from(b)]) {
+        while bytes
+            .get(at)
+            .is_some_and(|&b| BETWEEN_WORDS[usize::from(b)])
+        {
             at += 1;
         }
         if at >= bytes.len() {
