@@ -35,11 +35,18 @@ impl Folded {
     /// The original byte offset of the character that produced folded
     /// byte `i`; the folded text's end maps to the original's end.
     fn origin(&self, i: usize) -> usize {
-        // The last character beyond ASCII whose folded bytes start at or
-        // before `i` (of those starting at `i`, the last: the ones before
-        // it folded to nothing).
-        let n = self.pieces.partition_point(|p| p.folded as usize <= i);
-        let Some(p) = n.checked_sub(1).and_then(|n| self.pieces.get(n)) else {
+        // The characters beyond ASCII whose folded bytes start at or
+        // before `i` (of those starting at `i`, the last counts: the ones
+        // before it folded to nothing).
+        self.origin_after(i, self.pieces.partition_point(|p| p.folded as usize <= i))
+    }
+
+    /// [`Folded::origin`] of `i`, given how many pieces start at or before it.
+    fn origin_after(&self, i: usize, pieces_before: usize) -> usize {
+        let Some(p) = pieces_before
+            .checked_sub(1)
+            .and_then(|n| self.pieces.get(n))
+        else {
             return i;
         };
         let inside = i - p.folded as usize;
@@ -58,12 +65,41 @@ impl Folded {
             // ASCII alone: folded byte for original byte.
             return start..end;
         }
+        if end <= start {
+            return self.original_range_plainly(start, end);
+        }
+        // One search for `start`; the offsets read after it only grow, so
+        // the count of pieces before each is carried forward.
+        let mut before = self.pieces.partition_point(|p| p.folded as usize <= start);
+        let mut origin = |i: usize| {
+            while self
+                .pieces
+                .get(before)
+                .is_some_and(|p| p.folded as usize <= i)
+            {
+                before += 1;
+            }
+            self.origin_after(i, before)
+        };
+        let s = origin(start);
+        let last = origin(end - 1);
+        let mut i = end;
+        let mut e = origin(i);
+        while i < self.text.len() && e == last {
+            i += 1;
+            e = origin(i);
+        }
+        s..e
+    }
+
+    /// [`Folded::original_range`] read as defined: the original offset of
+    /// `start`, and the next original offset after the character that
+    /// produced folded byte `end - 1`.
+    fn original_range_plainly(&self, start: usize, end: usize) -> std::ops::Range<usize> {
         let s = self.origin(start);
         let e = if end == 0 {
             s
         } else {
-            // The character that produced folded byte end-1 ends where the
-            // next distinct original offset starts.
             let last = self.origin(end - 1);
             let mut i = end;
             while i < self.text.len() && self.origin(i) == last {
@@ -171,6 +207,10 @@ pub fn push_folded(c: char, out: &mut String) {
         '\u{2010}' | '\u{2011}' | '\u{2012}' | '\u{2013}' | '\u{2212}' => out.push('-'),
         '\u{00AD}' => {} // soft hyphen: invisible
         '\u{00A0}' | '\u{202F}' | '\u{2007}' => out.push(' '),
+        // Typographic quotation marks, dashes and the ellipsis, common in
+        // prose: no case and no decomposition, so they fold to themselves
+        // (a test checks it) without the lookups below.
+        '\u{201C}' | '\u{201D}' | '\u{2014}' | '\u{2026}' | '\u{00AB}' | '\u{00BB}' => out.push(c),
         // Letters that do not decompose to a base letter plus a mark.
         'ı' => out.push('i'),
         'ø' | 'Ø' => out.push('o'),
@@ -235,6 +275,7 @@ mod tests {
                 proptest::sample::select(vec![
                     "a", "Erdogan said ", "ERDOGAN ", "Erdoğan", "İstanbul", "ı", "ş", "’",
                     "‑", "\u{AD}", "ß", "Æ", "😀", "e\u{301}", "Σ", " ", "abcdefghijklmnop",
+                    "“", "”", "—", "…",
                 ]),
                 0..20,
             )
@@ -266,6 +307,28 @@ mod tests {
                     );
                 }
             }
+        }
+    }
+
+    /// The punctuation `push_folded` keeps as it is folds to itself by
+    /// the general rule too (lower case, then canonical decomposition).
+    #[test]
+    fn kept_punctuation_folds_to_itself() {
+        for c in [
+            '\u{201C}', '\u{201D}', '\u{2014}', '\u{2026}', '\u{00AB}', '\u{00BB}',
+        ] {
+            let mut general = String::new();
+            for lower in c.to_lowercase() {
+                decompose_canonical(lower, |d| {
+                    if !is_combining_mark(d) {
+                        general.push(d);
+                    }
+                });
+            }
+            assert_eq!(general, c.to_string());
+            let mut kept = String::new();
+            push_folded(c, &mut kept);
+            assert_eq!(kept, general);
         }
     }
 
