@@ -348,6 +348,12 @@ fn is_word_char(c: char) -> bool {
 }
 
 fn boundary_before(hay: &str, start: usize) -> bool {
+    // Mostly an ASCII byte: a table look-up, no decoding backwards.
+    match start.checked_sub(1).and_then(|i| hay.as_bytes().get(i)) {
+        None => return true,
+        Some(&b) if b.is_ascii() => return BETWEEN_WORDS[usize::from(b)],
+        Some(_) => {}
+    }
     hay[..start]
         .chars()
         .next_back()
@@ -384,6 +390,14 @@ fn accept_end(
 }
 
 fn ends_cleanly(hay: &str, start: usize, end: usize) -> bool {
+    // Mostly a space or punctuation follows: one table look-up.
+    if hay
+        .as_bytes()
+        .get(end)
+        .is_some_and(|&b| BETWEEN_WORDS[usize::from(b)])
+    {
+        return true;
+    }
     let mut after = hay[end..].chars();
     match after.next() {
         None => true,
@@ -577,6 +591,46 @@ mod tests {
         assert!(m[0].folded_only);
         assert_eq!(&text[m[1].range.clone()], "ANKARA");
         assert!(!m[1].folded_only, "case alone is not a variant");
+    }
+
+    /// The byte look-ups before decoding in `boundary_before` and
+    /// `ends_cleanly` answer as decoding the neighbouring character does.
+    #[test]
+    fn word_boundaries_agree_with_decoding() {
+        let texts = [
+            "Erdoğan’s S-400s, A400s. NATO (x) 4s y",
+            "ıİ😀 a—b “c” d\u{A0}e",
+            "s",
+            "4s",
+            "",
+            "ab4",
+        ];
+        for text in texts {
+            for (at, _) in text.char_indices().chain([(text.len(), ' ')]) {
+                let plain = text[..at]
+                    .chars()
+                    .next_back()
+                    .is_none_or(|c| !is_word_char(c));
+                assert_eq!(boundary_before(text, at), plain, "{text:?} at {at}");
+                for start in (0..=at).filter(|&s| text.is_char_boundary(s)) {
+                    let mut after = text[at..].chars();
+                    let plain = match after.next() {
+                        None => true,
+                        Some(c) if !is_word_char(c) => true,
+                        Some('s') => {
+                            text[start..at].ends_with(|c: char| c.is_ascii_digit())
+                                && after.next().is_none_or(|c| !is_word_char(c))
+                        }
+                        Some(_) => false,
+                    };
+                    assert_eq!(
+                        ends_cleanly(text, start, at),
+                        plain,
+                        "{text:?} {start}..{at}"
+                    );
+                }
+            }
+        }
     }
 
     #[test]
