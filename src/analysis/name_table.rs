@@ -32,7 +32,10 @@ pub struct NameTable {
 /// character beyond ASCII (decoded to tell), anything else.
 const ASCII_WORD: u8 = 1;
 const BEYOND_ASCII: u8 = 2;
-static CLASSES: [u8; 256] = {
+// A `const`, not a `static`: each use is a constant of its own code unit,
+// addressed directly, where a static of another unit is reached through
+// the global offset table on every byte of the scan's word loop.
+const CLASSES: [u8; 256] = {
     let mut classes = [0u8; 256];
     let mut b = 0;
     while b < 256 {
@@ -60,17 +63,20 @@ pub fn word_at(s: &str, at: usize) -> (usize, u64) {
     let bytes = s.as_bytes();
     let mut h = FNV_OFFSET;
     let mut i = at;
-    while let Some(&b) = bytes.get(i) {
-        if CLASSES[usize::from(b)] != ASCII_WORD {
+    // The class of the byte the word stops at (none at the text's end):
+    // read once, in the loop.
+    let mut stop = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let class = CLASSES[usize::from(b)];
+        if class != ASCII_WORD {
+            stop = class;
             break;
         }
         h = (h ^ u64::from(b)).wrapping_mul(FNV_PRIME);
         i += 1;
     }
-    if bytes
-        .get(i)
-        .is_some_and(|&b| CLASSES[usize::from(b)] == BEYOND_ASCII)
-    {
+    if stop == BEYOND_ASCII {
         return word_beyond_ascii(s, i, h);
     }
     (i, finish(h))
@@ -176,16 +182,20 @@ impl NameTable {
     /// probes alone (one or two slots, the table being at most half full).
     #[inline(always)]
     pub fn group<'a>(&self, word: &[u8], h: u64, pattern: impl Fn(u32) -> &'a [u8]) -> &[u32] {
-        if self.slots.is_empty() {
+        // The slice once, so that the probe loop keeps it in registers.
+        let slots: &[Slot] = &self.slots;
+        if slots.is_empty() {
             return &[];
         }
         let tag = h & !u64::from(u32::MAX);
-        let mask = self.slots.len() - 1;
+        let mask = slots.len() - 1;
         let mut at = h as usize & mask;
         // Every probe sequence ends at an empty slot (the table is at most
         // half full); a damaged table's is bounded by its length.
-        for _ in 0..self.slots.len() {
-            let slot = self.slots[at];
+        for _ in 0..slots.len() {
+            let Some(&slot) = slots.get(at) else {
+                return &[];
+            };
             if slot == 0 {
                 return &[];
             }
