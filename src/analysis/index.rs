@@ -30,6 +30,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::name_table::{self, NameTable};
+use super::quotes::{FoldedWords, QuoteMemo};
 use super::shared_array::{map_bytes, shared_map, Array, SharedMap, Text};
 use crate::lexicon::known::{ClaimDef, EntityDef, SourceDef};
 use crate::lexicon::{Claim, Entity, EntityKind, Lexicon, Source, FORMAT_VERSION};
@@ -100,9 +101,18 @@ pub struct IndexedClaim {
     pub lexicon: usize,
     pub speaker: Option<EntityId>,
     /// Folded words of the claim's text, for matching quotations: worked
-    /// out when the claim is decoded, never stored.
+    /// out on first use (most claims decoded are never compared with a
+    /// quotation word by word), never stored.
     #[serde(skip)]
-    pub folded_words: Vec<String>,
+    folded_words: OnceLock<FoldedWords>,
+}
+
+impl IndexedClaim {
+    /// The claim's text folded, in words.
+    pub fn folded_words(&self) -> &FoldedWords {
+        self.folded_words
+            .get_or_init(|| FoldedWords::of(&self.claim.text))
+    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -165,11 +175,6 @@ impl Entry for IndexedEntity {
 }
 
 impl Entry for IndexedClaim {
-    fn decoded(mut self) -> Self {
-        self.folded_words = words_of(&fold(&self.claim.text));
-        self
-    }
-
     fn of(index: &LexiconIndex) -> &Entries<Self> {
         &index.claims
     }
@@ -179,7 +184,7 @@ impl Entry for IndexedClaim {
             claim: Claim::default(),
             lexicon: 0,
             speaker: None,
-            folded_words: Vec::new(),
+            folded_words: OnceLock::new(),
         }
     }
 }
@@ -523,6 +528,9 @@ pub struct LexiconIndex {
     surname_ends: Array<u64>,
     /// Each claim's content words, stemmed and numbered, for the rules.
     pub claim_content: super::claim_content::ClaimContent,
+    /// The quotations matched against this index so far.
+    #[serde(skip)]
+    quote_memo: QuoteMemo,
 }
 
 /// Pattern targets as fixed-width little-endian records (entity, form,
@@ -945,7 +953,7 @@ impl LexiconIndex {
                 claim,
                 lexicon,
                 speaker,
-                folded_words: Vec::new(),
+                folded_words: OnceLock::new(),
             },
         ));
 
@@ -974,6 +982,7 @@ impl LexiconIndex {
             surnames: surnames.into(),
             surname_ends: surname_ends.into(),
             claim_content,
+            quote_memo: QuoteMemo::default(),
         }
     }
 
@@ -1146,6 +1155,12 @@ impl LexiconIndex {
 
     pub fn claim(&self, id: ClaimId) -> &IndexedClaim {
         self.claims.get(id)
+    }
+
+    /// What [`super::quotes::match_quotation`] found for the quotations it
+    /// was asked about with this index.
+    pub(super) fn quote_memo(&self) -> &QuoteMemo {
+        &self.quote_memo
     }
 
     /// Whether the number arrays are borrowed from the buffer the index

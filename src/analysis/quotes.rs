@@ -7,6 +7,7 @@
 //! source and is skipped.
 
 use std::borrow::Cow;
+use std::sync::Mutex;
 
 use super::index::{word_slices, ClaimId, LexiconIndex};
 use crate::text::fold::fold;
@@ -20,6 +21,17 @@ pub struct QuoteMatch {
 
 /// The claim a quotation's inner text reproduces, if any.
 pub fn match_quotation(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> {
+    let memo = index.quote_memo();
+    if let Some(known) = memo.get(inner) {
+        return known;
+    }
+    let found = match_afresh(inner, index);
+    memo.insert(inner, found);
+    found
+}
+
+/// [`match_quotation`] worked out, without the memo.
+fn match_afresh(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> {
     let folded = folded_quotation(inner);
     let parts = Parts::of(&folded);
     // A claim the quotation reproduces holds every one of its content
@@ -27,12 +39,94 @@ pub fn match_quotation(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> 
     // order); the first in lexicon order is the one.
     let claim = index.find_claim_with_all(parts.words.iter().copied(), |c| {
         let claim = index.claim(c);
-        claim.claim.quoted && contains_in_order(&claim.folded_words, &parts)
+        claim.claim.quoted && contains_in_order(claim.folded_words(), &parts)
     })?;
     Some(QuoteMatch {
         claim,
-        whole: parts.words.len() == index.claim(claim).folded_words.len() && parts.ends.len() == 1,
+        whole: parts.words.len() == index.claim(claim).folded_words().len()
+            && parts.ends.len() == 1,
     })
+}
+
+/// How many quotations a [`QuoteMemo`] remembers before it starts again.
+const MEMO_QUOTATIONS: usize = 1 << 14;
+
+/// Each quotation's match, by its inner text, for one index (it lives in
+/// the index, so it goes with it): a draft repeats its quotations, a
+/// session checks a draft again and again, and matching one costs tens of
+/// thousands of instructions (its words looked up, their claim lists
+/// intersected, claims decoded and compared) where looking it up costs a
+/// hash of its text. The match depends on nothing but the text and the
+/// index, which does not change once built.
+#[derive(Default)]
+pub struct QuoteMemo {
+    // foldhash, not SipHash: asked for every quotation of every draft.
+    matches: Mutex<foldhash::HashMap<Box<str>, Option<QuoteMatch>>>,
+}
+
+impl QuoteMemo {
+    /// The memo's map; a panic elsewhere while it was locked left it whole
+    /// (each insert is one call).
+    fn lock(&self) -> std::sync::MutexGuard<'_, foldhash::HashMap<Box<str>, Option<QuoteMatch>>> {
+        self.matches.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What matching `inner` found, if it was matched before.
+    fn get(&self, inner: &str) -> Option<Option<QuoteMatch>> {
+        self.lock().get(inner).copied()
+    }
+
+    fn insert(&self, inner: &str, found: Option<QuoteMatch>) {
+        let mut matches = self.lock();
+        // Every quotation typed stays remembered: start again past a bound.
+        if matches.len() >= MEMO_QUOTATIONS {
+            matches.clear();
+        }
+        matches.insert(inner.into(), found);
+    }
+}
+
+impl std::fmt::Debug for QuoteMemo {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "QuoteMemo({} quotations)", self.lock().len())
+    }
+}
+
+/// A claim's text folded and split into words, for comparing quotations
+/// with it: one string and where its words lie, not a string per word.
+#[derive(Debug, Default)]
+pub struct FoldedWords {
+    folded: String,
+    /// Each word's start and end in `folded`.
+    spans: Vec<(u32, u32)>,
+}
+
+impl FoldedWords {
+    pub fn of(text: &str) -> FoldedWords {
+        let folded = fold(text);
+        let base = folded.as_ptr() as usize;
+        let spans = word_slices(&folded)
+            .map(|w| {
+                let start = w.as_ptr() as usize - base;
+                (start as u32, (start + w.len()) as u32)
+            })
+            .collect();
+        FoldedWords { folded, spans }
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Word `i`.
+    pub fn word(&self, i: usize) -> &str {
+        let (start, end) = self.spans[i];
+        &self.folded[start as usize..end as usize]
+    }
 }
 
 /// The quotation folded, with [bracketed] insertions turned into ellipses
@@ -96,15 +190,10 @@ impl<'a> Parts<'a> {
 }
 
 /// Whether each part occurs as a contiguous run of `words`, in order.
-fn contains_in_order(words: &[String], parts: &Parts) -> bool {
+fn contains_in_order(words: &FoldedWords, parts: &Parts) -> bool {
     let mut from = 0;
     for part in parts.iter() {
-        let same = |i: usize| {
-            words[i..i + part.len()]
-                .iter()
-                .zip(part)
-                .all(|(w, p)| w == p)
-        };
+        let same = |i: usize| (0..part.len()).all(|k| words.word(i + k) == part[k]);
         match (from..=words.len().saturating_sub(part.len()))
             .find(|&i| i + part.len() <= words.len() && same(i))
         {
@@ -123,7 +212,7 @@ mod tests {
 
     fn in_order(claim: &str, quotation: &str) -> bool {
         let folded = folded_quotation(quotation);
-        contains_in_order(&words_of(&fold(claim)), &Parts::of(&folded))
+        contains_in_order(&FoldedWords::of(claim), &Parts::of(&folded))
     }
 
     #[test]
@@ -195,7 +284,7 @@ mod tests {
         }
         (0..index.claims.len()).find_map(|c| {
             let claim = index.claim(c);
-            let words = &claim.folded_words;
+            let words = words_of(&fold(&claim.claim.text));
             let mut from = 0;
             for part in &parts {
                 let at = (from..=words.len().saturating_sub(part.len()))
@@ -255,7 +344,8 @@ mod tests {
         /// Every quotation matches the claim (and wholeness) that trying
         /// each claim in order finds: the posting lists, the words left
         /// unread once a list is short, and the borrowed parts change what
-        /// matching costs, never what it finds.
+        /// matching costs, never what it finds; so does the memo of
+        /// quotations matched before.
         #[test]
         fn the_claim_found_is_the_first_the_plain_walk_finds(
             claims in prop::collection::vec(
@@ -288,7 +378,10 @@ mod tests {
                     quote.insert(at, piece);
                 }
                 let inner = quote.join(" ");
-                prop_assert_eq!(match_quotation(&inner, &index), plain_match(&inner, &index), "{}", inner);
+                let plain = plain_match(&inner, &index);
+                prop_assert_eq!(match_quotation(&inner, &index), plain, "{}", inner);
+                // Again, now from the memo.
+                prop_assert_eq!(match_quotation(&inner, &index), plain, "{} (remembered)", inner);
             }
         }
     }
