@@ -29,8 +29,9 @@ use rayon::prelude::*;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
+use super::memo::IndexMemos;
 use super::name_table::{self, NameTable};
-use super::quotes::{FoldedWords, QuoteMemo};
+use super::quotes::FoldedWords;
 use super::shared_array::{map_bytes, shared_map, Array, SharedMap, Text};
 use crate::lexicon::known::{ClaimDef, EntityDef, SourceDef};
 use crate::lexicon::{Claim, Entity, EntityKind, Lexicon, Source, FORMAT_VERSION};
@@ -528,9 +529,9 @@ pub struct LexiconIndex {
     surname_ends: Array<u64>,
     /// Each claim's content words, stemmed and numbered, for the rules.
     pub claim_content: super::claim_content::ClaimContent,
-    /// The quotations matched against this index so far.
+    /// What was worked out from this index for texts asked about so far.
     #[serde(skip)]
-    quote_memo: QuoteMemo,
+    memos: IndexMemos,
 }
 
 /// Pattern targets as fixed-width little-endian records (entity, form,
@@ -982,7 +983,7 @@ impl LexiconIndex {
             surnames: surnames.into(),
             surname_ends: surname_ends.into(),
             claim_content,
-            quote_memo: QuoteMemo::default(),
+            memos: IndexMemos::default(),
         }
     }
 
@@ -1157,10 +1158,9 @@ impl LexiconIndex {
         self.claims.get(id)
     }
 
-    /// What [`super::quotes::match_quotation`] found for the quotations it
-    /// was asked about with this index.
-    pub(super) fn quote_memo(&self) -> &QuoteMemo {
-        &self.quote_memo
+    /// The memo of type `T` kept with this index (see [`super::memo`]).
+    pub fn memo<T: std::any::Any + Default + Send + Sync>(&self) -> Arc<T> {
+        self.memos.get()
     }
 
     /// Whether the number arrays are borrowed from the buffer the index

@@ -7,9 +7,9 @@
 //! source and is skipped.
 
 use std::borrow::Cow;
-use std::sync::Mutex;
 
 use super::index::{word_slices, ClaimId, LexiconIndex};
+use super::memo::TextMemo;
 use crate::text::fold::fold;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,12 +21,12 @@ pub struct QuoteMatch {
 
 /// The claim a quotation's inner text reproduces, if any.
 pub fn match_quotation(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> {
-    let memo = index.quote_memo();
-    if let Some(known) = memo.get(inner) {
+    let memo = index.memo::<QuoteMemo>();
+    if let Some(known) = memo.0.get(inner) {
         return known;
     }
     let found = match_afresh(inner, index);
-    memo.insert(inner, found);
+    memo.0.insert(inner, found);
     found
 }
 
@@ -48,49 +48,12 @@ fn match_afresh(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> {
     })
 }
 
-/// How many quotations a [`QuoteMemo`] remembers before it starts again.
-const MEMO_QUOTATIONS: usize = 1 << 14;
-
-/// Each quotation's match, by its inner text, for one index (it lives in
-/// the index, so it goes with it): a draft repeats its quotations, a
-/// session checks a draft again and again, and matching one costs tens of
+/// Each quotation's match, by its inner text: matching one costs tens of
 /// thousands of instructions (its words looked up, their claim lists
-/// intersected, claims decoded and compared) where looking it up costs a
-/// hash of its text. The match depends on nothing but the text and the
-/// index, which does not change once built.
+/// intersected, claims decoded and compared), looking it up a hash of its
+/// text. The match depends on nothing but the text and the index.
 #[derive(Default)]
-pub struct QuoteMemo {
-    // foldhash, not SipHash: asked for every quotation of every draft.
-    matches: Mutex<foldhash::HashMap<Box<str>, Option<QuoteMatch>>>,
-}
-
-impl QuoteMemo {
-    /// The memo's map; a panic elsewhere while it was locked left it whole
-    /// (each insert is one call).
-    fn lock(&self) -> std::sync::MutexGuard<'_, foldhash::HashMap<Box<str>, Option<QuoteMatch>>> {
-        self.matches.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// What matching `inner` found, if it was matched before.
-    fn get(&self, inner: &str) -> Option<Option<QuoteMatch>> {
-        self.lock().get(inner).copied()
-    }
-
-    fn insert(&self, inner: &str, found: Option<QuoteMatch>) {
-        let mut matches = self.lock();
-        // Every quotation typed stays remembered: start again past a bound.
-        if matches.len() >= MEMO_QUOTATIONS {
-            matches.clear();
-        }
-        matches.insert(inner.into(), found);
-    }
-}
-
-impl std::fmt::Debug for QuoteMemo {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "QuoteMemo({} quotations)", self.lock().len())
-    }
-}
+struct QuoteMemo(TextMemo<Option<QuoteMatch>>);
 
 /// A claim's text folded and split into words, for comparing quotations
 /// with it: one string and where its words lie, not a string per word.
