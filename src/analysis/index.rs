@@ -727,18 +727,28 @@ pub(super) fn ascending<T: Copy + Into<u64>>(v: &[T]) -> bool {
 }
 
 /// Whether every id in `ids` is below `n`, as a fold SSE2 vectorizes: for
-/// ids and `n - 1` below 2^31, `n - 1 - id` has its top bit set exactly
-/// where `id` is not below `n`.
+/// an id below 2^31 and `n - 1` below 2^31, `id + (2^31 - n)` has its top
+/// bit set exactly where `id` is not below `n` (and cannot wrap), and an id
+/// from 2^31 on has its own top bit set. A cached index checks this of
+/// millions of ids when it is read: sixteen lanes at a time, an add and two
+/// ORs each (no copy of the ids, as a subtraction from `n - 1` needs).
 pub(super) fn all_below(ids: &[u32], n: usize) -> bool {
     let Some(last) = n.checked_sub(1) else {
         return ids.is_empty();
     };
     match u32::try_from(last) {
         Ok(last) if last < 1 << 31 => {
-            ids.iter()
-                .fold(0, |acc, &id| acc | id | last.wrapping_sub(id))
-                >> 31
-                == 0
+            let lift = (1u32 << 31) - 1 - last;
+            let top = |acc: u32, id: u32| acc | id | id.wrapping_add(lift);
+            let mut lanes = [0u32; 16];
+            let mut chunks = ids.chunks_exact(16);
+            for chunk in &mut chunks {
+                for (lane, &id) in lanes.iter_mut().zip(chunk) {
+                    *lane = top(*lane, id);
+                }
+            }
+            let rest = chunks.remainder().iter().fold(0, |acc, &id| top(acc, id));
+            lanes.iter().fold(rest, |acc, &lane| acc | lane) >> 31 == 0
         }
         // Two billion entries or more: never in practice.
         _ => ids.iter().all(|&id| (id as usize) < n),
@@ -1524,9 +1534,9 @@ mod fold_tests {
         #[test]
         fn the_folds_agree_with_plain_checks(
             v in prop::collection::vec(0u64..1 << 63, 0..40),
-            ids in prop::collection::vec(any::<u32>(), 0..40),
+            ids in prop::collection::vec(any::<u32>(), 0..80),
             n in prop_oneof![0usize..64, any::<u32>().prop_map(|n| n as usize)],
-            small in prop::collection::vec(0u32..64, 0..40),
+            small in prop::collection::vec(0u32..64, 0..80),
         ) {
             let mut sorted = v.clone();
             sorted.sort_unstable();
