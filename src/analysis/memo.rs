@@ -39,7 +39,7 @@ impl std::fmt::Debug for IndexMemos {
 }
 
 /// How many texts a [`TextMemo`] remembers before it starts again.
-const MEMO_TEXTS: usize = 1 << 14;
+const MEMO_TEXTS: usize = 1 << 16;
 
 /// What was found for each text, by the text.
 pub struct TextMemo<V> {

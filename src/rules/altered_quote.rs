@@ -153,7 +153,7 @@ fn best_alignment(cx: &Context<'_>, quote: &[QuoteWord]) -> Option<Alignment> {
         quote
             .iter()
             .filter(|w| !w.bracketed)
-            .filter_map(|w| stems.content_id(&cx.index.claim_content, &w.folded, w.key))
+            .filter_map(|w| stems.content_id(cx.index, &w.folded, w.key))
             .collect()
     };
     content.sort_unstable();
