@@ -95,7 +95,7 @@ pub struct IndexedEntity {
     pub claims: Vec<ClaimId>,
 }
 
-#[derive(Debug, Serialize, Deserialize)]
+#[derive(Serialize, Deserialize)]
 pub struct IndexedClaim {
     #[serde(with = "ClaimDef")]
     pub claim: Claim,
@@ -106,6 +106,18 @@ pub struct IndexedClaim {
     /// quotation word by word), never stored.
     #[serde(skip)]
     folded_words: OnceLock<FoldedWords>,
+}
+
+/// The claim as stored: its folded words are worked out from its text when
+/// first asked for, so whether they were yet says nothing of the claim.
+impl std::fmt::Debug for IndexedClaim {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IndexedClaim")
+            .field("claim", &self.claim)
+            .field("lexicon", &self.lexicon)
+            .field("speaker", &self.speaker)
+            .finish_non_exhaustive()
+    }
 }
 
 impl IndexedClaim {
