@@ -38,19 +38,30 @@ impl std::fmt::Debug for IndexMemos {
     }
 }
 
-/// How many texts a [`TextMemo`] remembers before it starts again.
+/// How many texts a [`TextMemo`] remembers before it starts again...
 const MEMO_TEXTS: usize = 1 << 16;
+/// ...or how many bytes of text.
+const MEMO_BYTES: usize = 1 << 24;
 
 /// What was found for each text, by the text.
 pub struct TextMemo<V> {
+    found: Mutex<Found<V>>,
+}
+
+struct Found<V> {
     // foldhash, not SipHash: asked for every quotation of every draft.
-    found: Mutex<foldhash::HashMap<Box<str>, V>>,
+    by_text: foldhash::HashMap<Box<str>, V>,
+    /// The texts' bytes.
+    bytes: usize,
 }
 
 impl<V> Default for TextMemo<V> {
     fn default() -> Self {
         TextMemo {
-            found: Mutex::default(),
+            found: Mutex::new(Found {
+                by_text: foldhash::HashMap::default(),
+                bytes: 0,
+            }),
         }
     }
 }
@@ -58,16 +69,19 @@ impl<V> Default for TextMemo<V> {
 impl<V: Clone> TextMemo<V> {
     /// What was found for `text`, if it was asked about before.
     pub fn get(&self, text: &str) -> Option<V> {
-        lock(&self.found).get(text).cloned()
+        lock(&self.found).by_text.get(text).cloned()
     }
 
     pub fn insert(&self, text: &str, found: V) {
         let mut memo = lock(&self.found);
         // Every text typed stays remembered: start again past a bound.
-        if memo.len() >= MEMO_TEXTS {
-            memo.clear();
+        if memo.by_text.len() >= MEMO_TEXTS || memo.bytes + text.len() > MEMO_BYTES {
+            memo.by_text.clear();
+            memo.bytes = 0;
         }
-        memo.insert(text.into(), found);
+        if memo.by_text.insert(text.into(), found).is_none() {
+            memo.bytes += text.len();
+        }
     }
 }
 
@@ -107,5 +121,12 @@ mod tests {
         memo.insert("new", 1);
         assert_eq!(memo.get("0"), None);
         assert_eq!(memo.get("new"), Some(1));
+        let long = "x".repeat(MEMO_BYTES / 2);
+        memo.insert(&long, 2);
+        memo.insert(&long, 3);
+        assert_eq!(memo.get(&long), Some(3), "the same text counted once");
+        memo.insert(&format!("{long}y"), 4);
+        assert_eq!(memo.get(&long), None, "too many bytes: started again");
+        assert_eq!(memo.get("new"), None);
     }
 }
