@@ -6,6 +6,7 @@ pub mod claim_content;
 pub mod document;
 pub mod index;
 pub mod index_cache;
+pub mod memo;
 pub mod mentions;
 pub mod name_table;
 pub mod quotes;

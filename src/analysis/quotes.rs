@@ -9,6 +9,7 @@
 use std::borrow::Cow;
 
 use super::index::{word_slices, ClaimId, LexiconIndex};
+use super::memo::TextMemo;
 use crate::text::fold::fold;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -20,6 +21,17 @@ pub struct QuoteMatch {
 
 /// The claim a quotation's inner text reproduces, if any.
 pub fn match_quotation(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> {
+    let memo = index.memo::<QuoteMemo>();
+    if let Some(known) = memo.0.get(inner) {
+        return known;
+    }
+    let found = match_afresh(inner, index);
+    memo.0.insert(inner, found);
+    found
+}
+
+/// [`match_quotation`] worked out, without the memo.
+fn match_afresh(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> {
     let folded = folded_quotation(inner);
     let parts = Parts::of(&folded);
     // A claim the quotation reproduces holds every one of its content
@@ -27,12 +39,57 @@ pub fn match_quotation(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> 
     // order); the first in lexicon order is the one.
     let claim = index.find_claim_with_all(parts.words.iter().copied(), |c| {
         let claim = index.claim(c);
-        claim.claim.quoted && contains_in_order(&claim.folded_words, &parts)
+        claim.claim.quoted && contains_in_order(claim.folded_words(), &parts)
     })?;
     Some(QuoteMatch {
         claim,
-        whole: parts.words.len() == index.claim(claim).folded_words.len() && parts.ends.len() == 1,
+        whole: parts.words.len() == index.claim(claim).folded_words().len()
+            && parts.ends.len() == 1,
     })
+}
+
+/// Each quotation's match, by its inner text: matching one costs tens of
+/// thousands of instructions (its words looked up, their claim lists
+/// intersected, claims decoded and compared), looking it up a hash of its
+/// text. The match depends on nothing but the text and the index.
+#[derive(Default)]
+struct QuoteMemo(TextMemo<Option<QuoteMatch>>);
+
+/// A claim's text folded and split into words, for comparing quotations
+/// with it: one string and where its words lie, not a string per word.
+#[derive(Debug, Default)]
+pub struct FoldedWords {
+    folded: String,
+    /// Each word's start and end in `folded`.
+    spans: Vec<(u32, u32)>,
+}
+
+impl FoldedWords {
+    pub fn of(text: &str) -> FoldedWords {
+        let folded = fold(text);
+        let base = folded.as_ptr() as usize;
+        let spans = word_slices(&folded)
+            .map(|w| {
+                let start = w.as_ptr() as usize - base;
+                (start as u32, (start + w.len()) as u32)
+            })
+            .collect();
+        FoldedWords { folded, spans }
+    }
+
+    pub fn len(&self) -> usize {
+        self.spans.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.spans.is_empty()
+    }
+
+    /// Word `i`.
+    pub fn word(&self, i: usize) -> &str {
+        let (start, end) = self.spans[i];
+        &self.folded[start as usize..end as usize]
+    }
 }
 
 /// The quotation folded, with [bracketed] insertions turned into ellipses
@@ -96,15 +153,10 @@ impl<'a> Parts<'a> {
 }
 
 /// Whether each part occurs as a contiguous run of `words`, in order.
-fn contains_in_order(words: &[String], parts: &Parts) -> bool {
+fn contains_in_order(words: &FoldedWords, parts: &Parts) -> bool {
     let mut from = 0;
     for part in parts.iter() {
-        let same = |i: usize| {
-            words[i..i + part.len()]
-                .iter()
-                .zip(part)
-                .all(|(w, p)| w == p)
-        };
+        let same = |i: usize| (0..part.len()).all(|k| words.word(i + k) == part[k]);
         match (from..=words.len().saturating_sub(part.len()))
             .find(|&i| i + part.len() <= words.len() && same(i))
         {
@@ -123,7 +175,7 @@ mod tests {
 
     fn in_order(claim: &str, quotation: &str) -> bool {
         let folded = folded_quotation(quotation);
-        contains_in_order(&words_of(&fold(claim)), &Parts::of(&folded))
+        contains_in_order(&FoldedWords::of(claim), &Parts::of(&folded))
     }
 
     #[test]
@@ -195,7 +247,7 @@ mod tests {
         }
         (0..index.claims.len()).find_map(|c| {
             let claim = index.claim(c);
-            let words = &claim.folded_words;
+            let words = words_of(&fold(&claim.claim.text));
             let mut from = 0;
             for part in &parts {
                 let at = (from..=words.len().saturating_sub(part.len()))
@@ -255,7 +307,8 @@ mod tests {
         /// Every quotation matches the claim (and wholeness) that trying
         /// each claim in order finds: the posting lists, the words left
         /// unread once a list is short, and the borrowed parts change what
-        /// matching costs, never what it finds.
+        /// matching costs, never what it finds; so does the memo of
+        /// quotations matched before.
         #[test]
         fn the_claim_found_is_the_first_the_plain_walk_finds(
             claims in prop::collection::vec(
@@ -288,7 +341,10 @@ mod tests {
                     quote.insert(at, piece);
                 }
                 let inner = quote.join(" ");
-                prop_assert_eq!(match_quotation(&inner, &index), plain_match(&inner, &index), "{}", inner);
+                let plain = plain_match(&inner, &index);
+                prop_assert_eq!(match_quotation(&inner, &index), plain, "{}", inner);
+                // Again, now from the memo.
+                prop_assert_eq!(match_quotation(&inner, &index), plain, "{} (remembered)", inner);
             }
         }
     }

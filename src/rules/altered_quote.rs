@@ -12,6 +12,7 @@ use super::claim_match::{best_candidates, shared_count};
 use super::claims::{is_function_word, related, source_speaker, source_title};
 use super::tokens::{short_key, words, Word};
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
+use crate::analysis::memo::TextMemo;
 use crate::analysis::ClaimId;
 use crate::text::fold::fold;
 
@@ -82,6 +83,7 @@ enum Change {
     Dropped { at: usize, source: Range<usize> },
 }
 
+#[derive(Clone)]
 struct Alignment {
     claim: ClaimId,
     shared: usize,
@@ -91,54 +93,89 @@ struct Alignment {
 }
 
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
+    check_with(cx, severity, scope, &cx.index.memo::<AlignmentMemo>())
+}
+
+/// [`check`] with the memo of alignments to read and fill (one of its
+/// own: the plain check, for tests).
+fn check_with(
+    cx: &Context<'_>,
+    severity: Severity,
+    scope: &Scope,
+    memo: &AlignmentMemo,
+) -> Vec<Finding> {
     let a = cx.analysis;
-    let mut memo = cx.stem_memo();
-    let stems = &mut *memo;
     let mut findings = Vec::new();
     for qi in scope.quotations.clone() {
         let q = &a.quotations[qi];
         if q.depth > 0 || cx.dangling(qi) || a.quote_claims.get(qi).is_some_and(Option::is_some) {
             continue;
         }
-        let quote = quote_words(cx, q.inner.clone());
-        let own = quote.iter().filter(|w| !w.bracketed).count();
-        if own < MIN_SHARED {
-            continue;
-        }
-        let mut content: Vec<u32> = quote
-            .iter()
-            .filter(|w| !w.bracketed)
-            .filter_map(|w| stems.content_id(&cx.index.claim_content, &w.folded, w.key))
-            .collect();
-        content.sort_unstable();
-        content.dedup();
-        // The alignment sharing the most words, then with the fewest
-        // changes; of equals, the last. A claim that cannot share as many
-        // words as the best so far is not aligned.
-        let words = QuoteKeys::of(&quote);
-        let rank = |al: &Alignment| (al.shared, std::cmp::Reverse(al.changes.len()));
-        let mut best: Option<Alignment> = None;
-        for c in best_candidates(&cx.index.claim_content, &content, CANDIDATES) {
-            if !cx.index.claim(c).claim.quoted {
-                continue;
+        let inner = &cx.masked[q.inner.clone()];
+        let (quote, al) = match memo.0.get(inner) {
+            // Only an alteration is remembered: the quotation's words are
+            // split again for its message.
+            Some(Some(al)) => (quote_words(cx, q.inner.clone()), al),
+            Some(None) => continue,
+            None => {
+                let quote = quote_words(cx, q.inner.clone());
+                let al = best_alignment(cx, &quote).filter(|al| !al.changes.is_empty());
+                memo.0.insert(inner, al.clone());
+                match al {
+                    Some(al) => (quote, al),
+                    None => continue,
+                }
             }
-            let at_least = best.as_ref().map_or(0, |b| b.shared);
-            let Some(al) = align(cx, &quote, &words, c, at_least) else {
-                continue;
-            };
-            if best.as_ref().is_none_or(|b| rank(&al) >= rank(b)) {
-                best = Some(al);
-            }
-        }
-        let Some(al) = best else {
-            continue;
         };
-        if al.changes.is_empty() {
-            continue;
-        }
         findings.push(finding(cx, severity, q.range.clone(), &quote, &al));
     }
     findings
+}
+
+/// Each quotation's alteration of a claim, by its inner text (`None`: it
+/// alters none): the alignment depends on nothing but the quotation's
+/// words and the index, and stemming the words and aligning them with
+/// each candidate claim costs thousands of instructions a quotation.
+#[derive(Default)]
+struct AlignmentMemo(TextMemo<Option<Alignment>>);
+
+/// The claim the quotation is closest to, aligned with it: the alignment
+/// sharing the most words, then with the fewest changes; of equals, the
+/// last. `None` when the quotation is close to no claim.
+fn best_alignment(cx: &Context<'_>, quote: &[QuoteWord]) -> Option<Alignment> {
+    let own = quote.iter().filter(|w| !w.bracketed).count();
+    if own < MIN_SHARED {
+        return None;
+    }
+    let mut content: Vec<u32> = {
+        let mut memo = cx.stem_memo();
+        let stems = &mut *memo;
+        quote
+            .iter()
+            .filter(|w| !w.bracketed)
+            .filter_map(|w| stems.content_id(cx.index, &w.folded, w.key))
+            .collect()
+    };
+    content.sort_unstable();
+    content.dedup();
+    // A claim that cannot share as many words as the best so far is not
+    // aligned.
+    let words = QuoteKeys::of(quote);
+    let rank = |al: &Alignment| (al.shared, std::cmp::Reverse(al.changes.len()));
+    let mut best: Option<Alignment> = None;
+    for c in best_candidates(&cx.index.claim_content, &content, CANDIDATES) {
+        if !cx.index.claim(c).claim.quoted {
+            continue;
+        }
+        let at_least = best.as_ref().map_or(0, |b| b.shared);
+        let Some(al) = align(cx, quote, &words, c, at_least) else {
+            continue;
+        };
+        if best.as_ref().is_none_or(|b| rank(&al) >= rank(b)) {
+            best = Some(al);
+        }
+    }
+    best
 }
 
 fn quote_words<'t>(cx: &Context<'t>, inner: Range<usize>) -> Vec<QuoteWord<'t>> {
@@ -556,8 +593,50 @@ fn restoring_edits(
 
 #[cfg(test)]
 mod tests {
+    use super::{check_with, AlignmentMemo};
+    use crate::analysis::analyze;
     use crate::rules::apply_edits;
     use crate::rules::testing::{findings_in, Lexicon};
+    use crate::rules::{Context, DocKind, Scope, Severity};
+    use proptest::prelude::*;
+
+    /// Quotations of the fixture's claims, altered or not, and others.
+    const QUOTATIONS: &[&str] = &[
+        "There is no way back in this sphere,",
+        "There is no path back in this sphere,",
+        "We buy all our own weapons,",
+        "We buy our weapons,",
+        "We buy our own weapons and we always will,",
+        "would not have needed to buy S-400s.",
+        "We [Turkey] buy our weapons,",
+        "We buy … weapons,",
+        "The weather in Sochi was fine,",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(40))]
+        /// The findings with the index's memo of alignments (filled by the
+        /// draft's earlier quotations and by earlier checks) are those of
+        /// the plain check, which aligns every quotation afresh.
+        #[test]
+        fn remembered_alignments_change_no_finding(
+            picks in prop::collection::vec((0..QUOTATIONS.len(), 0..3usize), 1..12),
+        ) {
+            let lexicon = Lexicon::sochi();
+            let speakers = ["Erdogan said.", "he said.", "Putin added."];
+            let text: String = picks
+                .iter()
+                .map(|&(q, s)| format!("“{}” {}\n\n", QUOTATIONS[q], speakers[s]))
+                .collect();
+            let analysis = analyze(&text, DocKind::Markdown, &lexicon.index);
+            let cx = Context::new(&text, &analysis, &lexicon.index);
+            let scope = Scope::whole(&analysis);
+            let plain = check_with(&cx, Severity::Warning, &scope, &AlignmentMemo::default());
+            for _ in 0..2 {
+                prop_assert_eq!(&super::check(&cx, Severity::Warning, &scope), &plain);
+            }
+        }
+    }
 
     /// Each finding's quotation, the differences its message lists, and the
     /// text after its fix.

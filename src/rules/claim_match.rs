@@ -6,7 +6,8 @@
 use super::claims::is_function_word;
 use super::tokens::short_key;
 use crate::analysis::claim_content::{ClaimContent, Stem};
-use crate::analysis::ClaimId;
+use crate::analysis::memo::TextMemo;
+use crate::analysis::{ClaimId, LexiconIndex};
 
 /// How many words a [`StemMemo`] remembers before it starts again.
 const MEMO_WORDS: usize = 1 << 18;
@@ -67,7 +68,7 @@ impl StemMemo {
     /// [`short_key`] when the caller has it already.
     pub(super) fn content_id(
         &mut self,
-        content: &ClaimContent,
+        index: &LexiconIndex,
         folded: &str,
         key: Option<u128>,
     ) -> Option<u32> {
@@ -85,7 +86,7 @@ impl StemMemo {
             self.long.clear();
             self.unknown.clear();
         }
-        let stem = self.stem(content, folded);
+        let stem = self.stem(index, folded);
         let id = stem.map(|stem| match stem {
             Stem::Known(id) => id,
             Stem::Unknown(stem) => {
@@ -100,19 +101,43 @@ impl StemMemo {
         id
     }
 
-    /// A word's stem, from the shared memo when another has stemmed it.
-    fn stem(&self, content: &ClaimContent, folded: &str) -> Option<Stem> {
+    /// A word's stem, from the shared memo when another has stemmed it,
+    /// else from the index's when a check before this one did.
+    fn stem(&self, index: &LexiconIndex, folded: &str) -> Option<Stem> {
         if let Some(shared) = &self.shared {
             if let Some(stem) = lock(shared).get(folded) {
                 return stem.clone();
             }
         }
-        let stem = (!is_function_word(folded)).then(|| content.stem_of(folded));
+        let stem = index_stem(index, folded);
         if let Some(shared) = &self.shared {
             lock(shared).insert(folded.to_string(), stem.clone());
         }
         stem
     }
+}
+
+/// Each folded word's stem (`None` for a function word), for every check
+/// made with one index: drafts share most of their words, and stemming a
+/// word costs thousands of instructions where looking it up costs a hash.
+/// A word's stem depends on nothing but the word and the index.
+#[derive(Default)]
+struct IndexStems(TextMemo<Option<Stem>>);
+
+/// A word's stem: what [`IndexStems`] holds, else worked out and kept there.
+fn index_stem(index: &LexiconIndex, folded: &str) -> Option<Stem> {
+    let known = index.memo::<IndexStems>();
+    if let Some(stem) = known.0.get(folded) {
+        return stem;
+    }
+    let stem = plain_stem(&index.claim_content, folded);
+    known.0.insert(folded, stem.clone());
+    stem
+}
+
+/// A word's stem worked out afresh.
+fn plain_stem(content: &ClaimContent, folded: &str) -> Option<Stem> {
+    (!is_function_word(folded)).then(|| content.stem_of(folded))
 }
 
 /// Every claim that shares a distinctive stem with `content` (ascending
@@ -175,16 +200,17 @@ pub(super) fn best_candidates(
 
 #[cfg(test)]
 mod tests {
-    use super::StemMemo;
+    use super::{index_stem, plain_stem, StemMemo};
     use crate::rules::testing::Lexicon;
     use crate::rules::tokens::short_key;
+    use proptest::prelude::*;
 
     /// The hit the rules read inline is what `content_id` answered:
     /// function words, stems some claim has and stems none has alike.
     #[test]
     fn a_remembered_word_reads_what_content_id_answered() {
         let lexicon = Lexicon::sochi();
-        let content = &lexicon.index.claim_content;
+        let content = &lexicon.index;
         let mut memo = StemMemo::default();
         for word in [
             "the",
@@ -205,5 +231,50 @@ mod tests {
         let missiles = memo.remembered(short_key("missiles").unwrap());
         assert!(missiles.flatten().is_some_and(|id| memo.is_known(id)));
         assert_eq!(missiles, memo.remembered(short_key("missile").unwrap()));
+    }
+
+    const WORDS: &[&str] = &[
+        "the",
+        "missiles",
+        "missile",
+        "designed",
+        "zeppelins",
+        "aircraft",
+        "said",
+        "weapons",
+        "erdogan",
+        "s-400s",
+        "turkey's",
+        "buying",
+        "bought",
+        "and",
+    ];
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+        /// The stems kept with the index, asked again and again by memos
+        /// of their own (checks one after another, or run in parallel),
+        /// are the stems worked out afresh: and so are the numbers each
+        /// memo gives.
+        #[test]
+        fn the_index_stems_are_the_plain_ones(
+            asks in prop::collection::vec(prop::collection::vec(0..WORDS.len(), 1..10), 1..5),
+        ) {
+            let lexicon = Lexicon::sochi();
+            let index = &lexicon.index;
+            for check in asks {
+                let mut memo = StemMemo::default();
+                // A fresh index for each check: nothing remembered but
+                // the check's own words.
+                let fresh_lexicon = Lexicon::sochi();
+                let mut fresh = StemMemo::default();
+                for w in check {
+                    let word = WORDS[w];
+                    prop_assert_eq!(index_stem(index, word), plain_stem(&index.claim_content, word));
+                    let plain = fresh.content_id(&fresh_lexicon.index, word, None);
+                    prop_assert_eq!(memo.content_id(index, word, None), plain, "{}", word);
+                }
+            }
+        }
     }
 }

@@ -95,7 +95,7 @@ fn check_sentence(
                 }
                 match stems.remembered(key) {
                     Some(id) => id,
-                    None => stems.content_id(&cx.index.claim_content, &w.lower, Some(key)),
+                    None => stems.content_id(cx.index, &w.lower, Some(key)),
                 }
             }
             None => {
@@ -103,7 +103,7 @@ fn check_sentence(
                 if !folded.chars().any(char::is_alphabetic) {
                     continue;
                 }
-                stems.content_id(&cx.index.claim_content, &folded, None)
+                stems.content_id(cx.index, &folded, None)
             }
         };
         if let Some(id) = id {
