@@ -606,3 +606,45 @@ fn a_copied_cache_vouches_for_nothing() {
         format!("index read from {} {READ}", cache_of(&lexicon).display())
     );
 }
+
+/// Where the sections the file's hash covers lie in a cache file's bytes
+/// (stamps, index, padding, arrays: everything between the header and the
+/// entries), and where that hash is kept in the header.
+fn hashed_part(bytes: &[u8]) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+    use copydesk::analysis::index_cache::{Header, HEADER_LEN};
+    let header = Header::read(bytes).unwrap();
+    let [.., entities, claims] = header.sections;
+    let entries = (entities + claims) as usize;
+    (
+        HEADER_LEN..bytes.len() - entries,
+        HEADER_LEN - 16..HEADER_LEN,
+    )
+}
+
+/// Nothing the start trusts without reading it whole (the index, its
+/// arrays, the entries' block hashes) is used once damaged: a flipped bit
+/// anywhere in it refuses the cache, and the index is rebuilt. (Were the
+/// file's hash not checked, most of these would load: the start no longer
+/// checks the arrays' numbers one by one.)
+#[test]
+fn a_flipped_bit_anywhere_the_start_trusts_refuses_the_cache() {
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    let cache = settings(None);
+    let fresh = answers(&load(&paths, &cache).index);
+    let good = std::fs::read(cache_of(&lexicon)).unwrap();
+    let (hashed, _) = hashed_part(&good);
+    let step = (hashed.len() / 40).max(1);
+    for at in hashed.clone().step_by(step).chain([hashed.end - 1]) {
+        let mut damaged = good.clone();
+        damaged[at] ^= 1 << (at % 8);
+        std::fs::write(cache_of(&lexicon), &damaged).unwrap();
+        let loaded = load(&paths, &cache);
+        assert!(
+            note(&loaded).contains("not used: damaged (its contents do not match its hash)"),
+            "{at}: {}",
+            note(&loaded)
+        );
+        assert_eq!(answers(&loaded.index), fresh, "{at}");
+    }
+}

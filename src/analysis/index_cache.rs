@@ -25,9 +25,11 @@
 //!
 //! A file is used only if every check passes: magic, format, key, length,
 //! the hash, an index that decodes (every array inside its section and
-//! aligned), and one whose parts agree
-//! (`LexiconIndex::is_consistent`). Anything else is a [`CacheMiss`], never
-//! an error for the user: the index is rebuilt from the lexicons.
+//! aligned), and one whose parts have the shapes its lookups assume
+//! (`LexiconIndex::is_consistent`, in constant time: the numbers inside the
+//! arrays are the hash's to vouch for, and every lookup into them stays
+//! bounds-checked). Anything else is a [`CacheMiss`], never an error for
+//! the user: the index is rebuilt from the lexicons.
 //!
 //! The entries, most of the file, are not hashed whole at every start: the
 //! index holds a hash of every block of them (in the arrays, under the
