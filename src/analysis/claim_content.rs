@@ -98,8 +98,8 @@ pub struct ClaimContent {
     postings: Array<u32>,
     /// Stem number → whether more than [`distinctive_limit`] claims have
     /// it (its claims are not listed).
-    #[serde(with = "super::index::bool_array")]
-    common: Vec<bool>,
+    /// (1 for common, read in place.)
+    common: Array<u8>,
 }
 
 impl std::fmt::Debug for ClaimContent {
@@ -204,7 +204,7 @@ impl ClaimContent {
             ids: deduped.into(),
             posting_starts: posting_starts.into(),
             postings: postings.into(),
-            common,
+            common: common.into_iter().map(u8::from).collect(),
         }
     }
 
@@ -212,7 +212,7 @@ impl ClaimContent {
     /// common to find claims by (or a number no stem has).
     pub fn claims_with(&self, id: u32) -> Option<&[u32]> {
         let i = id as usize;
-        if *self.common.get(i)? {
+        if *self.common.get(i)? != 0 {
             return None;
         }
         let (&s, &e) = (self.posting_starts.get(i)?, self.posting_starts.get(i + 1)?);
@@ -222,7 +222,7 @@ impl ClaimContent {
     /// Whether stem `id` is distinctive: some claim has it, and few enough
     /// that its claims are listed.
     pub fn is_distinctive(&self, id: u32) -> bool {
-        self.common.get(id as usize) == Some(&false)
+        self.common.get(id as usize) == Some(&0)
     }
 
     /// The claim's distinct stem numbers, ascending.

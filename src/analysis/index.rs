@@ -174,7 +174,7 @@ impl Entry for IndexedEntity {
 
 impl Entry for IndexedClaim {
     fn decoded(mut self) -> Self {
-        self.folded_words = words_of(&fold(&self.claim.text));
+        self.folded_words = claim_words(&fold(&self.claim.text));
         self
     }
 
@@ -496,8 +496,9 @@ pub struct LexiconIndex {
     pub entities: Entries<IndexedEntity>,
     pub claims: Entries<IndexedClaim>,
     /// Entity → kind, read on every mention without decoding the entity.
-    #[serde(with = "kinds_array")]
-    kinds: Vec<EntityKind>,
+    /// (Each kind's index in [`EntityKind::ALL`], read in place: a start
+    /// decodes no array of one-byte kinds or flags.)
+    kinds: Array<u8>,
     /// Entity → the pattern of its name (`u32::MAX` if it folds to nothing).
     name_patterns: Array<u32>,
     /// Patterns by their first word: what the name scan probes.
@@ -513,8 +514,8 @@ pub struct LexiconIndex {
     target_text: Text,
     target_ends: Array<u64>,
     /// Pattern id → whether it is one ordinary English word ("Has").
-    #[serde(with = "bool_array")]
-    ordinary: Vec<bool>,
+    /// (1 for yes, read in place.)
+    ordinary: Array<u8>,
     /// Folded name, alias or later name word → rank; the rank's entities
     /// are `completion_ids[completion_ends[rank - 1]..completion_ends[rank]]`.
     #[serde(with = "map_bytes")]
@@ -575,61 +576,27 @@ mod targets_array {
         if bytes.len() % WIDTH != 0 {
             return Err(D::Error::custom("a target array of the wrong length"));
         }
-        let num = |b: &[u8]| u32::from_le_bytes(b.try_into().expect("four bytes")) as usize;
-        bytes
-            .chunks_exact(WIDTH)
-            .map(|c| {
-                let form = match c[4] {
-                    0 => Form::Name,
-                    1 => Form::Alias,
-                    2 => Form::Variant,
-                    _ => return Err(D::Error::custom("a target of no known form")),
-                };
-                Ok(PatternTarget {
-                    entity: num(&c[0..4]),
-                    form,
-                    written: num(&c[5..9])..num(&c[9..13]),
-                })
-            })
-            .collect()
-    }
-}
-
-/// Entity kinds one byte each.
-mod kinds_array {
-    use crate::lexicon::EntityKind;
-    use serde::de::Error;
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[EntityKind], s: S) -> Result<S::Ok, S::Error> {
-        let byte = |k: &EntityKind| k.index() as u8;
-        s.serialize_bytes(&v.iter().map(byte).collect::<Vec<u8>>())
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<EntityKind>, D::Error> {
-        let bytes: std::borrow::Cow<'de, [u8]> = serde_bytes::deserialize(d)?;
-        bytes
-            .iter()
-            .map(|&b| {
-                (EntityKind::ALL.get(usize::from(b)).copied())
-                    .ok_or_else(|| D::Error::custom("an entity of no known kind"))
-            })
-            .collect()
-    }
-}
-
-/// Flags stored one byte each, as bytes.
-pub(super) mod bool_array {
-    use serde::{Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(v: &[bool], s: S) -> Result<S::Ok, S::Error> {
-        let bytes: Vec<u8> = v.iter().map(|&b| u8::from(b)).collect();
-        s.serialize_bytes(&bytes)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<bool>, D::Error> {
-        let bytes: std::borrow::Cow<'de, [u8]> = serde_bytes::deserialize(d)?;
-        Ok(bytes.iter().map(|&b| b != 0).collect())
+        let num = |b: [u8; 4]| u32::from_le_bytes(b) as usize;
+        // A plain loop into a vector of the right size: a large lexicon
+        // has hundreds of thousands of targets, read at every start.
+        let mut targets = Vec::with_capacity(bytes.len() / WIDTH);
+        for c in bytes.chunks_exact(WIDTH) {
+            let &[e0, e1, e2, e3, form, s0, s1, s2, s3, n0, n1, n2, n3] = c else {
+                unreachable!("chunks of WIDTH bytes");
+            };
+            let form = match form {
+                0 => Form::Name,
+                1 => Form::Alias,
+                2 => Form::Variant,
+                _ => return Err(D::Error::custom("a target of no known form")),
+            };
+            targets.push(PatternTarget {
+                entity: num([e0, e1, e2, e3]),
+                form,
+                written: num([s0, s1, s2, s3])..num([n0, n1, n2, n3]),
+            });
+        }
+        Ok(targets)
     }
 }
 
@@ -821,7 +788,7 @@ impl LexiconIndex {
         }
 
         let plain: Vec<&Entity> = entities.iter().map(|(e, _, _)| e).collect();
-        let kinds = plain.iter().map(|e| e.kind).collect();
+        let kinds: Array<u8> = plain.iter().map(|e| e.kind.index() as u8).collect();
 
         // Folding is the cost of a build: done on every core.
         let forms: Vec<Vec<(String, Form, &String)>> = plain
@@ -877,7 +844,7 @@ impl LexiconIndex {
             pattern_ends.push(pattern_text.len() as u64);
             targets.extend(t);
             target_ends.push(targets.len() as u64);
-            ordinary.push(!p.contains(' ') && is_common_word(p));
+            ordinary.push(u8::from(!p.contains(' ') && is_common_word(p)));
         }
         drop(forms);
 
@@ -979,7 +946,7 @@ impl LexiconIndex {
             targets,
             target_text: target_text.into(),
             target_ends: target_ends.into(),
-            ordinary,
+            ordinary: ordinary.into(),
             completion: shared_map(completion),
             completion_ids: completion_ids.into(),
             completion_ends: completion_ends.into(),
@@ -1293,7 +1260,7 @@ impl LexiconIndex {
     /// Whether a pattern is a single ordinary English word, which counts as
     /// a name only where the text supports it.
     pub fn is_ordinary_word(&self, pattern: usize) -> bool {
-        self.ordinary.get(pattern) == Some(&true)
+        self.ordinary.get(pattern).is_some_and(|&b| b != 0)
     }
 
     /// The pattern whose folded text is exactly `folded`.
@@ -1431,7 +1398,11 @@ impl LexiconIndex {
     /// An entity's kind (the default kind for an id that no entity has,
     /// which only a forged cache can give).
     pub fn kind(&self, id: EntityId) -> EntityKind {
-        self.kinds.get(id).copied().unwrap_or_default()
+        let kind = self
+            .kinds
+            .get(id)
+            .map(|&k| EntityKind::ALL.get(usize::from(k)));
+        kind.flatten().copied().unwrap_or_default()
     }
 }
 
@@ -1529,6 +1500,14 @@ mod fold_tests {
     }
 
     proptest! {
+        /// A claim's words split the fast way are the plain split's.
+        #[test]
+        fn claim_words_are_words_of(
+            text in "[a-z0-9 '\\-.,;:!?\"()\\n\\t]{0,80}|.{0,40}",
+        ) {
+            prop_assert_eq!(super::claim_words(&text), super::words_of(&text));
+        }
+
         #[test]
         fn the_folds_agree_with_plain_checks(
             v in prop::collection::vec(0u64..1 << 63, 0..40),
@@ -1650,6 +1629,31 @@ mod intersect_tests {
             }
         }
     }
+}
+
+/// [`words_of`] for a decoded claim's text: folded text is mostly ASCII,
+/// whose words are found a byte at a time (with no decoding of characters)
+/// into a vector sized for them. Every claim a draft's quotations are
+/// compared with is split once, at its first use (some 10,000 instructions
+/// a claim the plain way).
+fn claim_words(folded: &str) -> Vec<String> {
+    if !folded.is_ascii() {
+        return words_of(folded);
+    }
+    let word_byte = |b: u8| b.is_ascii_alphanumeric() || b == b'\'' || b == b'-';
+    let bytes = folded.as_bytes();
+    let mut words = Vec::with_capacity(bytes.len() / 4 + 1);
+    let mut at = 0;
+    while at < bytes.len() {
+        let start = at + bytes[at..].iter().take_while(|&&b| !word_byte(b)).count();
+        let end = start + bytes[start..].iter().take_while(|&&b| word_byte(b)).count();
+        let word = folded[start..end].trim_matches(|c| c == '\'' || c == '-');
+        if !word.is_empty() {
+            words.push(word.to_string());
+        }
+        at = end;
+    }
+    words
 }
 
 /// Splits folded text into words (letters, digits, inner apostrophes and hyphens).
@@ -1931,18 +1935,15 @@ mod tests {
         }
     }
 
-    /// Every kind and form survives the cache's byte encodings.
+    /// Every form survives the cache's byte encoding of targets.
     #[test]
-    fn kinds_and_targets_round_trip_as_bytes() {
+    fn targets_round_trip_as_bytes() {
         #[derive(Serialize, Deserialize, PartialEq, Debug)]
         struct Arrays {
-            #[serde(with = "kinds_array")]
-            kinds: Vec<EntityKind>,
             #[serde(with = "targets_array")]
             targets: Vec<PatternTarget>,
         }
         let arrays = Arrays {
-            kinds: EntityKind::ALL.to_vec(),
             targets: [Form::Name, Form::Alias, Form::Variant]
                 .into_iter()
                 .enumerate()
@@ -1956,10 +1957,9 @@ mod tests {
         let bytes = postcard::to_stdvec(&arrays).unwrap();
         assert_eq!(postcard::from_bytes::<Arrays>(&bytes).unwrap(), arrays);
         // A form byte of no known form, in any record, refuses the whole.
-        let kinds_len = 1 + EntityKind::ALL.len();
         for record in 0..3 {
             let mut bad = bytes.clone();
-            let form = kinds_len + 1 + 13 * record + 4;
+            let form = 1 + 13 * record + 4;
             assert_eq!(bad[form], record as u8);
             bad[form] = 3;
             assert!(postcard::from_bytes::<Arrays>(&bad).is_err(), "{record}");
