@@ -608,15 +608,14 @@ fn a_copied_cache_vouches_for_nothing() {
 }
 
 /// Where the sections the file's hash covers lie in a cache file's bytes
-/// (stamps, index, padding, arrays: everything between the header and the
-/// entries), and where that hash is kept in the header.
+/// (stamps, index, padding, arrays: not the checked arrays or the entries,
+/// which are checked block by block as they are read), and where that hash
+/// is kept in the header.
 fn hashed_part(bytes: &[u8]) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
     use copydesk::analysis::index_cache::{Header, HEADER_LEN};
-    let header = Header::read(bytes).unwrap();
-    let [.., entities, claims] = header.sections;
-    let entries = (entities + claims) as usize;
+    let hashed = Header::read(bytes).unwrap().hashed_range();
     (
-        HEADER_LEN..bytes.len() - entries,
+        hashed.start as usize..hashed.end as usize,
         HEADER_LEN - 16..HEADER_LEN,
     )
 }

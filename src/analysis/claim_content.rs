@@ -12,12 +12,13 @@
 //! table rebuilt when the cache is read.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::index::ClaimId;
-use super::shared_array::{map_bytes, shared_map, Array, SharedMap};
+use super::index::Repair;
+use super::shared_array::{map_bytes, shared_map, Array, Checked, SharedMap};
 use crate::lexicon::Claim;
 
 /// Hashes words eight bytes at a time: building the table hashes every word
@@ -89,8 +90,9 @@ pub struct ClaimContent {
     stems: SharedMap,
     /// Claim id → where its stem numbers start in `ids` (one extra entry).
     starts: Array<u32>,
-    /// Each claim's distinct stem numbers, ascending.
-    ids: Array<u32>,
+    /// Each claim's distinct stem numbers, ascending: the largest array of
+    /// a large lexicon's index, checked block by block as it is read.
+    ids: Checked<u32>,
     /// Stem number → where its claims start in `postings` (one extra
     /// entry); a common stem's list is empty (see `common`).
     posting_starts: Array<u32>,
@@ -100,6 +102,10 @@ pub struct ClaimContent {
     /// it (its claims are not listed).
     /// (1 for common, read in place.)
     common: Array<u8>,
+    /// For an index read from a cache file: where `ids` that do not match
+    /// their hash are taken from instead.
+    #[serde(skip)]
+    repair: Option<Arc<Repair>>,
 }
 
 impl std::fmt::Debug for ClaimContent {
@@ -205,6 +211,7 @@ impl ClaimContent {
             posting_starts: posting_starts.into(),
             postings: postings.into(),
             common: common.into_iter().map(u8::from).collect(),
+            repair: None,
         }
     }
 
@@ -227,10 +234,29 @@ impl ClaimContent {
 
     /// The claim's distinct stem numbers, ascending.
     pub fn of(&self, claim: ClaimId) -> &[u32] {
-        match (self.starts.get(claim), self.starts.get(claim + 1)) {
-            (Some(&s), Some(&e)) => self.ids.get(s as usize..e as usize).unwrap_or_default(),
-            _ => &[],
+        let range = match (self.starts.get(claim), self.starts.get(claim + 1)) {
+            (Some(&s), Some(&e)) => s as usize..e as usize,
+            _ => return &[],
+        };
+        match self.ids.get(range) {
+            Ok(ids) => ids.unwrap_or_default(),
+            Err(block) => self.repaired(claim, block),
         }
+    }
+
+    /// A claim's stems whose block of `ids` did not match its hash: from
+    /// the index rebuilt from the lexicons (none if it cannot be).
+    #[cold]
+    fn repaired(&self, claim: ClaimId, block: usize) -> &[u32] {
+        let why = format!("claim stems block {block} does not match its hash");
+        let rebuilt = self.repair.as_ref().and_then(|r| r.rebuilt(&why));
+        rebuilt.map_or(&[], |index| index.claim_content.of(claim))
+    }
+
+    /// Where `ids` that turn out damaged are taken from (an index read
+    /// from a cache file).
+    pub(crate) fn set_repair(&mut self, repair: Arc<Repair>) {
+        self.repair = Some(repair);
     }
 
     /// The stem of a folded word, numbered when some claim has it.
@@ -254,13 +280,15 @@ impl ClaimContent {
 
     /// The number arrays, for tests that forge them.
     #[cfg(test)]
-    pub(crate) fn arrays_mut(&mut self) -> [&mut Array<u32>; 4] {
-        [
-            &mut self.starts,
+    pub(crate) fn arrays_mut(&mut self) -> ([&mut Array<u32>; 3], &mut Checked<u32>) {
+        (
+            [
+                &mut self.starts,
+                &mut self.posting_starts,
+                &mut self.postings,
+            ],
             &mut self.ids,
-            &mut self.posting_starts,
-            &mut self.postings,
-        ]
+        )
     }
 
     /// Whether this holds one entry per claim of an index with `claims`

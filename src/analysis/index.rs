@@ -310,7 +310,7 @@ pub type Rebuild = Box<dyn FnOnce(&str) -> Result<LexiconIndex, String> + Send>;
 
 impl Repair {
     /// The rebuilt index, built on the first call (later calls wait for it).
-    fn rebuilt(&self, why: &str) -> Option<&LexiconIndex> {
+    pub(crate) fn rebuilt(&self, why: &str) -> Option<&LexiconIndex> {
         self.rebuilt
             .get_or_init(|| {
                 let rebuild = self.rebuild.lock().map(|mut r| r.take()).ok().flatten();
@@ -1011,6 +1011,7 @@ impl LexiconIndex {
             what,
             repair: repair.clone(),
         };
+        self.claim_content.set_repair(repair.clone());
         self.entities.check = Some(check(&entities, "entity"));
         self.claims.check = Some(check(&claims, "claim"));
         self.entities.bytes = entities;
@@ -1914,9 +1915,13 @@ mod tests {
                 7 => set(&mut index.given_ends, at, value),
                 8 => set(&mut index.given_persons, at, v32),
                 9 => set(&mut index.surname_ends, at, value),
-                11..=14 => {
-                    let [a, b, c, d] = index.claim_content.arrays_mut();
-                    set([a, b, c, d].into_iter().nth(array - 11).unwrap(), at, v32)
+                11..=13 => {
+                    let (arrays, _) = index.claim_content.arrays_mut();
+                    set(arrays.into_iter().nth(array - 11).unwrap(), at, v32)
+                }
+                14 => {
+                    let (_, ids) = index.claim_content.arrays_mut();
+                    ids.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = v32 })
                 }
                 _ => {
                     let i = at.index(index.targets.len());
