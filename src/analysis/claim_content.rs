@@ -89,15 +89,15 @@ pub struct ClaimContent {
     #[serde(with = "map_bytes")]
     stems: SharedMap,
     /// Claim id → where its stem numbers start in `ids` (one extra entry).
-    starts: Array<u32>,
+    starts: Checked<u32>,
     /// Each claim's distinct stem numbers, ascending: the largest array of
     /// a large lexicon's index, checked block by block as it is read.
     ids: Checked<u32>,
     /// Stem number → where its claims start in `postings` (one extra
     /// entry); a common stem's list is empty (see `common`).
-    posting_starts: Array<u32>,
+    posting_starts: Checked<u32>,
     /// Each distinctive stem's claims, ascending.
-    postings: Array<u32>,
+    postings: Checked<u32>,
     /// Stem number → whether more than [`distinctive_limit`] claims have
     /// it (its claims are not listed).
     /// (1 for common, read in place.)
@@ -222,8 +222,19 @@ impl ClaimContent {
         if *self.common.get(i)? != 0 {
             return None;
         }
-        let (&s, &e) = (self.posting_starts.get(i)?, self.posting_starts.get(i + 1)?);
-        self.postings.get(s as usize..e as usize)
+        let listed = self
+            .posting_starts
+            .get(i..i + 2)
+            .and_then(|starts| match starts {
+                Some(&[s, e]) => self.postings.get(s as usize..e as usize),
+                _ => Ok(None),
+            });
+        match listed {
+            Ok(claims) => claims,
+            Err(block) => self
+                .rebuilt(&format!("stem postings block {block}"))?
+                .claims_with(id),
+        }
     }
 
     /// Whether stem `id` is distinctive: some claim has it, and few enough
@@ -234,23 +245,28 @@ impl ClaimContent {
 
     /// The claim's distinct stem numbers, ascending.
     pub fn of(&self, claim: ClaimId) -> &[u32] {
-        let range = match (self.starts.get(claim), self.starts.get(claim + 1)) {
-            (Some(&s), Some(&e)) => s as usize..e as usize,
-            _ => return &[],
-        };
-        match self.ids.get(range) {
+        let own = self
+            .starts
+            .get(claim..claim + 2)
+            .and_then(|starts| match starts {
+                Some(&[s, e]) => self.ids.get(s as usize..e as usize),
+                _ => Ok(None),
+            });
+        match own {
             Ok(ids) => ids.unwrap_or_default(),
-            Err(block) => self.repaired(claim, block),
+            Err(block) => self
+                .rebuilt(&format!("claim stems block {block}"))
+                .map_or(&[], |content| content.of(claim)),
         }
     }
 
-    /// A claim's stems whose block of `ids` did not match its hash: from
-    /// the index rebuilt from the lexicons (none if it cannot be).
+    /// The rebuilt index's claim content, for lookups whose block (`what`)
+    /// did not match its hash (none if the index cannot be rebuilt).
     #[cold]
-    fn repaired(&self, claim: ClaimId, block: usize) -> &[u32] {
-        let why = format!("claim stems block {block} does not match its hash");
-        let rebuilt = self.repair.as_ref().and_then(|r| r.rebuilt(&why));
-        rebuilt.map_or(&[], |index| index.claim_content.of(claim))
+    fn rebuilt(&self, what: &str) -> Option<&ClaimContent> {
+        let why = format!("{what} does not match its hash");
+        let rebuilt = self.repair.as_ref()?.rebuilt(&why)?;
+        Some(&rebuilt.claim_content)
     }
 
     /// Where `ids` that turn out damaged are taken from (an index read
@@ -280,15 +296,13 @@ impl ClaimContent {
 
     /// The number arrays, for tests that forge them.
     #[cfg(test)]
-    pub(crate) fn arrays_mut(&mut self) -> ([&mut Array<u32>; 3], &mut Checked<u32>) {
-        (
-            [
-                &mut self.starts,
-                &mut self.posting_starts,
-                &mut self.postings,
-            ],
+    pub(crate) fn arrays_mut(&mut self) -> [&mut Checked<u32>; 4] {
+        [
+            &mut self.starts,
+            &mut self.posting_starts,
+            &mut self.postings,
             &mut self.ids,
-        )
+        ]
     }
 
     /// Whether this holds one entry per claim of an index with `claims`

@@ -30,7 +30,7 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use super::name_table::{self, NameTable};
-use super::shared_array::{map_bytes, shared_map, Array, SharedMap, Text};
+use super::shared_array::{map_bytes, shared_map, Array, Checked, SharedMap, Text};
 use crate::lexicon::known::{ClaimDef, EntityDef, SourceDef};
 use crate::lexicon::{Claim, Entity, EntityKind, Lexicon, Source, FORMAT_VERSION};
 use crate::text::fold::fold;
@@ -520,8 +520,10 @@ pub struct LexiconIndex {
     /// are `completion_ids[completion_ends[rank - 1]..completion_ends[rank]]`.
     #[serde(with = "map_bytes")]
     completion: SharedMap,
-    completion_ids: Array<u32>,
-    completion_ends: Array<u64>,
+    /// (Checked block by block as they are read: only completion reads
+    /// them, never a `copydesk check`.)
+    completion_ids: Checked<u32>,
+    completion_ends: Checked<u64>,
     /// Folded content word → rank; its claims, ascending, are
     /// `claim_postings[claim_word_ends[rank - 1]..claim_word_ends[rank]]`.
     #[serde(with = "map_bytes")]
@@ -1298,7 +1300,11 @@ impl LexiconIndex {
             .search(fst::automaton::Str::new(&folded).starts_with())
             .into_stream();
         while let Some((_, rank)) = keys.next() {
-            for &id in group(&self.completion_ids, &self.completion_ends, rank as usize) {
+            let ids = match self.completion_group(rank as usize) {
+                Ok(ids) => ids,
+                Err(block) => return self.repaired_complete(prefix, limit, block),
+            };
+            for &id in ids {
                 let id = id as EntityId;
                 if !out.contains(&id) {
                     out.push(id);
@@ -1309,6 +1315,31 @@ impl LexiconIndex {
             }
         }
         out
+    }
+
+    /// The entities of a completion key's rank (none where its ends are
+    /// out of range); `Err` with the block that did not match its hash.
+    fn completion_group(&self, rank: usize) -> Result<&[u32], String> {
+        let damaged = |block| format!("completion block {block} does not match its hash");
+        let ends = match rank {
+            0 => self.completion_ends.get(0..1),
+            _ => self.completion_ends.get(rank - 1..rank + 1),
+        };
+        let (start, end) = match ends.map_err(damaged)? {
+            Some([end]) => (0, *end as usize),
+            Some([start, end]) => (*start as usize, *end as usize),
+            _ => return Ok(&[]),
+        };
+        let ids = self.completion_ids.get(start..end).map_err(damaged)?;
+        Ok(ids.unwrap_or(&[]))
+    }
+
+    /// Completion from the index rebuilt from the lexicons, the cached
+    /// one's completion table being damaged (none if it cannot be rebuilt).
+    #[cold]
+    fn repaired_complete(&self, prefix: &str, limit: usize, why: String) -> Vec<EntityId> {
+        let rebuilt = self.repair().and_then(|r| r.rebuilt(&why));
+        rebuilt.map_or_else(Vec::new, |index| index.complete(prefix, limit))
     }
 
     /// An entity's name as folded for matching (empty if nothing is left
@@ -1908,20 +1939,17 @@ mod tests {
                 0 => set(&mut index.name_patterns, at, v32),
                 1 => set(&mut index.pattern_ends, at, value),
                 2 => set(&mut index.target_ends, at, value),
-                3 => set(&mut index.completion_ids, at, v32),
-                4 => set(&mut index.completion_ends, at, value),
+                3 => index.completion_ids.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = v32 }),
+                4 => index.completion_ends.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = value }),
                 5 => set(&mut index.claim_postings, at, v32),
                 6 => set(&mut index.claim_word_ends, at, value),
                 7 => set(&mut index.given_ends, at, value),
                 8 => set(&mut index.given_persons, at, v32),
                 9 => set(&mut index.surname_ends, at, value),
-                11..=13 => {
-                    let (arrays, _) = index.claim_content.arrays_mut();
-                    set(arrays.into_iter().nth(array - 11).unwrap(), at, v32)
-                }
-                14 => {
-                    let (_, ids) = index.claim_content.arrays_mut();
-                    ids.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = v32 })
+                11..=14 => {
+                    let arrays = index.claim_content.arrays_mut();
+                    let array = arrays.into_iter().nth(array - 11).unwrap();
+                    array.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = v32 })
                 }
                 _ => {
                     let i = at.index(index.targets.len());
