@@ -248,9 +248,11 @@ fn a_truncated_or_garbage_cache_is_rebuilt_with_a_clear_note() {
         ),
         ("not a copydesk index cache", Vec::new()),
         ("damaged", {
+            // In the middle of what the file's hash covers (the rest is
+            // checked block by block as it is read).
             let mut b = good.clone();
-            let mid = b.len() / 2;
-            b[mid] ^= 0x55;
+            let (hashed, _) = hashed_part(&b);
+            b[(hashed.start + hashed.end) / 2] ^= 0x55;
             b
         }),
     ];
@@ -605,4 +607,45 @@ fn a_copied_cache_vouches_for_nothing() {
         note(&loaded),
         format!("index read from {} {READ}", cache_of(&lexicon).display())
     );
+}
+
+/// Where the sections the file's hash covers lie in a cache file's bytes
+/// (stamps, index, padding, arrays: not the checked arrays or the entries,
+/// which are checked block by block as they are read), and where that hash
+/// is kept in the header.
+fn hashed_part(bytes: &[u8]) -> (std::ops::Range<usize>, std::ops::Range<usize>) {
+    use copydesk::analysis::index_cache::{Header, HEADER_LEN};
+    let hashed = Header::read(bytes).unwrap().hashed_range();
+    (
+        hashed.start as usize..hashed.end as usize,
+        HEADER_LEN - 16..HEADER_LEN,
+    )
+}
+
+/// Nothing the start trusts without reading it whole (the index, its
+/// arrays, the entries' block hashes) is used once damaged: a flipped bit
+/// anywhere in it refuses the cache, and the index is rebuilt. (Were the
+/// file's hash not checked, most of these would load: the start no longer
+/// checks the arrays' numbers one by one.)
+#[test]
+fn a_flipped_bit_anywhere_the_start_trusts_refuses_the_cache() {
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    let cache = settings(None);
+    let fresh = answers(&load(&paths, &cache).index);
+    let good = std::fs::read(cache_of(&lexicon)).unwrap();
+    let (hashed, _) = hashed_part(&good);
+    let step = (hashed.len() / 40).max(1);
+    for at in hashed.clone().step_by(step).chain([hashed.end - 1]) {
+        let mut damaged = good.clone();
+        damaged[at] ^= 1 << (at % 8);
+        std::fs::write(cache_of(&lexicon), &damaged).unwrap();
+        let loaded = load(&paths, &cache);
+        assert!(
+            note(&loaded).contains("not used: damaged (its contents do not match its hash)"),
+            "{at}: {}",
+            note(&loaded)
+        );
+        assert_eq!(answers(&loaded.index), fresh, "{at}");
+    }
 }

@@ -12,12 +12,13 @@
 //! table rebuilt when the cache is read.
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use rust_stemmers::{Algorithm, Stemmer};
 
 use super::index::ClaimId;
-use super::shared_array::{map_bytes, shared_map, Array, SharedMap};
+use super::index::Repair;
+use super::shared_array::{map_bytes, shared_map, Array, Checked, SharedMap};
 use crate::lexicon::Claim;
 
 /// Hashes words eight bytes at a time: building the table hashes every word
@@ -88,18 +89,23 @@ pub struct ClaimContent {
     #[serde(with = "map_bytes")]
     stems: SharedMap,
     /// Claim id → where its stem numbers start in `ids` (one extra entry).
-    starts: Array<u32>,
-    /// Each claim's distinct stem numbers, ascending.
-    ids: Array<u32>,
+    starts: Checked<u32>,
+    /// Each claim's distinct stem numbers, ascending: the largest array of
+    /// a large lexicon's index, checked block by block as it is read.
+    ids: Checked<u32>,
     /// Stem number → where its claims start in `postings` (one extra
     /// entry); a common stem's list is empty (see `common`).
-    posting_starts: Array<u32>,
+    posting_starts: Checked<u32>,
     /// Each distinctive stem's claims, ascending.
-    postings: Array<u32>,
+    postings: Checked<u32>,
     /// Stem number → whether more than [`distinctive_limit`] claims have
     /// it (its claims are not listed).
-    #[serde(with = "super::index::bool_array")]
-    common: Vec<bool>,
+    /// (1 for common, read in place.)
+    common: Array<u8>,
+    /// For an index read from a cache file: where `ids` that do not match
+    /// their hash are taken from instead.
+    #[serde(skip)]
+    repair: Option<Arc<Repair>>,
 }
 
 impl std::fmt::Debug for ClaimContent {
@@ -204,7 +210,8 @@ impl ClaimContent {
             ids: deduped.into(),
             posting_starts: posting_starts.into(),
             postings: postings.into(),
-            common,
+            common: common.into_iter().map(u8::from).collect(),
+            repair: None,
         }
     }
 
@@ -212,25 +219,60 @@ impl ClaimContent {
     /// common to find claims by (or a number no stem has).
     pub fn claims_with(&self, id: u32) -> Option<&[u32]> {
         let i = id as usize;
-        if *self.common.get(i)? {
+        if *self.common.get(i)? != 0 {
             return None;
         }
-        let (&s, &e) = (self.posting_starts.get(i)?, self.posting_starts.get(i + 1)?);
-        self.postings.get(s as usize..e as usize)
+        let listed = self
+            .posting_starts
+            .get(i..i + 2)
+            .and_then(|starts| match starts {
+                Some(&[s, e]) => self.postings.get(s as usize..e as usize),
+                _ => Ok(None),
+            });
+        match listed {
+            Ok(claims) => claims,
+            Err(block) => self
+                .rebuilt(&format!("stem postings block {block}"))?
+                .claims_with(id),
+        }
     }
 
     /// Whether stem `id` is distinctive: some claim has it, and few enough
     /// that its claims are listed.
     pub fn is_distinctive(&self, id: u32) -> bool {
-        self.common.get(id as usize) == Some(&false)
+        self.common.get(id as usize) == Some(&0)
     }
 
     /// The claim's distinct stem numbers, ascending.
     pub fn of(&self, claim: ClaimId) -> &[u32] {
-        match (self.starts.get(claim), self.starts.get(claim + 1)) {
-            (Some(&s), Some(&e)) => self.ids.get(s as usize..e as usize).unwrap_or_default(),
-            _ => &[],
+        let own = self
+            .starts
+            .get(claim..claim + 2)
+            .and_then(|starts| match starts {
+                Some(&[s, e]) => self.ids.get(s as usize..e as usize),
+                _ => Ok(None),
+            });
+        match own {
+            Ok(ids) => ids.unwrap_or_default(),
+            Err(block) => self
+                .rebuilt(&format!("claim stems block {block}"))
+                .map_or(&[], |content| content.of(claim)),
         }
+    }
+
+    /// The rebuilt index's claim content, for lookups whose block (`what`)
+    /// did not match its hash (none if the index cannot be rebuilt).
+    #[cold]
+    fn rebuilt(&self, what: &str) -> Option<&ClaimContent> {
+        let why = format!("{what} does not match its hash");
+        let rebuilt = self.repair.as_ref()?.rebuilt(&why)?;
+        Some(&rebuilt.claim_content)
+    }
+
+    /// Where `ids` that turn out damaged are taken from (an index read
+    /// from a cache file).
+    pub(crate) fn set_repair(&mut self, repair: Arc<Repair>) {
+        self.repair = Some(repair);
     }
 
     /// The stem of a folded word, numbered when some claim has it.
@@ -252,21 +294,28 @@ impl ClaimContent {
             && self.stems.as_fst().as_inner().is_shared()
     }
 
+    /// The number arrays, for tests that forge them.
+    #[cfg(test)]
+    pub(crate) fn arrays_mut(&mut self) -> [&mut Checked<u32>; 4] {
+        [
+            &mut self.starts,
+            &mut self.posting_starts,
+            &mut self.postings,
+            &mut self.ids,
+        ]
+    }
+
     /// Whether this holds one entry per claim of an index with `claims`
-    /// claims, every one inside `ids` (checked on a cached index).
+    /// claims and one per stem (checked on a cached index, in constant
+    /// time). The numbers in the arrays are the file hash's to vouch for
+    /// (`LexiconIndex::is_consistent` says why): every lookup here reads
+    /// through `get`, so a forged cache's stem numbers, claim ids or starts
+    /// give empty or wrong lists, never a panic, and a claim id past the
+    /// last reads as a blank claim.
     pub fn is_consistent(&self, claims: usize) -> bool {
         let stems = self.stems.len();
-        use super::index::{all_below, ascending};
-        let offsets = |starts: &[u32], len: usize, entries: usize| {
-            starts.len() == entries + 1
-                && starts.first() == Some(&0)
-                && ascending(starts)
-                && starts.last().is_some_and(|&e| e as usize == len)
-        };
-        offsets(&self.starts, self.ids.len(), claims)
-            && all_below(&self.ids, stems)
-            && offsets(&self.posting_starts, self.postings.len(), stems)
-            && all_below(&self.postings, claims)
+        self.starts.len() == claims + 1
+            && self.posting_starts.len() == stems + 1
             && self.common.len() == stems
     }
 }

@@ -14,20 +14,24 @@
 //! | 8 | magic `CDXINDEX` |
 //! | 4 | cache format, little-endian ([`CACHE_FORMAT`]) |
 //! | 16 | the key: a hash of everything the index was built from ([`CacheKey`]) |
-//! | 5 × 8 | lengths of the five sections, little-endian |
+//! | 6 × 8 | lengths of the six sections, little-endian |
 //! | 16 | xxh3-128 of the stamps, index and arrays sections |
 //! | … | the lexicons' stamps ([`Stamp`], postcard) |
 //! | … | the index without its arrays and entries (postcard) |
 //! | 0–7 | zeros, up to a multiple of 8 from the file's start |
 //! | … | the index's number arrays, each at a multiple of 8 |
+//! | 0–7 | zeros, up to a multiple of 8 from the file's start |
+//! | … | the items of its checked arrays (`shared_array::Checked`), likewise |
 //! | … | the entities' bytes |
 //! | … | the claims' bytes |
 //!
 //! A file is used only if every check passes: magic, format, key, length,
 //! the hash, an index that decodes (every array inside its section and
-//! aligned), and one whose parts agree
-//! (`LexiconIndex::is_consistent`). Anything else is a [`CacheMiss`], never
-//! an error for the user: the index is rebuilt from the lexicons.
+//! aligned), and one whose parts have the shapes its lookups assume
+//! (`LexiconIndex::is_consistent`, in constant time: the numbers inside the
+//! arrays are the hash's to vouch for, and every lookup into them stays
+//! bounds-checked). Anything else is a [`CacheMiss`], never an error for
+//! the user: the index is rebuilt from the lexicons.
 //!
 //! The entries, most of the file, are not hashed whole at every start: the
 //! index holds a hash of every block of them (in the arrays, under the
@@ -35,7 +39,9 @@
 //! An entry in a block that does not match is taken from the index rebuilt
 //! from the lexicons, and the cache is rewritten (`index::Repair`): a
 //! damaged cache is found out and rebuilt either way, and damaged bytes are
-//! never decoded.
+//! never decoded. The two largest number arrays (the claims' stem lists and
+//! the claim words' posting lists) are kept the same way, in a section of
+//! their own outside the file's hash (`shared_array::Checked`).
 //!
 //! The stamps are read before any check: they only say which lexicons need
 //! not be read again to work out the key (see [`Stamp`]); a stamp that lies
@@ -55,8 +61,8 @@ use super::shared_array::{self, Owner, ALIGN};
 const MAGIC: &[u8; 8] = b"CDXINDEX";
 /// Bump whenever the index's encoding changes in a way the key below does
 /// not already capture.
-pub const CACHE_FORMAT: u32 = 9;
-const SECTIONS: usize = 5;
+pub const CACHE_FORMAT: u32 = 11;
+const SECTIONS: usize = 6;
 pub const HEADER_LEN: usize = 8 + 4 + 16 + SECTIONS * 8 + 16;
 
 /// One lexicon file as the key sees it.
@@ -219,10 +225,10 @@ fn hash_of(bytes: &[u8]) -> u128 {
 /// the stamps of the lexicons as they were read.
 pub fn encode(index: &LexiconIndex, key: CacheKey, stamps: &[Stamp]) -> Vec<u8> {
     let stamps = postcard::to_stdvec(stamps).expect("stamps encode");
-    let (meta, arrays) =
+    let (meta, [arrays, checked]) =
         shared_array::write_section(|| postcard::to_stdvec(index).expect("an index encodes"));
     let [entities, claims] = index.entry_bytes();
-    assemble(key, [&stamps, &meta, &arrays, entities, claims])
+    assemble(key, [&stamps, &meta, &arrays, &checked, entities, claims])
 }
 
 /// A cache file of these sections, with their lengths and hashes.
@@ -237,14 +243,17 @@ fn assemble(key: CacheKey, sections: [&[u8]; SECTIONS]) -> Vec<u8> {
     }
     let hash_at = out.len();
     out.resize(HEADER_LEN, 0);
+    let mut hashed_end = HEADER_LEN;
     for (i, section) in sections.into_iter().enumerate() {
-        if i == ARRAYS {
+        if i == ARRAYS || i == CHECKED {
             out.resize(out.len().next_multiple_of(ALIGN), 0);
         }
         out.extend_from_slice(section);
+        if i == ARRAYS {
+            hashed_end = out.len();
+        }
     }
-    let entries_at = out.len() - sections[3].len() - sections[4].len();
-    let front = hash_of(&out[HEADER_LEN..entries_at]);
+    let front = hash_of(&out[HEADER_LEN..hashed_end]);
     out[hash_at..hash_at + 16].copy_from_slice(&front.to_le_bytes());
     out
 }
@@ -253,7 +262,8 @@ fn assemble(key: CacheKey, sections: [&[u8]; SECTIONS]) -> Vec<u8> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Header {
     pub key: CacheKey,
-    /// Lengths of the stamps, index, arrays, entities and claims sections.
+    /// Lengths of the stamps, index, arrays, checked arrays, entities and
+    /// claims sections.
     pub sections: [u64; SECTIONS],
     /// The hash of the stamps, index and arrays sections.
     front_hash: u128,
@@ -290,7 +300,7 @@ impl Header {
     fn layout(&self) -> [(u64, u64); SECTIONS] {
         let mut at = HEADER_LEN as u64;
         std::array::from_fn(|i| {
-            if i == ARRAYS {
+            if i == ARRAYS || i == CHECKED {
                 at = at.saturating_add(ALIGN as u64 - 1) / ALIGN as u64 * ALIGN as u64;
             }
             let start = at;
@@ -299,12 +309,19 @@ impl Header {
         })
     }
 
+    /// Where the bytes the file's hash covers lie (stamps, index, padding,
+    /// arrays), as the header says.
+    pub fn hashed_range(&self) -> Range<u64> {
+        let layout = self.layout();
+        layout[0].0..layout[ARRAYS].1
+    }
+
     /// The whole file's length, header included, as the header says.
     pub fn file_len(&self) -> u64 {
         self.layout()[SECTIONS - 1].1
     }
 
-    /// Where the five sections lie in a whole file that `len` bytes long,
+    /// Where the six sections lie in a whole file that `len` bytes long,
     /// if the header's lengths add up to it.
     fn ranges(&self, len: usize) -> Result<[Range<usize>; SECTIONS], CacheMiss> {
         if self.file_len() != len as u64 {
@@ -331,15 +348,17 @@ impl Header {
     /// key is the caller's to compare.
     fn decode_in_place(&self, file: &Owner) -> Result<LexiconIndex, CacheMiss> {
         let bytes: &[u8] = (**file).as_ref();
-        let [stamps, meta, arrays, entities, claims] = self.ranges(bytes.len())?;
+        let [stamps, meta, arrays, checked, entities, claims] = self.ranges(bytes.len())?;
         if hash_of(&bytes[stamps.start..arrays.end]) != self.front_hash {
             return Err(CacheMiss::Damaged(
                 "its contents do not match its hash".into(),
             ));
         }
         let mut index: LexiconIndex =
-            shared_array::read_section(file.clone(), arrays, || postcard::from_bytes(&bytes[meta]))
-                .map_err(|e| CacheMiss::Damaged(e.to_string()))?;
+            shared_array::read_section(file.clone(), [arrays, checked], || {
+                postcard::from_bytes(&bytes[meta])
+            })
+            .map_err(|e| CacheMiss::Damaged(e.to_string()))?;
         let entries = [entities, claims].map(|r| SharedBytes::shared(file.clone(), r));
         let [Some(entities), Some(claims)] = entries else {
             return Err(CacheMiss::Truncated);
@@ -352,8 +371,10 @@ impl Header {
     }
 }
 
-/// Index of the arrays section among the five.
+/// Index of the arrays section among the six.
 const ARRAYS: usize = 2;
+/// Index of the checked arrays' section (`shared_array::Checked`).
+const CHECKED: usize = 3;
 
 /// The index in a whole cache file's bytes, if they are a sound cache for
 /// `key`. The bytes are copied first (the index keeps them).
@@ -473,7 +494,7 @@ mod tests {
     fn a_payload_that_hashes_right_but_does_not_decode_is_damaged() {
         let k = key(b"v1");
         // No stamps, the garbage as the index, no arrays or entries.
-        let bytes = assemble(k, [&[], &[0xff; 64], &[], &[], &[]]);
+        let bytes = assemble(k, [&[], &[0xff; 64], &[], &[], &[], &[]]);
         assert!(matches!(decode(&bytes, k), Err(CacheMiss::Damaged(_))));
     }
 
@@ -505,7 +526,7 @@ mod tests {
     fn a_mapped_cache_is_read_in_place() {
         let k = key(b"v1");
         let bytes = encode(&fixture(), k, &[]);
-        let [.., arrays, _, _] = Header::read(&bytes).unwrap().ranges(bytes.len()).unwrap();
+        let [.., arrays, _, _, _] = Header::read(&bytes).unwrap().ranges(bytes.len()).unwrap();
         assert_eq!(
             arrays.start % ALIGN,
             0,
@@ -533,10 +554,11 @@ mod tests {
     #[test]
     fn an_arrays_section_cut_short_is_damaged() {
         let k = key(b"v1");
-        let [stamps, meta, arrays, entities, claims] = sections(&encode(&fixture(), k, &[]));
+        let [stamps, meta, arrays, checked, entities, claims] =
+            sections(&encode(&fixture(), k, &[]));
         for cut in [0, 1, 8, arrays.len() / 2, arrays.len() - 1] {
             let short = &arrays[..cut];
-            let bytes = assemble(k, [&stamps, &meta, short, &entities, &claims]);
+            let bytes = assemble(k, [&stamps, &meta, short, &checked, &entities, &claims]);
             for result in [
                 decode(&bytes, k).map(|_| ()),
                 decode_shared(aligned(&bytes)).map(|_| ()),
@@ -717,6 +739,62 @@ mod tests {
                 }
             }
         }
+    }
+
+    /// The checked arrays' items (claim content's here) lie outside the
+    /// file's hash and are
+    /// checked block by block as they are read: whichever of their bytes is
+    /// damaged, the cache loads, a claim's stems in a damaged block are
+    /// taken from the rebuilt index (never from the damaged bytes), and the
+    /// damage is reported; with no rebuild they read as none.
+    #[test]
+    fn a_damaged_checked_block_is_never_read() {
+        let fresh = fixture();
+        let k = key(b"v1");
+        let bytes = encode(&fresh, k, &[]);
+        let [.., checked, _, _] = Header::read(&bytes).unwrap().ranges(bytes.len()).unwrap();
+        assert!(!checked.is_empty());
+        // Every claim's stems and every stem's claims: all of the checked
+        // arrays of claim content.
+        let stems = |index: &LexiconIndex| -> Vec<Vec<u32>> {
+            let content = &index.claim_content;
+            let claims = (0..index.claims.len()).map(|c| content.of(c).to_vec());
+            let stems = (0..10_000).map(|s| content.claims_with(s).unwrap_or(&[]).to_vec());
+            claims.chain(stems).collect()
+        };
+        let want = stems(&fresh);
+        let mut reported = 0;
+        for at in checked.clone().step_by(7).chain([checked.end - 1]) {
+            for rebuild in [true, false] {
+                let mut damaged = bytes.clone();
+                damaged[at] ^= 0x04;
+                let (_, index) = decode_shared(aligned(&damaged)).expect("not checked up front");
+                if rebuild {
+                    index.set_rebuild(Box::new(|_| Ok(fixture())));
+                }
+                let got = stems(&index);
+                // A byte no array covers (padding between two) changes
+                // nothing; any other is found and reported.
+                let Some(report) = index.damage() else {
+                    assert_eq!(got, want, "{at}");
+                    continue;
+                };
+                reported += 1;
+                assert!(report.contains("does not match its hash"), "{report}");
+                if rebuild {
+                    assert_eq!(got, want, "{at}");
+                } else {
+                    for (got, want) in got.iter().zip(&want) {
+                        assert!(got.is_empty() || got == want, "{at}");
+                    }
+                }
+            }
+        }
+        assert!(reported > checked.len() / 7, "{reported}");
+        // Sound blocks are read without a rebuild.
+        let (_, index) = decode_shared(aligned(&bytes)).unwrap();
+        assert_eq!(stems(&index), want);
+        assert_eq!(index.damage(), None);
     }
 
     /// A rebuild that cannot give the same index (the lexicons changed

@@ -207,33 +207,56 @@ impl<'de> Deserialize<'de> for Text {
     }
 }
 
-/// The arrays section being written or read on this thread.
+/// The arrays sections being written or read on this thread: the arrays
+/// the file's hash covers, and the [`Checked`] arrays' items, which it does
+/// not (they are checked block by block as they are read).
 enum Section {
-    Writing(Vec<u8>),
-    Reading { owner: Owner, range: Range<usize> },
+    Writing {
+        hashed: Vec<u8>,
+        checked: Vec<u8>,
+    },
+    Reading {
+        owner: Owner,
+        hashed: Range<usize>,
+        checked: Range<usize>,
+    },
 }
 
 thread_local! {
     static SECTION: RefCell<Option<Section>> = const { RefCell::new(None) };
 }
 
-/// Runs `encode` (which serializes an index) with its arrays written to a
-/// section of their own, and gives that section's bytes with the result.
-pub fn write_section<R>(encode: impl FnOnce() -> R) -> (R, Vec<u8>) {
-    let previous = SECTION.with(|s| s.replace(Some(Section::Writing(Vec::new()))));
+/// Runs `encode` (which serializes an index) with its arrays written to
+/// sections of their own, and gives those sections' bytes (the hashed
+/// arrays, the checked arrays' items) with the result.
+pub fn write_section<R>(encode: impl FnOnce() -> R) -> (R, [Vec<u8>; 2]) {
+    let writing = Section::Writing {
+        hashed: Vec::new(),
+        checked: Vec::new(),
+    };
+    let previous = SECTION.with(|s| s.replace(Some(writing)));
     let result = encode();
     let section = SECTION.with(|s| s.replace(previous));
     match section {
-        Some(Section::Writing(bytes)) => (result, bytes),
+        Some(Section::Writing { hashed, checked }) => (result, [hashed, checked]),
         _ => unreachable!("the section set above"),
     }
 }
 
 /// Runs `decode` (which deserializes an index) with its arrays borrowed
-/// from `range` of `owner`'s bytes, which must start at a multiple of
-/// [`ALIGN`] from the start of `owner`'s bytes.
-pub fn read_section<R>(owner: Owner, range: Range<usize>, decode: impl FnOnce() -> R) -> R {
-    let previous = SECTION.with(|s| s.replace(Some(Section::Reading { owner, range })));
+/// from the `hashed` and `checked` ranges of `owner`'s bytes, each of which
+/// must start at a multiple of [`ALIGN`] from the start of `owner`'s bytes.
+pub fn read_section<R>(
+    owner: Owner,
+    [hashed, checked]: [Range<usize>; 2],
+    decode: impl FnOnce() -> R,
+) -> R {
+    let reading = Section::Reading {
+        owner,
+        hashed,
+        checked,
+    };
+    let previous = SECTION.with(|s| s.replace(Some(reading)));
     let result = decode();
     SECTION.with(|s| s.replace(previous));
     result
@@ -242,9 +265,19 @@ pub fn read_section<R>(owner: Owner, range: Range<usize>, decode: impl FnOnce() 
 /// Serializes `items` as an array: their place in the section being
 /// written, else their bytes inline.
 pub fn serialize_slice<T: Pod, S: Serializer>(items: &[T], s: S) -> Result<S::Ok, S::Error> {
+    serialize_into(items, false, s)
+}
+
+/// [`serialize_slice`] into the hashed section, or the checked one.
+fn serialize_into<T: Pod, S: Serializer>(
+    items: &[T],
+    in_checked: bool,
+    s: S,
+) -> Result<S::Ok, S::Error> {
     let bytes: &[u8] = bytemuck::cast_slice(items);
     let place = SECTION.with(|section| match &mut *section.borrow_mut() {
-        Some(Section::Writing(out)) => {
+        Some(Section::Writing { hashed, checked }) => {
+            let out = if in_checked { checked } else { hashed };
             out.resize(out.len().next_multiple_of(ALIGN), 0);
             let at = out.len();
             out.extend_from_slice(bytes);
@@ -268,41 +301,221 @@ impl<T: Number> Serialize for Array<T> {
 
 impl<'de, T: Number> Deserialize<'de> for Array<T> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Array<T>, D::Error> {
-        let section = SECTION.with(|section| match &*section.borrow() {
-            Some(Section::Reading { owner, range }) => Some(Ok((owner.clone(), range.clone()))),
-            Some(Section::Writing(_)) => Some(Err(())),
-            None => None,
-        });
-        match section {
-            None => {
-                let bytes: std::borrow::Cow<'de, [u8]> = serde_bytes::deserialize(d)?;
-                if bytes.len() % std::mem::size_of::<T>() != 0 {
-                    return Err(D::Error::custom("a number array of the wrong length"));
-                }
-                Ok(Array::from(bytemuck::pod_collect_to_vec(&bytes)))
+        deserialize_from(d, false)
+    }
+}
+
+/// An [`Array`] from the hashed section being read, or the checked one
+/// (else inline bytes).
+fn deserialize_from<'de, T: Number, D: Deserializer<'de>>(
+    d: D,
+    in_checked: bool,
+) -> Result<Array<T>, D::Error> {
+    let section = SECTION.with(|section| match &*section.borrow() {
+        Some(Section::Reading {
+            owner,
+            hashed,
+            checked,
+        }) => {
+            let range = if in_checked { checked } else { hashed };
+            Some(Ok((owner.clone(), range.clone())))
+        }
+        Some(Section::Writing { .. }) => Some(Err(())),
+        None => None,
+    });
+    match section {
+        None => {
+            let bytes: std::borrow::Cow<'de, [u8]> = serde_bytes::deserialize(d)?;
+            if bytes.len() % std::mem::size_of::<T>() != 0 {
+                return Err(D::Error::custom("a number array of the wrong length"));
             }
-            Some(Err(())) => Err(D::Error::custom("an array read while writing")),
-            Some(Ok((owner, range))) => {
-                let (at, len) = <(u64, u64)>::deserialize(d)?;
-                let width = std::mem::size_of::<T>() as u64;
-                // Each array starts at a multiple of its element's size
-                // from an aligned section start: anything else is damage.
-                if at % width != 0 || len % width != 0 {
-                    return Err(D::Error::custom("a misaligned number array"));
-                }
-                let outside = || D::Error::custom("a number array outside its section");
-                let start = usize::try_from(at)
-                    .ok()
-                    .and_then(|at| range.start.checked_add(at))
-                    .ok_or_else(outside)?;
-                let end = usize::try_from(len)
-                    .ok()
-                    .and_then(|len| start.checked_add(len))
-                    .filter(|&end| end <= range.end)
-                    .ok_or_else(outside)?;
-                Array::borrow(&owner, start..end).ok_or_else(outside)
+            Ok(Array::from(bytemuck::pod_collect_to_vec(&bytes)))
+        }
+        Some(Err(())) => Err(D::Error::custom("an array read while writing")),
+        Some(Ok((owner, range))) => {
+            let (at, len) = <(u64, u64)>::deserialize(d)?;
+            let width = std::mem::size_of::<T>() as u64;
+            // Each array starts at a multiple of its element's size
+            // from an aligned section start: anything else is damage.
+            if at % width != 0 || len % width != 0 {
+                return Err(D::Error::custom("a misaligned number array"));
+            }
+            let outside = || D::Error::custom("a number array outside its section");
+            let start = usize::try_from(at)
+                .ok()
+                .and_then(|at| range.start.checked_add(at))
+                .ok_or_else(outside)?;
+            let end = usize::try_from(len)
+                .ok()
+                .and_then(|len| start.checked_add(len))
+                .filter(|&end| end <= range.end)
+                .ok_or_else(outside)?;
+            Array::borrow(&owner, start..end).ok_or_else(outside)
+        }
+    }
+}
+
+/// How many bytes of a [`Checked`] array one hash covers: a few pages'
+/// worth of lookups share a check, and a check costs some 300 instructions.
+pub const CHECK_BLOCK: usize = 1024;
+
+/// The hash a block of a [`Checked`] array is checked against (the low half
+/// of its xxh3-128: like the file's hash, a guard against accidents).
+fn check_hash(bytes: &[u8]) -> u64 {
+    twox_hash::XxHash3_128::oneshot(bytes) as u64
+}
+
+/// A large array that a start does not hash whole: its items lie in a
+/// section of the cache file outside the file's hash, and each
+/// [`CHECK_BLOCK`] of them is checked against its own hash (kept in the
+/// hashed arrays) the first time a lookup reads it. The claims' stem lists
+/// and the claim words' posting lists are about 40% of the arrays of a
+/// large lexicon's cache, of which a draft reads a few hundred blocks.
+///
+/// There is no `Deref`: every read goes through [`Checked::get`], which
+/// says which block did not match, so that the caller can take the items
+/// from the index rebuilt from the lexicons instead (`index::Repair`).
+pub struct Checked<T: 'static> {
+    items: Array<T>,
+    /// The hash of each block of the items' bytes.
+    blocks: Array<u64>,
+    /// For items read from a cache file: one bit per block, set once the
+    /// block has matched its hash. `None` for items built here.
+    sound: Option<Box<[std::sync::atomic::AtomicU64]>>,
+}
+
+impl<T: Number> Checked<T> {
+    /// `items[range]` (`Ok(None)` if that is not inside the items), once
+    /// every block under it has matched its hash; else the first block that
+    /// did not.
+    #[inline]
+    pub fn get(&self, range: Range<usize>) -> Result<Option<&[T]>, usize> {
+        let Some(items) = self.items.get(range.clone()) else {
+            return Ok(None);
+        };
+        match &self.sound {
+            Some(sound) if !items.is_empty() => {
+                let width = std::mem::size_of::<T>();
+                let (start, end) = (range.start * width, range.end * width);
+                self.check(sound, start / CHECK_BLOCK..=(end - 1) / CHECK_BLOCK)?;
+                Ok(Some(items))
+            }
+            _ => Ok(Some(items)),
+        }
+    }
+
+    /// Checks the blocks not yet known sound among `blocks`.
+    fn check(
+        &self,
+        sound: &[std::sync::atomic::AtomicU64],
+        blocks: std::ops::RangeInclusive<usize>,
+    ) -> Result<(), usize> {
+        use std::sync::atomic::Ordering;
+        let bytes: &[u8] = bytemuck::cast_slice(&self.items);
+        for block in blocks {
+            let (word, bit) = (block / 64, 1u64 << (block % 64));
+            let word = sound.get(word).ok_or(block)?;
+            if word.load(Ordering::Relaxed) & bit != 0 {
+                continue;
+            }
+            let start = block * CHECK_BLOCK;
+            let end = (start + CHECK_BLOCK).min(bytes.len());
+            let block_bytes = bytes.get(start..end).ok_or(block)?;
+            if self.blocks.get(block) != Some(&check_hash(block_bytes)) {
+                return Err(block);
+            }
+            word.fetch_or(bit, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.items.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.items.is_empty()
+    }
+
+    /// Whether the items are borrowed from a buffer the index was read from.
+    pub fn is_shared(&self) -> bool {
+        self.items.is_shared()
+    }
+
+    /// Changes the items (a copy, trusted from then on): for tests that
+    /// damage an index on purpose.
+    pub fn edit(&mut self, f: impl FnOnce(&mut Vec<T>)) {
+        let mut items = self.items.to_vec();
+        f(&mut items);
+        *self = Checked::from(items);
+    }
+}
+
+impl<T: Number> From<Vec<T>> for Checked<T> {
+    fn from(items: Vec<T>) -> Checked<T> {
+        let blocks = bytemuck::cast_slice::<T, u8>(&items)
+            .chunks(CHECK_BLOCK)
+            .map(check_hash)
+            .collect();
+        Checked {
+            items: Array::from(items),
+            blocks,
+            sound: None,
+        }
+    }
+}
+
+impl<T: Number> Default for Checked<T> {
+    fn default() -> Checked<T> {
+        Checked::from(Vec::new())
+    }
+}
+
+impl<T: fmt::Debug> fmt::Debug for Checked<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(&self.items, f)
+    }
+}
+
+/// A [`Checked`] array's items, written to (and read from) the section the
+/// file's hash does not cover.
+struct Unhashed<T: 'static>(Array<T>);
+
+impl<T: Number> Serialize for Checked<T> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        struct Items<'a, T>(&'a [T]);
+        impl<T: Pod> Serialize for Items<'_, T> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                serialize_into(self.0, true, s)
             }
         }
+        (&self.blocks, Items(&self.items)).serialize(s)
+    }
+}
+
+impl<'de, T: Number> Deserialize<'de> for Unhashed<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Unhashed<T>, D::Error> {
+        deserialize_from(d, true).map(Unhashed)
+    }
+}
+
+impl<'de, T: Number> Deserialize<'de> for Checked<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Checked<T>, D::Error> {
+        let (blocks, Unhashed(items)) = <(Array<u64>, Unhashed<T>)>::deserialize(d)?;
+        let len = std::mem::size_of_val::<[T]>(&items);
+        // One hash per block: checked here, so that `get` finds one for
+        // every block it reads.
+        if blocks.len() != len.div_ceil(CHECK_BLOCK) {
+            return Err(D::Error::custom("a checked array without a hash per block"));
+        }
+        let sound = (0..blocks.len().div_ceil(64))
+            .map(|_| std::sync::atomic::AtomicU64::new(0))
+            .collect();
+        Ok(Checked {
+            items,
+            blocks,
+            sound: Some(sound),
+        })
     }
 }
 
@@ -372,30 +585,34 @@ mod tests {
 
     #[test]
     fn arrays_are_written_aligned_and_read_in_place() {
-        let (meta, section) = write_section(|| postcard::to_stdvec(&two()).unwrap());
+        let (meta, [section, _]) = write_section(|| postcard::to_stdvec(&two()).unwrap());
         assert_eq!(section.len(), 16 + 16 + 5, "each array at a multiple of 8");
         let (owner, range) = aligned(&section, 16);
-        let back: Two = read_section(owner, range, || postcard::from_bytes(&meta).unwrap());
+        let back: Two = read_section(owner, [range, 0..0], || {
+            postcard::from_bytes(&meta).unwrap()
+        });
         assert_eq!(back, two());
         assert!(back.small.is_shared() && back.big.is_shared() && back.bytes.is_shared());
     }
 
     #[test]
     fn arrays_in_a_buffer_not_aligned_in_memory_are_copied() {
-        let (meta, section) = write_section(|| postcard::to_stdvec(&two()).unwrap());
+        let (meta, [section, _]) = write_section(|| postcard::to_stdvec(&two()).unwrap());
         // The section one byte into a buffer aligned to 8.
         let (owner, range) = aligned(&section, 1);
-        let back: Two = read_section(owner, range, || postcard::from_bytes(&meta).unwrap());
+        let back: Two = read_section(owner, [range, 0..0], || {
+            postcard::from_bytes(&meta).unwrap()
+        });
         assert_eq!(back, two());
         assert!(!back.small.is_shared() && !back.big.is_shared());
     }
 
     #[test]
     fn a_misplaced_or_truncated_array_is_refused() {
-        let (meta, section) = write_section(|| postcard::to_stdvec(&two()).unwrap());
+        let (meta, [section, _]) = write_section(|| postcard::to_stdvec(&two()).unwrap());
         let read = |section: &[u8], meta: &[u8]| {
             let (owner, range) = aligned(section, 8);
-            read_section(owner, range, || postcard::from_bytes::<Two>(meta))
+            read_section(owner, [range, 0..0], || postcard::from_bytes::<Two>(meta))
         };
         assert!(read(&section, &meta).is_ok());
         // The section cut short: only the last array runs past its end.
@@ -418,9 +635,11 @@ mod tests {
 
     #[test]
     fn writing_to_a_shared_array_copies_it() {
-        let (meta, section) = write_section(|| postcard::to_stdvec(&two()).unwrap());
+        let (meta, [section, _]) = write_section(|| postcard::to_stdvec(&two()).unwrap());
         let (owner, range) = aligned(&section, 0);
-        let mut back: Two = read_section(owner, range, || postcard::from_bytes(&meta).unwrap());
+        let mut back: Two = read_section(owner, [range, 0..0], || {
+            postcard::from_bytes(&meta).unwrap()
+        });
         back.small.edit(|v| v[0] = 5);
         assert!(!back.small.is_shared());
         assert_eq!(&back.small[..], &[5, 2, u32::MAX]);
