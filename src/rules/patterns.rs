@@ -399,10 +399,21 @@ impl PatternSet {
         out.extend(words.iter().map(|w| self.classes_of_lower(&w.lower)));
     }
 
+    /// The sets some word of `words` belongs to: without storing each
+    /// word's, a cheaper pass than [`PatternSet::classify_into`], so that
+    /// a rule can rule a sentence out with [`PatternSet::may_match`] before
+    /// classifying it (most sentences hold no pattern's words).
+    pub fn present_in(&self, words: &[Word<'_>]) -> Classes {
+        Classes(
+            words
+                .iter()
+                .fold(0, |all, w| all | self.classes_of_lower(&w.lower).0),
+        )
+    }
+
     /// Whether some pattern may match in a sentence whose words belong to
     /// no sets but `present` (at most): false when each pattern misses a
     /// word for one of its required slots.
-    /// from each pattern.
     pub fn may_match(&self, present: Classes) -> bool {
         self.patterns
             .iter()
