@@ -59,6 +59,9 @@ const LARGE_COUNT: f64 = 1000.0;
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut classes = Vec::new();
+    // Read once: each use of the lazy static asks whether it is made yet,
+    // and the lists are read for every word.
+    let lists: &Lists = &WORDS;
     for i in scope.sentences.clone() {
         let sentence = &cx.analysis.sentences[i];
         if cx.in_heading(sentence.start) {
@@ -69,7 +72,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         // once per check for every rule that reads them.
         let ws = cx.sentence_words(i);
         // One pass over the words: most sentences have neither.
-        if !ws.iter().any(|w| may_start_figure(&w.lower)) {
+        if !ws.iter().any(|w| may_start_figure(lists, &w.lower)) {
             continue;
         }
         WORDS.set.classify_into(ws, &mut classes);
@@ -103,10 +106,10 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
 
 /// Whether a word starts with a digit or is a magnitude ("million"): a
 /// sentence holds a figure only if one of its words does.
-fn may_start_figure(w: &Lower<'_>) -> bool {
+fn may_start_figure(lists: &Lists, w: &Lower<'_>) -> bool {
     w.first_byte().is_some_and(|b| b.is_ascii_digit())
-        || (WORDS.magnitude_shapes.may_hold_lower(w)
-            && WORDS.set.classes_of_lower(w).contain(WORDS.magnitude))
+        || (lists.magnitude_shapes.may_hold_lower(w)
+            && lists.set.classes_of_lower(w).contain(lists.magnitude))
 }
 
 fn has_source(cx: &Context<'_>, sentence: &Range<usize>, s: &Sentence<'_, '_>) -> bool {
