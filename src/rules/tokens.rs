@@ -405,7 +405,7 @@ fn ascii_lower<'t>(word: &'t str, window: Option<&[u8]>) -> Lower<'t> {
         return Lower { repr, key: [0; 16] };
     }
     let key = match window.and_then(|w| <[u8; 16]>::try_from(w).ok()) {
-        Some(w) => u128::from_le_bytes(w) & ((1u128 << (8 * len)) - 1) | (len as u128) << 120,
+        Some(w) => u128::from_le_bytes(w) & WORD_BYTES[len] | (len as u128) << 120,
         None => short_key(word).unwrap_or(0),
     };
     let lower = ascii_lowercase_key(key);
@@ -420,6 +420,19 @@ fn ascii_lower<'t>(word: &'t str, window: Option<&[u8]>) -> Lower<'t> {
         key: lower.to_le_bytes(),
     }
 }
+
+/// Per length up to [`KEY_BYTES`], the bits of a key that hold the word's
+/// bytes: read from a table, not shifted into being (a 128-bit shift by a
+/// length known only at run time is a dozen instructions, for every word).
+const WORD_BYTES: [u128; KEY_BYTES + 1] = {
+    let mut masks = [0u128; KEY_BYTES + 1];
+    let mut len = 1;
+    while len <= KEY_BYTES {
+        masks[len] = (1u128 << (8 * len)) - 1;
+        len += 1;
+    }
+    masks
+};
 
 /// The words of `text[range]` as [`words`] splits them, without their
 /// lower-case forms.
