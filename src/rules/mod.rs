@@ -260,7 +260,7 @@ pub(crate) struct Context<'a> {
     continued: Vec<bool>,
     /// The longest mention, so a search by start can reach every mention
     /// that overlaps a range.
-    mention_span: usize,
+    pub mention_span: usize,
     /// Entity → the end of its earliest-ending mention, built on first use.
     first_mention_end: std::cell::OnceCell<IdMap<EntityId, usize>>,
     /// How many [`Context::named_before`] questions were answered by a scan.

@@ -94,38 +94,124 @@ fn skeleton(folded: &str) -> String {
 /// name another way.
 fn transliterations(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut given_names = GivenNames::default();
-    scope_places(cx, scope)
-        .windows(2)
-        .filter(|pair| may_be_full_name(&pair[0], &pair[1]))
-        .filter_map(|pair| transliteration(cx, severity, &pair[0], &pair[1], &mut given_names))
-        .collect()
+    let mut mentions = MentionCursor::default();
+    let mut findings = Vec::new();
+    // The words come in text order: each pair is looked at as its second
+    // word comes, with no list of the scope's words made first. Kept of
+    // the last word: where it is, if it is capitalised (most words are
+    // not, and then no pair ends with the next).
+    let mut given: Option<Range<usize>> = None;
+    for_each_place(cx, scope, |surname| {
+        if !surname.capitalized {
+            given = None;
+            return;
+        }
+        if let Some(range) = given.replace(surname.range.clone()) {
+            let given = Place {
+                range,
+                capitalized: true,
+                break_before: false,
+            };
+            if may_be_full_name(&given, &surname) && !mentions.overlaps(cx, &surname.range) {
+                findings.extend(transliteration(
+                    cx,
+                    severity,
+                    &given,
+                    &surname,
+                    &mut given_names,
+                ));
+            }
+        }
+    });
+    findings
 }
 
-/// The words of `scope`, as [`places`] splits its bytes.
-fn scope_places(cx: &Context<'_>, scope: &Scope) -> Vec<Place> {
-    let Some(pieces) = pieces(cx, scope) else {
-        return places(cx.masked, scope.bytes.clone()).collect();
-    };
-    let mut out: Vec<Place> = Vec::with_capacity(scope.bytes.len() / 6 + 1);
-    for piece in pieces {
-        let from = out.len();
-        match piece {
-            Piece::Split(ws) => out.extend(ws.iter().map(|w| Place {
-                range: w.range.clone(),
-                capitalized: w.capitalized,
-                break_before: w.break_before,
-            })),
-            Piece::Bytes(range) => out.extend(places(cx.masked, range)),
+/// Whether a mention overlaps a word, asked of words in text order: the
+/// mentions that may are found by moving forward from those of the word
+/// before, not by searching all of them for each word.
+#[derive(Default)]
+struct MentionCursor {
+    /// The first mention that may overlap the next word asked about.
+    from: usize,
+}
+
+impl MentionCursor {
+    /// `word` starts at or after the words asked about before.
+    fn overlaps(&mut self, cx: &Context<'_>, word: &Range<usize>) -> bool {
+        // No mention is longer than `mention_span`: one starting further
+        // back ends before the word (as [`Context::mentions_near`] has it).
+        let reach_back = word.start.saturating_sub(cx.mention_span);
+        let mentions = cx.mentions;
+        while mentions
+            .get(self.from)
+            .is_some_and(|m| m.range.start < reach_back)
+        {
+            self.from += 1;
         }
-        // A piece's first word was split without the words before it:
-        // whether something stands between them is asked here, as the
-        // scope's splitting would.
-        if from < out.len() {
-            let last_end = from.checked_sub(1).map(|i| out[i].range.end);
-            out[from].break_before = break_between(cx.masked, last_end, out[from].range.start);
+        mentions[self.from..]
+            .iter()
+            .take_while(|m| m.range.start < word.end)
+            .any(|m| word.start < m.range.end)
+    }
+}
+
+/// Calls `each` with the words of `scope` in order, as [`places`] splits
+/// its bytes.
+fn for_each_place(cx: &Context<'_>, scope: &Scope, each: impl FnMut(Place)) {
+    let mut walk = Walk {
+        masked: cx.masked,
+        last_end: None,
+        first: true,
+        each,
+    };
+    let Some(pieces) = pieces(cx, scope) else {
+        places(cx.masked, scope.bytes.clone()).for_each(|p| (walk.each)(p));
+        return;
+    };
+    for piece in pieces {
+        walk.first = true;
+        match piece {
+            Piece::Split(ws) => {
+                for w in ws {
+                    walk.take(Place {
+                        range: w.range.clone(),
+                        capitalized: w.capitalized,
+                        break_before: w.break_before,
+                    });
+                }
+            }
+            Piece::Bytes(range) => {
+                for p in places(cx.masked, range) {
+                    walk.take(p);
+                }
+            }
         }
     }
-    out
+}
+
+/// The words of the pieces, handed on in order.
+struct Walk<'t, F> {
+    masked: &'t str,
+    last_end: Option<usize>,
+    /// The next word is its piece's first.
+    first: bool,
+    each: F,
+}
+
+impl<F: FnMut(Place)> Walk<'_, F> {
+    // Inlined into both loops: called for every word of the scope.
+    #[inline(always)]
+    fn take(&mut self, mut place: Place) {
+        if self.first {
+            // A piece's first word was split without the words before
+            // it: whether something stands between them is asked here, as
+            // the scope's splitting would.
+            place.break_before = break_between(self.masked, self.last_end, place.range.start);
+            self.first = false;
+        }
+        self.last_end = Some(place.range.end);
+        (self.each)(place);
+    }
 }
 
 /// A stretch of the scope whose words are split apart from the rest.
@@ -215,6 +301,14 @@ pub(crate) fn across(cx: &Context<'_>, severity: Severity, between: Range<usize>
             !left && !right
         })
         .filter(|pair| may_be_full_name(&pair[0], &pair[1]))
+        // Most such pairs in copy are names the mention finder found:
+        // settled before folding anything.
+        .filter(|pair| {
+            let surname = &pair[1].range;
+            !cx.mentions_near(surname.clone())
+                .iter()
+                .any(|m| m.range.start < surname.end && surname.start < m.range.end)
+        })
         .filter_map(|pair| {
             transliteration(cx, severity, &pair[0], &pair[1], &mut GivenNames::default())
         })
@@ -226,8 +320,9 @@ fn may_be_full_name(given: &Place, surname: &Place) -> bool {
     given.capitalized && surname.capitalized && !surname.break_before
 }
 
-/// Of two words that [`may_be_full_name`], the finding if they spell a
-/// person's full name another way.
+/// Of two words that [`may_be_full_name`], the second overlapping no
+/// mention (most such pairs in copy are names the mention finder found),
+/// the finding if they spell a person's full name another way.
 fn transliteration<'t>(
     cx: &Context<'t>,
     severity: Severity,
@@ -235,15 +330,6 @@ fn transliteration<'t>(
     surname: &Place,
     given_names: &mut GivenNames<'t>,
 ) -> Option<Finding> {
-    // Most such pairs in copy are names the mention finder found: settle
-    // them before folding anything.
-    if cx
-        .mentions_near(surname.range.clone())
-        .iter()
-        .any(|m| m.range.start < surname.range.end && surname.range.start < m.range.end)
-    {
-        return None;
-    }
     let written_given = &cx.text[given.range.clone()];
     let people = || cx.index.persons_named(&fold(written_given));
     if !*given_names
@@ -274,9 +360,16 @@ fn transliteration<'t>(
 
 #[cfg(test)]
 mod tests {
-    use super::{places, scope_places, skeleton};
+    use super::{for_each_place, places, skeleton, Place};
     use crate::rules::testing::{findings_in, Lexicon};
     use crate::rules::{Context, Scope};
+
+    /// The words [`for_each_place`] gives, in a list.
+    fn scope_places(cx: &Context<'_>, scope: &Scope) -> Vec<Place> {
+        let mut out = Vec::new();
+        for_each_place(cx, scope, |p| out.push(p));
+        out
+    }
 
     proptest::proptest! {
         /// Words taken from the sentences other rules have split (any of

@@ -10,14 +10,12 @@
 //! The rules run over every sentence of every check, so a set is compiled
 //! into one bit: each word of a sentence is looked up once, and matching
 //! tests bits, starting only at words that can open the pattern. Before
-//! that, a [`Finder`] looks for the patterns' required words in the
-//! sentence's text, so that a sentence no pattern can match in is never
-//! split into words.
+//! that, one pass over the words' sets ([`PatternSet::present_in`]) tells
+//! whether every required slot of some pattern has a word in the sentence:
+//! most sentences are ruled out there.
 
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
-
-use aho_corasick::{AhoCorasick, AhoCorasickKind, MatchKind};
 
 use super::tokens::{short_key, Lower, Word};
 
@@ -399,94 +397,25 @@ impl PatternSet {
         out.extend(words.iter().map(|w| self.classes_of_lower(&w.lower)));
     }
 
+    /// The sets some word of `words` belongs to: without storing each
+    /// word's, a cheaper pass than [`PatternSet::classify_into`], so that
+    /// a rule can rule a sentence out with [`PatternSet::may_match`] before
+    /// classifying it (most sentences hold no pattern's words).
+    pub fn present_in(&self, words: &[Word<'_>]) -> Classes {
+        Classes(
+            words
+                .iter()
+                .fold(0, |all, w| all | self.classes_of_lower(&w.lower).0),
+        )
+    }
+
     /// Whether some pattern may match in a sentence whose words belong to
     /// no sets but `present` (at most): false when each pattern misses a
     /// word for one of its required slots.
-    /// from each pattern.
     pub fn may_match(&self, present: Classes) -> bool {
         self.patterns
             .iter()
             .any(|p| p.required.iter().all(|&set| present.contain(set)))
-    }
-
-    /// A [`Finder`] for the words of the patterns' required slots, for
-    /// [`PatternSet::may_match`]. Sets with a word of one or two letters
-    /// ("is", "to", "a") are left out: those turn up inside most words, and
-    /// nearly every sentence has one anyway.
-    pub fn required_finder(&self) -> Result<Finder, String> {
-        let has_short_word = |set: Class| {
-            self.vocabulary
-                .iter()
-                .any(|(w, c)| c.contain(set) && w.chars().count() < 3)
-        };
-        let required: Vec<Class> = self
-            .patterns
-            .iter()
-            .flat_map(|p| p.required.iter().copied())
-            .filter(|&set| !has_short_word(set))
-            .collect();
-        self.finder(&required)
-    }
-
-    /// A [`Finder`] for the words of `sets`.
-    pub fn finder(&self, sets: &[Class]) -> Result<Finder, String> {
-        let wanted = Classes(sets.iter().fold(0, |all, c| all | c.0));
-        let mut words = Vec::new();
-        let mut classes = Vec::new();
-        for (word, &of) in &self.vocabulary {
-            let of = Classes(of.0 & wanted.0);
-            if of.0 == 0 {
-                continue;
-            }
-            if !word.is_ascii() {
-                // ASCII case folding would miss some spellings of it: the
-                // finder cannot rule anything out.
-                return Ok(Finder {
-                    automaton: None,
-                    overlapping: false,
-                    classes: Vec::new(),
-                    looked_for: wanted,
-                });
-            }
-            // Each apostrophe as the text may write it.
-            let mut spellings = vec![String::new()];
-            for c in word.chars() {
-                let alternatives: &[char] = if c == '\'' { &['\'', '’'] } else { &[c] };
-                spellings = spellings
-                    .iter()
-                    .flat_map(|s| alternatives.iter().map(move |&a| format!("{s}{a}")))
-                    .collect();
-            }
-            for spelling in spellings {
-                words.push(spelling);
-                classes.push(of);
-            }
-        }
-        // Words of letters alone never reach over the non-letter that
-        // bounds a word, so a match overlapping a whole word can only be
-        // that word or one inside a longer run of letters: the longest match
-        // at each start, without overlaps, misses none. Other words need
-        // every overlapping match.
-        let letters_only = words
-            .iter()
-            .all(|w| w.bytes().all(|b| b.is_ascii_alphabetic()));
-        // A DFA: the fastest search, for a few hundred short words.
-        let automaton = AhoCorasick::builder()
-            .kind(Some(AhoCorasickKind::DFA))
-            .match_kind(if letters_only {
-                MatchKind::LeftmostLongest
-            } else {
-                MatchKind::Standard
-            })
-            .ascii_case_insensitive(true)
-            .build(&words)
-            .map_err(|e| format!("the word lists do not compile: {e}"))?;
-        Ok(Finder {
-            automaton: Some(automaton),
-            overlapping: !letters_only,
-            classes,
-            looked_for: wanted,
-        })
     }
 
     /// Whether `word` belongs to the class `name` (false for unknown classes).
@@ -533,53 +462,6 @@ impl PatternSet {
             }
         }
         out
-    }
-}
-
-/// Finds some sets' words in a span of text without splitting it into
-/// words.
-#[derive(Debug)]
-pub struct Finder {
-    /// `None` when it cannot rule anything out.
-    automaton: Option<AhoCorasick>,
-    /// Per word of the automaton, its sets.
-    classes: Vec<Classes>,
-    /// Whether it must look at every overlapping match.
-    overlapping: bool,
-    /// The sets the finder looks for; it rules out no other.
-    looked_for: Classes,
-}
-
-impl Finder {
-    /// The sets that some word of `span` may belong to: at least those that
-    /// the words [`super::tokens::words`] splits `span` into belong to
-    /// (every set the finder does not look for among them). A word of a set, as that splits it, is
-    /// the set's word in ASCII letters of either case (a word outside ASCII
-    /// lower-cases to ASCII only through the Kelvin sign), with no letter or
-    /// digit on either side.
-    pub fn present(&self, span: &str) -> Classes {
-        let Some(automaton) = &self.automaton else {
-            return Classes(u128::MAX);
-        };
-        if span.contains('\u{212A}') {
-            return Classes(u128::MAX);
-        }
-        let matches: Box<dyn Iterator<Item = aho_corasick::Match>> = if self.overlapping {
-            Box::new(automaton.find_overlapping_iter(span))
-        } else {
-            Box::new(automaton.find_iter(span))
-        };
-        let mut present = 0;
-        for m in matches {
-            let before = span[..m.start()].chars().next_back();
-            let after = span[m.end()..].chars().next();
-            if before.is_some_and(char::is_alphanumeric) || after.is_some_and(char::is_alphanumeric)
-            {
-                continue;
-            }
-            present |= self.classes[m.pattern().as_usize()].0;
-        }
-        Classes(present | !self.looked_for.0)
     }
 }
 
@@ -679,34 +561,13 @@ mod tests {
     }
 
     #[test]
-    fn the_finder_sees_whole_words_in_any_case_and_apostrophe() {
+    fn a_sentence_lacking_a_required_word_is_ruled_out() {
         let s = set("@say = said it's\n@n = experts\np: @n @say");
-        let say = s.class("say").unwrap();
-        let experts = s.class("n").unwrap();
-        let finder = s.finder(&[say, experts]).unwrap();
-        assert!(finder.present("Experts SAID so.").contain(say));
-        assert!(finder.present("Experts SAID so.").contain(experts));
-        assert!(finder.present("“It’s late,” experts").contain(say));
-        assert!(!finder.present("Unsaid, saids, expertsaid.").contain(say));
-        let required = s.required_finder().unwrap();
-        assert!(s.may_match(required.present("Experts said")));
-        assert!(!s.may_match(required.present("analysts said")));
-        assert!(!s.may_match(required.present("experts expertly unsaid")));
-        // Letters alone: matches may not overlap, and none hides a word.
-        let s2 = set("@say = say says\n@n = experts\np: @n @say");
-        let says = s2.finder(&[s2.class("say").unwrap()]).unwrap();
-        assert!(says
-            .present("unsays, Says")
-            .contain(s2.class("say").unwrap()));
-        assert!(!says
-            .present("unsays, sayso")
-            .contain(s2.class("say").unwrap()));
-        // A set the finder does not look for is never ruled out.
-        let only_say = s.finder(&[say]).unwrap();
-        assert!(only_say.present("nothing").contain(experts));
-        assert!(!only_say.present("nothing").contain(say));
-        // The Kelvin sign lower-cases to "k": nothing is ruled out.
-        assert!(finder.present("\u{212A}").contain(say));
+        let present = |text: &str| s.present_in(&words(text, 0..text.len()));
+        assert!(s.may_match(present("Experts SAID so.")));
+        assert!(s.may_match(present("“It’s late,” experts")));
+        assert!(!s.may_match(present("analysts said")));
+        assert!(!s.may_match(present("experts expertly unsaid, saids")));
     }
 
     #[test]
@@ -740,18 +601,11 @@ mod tests {
         }
     }
 
-    #[test]
-    fn only_the_kelvin_sign_lower_cases_to_ascii_from_outside_it() {
-        let outside: Vec<char> = ('\u{80}'..=char::MAX)
-            .filter(|c| c.to_lowercase().all(|l| l.is_ascii()))
-            .collect();
-        assert_eq!(outside, ['\u{212A}']);
-    }
-
     proptest::proptest! {
-        /// The finder never rules out a sentence a pattern matches in.
+        /// Ruling a sentence out by its words' sets never rules out one a
+        /// pattern matches in, and a keyed word's sets are its form's.
         #[test]
-        fn the_finder_never_misses_a_word_the_patterns_see(
+        fn the_words_sets_never_rule_out_a_match(
             pieces in proptest::collection::vec(
                 proptest::prop_oneof![
                     proptest::sample::select(vec![
@@ -768,17 +622,14 @@ mod tests {
             let vague = PatternSet::parse(include_str!("../../data/rules-vague-attribution.txt")).unwrap();
             let text: String = pieces.concat();
             let ws = words(&text, 0..text.len());
-            let finder = vague.required_finder().unwrap();
-            let present = finder.present(&text);
+            let present = vague.present_in(&ws);
             if !vague.find(&ws).is_empty() {
                 proptest::prop_assert!(vague.may_match(present), "{text}");
             }
-            let all = vague.finder(&[Class(u128::MAX)]).unwrap();
-            let found = all.present(&text);
             for w in &ws {
                 let c = vague.classes_of(&w.lower);
                 proptest::prop_assert_eq!(vague.classes_of_lower(&w.lower), c, "{}", w.lower);
-                proptest::prop_assert_eq!(found.0 & c.0, c.0, "{} in {}", w.lower, text);
+                proptest::prop_assert_eq!(present.0 & c.0, c.0, "{} in {}", w.lower, text);
             }
         }
     }

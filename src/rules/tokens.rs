@@ -155,11 +155,15 @@ impl<'t> Lower<'t> {
 /// carries into the next; the length byte and the padding are no
 /// capitals).
 fn ascii_lowercase_key(key: u128) -> u128 {
-    const EACH: u128 = u128::from_le_bytes([1; 16]);
-    let from_a = key + 0x3f * EACH;
-    let past_z = key + 0x25 * EACH;
-    let capitals = from_a & !past_z & (0x80 * EACH);
-    key | (capitals >> 2)
+    // In two halves: as no byte carries, neither does a half, and 64-bit
+    // sums need no carry passed from one register to the other.
+    let half = |x: u64| {
+        const EACH: u64 = 0x0101_0101_0101_0101;
+        let from_a = x + 0x3f * EACH;
+        let past_z = x + 0x25 * EACH;
+        x | ((from_a & !past_z & (0x80 * EACH)) >> 2)
+    };
+    u128::from(half(key as u64)) | u128::from(half((key >> 64) as u64)) << 64
 }
 
 /// Where the last white space of `s` ends (0 if it has none): words never
@@ -405,7 +409,7 @@ fn ascii_lower<'t>(word: &'t str, window: Option<&[u8]>) -> Lower<'t> {
         return Lower { repr, key: [0; 16] };
     }
     let key = match window.and_then(|w| <[u8; 16]>::try_from(w).ok()) {
-        Some(w) => u128::from_le_bytes(w) & ((1u128 << (8 * len)) - 1) | (len as u128) << 120,
+        Some(w) => u128::from_le_bytes(w) & WORD_BYTES[len] | (len as u128) << 120,
         None => short_key(word).unwrap_or(0),
     };
     let lower = ascii_lowercase_key(key);
@@ -420,6 +424,19 @@ fn ascii_lower<'t>(word: &'t str, window: Option<&[u8]>) -> Lower<'t> {
         key: lower.to_le_bytes(),
     }
 }
+
+/// Per length up to [`KEY_BYTES`], the bits of a key that hold the word's
+/// bytes: read from a table, not shifted into being (a 128-bit shift by a
+/// length known only at run time is a dozen instructions, for every word).
+const WORD_BYTES: [u128; KEY_BYTES + 1] = {
+    let mut masks = [0u128; KEY_BYTES + 1];
+    let mut len = 1;
+    while len <= KEY_BYTES {
+        masks[len] = (1u128 << (8 * len)) - 1;
+        len += 1;
+    }
+    masks
+};
 
 /// The words of `text[range]` as [`words`] splits them, without their
 /// lower-case forms.

@@ -8,7 +8,7 @@
 use std::ops::Range;
 use std::sync::LazyLock;
 
-use super::patterns::{Class, Classes, Finder, PatternSet, Shapes};
+use super::patterns::{Class, Classes, PatternSet, Shapes};
 use super::tokens::{Lower, Word};
 use super::{Context, Finding, Rule, Scope, Severity};
 
@@ -16,11 +16,8 @@ use super::{Context, Finding, Rule, Scope, Severity};
 /// code reads numbers by.
 struct Lists {
     set: PatternSet,
-    /// Finds the magnitudes: a sentence with none and no digit holds no
-    /// figure.
-    magnitudes: Finder,
-    /// Rules out most words as magnitudes, for the words of a sentence
-    /// another rule has split.
+    /// Rules out most words as magnitudes: a sentence with none and no
+    /// number holds no figure.
     magnitude_shapes: Shapes,
     magnitude: Class,
     percent: Class,
@@ -39,9 +36,6 @@ static WORDS: LazyLock<Lists> = LazyLock::new(|| {
     };
     let magnitude = class("magnitude");
     Lists {
-        magnitudes: set
-            .finder(&[magnitude])
-            .expect("data/rules-figures.txt compiles (tested)"),
         magnitude_shapes: set.shapes_of(magnitude),
         magnitude,
         percent: class("percent"),
@@ -65,32 +59,22 @@ const LARGE_COUNT: f64 = 1000.0;
 pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<Finding> {
     let mut findings = Vec::new();
     let mut classes = Vec::new();
+    // Read once: each use of the lazy static asks whether it is made yet,
+    // and the lists are read for every word.
+    let lists: &Lists = &WORDS;
     for i in scope.sentences.clone() {
         let sentence = &cx.analysis.sentences[i];
         if cx.in_heading(sentence.start) {
             continue;
         }
         // A figure is a word that starts with a digit, or a spelled number
-        // with a magnitude ("four million"). The words of a sentence
-        // another rule has split are looked at rather than its text
-        // searched.
-        let text = &cx.masked[sentence.clone()];
-        let ws = match cx.sentence_words_if_split(i) {
-            Some(ws) => {
-                // One pass over the words: most sentences have neither.
-                if !ws.iter().any(|w| may_start_figure(&w.lower)) {
-                    continue;
-                }
-                ws
-            }
-            None => {
-                let has_digit = text.bytes().any(|b| b.is_ascii_digit());
-                if !has_digit && !WORDS.magnitudes.present(text).contain(WORDS.magnitude) {
-                    continue;
-                }
-                cx.sentence_words(i)
-            }
-        };
+        // with a magnitude ("four million"). The sentence's words are split
+        // once per check for every rule that reads them.
+        let ws = cx.sentence_words(i);
+        // One pass over the words: most sentences have neither.
+        if !ws.iter().any(|w| may_start_figure(lists, &w.lower)) {
+            continue;
+        }
         WORDS.set.classify_into(ws, &mut classes);
         let s = Sentence {
             words: ws,
@@ -122,10 +106,10 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
 
 /// Whether a word starts with a digit or is a magnitude ("million"): a
 /// sentence holds a figure only if one of its words does.
-fn may_start_figure(w: &Lower<'_>) -> bool {
+fn may_start_figure(lists: &Lists, w: &Lower<'_>) -> bool {
     w.first_byte().is_some_and(|b| b.is_ascii_digit())
-        || (WORDS.magnitude_shapes.may_hold_lower(w)
-            && WORDS.set.classes_of_lower(w).contain(WORDS.magnitude))
+        || (lists.magnitude_shapes.may_hold_lower(w)
+            && lists.set.classes_of_lower(w).contain(lists.magnitude))
 }
 
 fn has_source(cx: &Context<'_>, sentence: &Range<usize>, s: &Sentence<'_, '_>) -> bool {
