@@ -220,6 +220,21 @@ pub(crate) fn ascii_alnum_run(bytes: &[u8], from: usize) -> (usize, bool) {
     (at, capital)
 }
 
+/// For the eight bytes of `word`, the high bit of each that is an ASCII
+/// letter or digit: [`alnum_and_capital_bytes`]' first half in fewer steps
+/// (a letter is told in either case at once, by setting the bit that makes
+/// it small: `A`–`Z` become `a`–`z`, and only they do).
+pub(crate) fn ascii_alnum_bytes(word: u64) -> u64 {
+    let at_least = |raised: u64, c: u8| raised.wrapping_sub(ONES * u64::from(c)) & HIGH_BITS;
+    let between = |w: u64, low: u8, past: u8| {
+        let raised = w | HIGH_BITS;
+        at_least(raised, low) & !at_least(raised, past)
+    };
+    let letters = between(word | (ONES * 0x20), b'a', b'z' + 1);
+    let digits = between(word, b'0', b'9' + 1);
+    (letters | digits) & !(word & HIGH_BITS)
+}
+
 const ONES: u64 = 0x0101_0101_0101_0101;
 const HIGH_BITS: u64 = 0x8080_8080_8080_8080;
 
@@ -462,6 +477,24 @@ mod tests {
             .count();
         let run = &bytes[from..from + len];
         (from + len, run.iter().any(u8::is_ascii_uppercase))
+    }
+
+    #[test]
+    fn ascii_alnum_bytes_agree_with_u8_for_every_byte() {
+        for b in 0..=255u8 {
+            for place in 0..8 {
+                for filler in [b' ', b'a', b'Z', b'7', 0x80, 0xFF, 0x10, b'@'] {
+                    let mut bytes = [filler; 8];
+                    bytes[place] = b;
+                    let alnum = ascii_alnum_bytes(u64::from_le_bytes(bytes));
+                    for (i, &x) in bytes.iter().enumerate() {
+                        let bit = 0x80u64 << (8 * i);
+                        assert_eq!(alnum & bit != 0, x.is_ascii_alphanumeric(), "{x:#x}");
+                    }
+                    assert_eq!(alnum & !HIGH_BITS, 0);
+                }
+            }
+        }
     }
 
     #[test]
