@@ -222,14 +222,7 @@ impl ClaimContent {
         if *self.common.get(i)? != 0 {
             return None;
         }
-        let listed = self
-            .posting_starts
-            .get(i..i + 2)
-            .and_then(|starts| match starts {
-                Some(&[s, e]) => self.postings.get(s as usize..e as usize),
-                _ => Ok(None),
-            });
-        match listed {
+        match slice_at(&self.posting_starts, &self.postings, i) {
             Ok(claims) => claims,
             Err(block) => self
                 .rebuilt(&format!("stem postings block {block}"))?
@@ -245,14 +238,7 @@ impl ClaimContent {
 
     /// The claim's distinct stem numbers, ascending.
     pub fn of(&self, claim: ClaimId) -> &[u32] {
-        let own = self
-            .starts
-            .get(claim..claim + 2)
-            .and_then(|starts| match starts {
-                Some(&[s, e]) => self.ids.get(s as usize..e as usize),
-                _ => Ok(None),
-            });
-        match own {
+        match slice_at(&self.starts, &self.ids, claim) {
             Ok(ids) => ids.unwrap_or_default(),
             Err(block) => self
                 .rebuilt(&format!("claim stems block {block}"))
@@ -353,6 +339,20 @@ fn postings(
         }
     }
     (posting_starts, postings, common)
+}
+
+/// Item list `i` of a flat list of lists: the items from `starts[i]` to
+/// `starts[i + 1]`. `Ok(None)` where `i` or its bounds are out of range;
+/// `Err(block)` where a block read does not match its hash.
+fn slice_at<'a>(
+    starts: &'a Checked<u32>,
+    items: &'a Checked<u32>,
+    i: usize,
+) -> Result<Option<&'a [u32]>, usize> {
+    starts.get(i..i + 2).and_then(|bounds| match bounds {
+        Some(&[s, e]) => items.get(s as usize..e as usize),
+        _ => Ok(None),
+    })
 }
 
 #[cfg(test)]

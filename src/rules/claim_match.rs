@@ -212,15 +212,7 @@ mod tests {
         let lexicon = Lexicon::sochi();
         let content = &lexicon.index;
         let mut memo = StemMemo::default();
-        for word in [
-            "the",
-            "missiles",
-            "missile",
-            "designed",
-            "zeppelins",
-            "aircraft",
-            "said",
-        ] {
+        for &word in &WORDS[..7] {
             let key = short_key(word).unwrap();
             assert_eq!(memo.remembered(key), None, "{word}");
             let id = memo.content_id(content, word, None);
