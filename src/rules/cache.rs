@@ -36,7 +36,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use super::claim_match::{SharedStems, StemMemo};
+use super::claim_match::StemMemo;
 use super::suppress::{self, Suppressions};
 use super::{
     first_reference, name_variant, sort_findings, Context, Finding, IdHasher, IdMap, RuleConfig,
@@ -296,13 +296,13 @@ impl Checker {
                 .len()
                 .div_ceil(2 * rayon::current_num_threads())
                 .max(1);
-            // The chunks share what they stem: a draft repeats its words
-            // in every chunk.
-            let shared = Arc::new(SharedStems::default());
+            // The chunks share what they stem through the index's memo
+            // (`claim_match::index_stem`): a draft repeats its words in
+            // every chunk.
             let checked: Vec<Vec<Arc<Unit>>> = missing
                 .par_chunks(per_chunk)
                 .map(|chunk| {
-                    let stems = RefCell::new(StemMemo::sharing(shared.clone()));
+                    let stems = RefCell::new(StemMemo::default());
                     let mut cx = Context::new(text, analysis, index);
                     cx.stems = Some(&stems);
                     chunk

@@ -25,32 +25,9 @@ pub(crate) struct StemMemo {
     short: foldhash::HashMap<u128, Option<u32>>,
     long: foldhash::HashMap<String, Option<u32>>,
     unknown: foldhash::HashMap<String, u32>,
-    /// What another memo of the same check has stemmed already.
-    shared: Option<std::sync::Arc<SharedStems>>,
-}
-
-/// Stems shared by the memos of one check run in parallel (the rule
-/// cache's chunks), so that a word the draft repeats in every chunk is
-/// stemmed once: `None` for a function word.
-pub(crate) type SharedStems = std::sync::Mutex<foldhash::HashMap<String, Option<Stem>>>;
-
-/// The shared stems, locked; a panic elsewhere while holding the lock left
-/// them whole (each insert is one call).
-fn lock(
-    shared: &SharedStems,
-) -> std::sync::MutexGuard<'_, foldhash::HashMap<String, Option<Stem>>> {
-    shared.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 impl StemMemo {
-    /// A memo that takes what `shared` knows and adds what it learns.
-    pub(crate) fn sharing(shared: std::sync::Arc<SharedStems>) -> StemMemo {
-        StemMemo {
-            shared: Some(shared),
-            ..StemMemo::default()
-        }
-    }
-
     pub(super) fn is_known(&self, id: u32) -> bool {
         id < u32::MAX - self.unknown.len() as u32
     }
@@ -86,7 +63,9 @@ impl StemMemo {
             self.long.clear();
             self.unknown.clear();
         }
-        let stem = self.stem(index, folded);
+        // Memos of other checks, and of the chunks of this one checked in
+        // parallel, share what they stem through the index.
+        let stem = index_stem(index, folded);
         let id = stem.map(|stem| match stem {
             Stem::Known(id) => id,
             Stem::Unknown(stem) => {
@@ -99,21 +78,6 @@ impl StemMemo {
             None => self.long.insert(folded.to_string(), id),
         };
         id
-    }
-
-    /// A word's stem, from the shared memo when another has stemmed it,
-    /// else from the index's when a check before this one did.
-    fn stem(&self, index: &LexiconIndex, folded: &str) -> Option<Stem> {
-        if let Some(shared) = &self.shared {
-            if let Some(stem) = lock(shared).get(folded) {
-                return stem.clone();
-            }
-        }
-        let stem = index_stem(index, folded);
-        if let Some(shared) = &self.shared {
-            lock(shared).insert(folded.to_string(), stem.clone());
-        }
-        stem
     }
 }
 
