@@ -82,6 +82,7 @@ struct Workspace {
 }
 
 pub fn run(args: CheckArgs) -> ExitCode {
+    work_on_this_thread();
     let mut problems = 0usize;
     let mut complain = |message: String| {
         eprintln!("copydesk: {message}");
@@ -178,6 +179,23 @@ pub fn run(args: CheckArgs) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+/// Makes this thread one of the analysis pool's, before anything starts the
+/// pool. `check` only waits while the pool works, so a pool beside it would
+/// keep one thread idle; and on one core (`taskset`, a CI runner's quota)
+/// the pool's single worker would be a second thread doing everything while
+/// this one sleeps. glibc then gives that thread an arena of its own, which
+/// it shrinks after each file and grows again (thousands of `mprotect`
+/// calls: a fifth of a ten-draft check's system time went there). With this
+/// thread in the pool, one core means no other thread at all.
+fn work_on_this_thread() {
+    // Fails only if the pool exists already (nothing in `check` starts it
+    // before this) or a thread cannot be started; the default pool then
+    // serves, as before.
+    let _ = rayon::ThreadPoolBuilder::new()
+        .use_current_thread()
+        .build_global();
 }
 
 fn fails(severity: Severity, fail_on: FailOn) -> bool {
