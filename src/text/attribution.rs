@@ -177,14 +177,17 @@ impl Default for WordSet {
 
 impl WordSet {
     fn insert(&mut self, word: &'static str) {
+        debug_assert!(!word.bytes().any(|b| b.is_ascii_uppercase()), "{word}");
         let shape = ByShape::<()>::shape(word.as_bytes());
         self.shapes[shape / 64] |= 1 << (shape % 64);
         self.words.insert(word);
     }
 
+    /// Whether the set holds `word` as written; its shape is taken as it is
+    /// written too ([`ByShape::written_shape`]).
     #[inline]
     fn contains(&self, word: &str) -> bool {
-        let shape = ByShape::<()>::shape(word.as_bytes());
+        let shape = ByShape::<()>::written_shape(word.as_bytes());
         self.shapes[shape / 64] & (1 << (shape % 64)) != 0 && self.words.contains(word)
     }
 
@@ -348,6 +351,7 @@ impl<T> ByShape<T> {
 
     /// Adds `word`, which is in lower case.
     fn insert(&mut self, word: &'static str, value: T) {
+        debug_assert!(!word.bytes().any(|b| b.is_ascii_uppercase()), "{word}");
         let shape = Self::shape(word.as_bytes());
         self.shapes[shape / 64] |= 1 << (shape % 64);
         self.by_shape[shape].push((word, value));
@@ -363,21 +367,51 @@ impl<T> ByShape<T> {
         &self.by_shape[shape]
     }
 
+    /// [`ByShape::shape`] of a word without lower-casing its ends: the same
+    /// for a word with no ASCII capital, and so for every word the set
+    /// holds (none has one), and a word with one equals none of them, so
+    /// that looking it up by this shape finds what looking it up by its
+    /// shape does, in fewer steps. Lower-cased words are asked of the sets
+    /// for every item of every sentence read.
+    #[inline(always)]
+    fn written_shape(word: &[u8]) -> usize {
+        let first = usize::from(word.first().copied().unwrap_or(0));
+        let last = usize::from(word.last().copied().unwrap_or(0));
+        (word.len() * 0x9E5 + first * 0x2B + last) % 4096
+    }
+
     /// The value of `word` as written (a lower-cased word).
     #[inline]
     fn get(&self, word: &str) -> Option<&T> {
-        self.of_shape(word.as_bytes())
+        let shape = Self::written_shape(word.as_bytes());
+        if self.shapes[shape / 64] & (1 << (shape % 64)) == 0 {
+            return None;
+        }
+        self.by_shape[shape]
             .iter()
             .find(|(w, _)| *w == word)
             .map(|(_, value)| value)
     }
 
-    /// Whether a word of the set has `word`'s shape: false for most words,
-    /// told in a few instructions where it is asked of every word.
+    /// Whether a word of the set has the shape of `bytes[start..end]`, a run
+    /// of ASCII letters and digits (not empty): false for most words, told
+    /// in a few instructions where [`holds_cue_run`] asks it of every word.
+    /// For such bytes, setting the bit that makes a capital small gives the
+    /// lower case, and the run's ends are read without taking it as a
+    /// slice (exhaustive test against [`ByShape::shape`]).
     #[inline(always)]
-    fn has_shape_of(&self, word: &[u8]) -> bool {
-        let shape = Self::shape(word);
+    fn has_run_shape(&self, bytes: &[u8], start: usize, end: usize) -> bool {
+        let shape = Self::run_shape(bytes, start, end);
         self.shapes[shape / 64] & (1 << (shape % 64)) != 0
+    }
+
+    /// [`ByShape::shape`] of the run `bytes[start..end]` (see
+    /// [`ByShape::has_run_shape`]).
+    #[inline(always)]
+    fn run_shape(bytes: &[u8], start: usize, end: usize) -> usize {
+        let first = usize::from(bytes[start] | 0x20);
+        let last = usize::from(bytes[end - 1] | 0x20);
+        ((end - start) * 0x9E5 + first * 0x2B + last) % 4096
     }
 
     /// The value of `run`, a run of ASCII letters and digits, in any ASCII
@@ -541,7 +575,7 @@ fn holds_cue_run(
                 start = here;
             } else {
                 let run = &bytes[start..here];
-                if words.has_shape_of(run) {
+                if words.has_run_shape(bytes, start, here) {
                     if let Some(&according) = words.get_run(run) {
                         let hit = CueRun {
                             run: start..here,
@@ -675,8 +709,9 @@ fn items<'a>(
         })
         .collect();
     let mut tokens = Tokens::new(text, sentence.clone());
+    let mut out: Vec<Item<'a>> = recycled(ITEMS.take());
     // About a token in five bytes of prose.
-    let mut out: Vec<Item<'a>> = Vec::with_capacity(sentence.len() / 5 + 1);
+    out.reserve(sentence.len() / 5 + 1);
     // The words lower-cased into `lowered`: (item index, where in
     // `lowered`), in a list kept per thread rather than grown per sentence.
     let mut relowered = RELOWERED.take();
@@ -729,7 +764,30 @@ fn items<'a>(
     out
 }
 
+/// `items`, emptied, as a list of items of any lifetime, in the same
+/// allocation (collecting a vector's own iterator into a vector of the same
+/// layout reuses it): how a list of items borrowing one sentence is kept
+/// for the next.
+fn recycled<'b>(mut items: Vec<Item<'_>>) -> Vec<Item<'b>> {
+    items.clear();
+    items
+        .into_iter()
+        .map(|item| Item {
+            range: item.range,
+            kind: item.kind,
+            lower: "",
+        })
+        .collect()
+}
+
+/// Keeps `items`' room for the next sentence this thread reads.
+fn give_back(items: Vec<Item<'_>>) {
+    ITEMS.set(recycled(items));
+}
+
 thread_local! {
+    /// [`items`]' list, kept empty between sentences (see [`recycled`]).
+    static ITEMS: Cell<Vec<Item<'static>>> = const { Cell::new(Vec::new()) };
     /// [`items`]' list of the words it lower-cased, kept between sentences.
     static RELOWERED: Cell<Vec<(usize, Range<usize>)>> = const { Cell::new(Vec::new()) };
     /// Room for the lower case of a sentence's words, kept between
@@ -1438,11 +1496,9 @@ pub fn find_attributions(
         return Vec::new();
     }
     with_lowered(|lowered| {
-        analyse(text, sentence, quotations, lowered)
-            .clauses
-            .into_iter()
-            .map(|c| c.attribution)
-            .collect()
+        let a = analyse(text, sentence, quotations, lowered);
+        give_back(a.items);
+        a.clauses.into_iter().map(|c| c.attribution).collect()
     })
 }
 
@@ -1537,6 +1593,7 @@ fn read_sentence_in_full(
     with_lowered(|lowered| {
         let a = analyse(text, sentence.clone(), quotations, lowered);
         let lends = lends(text, &sentence, quotations, &a);
+        give_back(a.items);
         let attributions = a.clauses.into_iter().map(|c| c.attribution).collect();
         (attributions, lends)
     })
@@ -2604,6 +2661,43 @@ mod tests {
             .collect();
         assert_eq!(lowering_to_ascii, vec!['\u{212A}']);
         assert!(lists().cue_words.is_some());
+    }
+
+    /// A run's shape, read from its ends with the bit that makes a capital
+    /// small, is the shape of the run as a word, for every first and last
+    /// ASCII letter or digit and every length up to 40.
+    #[test]
+    fn run_shapes_are_the_shapes_of_the_runs() {
+        let alnum: Vec<u8> = (0u8..128).filter(u8::is_ascii_alphanumeric).collect();
+        for len in 1..=40 {
+            for &first in &alnum {
+                for &last in &alnum {
+                    let mut run = vec![b'q'; len];
+                    run[0] = first;
+                    run[len - 1] = last;
+                    let bytes = [b" ".as_slice(), &run, b"."].concat();
+                    assert_eq!(
+                        ByShape::<bool>::run_shape(&bytes, 1, len + 1),
+                        ByShape::<bool>::shape(&run),
+                        "{run:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// The list of items a sentence was read into is the next one's: one
+    /// allocation per thread, not one per sentence.
+    #[test]
+    fn item_lists_keep_their_room() {
+        let text = "Erdogan said the talks went well, a spokesman added.";
+        let mut lowered = String::new();
+        let first = items(text, 0..text.len(), &[], &mut lowered);
+        let (at, room) = (first.as_ptr() as usize, first.capacity());
+        give_back(first);
+        let mut lowered = String::new();
+        let again = items(text, 0..10, &[], &mut lowered);
+        assert_eq!((again.as_ptr() as usize, again.capacity()), (at, room));
     }
 
     #[test]
