@@ -344,7 +344,7 @@ fn next_char(s: &str, at: usize) -> usize {
 }
 
 fn is_word_char(c: char) -> bool {
-    c.is_alphanumeric()
+    super::name_table::is_alphanumeric(c)
 }
 
 fn boundary_before(hay: &str, start: usize) -> bool {

@@ -97,7 +97,7 @@ fn word_beyond_ascii(s: &str, mut i: usize, mut h: u64) -> (usize, u64) {
                 let Some(c) = s.get(i..).and_then(|rest| rest.chars().next()) else {
                     break;
                 };
-                if !c.is_alphanumeric() {
+                if !is_alphanumeric(c) {
                     break;
                 }
                 for &b in &bytes[i..i + c.len_utf8()] {
@@ -109,6 +109,16 @@ fn word_beyond_ascii(s: &str, mut i: usize, mut h: u64) -> (usize, u64) {
         }
     }
     (i, finish(h))
+}
+
+/// `char::is_alphanumeric`, with the General Punctuation block (U+2000 to
+/// U+206F: the closing quotation mark, dashes, the ellipsis that follow
+/// words in prose) answered without the Unicode tables, whose look-up
+/// costs hundreds of instructions a character. None of the block is a
+/// letter or digit (a test checks every one).
+#[inline]
+pub fn is_alphanumeric(c: char) -> bool {
+    !('\u{2000}'..='\u{206F}').contains(&c) && c.is_alphanumeric()
 }
 
 /// FNV's high bits mix poorly on short words: a finalizer spreads them
@@ -220,13 +230,13 @@ impl NameTable {
     ) -> Option<&[u32]> {
         let members = self.members((slot as u32).wrapping_sub(1) as usize);
         let first = pattern(*members.first()?);
-        let rest = first.strip_prefix(word)?;
+        let rest = strip_prefix(first, word)?;
         // The pattern's first word ends where `word` does: at its end, or
         // at a character that is not a letter or digit.
         let ends = match rest.first() {
             None => true,
             Some(b) if b.is_ascii() => !b.is_ascii_alphanumeric(),
-            Some(_) => first_char(rest).is_none_or(|c| !c.is_alphanumeric()),
+            Some(_) => first_char(rest).is_none_or(|c| !is_alphanumeric(c)),
         };
         ends.then_some(members)
     }
@@ -270,25 +280,58 @@ pub fn longest_prefix<'a>(
     if let [id] = group {
         // Most words start one name: the search below comes to this.
         let p = rest(*id);
-        return key
-            .starts_with(p)
-            .then_some((shared + p.len(), *id as usize));
+        return starts_with(key, p).then_some((shared + p.len(), *id as usize));
     }
     let mut upto = group.len();
     loop {
         // The greatest pattern not above the text: the longest prefix of
         // the text among the patterns if it is one; else every pattern
         // that is one lies within the bytes it shares with the text.
-        let at = group[..upto].partition_point(|&id| rest(id) <= key);
+        let at = group[..upto].partition_point(|&id| compare(rest(id), key).is_le());
         let id = *group.get(at.checked_sub(1)?)?;
         let p = rest(id);
-        if key.starts_with(p) {
+        if starts_with(key, p) {
             return Some((shared + p.len(), id as usize));
         }
         let common = p.iter().zip(key).take_while(|(a, b)| a == b).count();
         key = &key[..common];
         upto = at - 1;
     }
+}
+
+/// `a.cmp(b)` for names: most comparisons of the scan are decided in the
+/// first bytes, which an inline loop compares (eight at a time, then one)
+/// where a call of `memcmp` costs more than the comparison.
+#[inline]
+fn compare(mut a: &[u8], mut b: &[u8]) -> std::cmp::Ordering {
+    while let (Some((x, rest_a)), Some((y, rest_b))) =
+        (a.split_first_chunk::<8>(), b.split_first_chunk::<8>())
+    {
+        if x != y {
+            // Big-endian: the first differing byte decides, as in bytes.
+            return u64::from_be_bytes(*x).cmp(&u64::from_be_bytes(*y));
+        }
+        (a, b) = (rest_a, rest_b);
+    }
+    for (x, y) in a.iter().zip(b) {
+        if x != y {
+            return x.cmp(y);
+        }
+    }
+    a.len().cmp(&b.len())
+}
+
+/// `text.starts_with(prefix)`, compared as [`compare`] does.
+#[inline]
+fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
+    text.get(..prefix.len())
+        .is_some_and(|head| compare(head, prefix).is_eq())
+}
+
+/// `text.strip_prefix(prefix)`, compared as [`compare`] does.
+#[inline]
+fn strip_prefix<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
+    starts_with(text, prefix).then(|| &text[prefix.len()..])
 }
 
 #[cfg(test)]
@@ -310,6 +353,24 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// The inline comparison of names orders and matches bytes as the
+        /// slices' own comparison does.
+        #[test]
+        fn names_compare_as_bytes_do(
+            a in proptest::collection::vec(proptest::sample::select(vec![0u8, 1, b' ', b'a', b'b', 0x7f, 0x80, 0xff]), 0..20),
+            b in proptest::collection::vec(proptest::sample::select(vec![0u8, 1, b' ', b'a', b'b', 0x7f, 0x80, 0xff]), 0..20),
+            shared in 0usize..20,
+        ) {
+            // Long shared heads, as names of one group have.
+            let head = &a[..shared.min(a.len())];
+            let b = [head, &b[..]].concat();
+            for (x, y) in [(&a[..], &b[..]), (&b[..], &a[..]), (&a[..], &a[..])] {
+                proptest::prop_assert_eq!(compare(x, y), x.cmp(y));
+                proptest::prop_assert_eq!(starts_with(x, y), x.starts_with(y));
+                proptest::prop_assert_eq!(strip_prefix(x, y), x.strip_prefix(y));
+            }
+        }
+
         /// The loop over ASCII letters and digits and the one for words
         /// beyond ASCII end words and hash them as the plain definition
         /// does, from every character of the text.
@@ -325,6 +386,15 @@ mod tests {
             for (at, _) in text.char_indices().chain([(text.len(), ' ')]) {
                 proptest::prop_assert_eq!(word_at(&text, at), plain_word_at(&text, at), "{:?} at {}", text, at);
             }
+        }
+    }
+
+    /// The shortcut of [`is_alphanumeric`] answers as the Unicode tables
+    /// do, for every character.
+    #[test]
+    fn alphanumeric_shortcut_agrees_with_the_tables() {
+        for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
+            assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
         }
     }
 
