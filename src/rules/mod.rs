@@ -277,6 +277,11 @@ pub(crate) struct Context<'a> {
     /// read the words of most sentences, and splitting them is most of
     /// what a sentence costs them.
     sentence_words: std::cell::OnceCell<Vec<std::cell::OnceCell<Vec<Word<'a>>>>>,
+    /// The heading blocks' ranges, in document order, made on first use:
+    /// [`Context::in_heading`] is asked for every sentence by two rules,
+    /// and a search of a draft's few headings costs less than one of all
+    /// its blocks.
+    headings: std::cell::OnceCell<Vec<Range<usize>>>,
 }
 
 impl<'a> Context<'a> {
@@ -306,6 +311,7 @@ impl<'a> Context<'a> {
             stems: None,
             own_stems: std::cell::RefCell::default(),
             sentence_words: std::cell::OnceCell::new(),
+            headings: std::cell::OnceCell::new(),
         }
     }
 
@@ -343,17 +349,21 @@ impl<'a> Context<'a> {
         let quotations = &self.analysis.quotations;
         // A quotation lies inside its block, so only those opening between
         // the block's start and the range can hold it.
-        let candidates = match self.block_at(range.start) {
+        let holds = |q: &Quotation| q.range.start <= range.start && range.end <= q.range.end;
+        match self.block_at(range.start) {
+            // Those before the range, walked back to the block's start
+            // (no second search for where that is: most blocks hold few
+            // quotations, and the same ones are tested either way).
             Some(b) => {
-                let lo = quotations.partition_point(|q| q.range.start < b.range.start);
                 let hi = quotations.partition_point(|q| q.range.start <= range.start);
-                &quotations[lo..hi.max(lo)]
+                quotations[..hi]
+                    .iter()
+                    .rev()
+                    .take_while(|q| q.range.start >= b.range.start)
+                    .any(holds)
             }
-            None => &quotations[..],
-        };
-        candidates
-            .iter()
-            .any(|q| q.range.start <= range.start && range.end <= q.range.end)
+            None => quotations.iter().any(holds),
+        }
     }
 
     /// A quotation with no closing mark that no later paragraph continues:
@@ -364,8 +374,19 @@ impl<'a> Context<'a> {
     }
 
     pub fn in_heading(&self, at: usize) -> bool {
-        self.block_at(at)
-            .is_some_and(|b| b.kind == BlockKind::Heading)
+        let headings = self.headings.get_or_init(|| {
+            let blocks = &self.analysis.prose.blocks;
+            blocks
+                .iter()
+                .filter(|b| b.kind == BlockKind::Heading)
+                .map(|b| b.range.clone())
+                .collect()
+        });
+        // Blocks are sorted and disjoint: `at` lies in a heading exactly
+        // when the first heading ending after it starts at or before it
+        // (what `block_at` would find among all blocks).
+        let i = headings.partition_point(|h| h.end <= at);
+        headings.get(i).is_some_and(|h| h.start <= at)
     }
 
     /// The mentions that may overlap `range` (a superset, in document
@@ -612,6 +633,50 @@ pub(crate) mod testing {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    proptest::proptest! {
+        /// `in_heading` (a search of the headings alone) and
+        /// `in_quotation` (a walk back from the range) answer as the
+        /// plain readings: the block holding the byte, and every quotation
+        /// that opens in that block before the range.
+        #[test]
+        fn heading_and_quotation_tests_agree_with_the_plain_readings(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "# Heading\n\n", "## “Quoted” head\n", "Putin said. ", "“Yes,” he said. ",
+                    "\n\n", "- item “one”\n", "> “quote", "” ", "plain words ", "\n",
+                    "‘a “b” c’ ", "Setext\n---\n", "`code` ", "\"straight\" ",
+                ]),
+                0..16,
+            ),
+            kind in proptest::sample::select(vec![DocKind::Markdown, DocKind::PlainText]),
+        ) {
+            let lexicon = testing::Lexicon::sochi();
+            let text: String = pieces.concat();
+            let analysis = crate::analysis::analyze(&text, kind, &lexicon.index);
+            let cx = Context::new(&text, &analysis, &lexicon.index);
+            for at in 0..=text.len() {
+                let plain = cx.block_at(at).is_some_and(|b| b.kind == BlockKind::Heading);
+                proptest::prop_assert_eq!(cx.in_heading(at), plain, "{} in {:?}", at, text);
+                for end in at..(at + 12).min(text.len()) + 1 {
+                    let range = at..end;
+                    let quotations = &analysis.quotations;
+                    let candidates = match cx.block_at(at) {
+                        Some(b) => {
+                            let lo = quotations.partition_point(|q| q.range.start < b.range.start);
+                            let hi = quotations.partition_point(|q| q.range.start <= at);
+                            &quotations[lo..hi.max(lo)]
+                        }
+                        None => &quotations[..],
+                    };
+                    let plain = candidates
+                        .iter()
+                        .any(|q| q.range.start <= at && end <= q.range.end);
+                    proptest::prop_assert_eq!(cx.in_quotation(&range), plain, "{:?} in {:?}", range, text);
+                }
+            }
+        }
+    }
 
     /// `vague-attribution`, `unsourced-figure` and `name-variant` read the
     /// words of the sentences `unattributed-claim` split, and search or

@@ -17,7 +17,9 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Range;
 
-use super::tokens::{short_key, Lower, Word};
+#[cfg(test)]
+use super::tokens::Lower;
+use super::tokens::{short_key, Word};
 
 /// The most word sets (classes, and the alternatives of slots) a file may
 /// define: one bit each in [`Classes`].
@@ -72,11 +74,22 @@ impl Shapes {
 
     /// [`Shapes::may_hold`] for a word's [`Lower`] form, read from its key
     /// when it has one.
-    #[inline]
+    /// The plain reading that [`Shapes::may_hold_word`] is tested against.
+    #[cfg(test)]
     pub fn may_hold_lower(&self, word: &Lower<'_>) -> bool {
         match word.key() {
             Some(key) => self.has(key_shape(key)),
             None => self.may_hold(word),
+        }
+    }
+
+    /// [`Shapes::may_hold_lower`] for a split word, whose key's shape the
+    /// splitter worked out.
+    #[inline]
+    pub fn may_hold_word(&self, word: &Word<'_>) -> bool {
+        match word.keyed() {
+            Some((_, shape)) => self.has(shape),
+            None => self.may_hold(&word.lower),
         }
     }
 
@@ -101,7 +114,7 @@ fn shape(word: &str) -> usize {
 /// and the length) mixed into one bit of the filter, which costs less than
 /// picking bytes out of it, and is asked for every word of most sentences.
 #[inline]
-fn key_shape(key: u128) -> usize {
+pub(super) fn key_shape(key: u128) -> usize {
     let folded = (key as u64) ^ ((key >> 64) as u64).rotate_left(32);
     // The top 12 bits of a multiplicative hash: 4096 = SHAPE_WORDS * 64.
     (folded.wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 52) as usize
@@ -343,12 +356,30 @@ impl PatternSet {
 
     /// The sets a word belongs to, by its key when it has one: asked for
     /// every word of most sentences.
-    #[inline]
+    /// (The plain reading [`PatternSet::classes_of_word`] is tested
+    /// against.)
+    #[cfg(test)]
     pub fn classes_of_lower(&self, word: &Lower<'_>) -> Classes {
-        let Some(key) = word.key() else {
-            return self.classes_of(word);
-        };
-        match self.by_shape.slots[key_shape(key)] {
+        match word.key() {
+            Some(key) => self.classes_of_key(key, key_shape(key)),
+            None => self.classes_of(word),
+        }
+    }
+
+    /// [`PatternSet::classes_of_lower`] for a split word, whose key's
+    /// shape the splitter worked out.
+    #[inline]
+    pub fn classes_of_word(&self, word: &Word<'_>) -> Classes {
+        match word.keyed() {
+            Some((key, shape)) => self.classes_of_key(key, shape),
+            None => self.classes_of(&word.lower),
+        }
+    }
+
+    /// The sets of the form whose key is `key`, of shape `shape`.
+    #[inline]
+    fn classes_of_key(&self, key: u128, shape: usize) -> Classes {
+        match self.by_shape.slots[shape] {
             0 => Classes::default(),
             SHARED_SHAPE => self.short.get(&key).copied().unwrap_or_default(),
             slot => match self.by_shape.words[usize::from(slot) - 1] {
@@ -394,7 +425,7 @@ impl PatternSet {
     /// reading sentence after sentence reuses one list.
     pub fn classify_into(&self, words: &[Word<'_>], out: &mut Vec<Classes>) {
         out.clear();
-        out.extend(words.iter().map(|w| self.classes_of_lower(&w.lower)));
+        out.extend(words.iter().map(|w| self.classes_of_word(w)));
     }
 
     /// The sets some word of `words` belongs to: without storing each
@@ -405,7 +436,7 @@ impl PatternSet {
         Classes(
             words
                 .iter()
-                .fold(0, |all, w| all | self.classes_of_lower(&w.lower).0),
+                .fold(0, |all, w| all | self.classes_of_word(w).0),
         )
     }
 
@@ -629,6 +660,9 @@ mod tests {
             for w in &ws {
                 let c = vague.classes_of(&w.lower);
                 proptest::prop_assert_eq!(vague.classes_of_lower(&w.lower), c, "{}", w.lower);
+                proptest::prop_assert_eq!(vague.classes_of_word(w), c, "{}", w.lower);
+                proptest::prop_assert_eq!(w.keyed(), w.lower.key().map(|k| (k, key_shape(k))));
+                proptest::prop_assert_eq!(vague.shapes.may_hold_word(w), vague.shapes.may_hold_lower(&w.lower));
                 proptest::prop_assert_eq!(present.0 & c.0, c.0, "{} in {}", w.lower, text);
             }
         }

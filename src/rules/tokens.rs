@@ -10,6 +10,7 @@
 use std::borrow::Cow;
 use std::ops::{Deref, Range};
 
+use super::patterns::key_shape;
 use crate::text::fold::fold_cow;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,42 @@ pub struct Word<'t> {
     /// Something other than white space (punctuation, a quotation mark)
     /// stands between this word and the previous one, or it is the first.
     pub break_before: bool,
+    /// The word lists' shape of the form's key ([`Word::key_shape`]), or
+    /// [`NO_SHAPE`] for a word without a key: worked out once here, in
+    /// the padding after the flags, rather than by each rule that looks
+    /// every word up (two or three per sentence).
+    shape: u16,
+}
+
+/// [`Word::key_shape`] of a word whose form has no [`short_key`] (the
+/// shapes of keys lie below 4096).
+const NO_SHAPE: u16 = u16::MAX;
+
+impl<'t> Word<'t> {
+    fn new(
+        range: Range<usize>,
+        lower: Lower<'t>,
+        capitalized: bool,
+        break_before: bool,
+    ) -> Word<'t> {
+        let shape = lower.key().map_or(NO_SHAPE, |key| key_shape(key) as u16);
+        Word {
+            range,
+            lower,
+            capitalized,
+            break_before,
+            shape,
+        }
+    }
+
+    /// The form's key and its [`key_shape`] (as the word lists take it),
+    /// when the form has a key: the same as
+    /// `self.lower.key().map(|k| (k, key_shape(k)))`.
+    #[inline]
+    pub fn keyed(&self) -> Option<(u128, usize)> {
+        (self.shape != NO_SHAPE)
+            .then(|| (u128::from_le_bytes(self.lower.key), usize::from(self.shape)))
+    }
 }
 
 /// Where a word is, without its lower-case form.
@@ -299,12 +336,12 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
             break;
         };
         let word = &text[p.range.clone()];
-        out.push(Word {
-            lower: Lower::of(word, places.seen, places.lower_key),
-            range: p.range,
-            capitalized: p.capitalized,
-            break_before: p.break_before,
-        });
+        out.push(Word::new(
+            p.range,
+            Lower::of(word, places.seen, places.lower_key),
+            p.capitalized,
+            p.break_before,
+        ));
     }
     out
 }
@@ -339,12 +376,12 @@ fn ascii_words<'t>(places: &mut Places<'t>, out: &mut Vec<Word<'t>>) {
             break;
         }
         let word = &span[start..end];
-        out.push(Word {
-            lower: ascii_lower(word, bytes.get(start..start + 16)),
-            range: places.offset + start..places.offset + end,
-            capitalized: class & UPPER != 0,
-            break_before: !only_white,
-        });
+        out.push(Word::new(
+            places.offset + start..places.offset + end,
+            ascii_lower(word, bytes.get(start..start + 16)),
+            class & UPPER != 0,
+            !only_white,
+        ));
         places.last_end = Some(end);
         only_white = true;
         at = end;

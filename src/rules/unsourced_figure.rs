@@ -9,7 +9,7 @@ use std::ops::Range;
 use std::sync::LazyLock;
 
 use super::patterns::{Class, Classes, PatternSet, Shapes};
-use super::tokens::{Lower, Word};
+use super::tokens::Word;
 use super::{Context, Finding, Rule, Scope, Severity};
 
 /// The word lists and cues of data/rules-figures.txt, with the classes the
@@ -72,7 +72,7 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
         // once per check for every rule that reads them.
         let ws = cx.sentence_words(i);
         // One pass over the words: most sentences have neither.
-        if !ws.iter().any(|w| may_start_figure(lists, &w.lower)) {
+        if !ws.iter().any(|w| may_start_figure(lists, w)) {
             continue;
         }
         WORDS.set.classify_into(ws, &mut classes);
@@ -106,10 +106,10 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
 
 /// Whether a word starts with a digit or is a magnitude ("million"): a
 /// sentence holds a figure only if one of its words does.
-fn may_start_figure(lists: &Lists, w: &Lower<'_>) -> bool {
-    w.first_byte().is_some_and(|b| b.is_ascii_digit())
-        || (lists.magnitude_shapes.may_hold_lower(w)
-            && lists.set.classes_of_lower(w).contain(lists.magnitude))
+fn may_start_figure(lists: &Lists, w: &Word<'_>) -> bool {
+    w.lower.first_byte().is_some_and(|b| b.is_ascii_digit())
+        || (lists.magnitude_shapes.may_hold_word(w)
+            && lists.set.classes_of_word(w).contain(lists.magnitude))
 }
 
 fn has_source(cx: &Context<'_>, sentence: &Range<usize>, s: &Sentence<'_, '_>) -> bool {
