@@ -1521,12 +1521,24 @@ fn first_common(lists: &mut [&[u32]], mut accept: impl FnMut(u32) -> bool) -> Op
             .find(|&x| in_rest(x, rest) && accept(x));
     }
     let (second, rest) = rest.split_first_mut()?;
-    // Which ids of the window the second list has: a byte per id holding
-    // the number of the window that marked it, so that moving on to the
-    // next window clears nothing (a byte is stored and read with fewer
-    // instructions than a bit); cleared only when the numbers wrap.
-    let mut marks = [0u8; WINDOW as usize];
-    let mut mark = 0u8;
+    MARKS.with(|marks| match marks.try_borrow_mut() {
+        Ok(mut marks) => by_windows(first, second, rest, &mut marks, accept),
+        // An intersection inside another's `accept`: marks of its own.
+        Err(_) => by_windows(first, second, rest, &mut Marks::new(), accept),
+    })
+}
+
+/// [`first_common`] of lists sorted by length whose first is not much
+/// shorter than the second, a window of ids at a time: the second's ids in
+/// the window are marked, the first's tested against the marks, and each
+/// id in both looked up in the rest by galloping.
+fn by_windows(
+    first: &[u32],
+    second: &mut &[u32],
+    rest: &mut [&[u32]],
+    marks: &mut Marks,
+    mut accept: impl FnMut(u32) -> bool,
+) -> Option<u32> {
     let mut i = 0;
     while i < first.len() {
         let lo = first[i] - first[i] % WINDOW;
@@ -1539,27 +1551,67 @@ fn first_common(lists: &mut [&[u32]], mut accept: impl FnMut(u32) -> bool) -> Op
         let upto = second.partition_point(|&y| u64::from(y) < hi);
         let window = &second[from..upto];
         *second = &second[upto..];
-        mark = match mark.checked_add(1) {
-            Some(next) => next,
-            None => {
-                marks = [0; WINDOW as usize];
-                1
-            }
-        };
-        // An id's place in the window is its remainder (`lo` is a multiple
-        // of WINDOW): a place the compiler can see is inside `marks`.
+        marks.next_window();
         for &y in window {
-            marks[(y % WINDOW) as usize] = mark;
+            marks.set(y);
         }
         let found = mine
             .iter()
             .copied()
-            .find(|&x| marks[(x % WINDOW) as usize] == mark && in_rest(x, rest) && accept(x));
+            .find(|&x| marks.has(x) && rest.iter_mut().all(|l| gallop_to(l, x)) && accept(x));
         if found.is_some() {
             return found;
         }
     }
     None
+}
+
+/// Which ids of a window the second list has: a byte per place in the
+/// window holding the number of the window that marked it, so moving on
+/// to the next window clears nothing (a byte is stored and read with fewer
+/// instructions than a bit); cleared only when the numbers wrap. Kept per
+/// thread ([`MARKS`]), so that an intersection does not zero 4 KiB to
+/// start: the numbers go on from the last one's.
+struct Marks {
+    bytes: [u8; WINDOW as usize],
+    /// The number of the window being marked: no byte held it when the
+    /// window began.
+    mark: u8,
+}
+
+impl Marks {
+    const fn new() -> Marks {
+        Marks {
+            bytes: [0; WINDOW as usize],
+            mark: 0,
+        }
+    }
+
+    /// Moves on to a new window (its number held by no byte yet).
+    fn next_window(&mut self) {
+        self.mark = match self.mark.checked_add(1) {
+            Some(next) => next,
+            None => {
+                self.bytes = [0; WINDOW as usize];
+                1
+            }
+        };
+    }
+
+    /// An id's place in the window is its remainder (windows start at
+    /// multiples of [`WINDOW`]): a place the compiler can see is inside
+    /// `bytes`.
+    fn set(&mut self, id: u32) {
+        self.bytes[(id % WINDOW) as usize] = self.mark;
+    }
+
+    fn has(&self, id: u32) -> bool {
+        self.bytes[(id % WINDOW) as usize] == self.mark
+    }
+}
+
+thread_local! {
+    static MARKS: std::cell::RefCell<Marks> = const { std::cell::RefCell::new(Marks::new()) };
 }
 
 /// Moves `list` on to its first id not below `x` (galloping: a few probes
