@@ -35,6 +35,11 @@ fn joins_word(c: char) -> bool {
     matches!(c, '-' | '‐' | '‑' | '’' | '\'' | '.' | '&')
 }
 
+/// [`joins_word`] of an ASCII byte.
+fn joins_word_byte(b: u8) -> bool {
+    matches!(b, b'-' | b'\'' | b'.' | b'&')
+}
+
 /// The tokens of `text[range]`, in order.
 pub fn tokenize(text: &str, range: Range<usize>) -> Vec<Token> {
     // About a token in five bytes of prose: room enough, most of the time,
@@ -148,6 +153,15 @@ impl Iterator for Tokens<'_> {
             let (end, capital) = ascii_alnum_run(bytes, q);
             q = end;
             lower_ascii &= !capital;
+            // The run ended on a byte that is no letter or digit: most often
+            // a space or an ASCII mark that joins no word (, ; : ! ?), which
+            // ends the word without decoding or classing a `char`.
+            if bytes
+                .get(q)
+                .is_some_and(|&b| b.is_ascii() && !joins_word_byte(b))
+            {
+                break;
+            }
             let Some(c) = char_at(slice, q) else {
                 break;
             };
@@ -177,7 +191,14 @@ impl Iterator for Tokens<'_> {
                 end += 1;
             }
         }
-        self.p = end;
+        // A word is most often followed by one space, which the next call
+        // would only skip: skipped here (no token starts in it, and
+        // `skip_to` treats a place after it as it did).
+        self.p = if bytes.get(end) == Some(&b' ') {
+            end + 1
+        } else {
+            end
+        };
         self.lower_ascii = lower_ascii;
         Some(Token {
             range: base + start..base + end,
@@ -404,6 +425,13 @@ mod tests {
     }
 
     #[test]
+    fn joins_word_byte_agrees_with_joins_word_for_every_ascii_byte() {
+        for b in 0..=0x7fu8 {
+            assert_eq!(joins_word_byte(b), joins_word(char::from(b)), "{b:#x}");
+        }
+    }
+
+    #[test]
     fn the_fast_alphanumeric_test_agrees_with_unicode_for_every_char() {
         for c in (0..=u32::from(char::MAX)).filter_map(char::from_u32) {
             assert_eq!(is_alphanumeric(c), c.is_alphanumeric(), "{c:?}");
@@ -448,9 +476,21 @@ mod tests {
                     "\u{2071}", "\u{2060}", "\u{FEFF}",
                 ]),
                 0..40,
-            )
+            ),
+            read in 0usize..8,
+            at in 0usize..120,
         ) {
             let text = parts.concat();
+            // Going on from `at` after reading some tokens keeps the tokens
+            // that start there or later.
+            let all = tokenize(&text, 0..text.len());
+            let mut tokens = Tokens::new(&text, 0..text.len());
+            let first: Vec<Token> = tokens.by_ref().take(read).collect();
+            tokens.skip_to(at);
+            let after = first.len();
+            let got: Vec<Token> = tokens.filter(|t| t.range.start >= at).collect();
+            let want: Vec<Token> = all[after..].iter().filter(|t| t.range.start >= at).cloned().collect();
+            proptest::prop_assert_eq!(got, want);
             proptest::prop_assert_eq!(
                 tokenize(&text, 0..text.len()),
                 tokens_char_by_char(&text)
