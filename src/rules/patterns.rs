@@ -73,8 +73,8 @@ impl Shapes {
     }
 
     /// [`Shapes::may_hold`] for a word's [`Lower`] form, read from its key
-    /// when it has one.
-    /// The plain reading that [`Shapes::may_hold_word`] is tested against.
+    /// when it has one: the plain reading that [`Shapes::may_hold_word`]
+    /// is tested against.
     #[cfg(test)]
     pub fn may_hold_lower(&self, word: &Lower<'_>) -> bool {
         match word.key() {
@@ -83,8 +83,8 @@ impl Shapes {
         }
     }
 
-    /// [`Shapes::may_hold_lower`] for a split word, whose key's shape the
-    /// splitter worked out.
+    /// [`Shapes::may_hold`] for a split word, by the shape of its key that
+    /// the splitter worked out when it has one.
     #[inline]
     pub fn may_hold_word(&self, word: &Word<'_>) -> bool {
         match word.keyed() {
@@ -354,10 +354,8 @@ impl PatternSet {
         self.classes.get(name).copied()
     }
 
-    /// The sets a word belongs to, by its key when it has one: asked for
-    /// every word of most sentences.
-    /// (The plain reading [`PatternSet::classes_of_word`] is tested
-    /// against.)
+    /// The sets a word belongs to, by its key when it has one: the plain
+    /// reading that [`PatternSet::classes_of_word`] is tested against.
     #[cfg(test)]
     pub fn classes_of_lower(&self, word: &Lower<'_>) -> Classes {
         match word.key() {
@@ -366,8 +364,9 @@ impl PatternSet {
         }
     }
 
-    /// [`PatternSet::classes_of_lower`] for a split word, whose key's
-    /// shape the splitter worked out.
+    /// The sets a split word belongs to, by its key and the key's shape
+    /// (worked out by the splitter) when it has one: asked for every word
+    /// of most sentences.
     #[inline]
     pub fn classes_of_word(&self, word: &Word<'_>) -> Classes {
         match word.keyed() {

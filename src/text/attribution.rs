@@ -344,9 +344,17 @@ impl<T> Default for ByShape<T> {
 
 impl<T> ByShape<T> {
     fn shape(word: &[u8]) -> usize {
-        let first = usize::from(word.first().map_or(0, u8::to_ascii_lowercase));
-        let last = usize::from(word.last().map_or(0, u8::to_ascii_lowercase));
-        (word.len() * 0x9E5 + first * 0x2B + last) % 4096
+        let first = word.first().map_or(0, u8::to_ascii_lowercase);
+        let last = word.last().map_or(0, u8::to_ascii_lowercase);
+        Self::mix(word.len(), first, last)
+    }
+
+    /// A shape from a word's length and its first and last bytes (as the
+    /// caller reads them): one of 4096 bits. Every shape of this file is
+    /// mixed here, so the sets and the words asked of them agree.
+    #[inline(always)]
+    fn mix(len: usize, first: u8, last: u8) -> usize {
+        (len * 0x9E5 + usize::from(first) * 0x2B + usize::from(last)) % 4096
     }
 
     /// Adds `word`, which is in lower case.
@@ -375,9 +383,9 @@ impl<T> ByShape<T> {
     /// for every item of every sentence read.
     #[inline(always)]
     fn written_shape(word: &[u8]) -> usize {
-        let first = usize::from(word.first().copied().unwrap_or(0));
-        let last = usize::from(word.last().copied().unwrap_or(0));
-        (word.len() * 0x9E5 + first * 0x2B + last) % 4096
+        let first = word.first().copied().unwrap_or(0);
+        let last = word.last().copied().unwrap_or(0);
+        Self::mix(word.len(), first, last)
     }
 
     /// The value of `word` as written (a lower-cased word).
@@ -409,9 +417,7 @@ impl<T> ByShape<T> {
     /// [`ByShape::has_run_shape`]).
     #[inline(always)]
     fn run_shape(bytes: &[u8], start: usize, end: usize) -> usize {
-        let first = usize::from(bytes[start] | 0x20);
-        let last = usize::from(bytes[end - 1] | 0x20);
-        ((end - start) * 0x9E5 + first * 0x2B + last) % 4096
+        Self::mix(end - start, bytes[start] | 0x20, bytes[end - 1] | 0x20)
     }
 
     /// The value of `run`, a run of ASCII letters and digits, in any ASCII
