@@ -351,7 +351,16 @@ struct Setup {
     requests: usize,
     opens: usize,
     starts: usize,
+    /// The first of the draft variants the `check` row reads: 0 when
+    /// measuring, [`TRAIN_VARIANTS`] when training.
+    variants_from: u64,
 }
+
+/// With `--train`, the drafts are these variants and later ones, which no
+/// measuring run reads: a profile collected for profile-guided
+/// optimisation (scripts/pgo-build.sh) must not be tuned to the very
+/// drafts the figures come from.
+const TRAIN_VARIANTS: u64 = 10;
 
 impl Setup {
     fn settings(&self, lexicon: Option<&Path>) -> Value {
@@ -634,7 +643,7 @@ fn row_check(setup: &Setup, lexicon: &Path) -> Option<Row> {
             let p = dir.join(format!("draft-{n}.md"));
             let text = match n {
                 0 => setup.draft.clone(),
-                _ => workload::long_draft_variant(n),
+                _ => workload::long_draft_variant(setup.variants_from + n),
             };
             sizes.push(text.len() as f64);
             std::fs::write(&p, text).expect("draft written");
@@ -703,7 +712,13 @@ fn main() {
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
-    let workdir = workload::cache_dir().join("workspace");
+    // `--train`: drive the given server once through each row's traffic,
+    // on drafts the measuring runs never use, to collect a profile for
+    // profile-guided optimisation; the figures it prints mean nothing
+    // (an instrumented build is slower).
+    let train = args.iter().any(|a| a == "--train");
+    let variants_from = if train { TRAIN_VARIANTS } else { 0 };
+    let workdir = workload::cache_dir().join(if train { "train" } else { "workspace" });
     std::fs::create_dir_all(&workdir).expect("workspace directory");
     let (example, example_name) = workload::example_draft();
     let setup = Setup {
@@ -715,12 +730,13 @@ fn main() {
         ),
         harper: arg_value(&args, "--harper").map(PathBuf::from),
         workdir,
-        draft: workload::long_draft(),
+        draft: workload::long_draft_variant(variants_from),
         example,
         edits: number("--edits", 200),
         requests: number("--requests", 200),
         opens: number("--opens", 20),
-        starts: number("--starts", 5),
+        starts: number("--starts", if train { 1 } else { 5 }),
+        variants_from,
     };
     let want = |r: &str| rows.iter().any(|x| x == r);
     // On disk too, to read or to check with other tools.
