@@ -1568,15 +1568,14 @@ fn by_windows(
         let window = &second[from..upto];
         *second = &second[upto..];
         marks.next_window();
-        for &y in window {
-            marks.set(y);
-        }
-        let found = mine
-            .iter()
-            .copied()
-            .find(|&x| marks.has(x) && rest.iter_mut().all(|l| gallop_to(l, x)) && accept(x));
-        if found.is_some() {
-            return found;
+        marks.set_all(window);
+        let mut at = 0;
+        while let Some(k) = marks.first_marked(&mine[at..]) {
+            let x = mine[at + k];
+            if rest.iter_mut().all(|l| gallop_to(l, x)) && accept(x) {
+                return Some(x);
+            }
+            at += k + 1;
         }
     }
     None
@@ -1624,7 +1623,40 @@ impl Marks {
     fn has(&self, id: u32) -> bool {
         self.bytes[(id % WINDOW) as usize] == self.mark
     }
+
+    /// Marks every id of `ids`, eight to a step: the two lists of an
+    /// intersection are thousands of ids long, and a loop's own steps cost
+    /// as many instructions as the mark.
+    fn set_all(&mut self, ids: &[u32]) {
+        let (eights, rest) = ids.as_chunks::<UNROLL>();
+        for eight in eights {
+            for &id in eight {
+                self.set(id);
+            }
+        }
+        for &id in rest {
+            self.set(id);
+        }
+    }
+
+    /// Where the first marked id of `ids` is, eight ids to a step (as
+    /// [`Marks::set_all`]).
+    fn first_marked(&self, ids: &[u32]) -> Option<usize> {
+        let (eights, rest) = ids.as_chunks::<UNROLL>();
+        for (i, eight) in eights.iter().enumerate() {
+            for (k, &id) in eight.iter().enumerate() {
+                if self.has(id) {
+                    return Some(i * UNROLL + k);
+                }
+            }
+        }
+        let tail = eights.len() * UNROLL;
+        rest.iter().position(|&id| self.has(id)).map(|k| tail + k)
+    }
 }
+
+/// How many ids [`Marks::set_all`] and [`Marks::first_marked`] take a step.
+const UNROLL: usize = 8;
 
 thread_local! {
     static MARKS: std::cell::RefCell<Marks> = const { std::cell::RefCell::new(Marks::new()) };
