@@ -1628,13 +1628,13 @@ impl Marks {
     /// intersection are thousands of ids long, and a loop's own steps cost
     /// as many instructions as the mark.
     fn set_all(&mut self, ids: &[u32]) {
-        let (eights, rest) = ids.as_chunks::<UNROLL>();
-        for eight in eights {
+        let mut eights = ids.chunks_exact(UNROLL);
+        for eight in &mut eights {
             for &id in eight {
                 self.set(id);
             }
         }
-        for &id in rest {
+        for &id in eights.remainder() {
             self.set(id);
         }
     }
@@ -1642,15 +1642,16 @@ impl Marks {
     /// Where the first marked id of `ids` is, eight ids to a step (as
     /// [`Marks::set_all`]).
     fn first_marked(&self, ids: &[u32]) -> Option<usize> {
-        let (eights, rest) = ids.as_chunks::<UNROLL>();
-        for (i, eight) in eights.iter().enumerate() {
+        let mut eights = ids.chunks_exact(UNROLL);
+        for (i, eight) in (&mut eights).enumerate() {
             for (k, &id) in eight.iter().enumerate() {
                 if self.has(id) {
                     return Some(i * UNROLL + k);
                 }
             }
         }
-        let tail = eights.len() * UNROLL;
+        let rest = eights.remainder();
+        let tail = ids.len() - rest.len();
         rest.iter().position(|&id| self.has(id)).map(|k| tail + k)
     }
 }
