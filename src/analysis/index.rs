@@ -31,7 +31,6 @@ use serde::{Deserialize, Serialize};
 
 use super::memo::{IndexMemos, TextMemo};
 use super::name_table::{self, NameTable};
-use super::quotes::FoldedWords;
 use super::shared_array::{map_bytes, shared_map, Array, Checked, SharedMap, Text};
 use crate::lexicon::known::{ClaimDef, EntityDef, SourceDef};
 use crate::lexicon::{Claim, Entity, EntityKind, Lexicon, Source, FORMAT_VERSION};
@@ -95,37 +94,12 @@ pub struct IndexedEntity {
     pub claims: Vec<ClaimId>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct IndexedClaim {
     #[serde(with = "ClaimDef")]
     pub claim: Claim,
     pub lexicon: usize,
     pub speaker: Option<EntityId>,
-    /// Folded words of the claim's text, for matching quotations: worked
-    /// out on first use (most claims decoded are never compared with a
-    /// quotation word by word), never stored.
-    #[serde(skip)]
-    folded_words: OnceLock<FoldedWords>,
-}
-
-/// The claim as stored: its folded words are worked out from its text when
-/// first asked for, so whether they were yet says nothing of the claim.
-impl std::fmt::Debug for IndexedClaim {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("IndexedClaim")
-            .field("claim", &self.claim)
-            .field("lexicon", &self.lexicon)
-            .field("speaker", &self.speaker)
-            .finish_non_exhaustive()
-    }
-}
-
-impl IndexedClaim {
-    /// The claim's text folded, in words.
-    pub fn folded_words(&self) -> &FoldedWords {
-        self.folded_words
-            .get_or_init(|| FoldedWords::of(&self.claim.text))
-    }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -205,7 +179,6 @@ impl Entry for IndexedClaim {
             claim: Claim::default(),
             lexicon: 0,
             speaker: None,
-            folded_words: OnceLock::new(),
         }
     }
 }
@@ -548,6 +521,15 @@ pub struct LexiconIndex {
     claim_words: SharedMap,
     claim_postings: Array<u32>,
     claim_word_ends: Array<u64>,
+    /// Each quoted claim's folded words joined by single spaces, back to
+    /// back (nothing for a claim not quoted), for matching quotations
+    /// without decoding the claim's entry and folding its text: most
+    /// claims a quotation is compared with are not the one it reproduces.
+    /// Claim `c`'s are `quoted_words[quoted_starts[c]..quoted_starts[c + 1]]`.
+    /// (Checked block by block as they are read: a draft reads a few
+    /// hundred claims' words.)
+    quoted_words: Checked<u8>,
+    quoted_starts: Checked<u64>,
     /// Folded given name → rank; the persons with it, for spotting
     /// transliterated surnames ("Muammar Qaddafi"), are
     /// `given_persons[given_ends[rank - 1]..given_ends[rank]]`, each with
@@ -941,6 +923,7 @@ impl LexiconIndex {
             }
         }
         let (claim_words, claim_postings, claim_word_ends) = grouped(by_word.into_iter().collect());
+        let (quoted_words, quoted_starts) = quoted_words(&claims, &folded_claims);
         drop(folded_claims);
 
         let claim_content = super::claim_content::ClaimContent::build(&claims, |(c, _, _)| c);
@@ -963,7 +946,6 @@ impl LexiconIndex {
                 claim,
                 lexicon,
                 speaker,
-                folded_words: OnceLock::new(),
             },
         ));
 
@@ -986,6 +968,8 @@ impl LexiconIndex {
             claim_words: shared_map(claim_words),
             claim_postings: claim_postings.into(),
             claim_word_ends: claim_word_ends.into(),
+            quoted_words: quoted_words.into(),
+            quoted_starts: quoted_starts.into(),
             given: shared_map(given),
             given_ends: given_ends.into(),
             given_persons: given_persons.into(),
@@ -1117,6 +1101,7 @@ impl LexiconIndex {
             && self.given.len() == self.given_ends.len()
             && self.surname_ends.len() == self.given_persons.len()
             && self.claim_content.is_consistent(claims)
+            && self.quoted_starts.len() == claims + 1
             && self.lexicons.iter().all(|l| {
                 l.entities.start <= l.entities.end
                     && l.entities.end <= entities
@@ -1176,6 +1161,7 @@ impl LexiconIndex {
         self.pattern_ends.is_shared()
             && self.claim_postings.is_shared()
             && self.claim_content.reads_in_place()
+            && self.quoted_words.is_shared()
             && self.completion.as_fst().as_inner().is_shared()
     }
 
@@ -1423,6 +1409,33 @@ impl LexiconIndex {
         ))
     }
 
+    /// A quoted claim's folded words joined by single spaces (empty for a
+    /// claim not quoted, or an id that no claim has): what a quotation is
+    /// compared with, read without decoding the claim.
+    pub fn quoted_words(&self, claim: ClaimId) -> &[u8] {
+        let words = self
+            .quoted_starts
+            .get(claim..claim + 2)
+            .and_then(|bounds| match bounds {
+                Some(&[start, end]) => self.quoted_words.get(start as usize..end as usize),
+                _ => Ok(None),
+            });
+        match words {
+            Ok(words) => words.unwrap_or_default(),
+            Err(block) => self.repaired_quoted_words(claim, block),
+        }
+    }
+
+    /// [`LexiconIndex::quoted_words`] from the index rebuilt from the
+    /// lexicons, a block of the cached one's having not matched its hash
+    /// (none if the index cannot be rebuilt).
+    #[cold]
+    fn repaired_quoted_words(&self, claim: ClaimId, block: usize) -> &[u8] {
+        let why = format!("quoted words block {block} does not match its hash");
+        let rebuilt = self.repair().and_then(|r| r.rebuilt(&why));
+        rebuilt.map_or(&[], |index| index.quoted_words(claim))
+    }
+
     /// Every claim whose words include all of `words` (folded), in lexicon
     /// order. Ordinary words are not indexed and constrain nothing.
     pub fn claims_with_all<'w>(&self, words: impl IntoIterator<Item = &'w str>) -> Vec<ClaimId> {
@@ -1555,15 +1568,14 @@ fn by_windows(
         let window = &second[from..upto];
         *second = &second[upto..];
         marks.next_window();
-        for &y in window {
-            marks.set(y);
-        }
-        let found = mine
-            .iter()
-            .copied()
-            .find(|&x| marks.has(x) && rest.iter_mut().all(|l| gallop_to(l, x)) && accept(x));
-        if found.is_some() {
-            return found;
+        marks.set_all(window);
+        let mut at = 0;
+        while let Some(k) = marks.first_marked(&mine[at..]) {
+            let x = mine[at + k];
+            if rest.iter_mut().all(|l| gallop_to(l, x)) && accept(x) {
+                return Some(x);
+            }
+            at += k + 1;
         }
     }
     None
@@ -1611,7 +1623,41 @@ impl Marks {
     fn has(&self, id: u32) -> bool {
         self.bytes[(id % WINDOW) as usize] == self.mark
     }
+
+    /// Marks every id of `ids`, eight to a step: the two lists of an
+    /// intersection are thousands of ids long, and a loop's own steps cost
+    /// as many instructions as the mark.
+    fn set_all(&mut self, ids: &[u32]) {
+        let mut eights = ids.chunks_exact(UNROLL);
+        for eight in &mut eights {
+            for &id in eight {
+                self.set(id);
+            }
+        }
+        for &id in eights.remainder() {
+            self.set(id);
+        }
+    }
+
+    /// Where the first marked id of `ids` is, eight ids to a step (as
+    /// [`Marks::set_all`]).
+    fn first_marked(&self, ids: &[u32]) -> Option<usize> {
+        let mut eights = ids.chunks_exact(UNROLL);
+        for (i, eight) in (&mut eights).enumerate() {
+            for (k, &id) in eight.iter().enumerate() {
+                if self.has(id) {
+                    return Some(i * UNROLL + k);
+                }
+            }
+        }
+        let rest = eights.remainder();
+        let tail = ids.len() - rest.len();
+        rest.iter().position(|&id| self.has(id)).map(|k| tail + k)
+    }
 }
+
+/// How many ids [`Marks::set_all`] and [`Marks::first_marked`] take a step.
+const UNROLL: usize = 8;
 
 thread_local! {
     static MARKS: std::cell::RefCell<Marks> = const { std::cell::RefCell::new(Marks::new()) };
@@ -1795,6 +1841,28 @@ mod intersect_tests {
             }
         }
     }
+}
+
+/// [`LexiconIndex::quoted_words`] for every claim (`folded`: each claim's
+/// text folded), and where each claim's start (one more than the claims).
+fn quoted_words(
+    claims: &[(Claim, usize, Option<EntityId>)],
+    folded: &[String],
+) -> (Vec<u8>, Vec<u64>) {
+    let mut words = Vec::new();
+    let mut starts = vec![0u64];
+    for ((claim, _, _), folded) in claims.iter().zip(folded) {
+        if claim.quoted {
+            for (i, word) in word_slices(folded).enumerate() {
+                if i > 0 {
+                    words.push(b' ');
+                }
+                words.extend_from_slice(word.as_bytes());
+            }
+        }
+        starts.push(words.len() as u64);
+    }
+    (words, starts)
 }
 
 /// Splits folded text into words (letters, digits, inner apostrophes and hyphens).
@@ -2031,7 +2099,7 @@ mod tests {
         /// whatever value, a draft is analysed and checked without a panic.
         #[test]
         fn any_number_of_a_forged_index_reads_without_a_panic(
-            array in 0..15usize,
+            array in 0..17usize,
             at: proptest::sample::Index,
             value in proptest::prop_oneof![0..8u64, proptest::prelude::any::<u64>()],
         ) {
@@ -2055,6 +2123,8 @@ mod tests {
                 7 => set(&mut index.given_ends, at, value),
                 8 => set(&mut index.given_persons, at, v32),
                 9 => set(&mut index.surname_ends, at, value),
+                15 => index.quoted_words.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = value as u8 }),
+                16 => index.quoted_starts.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = value }),
                 11..=14 => {
                     let arrays = index.claim_content.arrays_mut();
                     let array = arrays.into_iter().nth(array - 11).unwrap();

@@ -39,9 +39,10 @@
 //! An entry in a block that does not match is taken from the index rebuilt
 //! from the lexicons, and the cache is rewritten (`index::Repair`): a
 //! damaged cache is found out and rebuilt either way, and damaged bytes are
-//! never decoded. The two largest number arrays (the claims' stem lists and
-//! the claim words' posting lists) are kept the same way, in a section of
-//! their own outside the file's hash (`shared_array::Checked`).
+//! never decoded. The largest number arrays (the claims' stem lists, the
+//! claim words' posting lists, the quoted claims' folded words) are kept
+//! the same way, in a section of their own outside the file's hash
+//! (`shared_array::Checked`).
 //!
 //! The stamps are read before any check: they only say which lexicons need
 //! not be read again to work out the key (see [`Stamp`]); a stamp that lies
@@ -61,7 +62,7 @@ use super::shared_array::{self, Owner, ALIGN};
 const MAGIC: &[u8; 8] = b"CDXINDEX";
 /// Bump whenever the index's encoding changes in a way the key below does
 /// not already capture.
-pub const CACHE_FORMAT: u32 = 11;
+pub const CACHE_FORMAT: u32 = 12;
 const SECTIONS: usize = 6;
 pub const HEADER_LEN: usize = 8 + 4 + 16 + SECTIONS * 8 + 16;
 
@@ -741,7 +742,7 @@ mod tests {
         }
     }
 
-    /// The checked arrays' items (claim content's here) lie outside the
+    /// The checked arrays' items (claim content's, quoted words) lie outside the
     /// file's hash and are
     /// checked block by block as they are read: whichever of their bytes is
     /// damaged, the cache loads, a claim's stems in a damaged block are
@@ -754,13 +755,20 @@ mod tests {
         let bytes = encode(&fresh, k, &[]);
         let [.., checked, _, _] = Header::read(&bytes).unwrap().ranges(bytes.len()).unwrap();
         assert!(!checked.is_empty());
-        // Every claim's stems and every stem's claims: all of the checked
-        // arrays of claim content.
+        // Every claim's stems and quoted words and every stem's claims: all
+        // of the checked arrays.
         let stems = |index: &LexiconIndex| -> Vec<Vec<u32>> {
             let content = &index.claim_content;
             let claims = (0..index.claims.len()).map(|c| content.of(c).to_vec());
             let stems = (0..10_000).map(|s| content.claims_with(s).unwrap_or(&[]).to_vec());
-            claims.chain(stems).collect()
+            let quoted = (0..index.claims.len()).map(|c| {
+                index
+                    .quoted_words(c)
+                    .iter()
+                    .map(|&b| u32::from(b))
+                    .collect()
+            });
+            claims.chain(stems).chain(quoted).collect()
         };
         let want = stems(&fresh);
         let mut reported = 0;

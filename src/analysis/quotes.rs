@@ -34,17 +34,19 @@ pub fn match_quotation(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> 
 fn match_afresh(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> {
     let folded = folded_quotation(inner);
     let parts = Parts::of(&folded);
+    let needles = parts.joined();
     // A claim the quotation reproduces holds every one of its content
     // words (the lists narrow the claims to check; the check is the
-    // order); the first in lexicon order is the one.
+    // order); the first in lexicon order is the one. A claim is compared
+    // by its quoted words alone, never decoded: most compared are not it.
     let claim = index.find_claim_with_all(parts.words.iter().copied(), |c| {
-        let claim = index.claim(c);
-        claim.claim.quoted && contains_in_order(claim.folded_words(), &parts)
+        holds_in_order(index.quoted_words(c), &needles)
     })?;
     Some(QuoteMatch {
         claim,
-        whole: parts.words.len() == index.claim(claim).folded_words().len()
-            && parts.ends.len() == 1,
+        // The one part matched whole words of the claim: all of them if
+        // it is as long.
+        whole: matches!(&needles[..], [one] if one.len() == index.quoted_words(claim).len()),
     })
 }
 
@@ -54,43 +56,6 @@ fn match_afresh(inner: &str, index: &LexiconIndex) -> Option<QuoteMatch> {
 /// text. The match depends on nothing but the text and the index.
 #[derive(Default)]
 struct QuoteMemo(TextMemo<Option<QuoteMatch>>);
-
-/// A claim's text folded and split into words, for comparing quotations
-/// with it: one string and where its words lie, not a string per word.
-#[derive(Debug, Default)]
-pub struct FoldedWords {
-    folded: String,
-    /// Each word's start and end in `folded`.
-    spans: Vec<(u32, u32)>,
-}
-
-impl FoldedWords {
-    pub fn of(text: &str) -> FoldedWords {
-        let folded = fold(text);
-        let base = folded.as_ptr() as usize;
-        let spans = word_slices(&folded)
-            .map(|w| {
-                let start = w.as_ptr() as usize - base;
-                (start as u32, (start + w.len()) as u32)
-            })
-            .collect();
-        FoldedWords { folded, spans }
-    }
-
-    pub fn len(&self) -> usize {
-        self.spans.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.spans.is_empty()
-    }
-
-    /// Word `i`.
-    pub fn word(&self, i: usize) -> &str {
-        let (start, end) = self.spans[i];
-        &self.folded[start as usize..end as usize]
-    }
-}
 
 /// The quotation folded, with [bracketed] insertions turned into ellipses
 /// and "..." written as one: its parts are what lies between ellipses.
@@ -150,21 +115,46 @@ impl<'a> Parts<'a> {
         let starts = std::iter::once(0).chain(self.ends.iter().copied());
         starts.zip(&self.ends).map(|(s, &e)| &self.words[s..e])
     }
+
+    /// Each part's words joined by single spaces, as a claim's quoted
+    /// words are ([`LexiconIndex::quoted_words`]).
+    fn joined(&self) -> Vec<String> {
+        self.iter().map(|part| part.join(" ")).collect()
+    }
 }
 
-/// Whether each part occurs as a contiguous run of `words`, in order.
-fn contains_in_order(words: &FoldedWords, parts: &Parts) -> bool {
+/// Whether each of `needles` (a part's words joined by single spaces)
+/// occurs in `words` (a claim's, joined the same way) as a run of whole
+/// words, in order, each after the one before: as the words hold no space,
+/// a needle matching at a word start and ending at a word's end is a run
+/// of words equal to the part's.
+fn holds_in_order(words: &[u8], needles: &[String]) -> bool {
     let mut from = 0;
-    for part in parts.iter() {
-        let same = |i: usize| (0..part.len()).all(|k| words.word(i + k) == part[k]);
-        match (from..=words.len().saturating_sub(part.len()))
-            .find(|&i| i + part.len() <= words.len() && same(i))
-        {
-            Some(i) => from = i + part.len(),
+    for needle in needles {
+        match run_at_or_after(words, from, needle.as_bytes()) {
+            // The next part starts at a later word.
+            Some(end) => from = end + 1,
             None => return false,
         }
     }
     true
+}
+
+/// Where the first run of whole words of `words` that starts at the word
+/// start `at` or later and equals `needle` (not empty) ends.
+fn run_at_or_after(words: &[u8], mut at: usize, needle: &[u8]) -> Option<usize> {
+    loop {
+        let rest = words.get(at..)?;
+        let end = at + needle.len();
+        // The first byte decides most words: no call to compare the rest.
+        if rest.first() == needle.first()
+            && rest.starts_with(needle)
+            && matches!(words.get(end), None | Some(b' '))
+        {
+            return Some(end);
+        }
+        at += memchr::memchr(b' ', rest)? + 1;
+    }
 }
 
 #[cfg(test)]
@@ -173,9 +163,14 @@ mod tests {
     use crate::analysis::index::words_of;
     use proptest::prelude::*;
 
+    /// A claim's quoted words, as the index keeps them.
+    fn quoted_words(claim: &str) -> String {
+        words_of(&fold(claim)).join(" ")
+    }
+
     fn in_order(claim: &str, quotation: &str) -> bool {
         let folded = folded_quotation(quotation);
-        contains_in_order(&FoldedWords::of(claim), &Parts::of(&folded))
+        holds_in_order(quoted_words(claim).as_bytes(), &Parts::of(&folded).joined())
     }
 
     #[test]
@@ -300,6 +295,43 @@ mod tests {
             claims.join(",")
         );
         LexiconIndex::of_json("x.lexicon.json", &text)
+    }
+
+    /// Whether each part occurs as a contiguous run of `words`, in order:
+    /// the comparison word by word that [`holds_in_order`] replaced.
+    fn plain_in_order(words: &[String], parts: &[Vec<String>]) -> bool {
+        let mut from = 0;
+        for part in parts {
+            match (from..=words.len().saturating_sub(part.len()))
+                .find(|&i| i + part.len() <= words.len() && words[i..].starts_with(part))
+            {
+                Some(i) => from = i + part.len(),
+                None => return false,
+            }
+        }
+        true
+    }
+
+    proptest! {
+        /// Comparing the joined words equals comparing word by word, with
+        /// words that begin or end others ("we", "weapons", "s-400s").
+        #[test]
+        fn joined_words_hold_parts_as_the_words_do(
+            claim in prop::collection::vec(0..6usize, 0..9),
+            parts in prop::collection::vec(prop::collection::vec(0..6usize, 1..4), 1..4),
+        ) {
+            const WORDS: [&str; 6] = ["we", "weapons", "s-400s", "s", "buy", "we'd"];
+            let claim: Vec<String> = claim.iter().map(|&w| WORDS[w].to_string()).collect();
+            let parts: Vec<Vec<String>> = parts
+                .iter()
+                .map(|p| p.iter().map(|&w| WORDS[w].to_string()).collect())
+                .collect();
+            let needles: Vec<String> = parts.iter().map(|p| p.join(" ")).collect();
+            prop_assert_eq!(
+                holds_in_order(claim.join(" ").as_bytes(), &needles),
+                plain_in_order(&claim, &parts)
+            );
+        }
     }
 
     proptest! {
