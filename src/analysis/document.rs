@@ -386,6 +386,11 @@ impl Incremental {
         let quote_speakers = self.quote_speakers(&resolver, &placed, &attributions, id);
         drop((placed, block_attributions));
         self.blocks = kept;
+        if self.once {
+            // No version follows to compare with this one's text: keep no
+            // share of it, so a caller that gave it can take it back whole.
+            self.prose = prose::ProseCache::default();
+        }
         DocAnalysis {
             quote_speakers,
             kind,
@@ -476,7 +481,8 @@ impl Incremental {
         for i in missing {
             let range = blocks[i].range.clone();
             let text = &masked[range.clone()];
-            let key = hash_text(text);
+            // A part made once is never looked up again by its key.
+            let key = if self.once { 0 } else { hash_text(text) };
             let found = match &by_key {
                 Some(map) => map.get(&key).map(|&j| &old[j]),
                 None => old.iter().find(|k| k.key == key),

@@ -111,8 +111,20 @@ impl Resolver<'_> {
         let mut block = kept
             .partition_point(|b| b.first_sentence <= range.start)
             .saturating_sub(1);
+        // The first quotation and the first mention starting in the current
+        // sentence: sentences come in order, so these only move forward
+        // (no binary search per sentence).
+        let start = self.sentences.get(range.start).map_or(0, |s| s.start);
+        let mut first_quote = self.quotations.partition_point(|q| q.range.start < start);
+        let mut first_mention = self.mentions.partition_point(|m| m.range.start < start);
         for si in range {
             let s = &self.sentences[si];
+            while (self.quotations.get(first_quote)).is_some_and(|q| q.range.start < s.start) {
+                first_quote += 1;
+            }
+            while (self.mentions.get(first_mention)).is_some_and(|m| m.range.start < s.start) {
+                first_mention += 1;
+            }
             let mut last_speaker = None;
             while block + 1 < kept.len() && kept[block + 1].first_sentence <= si {
                 block += 1;
@@ -140,8 +152,7 @@ impl Resolver<'_> {
             }
             // Attributions of quotations in this sentence count as well
             // (“…,” he said): they are outside any quotation.
-            let first = self.quotations.partition_point(|q| q.range.start < s.start);
-            for (qi, q) in self.quotations.iter().enumerate().skip(first) {
+            for (qi, q) in self.quotations.iter().enumerate().skip(first_quote) {
                 if q.range.start >= s.end {
                     break;
                 }
@@ -163,7 +174,7 @@ impl Resolver<'_> {
                 }
             }
             salient = last_speaker
-                .or_else(|| self.subject_of(si, s.end, cover))
+                .or_else(|| self.subject_from(first_mention, s.end, cover))
                 .or(salient);
             out.push(salient);
         }
@@ -236,7 +247,11 @@ impl Resolver<'_> {
     /// not a scan of the document's mentions).
     fn mentions_within(&self, r: &Range<usize>) -> impl Iterator<Item = &Mention> {
         let first = self.mentions.partition_point(|m| m.range.start < r.start);
-        let end = r.end;
+        self.mentions_from(first, r.end)
+    }
+
+    /// The mentions from the `first` on that lie wholly before `end`.
+    fn mentions_from(&self, first: usize, end: usize) -> impl Iterator<Item = &Mention> {
         self.mentions[first..]
             .iter()
             .take_while(move |m| m.range.start < end)
@@ -246,7 +261,15 @@ impl Resolver<'_> {
     /// The first person named as a subject in sentence `si` before `until`.
     fn subject_of(&self, si: usize, until: usize, cover: &QuoteCover) -> Option<EntityId> {
         let s = self.sentences.get(si)?;
-        self.mentions_within(&(s.start..until.min(s.end)))
+        let first = self.mentions.partition_point(|m| m.range.start < s.start);
+        self.subject_from(first, until.min(s.end), cover)
+    }
+
+    /// [`Self::subject_of`] given the sentence's first mention, `first`
+    /// (the first starting at or after the sentence's start), and `until`
+    /// within the sentence.
+    fn subject_from(&self, first: usize, until: usize, cover: &QuoteCover) -> Option<EntityId> {
+        self.mentions_from(first, until)
             .filter(|m| self.index.kind(m.entity) == EntityKind::Person)
             .filter(|m| !cover.covers(&m.range))
             .find(|m| self.subject_like(m))

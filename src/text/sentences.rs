@@ -80,16 +80,20 @@ pub fn split_sentences_quoted(
 ) -> Vec<Range<usize>> {
     let asked = range.clone();
     let range = clamp(text, range);
-    // Room for a sentence in a hundred bytes, enough for most paragraphs.
-    let mut out = Vec::with_capacity(range.len() / 100 + 1);
-    let paragraphs = paragraphs(text, range.clone());
-    if let (Some(quotations), [paragraph]) = (quotations, paragraphs.as_slice()) {
-        if *paragraph == asked {
+    // Room for a sentence in forty bytes: a paragraph of short sentences
+    // then needs no copy to grow.
+    let mut out = Vec::with_capacity(range.len() / 40 + 1);
+    let mut paragraphs = Paragraphs::new(text, range.clone());
+    // There is always one: the range is a paragraph if nothing splits it.
+    let first = paragraphs.next().unwrap_or(range.clone());
+    if let Some(quotations) = quotations {
+        // Only the last paragraph ends where the range does.
+        if first == asked {
             split_paragraph(text, range, quotations, &mut out);
             return out;
         }
     }
-    for paragraph in paragraphs {
+    for paragraph in std::iter::once(first).chain(paragraphs) {
         let quotations = find_quotations(text, std::slice::from_ref(&paragraph));
         split_paragraph(text, paragraph, &quotations, &mut out);
     }
@@ -108,32 +112,63 @@ fn clamp(text: &str, range: Range<usize>) -> Range<usize> {
     start..end
 }
 
-/// Splits at blank lines (a line holding only whitespace).
-fn paragraphs(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut start = range.start;
-    let mut line_start = range.start;
-    let mut previous_blank = false;
-    let slice = &text[range.clone()];
-    // Line breaks are single bytes that no other character's UTF-8 holds.
-    for rel in memchr::memchr2_iter(b'\n', b'\r', slice.as_bytes()) {
-        // "\r\n" is one line break, not a line and a blank line.
-        if slice.as_bytes()[rel] == b'\n' && rel > 0 && slice.as_bytes()[rel - 1] == b'\r' {
-            line_start = range.start + rel + 1;
-            continue;
+/// Splits at blank lines (a line holding only whitespace), one paragraph
+/// at a time: a prose block is nearly always one, found without a list.
+struct Paragraphs<'a> {
+    text: &'a str,
+    range: Range<usize>,
+    /// Line breaks are single bytes that no other character's UTF-8 holds.
+    breaks: memchr::Memchr2<'a>,
+    /// Where the paragraph being read starts.
+    start: usize,
+    line_start: usize,
+    previous_blank: bool,
+    done: bool,
+}
+
+impl<'a> Paragraphs<'a> {
+    fn new(text: &'a str, range: Range<usize>) -> Paragraphs<'a> {
+        Paragraphs {
+            text,
+            breaks: memchr::memchr2_iter(b'\n', b'\r', text[range.clone()].as_bytes()),
+            start: range.start,
+            line_start: range.start,
+            previous_blank: false,
+            done: false,
+            range,
         }
-        let at = range.start + rel;
-        let line = &text[line_start..at];
-        let blank = line.trim().is_empty();
-        if blank && !previous_blank && line_start > start {
-            out.push(start..line_start);
-            start = line_start;
-        }
-        previous_blank = blank;
-        line_start = at + 1;
     }
-    out.push(start..range.end);
-    out
+}
+
+impl Iterator for Paragraphs<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        if self.done {
+            return None;
+        }
+        let bytes = self.text.as_bytes();
+        for rel in self.breaks.by_ref() {
+            let at = self.range.start + rel;
+            // "\r\n" is one line break, not a line and a blank line.
+            if bytes[at] == b'\n' && rel > 0 && bytes[at - 1] == b'\r' {
+                self.line_start = at + 1;
+                continue;
+            }
+            let line_start = self.line_start;
+            let blank = self.text[line_start..at].trim().is_empty();
+            let ends = blank && !self.previous_blank && line_start > self.start;
+            self.previous_blank = blank;
+            self.line_start = at + 1;
+            if ends {
+                let paragraph = self.start..line_start;
+                self.start = line_start;
+                return Some(paragraph);
+            }
+        }
+        self.done = true;
+        Some(self.start..self.range.end)
+    }
 }
 
 fn split_paragraph(
@@ -259,17 +294,13 @@ impl<'a> Terminators<'a> {
     }
 }
 
-/// Where the next '…' (E2 80 A6 in UTF-8) at or after `from` starts.
+/// Where the next '…' (E2 80 A6 in UTF-8) at or after `from` starts: a
+/// search for all three bytes, as the first alone starts every curly
+/// quotation mark and apostrophe too.
 fn next_ellipsis(bytes: &[u8], from: usize) -> Option<usize> {
-    let mut at = from;
-    while let Some(rel) = bytes.get(at..).and_then(|rest| memchr::memchr(0xE2, rest)) {
-        let lead = at + rel;
-        if bytes[lead + 1..].starts_with(&[0x80, 0xA6]) {
-            return Some(lead);
-        }
-        at = lead + 1;
-    }
-    None
+    static ELLIPSIS: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
+    let finder = ELLIPSIS.get_or_init(|| memchr::memmem::Finder::new("…"));
+    finder.find(bytes.get(from..)?).map(|rel| from + rel)
 }
 
 /// Whether the period at `at` ends its sentence, judging by the word it ends.
