@@ -45,10 +45,13 @@ pub struct Resolver<'a> {
 pub struct BlockAttributions<'a> {
     /// The index of the block's first sentence in the document.
     pub first_sentence: usize,
+    /// How many sentences the block has.
+    pub sentences: usize,
     /// The block's start: what the offsets are from.
     pub at: usize,
-    /// For each of the block's sentences, in order.
-    pub sentences: &'a [Vec<Attribution>],
+    /// The attributions of the block's sentences, in order, each with its
+    /// sentence's index in the block.
+    pub found: &'a [(usize, Attribution)],
 }
 
 /// Whether a range lies inside some quotation, in O(log n): quotations are
@@ -129,18 +132,7 @@ impl Resolver<'_> {
             while block + 1 < kept.len() && kept[block + 1].first_sentence <= si {
                 block += 1;
             }
-            let computed;
-            let (at, found) = match kept
-                .get(block)
-                .and_then(|b| Some((b.at, b.sentences.get(si.checked_sub(b.first_sentence)?)?)))
-            {
-                Some((at, found)) => (at, found.as_slice()),
-                None => {
-                    computed = find_attributions(self.text, s.clone(), self.quotations);
-                    (0, computed.as_slice())
-                }
-            };
-            for a in found {
+            let mut take = |a: &Attribution, at: usize| {
                 let speaker = Speaker {
                     range: a.speaker.range.start + at..a.speaker.range.end + at,
                     name: a.speaker.name.start + at..a.speaker.name.end + at,
@@ -149,6 +141,20 @@ impl Resolver<'_> {
                 if let Some(e) = self.resolve_in(&speaker, si, salient, &[], cover) {
                     last_speaker = Some(e);
                 }
+            };
+            let in_block = kept.get(block).and_then(|b| {
+                let i = si
+                    .checked_sub(b.first_sentence)
+                    .filter(|&i| i < b.sentences)?;
+                let from = b.found.partition_point(|(s, _)| *s < i);
+                let to = b.found.partition_point(|(s, _)| *s <= i);
+                Some((b.at, &b.found[from..to]))
+            });
+            match in_block {
+                Some((at, found)) => found.iter().for_each(|(_, a)| take(a, at)),
+                None => find_attributions(self.text, s.clone(), self.quotations)
+                    .iter()
+                    .for_each(|a| take(a, 0)),
             }
             // Attributions of quotations in this sentence count as well
             // (“…,” he said): they are outside any quotation.

@@ -504,6 +504,16 @@ fn read_sources(
         .collect()
 }
 
+/// Which of `sources` (as [`read_sources`] makes them: one per path) is
+/// the one at `path`. The same bytes are the same path: that is tried
+/// first, as comparing paths component by component is slow.
+fn source_of(sources: &[SourceText], path: &Path) -> Option<usize> {
+    (sources
+        .iter()
+        .position(|s| s.file.as_os_str() == path.as_os_str()))
+    .or_else(|| sources.iter().position(|s| s.file == path))
+}
+
 /// One checked file, as the output formats need it.
 pub struct FileReport {
     /// As the user named it (relative paths stay relative).
@@ -743,7 +753,7 @@ pub fn human(reports: &[FileReport], sources: &[SourceText], style: Style) -> St
                 let source = match last_source {
                     Some((path, source)) if path.as_os_str() == related.path.as_os_str() => source,
                     _ => {
-                        let source = sources.iter().position(|s| s.file == related.path);
+                        let source = source_of(sources, &related.path);
                         last_source = Some((&related.path, source));
                         source
                     }
@@ -969,7 +979,7 @@ pub fn sarif(reports: &[FileReport], sources: &[SourceText], config: &RuleConfig
                     .iter()
                     .enumerate()
                     .map(|(i, r)| {
-                        let source = sources.iter().position(|s| s.file == r.path);
+                        let source = source_of(sources, &r.path);
                         let (uri, region) = match source.map(|i| (&sources[i], &source_lines[i])) {
                             Some((SourceText { shown, .. }, Some(lines))) => {
                                 (uri_of(shown), sarif_region(lines, &r.range))

@@ -80,9 +80,8 @@ pub fn split_sentences_quoted(
 ) -> Vec<Range<usize>> {
     let asked = range.clone();
     let range = clamp(text, range);
-    // Room for a sentence in forty bytes: a paragraph of short sentences
-    // then needs no copy to grow.
-    let mut out = Vec::with_capacity(range.len() / 40 + 1);
+    // Room for a sentence in a hundred bytes, enough for most paragraphs.
+    let mut out = Vec::with_capacity(range.len() / 100 + 1);
     let mut paragraphs = Paragraphs::new(text, range.clone());
     // There is always one: the range is a paragraph if nothing splits it.
     let first = paragraphs.next().unwrap_or(range.clone());
@@ -294,13 +293,17 @@ impl<'a> Terminators<'a> {
     }
 }
 
-/// Where the next '…' (E2 80 A6 in UTF-8) at or after `from` starts: a
-/// search for all three bytes, as the first alone starts every curly
-/// quotation mark and apostrophe too.
+/// Where the next '…' (E2 80 A6 in UTF-8) at or after `from` starts.
 fn next_ellipsis(bytes: &[u8], from: usize) -> Option<usize> {
-    static ELLIPSIS: OnceLock<memchr::memmem::Finder<'static>> = OnceLock::new();
-    let finder = ELLIPSIS.get_or_init(|| memchr::memmem::Finder::new("…"));
-    finder.find(bytes.get(from..)?).map(|rel| from + rel)
+    let mut at = from;
+    while let Some(rel) = bytes.get(at..).and_then(|rest| memchr::memchr(0xE2, rest)) {
+        let lead = at + rel;
+        if bytes[lead + 1..].starts_with(&[0x80, 0xA6]) {
+            return Some(lead);
+        }
+        at = lead + 1;
+    }
+    None
 }
 
 /// Whether the period at `at` ends its sentence, judging by the word it ends.
