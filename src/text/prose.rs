@@ -1094,4 +1094,60 @@ mod tests {
             }
         }
     }
+
+    /// The masking as it was before [`Masker`]: every byte blank but line
+    /// breaks, then each prose range copied back in, in any order.
+    fn masked_bytewise(text: &str, prose: &[Range<usize>]) -> String {
+        let mut masked: Vec<u8> = text
+            .bytes()
+            .map(|b| if b == b'\n' || b == b'\r' { b } else { b' ' })
+            .collect();
+        for r in prose {
+            masked[r.clone()].copy_from_slice(&text.as_bytes()[r.clone()]);
+        }
+        String::from_utf8(masked).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The masked text written as a string equals the byte-by-byte
+        /// masking, for prose ranges in order, overlapping or out of order,
+        /// with stretches between them short and long.
+        #[test]
+        fn the_masker_masks_as_byte_by_byte(
+            parts in proptest::collection::vec(
+                prop::sample::select(vec![
+                    "a", "Putin", " ", "\n", "\r\n", "\r", "’", "😀", "#", "**",
+                    "a long stretch of words between the prose",
+                ]),
+                0..40,
+            ),
+            picks in proptest::collection::vec((0.0f64..1.0, 0.0f64..1.0), 0..8),
+            in_order in any::<bool>(),
+        ) {
+            let text = parts.concat();
+            let bounds: Vec<usize> =
+                (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            let at = |f: f64| bounds[((f * bounds.len() as f64) as usize).min(bounds.len() - 1)];
+            let mut prose: Vec<Range<usize>> = picks
+                .iter()
+                .map(|&(a, b)| at(a.min(b))..at(a.max(b)))
+                .collect();
+            if in_order {
+                prose.sort_by_key(|r| r.start);
+                let mut end = 0;
+                prose.retain(|r| {
+                    let keep = r.start >= end;
+                    end = end.max(r.end);
+                    keep
+                });
+            }
+            let mut masker = Masker::new(&text);
+            for r in &prose {
+                masker.prose(r.clone());
+            }
+            prop_assert_eq!(masker.finish(), masked_bytewise(&text, &prose));
+        }
+    }
 }

@@ -458,6 +458,52 @@ fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
 mod tests {
     use super::*;
 
+    /// The paragraphs as a list, as they were found before [`Paragraphs`]:
+    /// its reference.
+    fn paragraph_list(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = range.start;
+        let mut line_start = range.start;
+        let mut previous_blank = false;
+        let slice = &text[range.clone()];
+        for rel in memchr::memchr2_iter(b'\n', b'\r', slice.as_bytes()) {
+            if slice.as_bytes()[rel] == b'\n' && rel > 0 && slice.as_bytes()[rel - 1] == b'\r' {
+                line_start = range.start + rel + 1;
+                continue;
+            }
+            let at = range.start + rel;
+            let blank = text[line_start..at].trim().is_empty();
+            if blank && !previous_blank && line_start > start {
+                out.push(start..line_start);
+                start = line_start;
+            }
+            previous_blank = blank;
+            line_start = at + 1;
+        }
+        out.push(start..range.end);
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn paragraphs_are_found_as_in_a_list(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "He said.", " ", "\t", "\n", "\r\n", "\r", "\u{a0}", "’",
+                ]),
+                0..30,
+            ),
+            trim in 0usize..3,
+        ) {
+            let text = parts.concat();
+            let end = text.len() - text.chars().rev().take(trim).map(char::len_utf8).sum::<usize>();
+            let got: Vec<Range<usize>> = Paragraphs::new(&text, 0..end).collect();
+            proptest::prop_assert_eq!(got, paragraph_list(&text, 0..end));
+        }
+    }
+
     /// The terminator search as a byte-at-a-time loop, as it was before
     /// memchr: the reference for [`Terminators`].
     fn next_terminator_bytewise(bytes: &[u8], from: usize) -> Option<usize> {
