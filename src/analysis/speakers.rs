@@ -286,16 +286,7 @@ impl Resolver<'_> {
     /// words around the name are compared in place, nothing allocated.
     fn subject_like(&self, m: &Mention) -> bool {
         let prev_word = word_before(self.text, m.range.start);
-        // The listed words are ASCII: an ASCII word is compared without
-        // lower-casing a copy; any other is lower-cased as Unicode does
-        // (the Kelvin sign lower-cases to an ASCII k).
-        let listed = if prev_word.is_ascii() {
-            NOT_BEFORE_A_SUBJECT
-                .iter()
-                .any(|w| w.eq_ignore_ascii_case(prev_word))
-        } else {
-            NOT_BEFORE_A_SUBJECT.contains(&prev_word.to_lowercase().as_str())
-        };
+        let listed = not_before_a_subject(prev_word);
         if listed {
             return false;
         }
@@ -322,6 +313,59 @@ impl Resolver<'_> {
     }
 }
 
+/// Whether `word`, letter case aside, is one of [`NOT_BEFORE_A_SUBJECT`].
+/// Asked of the word before most persons named: an ASCII word is
+/// lower-cased in a buffer on the stack and matched, not compared with each
+/// listed word in turn; any other is lower-cased as Unicode does (the
+/// Kelvin sign lower-cases to an ASCII k).
+fn not_before_a_subject(word: &str) -> bool {
+    if !word.is_ascii() {
+        return NOT_BEFORE_A_SUBJECT.contains(&word.to_lowercase().as_str());
+    }
+    let mut buf = [0u8; 8];
+    // Longer than any listed word: none of them.
+    let Some(lower) = buf.get_mut(..word.len()) else {
+        return false;
+    };
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
+    // The list's words, as the compiler can match them by length first.
+    matches!(
+        &*lower,
+        b"with"
+            | b"from"
+            | b"to"
+            | b"for"
+            | b"by"
+            | b"of"
+            | b"about"
+            | b"against"
+            | b"between"
+            | b"on"
+            | b"at"
+            | b"in"
+            | b"into"
+            | b"toward"
+            | b"towards"
+            | b"than"
+            | b"like"
+            | b"the"
+            | b"a"
+            | b"an"
+            | b"and"
+            | b"or"
+            | b"as"
+            | b"under"
+            | b"over"
+            | b"after"
+            | b"before"
+            | b"without"
+            | b"among"
+            | b"amid"
+            | b"through"
+    )
+}
+
 /// The run of letters that ends at the last non-blank character before
 /// `at` (empty if that character is not a letter): the word whose presence
 /// before a name decides whether it is a subject. The incremental analysis
@@ -335,4 +379,54 @@ pub(super) fn word_before(text: &str, at: usize) -> &str {
         .last()
         .map_or(before.len(), |(i, _)| i);
     &before[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word list as it was asked before [`not_before_a_subject`]: each
+    /// listed word compared in turn.
+    fn listed(word: &str) -> bool {
+        if word.is_ascii() {
+            NOT_BEFORE_A_SUBJECT
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(word))
+        } else {
+            NOT_BEFORE_A_SUBJECT.contains(&word.to_lowercase().as_str())
+        }
+    }
+
+    /// Every word of up to three letters, and every listed word in three
+    /// cases, cut short, made longer and with each letter changed.
+    #[test]
+    fn the_word_list_is_matched_as_compared_word_by_word() {
+        let letters: Vec<char> = ('a'..='z').chain(['A', 'K', '\u{212A}', 'é']).collect();
+        let mut words = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = (words.iter())
+                .flat_map(|w| letters.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+        }
+        for w in NOT_BEFORE_A_SUBJECT {
+            words.extend([
+                w.to_string(),
+                w.to_uppercase(),
+                format!("{w}s"),
+                w[1..].into(),
+            ]);
+            for (i, _) in w.char_indices() {
+                for c in ['x', 'E', '\u{212A}'] {
+                    let mut changed = w.to_string();
+                    changed.replace_range(i..i + 1, &c.to_string());
+                    words.push(changed);
+                }
+            }
+        }
+        assert!(words.iter().filter(|w| listed(w)).count() > 3 * NOT_BEFORE_A_SUBJECT.len());
+        for w in &words {
+            assert_eq!(not_before_a_subject(w), listed(w), "{w:?}");
+        }
+    }
 }
