@@ -84,8 +84,10 @@ struct BlockPart {
     /// in an analysis made once, which no version follows).
     text: Box<str>,
     sentences: Vec<Range<usize>>,
-    /// Each sentence's attributions outside quotations.
-    sentence_attributions: Vec<Vec<Attribution>>,
+    /// The sentences' attributions outside quotations, in order, each with
+    /// its sentence's index in the block: one list, empty (unallocated) in
+    /// most blocks, rather than one per sentence.
+    sentence_attributions: Vec<(usize, Attribution)>,
     /// What the sentences lend to the attribution of quotations, for those
     /// that lend anything: the index of the sentence in the block, and its
     /// [`Lends`] with this block's quotation indexes.
@@ -122,20 +124,15 @@ impl BlockPart {
         let names = scan_names(masked, block.clone(), index);
         // Only this block's quotations can lie in its sentences.
         let mut lends = Vec::new();
-        let sentence_attributions = sentences
-            .iter()
-            .enumerate()
-            .map(|(i, s)| {
-                let (found, lent) = read_sentence(masked, s.clone(), &quotations);
-                if !lent.is_empty() {
-                    lends.push((i, shift_lends(lent, |p| p - at, |q| q)));
-                }
-                found
-                    .into_iter()
-                    .map(|a| shift_attribution(a, |p| p - at))
-                    .collect()
-            })
-            .collect();
+        let mut sentence_attributions = Vec::new();
+        for (i, s) in sentences.iter().enumerate() {
+            let (found, lent) = read_sentence(masked, s.clone(), &quotations);
+            if !lent.is_empty() {
+                lends.push((i, shift_lends(lent, |p| p - at, |q| q)));
+            }
+            sentence_attributions
+                .extend((found.into_iter()).map(|a| (i, shift_attribution(a, |p| p - at))));
+        }
         let back = |r: &Range<usize>| r.start - at..r.end - at;
         BlockPart {
             text: if keep_text {
@@ -335,8 +332,9 @@ impl Incremental {
             if !part.sentences.is_empty() {
                 block_attributions.push(BlockAttributions {
                     first_sentence,
+                    sentences: part.sentences.len(),
                     at,
-                    sentences: &part.sentence_attributions,
+                    found: &part.sentence_attributions,
                 });
             }
             let base = quotations.len();
@@ -386,6 +384,11 @@ impl Incremental {
         let quote_speakers = self.quote_speakers(&resolver, &placed, &attributions, id);
         drop((placed, block_attributions));
         self.blocks = kept;
+        if self.once {
+            // No version follows to compare with this one's text: keep no
+            // share of it, so a caller that gave it can take it back whole.
+            self.prose = prose::ProseCache::default();
+        }
         DocAnalysis {
             quote_speakers,
             kind,
@@ -476,7 +479,8 @@ impl Incremental {
         for i in missing {
             let range = blocks[i].range.clone();
             let text = &masked[range.clone()];
-            let key = hash_text(text);
+            // A part made once is never looked up again by its key.
+            let key = if self.once { 0 } else { hash_text(text) };
             let found = match &by_key {
                 Some(map) => map.get(&key).map(|&j| &old[j]),
                 None => old.iter().find(|k| k.key == key),
@@ -518,6 +522,9 @@ impl Incremental {
         placed: &[Placed],
         revision: u64,
     ) -> Vec<Option<QuoteAttribution>> {
+        if self.once {
+            return attribute_whole(quotations, placed);
+        }
         let mut out = Vec::with_capacity(quotations.len());
         for (b, block) in placed.iter().enumerate() {
             if block.quotations.is_empty() {
@@ -556,11 +563,6 @@ impl Incremental {
                     ..a
                 }
             };
-            if self.once {
-                let found = window.attributions(quotations);
-                out.extend(found.into_iter().map(|a| a.map(to_document)));
-                continue;
-            }
             let mut key: u64 = 0x9e37_79b9_7f4a_7c15 ^ window.target as u64;
             for p in window.placed {
                 let id = Arc::as_ptr(p.part) as usize as u64;
@@ -603,6 +605,23 @@ impl Incremental {
         self.windows.retain(|_, (used, _)| *used == revision);
         out
     }
+}
+
+/// Every quotation's attribution in an analysis made once, which keeps no
+/// windows for a next version: one reading of what all the sentences lend,
+/// as the windows would lend it block by block (a window holds all that its
+/// quotations' attributions depend on, so the whole document gives each the
+/// same), without a copy of every window's quotations and lends.
+fn attribute_whole(quotations: &[Quotation], placed: &[Placed]) -> Vec<Option<QuoteAttribution>> {
+    let sentences = placed.last().map_or(0, |p| p.sentences.end);
+    let mut lends = vec![Lends::default(); sentences];
+    for p in placed {
+        for (i, lent) in &p.part.lends {
+            lends[p.sentences.start + i] =
+                shift_lends(lent.clone(), |x| x + p.at, |q| q + p.quotations.start);
+        }
+    }
+    attribute_from(quotations, &lends, 0..quotations.len())
 }
 
 /// The blocks one block's quotations are attributed over (see

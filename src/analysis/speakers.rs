@@ -45,10 +45,13 @@ pub struct Resolver<'a> {
 pub struct BlockAttributions<'a> {
     /// The index of the block's first sentence in the document.
     pub first_sentence: usize,
+    /// How many sentences the block has.
+    pub sentences: usize,
     /// The block's start: what the offsets are from.
     pub at: usize,
-    /// For each of the block's sentences, in order.
-    pub sentences: &'a [Vec<Attribution>],
+    /// The attributions of the block's sentences, in order, each with its
+    /// sentence's index in the block.
+    pub found: &'a [(usize, Attribution)],
 }
 
 /// Whether a range lies inside some quotation, in O(log n): quotations are
@@ -111,24 +114,25 @@ impl Resolver<'_> {
         let mut block = kept
             .partition_point(|b| b.first_sentence <= range.start)
             .saturating_sub(1);
+        // The first quotation and the first mention starting in the current
+        // sentence: sentences come in order, so these only move forward
+        // (no binary search per sentence).
+        let start = self.sentences.get(range.start).map_or(0, |s| s.start);
+        let mut first_quote = self.quotations.partition_point(|q| q.range.start < start);
+        let mut first_mention = self.mentions.partition_point(|m| m.range.start < start);
         for si in range {
             let s = &self.sentences[si];
+            while (self.quotations.get(first_quote)).is_some_and(|q| q.range.start < s.start) {
+                first_quote += 1;
+            }
+            while (self.mentions.get(first_mention)).is_some_and(|m| m.range.start < s.start) {
+                first_mention += 1;
+            }
             let mut last_speaker = None;
             while block + 1 < kept.len() && kept[block + 1].first_sentence <= si {
                 block += 1;
             }
-            let computed;
-            let (at, found) = match kept
-                .get(block)
-                .and_then(|b| Some((b.at, b.sentences.get(si.checked_sub(b.first_sentence)?)?)))
-            {
-                Some((at, found)) => (at, found.as_slice()),
-                None => {
-                    computed = find_attributions(self.text, s.clone(), self.quotations);
-                    (0, computed.as_slice())
-                }
-            };
-            for a in found {
+            let mut take = |a: &Attribution, at: usize| {
                 let speaker = Speaker {
                     range: a.speaker.range.start + at..a.speaker.range.end + at,
                     name: a.speaker.name.start + at..a.speaker.name.end + at,
@@ -137,11 +141,24 @@ impl Resolver<'_> {
                 if let Some(e) = self.resolve_in(&speaker, si, salient, &[], cover) {
                     last_speaker = Some(e);
                 }
+            };
+            let in_block = kept.get(block).and_then(|b| {
+                let i = si
+                    .checked_sub(b.first_sentence)
+                    .filter(|&i| i < b.sentences)?;
+                let from = b.found.partition_point(|(s, _)| *s < i);
+                let to = b.found.partition_point(|(s, _)| *s <= i);
+                Some((b.at, &b.found[from..to]))
+            });
+            match in_block {
+                Some((at, found)) => found.iter().for_each(|(_, a)| take(a, at)),
+                None => find_attributions(self.text, s.clone(), self.quotations)
+                    .iter()
+                    .for_each(|a| take(a, 0)),
             }
             // Attributions of quotations in this sentence count as well
             // (“…,” he said): they are outside any quotation.
-            let first = self.quotations.partition_point(|q| q.range.start < s.start);
-            for (qi, q) in self.quotations.iter().enumerate().skip(first) {
+            for (qi, q) in self.quotations.iter().enumerate().skip(first_quote) {
                 if q.range.start >= s.end {
                     break;
                 }
@@ -163,7 +180,7 @@ impl Resolver<'_> {
                 }
             }
             salient = last_speaker
-                .or_else(|| self.subject_of(si, s.end, cover))
+                .or_else(|| self.subject_from(first_mention, s.end, cover))
                 .or(salient);
             out.push(salient);
         }
@@ -236,7 +253,11 @@ impl Resolver<'_> {
     /// not a scan of the document's mentions).
     fn mentions_within(&self, r: &Range<usize>) -> impl Iterator<Item = &Mention> {
         let first = self.mentions.partition_point(|m| m.range.start < r.start);
-        let end = r.end;
+        self.mentions_from(first, r.end)
+    }
+
+    /// The mentions from the `first` on that lie wholly before `end`.
+    fn mentions_from(&self, first: usize, end: usize) -> impl Iterator<Item = &Mention> {
         self.mentions[first..]
             .iter()
             .take_while(move |m| m.range.start < end)
@@ -246,7 +267,15 @@ impl Resolver<'_> {
     /// The first person named as a subject in sentence `si` before `until`.
     fn subject_of(&self, si: usize, until: usize, cover: &QuoteCover) -> Option<EntityId> {
         let s = self.sentences.get(si)?;
-        self.mentions_within(&(s.start..until.min(s.end)))
+        let first = self.mentions.partition_point(|m| m.range.start < s.start);
+        self.subject_from(first, until.min(s.end), cover)
+    }
+
+    /// [`Self::subject_of`] given the sentence's first mention, `first`
+    /// (the first starting at or after the sentence's start), and `until`
+    /// within the sentence.
+    fn subject_from(&self, first: usize, until: usize, cover: &QuoteCover) -> Option<EntityId> {
+        self.mentions_from(first, until)
             .filter(|m| self.index.kind(m.entity) == EntityKind::Person)
             .filter(|m| !cover.covers(&m.range))
             .find(|m| self.subject_like(m))
@@ -257,16 +286,7 @@ impl Resolver<'_> {
     /// words around the name are compared in place, nothing allocated.
     fn subject_like(&self, m: &Mention) -> bool {
         let prev_word = word_before(self.text, m.range.start);
-        // The listed words are ASCII: an ASCII word is compared without
-        // lower-casing a copy; any other is lower-cased as Unicode does
-        // (the Kelvin sign lower-cases to an ASCII k).
-        let listed = if prev_word.is_ascii() {
-            NOT_BEFORE_A_SUBJECT
-                .iter()
-                .any(|w| w.eq_ignore_ascii_case(prev_word))
-        } else {
-            NOT_BEFORE_A_SUBJECT.contains(&prev_word.to_lowercase().as_str())
-        };
+        let listed = not_before_a_subject(prev_word);
         if listed {
             return false;
         }
@@ -293,6 +313,59 @@ impl Resolver<'_> {
     }
 }
 
+/// Whether `word`, letter case aside, is one of [`NOT_BEFORE_A_SUBJECT`].
+/// Asked of the word before most persons named: an ASCII word is
+/// lower-cased in a buffer on the stack and matched, not compared with each
+/// listed word in turn; any other is lower-cased as Unicode does (the
+/// Kelvin sign lower-cases to an ASCII k).
+fn not_before_a_subject(word: &str) -> bool {
+    if !word.is_ascii() {
+        return NOT_BEFORE_A_SUBJECT.contains(&word.to_lowercase().as_str());
+    }
+    let mut buf = [0u8; 8];
+    // Longer than any listed word: none of them.
+    let Some(lower) = buf.get_mut(..word.len()) else {
+        return false;
+    };
+    lower.copy_from_slice(word.as_bytes());
+    lower.make_ascii_lowercase();
+    // The list's words, as the compiler can match them by length first.
+    matches!(
+        &*lower,
+        b"with"
+            | b"from"
+            | b"to"
+            | b"for"
+            | b"by"
+            | b"of"
+            | b"about"
+            | b"against"
+            | b"between"
+            | b"on"
+            | b"at"
+            | b"in"
+            | b"into"
+            | b"toward"
+            | b"towards"
+            | b"than"
+            | b"like"
+            | b"the"
+            | b"a"
+            | b"an"
+            | b"and"
+            | b"or"
+            | b"as"
+            | b"under"
+            | b"over"
+            | b"after"
+            | b"before"
+            | b"without"
+            | b"among"
+            | b"amid"
+            | b"through"
+    )
+}
+
 /// The run of letters that ends at the last non-blank character before
 /// `at` (empty if that character is not a letter): the word whose presence
 /// before a name decides whether it is a subject. The incremental analysis
@@ -306,4 +379,54 @@ pub(super) fn word_before(text: &str, at: usize) -> &str {
         .last()
         .map_or(before.len(), |(i, _)| i);
     &before[start..]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word list as it was asked before [`not_before_a_subject`]: each
+    /// listed word compared in turn.
+    fn listed(word: &str) -> bool {
+        if word.is_ascii() {
+            NOT_BEFORE_A_SUBJECT
+                .iter()
+                .any(|w| w.eq_ignore_ascii_case(word))
+        } else {
+            NOT_BEFORE_A_SUBJECT.contains(&word.to_lowercase().as_str())
+        }
+    }
+
+    /// Every word of up to three letters, and every listed word in three
+    /// cases, cut short, made longer and with each letter changed.
+    #[test]
+    fn the_word_list_is_matched_as_compared_word_by_word() {
+        let letters: Vec<char> = ('a'..='z').chain(['A', 'K', '\u{212A}', 'é']).collect();
+        let mut words = vec![String::new()];
+        for _ in 0..3 {
+            let longer: Vec<String> = (words.iter())
+                .flat_map(|w| letters.iter().map(move |c| format!("{w}{c}")))
+                .collect();
+            words.extend(longer);
+        }
+        for w in NOT_BEFORE_A_SUBJECT {
+            words.extend([
+                w.to_string(),
+                w.to_uppercase(),
+                format!("{w}s"),
+                w[1..].into(),
+            ]);
+            for (i, _) in w.char_indices() {
+                for c in ['x', 'E', '\u{212A}'] {
+                    let mut changed = w.to_string();
+                    changed.replace_range(i..i + 1, &c.to_string());
+                    words.push(changed);
+                }
+            }
+        }
+        assert!(words.iter().filter(|w| listed(w)).count() > 3 * NOT_BEFORE_A_SUBJECT.len());
+        for w in &words {
+            assert_eq!(not_before_a_subject(w), listed(w), "{w:?}");
+        }
+    }
 }

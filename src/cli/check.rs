@@ -17,6 +17,7 @@ use std::io::{IsTerminal, Write as _};
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
@@ -114,7 +115,11 @@ pub fn run(args: CheckArgs) -> ExitCode {
         };
         let kind = DocKind::from_path(&path);
         let mut once = Incremental::once();
-        let analysis = once.analyze(&text, kind, &ws.index, 0);
+        // Shared with the analysis rather than copied: an analysis made
+        // once keeps no share of it, so the text comes back whole.
+        let shared = Arc::new(text);
+        let analysis = once.analyze_shared(&shared, kind, &ws.index, 0);
+        let text = Arc::try_unwrap(shared).unwrap_or_else(|shared| shared.as_str().to_owned());
         let findings = check(&text, &analysis, &ws.index, &ws.rules);
         // Replacing the previous file's analysis frees it; the last one's is
         // left to the system at exit (see the end of `run`).
@@ -499,6 +504,16 @@ fn read_sources(
         .collect()
 }
 
+/// Which of `sources` (as [`read_sources`] makes them: one per path) is
+/// the one at `path`. The same bytes are the same path: that is tried
+/// first, as comparing paths component by component is slow.
+fn source_of(sources: &[SourceText], path: &Path) -> Option<usize> {
+    (sources
+        .iter()
+        .position(|s| s.file.as_os_str() == path.as_os_str()))
+    .or_else(|| sources.iter().position(|s| s.file == path))
+}
+
 /// One checked file, as the output formats need it.
 pub struct FileReport {
     /// As the user named it (relative paths stay relative).
@@ -738,7 +753,7 @@ pub fn human(reports: &[FileReport], sources: &[SourceText], style: Style) -> St
                 let source = match last_source {
                     Some((path, source)) if path.as_os_str() == related.path.as_os_str() => source,
                     _ => {
-                        let source = sources.iter().position(|s| s.file == related.path);
+                        let source = source_of(sources, &related.path);
                         last_source = Some((&related.path, source));
                         source
                     }
@@ -964,7 +979,7 @@ pub fn sarif(reports: &[FileReport], sources: &[SourceText], config: &RuleConfig
                     .iter()
                     .enumerate()
                     .map(|(i, r)| {
-                        let source = sources.iter().position(|s| s.file == r.path);
+                        let source = source_of(sources, &r.path);
                         let (uri, region) = match source.map(|i| (&sources[i], &source_lines[i])) {
                             Some((SourceText { shown, .. }, Some(lines))) => {
                                 (uri_of(shown), sarif_region(lines, &r.range))

@@ -159,8 +159,7 @@ impl ProseCache {
                 match kind {
                     DocKind::Markdown => {
                         self.front = front_matter(text);
-                        let mut parsed = parse_markdown(text, self.front);
-                        mask_urls(text, &mut parsed.masked);
+                        let parsed = parse_markdown(text, self.front);
                         self.cuts.clear();
                         self.cuts.push(0);
                         self.cuts.extend_from_slice(&parsed.cuts);
@@ -169,7 +168,7 @@ impl ProseCache {
                         }
                         self.defines = parsed.defines;
                         Prose {
-                            masked: into_string(parsed.masked, text),
+                            masked: parsed.masked,
                             blocks: parsed.blocks,
                         }
                     }
@@ -243,12 +242,11 @@ impl ProseCache {
             if window_front > window.len() {
                 return None;
             }
-            let mut parsed = parse_markdown(window, window_front);
+            let parsed = parse_markdown(window, window_front);
             if parsed.defines {
                 return None;
             }
             if end == text.len() || ends_closed(window, parsed.last) {
-                mask_urls(window, &mut parsed.masked);
                 let parsed = Some(parsed);
                 return Some(splice(was_prose, cuts, first, last, text, parsed, front));
             }
@@ -288,7 +286,7 @@ fn splice(
     let mut new_cuts = Vec::with_capacity(cuts.len() + 4);
     new_cuts.extend_from_slice(&cuts[..=first]);
     if let Some(window) = window {
-        masked.push_str(&into_string(window.masked, &text[start..end]));
+        masked.push_str(&window.masked);
         blocks.extend(window.blocks.into_iter().map(|b| Block {
             range: b.range.start + start..b.range.end + start,
             kind: b.kind,
@@ -315,7 +313,7 @@ fn splice(
 }
 
 fn extract_plain(text: &str) -> Prose {
-    let mut masked = text.as_bytes().to_vec();
+    let mut masked = text.to_owned();
     let mut blocks = Vec::new();
     let mut block_start: Option<usize> = None;
     let mut block_end = 0;
@@ -351,25 +349,20 @@ fn extract_plain(text: &str) -> Prose {
         });
     }
     mask_urls(text, &mut masked);
-    Prose {
-        masked: into_string(masked, text),
-        blocks,
-    }
+    Prose { masked, blocks }
 }
 
 fn extract_markdown(text: &str) -> Prose {
-    let mut parsed = parse_markdown(text, front_matter(text));
-    mask_urls(text, &mut parsed.masked);
+    let parsed = parse_markdown(text, front_matter(text));
     Prose {
-        masked: into_string(parsed.masked, text),
+        masked: parsed.masked,
         blocks: parsed.blocks,
     }
 }
 
 /// What one parse of a Markdown text found, in offsets from its start.
 struct MarkdownParse {
-    /// Not yet rid of URLs.
-    masked: Vec<u8>,
+    masked: String,
     blocks: Vec<Block>,
     /// See [`Versions`]: where the parse could have been cut in two.
     cuts: Vec<usize>,
@@ -419,11 +412,7 @@ fn front_matter(text: &str) -> usize {
 
 /// `front`: how many bytes at the start are front matter (see [`front_matter`]).
 fn parse_markdown(text: &str, front: usize) -> MarkdownParse {
-    // Start from all-blank and copy prose back in.
-    let mut masked: Vec<u8> = text
-        .bytes()
-        .map(|b| if b == b'\n' || b == b'\r' { b } else { b' ' })
-        .collect();
+    let mut masked = Masker::new(text);
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_FOOTNOTES | Options::ENABLE_STRIKETHROUGH;
     let mut blocks = Vec::new();
@@ -516,7 +505,7 @@ fn parse_markdown(text: &str, front: usize) -> MarkdownParse {
                 }
             }
             Event::Text(_) if opaque == 0 => {
-                masked[range.clone()].copy_from_slice(&text.as_bytes()[range.clone()]);
+                masked.prose(range.clone());
                 let kind = if heading {
                     BlockKind::Heading
                 } else if table_cell {
@@ -538,6 +527,8 @@ fn parse_markdown(text: &str, front: usize) -> MarkdownParse {
     }
     close(&mut current, &mut blocks);
     defines |= events.reference_definitions().iter().next().is_some();
+    let mut masked = masked.finish();
+    mask_urls(text, &mut masked);
     MarkdownParse {
         masked,
         blocks,
@@ -633,7 +624,7 @@ fn is_block_end(tag: &TagEnd) -> bool {
 }
 
 /// Bare URLs in running text are not prose: a name inside a URL is not a mention.
-fn mask_urls(text: &str, masked: &mut [u8]) {
+fn mask_urls(text: &str, masked: &mut String) {
     let bytes = text.as_bytes();
     let mut skip_to = 0;
     // Every URL starts with "http" or "www.": jump between those with a
@@ -667,43 +658,88 @@ fn mask_urls(text: &str, masked: &mut [u8]) {
     }
 }
 
-fn blank_out(masked: &mut [u8], range: Range<usize>) {
-    for b in &mut masked[range] {
-        if *b != b'\n' && *b != b'\r' {
-            *b = b' ';
-        }
+/// Blanks `range` of `masked` (on character boundaries): every byte a
+/// space but line breaks, which stay, so offsets do not move.
+fn blank_out(masked: &mut String, range: Range<usize>) {
+    let mut blank = String::with_capacity(range.len());
+    push_blank(&mut blank, &masked.as_bytes()[range.clone()]);
+    masked.replace_range(range, &blank);
+}
+
+/// Pushes one space for every byte of `bytes` but line breaks, pushed as
+/// they are.
+fn push_blank(out: &mut String, bytes: &[u8]) {
+    // Most stretches between prose are a few bytes: a line break, the
+    // marks of emphasis or a heading, not worth a vector search.
+    if bytes.len() <= 16 {
+        out.extend(bytes.iter().map(|&b| match b {
+            b'\n' | b'\r' => char::from(b),
+            _ => ' ',
+        }));
+        return;
+    }
+    let mut at = 0;
+    for i in memchr::memchr2_iter(b'\n', b'\r', bytes) {
+        push_spaces(out, i - at);
+        out.push(char::from(bytes[i]));
+        at = i + 1;
+    }
+    push_spaces(out, bytes.len() - at);
+}
+
+fn push_spaces(out: &mut String, mut n: usize) {
+    const SPACES: &str = "                                                                ";
+    while n > 0 {
+        let k = n.min(SPACES.len());
+        out.push_str(&SPACES[..k]);
+        n -= k;
     }
 }
 
-/// Masking replaces whole UTF-8 sequences (ranges come from the parser or
-/// from ASCII boundaries), so the bytes stay valid UTF-8; should that ever
-/// break, fall back to the lossy form rather than panic on user text.
-fn into_string(masked: Vec<u8>, original: &str) -> String {
-    debug_assert_eq!(masked.len(), original.len());
-    match String::from_utf8(masked) {
-        Ok(s) => s,
-        Err(e) => {
-            let bytes = e.into_bytes();
-            // Replace any broken sequence byte-for-byte with spaces to keep offsets.
-            let mut fixed = Vec::with_capacity(bytes.len());
-            let mut i = 0;
-            while i < bytes.len() {
-                match std::str::from_utf8(&bytes[i..]) {
-                    Ok(s) => {
-                        fixed.extend_from_slice(s.as_bytes());
-                        break;
-                    }
-                    Err(err) => {
-                        let good = err.valid_up_to();
-                        fixed.extend_from_slice(&bytes[i..i + good]);
-                        let bad = err.error_len().unwrap_or(bytes.len() - i - good);
-                        fixed.extend(std::iter::repeat_n(b' ', bad));
-                        i += good + bad;
-                    }
-                }
-            }
-            String::from_utf8(fixed).unwrap_or_else(|_| " ".repeat(original.len()))
+/// The masked text of a Markdown text, written from the start: the prose
+/// the parse finds copied, every byte between blanked (see [`push_blank`]).
+/// Written as a string, of whole characters and spaces, it needs no check
+/// that it is UTF-8, which a copy masked byte by byte would.
+struct Masker<'a> {
+    text: &'a str,
+    masked: String,
+}
+
+impl<'a> Masker<'a> {
+    fn new(text: &'a str) -> Masker<'a> {
+        Masker {
+            text,
+            masked: String::with_capacity(text.len()),
         }
+    }
+
+    /// Copies the prose at `range` (on character boundaries), blanking what
+    /// lies between the last prose copied and it.
+    fn prose(&mut self, range: Range<usize>) {
+        let written = self.masked.len();
+        if range.start < written {
+            // Behind what is written (the parser gives prose in order, but
+            // what is masked must not depend on it): copied over in place.
+            let end = range.end.min(written);
+            self.masked
+                .replace_range(range.start..end, &self.text[range.start..end]);
+            if range.end > written {
+                self.masked.push_str(&self.text[written..range.end]);
+            }
+            return;
+        }
+        push_blank(
+            &mut self.masked,
+            &self.text.as_bytes()[written..range.start],
+        );
+        self.masked.push_str(&self.text[range]);
+    }
+
+    /// The masked text, what follows the last prose blanked.
+    fn finish(mut self) -> String {
+        let written = self.masked.len();
+        push_blank(&mut self.masked, &self.text.as_bytes()[written..]);
+        self.masked
     }
 }
 
@@ -818,18 +854,13 @@ mod tests {
                 let head = parse_markdown(&text[..cut], front_matter(text));
                 let tail = parse_markdown(&text[cut..], 0);
                 let mut masked = head.masked;
-                masked.extend_from_slice(&tail.masked);
-                mask_urls(text, &mut masked);
+                masked.push_str(&tail.masked);
                 let mut blocks = head.blocks;
                 blocks.extend(tail.blocks.into_iter().map(|b| Block {
                     range: b.range.start + cut..b.range.end + cut,
                     kind: b.kind,
                 }));
-                assert_eq!(
-                    into_string(masked, text),
-                    want.masked,
-                    "cut at {cut} of {text:?}"
-                );
+                assert_eq!(masked, want.masked, "cut at {cut} of {text:?}");
                 assert_eq!(blocks, want.blocks, "cut at {cut} of {text:?}");
             }
         }
@@ -1061,6 +1092,62 @@ mod tests {
                 edit_at(&mut text, where_, delete, insert);
                 check(&mut cache, &text);
             }
+        }
+    }
+
+    /// The masking as it was before [`Masker`]: every byte blank but line
+    /// breaks, then each prose range copied back in, in any order.
+    fn masked_bytewise(text: &str, prose: &[Range<usize>]) -> String {
+        let mut masked: Vec<u8> = text
+            .bytes()
+            .map(|b| if b == b'\n' || b == b'\r' { b } else { b' ' })
+            .collect();
+        for r in prose {
+            masked[r.clone()].copy_from_slice(&text.as_bytes()[r.clone()]);
+        }
+        String::from_utf8(masked).unwrap()
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The masked text written as a string equals the byte-by-byte
+        /// masking, for prose ranges in order, overlapping or out of order,
+        /// with stretches between them short and long.
+        #[test]
+        fn the_masker_masks_as_byte_by_byte(
+            parts in proptest::collection::vec(
+                prop::sample::select(vec![
+                    "a", "Putin", " ", "\n", "\r\n", "\r", "’", "😀", "#", "**",
+                    "a long stretch of words between the prose",
+                ]),
+                0..40,
+            ),
+            picks in proptest::collection::vec((0.0f64..1.0, 0.0f64..1.0), 0..8),
+            in_order in any::<bool>(),
+        ) {
+            let text = parts.concat();
+            let bounds: Vec<usize> =
+                (0..=text.len()).filter(|&i| text.is_char_boundary(i)).collect();
+            let at = |f: f64| bounds[((f * bounds.len() as f64) as usize).min(bounds.len() - 1)];
+            let mut prose: Vec<Range<usize>> = picks
+                .iter()
+                .map(|&(a, b)| at(a.min(b))..at(a.max(b)))
+                .collect();
+            if in_order {
+                prose.sort_by_key(|r| r.start);
+                let mut end = 0;
+                prose.retain(|r| {
+                    let keep = r.start >= end;
+                    end = end.max(r.end);
+                    keep
+                });
+            }
+            let mut masker = Masker::new(&text);
+            for r in &prose {
+                masker.prose(r.clone());
+            }
+            prop_assert_eq!(masker.finish(), masked_bytewise(&text, &prose));
         }
     }
 }

@@ -82,14 +82,17 @@ pub fn split_sentences_quoted(
     let range = clamp(text, range);
     // Room for a sentence in a hundred bytes, enough for most paragraphs.
     let mut out = Vec::with_capacity(range.len() / 100 + 1);
-    let paragraphs = paragraphs(text, range.clone());
-    if let (Some(quotations), [paragraph]) = (quotations, paragraphs.as_slice()) {
-        if *paragraph == asked {
+    let mut paragraphs = Paragraphs::new(text, range.clone());
+    // There is always one: the range is a paragraph if nothing splits it.
+    let first = paragraphs.next().unwrap_or(range.clone());
+    if let Some(quotations) = quotations {
+        // Only the last paragraph ends where the range does.
+        if first == asked {
             split_paragraph(text, range, quotations, &mut out);
             return out;
         }
     }
-    for paragraph in paragraphs {
+    for paragraph in std::iter::once(first).chain(paragraphs) {
         let quotations = find_quotations(text, std::slice::from_ref(&paragraph));
         split_paragraph(text, paragraph, &quotations, &mut out);
     }
@@ -108,32 +111,63 @@ fn clamp(text: &str, range: Range<usize>) -> Range<usize> {
     start..end
 }
 
-/// Splits at blank lines (a line holding only whitespace).
-fn paragraphs(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
-    let mut out = Vec::new();
-    let mut start = range.start;
-    let mut line_start = range.start;
-    let mut previous_blank = false;
-    let slice = &text[range.clone()];
-    // Line breaks are single bytes that no other character's UTF-8 holds.
-    for rel in memchr::memchr2_iter(b'\n', b'\r', slice.as_bytes()) {
-        // "\r\n" is one line break, not a line and a blank line.
-        if slice.as_bytes()[rel] == b'\n' && rel > 0 && slice.as_bytes()[rel - 1] == b'\r' {
-            line_start = range.start + rel + 1;
-            continue;
+/// Splits at blank lines (a line holding only whitespace), one paragraph
+/// at a time: a prose block is nearly always one, found without a list.
+struct Paragraphs<'a> {
+    text: &'a str,
+    range: Range<usize>,
+    /// Line breaks are single bytes that no other character's UTF-8 holds.
+    breaks: memchr::Memchr2<'a>,
+    /// Where the paragraph being read starts.
+    start: usize,
+    line_start: usize,
+    previous_blank: bool,
+    done: bool,
+}
+
+impl<'a> Paragraphs<'a> {
+    fn new(text: &'a str, range: Range<usize>) -> Paragraphs<'a> {
+        Paragraphs {
+            text,
+            breaks: memchr::memchr2_iter(b'\n', b'\r', text[range.clone()].as_bytes()),
+            start: range.start,
+            line_start: range.start,
+            previous_blank: false,
+            done: false,
+            range,
         }
-        let at = range.start + rel;
-        let line = &text[line_start..at];
-        let blank = line.trim().is_empty();
-        if blank && !previous_blank && line_start > start {
-            out.push(start..line_start);
-            start = line_start;
-        }
-        previous_blank = blank;
-        line_start = at + 1;
     }
-    out.push(start..range.end);
-    out
+}
+
+impl Iterator for Paragraphs<'_> {
+    type Item = Range<usize>;
+
+    fn next(&mut self) -> Option<Range<usize>> {
+        if self.done {
+            return None;
+        }
+        let bytes = self.text.as_bytes();
+        for rel in self.breaks.by_ref() {
+            let at = self.range.start + rel;
+            // "\r\n" is one line break, not a line and a blank line.
+            if bytes[at] == b'\n' && rel > 0 && bytes[at - 1] == b'\r' {
+                self.line_start = at + 1;
+                continue;
+            }
+            let line_start = self.line_start;
+            let blank = self.text[line_start..at].trim().is_empty();
+            let ends = blank && !self.previous_blank && line_start > self.start;
+            self.previous_blank = blank;
+            self.line_start = at + 1;
+            if ends {
+                let paragraph = self.start..line_start;
+                self.start = line_start;
+                return Some(paragraph);
+            }
+        }
+        self.done = true;
+        Some(self.start..self.range.end)
+    }
 }
 
 fn split_paragraph(
@@ -423,6 +457,52 @@ fn push_trimmed(text: &str, range: Range<usize>, out: &mut Vec<Range<usize>>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The paragraphs as a list, as they were found before [`Paragraphs`]:
+    /// its reference.
+    fn paragraph_list(text: &str, range: Range<usize>) -> Vec<Range<usize>> {
+        let mut out = Vec::new();
+        let mut start = range.start;
+        let mut line_start = range.start;
+        let mut previous_blank = false;
+        let slice = &text[range.clone()];
+        for rel in memchr::memchr2_iter(b'\n', b'\r', slice.as_bytes()) {
+            if slice.as_bytes()[rel] == b'\n' && rel > 0 && slice.as_bytes()[rel - 1] == b'\r' {
+                line_start = range.start + rel + 1;
+                continue;
+            }
+            let at = range.start + rel;
+            let blank = text[line_start..at].trim().is_empty();
+            if blank && !previous_blank && line_start > start {
+                out.push(start..line_start);
+                start = line_start;
+            }
+            previous_blank = blank;
+            line_start = at + 1;
+        }
+        out.push(start..range.end);
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
+
+        #[test]
+        fn paragraphs_are_found_as_in_a_list(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "a", "He said.", " ", "\t", "\n", "\r\n", "\r", "\u{a0}", "’",
+                ]),
+                0..30,
+            ),
+            trim in 0usize..3,
+        ) {
+            let text = parts.concat();
+            let end = text.len() - text.chars().rev().take(trim).map(char::len_utf8).sum::<usize>();
+            let got: Vec<Range<usize>> = Paragraphs::new(&text, 0..end).collect();
+            proptest::prop_assert_eq!(got, paragraph_list(&text, 0..end));
+        }
+    }
 
     /// The terminator search as a byte-at-a-time loop, as it was before
     /// memchr: the reference for [`Terminators`].
