@@ -367,8 +367,35 @@ impl PatternSet {
     /// The sets a split word belongs to, by its key and the key's shape
     /// (worked out by the splitter) when it has one: asked for every word
     /// of most sentences.
-    #[inline]
+    ///
+    /// Most words of a sentence have a key whose shape one listed word
+    /// has, or none: that answer is a load and a comparison, inlined into
+    /// the rules' loops over words. The rest (a shape several listed words
+    /// share, a word without a key) is one call: the whole lookup inlined
+    /// was left a call of its own, which cost more than the lookup.
+    #[inline(always)]
     pub fn classes_of_word(&self, word: &Word<'_>) -> Classes {
+        if let Some((key, shape)) = word.keyed() {
+            match self.by_shape.slots[shape] {
+                0 => return Classes::default(),
+                SHARED_SHAPE => {}
+                slot => {
+                    let (listed, classes) = self.by_shape.words[usize::from(slot) - 1];
+                    return if listed == key {
+                        classes
+                    } else {
+                        Classes::default()
+                    };
+                }
+            }
+        }
+        self.classes_of_unslotted(word)
+    }
+
+    /// [`PatternSet::classes_of_word`] of a word whose shape several
+    /// listed words share, or without a key.
+    #[inline(never)]
+    fn classes_of_unslotted(&self, word: &Word<'_>) -> Classes {
         match word.keyed() {
             Some((key, shape)) => self.classes_of_key(key, shape),
             None => self.classes_of(&word.lower),
