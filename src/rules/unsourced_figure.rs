@@ -106,7 +106,21 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
 
 /// Whether a word starts with a digit or is a magnitude ("million"): a
 /// sentence holds a figure only if one of its words does.
+#[inline(always)]
 fn may_start_figure(lists: &Lists, w: &Word<'_>) -> bool {
+    // Asked of every word of the draft. A keyed word (most) holds its
+    // first byte in the key's low byte, and its shape beside it.
+    if let Some((key, _)) = w.keyed() {
+        return (key as u8).is_ascii_digit()
+            || (lists.magnitude_shapes.may_hold_word(w)
+                && lists.set.classes_of_word(w).contain(lists.magnitude));
+    }
+    may_start_figure_plain(lists, w)
+}
+
+/// [`may_start_figure`] read from the word's form: the plain reading the
+/// keyed shortcut is tested against.
+fn may_start_figure_plain(lists: &Lists, w: &Word<'_>) -> bool {
     w.lower.first_byte().is_some_and(|b| b.is_ascii_digit())
         || (lists.magnitude_shapes.may_hold_word(w)
             && lists.set.classes_of_word(w).contain(lists.magnitude))
@@ -341,6 +355,36 @@ mod tests {
             "The bank’s governor, Hafize Gaye Erkan, 41, took office in June.",
         ] {
             assert_eq!(figures(sentence), [] as [&str; 0], "{sentence}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The keyed shortcut of `may_start_figure` answers as the plain
+        /// reading of the word's form, for words in any case, digits,
+        /// currency, non-ASCII and long words.
+        #[test]
+        fn the_keyed_figure_start_test_agrees_with_the_plain_one(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "million", "Millions", "BILLION", "bn", "mln", "4", "12,000", "2.5",
+                        "19th", "$2bn", "£40m", "four", "percent", "a", "Ünïcode", "1990s",
+                        "extraordinarily-long-word", "trillions", "mill", "billionaire", "0",
+                    ]),
+                    proptest::sample::select(vec![" ", ", ", "-", "’", ". ", "“", "é", "9", "%"]),
+                ],
+                0..14,
+            ),
+        ) {
+            let text: String = pieces.concat();
+            let lists: &super::Lists = &super::WORDS;
+            for w in crate::rules::tokens::words(&text, 0..text.len()) {
+                proptest::prop_assert_eq!(
+                    super::may_start_figure(lists, &w),
+                    super::may_start_figure_plain(lists, &w),
+                    "{} in {:?}", w.lower.as_str(), text
+                );
+            }
         }
     }
 }
