@@ -258,6 +258,11 @@ pub(crate) struct Context<'a> {
     pub analysis: &'a DocAnalysis,
     /// For each quotation, whether a later one continues it.
     continued: Vec<bool>,
+    /// For each quotation, the furthest end of it and the quotations
+    /// before it: [`Context::in_quotation`] is asked of most names and
+    /// phrases of a draft, and most lie past every quotation opened
+    /// before them.
+    reach: Vec<usize>,
     /// The longest mention, so a search by start can reach every mention
     /// that overlaps a range.
     pub mention_span: usize,
@@ -292,6 +297,14 @@ impl<'a> Context<'a> {
                 *c = true;
             }
         }
+        let reach = analysis
+            .quotations
+            .iter()
+            .scan(0, |furthest, q| {
+                *furthest = q.range.end.max(*furthest);
+                Some(*furthest)
+            })
+            .collect();
         Context {
             text,
             masked: &analysis.prose.masked,
@@ -299,6 +312,7 @@ impl<'a> Context<'a> {
             index,
             analysis,
             continued,
+            reach,
             mention_span: analysis
                 .mentions
                 .iter()
@@ -350,12 +364,17 @@ impl<'a> Context<'a> {
         // A quotation lies inside its block, so only those opening between
         // the block's start and the range can hold it.
         let holds = |q: &Quotation| q.range.start <= range.start && range.end <= q.range.end;
+        // Only a quotation opening at or before the range can hold it, and
+        // only if it reaches the range's end.
+        let hi = quotations.partition_point(|q| q.range.start <= range.start);
+        if hi == 0 || self.reach[hi - 1] < range.end {
+            return false;
+        }
         match self.block_at(range.start) {
             // Those before the range, walked back to the block's start
             // (no second search for where that is: most blocks hold few
             // quotations, and the same ones are tested either way).
             Some(b) => {
-                let hi = quotations.partition_point(|q| q.range.start <= range.start);
                 quotations[..hi]
                     .iter()
                     .rev()
