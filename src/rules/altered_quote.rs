@@ -10,15 +10,15 @@ use std::ops::Range;
 
 use super::claim_match::{best_candidates, shared_count};
 use super::claims::{is_function_word, source_speaker, ClaimSource};
-use super::tokens::{short_key, words, Lower};
 #[cfg(test)]
 use super::tokens::Word;
+use super::tokens::{short_key, words, Lower};
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::memo::TextMemo;
 use crate::analysis::ClaimId;
-use crate::text::fold::fold_cow;
 #[cfg(test)]
 use crate::text::fold::fold;
+use crate::text::fold::fold_cow;
 
 /// Claims sharing the quotation's words (at least one of them distinctive:
 /// [`crate::analysis::claim_content::distinctive_limit`]) that are aligned

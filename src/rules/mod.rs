@@ -374,13 +374,11 @@ impl<'a> Context<'a> {
             // Those before the range, walked back to the block's start
             // (no second search for where that is: most blocks hold few
             // quotations, and the same ones are tested either way).
-            Some(b) => {
-                quotations[..hi]
-                    .iter()
-                    .rev()
-                    .take_while(|q| q.range.start >= b.range.start)
-                    .any(holds)
-            }
+            Some(b) => quotations[..hi]
+                .iter()
+                .rev()
+                .take_while(|q| q.range.start >= b.range.start)
+                .any(holds),
             None => quotations.iter().any(holds),
         }
     }
@@ -442,7 +440,9 @@ impl<'a> Context<'a> {
 
     fn named_before_mapped(&self, entity: EntityId, at: usize) -> bool {
         let ends = self.first_mention_end.get_or_init(|| {
-            let mut ends = IdMap::default();
+            // Room for every mention's entity at once: growing the map
+            // step by step rehashed what it held at each step.
+            let mut ends = IdMap::with_capacity_and_hasher(self.mentions.len(), Default::default());
             for m in self.mentions {
                 ends.entry(m.entity)
                     .and_modify(|e: &mut usize| *e = (*e).min(m.range.end))
