@@ -177,12 +177,14 @@ fn figure_at(masked: &str, s: &Sentence<'_, '_>, i: usize) -> Option<(Range<usiz
     // Compounds ("18-month", "2,000-year-old", "2019-2020") are measures,
     // ages and spans; letters after the digits make ordinals ("19th"),
     // decades ("1990s") or designators, except the magnitude abbreviations.
-    let numeric: String = w
-        .lower
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
-        .collect();
-    let suffix = &w.lower[numeric.len()..];
+    // The digits and separators are ASCII: the number is the form's first
+    // bytes, read in place.
+    let lower = w.lower.as_str();
+    let numeric = &lower[..lower
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b',' || *b == b'.')
+        .count()];
+    let suffix = &lower[numeric.len()..];
     let start_byte = w.range.start;
     let before = masked[..start_byte].trim_end();
     let currency_symbol = before.ends_with(['$', '€', '£', '¥', '₽', '₺', '₹']);
@@ -195,7 +197,7 @@ fn figure_at(masked: &str, s: &Sentence<'_, '_>, i: usize) -> Option<(Range<usiz
     if !suffix.is_empty() && !suffix_magnitude {
         return None;
     }
-    let value: f64 = numeric.replace(',', "").parse().ok()?;
+    let value = number_value(numeric)?;
     let mut start = start_byte;
     if currency_symbol {
         start = before.len() - before.chars().next_back().map_or(0, char::len_utf8);
@@ -255,6 +257,21 @@ fn figure_at(masked: &str, s: &Sentence<'_, '_>, i: usize) -> Option<(Range<usiz
         range_end = w.range.end + 1;
     }
     Some((start..range_end, end))
+}
+
+/// The value of digits with thousands separators ("12,000"): most
+/// figures have none, and are parsed without a copy made.
+fn number_value(numeric: &str) -> Option<f64> {
+    if numeric.contains(',') {
+        return number_value_plain(numeric);
+    }
+    numeric.parse().ok()
+}
+
+/// [`number_value`] with the separators always taken out: the plain
+/// reading it is tested against.
+fn number_value_plain(numeric: &str) -> Option<f64> {
+    numeric.replace(',', "").parse().ok()
 }
 
 #[cfg(test)]
@@ -359,6 +376,21 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// A number without separators parsed in place has the value of
+        /// the plain reading, and so does one with them.
+        #[test]
+        fn numbers_parse_as_the_plain_reading(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["0", "1", "9", "12", ",", ".", "000", "e", "-"]),
+                0..8,
+            ),
+        ) {
+            let numeric: String = pieces.concat();
+            let plain = super::number_value_plain(&numeric);
+            let fast = super::number_value(&numeric);
+            proptest::prop_assert_eq!(fast.map(f64::to_bits), plain.map(f64::to_bits), "{:?}", numeric);
+        }
+
         /// The keyed shortcut of `may_start_figure` answers as the plain
         /// reading of the word's form, for words in any case, digits,
         /// currency, non-ASCII and long words.
