@@ -9,12 +9,16 @@ use std::borrow::Cow;
 use std::ops::Range;
 
 use super::claim_match::{best_candidates, shared_count};
-use super::claims::{is_function_word, related, source_speaker, source_title};
-use super::tokens::{short_key, words, Word};
+use super::claims::{is_function_word, source_speaker, ClaimSource};
+#[cfg(test)]
+use super::tokens::Word;
+use super::tokens::{short_key, words, Lower};
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::analysis::memo::TextMemo;
 use crate::analysis::ClaimId;
+#[cfg(test)]
 use crate::text::fold::fold;
+use crate::text::fold::fold_cow;
 
 /// Claims sharing the quotation's words (at least one of them distinctive:
 /// [`crate::analysis::claim_content::distinctive_limit`]) that are aligned
@@ -34,7 +38,7 @@ const SHOWN_CHANGES: usize = 3;
 /// One word of the draft's quotation.
 struct QuoteWord<'t> {
     range: Range<usize>,
-    folded: Cow<'t, str>,
+    folded: Folded<'t>,
     /// `folded` as a number ([`short_key`]): the alignment compares every
     /// word of the quotation with every word of each candidate claim.
     key: Option<u128>,
@@ -47,7 +51,7 @@ struct QuoteWord<'t> {
 /// One word of the source's quotation.
 struct SourceWord<'t> {
     range: Range<usize>,
-    folded: Cow<'t, str>,
+    folded: Folded<'t>,
     key: Option<u128>,
 }
 
@@ -61,12 +65,51 @@ fn same_word(a: (Option<u128>, &str), b: (Option<u128>, &str)) -> bool {
     }
 }
 
-/// A word's folded form, borrowed where the text has it already (most
-/// words): the alignment folds every word of each candidate claim.
-fn folded<'t>(w: &Word<'t>) -> Cow<'t, str> {
+/// A word's folded form: its lower-case form, which is folded already
+/// when it is ASCII (most words; a short capitalised one is held in the
+/// word's key, and no string is made of it: the alignment folds every word
+/// of each candidate claim), else the form folded.
+struct Folded<'t> {
+    lower: Lower<'t>,
+    /// The folding of a form outside ASCII, when it differs from the form.
+    refolded: Option<String>,
+}
+
+impl<'t> Folded<'t> {
+    /// The folded form and its [`short_key`].
+    fn of(lower: Lower<'t>) -> (Folded<'t>, Option<u128>) {
+        // ASCII lower case folds to itself, and a short one has its key
+        // already: only a word outside ASCII (or long with capitals) can
+        // fold to something else.
+        if lower.in_text().is_some() || lower.key().is_some() {
+            let key = lower.key();
+            let folded = Folded {
+                lower,
+                refolded: None,
+            };
+            return (folded, key);
+        }
+        let refolded = match fold_cow(&lower) {
+            Cow::Borrowed(_) => None,
+            Cow::Owned(s) => Some(s),
+        };
+        let folded = Folded { lower, refolded };
+        let key = short_key(folded.as_str());
+        (folded, key)
+    }
+
+    fn as_str(&self) -> &str {
+        self.refolded.as_deref().unwrap_or(self.lower.as_str())
+    }
+}
+
+/// A word's folded form as [`fold`] makes it from the word's lower-case
+/// form: the plain reading [`Folded`] is tested against.
+#[cfg(test)]
+fn folded_plain(w: &Word<'_>) -> String {
     match w.lower.in_text() {
-        Some(s) => Cow::Borrowed(s),
-        None => Cow::Owned(fold(&w.lower)),
+        Some(s) => s.to_string(),
+        None => fold(&w.lower),
     }
 }
 
@@ -153,7 +196,7 @@ fn best_alignment(cx: &Context<'_>, quote: &[QuoteWord]) -> Option<Alignment> {
         quote
             .iter()
             .filter(|w| !w.bracketed)
-            .filter_map(|w| stems.content_id(cx.index, &w.folded, w.key))
+            .filter_map(|w| stems.content_id(cx.index, w.folded.as_str(), w.key))
             .collect()
     };
     content.sort_unstable();
@@ -183,10 +226,12 @@ fn quote_words<'t>(cx: &Context<'t>, inner: Range<usize>) -> Vec<QuoteWord<'t>> 
     let brackets: Vec<Range<usize>> = {
         let mut out = Vec::new();
         let mut open = None;
-        for (i, c) in text[inner.clone()].char_indices() {
-            match c {
-                '[' => open = Some(inner.start + i),
-                ']' => {
+        // Brackets are ASCII: no byte of another character is one, so the
+        // bytes are read without decoding characters.
+        for (i, b) in text[inner.clone()].bytes().enumerate() {
+            match b {
+                b'[' => open = Some(inner.start + i),
+                b']' => {
                     if let Some(s) = open.take() {
                         out.push(s..inner.start + i + 1);
                     }
@@ -202,27 +247,39 @@ fn quote_words<'t>(cx: &Context<'t>, inner: Range<usize>) -> Vec<QuoteWord<'t>> 
         .map(|w| {
             let gap = &text[last_end..w.range.start];
             last_end = w.range.end;
-            let folded = folded(&w);
+            let (folded, key) = Folded::of(w.lower);
             QuoteWord {
-                key: short_key(&folded),
+                key,
                 folded,
                 bracketed: brackets
                     .iter()
                     .any(|b| b.start < w.range.start && w.range.end < b.end),
-                ellipsis_before: gap.contains('…') || gap.contains("..") || gap.contains(". ."),
+                ellipsis_before: has_ellipsis(gap),
                 range: w.range,
             }
         })
         .collect()
 }
 
+/// Whether the text between two words of a quotation marks words left out.
+/// Most such gaps are one space, shorter than any mark: told so by their
+/// length, not by three substring searches.
+fn has_ellipsis(gap: &str) -> bool {
+    gap.len() >= 2 && has_ellipsis_plain(gap)
+}
+
+/// [`has_ellipsis`] by search alone: the plain reading it is tested against.
+fn has_ellipsis_plain(gap: &str) -> bool {
+    gap.contains('…') || gap.contains("..") || gap.contains(". .")
+}
+
 fn source_words(claim_text: &str) -> Vec<SourceWord<'_>> {
     words(claim_text, 0..claim_text.len())
         .into_iter()
         .map(|w| {
-            let folded = folded(&w);
+            let (folded, key) = Folded::of(w.lower);
             SourceWord {
-                key: short_key(&folded),
+                key,
                 folded,
                 range: w.range,
             }
@@ -313,8 +370,8 @@ fn align(
     let missing_cost = |i: usize| if free_gap(i) { 0 } else { 2 };
     let same = |i: usize, j: usize| {
         same_word(
-            (quote[i].key, &quote[i].folded),
-            (source[j].key, &source[j].folded),
+            (quote[i].key, quote[i].folded.as_str()),
+            (source[j].key, source[j].folded.as_str()),
         )
     };
     let diagonal_cost = |i: usize, j: usize| -> i64 {
@@ -352,7 +409,7 @@ fn align(
     let end = ties
         .iter()
         .rev()
-        .find(|&&j| j > 0 && !is_function_word(&source[j - 1].folded))
+        .find(|&&j| j > 0 && !is_function_word(source[j - 1].folded.as_str()))
         .or(ties.first())
         .copied()?;
     let mut steps = Vec::new();
@@ -392,7 +449,7 @@ fn align(
     let content_shared = steps
         .iter()
         .filter(
-            |s| matches!(s, Step::Same { quote: q, .. } if !is_function_word(&quote[*q].folded)),
+            |s| matches!(s, Step::Same { quote: q, .. } if !is_function_word(quote[*q].folded.as_str())),
         )
         .count();
     let covered = steps
@@ -518,7 +575,8 @@ fn finding(
     }
     let who = source_speaker(cx, al.claim).unwrap_or_else(|| "the source".to_string());
     let original = source_span(&al.window);
-    let title = source_title(cx, al.claim);
+    let source_article = ClaimSource::of(cx, al.claim);
+    let title = source_article.title();
     Finding {
         rule: Rule::AlteredQuote,
         severity,
@@ -531,7 +589,10 @@ fn finding(
             edits: restoring_edits(cx, quote, &source, claim_text, &al.changes),
             preferred: true,
         }],
-        related: related(cx, al.claim, format!("{who} in “{title}”")).into_iter().collect(),
+        related: source_article
+            .related(format!("{who} in “{title}”"))
+            .into_iter()
+            .collect(),
     }
 }
 
@@ -634,6 +695,43 @@ mod tests {
             let plain = check_with(&cx, Severity::Warning, &scope, &AlignmentMemo::default());
             for _ in 0..2 {
                 prop_assert_eq!(&super::check(&cx, Severity::Warning, &scope), &plain);
+            }
+        }
+    }
+
+    proptest! {
+        /// The length test before the searches for an ellipsis changes no
+        /// answer.
+        #[test]
+        fn the_ellipsis_test_agrees_with_the_searches(
+            pieces in prop::collection::vec(
+                prop::sample::select(vec!["", " ", ".", "…", ", ", "\u{a0}", "é", "[", "]"]),
+                0..5,
+            ),
+        ) {
+            let gap: String = pieces.concat();
+            prop_assert_eq!(super::has_ellipsis(&gap), super::has_ellipsis_plain(&gap), "{:?}", gap);
+        }
+
+        /// A word's folded form, kept as its lower-case form where that is
+        /// folded already, is the form [`fold`] makes (and so is its key).
+        #[test]
+        fn folded_words_are_the_folding_of_their_lower_case_form(
+            pieces in prop::collection::vec(
+                prop::sample::select(vec![
+                    "Sphère", "sphère", "SPHERE", "sphere", "We", "OWN", "it’s", "It's", "S-400s",
+                    "Counterintelligence", "counterintelligence", "ÉTÉ", "İstanbul", "ß", "Ǆ",
+                    " ", ", ", "-", "’", "“", "é", "9",
+                ]),
+                0..12,
+            ),
+        ) {
+            let text: String = pieces.concat();
+            for w in super::words(&text, 0..text.len()) {
+                let plain = super::folded_plain(&w);
+                let (folded, key) = super::Folded::of(w.lower.clone());
+                prop_assert_eq!(folded.as_str(), plain.as_str(), "{:?}", text);
+                prop_assert_eq!(key, super::short_key(&plain), "{:?}", text);
             }
         }
     }

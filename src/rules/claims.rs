@@ -7,6 +7,7 @@ use std::sync::LazyLock;
 
 use super::tokens::{words, Word};
 use super::{Context, Related};
+use crate::analysis::index::IndexedSource;
 use crate::analysis::{ClaimId, EntityId};
 use crate::lexicon::{Claim, EntityKind};
 use crate::text::attribution::{Attribution, SpeakerKind};
@@ -177,15 +178,52 @@ pub fn source_speaker(cx: &Context<'_>, claim: ClaimId) -> Option<String> {
 
 /// The claim's sentence in its source article, for `relatedInformation`.
 pub fn related(cx: &Context<'_>, claim: ClaimId, message: String) -> Option<Related> {
-    let indexed = cx.index.claim(claim);
-    let c: &Claim = &indexed.claim;
-    let source = cx.index.source(indexed.lexicon, &c.source)?;
-    Some(Related {
-        source: c.source.clone(),
-        path: source.path.clone(),
-        range: sentence_range(c),
-        message,
-    })
+    ClaimSource::of(cx, claim).related(message)
+}
+
+/// The title of the claim's source article.
+pub fn source_title(cx: &Context<'_>, claim: ClaimId) -> String {
+    ClaimSource::of(cx, claim).title()
+}
+
+/// A claim and its source article, as the index resolves it: finding the
+/// article compares the claim's source id with each of its lexicon's (a
+/// long list in a large lexicon), so a finding that gives both the title
+/// and the related information finds it once.
+pub struct ClaimSource<'i> {
+    claim: &'i Claim,
+    source: Option<&'i IndexedSource>,
+}
+
+impl<'i> ClaimSource<'i> {
+    pub fn of(cx: &Context<'i>, claim: ClaimId) -> ClaimSource<'i> {
+        let index = cx.index;
+        let indexed = index.claim(claim);
+        ClaimSource {
+            claim: &indexed.claim,
+            source: index.source(indexed.lexicon, &indexed.claim.source),
+        }
+    }
+
+    /// The title of the claim's source article ([`source_title`]).
+    pub fn title(&self) -> String {
+        self.source
+            .map(|s| s.source.title.clone())
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| self.claim.source.clone())
+    }
+
+    /// The claim's sentence in its source article ([`related`]).
+    pub fn related(&self, message: String) -> Option<Related> {
+        let c = self.claim;
+        let source = self.source?;
+        Some(Related {
+            source: c.source.clone(),
+            path: source.path.clone(),
+            range: sentence_range(c),
+            message,
+        })
+    }
 }
 
 /// The claim's sentence as a byte range of the source: the lexicon keeps the
@@ -199,14 +237,4 @@ fn sentence_range(c: &Claim) -> Range<usize> {
         }
         _ => c.start..c.end,
     }
-}
-
-/// The title of the claim's source article.
-pub fn source_title(cx: &Context<'_>, claim: ClaimId) -> String {
-    let indexed = cx.index.claim(claim);
-    cx.index
-        .source(indexed.lexicon, &indexed.claim.source)
-        .map(|s| s.source.title.clone())
-        .filter(|t| !t.is_empty())
-        .unwrap_or_else(|| indexed.claim.source.clone())
 }

@@ -13,12 +13,15 @@ use crate::analysis::{EntityId, Mention};
 use crate::lexicon::{Entity, EntityKind};
 use crate::text::fold::{fold, fold_cow};
 
-// foldhash, not SipHash: asked for the words before every mention.
-static HONORIFICS: LazyLock<foldhash::HashSet<&'static str>> = LazyLock::new(|| {
+// foldhash, not SipHash: asked for the words before every mention. Kept
+// as bytes, so that a word lower-cased on the stack is looked up without
+// checking again that it is UTF-8.
+static HONORIFICS: LazyLock<foldhash::HashSet<&'static [u8]>> = LazyLock::new(|| {
     include_str!("../../data/rules-honorifics.txt")
         .lines()
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(str::as_bytes)
         .collect()
 });
 
@@ -34,9 +37,9 @@ pub(crate) fn is_honorific(word: &str) -> bool {
         let lower = &mut buf[..word.len()];
         lower.copy_from_slice(word.as_bytes());
         lower.make_ascii_lowercase();
-        return std::str::from_utf8(lower).is_ok_and(|w| HONORIFICS.contains(w));
+        return HONORIFICS.contains(&*lower);
     }
-    HONORIFICS.contains(&*fold_cow(word))
+    HONORIFICS.contains(fold_cow(word).as_bytes())
 }
 
 /// The words of a name after any leading titles.

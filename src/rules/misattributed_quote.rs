@@ -4,7 +4,7 @@
 //! description ("the Turkish leader") or a group may well be the right
 //! person, so it stays silent.
 
-use super::claims::{name_for_fix, related, resolve, source_title, DraftSpeaker};
+use super::claims::{name_for_fix, resolve, ClaimSource, DraftSpeaker};
 use super::first_reference::is_honorific;
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::lexicon::EntityKind;
@@ -32,7 +32,8 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
             DraftSpeaker::Unresolved => continue,
         };
         let source_name = &cx.index.entity(expected).entity.name;
-        let title = source_title(cx, matched.claim);
+        let source = ClaimSource::of(cx, matched.claim);
+        let title = source.title();
         let speaker = &attributed.attribution.speaker;
         let written = &cx.text[speaker.range.clone()];
         let replacement = name_for_fix(cx, expected, speaker.range.start);
@@ -48,7 +49,8 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
                 edits: vec![(speaker.range.clone(), replacement.clone())],
                 preferred: true,
             }],
-            related: related(cx, matched.claim, format!("{source_name} in “{title}”"))
+            related: source
+                .related(format!("{source_name} in “{title}”"))
                 .into_iter()
                 .collect(),
         });

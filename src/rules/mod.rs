@@ -258,6 +258,11 @@ pub(crate) struct Context<'a> {
     pub analysis: &'a DocAnalysis,
     /// For each quotation, whether a later one continues it.
     continued: Vec<bool>,
+    /// For each quotation, the furthest end of it and the quotations
+    /// before it: [`Context::in_quotation`] is asked of most names and
+    /// phrases of a draft, and most lie past every quotation opened
+    /// before them.
+    reach: Vec<usize>,
     /// The longest mention, so a search by start can reach every mention
     /// that overlaps a range.
     pub mention_span: usize,
@@ -292,6 +297,14 @@ impl<'a> Context<'a> {
                 *c = true;
             }
         }
+        let reach = analysis
+            .quotations
+            .iter()
+            .scan(0, |furthest, q| {
+                *furthest = q.range.end.max(*furthest);
+                Some(*furthest)
+            })
+            .collect();
         Context {
             text,
             masked: &analysis.prose.masked,
@@ -299,6 +312,7 @@ impl<'a> Context<'a> {
             index,
             analysis,
             continued,
+            reach,
             mention_span: analysis
                 .mentions
                 .iter()
@@ -350,18 +364,21 @@ impl<'a> Context<'a> {
         // A quotation lies inside its block, so only those opening between
         // the block's start and the range can hold it.
         let holds = |q: &Quotation| q.range.start <= range.start && range.end <= q.range.end;
+        // Only a quotation opening at or before the range can hold it, and
+        // only if it reaches the range's end.
+        let hi = quotations.partition_point(|q| q.range.start <= range.start);
+        if hi == 0 || self.reach[hi - 1] < range.end {
+            return false;
+        }
         match self.block_at(range.start) {
             // Those before the range, walked back to the block's start
             // (no second search for where that is: most blocks hold few
             // quotations, and the same ones are tested either way).
-            Some(b) => {
-                let hi = quotations.partition_point(|q| q.range.start <= range.start);
-                quotations[..hi]
-                    .iter()
-                    .rev()
-                    .take_while(|q| q.range.start >= b.range.start)
-                    .any(holds)
-            }
+            Some(b) => quotations[..hi]
+                .iter()
+                .rev()
+                .take_while(|q| q.range.start >= b.range.start)
+                .any(holds),
             None => quotations.iter().any(holds),
         }
     }
@@ -423,7 +440,9 @@ impl<'a> Context<'a> {
 
     fn named_before_mapped(&self, entity: EntityId, at: usize) -> bool {
         let ends = self.first_mention_end.get_or_init(|| {
-            let mut ends = IdMap::default();
+            // Room for every mention's entity at once: growing the map
+            // step by step rehashed what it held at each step.
+            let mut ends = IdMap::with_capacity_and_hasher(self.mentions.len(), Default::default());
             for m in self.mentions {
                 ends.entry(m.entity)
                     .and_modify(|e: &mut usize| *e = (*e).min(m.range.end))

@@ -96,31 +96,17 @@ fn transliterations(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
     let mut given_names = GivenNames::default();
     let mut mentions = MentionCursor::default();
     let mut findings = Vec::new();
-    // The words come in text order: each pair is looked at as its second
-    // word comes, with no list of the scope's words made first. Kept of
-    // the last word: where it is, if it is capitalised (most words are
-    // not, and then no pair ends with the next).
-    let mut given: Option<Range<usize>> = None;
-    for_each_place(cx, scope, |surname| {
-        if !surname.capitalized {
-            given = None;
-            return;
-        }
-        if let Some(range) = given.replace(surname.range.clone()) {
-            let given = Place {
-                range,
-                capitalized: true,
-                break_before: false,
-            };
-            if may_be_full_name(&given, &surname) && !mentions.overlaps(cx, &surname.range) {
-                findings.extend(transliteration(
-                    cx,
-                    severity,
-                    &given,
-                    &surname,
-                    &mut given_names,
-                ));
-            }
+    // The pairs come in text order, each as its second word comes, with no
+    // list of the scope's words made first.
+    for_each_name_pair(cx, scope, |given, surname| {
+        if !mentions.overlaps(cx, &surname.range) {
+            findings.extend(transliteration(
+                cx,
+                severity,
+                given,
+                surname,
+                &mut given_names,
+            ));
         }
     });
     findings
@@ -155,8 +141,97 @@ impl MentionCursor {
     }
 }
 
+/// Calls `each(given, surname)` with every two words of `scope` in a row
+/// that [`may_be_full_name`], in text order: the pairs of the scope's
+/// words as [`places`] splits them (tested against [`for_each_place`]).
+///
+/// Asked of every word of the draft, and most words are not capitalised:
+/// in a sentence another rule has split, each word is looked at for its
+/// capital and no [`Place`] is made of it unless it ends a pair.
+fn for_each_name_pair(cx: &Context<'_>, scope: &Scope, each: impl FnMut(&Place, &Place)) {
+    let mut walk = PairWalk {
+        masked: cx.masked,
+        last: None,
+        each,
+    };
+    let Some(pieces) = pieces(cx, scope) else {
+        let mut first = true;
+        for p in places(cx.masked, scope.bytes.clone()) {
+            walk.take(p, std::mem::take(&mut first));
+        }
+        return;
+    };
+    for piece in pieces {
+        match piece {
+            Piece::Split(ws) => walk.take_split(ws),
+            Piece::Bytes(range) => {
+                let mut first = true;
+                for p in places(cx.masked, range) {
+                    walk.take(p, std::mem::take(&mut first));
+                }
+            }
+        }
+    }
+}
+
+fn place_of(w: &Word<'_>) -> Place {
+    Place {
+        range: w.range.clone(),
+        capitalized: w.capitalized,
+        break_before: w.break_before,
+    }
+}
+
+/// The words of the pieces, in order, looked at in pairs.
+struct PairWalk<'t, F> {
+    masked: &'t str,
+    /// The word before the next one (of any piece).
+    last: Option<Place>,
+    each: F,
+}
+
+impl<F: FnMut(&Place, &Place)> PairWalk<'_, F> {
+    /// The next word; `first`: its piece's first.
+    #[inline(always)]
+    fn take(&mut self, mut place: Place, first: bool) {
+        if first {
+            // A piece's first word was split without the words before
+            // it: whether something stands between them is asked here, as
+            // the scope's splitting would.
+            let last_end = self.last.as_ref().map(|l| l.range.end);
+            place.break_before = break_between(self.masked, last_end, place.range.start);
+        }
+        if let Some(last) = &self.last {
+            if may_be_full_name(last, &place) {
+                (self.each)(last, &place);
+            }
+        }
+        self.last = Some(place);
+    }
+
+    /// The words of a split sentence: its first as [`PairWalk::take`]
+    /// takes it, the rest compared in place.
+    fn take_split(&mut self, ws: &[Word<'_>]) {
+        let Some((head, _)) = ws.split_first() else {
+            return;
+        };
+        self.take(place_of(head), true);
+        for pair in ws.windows(2) {
+            let (given, surname) = (&pair[0], &pair[1]);
+            // `may_be_full_name`, on the words themselves.
+            if surname.capitalized && !surname.break_before && given.capitalized {
+                (self.each)(&place_of(given), &place_of(surname));
+            }
+        }
+        if ws.len() > 1 {
+            self.last = ws.last().map(place_of);
+        }
+    }
+}
+
 /// Calls `each` with the words of `scope` in order, as [`places`] splits
-/// its bytes.
+/// its bytes: the plain reading [`for_each_name_pair`] is tested against.
+#[cfg(test)]
 fn for_each_place(cx: &Context<'_>, scope: &Scope, each: impl FnMut(Place)) {
     let mut walk = Walk {
         masked: cx.masked,
@@ -173,11 +248,7 @@ fn for_each_place(cx: &Context<'_>, scope: &Scope, each: impl FnMut(Place)) {
         match piece {
             Piece::Split(ws) => {
                 for w in ws {
-                    walk.take(Place {
-                        range: w.range.clone(),
-                        capitalized: w.capitalized,
-                        break_before: w.break_before,
-                    });
+                    walk.take(place_of(w));
                 }
             }
             Piece::Bytes(range) => {
@@ -190,6 +261,7 @@ fn for_each_place(cx: &Context<'_>, scope: &Scope, each: impl FnMut(Place)) {
 }
 
 /// The words of the pieces, handed on in order.
+#[cfg(test)]
 struct Walk<'t, F> {
     masked: &'t str,
     last_end: Option<usize>,
@@ -198,14 +270,10 @@ struct Walk<'t, F> {
     each: F,
 }
 
+#[cfg(test)]
 impl<F: FnMut(Place)> Walk<'_, F> {
-    // Inlined into both loops: called for every word of the scope.
-    #[inline(always)]
     fn take(&mut self, mut place: Place) {
         if self.first {
-            // A piece's first word was split without the words before
-            // it: whether something stands between them is asked here, as
-            // the scope's splitting would.
             place.break_before = break_between(self.masked, self.last_end, place.range.start);
             self.first = false;
         }
@@ -360,7 +428,7 @@ fn transliteration<'t>(
 
 #[cfg(test)]
 mod tests {
-    use super::{for_each_place, places, skeleton, Place};
+    use super::{for_each_name_pair, for_each_place, may_be_full_name, places, skeleton, Place};
     use crate::rules::testing::{findings_in, Lexicon};
     use crate::rules::{Context, Scope};
 
@@ -399,6 +467,43 @@ mod tests {
             let scope = Scope::whole(&analysis);
             let whole: Vec<_> = places(cx.masked, scope.bytes.clone()).collect();
             proptest::prop_assert_eq!(scope_places(&cx, &scope), whole, "{:?}", text);
+        }
+
+        /// The pairs [`for_each_name_pair`] gives, in sentences another
+        /// rule split or not, are the pairs of the scope's words in a row
+        /// (as [`for_each_place`] gives them) that may be a full name.
+        #[test]
+        fn name_pairs_are_the_pairs_of_the_scopes_words(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "Vladimir", "Poutine", "Kerim", "Hass", "said", "3", "-", "’s", " ",
+                    ". ", ", ", "\n\n", "\n", "# ", "“", "”", "? ", "x", "Dr.", "É", "é",
+                    "  ", "Al", "\u{2003}",
+                ]),
+                0..40,
+            ),
+            split in proptest::collection::vec(proptest::bool::ANY, 0..40),
+        ) {
+            let text: String = pieces.concat();
+            let lex = Lexicon::empty();
+            let analysis = crate::analysis::analyze(&text, crate::rules::DocKind::Markdown, &lex.index);
+            let cx = Context::new(&text, &analysis, &lex.index);
+            for i in 0..analysis.sentences.len() {
+                if split.get(i) == Some(&true) {
+                    cx.sentence_words(i);
+                }
+            }
+            let scope = Scope::whole(&analysis);
+            let plain: Vec<_> = scope_places(&cx, &scope)
+                .windows(2)
+                .filter(|pair| may_be_full_name(&pair[0], &pair[1]))
+                .map(|pair| (pair[0].range.clone(), pair[1].clone()))
+                .collect();
+            let mut fast = Vec::new();
+            for_each_name_pair(&cx, &scope, |given, surname| {
+                fast.push((given.range.clone(), surname.clone()));
+            });
+            proptest::prop_assert_eq!(fast, plain, "{:?}", text);
         }
     }
 

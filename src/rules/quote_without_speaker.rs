@@ -6,7 +6,7 @@
 //! knows. Titles of works and terms introduced by "called", "so-called",
 //! "dubbed" are not quotations of anyone.
 
-use super::claims::{name_for_fix, related, source_speaker, source_title};
+use super::claims::{name_for_fix, source_speaker, ClaimSource};
 use super::tokens::words;
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
 use crate::text::attribution::mentions_cue;
@@ -88,18 +88,19 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
             related: Vec::new(),
         };
         if let Some(claim) = claim {
-            let title = source_title(cx, claim);
+            let source = ClaimSource::of(cx, claim);
+            let title = source.title();
             if let Some(speaker) = source_speaker(cx, claim) {
                 finding.message = format!(
                     "Quotation without a speaker: the sources give these words to {speaker} (“{title}”). Say so in the copy."
                 );
                 finding
                     .related
-                    .extend(related(cx, claim, format!("{speaker} in “{title}”")));
+                    .extend(source.related(format!("{speaker} in “{title}”")));
             } else {
                 finding
                     .related
-                    .extend(related(cx, claim, format!("The source: “{title}”")));
+                    .extend(source.related(format!("The source: “{title}”")));
             }
             finding.fixes.extend(attribution_fix(cx, qi, claim));
         }

@@ -63,11 +63,20 @@ pub(crate) fn may_hold(bytes: &[u8]) -> bool {
     bytes.windows(PREFIX.len()).any(|w| w == PREFIX.as_bytes())
 }
 
+/// Whether `text` holds [`PREFIX`] anywhere: asked of every whole draft
+/// (most hold no directive), with memchr's vector search, which reads a
+/// long text in fewer instructions than `str::contains`.
+fn holds_prefix(text: &str) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(PREFIX));
+    FINDER.find(text.as_bytes()).is_some()
+}
+
 impl Suppressions {
     pub fn parse(text: &str, kind: DocKind) -> Suppressions {
         // Every directive starts with the prefix: without it there is
         // nothing to parse (and no Markdown parse on every keystroke).
-        if !text.contains(PREFIX) {
+        if !holds_prefix(text) {
             return Suppressions::default();
         }
         let mut unknown_codes = Vec::new();
@@ -456,5 +465,22 @@ Some say copydesk-disable-next-line vague-attribution mid-line.\nExperts agree.\
             fixed,
             "Erdogan met Putin.\ncopydesk-disable-next-line vague-attribution\nExperts say so.\n"
         );
+    }
+
+    proptest::proptest! {
+        /// The vector search for the prefix answers as `str::contains`.
+        #[test]
+        fn the_prefix_search_agrees_with_contains(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "copydesk-", "copydesk", "-", "c", "opydesk-", "<!-- ", "é", " ", "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+                    "COPYDESK-", "copy", "desk-",
+                ]),
+                0..24,
+            ),
+        ) {
+            let text: String = pieces.concat();
+            proptest::prop_assert_eq!(holds_prefix(&text), text.contains(PREFIX), "{:?}", text);
+        }
     }
 }

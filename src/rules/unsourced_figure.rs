@@ -106,7 +106,21 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
 
 /// Whether a word starts with a digit or is a magnitude ("million"): a
 /// sentence holds a figure only if one of its words does.
+#[inline(always)]
 fn may_start_figure(lists: &Lists, w: &Word<'_>) -> bool {
+    // Asked of every word of the draft. A keyed word (most) holds its
+    // first byte in the key's low byte, and its shape beside it.
+    if let Some((key, _)) = w.keyed() {
+        return (key as u8).is_ascii_digit()
+            || (lists.magnitude_shapes.may_hold_word(w)
+                && lists.set.classes_of_word(w).contain(lists.magnitude));
+    }
+    may_start_figure_plain(lists, w)
+}
+
+/// [`may_start_figure`] read from the word's form: the plain reading the
+/// keyed shortcut is tested against.
+fn may_start_figure_plain(lists: &Lists, w: &Word<'_>) -> bool {
     w.lower.first_byte().is_some_and(|b| b.is_ascii_digit())
         || (lists.magnitude_shapes.may_hold_word(w)
             && lists.set.classes_of_word(w).contain(lists.magnitude))
@@ -163,12 +177,14 @@ fn figure_at(masked: &str, s: &Sentence<'_, '_>, i: usize) -> Option<(Range<usiz
     // Compounds ("18-month", "2,000-year-old", "2019-2020") are measures,
     // ages and spans; letters after the digits make ordinals ("19th"),
     // decades ("1990s") or designators, except the magnitude abbreviations.
-    let numeric: String = w
-        .lower
-        .chars()
-        .take_while(|c| c.is_ascii_digit() || *c == ',' || *c == '.')
-        .collect();
-    let suffix = &w.lower[numeric.len()..];
+    // The digits and separators are ASCII: the number is the form's first
+    // bytes, read in place.
+    let lower = w.lower.as_str();
+    let numeric = &lower[..lower
+        .bytes()
+        .take_while(|b| b.is_ascii_digit() || *b == b',' || *b == b'.')
+        .count()];
+    let suffix = &lower[numeric.len()..];
     let start_byte = w.range.start;
     let before = masked[..start_byte].trim_end();
     let currency_symbol = before.ends_with(['$', '€', '£', '¥', '₽', '₺', '₹']);
@@ -181,7 +197,7 @@ fn figure_at(masked: &str, s: &Sentence<'_, '_>, i: usize) -> Option<(Range<usiz
     if !suffix.is_empty() && !suffix_magnitude {
         return None;
     }
-    let value: f64 = numeric.replace(',', "").parse().ok()?;
+    let value = number_value(numeric)?;
     let mut start = start_byte;
     if currency_symbol {
         start = before.len() - before.chars().next_back().map_or(0, char::len_utf8);
@@ -241,6 +257,21 @@ fn figure_at(masked: &str, s: &Sentence<'_, '_>, i: usize) -> Option<(Range<usiz
         range_end = w.range.end + 1;
     }
     Some((start..range_end, end))
+}
+
+/// The value of digits with thousands separators ("12,000"): most
+/// figures have none, and are parsed without a copy made.
+fn number_value(numeric: &str) -> Option<f64> {
+    if numeric.contains(',') {
+        return number_value_plain(numeric);
+    }
+    numeric.parse().ok()
+}
+
+/// [`number_value`] with the separators always taken out: the plain
+/// reading it is tested against.
+fn number_value_plain(numeric: &str) -> Option<f64> {
+    numeric.replace(',', "").parse().ok()
 }
 
 #[cfg(test)]
@@ -341,6 +372,51 @@ mod tests {
             "The bank’s governor, Hafize Gaye Erkan, 41, took office in June.",
         ] {
             assert_eq!(figures(sentence), [] as [&str; 0], "{sentence}");
+        }
+    }
+
+    proptest::proptest! {
+        /// A number without separators parsed in place has the value of
+        /// the plain reading, and so does one with them.
+        #[test]
+        fn numbers_parse_as_the_plain_reading(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec!["0", "1", "9", "12", ",", ".", "000", "e", "-"]),
+                0..8,
+            ),
+        ) {
+            let numeric: String = pieces.concat();
+            let plain = super::number_value_plain(&numeric);
+            let fast = super::number_value(&numeric);
+            proptest::prop_assert_eq!(fast.map(f64::to_bits), plain.map(f64::to_bits), "{:?}", numeric);
+        }
+
+        /// The keyed shortcut of `may_start_figure` answers as the plain
+        /// reading of the word's form, for words in any case, digits,
+        /// currency, non-ASCII and long words.
+        #[test]
+        fn the_keyed_figure_start_test_agrees_with_the_plain_one(
+            pieces in proptest::collection::vec(
+                proptest::prop_oneof![
+                    proptest::sample::select(vec![
+                        "million", "Millions", "BILLION", "bn", "mln", "4", "12,000", "2.5",
+                        "19th", "$2bn", "£40m", "four", "percent", "a", "Ünïcode", "1990s",
+                        "extraordinarily-long-word", "trillions", "mill", "billionaire", "0",
+                    ]),
+                    proptest::sample::select(vec![" ", ", ", "-", "’", ". ", "“", "é", "9", "%"]),
+                ],
+                0..14,
+            ),
+        ) {
+            let text: String = pieces.concat();
+            let lists: &super::Lists = &super::WORDS;
+            for w in crate::rules::tokens::words(&text, 0..text.len()) {
+                proptest::prop_assert_eq!(
+                    super::may_start_figure(lists, &w),
+                    super::may_start_figure_plain(lists, &w),
+                    "{} in {:?}", w.lower.as_str(), text
+                );
+            }
         }
     }
 }
