@@ -8,6 +8,7 @@ use super::tokens::{key_has_letter, short_key};
 use crate::analysis::claim_content::{ClaimContent, Stem};
 use crate::analysis::memo::TextMemo;
 use crate::analysis::{ClaimId, LexiconIndex};
+use std::sync::Arc;
 
 /// How many words a [`StemMemo`] remembers before it starts again.
 const MEMO_WORDS: usize = 1 << 18;
@@ -26,6 +27,8 @@ pub(crate) struct StemMemo {
     // foldhash, not SipHash.
     long: foldhash::HashMap<String, Remembered>,
     unknown: foldhash::HashMap<String, u32>,
+    /// The index's memo of stems, found once (a memo serves one index).
+    index_stems: Option<Arc<IndexStems>>,
 }
 
 /// What a [`StemMemo`] keeps for a word: [`StemMemo::content_id`]'s
@@ -133,7 +136,10 @@ impl StemMemo {
         }
         // Memos of other checks, and of the chunks of this one checked in
         // parallel, share what they stem through the index.
-        let stem = index_stem(index, folded);
+        let known = self
+            .index_stems
+            .get_or_insert_with(|| index.memo::<IndexStems>());
+        let stem = stem_with(known, index, folded);
         let id = stem.map(|stem| match stem {
             Stem::Known(id) => id,
             Stem::Unknown(stem) => {
@@ -259,9 +265,20 @@ impl ShortTable {
 #[derive(Default)]
 struct IndexStems(TextMemo<Option<Stem>>);
 
+impl std::fmt::Debug for IndexStems {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("IndexStems")
+    }
+}
+
 /// A word's stem: what [`IndexStems`] holds, else worked out and kept there.
+#[cfg(test)]
 fn index_stem(index: &LexiconIndex, folded: &str) -> Option<Stem> {
-    let known = index.memo::<IndexStems>();
+    stem_with(&index.memo::<IndexStems>(), index, folded)
+}
+
+/// [`index_stem`] with the index's memo at hand.
+fn stem_with(known: &IndexStems, index: &LexiconIndex, folded: &str) -> Option<Stem> {
     if let Some(stem) = known.0.get(folded) {
         return stem;
     }

@@ -20,6 +20,7 @@ use crate::analysis::ClaimId;
 use crate::lexicon::Claim;
 use crate::text::attribution::find_attributions;
 use crate::text::fold::fold;
+use crate::text::prose::{Block, BlockKind};
 use crate::text::quotes::Quotation;
 
 /// At least this many content words in common...
@@ -131,7 +132,7 @@ fn content_of(
     content: &mut Vec<u32>,
 ) -> bool {
     let sentence = &cx.analysis.sentences[i];
-    if cx.in_heading(sentence.start)
+    if near.in_heading(sentence.start)
         || cx.text[sentence.clone()].trim_end().ends_with('?')
         || near.quotation_opens_in(cx, sentence)
     {
@@ -139,25 +140,29 @@ fn content_of(
     }
     let mentions = near.mentions_from(sentence.start);
     let words = cx.sentence_words(i);
-    let (mut count, mut distinctive) = (0, false);
-    each_content_stem(cx, words, mentions, stems, |_, d| {
-        count += 1;
-        distinctive |= d;
-    });
+    let (count, distinctive) = fold_content_stems(
+        cx,
+        words,
+        mentions,
+        stems,
+        (0, false),
+        |(count, any), _, distinctive| (count + 1, any | distinctive),
+    );
     // A claim is found by a distinctive stem it shares: without one, no
     // claim is a candidate.
     if count < MIN_SHARED || !distinctive {
         return false;
     }
     content.clear();
-    each_content_stem(cx, words, mentions, stems, |id, _| content.push(id));
+    fold_content_stems(cx, words, mentions, stems, (), |(), id, _| content.push(id));
     content.sort_unstable();
     content.dedup();
     true
 }
 
-/// Calls `found` with each content word's stem number and whether it is
-/// distinctive, in text order: no function words and no names (the
+/// Folds `found` over each content word's stem number and whether it is
+/// distinctive, in text order (the tally passed by value, so it stays in
+/// registers): no function words and no names (the
 /// lexicon's mentions and other capitalised words but the first). Words
 /// and mentions (those from `mentions` on, starting where a mention that
 /// reaches the sentence may start) are both in text order: one pass,
@@ -165,25 +170,33 @@ fn content_of(
 /// word (a mention holds the word if and only if one of those reaches
 /// past its end).
 #[inline]
-fn each_content_stem(
+fn fold_content_stems<A>(
     cx: &Context<'_>,
     words: &[Word<'_>],
     mentions: &[Mention],
     stems: &mut StemMemo,
-    mut found: impl FnMut(u32, bool),
-) {
+    mut tally: A,
+    mut found: impl FnMut(A, u32, bool) -> A,
+) -> A {
     let (mut next_mention, mut reach) = (0, 0);
+    // Where the first mention not folded in yet starts: most words lie
+    // before it, and cost one comparison.
+    let start_of = |m: Option<&Mention>| m.map_or(usize::MAX, |m| m.range.start);
+    let mut next_start = start_of(mentions.first());
     for (i, w) in words.iter().enumerate() {
         // The test that needs no lookup first.
         if i > 0 && w.capitalized {
             continue;
         }
-        while let Some(m) = mentions
-            .get(next_mention)
-            .filter(|m| m.range.start <= w.range.start)
-        {
-            reach = reach.max(m.range.end);
-            next_mention += 1;
+        if next_start <= w.range.start {
+            while let Some(m) = mentions
+                .get(next_mention)
+                .filter(|m| m.range.start <= w.range.start)
+            {
+                reach = reach.max(m.range.end);
+                next_mention += 1;
+            }
+            next_start = start_of(mentions.get(next_mention));
         }
         if reach >= w.range.end {
             continue;
@@ -199,7 +212,7 @@ fn each_content_stem(
                     None => stems.remember(cx.index, &w.lower, Some(key)),
                 };
                 if let Some(id) = remembered.content() {
-                    found(id, remembered.is_distinctive());
+                    tally = found(tally, id, remembered.is_distinctive());
                 }
             }
             None => {
@@ -209,21 +222,25 @@ fn each_content_stem(
                 }
                 let remembered = stems.remember(cx.index, &folded, None);
                 if let Some(id) = remembered.id() {
-                    found(id, remembered.is_distinctive());
+                    tally = found(tally, id, remembered.is_distinctive());
                 }
             }
         }
     }
+    tally
 }
 
 /// Where the searches of the last sentence checked ended. A check reads
-/// its sentences in text order, so the quotations and mentions of the next
-/// one lie at or after these: a step or two forward per sentence instead
-/// of four binary searches over the whole draft's lists.
+/// its sentences in text order, so the block, quotations and mentions of
+/// the next one lie at or after these: a step or two forward per sentence
+/// instead of five binary searches.
 struct Near<'a> {
+    blocks: &'a [Block],
     quotations: &'a [Quotation],
     mentions: &'a [Mention],
     mention_span: usize,
+    /// The first block ending after the last sentence's start.
+    block: usize,
     /// The first quotation opening at or after the last sentence's start.
     quotation: usize,
     /// The first mention starting at or after the last sentence's start
@@ -242,13 +259,32 @@ impl<'a> Near<'a> {
         let quotations = &cx.analysis.quotations[..];
         let mentions = cx.mentions;
         let from = start.saturating_sub(cx.mention_span);
+        let blocks = &cx.analysis.prose.blocks[..];
         Near {
+            blocks,
+            block: blocks.partition_point(|b| b.range.end <= start),
             quotations,
             mentions,
             mention_span: cx.mention_span,
             quotation: quotations.partition_point(|q| q.range.start < start),
             mention: mentions.partition_point(|m| m.range.start < from),
         }
+    }
+
+    /// Whether byte `at` lies in a heading ([`Context::in_heading`]: the
+    /// first block ending after it is a heading that starts at or before
+    /// it).
+    fn in_heading(&mut self, at: usize) -> bool {
+        let before = |b: &Block| b.range.end <= at;
+        if self.block > 0 && self.blocks.get(self.block - 1).is_some_and(|b| !before(b)) {
+            self.block = self.blocks.partition_point(before);
+        }
+        while self.blocks.get(self.block).is_some_and(before) {
+            self.block += 1;
+        }
+        self.blocks
+            .get(self.block)
+            .is_some_and(|b| b.kind == BlockKind::Heading && b.range.start <= at)
     }
 
     /// Whether a quotation opens inside `sentence`
@@ -459,7 +495,7 @@ mod tests {
                     "Turkey can strengthen its defense as it pleases. ",
                     "Peace in Syria was of the greatest importance among the issues between Turkey and Russia. ",
                     "Erdogan met Vladimir V. Putin in Sochi. ", "“Missiles shoot aircraft,” he said. ",
-                    "Are the missiles designed to shoot? ", "# Designed missiles shoot aircraft\n\n",
+                    "Are the missiles designed to shoot? ", "\n\n# Designed missiles shoot aircraft\n\n",
                     "\n\n", "2019 1,200 s-400 ", "counterrevolutionaries internationalization ",
                     "Türkiye’s défense prices ", "the and of it ", "Missiles ", "aircraft. ",
                 ]),
