@@ -13,12 +13,15 @@ use std::ops::Range;
 
 use super::claim_match::{candidates, shared_count, StemMemo};
 use super::claims::{is_function_word, name_for_fix, related, source_speaker, source_title};
-use super::tokens::{key_has_letter, words};
+use super::tokens::{key_has_letter, words, Word};
 use super::{Context, Finding, Fix, Rule, Scope, Severity};
+use crate::analysis::mentions::Mention;
 use crate::analysis::ClaimId;
 use crate::lexicon::Claim;
 use crate::text::attribution::find_attributions;
 use crate::text::fold::fold;
+use crate::text::prose::{Block, BlockKind};
+use crate::text::quotes::Quotation;
 
 /// At least this many content words in common...
 const MIN_SHARED: usize = 3;
@@ -39,11 +42,12 @@ pub(crate) fn check(cx: &Context<'_>, severity: Severity, scope: &Scope) -> Vec<
     let stems = &mut *memo;
     // One list for every sentence's stems.
     let mut content = Vec::new();
+    let mut near = Near::new(cx, scope.sentences.start);
     scope
         .sentences
         .clone()
         .filter_map(|sentence_index| {
-            check_sentence(cx, sentence_index, severity, stems, &mut content)
+            check_sentence(cx, sentence_index, severity, stems, &mut near, &mut content)
         })
         .collect()
 }
@@ -53,72 +57,14 @@ fn check_sentence(
     sentence_index: usize,
     severity: Severity,
     stems: &mut StemMemo,
+    near: &mut Near<'_>,
     content: &mut Vec<u32>,
 ) -> Option<Finding> {
     let sentence = &cx.analysis.sentences[sentence_index];
-    if cx.in_heading(sentence.start)
-        || cx.text[sentence.clone()].trim_end().ends_with('?')
-        || !cx.quotations_opening_in(sentence.clone()).is_empty()
-    {
+    if !content_of(cx, sentence_index, stems, near, content) {
         return None;
     }
-    // The sentence's content words, stemmed: no function words and no
-    // names (the lexicon's mentions and other capitalised words inside the
-    // sentence). Words and mentions are both in text order: one pass,
-    // keeping the furthest end of the mentions that start at or before the
-    // word (a mention holds the word if and only if one of those reaches
-    // past its end).
-    let mentions = cx.mentions_near(sentence.clone());
-    let (mut next_mention, mut reach) = (0, 0);
-    content.clear();
-    for (i, w) in cx.sentence_words(sentence_index).iter().enumerate() {
-        // The test that needs no lookup first.
-        if i > 0 && w.capitalized {
-            continue;
-        }
-        while let Some(m) = mentions
-            .get(next_mention)
-            .filter(|m| m.range.start <= w.range.start)
-        {
-            reach = reach.max(m.range.end);
-            next_mention += 1;
-        }
-        if reach >= w.range.end {
-            continue;
-        }
-        // A short ASCII word's key is its folded form's: read from the key,
-        // a word of the draft costs one lookup in the memo.
-        let id = match w.lower.key() {
-            Some(key) => {
-                if !key_has_letter(key) {
-                    continue;
-                }
-                match stems.remembered(key) {
-                    Some(id) => id,
-                    None => stems.content_id(cx.index, &w.lower, Some(key)),
-                }
-            }
-            None => {
-                let folded = w.lower.folded();
-                if !folded.chars().any(char::is_alphabetic) {
-                    continue;
-                }
-                stems.content_id(cx.index, &folded, None)
-            }
-        };
-        if let Some(id) = id {
-            content.push(id);
-        }
-    }
-    // A claim is found by a distinctive stem it shares: without one, no
-    // claim is a candidate. Many sentences have none, and repeats do not
-    // change that: asked before the list is sorted.
     let claims = &cx.index.claim_content;
-    if content.len() < MIN_SHARED || !content.iter().any(|&id| claims.is_distinctive(id)) {
-        return None;
-    }
-    content.sort_unstable();
-    content.dedup();
     // Only stems some claim has can be shared: too few, and no claim can
     // cover the sentence.
     let known = content.iter().filter(|&&id| stems.is_known(id)).count();
@@ -146,7 +92,7 @@ fn check_sentence(
         .max()?;
     let speaker = source_speaker(cx, claim)?;
     let speaker_entity = cx.index.claim(claim).speaker;
-    let names_speaker = mentions.iter().any(|m| {
+    let names_speaker = cx.mentions_near(sentence.clone()).iter().any(|m| {
         Some(m.entity) == speaker_entity
             && sentence.start <= m.range.start
             && m.range.end <= sentence.end
@@ -168,6 +114,220 @@ fn check_sentence(
         fixes,
         related: related(cx, claim, format!("{speaker} in “{title}”")).into_iter().collect(),
     })
+}
+
+/// Whether sentence `i` may state a claim, and if so its content stems in
+/// `content` (ascending, once each): it is no heading or question, no
+/// quotation opens in it, and it has at least [`MIN_SHARED`] content words
+/// (repeats counted), one of them distinctive.
+///
+/// Most sentences have no distinctive stem: their words are first only
+/// counted, and listed only for the few that pass (a second pass, reading
+/// the memo's answers).
+fn content_of(
+    cx: &Context<'_>,
+    i: usize,
+    stems: &mut StemMemo,
+    near: &mut Near<'_>,
+    content: &mut Vec<u32>,
+) -> bool {
+    let sentence = &cx.analysis.sentences[i];
+    if near.in_heading(sentence.start)
+        || cx.text[sentence.clone()].trim_end().ends_with('?')
+        || near.quotation_opens_in(cx, sentence)
+    {
+        return false;
+    }
+    let mentions = near.mentions_from(sentence.start);
+    let words = cx.sentence_words(i);
+    let (count, distinctive) = fold_content_stems(
+        cx,
+        words,
+        mentions,
+        stems,
+        (0, false),
+        |(count, any), _, distinctive| (count + 1, any | distinctive),
+    );
+    // A claim is found by a distinctive stem it shares: without one, no
+    // claim is a candidate.
+    if count < MIN_SHARED || !distinctive {
+        return false;
+    }
+    content.clear();
+    fold_content_stems(cx, words, mentions, stems, (), |(), id, _| content.push(id));
+    content.sort_unstable();
+    content.dedup();
+    true
+}
+
+/// Folds `found` over each content word's stem number and whether it is
+/// distinctive, in text order (the tally passed by value, so it stays in
+/// registers): no function words and no names (the
+/// lexicon's mentions and other capitalised words but the first). Words
+/// and mentions (those from `mentions` on, starting where a mention that
+/// reaches the sentence may start) are both in text order: one pass,
+/// keeping the furthest end of the mentions that start at or before the
+/// word (a mention holds the word if and only if one of those reaches
+/// past its end).
+#[inline]
+fn fold_content_stems<A>(
+    cx: &Context<'_>,
+    words: &[Word<'_>],
+    mentions: &[Mention],
+    stems: &mut StemMemo,
+    mut tally: A,
+    mut found: impl FnMut(A, u32, bool) -> A,
+) -> A {
+    let (mut next_mention, mut reach) = (0, 0);
+    // Where the first mention not folded in yet starts: most words lie
+    // before it, and cost one comparison.
+    let start_of = |m: Option<&Mention>| m.map_or(usize::MAX, |m| m.range.start);
+    let mut next_start = start_of(mentions.first());
+    for (i, w) in words.iter().enumerate() {
+        // The test that needs no lookup first.
+        if i > 0 && w.capitalized {
+            continue;
+        }
+        if next_start <= w.range.start {
+            while let Some(m) = mentions
+                .get(next_mention)
+                .filter(|m| m.range.start <= w.range.start)
+            {
+                reach = reach.max(m.range.end);
+                next_mention += 1;
+            }
+            next_start = start_of(mentions.get(next_mention));
+        }
+        if reach >= w.range.end {
+            continue;
+        }
+        match w.lower.key() {
+            // A short ASCII word's key is its folded form's: read from the
+            // key, a word of the draft costs one lookup in the memo, whose
+            // answer says at once whether the key has a letter.
+            Some(key) => {
+                let remembered = match stems.remembered(key) {
+                    Some(remembered) => remembered,
+                    None if !key_has_letter(key) => continue,
+                    None => stems.remember(cx.index, &w.lower, Some(key)),
+                };
+                if let Some(id) = remembered.content() {
+                    tally = found(tally, id, remembered.is_distinctive());
+                }
+            }
+            None => {
+                let folded = w.lower.folded();
+                if !folded.chars().any(char::is_alphabetic) {
+                    continue;
+                }
+                let remembered = stems.remember(cx.index, &folded, None);
+                if let Some(id) = remembered.id() {
+                    tally = found(tally, id, remembered.is_distinctive());
+                }
+            }
+        }
+    }
+    tally
+}
+
+/// Where the searches of the last sentence checked ended. A check reads
+/// its sentences in text order, so the block, quotations and mentions of
+/// the next one lie at or after these: a step or two forward per sentence
+/// instead of five binary searches.
+struct Near<'a> {
+    blocks: &'a [Block],
+    quotations: &'a [Quotation],
+    mentions: &'a [Mention],
+    mention_span: usize,
+    /// The first block ending after the last sentence's start.
+    block: usize,
+    /// The first quotation opening at or after the last sentence's start.
+    quotation: usize,
+    /// The first mention starting at or after the last sentence's start
+    /// less `mention_span`.
+    mention: usize,
+}
+
+impl<'a> Near<'a> {
+    /// Searched once, for the first sentence to check.
+    fn new(cx: &Context<'a>, first_sentence: usize) -> Near<'a> {
+        let start = cx
+            .analysis
+            .sentences
+            .get(first_sentence)
+            .map_or(0, |s| s.start);
+        let quotations = &cx.analysis.quotations[..];
+        let mentions = cx.mentions;
+        let from = start.saturating_sub(cx.mention_span);
+        let blocks = &cx.analysis.prose.blocks[..];
+        Near {
+            blocks,
+            block: blocks.partition_point(|b| b.range.end <= start),
+            quotations,
+            mentions,
+            mention_span: cx.mention_span,
+            quotation: quotations.partition_point(|q| q.range.start < start),
+            mention: mentions.partition_point(|m| m.range.start < from),
+        }
+    }
+
+    /// Whether byte `at` lies in a heading ([`Context::in_heading`]: the
+    /// first block ending after it is a heading that starts at or before
+    /// it).
+    fn in_heading(&mut self, at: usize) -> bool {
+        let before = |b: &Block| b.range.end <= at;
+        if self.block > 0 && self.blocks.get(self.block - 1).is_some_and(|b| !before(b)) {
+            self.block = self.blocks.partition_point(before);
+        }
+        while self.blocks.get(self.block).is_some_and(before) {
+            self.block += 1;
+        }
+        self.blocks
+            .get(self.block)
+            .is_some_and(|b| b.kind == BlockKind::Heading && b.range.start <= at)
+    }
+
+    /// Whether a quotation opens inside `sentence`
+    /// ([`Context::quotations_opening_in`] is not empty). Sentences come
+    /// in text order; one that does not (never in a check) is searched.
+    fn quotation_opens_in(&mut self, cx: &Context<'_>, sentence: &Range<usize>) -> bool {
+        let before = |q: &Quotation| q.range.start < sentence.start;
+        if self.quotation > 0
+            && self
+                .quotations
+                .get(self.quotation - 1)
+                .is_some_and(|q| !before(q))
+        {
+            self.quotation = cx.quotations_opening_in(sentence.clone()).start;
+        }
+        while self.quotations.get(self.quotation).is_some_and(before) {
+            self.quotation += 1;
+        }
+        self.quotations
+            .get(self.quotation)
+            .is_some_and(|q| q.range.start < sentence.end)
+    }
+
+    /// The mentions from the first that may hold a word starting at or
+    /// after `start` (one that starts no further back than the longest
+    /// mention is long), to the draft's end: the caller stops at its
+    /// words' starts.
+    fn mentions_from(&mut self, start: usize) -> &'a [Mention] {
+        let from = start.saturating_sub(self.mention_span);
+        let before = |m: &Mention| m.range.start < from;
+        if self.mention > 0
+            && self
+                .mentions
+                .get(self.mention - 1)
+                .is_some_and(|m| !before(m))
+        {
+            self.mention = self.mentions.partition_point(before);
+        }
+        while self.mentions.get(self.mention).is_some_and(before) {
+            self.mention += 1;
+        }
+        self.mentions.get(self.mention..).unwrap_or_default()
+    }
 }
 
 /// A claim's content words, folded: no function words, no names (capitalised
@@ -217,6 +377,8 @@ fn attribution_fix(cx: &Context<'_>, sentence: Range<usize>, claim: ClaimId) -> 
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use crate::analysis::claim_content::distinctive_limit;
     use crate::rules::apply_edits;
     use crate::rules::testing::{findings_in, findings_in_kind, phrases, Lexicon};
     use crate::rules::DocKind;
@@ -269,6 +431,100 @@ mod tests {
         };
         Lexicon {
             index: crate::analysis::LexiconIndex::build(vec![input]),
+        }
+    }
+
+    /// The sentence's content stems as the rule first read them: the
+    /// context's searches for each sentence, the letter test, then the
+    /// memo's answer and the index's distinctive flag for each word.
+    fn plain_content_of(
+        cx: &Context<'_>,
+        i: usize,
+        stems: &mut StemMemo,
+        content: &mut Vec<u32>,
+    ) -> bool {
+        let sentence = &cx.analysis.sentences[i];
+        if cx.in_heading(sentence.start)
+            || cx.text[sentence.clone()].trim_end().ends_with('?')
+            || !cx.quotations_opening_in(sentence.clone()).is_empty()
+        {
+            return false;
+        }
+        let mentions = cx.mentions_near(sentence.clone());
+        content.clear();
+        for (i, w) in cx.sentence_words(i).iter().enumerate() {
+            let held = mentions
+                .iter()
+                .any(|m| m.range.start <= w.range.start && w.range.end <= m.range.end);
+            if (i > 0 && w.capitalized) || held {
+                continue;
+            }
+            let folded = w.lower.folded();
+            let letter = match w.lower.key() {
+                Some(key) => key_has_letter(key),
+                None => folded.chars().any(char::is_alphabetic),
+            };
+            if letter {
+                content.extend(stems.content_id(cx.index, &folded, None));
+            }
+        }
+        let claims = &cx.index.claim_content;
+        if content.len() < MIN_SHARED || !content.iter().any(|&id| claims.is_distinctive(id)) {
+            return false;
+        }
+        content.sort_unstable();
+        content.dedup();
+        true
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        /// What the rule reads of each sentence (the walk forward over
+        /// quotations and mentions, the memo's flags, counting before
+        /// listing) is what the plain reading finds, for any run of
+        /// sentences, in order or not, in a lexicon where every stem is
+        /// distinctive and in one where some are not.
+        #[test]
+        fn the_sentence_content_is_the_plain_one(
+            pieces in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "The S-400 missiles are designed to shoot down NATO aircraft. ",
+                    "Gas prices shape alliances across the volatile region. ",
+                    "Gas prices shape alliances across the region, energy analysts say. ",
+                    "Gas prices shape alliances across the region. ",
+                    "Turkey can strengthen its defense as it pleases. ",
+                    "Peace in Syria was of the greatest importance among the issues between Turkey and Russia. ",
+                    "Erdogan met Vladimir V. Putin in Sochi. ", "“Missiles shoot aircraft,” he said. ",
+                    "Are the missiles designed to shoot? ", "\n\n# Designed missiles shoot aircraft\n\n",
+                    "\n\n", "2019 1,200 s-400 ", "counterrevolutionaries internationalization ",
+                    "Türkiye’s défense prices ", "the and of it ", "Missiles ", "aircraft. ",
+                ]),
+                0..14,
+            ),
+            large in proptest::bool::ANY,
+            bounds in (0usize..20, 0usize..20),
+            order in proptest::collection::vec(0usize..20, 0..10),
+        ) {
+            let lexicon = if large { sochi_with(distinctive_limit(300) + 1) } else { Lexicon::sochi() };
+            let text: String = pieces.concat();
+            let analysis = crate::analysis::analyze(&text, DocKind::Markdown, &lexicon.index);
+            let cx = Context::new(&text, &analysis, &lexicon.index);
+            let n = analysis.sentences.len();
+            let (lo, hi) = (bounds.0.min(n), bounds.1.min(n));
+            let (lo, hi) = (lo.min(hi), lo.max(hi));
+            let (mut fast, mut plain) = (StemMemo::default(), StemMemo::default());
+            let (mut got, mut want) = (Vec::new(), Vec::new());
+            let mut near = Near::new(&cx, lo);
+            // The scope's sentences in order, then some in any order.
+            let sentences = (lo..hi).chain(order.into_iter().filter(|&i| i < n));
+            for i in sentences {
+                let found = content_of(&cx, i, &mut fast, &mut near, &mut got);
+                let expected = plain_content_of(&cx, i, &mut plain, &mut want);
+                proptest::prop_assert_eq!(found, expected, "sentence {} of {:?}", i, text);
+                if found {
+                    proptest::prop_assert_eq!(&got, &want, "sentence {} of {:?}", i, text);
+                }
+            }
         }
     }
 
