@@ -553,7 +553,7 @@ const LOW_BYTES: [u64; 8] = {
 #[inline(always)]
 fn alnum_run(chunk: u64) -> (usize, u64) {
     const EACH: u64 = 0x0101_0101_0101_0101;
-    let small = chunk | 0x20 * EACH;
+    let small = chunk | (0x20 * EACH);
     let within = |from: u64, to: u64| {
         small.wrapping_add((0x80 - from) * EACH) & !small.wrapping_add((0x7f - to) * EACH)
     };
