@@ -331,7 +331,7 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
     loop {
         // Most words are ASCII with ASCII around them: taken a byte at a
         // time from [`BYTE_CLASS`] alone, up to the first one that is not.
-        ascii_words(text.as_bytes(), &mut places, &mut out);
+        ascii_words(text, &mut places, &mut out);
         let Some(p) = places.next() else {
             break;
         };
@@ -355,10 +355,9 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
 ///
 /// `text`: the whole text whose span `places` splits (a word's sixteen
 /// bytes may reach past the span).
-fn ascii_words<'t>(text: &[u8], places: &mut Places<'t>, out: &mut Vec<Word<'t>>) {
+fn ascii_words<'t>(text: &'t str, places: &mut Places<'t>, out: &mut Vec<Word<'t>>) {
     let span = places.span;
     let bytes = span.as_bytes();
-    let after_span_start = &text[places.offset..];
     let mut at = places.at;
     // Only white space since the last word. Called at the start (no last
     // word: a break) or right after a word.
@@ -366,10 +365,11 @@ fn ascii_words<'t>(text: &[u8], places: &mut Places<'t>, out: &mut Vec<Word<'t>>
     loop {
         // Most words: short, ending at white space or a mark that joins
         // nothing.
-        let run = short_words(span, after_span_start, places.offset, at, only_white, out);
-        (at, only_white) = (run.at, run.only_white);
-        if run.last_end.is_some() {
-            places.last_end = run.last_end;
+        let offset = places.offset;
+        let run = short_words(text, offset + bytes.len(), offset + at, only_white, out);
+        (at, only_white) = (run.at - offset, run.only_white);
+        if let Some(end) = run.last_end {
+            places.last_end = Some(end - offset);
         }
         // Where the run stopped: the span's end, a byte outside ASCII
         // between words, or a word it leaves to the reading below.
@@ -418,20 +418,20 @@ struct Run {
 /// again for its key. Stops at a byte outside ASCII between words, or at a
 /// word it does not take (left to the caller).
 ///
-/// `after_span_start`: the text from the span's start to the text's end (a
-/// word's sixteen bytes may reach past the span).
+/// `text`: the whole text, `span_end` where the span ends in it, `at` a
+/// place in it (a word's sixteen bytes may reach past the span): the words
+/// are placed in the text as they are found, with fewer values to keep.
 ///
 /// Not inlined: a loop of its own keeps its few values in registers.
 #[inline(never)]
 fn short_words<'t>(
-    span: &'t str,
-    after_span_start: &[u8],
-    offset: usize,
+    text: &'t str,
+    span_end: usize,
     mut at: usize,
     mut only_white: bool,
     out: &mut Vec<Word<'t>>,
 ) -> Run {
-    let bytes = span.as_bytes();
+    let bytes = &text.as_bytes()[..span_end];
     let mut last_end = None;
     while let Some(&b) = bytes.get(at) {
         let class = BYTE_CLASS[usize::from(b)];
@@ -448,7 +448,7 @@ fn short_words<'t>(
         if out.len() == out.capacity() {
             break;
         }
-        let Some(window) = after_span_start.get(at..at + 16) else {
+        let Some(window) = text.as_bytes().get(at..at + 16) else {
             break;
         };
         let Some(short) = short_word(window) else {
@@ -458,14 +458,14 @@ fn short_words<'t>(
         if end > bytes.len() || !ends_cleanly(bytes, end) {
             break;
         }
-        let word = &span[at..end];
+        let word = &text[at..end];
         let repr = if short.capitals {
             Repr::Key
         } else {
             Repr::Text(word)
         };
         out.push(Word {
-            range: offset + at..offset + end,
+            range: at..end,
             lower: Lower {
                 repr,
                 key: short.key.to_le_bytes(),
