@@ -329,8 +329,10 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
     let mut out = Vec::with_capacity(range.len() / 6 + 1);
     let mut places = places(text, range);
     loop {
-        // Most words are ASCII with ASCII around them: taken a byte at a
-        // time from [`BYTE_CLASS`] alone, up to the first one that is not.
+        // Most words are ASCII with ASCII around them: the short ones read
+        // whole from the sixteen bytes at their start ([`short_words`]),
+        // the others a byte at a time from [`BYTE_CLASS`], up to the first
+        // byte outside ASCII.
         ascii_words(text, &mut places, &mut out);
         let Some(p) = places.next() else {
             break;
@@ -400,7 +402,7 @@ fn ascii_words<'t>(text: &'t str, places: &mut Places<'t>, out: &mut Vec<Word<'t
     places.at = at;
 }
 
-/// Where [`short_words`] stopped.
+/// Where [`short_words`] stopped, in the text's places.
 struct Run {
     at: usize,
     only_white: bool,
