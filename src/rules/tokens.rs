@@ -329,9 +329,11 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
     let mut out = Vec::with_capacity(range.len() / 6 + 1);
     let mut places = places(text, range);
     loop {
-        // Most words are ASCII with ASCII around them: taken a byte at a
-        // time from [`BYTE_CLASS`] alone, up to the first one that is not.
-        ascii_words(&mut places, &mut out);
+        // Most words are ASCII with ASCII around them: the short ones read
+        // whole from the sixteen bytes at their start ([`short_words`]),
+        // the others a byte at a time from [`BYTE_CLASS`], up to the first
+        // byte outside ASCII.
+        ascii_words(text, &mut places, &mut out);
         let Some(p) = places.next() else {
             break;
         };
@@ -352,22 +354,33 @@ pub fn words(text: &str, range: Range<usize>) -> Vec<Word<'_>> {
 /// start. Stops, with `places` left where the plain splitter takes over,
 /// before the first word that has or touches a byte outside ASCII, or at
 /// the first such byte between words.
-fn ascii_words<'t>(places: &mut Places<'t>, out: &mut Vec<Word<'t>>) {
+///
+/// `text`: the whole text whose span `places` splits (a word's sixteen
+/// bytes may reach past the span).
+fn ascii_words<'t>(text: &'t str, places: &mut Places<'t>, out: &mut Vec<Word<'t>>) {
     let span = places.span;
     let bytes = span.as_bytes();
     let mut at = places.at;
     // Only white space since the last word. Called at the start (no last
     // word: a break) or right after a word.
     let mut only_white = places.last_end.is_some();
-    while let Some(&b) = bytes.get(at) {
+    loop {
+        // Most words: short, ending at white space or a mark that joins
+        // nothing.
+        let offset = places.offset;
+        let run = short_words(text, offset + bytes.len(), offset + at, only_white, out);
+        (at, only_white) = (run.at - offset, run.only_white);
+        if let Some(end) = run.last_end {
+            places.last_end = Some(end - offset);
+        }
+        // Where the run stopped: the span's end, a byte outside ASCII
+        // between words, or a word it leaves to the reading below.
+        let Some(&b) = bytes.get(at) else {
+            break;
+        };
         let class = BYTE_CLASS[usize::from(b)];
         if class & ALNUM == 0 {
-            if class & NON_ASCII != 0 {
-                break;
-            }
-            only_white &= class & WHITE != 0;
-            at += 1;
-            continue;
+            break;
         }
         let start = at;
         let end = ascii_word_end(bytes, at + 1);
@@ -387,6 +400,185 @@ fn ascii_words<'t>(places: &mut Places<'t>, out: &mut Vec<Word<'t>>) {
         at = end;
     }
     places.at = at;
+}
+
+/// Where [`short_words`] stopped, in the text's places.
+struct Run {
+    at: usize,
+    only_white: bool,
+    /// The end of the last word it took, if any.
+    last_end: Option<usize>,
+}
+
+/// The words from `at` on (`only_white`: as in [`ascii_words`]) while each
+/// is read whole from the sixteen bytes at its start: ASCII letters and
+/// digits, at most [`KEY_BYTES`] of them, inside the span, followed by
+/// white space, the span's end, or a mark that no letter, digit or byte
+/// outside ASCII follows (so that it joins nothing to the word). Eight
+/// bytes are classified at once and the key made from the same reading,
+/// where the plain path reads a byte at a time and then reads the word
+/// again for its key. Stops at a byte outside ASCII between words, or at a
+/// word it does not take (left to the caller).
+///
+/// `text`: the whole text, `span_end` where the span ends in it, `at` a
+/// place in it (a word's sixteen bytes may reach past the span): the words
+/// are placed in the text as they are found, with fewer values to keep.
+///
+/// Not inlined: a loop of its own keeps its few values in registers.
+#[inline(never)]
+fn short_words<'t>(
+    text: &'t str,
+    span_end: usize,
+    mut at: usize,
+    mut only_white: bool,
+    out: &mut Vec<Word<'t>>,
+) -> Run {
+    let bytes = &text.as_bytes()[..span_end];
+    let mut last_end = None;
+    while let Some(&b) = bytes.get(at) {
+        let class = BYTE_CLASS[usize::from(b)];
+        if class & ALNUM == 0 {
+            if class & NON_ASCII != 0 {
+                break;
+            }
+            only_white &= class & WHITE != 0;
+            at += 1;
+            continue;
+        }
+        // A full list is grown by the caller's push: here the push then
+        // needs no path that grows it, and the word is written in place.
+        if out.len() == out.capacity() {
+            break;
+        }
+        let Some(window) = text.as_bytes().get(at..at + 16) else {
+            break;
+        };
+        let Some(short) = short_word(window) else {
+            break;
+        };
+        let end = at + short.len;
+        if end > bytes.len() || !ends_cleanly(bytes, end) {
+            break;
+        }
+        let word = &text[at..end];
+        let repr = if short.capitals {
+            Repr::Key
+        } else {
+            Repr::Text(word)
+        };
+        out.push(Word {
+            range: at..end,
+            lower: Lower {
+                repr,
+                key: short.key.to_le_bytes(),
+            },
+            capitalized: class & UPPER != 0,
+            break_before: !only_white,
+            shape: key_shape(short.key) as u16,
+        });
+        last_end = Some(end);
+        only_white = true;
+        at = end;
+    }
+    Run {
+        at,
+        only_white,
+        last_end,
+    }
+}
+
+/// A word read whole from the sixteen bytes at its start.
+struct Short {
+    len: usize,
+    /// Its lower-case [`short_key`].
+    key: u128,
+    /// It has a capital (the text does not have it in lower case).
+    capitals: bool,
+}
+
+/// The run of ASCII letters and digits that `window` (sixteen bytes)
+/// starts with, when it is at most [`KEY_BYTES`] long: eight bytes
+/// classified at once ([`alnum_run`]), and the next eight only for a run
+/// longer than those.
+#[inline(always)]
+fn short_word(window: &[u8]) -> Option<Short> {
+    let half = |at: usize| u64::from_le_bytes(window[at..at + 8].try_into().unwrap_or_default());
+    let low = half(0);
+    let (run, low_small) = alnum_run(low);
+    if run < 8 {
+        let taken = LOW_BYTES[run];
+        return Some(Short {
+            len: run,
+            key: u128::from(low_small & taken) | (run as u128) << 120,
+            capitals: (low ^ low_small) & taken != 0,
+        });
+    }
+    let high = half(8);
+    let (run, high_small) = alnum_run(high);
+    if run == 8 {
+        return None;
+    }
+    let taken = LOW_BYTES[run];
+    let len = 8 + run;
+    Some(Short {
+        len,
+        key: u128::from(low_small) | u128::from(high_small & taken) << 64 | (len as u128) << 120,
+        capitals: low != low_small || (high ^ high_small) & taken != 0,
+    })
+}
+
+/// Per count of bytes below eight, the bits of a `u64` that hold that many
+/// first bytes.
+const LOW_BYTES: [u64; 8] = {
+    let mut masks = [0u64; 8];
+    let mut n = 0;
+    while n < 8 {
+        masks[n] = (1u64 << (8 * n)) - 1;
+        n += 1;
+    }
+    masks
+};
+
+/// Of eight bytes (the first in the lowest bits): how many letters and
+/// digits they start with, and the bytes with 0x20 set, which makes those
+/// letters small and leaves those digits as they are.
+///
+/// Fewer steps than [`ascii_alnum_and_upper`], and right only up to the
+/// first byte that is no letter or digit, which is all it tells: a byte is
+/// a letter when, with 0x20 set, it lies in 0x61..=0x7a, and a digit when,
+/// so set, it lies in 0x30..=0x39 and had 0x20 set already (not one of
+/// 0x10..=0x19). A byte's low seven bits lie in a range when adding
+/// `0x80 - low` reaches the top bit and adding `0x7f - high` does not;
+/// those sums carry into the next byte only from a byte outside ASCII,
+/// which is no letter or digit, so only the bytes after the first stop
+/// may be misread.
+#[inline(always)]
+fn alnum_run(chunk: u64) -> (usize, u64) {
+    const EACH: u64 = 0x0101_0101_0101_0101;
+    let small = chunk | (0x20 * EACH);
+    let within = |from: u64, to: u64| {
+        small.wrapping_add((0x80 - from) * EACH) & !small.wrapping_add((0x7f - to) * EACH)
+    };
+    let letter = within(0x61, 0x7a);
+    // 0x20 moved to the top bit.
+    let digit = within(0x30, 0x39) & chunk << 2;
+    let alnum = (letter | digit) & !chunk & TOP_BITS;
+    // Letters and digits before the first byte that is none (8: all).
+    let run = ((alnum ^ TOP_BITS).trailing_zeros() / 8) as usize;
+    (run, small)
+}
+
+/// Whether a word whose letters and digits end at `end` ends there for
+/// sure: at the span's end, before a byte that is neither a mark that may
+/// join nor outside ASCII, or before such a mark with neither a letter, a
+/// digit nor a byte outside ASCII after it. (A word this leaves open may
+/// still end there: the plain path decides.)
+#[inline(always)]
+fn ends_cleanly(bytes: &[u8], end: usize) -> bool {
+    let class = |at: usize| bytes.get(at).map_or(0, |&b| BYTE_CLASS[usize::from(b)]);
+    let after = class(end);
+    after & (JOIN | NON_ASCII) == 0
+        || (after & NON_ASCII == 0 && class(end + 1) & (ALNUM | NON_ASCII) == 0)
 }
 
 /// Whether the ASCII word ending at `end` might go on past it outside
@@ -867,9 +1059,13 @@ mod tests {
         fn all_ascii_agrees_with_the_first_splitting(
             text in "([a-zA-Z0-9]{1,20}|[ .,'\\-\t\n\r\u{b}\u{c}\u{1f}!\"()_:;]){0,60}",
             from in 0usize..40,
+            cut in 0usize..40,
         ) {
+            // A span that ends before the text does: the words' sixteen
+            // bytes may reach past it, the words may not.
             let from = from.min(text.len());
-            let split = words(&text, from..text.len());
+            let to = text.len() - cut.min(text.len() - from);
+            let split = words(&text, from..to);
             for w in &split {
                 let lower = w.lower.as_str();
                 proptest::prop_assert_eq!(w.lower.key(), short_key(lower), "{}", lower);
@@ -880,16 +1076,43 @@ mod tests {
                 .into_iter()
                 .map(|w| (w.range, w.lower.to_string(), w.capitalized, w.break_before))
                 .collect();
-            proptest::prop_assert_eq!(ours, reference_words(&text, from..text.len()));
+            proptest::prop_assert_eq!(ours, reference_words(&text, from..to));
+        }
+
+        #[test]
+        fn short_words_read_as_the_byte_at_a_time_reading(
+            window in proptest::array::uniform16(proptest::prelude::any::<u8>()),
+            letters in 1usize..17,
+        ) {
+            // Mostly letters and digits first, then anything.
+            let mut window = window;
+            for b in &mut window[..letters] {
+                if !b.is_ascii_alphanumeric() {
+                    *b = b"aZ09"[usize::from(*b % 4)];
+                }
+            }
+            let len = window.iter().take_while(|b| b.is_ascii_alphanumeric()).count();
+            match short_word(&window) {
+                Some(short) => {
+                    let word = std::str::from_utf8(&window[..len]).unwrap();
+                    proptest::prop_assert_eq!(short.len, len);
+                    proptest::prop_assert_eq!(Some(short.key), short_key(&word.to_ascii_lowercase()));
+                    proptest::prop_assert_eq!(short.capitals, word.bytes().any(|b| b.is_ascii_uppercase()));
+                }
+                None => proptest::prop_assert!(len > KEY_BYTES),
+            }
         }
 
         #[test]
         fn agrees_with_the_first_splitting(
             text in "([a-zA-Z0-9]{1,9}|[ .,'’\\-‐‑“”]|Ğ|ğ|İ|ı|Ş|ş|Σ|é|١|😀|\u{212A}|\n){0,60}",
             from in 0usize..40,
+            cut in 0usize..40,
         ) {
-            let from = (0..=from.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
-            let split = words(&text, from..text.len());
+            let boundary = |i: usize| (0..=i).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let from = boundary(from.min(text.len()));
+            let to = boundary(text.len() - cut.min(text.len() - from)).max(from);
+            let split = words(&text, from..to);
             // The key, the first byte and the folded form, read from the
             // key for a capitalised ASCII word, are those of the form.
             for w in &split {
@@ -914,7 +1137,7 @@ mod tests {
                 .into_iter()
                 .map(|w| (w.range, w.lower.to_string(), w.capitalized, w.break_before))
                 .collect();
-            proptest::prop_assert_eq!(ours, reference_words(&text, from..text.len()));
+            proptest::prop_assert_eq!(ours, reference_words(&text, from..to));
         }
     }
 }
