@@ -724,8 +724,7 @@ fn items<'a>(
     relowered.clear();
     let mut covered_until = sentence.start;
     // Not a `for` loop: the loop moves `tokens` on past each quotation.
-    #[allow(clippy::while_let_on_iterator)]
-    while let Some(token) = tokens.next() {
+    while let Some(token) = tokens.next_token() {
         if token.range.start < covered_until {
             continue;
         }
