@@ -530,6 +530,7 @@ fn idle_cue_word(bytes: &[u8], hit: CueRun) -> bool {
 }
 
 /// A cue word found by [`holds_cue_run`].
+#[derive(Debug, Clone, PartialEq, Eq)]
 struct CueRun {
     /// Where it is: a whole run of ASCII letters and digits.
     run: Range<usize>,
@@ -724,8 +725,7 @@ fn items<'a>(
     relowered.clear();
     let mut covered_until = sentence.start;
     // Not a `for` loop: the loop moves `tokens` on past each quotation.
-    #[allow(clippy::while_let_on_iterator)]
-    while let Some(token) = tokens.next() {
+    while let Some(token) = tokens.next_token() {
         if token.range.start < covered_until {
             continue;
         }
@@ -2753,6 +2753,79 @@ mod tests {
                 may_hold_cue_plain(&text, &sentence),
                 "{:?}", &text[sentence.clone()]
             );
+        }
+    }
+
+    /// Every cue run of `bytes`, read a byte at a time: what
+    /// [`holds_cue_run`] must find, in order.
+    fn cue_runs_plain(bytes: &[u8], words: &ByShape<bool>) -> Vec<CueRun> {
+        let mut out = Vec::new();
+        let mut last = None;
+        let mut and_before = false;
+        let mut at = 0;
+        while at < bytes.len() {
+            if !bytes[at].is_ascii_alphanumeric() {
+                at += 1;
+                continue;
+            }
+            let start = at;
+            while bytes.get(at).is_some_and(u8::is_ascii_alphanumeric) {
+                at += 1;
+            }
+            let run = &bytes[start..at];
+            if let Some(word) = std::str::from_utf8(run)
+                .ok()
+                .and_then(|w| words.get(&w.to_ascii_lowercase()))
+            {
+                out.push(CueRun {
+                    run: start..at,
+                    before: last.clone(),
+                    according: *word,
+                    and_before,
+                });
+            }
+            and_before |= run.eq_ignore_ascii_case(b"and");
+            last = Some(start..at);
+        }
+        out
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(2048))]
+
+        /// The scan eight bytes at a time finds the cue runs a reading byte
+        /// by byte finds, each with the run before it and whether "and"
+        /// came earlier, whatever the runs' lengths and places in the
+        /// chunks; and it stops at the first one `counts` takes.
+        #[test]
+        fn cue_runs_are_the_runs_a_plain_reading_finds(
+            parts in proptest::collection::vec(
+                proptest::sample::select(vec![
+                    "said", "SAID", "sAid", "told", "according", "to", "and", "AnD", "an",
+                    "andd", "x", "7", "_", "-", "’", "“", "é", " ", "  ", "\n", ".", ",",
+                    "unsaid", "said2", "wrote", "asked", "acknowledged", "according",
+                    "0123456", "abcdefghijklmnop", "Erdogan", "added",
+                ]),
+                0..40,
+            ),
+            from in 0usize..8,
+            take in 0usize..4,
+        ) {
+            let text = parts.concat();
+            let from = (0..=from.min(text.len())).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let bytes = &text.as_bytes()[from..];
+            let Some(words) = &lists().cue_words else {
+                return Err(proptest::test_runner::TestCaseError::fail("no cue words"));
+            };
+            let plain = cue_runs_plain(bytes, words);
+            let mut found = Vec::new();
+            let held = holds_cue_run(bytes, words, |hit| {
+                found.push(hit);
+                found.len() > take
+            });
+            proptest::prop_assert_eq!(held, plain.len() > take, "{:?}", &text[from..]);
+            proptest::prop_assert_eq!(&found[..], &plain[..found.len()], "{:?}", &text[from..]);
+            proptest::prop_assert_eq!(found.len(), plain.len().min(take + 1));
         }
     }
 
