@@ -20,6 +20,9 @@ missing=()
 command -v nvim >/dev/null 2>&1 || missing+=(neovim)
 command -v emacs >/dev/null 2>&1 || missing+=(emacs-nox)
 [ -d /usr/share/emacs/site-lisp/elpa-src ] && ls /usr/share/emacs/site-lisp/elpa-src | grep -q '^eglot' || missing+=(elpa-eglot)
+# make and a C compiler: tikv-jemalloc-sys builds jemalloc from source.
+command -v make >/dev/null 2>&1 || missing+=(make)
+command -v cc >/dev/null 2>&1 || missing+=(gcc)
 # llvm-profdata from the LLVM rustc is built with, for the profile-guided
 # build (scripts/pgo-build.sh).
 llvm=$(rustc -vV | sed -n 's/^LLVM version: \([0-9]*\).*/\1/p')
