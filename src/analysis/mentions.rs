@@ -294,12 +294,32 @@ fn next_name_at_words(
     from: usize,
     index: &LexiconIndex,
 ) -> Option<(usize, usize, usize)> {
-    let bytes = hay.as_bytes();
-    let mut at = if boundary_before(hay, from) {
+    let at = if boundary_before(hay, from) {
         from
     } else {
         word_at(hay, from).0
     };
+    let mut word = next_word(hay, at)?;
+    loop {
+        // The next word's slot in the name table is on its way into the
+        // cache while this word is looked up: most probes miss the cache,
+        // and most words start no name (BENCHMARKS.md, session 14).
+        let next = next_word(hay, word.1 .0);
+        if let Some((_, (_, hash))) = next {
+            index.prefetch_name(hash);
+        }
+        if let Some((name_end, pattern)) = index.name_at(hay, word.0, word.1) {
+            return Some((word.0, name_end, pattern));
+        }
+        word = next?;
+    }
+}
+
+/// The first word at or after `at` (which is no place inside a word): its
+/// start, and its end and hash as [`word_at`] gives them.
+#[inline(always)]
+fn next_word(hay: &str, mut at: usize) -> Option<(usize, (usize, u64))> {
+    let bytes = hay.as_bytes();
     loop {
         // The ASCII between words, a byte at a time (mostly one space).
         while bytes
@@ -312,15 +332,11 @@ fn next_name_at_words(
             return None;
         }
         let word = word_at(hay, at);
-        if word.0 == at {
-            // A character beyond ASCII that is not a letter or digit.
-            at = next_char(hay, at);
-            continue;
+        if word.0 > at {
+            return Some((at, word));
         }
-        if let Some((name_end, pattern)) = index.name_at(hay, at, word) {
-            return Some((at, name_end, pattern));
-        }
-        at = word.0;
+        // A character beyond ASCII that is not a letter or digit.
+        at = next_char(hay, at);
     }
 }
 
