@@ -299,21 +299,40 @@ fn next_name_at_words(
     } else {
         word_at(hay, from).0
     };
-    let mut word = next_word(hay, at)?;
+    // The words after this one are found, and their slots in the name
+    // table requested, before this one is looked up: most probes miss the
+    // cache, one word's work is shorter than a miss, and most words start
+    // no name (BENCHMARKS.md, session 14). `ahead` is a ring of the words
+    // found and not yet looked up, `first` its oldest, `held` how many.
+    let mut ahead = [(0, (0, 0)); PREFETCH_WORDS];
+    let (mut first, mut held) = (0, 0);
+    let mut scan_from = Some(at);
     loop {
-        // The next word's slot in the name table is on its way into the
-        // cache while this word is looked up: most probes miss the cache,
-        // and most words start no name (BENCHMARKS.md, session 14).
-        let next = next_word(hay, word.1 .0);
-        if let Some((_, (_, hash))) = next {
-            index.prefetch_name(hash);
+        while held < PREFETCH_WORDS {
+            let Some(word) = scan_from.and_then(|at| next_word(hay, at)) else {
+                scan_from = None;
+                break;
+            };
+            index.prefetch_name(word.1 .1);
+            ahead[(first + held) % PREFETCH_WORDS] = word;
+            held += 1;
+            scan_from = Some(word.1 .0);
         }
-        if let Some((name_end, pattern)) = index.name_at(hay, word.0, word.1) {
-            return Some((word.0, name_end, pattern));
+        if held == 0 {
+            return None;
         }
-        word = next?;
+        let (start, word) = ahead[first];
+        first = (first + 1) % PREFETCH_WORDS;
+        held -= 1;
+        if let Some((name_end, pattern)) = index.name_at(hay, start, word) {
+            return Some((start, name_end, pattern));
+        }
     }
 }
+
+/// How many words ahead of the one looked up the name scan finds and
+/// prefetches.
+const PREFETCH_WORDS: usize = 4;
 
 /// The first word at or after `at` (which is no place inside a word): its
 /// start, and its end and hash as [`word_at`] gives them.
