@@ -1210,14 +1210,6 @@ impl LexiconIndex {
         self.name_in(group, hay, start, word_end)
     }
 
-    /// Starts fetching the name table's slot for a word hashing to `hash`
-    /// ([`name_table::word_at`]), which [`LexiconIndex::name_at`] will
-    /// probe soon.
-    #[inline(always)]
-    pub fn prefetch_name(&self, hash: u64) {
-        self.name_table.prefetch(hash);
-    }
-
     /// [`LexiconIndex::name_at`] past the probe: `group` holds the patterns
     /// whose first word is `hay[start..word_end]`.
     #[inline(never)]

@@ -294,51 +294,12 @@ fn next_name_at_words(
     from: usize,
     index: &LexiconIndex,
 ) -> Option<(usize, usize, usize)> {
-    let at = if boundary_before(hay, from) {
+    let bytes = hay.as_bytes();
+    let mut at = if boundary_before(hay, from) {
         from
     } else {
         word_at(hay, from).0
     };
-    // The words after this one are found, and their slots in the name
-    // table requested, before this one is looked up: most probes miss the
-    // cache, one word's work is shorter than a miss, and most words start
-    // no name (BENCHMARKS.md, session 14). `ahead` is a ring of the words
-    // found and not yet looked up, `first` its oldest, `held` how many.
-    let mut ahead = [(0, (0, 0)); PREFETCH_WORDS];
-    let (mut first, mut held) = (0, 0);
-    let mut scan_from = Some(at);
-    loop {
-        while held < PREFETCH_WORDS {
-            let Some(word) = scan_from.and_then(|at| next_word(hay, at)) else {
-                scan_from = None;
-                break;
-            };
-            index.prefetch_name(word.1 .1);
-            ahead[(first + held) % PREFETCH_WORDS] = word;
-            held += 1;
-            scan_from = Some(word.1 .0);
-        }
-        if held == 0 {
-            return None;
-        }
-        let (start, word) = ahead[first];
-        first = (first + 1) % PREFETCH_WORDS;
-        held -= 1;
-        if let Some((name_end, pattern)) = index.name_at(hay, start, word) {
-            return Some((start, name_end, pattern));
-        }
-    }
-}
-
-/// How many words ahead of the one looked up the name scan finds and
-/// prefetches.
-const PREFETCH_WORDS: usize = 4;
-
-/// The first word at or after `at` (which is no place inside a word): its
-/// start, and its end and hash as [`word_at`] gives them.
-#[inline(always)]
-fn next_word(hay: &str, mut at: usize) -> Option<(usize, (usize, u64))> {
-    let bytes = hay.as_bytes();
     loop {
         // The ASCII between words, a byte at a time (mostly one space).
         while bytes
@@ -351,11 +312,15 @@ fn next_word(hay: &str, mut at: usize) -> Option<(usize, (usize, u64))> {
             return None;
         }
         let word = word_at(hay, at);
-        if word.0 > at {
-            return Some((at, word));
+        if word.0 == at {
+            // A character beyond ASCII that is not a letter or digit.
+            at = next_char(hay, at);
+            continue;
         }
-        // A character beyond ASCII that is not a letter or digit.
-        at = next_char(hay, at);
+        if let Some((name_end, pattern)) = index.name_at(hay, at, word) {
+            return Some((at, name_end, pattern));
+        }
+        at = word.0;
     }
 }
 

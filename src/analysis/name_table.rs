@@ -219,18 +219,6 @@ impl NameTable {
         &[]
     }
 
-    /// Asks the processor to bring into its cache the slot that a word
-    /// hashing to `h` is probed at first, so that the probe for the next
-    /// word of a draft overlaps with the work on this one: the table is
-    /// megabytes, read at random, one probe per word of every draft.
-    #[inline(always)]
-    pub fn prefetch(&self, h: u64) {
-        let slots: &[Slot] = &self.slots;
-        if let Some(slot) = slots.get(h as usize & slots.len().wrapping_sub(1)) {
-            prefetch_read(slot);
-        }
-    }
-
     /// The group a slot whose tag matches `word`'s refers to, if its first
     /// pattern's first word is `word` (the tag is half a hash: words may
     /// share it).
@@ -344,20 +332,6 @@ fn starts_with(text: &[u8], prefix: &[u8]) -> bool {
 #[inline]
 fn strip_prefix<'a>(text: &'a [u8], prefix: &[u8]) -> Option<&'a [u8]> {
     starts_with(text, prefix).then(|| &text[prefix.len()..])
-}
-
-/// A hint that `item` will be read soon (nothing on targets without one).
-#[inline(always)]
-fn prefetch_read<T>(item: &T) {
-    #[cfg(target_arch = "x86_64")]
-    // SAFETY: a prefetch only hints at a read: it changes nothing the
-    // program can see and never faults, and `item` is a live reference.
-    unsafe {
-        use std::arch::x86_64::{_mm_prefetch, _MM_HINT_T0};
-        _mm_prefetch::<_MM_HINT_T0>(std::ptr::from_ref(item).cast::<i8>());
-    }
-    #[cfg(not(target_arch = "x86_64"))]
-    let _ = item;
 }
 
 #[cfg(test)]
