@@ -621,6 +621,24 @@ pub(crate) mod testing {
         }
     }
 
+    /// Random prose for the rules' property tests: up to thirteen pieces,
+    /// each one of `words` or one of `between` (spaces, marks, characters
+    /// beyond ASCII), back to back.
+    pub fn prose_of(
+        words: &'static [&'static str],
+        between: &'static [&'static str],
+    ) -> impl proptest::strategy::Strategy<Value = String> {
+        use proptest::prelude::*;
+        proptest::collection::vec(
+            prop_oneof![
+                proptest::sample::select(words),
+                proptest::sample::select(between)
+            ],
+            0..14,
+        )
+        .prop_map(|pieces| pieces.concat())
+    }
+
     /// The findings of one rule on a Markdown text, with the text they cover.
     pub fn findings_in(lexicon: &Lexicon, text: &str, code: &str) -> Vec<(String, Finding)> {
         findings_in_kind(lexicon, text, DocKind::Markdown, code)
