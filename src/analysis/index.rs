@@ -121,22 +121,61 @@ pub struct IndexedLexicon {
 
 /// What one automaton pattern stands for. Several entities may share a
 /// spelling ("Washington" the city and the person): all are kept.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+///
+/// Four numbers, so that a cached index reads its targets in place from
+/// the mapped file like its other arrays ([`Array`]) instead of decoding
+/// hundreds of thousands of them at every start.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
 pub struct PatternTarget {
-    pub entity: EntityId,
-    pub form: Form,
+    entity: u32,
+    /// [`Form`] as a number ([`PatternTarget::form`]).
+    form: u32,
     /// The form as written in the lexicon: where it lies in the index's
-    /// text of written forms ([`LexiconIndex::written`]), so that reading a
-    /// cached index allocates nothing per target.
-    written: Range<usize>,
+    /// text of written forms ([`LexiconIndex::written`]).
+    written_start: u32,
+    written_end: u32,
+}
+
+impl PatternTarget {
+    /// A target; a number too large for the index's `u32`s (an index of
+    /// four billion entities or bytes of names) reads as out of range.
+    fn new(entity: EntityId, form: Form, written: Range<usize>) -> PatternTarget {
+        let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        PatternTarget {
+            entity: small(entity),
+            form: form as u32,
+            written_start: small(written.start),
+            written_end: small(written.end),
+        }
+    }
+
+    pub fn entity(&self) -> EntityId {
+        self.entity as EntityId
+    }
+
+    /// The form; a number no form has (only a forged cache holds one, the
+    /// file's hash guarding against accidents) reads as the name.
+    pub fn form(&self) -> Form {
+        match self.form {
+            1 => Form::Alias,
+            2 => Form::Variant,
+            _ => Form::Name,
+        }
+    }
+
+    fn written(&self) -> Range<usize> {
+        self.written_start as usize..self.written_end as usize
+    }
 }
 
 /// What a pattern without targets stands for (see
 /// [`LexiconIndex::pattern_targets`]).
 static NO_TARGET: [PatternTarget; 1] = [PatternTarget {
     entity: 0,
-    form: Form::Name,
-    written: 0..0,
+    form: Form::Name as u32,
+    written_start: 0,
+    written_end: 0,
 }];
 
 /// An entry kind that the index keeps encoded.
@@ -499,8 +538,7 @@ pub struct LexiconIndex {
     pattern_text: Text,
     pattern_ends: Array<u64>,
     /// Every pattern's targets, back to back, and where each pattern's end.
-    #[serde(with = "targets_array")]
-    targets: Vec<PatternTarget>,
+    targets: Array<PatternTarget>,
     /// The targets' forms as written, back to back.
     target_text: Text,
     target_ends: Array<u64>,
@@ -547,62 +585,6 @@ pub struct LexiconIndex {
     /// What was worked out from this index for texts asked about so far.
     #[serde(skip)]
     memos: IndexMemos,
-}
-
-/// Pattern targets as fixed-width little-endian records (entity, form,
-/// start and end of the written form: 13 bytes), read back with one pass
-/// over the bytes instead of a decode per field.
-mod targets_array {
-    use super::{Form, PatternTarget};
-    use serde::de::Error;
-    use serde::ser::Error as _;
-    use serde::{Deserializer, Serializer};
-
-    const WIDTH: usize = 13;
-
-    pub fn serialize<S: Serializer>(v: &[PatternTarget], s: S) -> Result<S::Ok, S::Error> {
-        let mut bytes = Vec::with_capacity(v.len() * WIDTH);
-        for t in v {
-            let num = |n: usize| u32::try_from(n).map_err(S::Error::custom);
-            bytes.extend_from_slice(&num(t.entity)?.to_le_bytes());
-            bytes.push(match t.form {
-                Form::Name => 0,
-                Form::Alias => 1,
-                Form::Variant => 2,
-            });
-            bytes.extend_from_slice(&num(t.written.start)?.to_le_bytes());
-            bytes.extend_from_slice(&num(t.written.end)?.to_le_bytes());
-        }
-        s.serialize_bytes(&bytes)
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<PatternTarget>, D::Error> {
-        let bytes: std::borrow::Cow<'de, [u8]> = serde_bytes::deserialize(d)?;
-        if bytes.len() % WIDTH != 0 {
-            return Err(D::Error::custom("a target array of the wrong length"));
-        }
-        let num = |b: [u8; 4]| u32::from_le_bytes(b) as usize;
-        // A plain loop into a vector of the right size: a large lexicon
-        // has hundreds of thousands of targets, read at every start.
-        let mut targets = Vec::with_capacity(bytes.len() / WIDTH);
-        for c in bytes.chunks_exact(WIDTH) {
-            let &[e0, e1, e2, e3, form, s0, s1, s2, s3, n0, n1, n2, n3] = c else {
-                unreachable!("chunks of WIDTH bytes");
-            };
-            let form = match form {
-                0 => Form::Name,
-                1 => Form::Alias,
-                2 => Form::Variant,
-                _ => return Err(D::Error::custom("a target of no known form")),
-            };
-            targets.push(PatternTarget {
-                entity: num([e0, e1, e2, e3]),
-                form,
-                written: num([s0, s1, s2, s3])..num([n0, n1, n2, n3]),
-            });
-        }
-        Ok(targets)
-    }
 }
 
 impl std::fmt::Debug for LexiconIndex {
@@ -826,11 +808,7 @@ impl LexiconIndex {
                 by_pattern
                     .entry(folded.as_str())
                     .or_default()
-                    .push(PatternTarget {
-                        entity: id,
-                        form: *form,
-                        written: start..target_text.len(),
-                    });
+                    .push(PatternTarget::new(id, *form, start..target_text.len()));
             }
         }
         // Pattern ids are ranks in byte order, which is the order the
@@ -958,7 +936,7 @@ impl LexiconIndex {
             name_table,
             pattern_text: pattern_text.into(),
             pattern_ends: pattern_ends.into(),
-            targets,
+            targets: targets.into(),
             target_text: target_text.into(),
             target_ends: target_ends.into(),
             ordinary: ordinary.into(),
@@ -1240,7 +1218,7 @@ impl LexiconIndex {
 
     /// A target's form as written in the lexicon.
     pub fn written(&self, target: &PatternTarget) -> &str {
-        self.target_text.get(target.written.clone()).unwrap_or("")
+        self.target_text.get(target.written()).unwrap_or("")
     }
 
     pub fn pattern(&self, id: usize) -> (&str, &[PatternTarget]) {
@@ -2048,7 +2026,9 @@ mod tests {
             ("targets past the end", |i| {
                 i.target_ends.edit(|v| v[0] = u64::MAX)
             }),
-            ("a target's entity", |i| i.targets[0].entity = 99),
+            ("a target's entity", |i| {
+                i.targets.edit(|v| v[0].entity = 99)
+            }),
             ("an entity's name pattern", |i| {
                 i.name_patterns.edit(|v| v[0] = 7)
             }),
@@ -2130,11 +2110,12 @@ mod tests {
                     let array = arrays.into_iter().nth(array - 11).unwrap();
                     array.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = v32 })
                 }
-                _ => {
-                    let i = at.index(index.targets.len());
-                    index.targets[i].entity = value as usize;
-                    index.targets[i].written = (value as usize)..(v32 as usize);
-                }
+                _ => index.targets.edit(|v| if !v.is_empty() {
+                    let i = at.index(v.len());
+                    let t = &mut v[i];
+                    (t.entity, t.form, t.written_start, t.written_end) =
+                        (v32, (value >> 32) as u32, v32, (value >> 16) as u32);
+                }),
             }
             proptest::prop_assert!(index.is_consistent());
             let draft = "Recep Tayyip Erdogan said: \"Erdogan buys weapons.\" Tayyip Kaya \
@@ -2147,35 +2128,30 @@ mod tests {
         }
     }
 
-    /// Every form survives the cache's byte encoding of targets.
+    /// A target's numbers read back as given, and a form number no form
+    /// has (a forged cache's) reads as the name.
     #[test]
-    fn targets_round_trip_as_bytes() {
-        #[derive(Serialize, Deserialize, PartialEq, Debug)]
-        struct Arrays {
-            #[serde(with = "targets_array")]
-            targets: Vec<PatternTarget>,
+    fn targets_read_back_their_entity_form_and_written_form() {
+        for (i, form) in [Form::Name, Form::Alias, Form::Variant]
+            .into_iter()
+            .enumerate()
+        {
+            let t = PatternTarget::new(70_000 * i, form, i..i * 300 + 1);
+            assert_eq!(
+                (t.entity(), t.form(), t.written()),
+                (70_000 * i, form, i..i * 300 + 1)
+            );
         }
-        let arrays = Arrays {
-            targets: [Form::Name, Form::Alias, Form::Variant]
-                .into_iter()
-                .enumerate()
-                .map(|(i, form)| PatternTarget {
-                    entity: 70_000 * i,
-                    form,
-                    written: i..i * 300 + 1,
-                })
-                .collect(),
+        let forged = PatternTarget {
+            form: 3,
+            ..PatternTarget::new(1, Form::Variant, 0..1)
         };
-        let bytes = postcard::to_stdvec(&arrays).unwrap();
-        assert_eq!(postcard::from_bytes::<Arrays>(&bytes).unwrap(), arrays);
-        // A form byte of no known form, in any record, refuses the whole.
-        for record in 0..3 {
-            let mut bad = bytes.clone();
-            let form = 1 + 13 * record + 4;
-            assert_eq!(bad[form], record as u8);
-            bad[form] = 3;
-            assert!(postcard::from_bytes::<Arrays>(&bad).is_err(), "{record}");
-        }
+        assert_eq!(forged.form(), Form::Name);
+        let huge = PatternTarget::new(usize::MAX, Form::Alias, 0..usize::MAX);
+        assert_eq!(
+            (huge.entity(), huge.written()),
+            (u32::MAX as usize, 0..u32::MAX as usize)
+        );
     }
 
     #[test]

@@ -139,8 +139,8 @@ fn scan_folded(
         let written = Written::new(&slice[r.clone()]);
         found.push(NameMatch {
             folded_only_first: !written.same_but_case(index.written(first)),
-            first_entity: first.entity,
-            first_form: first.form,
+            first_entity: first.entity(),
+            first_form: first.form(),
             shared: (targets.len() > 1).then(|| {
                 // Entities sharing a name mostly share its spelling too
                 // (a surname): each spelling is compared once in a row.
@@ -155,8 +155,8 @@ fn scan_folded(
                         };
                         last = Some((form, folded_only));
                         SharedTarget {
-                            entity: t.entity,
-                            form: t.form,
+                            entity: t.entity(),
+                            form: t.form(),
                             folded_only,
                         }
                     })

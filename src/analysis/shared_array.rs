@@ -39,8 +39,8 @@ pub type Owner = Arc<dyn AsRef<[u8]> + Send + Sync>;
 /// in the file: enough for any element type used here.
 pub const ALIGN: usize = 8;
 
-/// What an [`Array`] holds: plain numbers, which any bytes of the right
-/// length and alignment are.
+/// What an [`Array`] holds: plain numbers, or records of them with no
+/// padding, which any bytes of the right length and alignment are.
 pub trait Number: Pod + Send + Sync {}
 
 impl<T: Pod + Send + Sync> Number for T {}
@@ -274,6 +274,8 @@ fn serialize_into<T: Pod, S: Serializer>(
     in_checked: bool,
     s: S,
 ) -> Result<S::Ok, S::Error> {
+    // What the reading side's alignment check relies on, for any `T`.
+    const { assert!(std::mem::align_of::<T>() <= ALIGN) };
     let bytes: &[u8] = bytemuck::cast_slice(items);
     let place = SECTION.with(|section| match &mut *section.borrow_mut() {
         Some(Section::Writing { hashed, checked }) => {
@@ -335,9 +337,11 @@ fn deserialize_from<'de, T: Number, D: Deserializer<'de>>(
         Some(Ok((owner, range))) => {
             let (at, len) = <(u64, u64)>::deserialize(d)?;
             let width = std::mem::size_of::<T>() as u64;
-            // Each array starts at a multiple of its element's size
-            // from an aligned section start: anything else is damage.
-            if at % width != 0 || len % width != 0 {
+            let align = std::mem::align_of::<T>() as u64;
+            // Each array starts at a multiple of its element's alignment
+            // (at most ALIGN) from an aligned section start, and holds
+            // whole elements: anything else is damage.
+            if at % align != 0 || len % width != 0 {
                 return Err(D::Error::custom("a misaligned number array"));
             }
             let outside = || D::Error::custom("a number array outside its section");
@@ -555,6 +559,9 @@ mod tests {
         small: Array<u32>,
         big: Array<u64>,
         bytes: Array<u8>,
+        /// Records of numbers (as the index's pattern targets are): their
+        /// size is no power of two, and they start at a multiple of 4.
+        triples: Array<[u32; 3]>,
     }
 
     fn two() -> Two {
@@ -562,6 +569,7 @@ mod tests {
             small: vec![1, 2, u32::MAX].into(),
             big: vec![7, u64::MAX].into(),
             bytes: vec![9; 5].into(),
+            triples: vec![[1, 2, 3], [u32::MAX, 0, 7]].into(),
         }
     }
 
@@ -586,13 +594,14 @@ mod tests {
     #[test]
     fn arrays_are_written_aligned_and_read_in_place() {
         let (meta, [section, _]) = write_section(|| postcard::to_stdvec(&two()).unwrap());
-        assert_eq!(section.len(), 16 + 16 + 5, "each array at a multiple of 8");
+        assert_eq!(section.len(), 16 + 16 + 8 + 24, "each array at a multiple of 8");
         let (owner, range) = aligned(&section, 16);
         let back: Two = read_section(owner, [range, 0..0], || {
             postcard::from_bytes(&meta).unwrap()
         });
         assert_eq!(back, two());
         assert!(back.small.is_shared() && back.big.is_shared() && back.bytes.is_shared());
+        assert!(back.triples.is_shared(), "records read in place at byte 40");
     }
 
     #[test]
