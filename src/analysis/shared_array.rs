@@ -594,7 +594,11 @@ mod tests {
     #[test]
     fn arrays_are_written_aligned_and_read_in_place() {
         let (meta, [section, _]) = write_section(|| postcard::to_stdvec(&two()).unwrap());
-        assert_eq!(section.len(), 16 + 16 + 8 + 24, "each array at a multiple of 8");
+        assert_eq!(
+            section.len(),
+            16 + 16 + 8 + 24,
+            "each array at a multiple of 8"
+        );
         let (owner, range) = aligned(&section, 16);
         let back: Two = read_section(owner, [range, 0..0], || {
             postcard::from_bytes(&meta).unwrap()
