@@ -1137,6 +1137,7 @@ impl LexiconIndex {
     #[cfg(test)]
     pub(crate) fn reads_arrays_in_place(&self) -> bool {
         self.pattern_ends.is_shared()
+            && self.targets.is_shared()
             && self.claim_postings.is_shared()
             && self.claim_content.reads_in_place()
             && self.quoted_words.is_shared()
