@@ -157,9 +157,12 @@ impl PatternTarget {
     /// The form; a number no form has (only a forged cache holds one, the
     /// file's hash guarding against accidents) reads as the name.
     pub fn form(&self) -> Form {
+        // The numbers `new` writes, named by the same casts.
+        const ALIAS: u32 = Form::Alias as u32;
+        const VARIANT: u32 = Form::Variant as u32;
         match self.form {
-            1 => Form::Alias,
-            2 => Form::Variant,
+            ALIAS => Form::Alias,
+            VARIANT => Form::Variant,
             _ => Form::Name,
         }
     }
