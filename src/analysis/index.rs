@@ -130,7 +130,11 @@ pub struct IndexedLexicon {
 pub struct PatternTarget {
     entity: u32,
     /// [`Form`] as a number ([`PatternTarget::form`]).
-    form: u32,
+    form: u8,
+    /// 1 if the form as written is ASCII and its pattern is its lower
+    /// case ([`PatternTarget::folds_by_case`]).
+    folds_by_case: u8,
+    _unused: [u8; 2],
     /// The form as written in the lexicon: where it lies in the index's
     /// text of written forms ([`LexiconIndex::written`]).
     written_start: u32,
@@ -138,15 +142,27 @@ pub struct PatternTarget {
 }
 
 impl PatternTarget {
-    /// A target; a number too large for the index's `u32`s (an index of
-    /// four billion entities or bytes of names) reads as out of range.
-    fn new(entity: EntityId, form: Form, written: Range<usize>) -> PatternTarget {
+    /// A target of the pattern `folded`; a number too large for the
+    /// index's `u32`s (an index of four billion entities or bytes of
+    /// names) reads as out of range.
+    fn new(
+        entity: EntityId,
+        form: Form,
+        folded: &str,
+        written: &str,
+        at: Range<usize>,
+    ) -> PatternTarget {
         let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        // `folded` is the lower case of `written` exactly when it has the
+        // same bytes but for the case of ASCII letters.
+        let by_case = written.is_ascii() && written.eq_ignore_ascii_case(folded);
         PatternTarget {
             entity: small(entity),
-            form: form as u32,
-            written_start: small(written.start),
-            written_end: small(written.end),
+            form: form as u8,
+            folds_by_case: u8::from(by_case),
+            _unused: [0; 2],
+            written_start: small(at.start),
+            written_end: small(at.end),
         }
     }
 
@@ -158,13 +174,20 @@ impl PatternTarget {
     /// file's hash guarding against accidents) reads as the name.
     pub fn form(&self) -> Form {
         // The numbers `new` writes, named by the same casts.
-        const ALIAS: u32 = Form::Alias as u32;
-        const VARIANT: u32 = Form::Variant as u32;
+        const ALIAS: u8 = Form::Alias as u8;
+        const VARIANT: u8 = Form::Variant as u8;
         match self.form {
             ALIAS => Form::Alias,
             VARIANT => Form::Variant,
             _ => Form::Name,
         }
+    }
+
+    /// Whether the form as written is ASCII and its pattern is its lower
+    /// case: then ASCII text that matched the pattern is the form but for
+    /// letter case, which the name scan tells without reading the form.
+    pub fn folds_by_case(&self) -> bool {
+        self.folds_by_case != 0
     }
 
     fn written(&self) -> Range<usize> {
@@ -176,10 +199,69 @@ impl PatternTarget {
 /// [`LexiconIndex::pattern_targets`]).
 static NO_TARGET: [PatternTarget; 1] = [PatternTarget {
     entity: 0,
-    form: Form::Name as u32,
+    form: Form::Name as u8,
+    folds_by_case: 0,
+    _unused: [0; 2],
     written_start: 0,
     written_end: 0,
 }];
+
+/// Where a pattern's folded text and its targets lie, whether it is one
+/// ordinary English word, and its first target: all that the name scan
+/// reads of a pattern that stands for one entity, in one record (most
+/// patterns do). A name that a long draft has not met before misses the
+/// cache on every load, and these were four arrays, four misses.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
+pub struct PatternRecord {
+    text_start: u32,
+    text_end: u32,
+    targets_start: u32,
+    /// Where its targets end, below [`ORDINARY`], plus [`ORDINARY`] if the
+    /// pattern is an ordinary word.
+    targets_end: u32,
+    /// A copy of its first target (of [`NO_TARGET`] if it has none).
+    first: PatternTarget,
+}
+
+/// The bit of [`PatternRecord::targets_end`] that marks an ordinary word.
+const ORDINARY: u32 = 1 << 31;
+
+impl PatternRecord {
+    /// A pattern's record; a place too large for the index's `u32`s (four
+    /// billion bytes of names, two billion targets) reads as out of range.
+    fn new(
+        text: Range<usize>,
+        targets: &[PatternTarget],
+        from: usize,
+        ordinary: bool,
+    ) -> PatternRecord {
+        let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+        let end = u32::try_from(from + targets.len())
+            .ok()
+            .filter(|&end| end < ORDINARY)
+            .unwrap_or(ORDINARY - 1);
+        PatternRecord {
+            text_start: small(text.start),
+            text_end: small(text.end),
+            targets_start: small(from),
+            targets_end: end | if ordinary { ORDINARY } else { 0 },
+            first: targets.first().copied().unwrap_or(NO_TARGET[0]),
+        }
+    }
+
+    fn text(&self) -> Range<usize> {
+        self.text_start as usize..self.text_end as usize
+    }
+
+    fn targets(&self) -> Range<usize> {
+        self.targets_start as usize..(self.targets_end & !ORDINARY) as usize
+    }
+
+    fn is_ordinary(&self) -> bool {
+        self.targets_end & ORDINARY != 0
+    }
+}
 
 /// An entry kind that the index keeps encoded.
 pub trait Entry: Serialize + DeserializeOwned {
@@ -536,18 +618,15 @@ pub struct LexiconIndex {
     name_patterns: Array<u32>,
     /// Patterns by their first word: what the name scan probes.
     name_table: NameTable,
-    /// Every pattern's folded text, back to back, and where each ends
-    /// (pattern ids are ranks in byte order).
+    /// Pattern id (a rank in byte order) → where its folded text and its
+    /// targets lie, and whether it is one ordinary English word ("Has").
+    patterns: Array<PatternRecord>,
+    /// Every pattern's folded text, back to back.
     pattern_text: Text,
-    pattern_ends: Array<u64>,
-    /// Every pattern's targets, back to back, and where each pattern's end.
+    /// Every pattern's targets, back to back.
     targets: Array<PatternTarget>,
     /// The targets' forms as written, back to back.
     target_text: Text,
-    target_ends: Array<u64>,
-    /// Pattern id → whether it is one ordinary English word ("Has").
-    /// (1 for yes, read in place.)
-    ordinary: Array<u8>,
     /// Folded name, alias or later name word → rank; the rank's entities
     /// are `completion_ids[completion_ends[rank - 1]..completion_ends[rank]]`.
     #[serde(with = "map_bytes")]
@@ -671,56 +750,6 @@ fn group<'a, T>(items: &'a [T], ends: &[u64], rank: usize) -> &'a [T] {
     items.get(start..end).unwrap_or(&[])
 }
 
-/// Whether `v` never goes down. A damaged cache's arrays are checked with
-/// this at every start, tens of millions of numbers, so it is a fold
-/// without an early exit or a comparison that SSE2 lacks (it has no 64-bit
-/// compare): with every number below 2^63, a step down is a difference
-/// that wraps past 2^63, and the top bits of all numbers and differences
-/// ORed together say whether either happened. (A number from 2^63 on, which
-/// no buffer's end can be, makes it false.)
-pub(super) fn ascending<T: Copy + Into<u64>>(v: &[T]) -> bool {
-    let Some((&last, before)) = v.split_last() else {
-        return true;
-    };
-    let top = before
-        .iter()
-        .zip(&v[1..])
-        .fold(last.into(), |acc, (&a, &b)| {
-            let (a, b) = (a.into(), b.into());
-            acc | a | b.wrapping_sub(a)
-        });
-    top >> 63 == 0
-}
-
-/// Whether every id in `ids` is below `n`, as a fold SSE2 vectorizes: for
-/// an id below 2^31 and `n - 1` below 2^31, `id + (2^31 - n)` has its top
-/// bit set exactly where `id` is not below `n` (and cannot wrap), and an id
-/// from 2^31 on has its own top bit set. A cached index checks this of
-/// millions of ids when it is read: sixteen lanes at a time, an add and two
-/// ORs each (no copy of the ids, as a subtraction from `n - 1` needs).
-pub(super) fn all_below(ids: &[u32], n: usize) -> bool {
-    let Some(last) = n.checked_sub(1) else {
-        return ids.is_empty();
-    };
-    match u32::try_from(last) {
-        Ok(last) if last < 1 << 31 => {
-            let lift = (1u32 << 31) - 1 - last;
-            let top = |acc: u32, id: u32| acc | id | id.wrapping_add(lift);
-            let mut lanes = [0u32; 16];
-            let mut chunks = ids.chunks_exact(16);
-            for chunk in &mut chunks {
-                for (lane, &id) in lanes.iter_mut().zip(chunk) {
-                    *lane = top(*lane, id);
-                }
-            }
-            let rest = chunks.remainder().iter().fold(0, |acc, &id| top(acc, id));
-            lanes.iter().fold(rest, |acc, &lane| acc | lane) >> 31 == 0
-        }
-        // Two billion entries or more: never in practice.
-        _ => ids.iter().all(|&id| (id as usize) < n),
-    }
-}
-
 impl Default for LexiconIndex {
     fn default() -> Self {
         LexiconIndex::empty()
@@ -811,7 +840,13 @@ impl LexiconIndex {
                 by_pattern
                     .entry(folded.as_str())
                     .or_default()
-                    .push(PatternTarget::new(id, *form, start..target_text.len()));
+                    .push(PatternTarget::new(
+                        id,
+                        *form,
+                        folded,
+                        written,
+                        start..target_text.len(),
+                    ));
             }
         }
         // Pattern ids are ranks in byte order, which is the order the
@@ -831,17 +866,18 @@ impl LexiconIndex {
             .collect();
         drop(sorted);
         let mut pattern_text = String::new();
-        let mut pattern_ends = Vec::with_capacity(patterns.len());
         let mut targets = Vec::new();
-        let mut target_ends = Vec::with_capacity(patterns.len());
-        let mut ordinary = Vec::with_capacity(patterns.len());
-        for (p, t) in patterns {
-            pattern_text.push_str(p);
-            pattern_ends.push(pattern_text.len() as u64);
-            targets.extend(t);
-            target_ends.push(targets.len() as u64);
-            ordinary.push(u8::from(!p.contains(' ') && is_common_word(p)));
-        }
+        let records: Vec<PatternRecord> = patterns
+            .into_iter()
+            .map(|(p, t)| {
+                let text = pattern_text.len()..pattern_text.len() + p.len();
+                pattern_text.push_str(p);
+                let ordinary = !p.contains(' ') && is_common_word(p);
+                let record = PatternRecord::new(text, &t, targets.len(), ordinary);
+                targets.extend(t);
+                record
+            })
+            .collect();
         drop(forms);
 
         // Completion finds a name by its start, an alias, or any later word
@@ -937,12 +973,10 @@ impl LexiconIndex {
             kinds,
             name_patterns,
             name_table,
+            patterns: records.into(),
             pattern_text: pattern_text.into(),
-            pattern_ends: pattern_ends.into(),
             targets: targets.into(),
             target_text: target_text.into(),
-            target_ends: target_ends.into(),
-            ordinary: ordinary.into(),
             completion: shared_map(completion),
             completion_ids: completion_ids.into(),
             completion_ends: completion_ends.into(),
@@ -1047,8 +1081,8 @@ impl LexiconIndex {
     }
 
     /// Whether the parts of a decoded index have the shapes that its
-    /// lookups assume: one kind, one name pattern and one ordinary-word flag
-    /// per entity or pattern, one end per key of each map, a hash for every
+    /// lookups assume: one kind and one name pattern per entity, one end
+    /// per key of each map, a hash for every
     /// block of entries, lexicons whose ranges lie inside the entries.
     /// Checked on every cached index before it is used, in constant time.
     ///
@@ -1070,13 +1104,10 @@ impl LexiconIndex {
     pub(crate) fn is_consistent(&self) -> bool {
         let entities = self.entities.len();
         let claims = self.claims.len();
-        let patterns = self.pattern_ends.len();
         self.entities.is_consistent()
             && self.claims.is_consistent()
             && self.kinds.len() == entities
             && self.name_patterns.len() == entities
-            && self.target_ends.len() == patterns
-            && self.ordinary.len() == patterns
             && self.completion.len() == self.completion_ends.len()
             && self.claim_words.len() == self.claim_word_ends.len()
             && self.given.len() == self.given_ends.len()
@@ -1139,7 +1170,7 @@ impl LexiconIndex {
     /// was read from, not copied out of it.
     #[cfg(test)]
     pub(crate) fn reads_arrays_in_place(&self) -> bool {
-        self.pattern_ends.is_shared()
+        self.patterns.is_shared()
             && self.targets.is_shared()
             && self.claim_postings.is_shared()
             && self.claim_content.reads_in_place()
@@ -1150,14 +1181,14 @@ impl LexiconIndex {
     /// Every pattern's folded text, in id order.
     #[cfg(test)]
     pub(crate) fn pattern_texts(&self) -> Vec<&str> {
-        (0..self.pattern_ends.len())
+        (0..self.patterns.len())
             .map(|p| self.pattern_str(p))
             .collect()
     }
 
     /// Whether the lexicon has any name at all.
     pub fn has_names(&self) -> bool {
-        !self.pattern_ends.is_empty()
+        !self.patterns.is_empty()
     }
 
     /// Whether some name starts with a character that is not a letter or
@@ -1235,40 +1266,50 @@ impl LexiconIndex {
     /// one a forged cache leaves without targets stands for a blank one
     /// (the name scan reads a pattern's first target).
     pub fn pattern_targets(&self, id: usize) -> &[PatternTarget] {
-        match group(&self.targets, &self.target_ends, id) {
+        let range = self.patterns.get(id).map_or(0..0, PatternRecord::targets);
+        match self.targets.get(range).unwrap_or(&[]) {
             [] => &NO_TARGET,
             targets => targets,
         }
     }
 
+    /// A pattern's first target ([`LexiconIndex::pattern_targets`]), and
+    /// whether it has others, read from the pattern's record alone.
+    pub fn first_target(&self, id: usize) -> (&PatternTarget, bool) {
+        match self.patterns.get(id) {
+            Some(record) if !record.targets().is_empty() => {
+                (&record.first, record.targets().len() > 1)
+            }
+            _ => (&NO_TARGET[0], false),
+        }
+    }
+
     /// A pattern's folded text alone (empty for an id out of range).
     fn pattern_str(&self, id: usize) -> &str {
-        let (start, end) = self.pattern_span(id);
-        self.pattern_text.get(start..end).unwrap_or("")
+        self.pattern_text.get(self.pattern_span(id)).unwrap_or("")
     }
 
     /// A pattern's folded text as bytes: what the name scan compares, on
     /// every word that starts a name (no test of character boundaries).
     #[inline]
     fn pattern_bytes(&self, id: usize) -> &[u8] {
-        let (start, end) = self.pattern_span(id);
-        self.pattern_text.as_bytes().get(start..end).unwrap_or(&[])
+        self.pattern_text
+            .as_bytes()
+            .get(self.pattern_span(id))
+            .unwrap_or(&[])
     }
 
     #[inline]
-    fn pattern_span(&self, id: usize) -> (usize, usize) {
-        let start = match id {
-            0 => 0,
-            _ => self.pattern_ends.get(id - 1).map_or(0, |&e| e as usize),
-        };
-        let end = self.pattern_ends.get(id).map_or(0, |&e| e as usize);
-        (start, end)
+    fn pattern_span(&self, id: usize) -> Range<usize> {
+        self.patterns.get(id).map_or(0..0, PatternRecord::text)
     }
 
     /// Whether a pattern is a single ordinary English word, which counts as
     /// a name only where the text supports it.
     pub fn is_ordinary_word(&self, pattern: usize) -> bool {
-        self.ordinary.get(pattern).is_some_and(|&b| b != 0)
+        self.patterns
+            .get(pattern)
+            .is_some_and(PatternRecord::is_ordinary)
     }
 
     /// The pattern whose folded text is exactly `folded`.
@@ -1658,44 +1699,6 @@ fn gallop_to(list: &mut &[u32], x: u32) -> bool {
 }
 
 #[cfg(test)]
-mod fold_tests {
-    use super::{all_below, ascending};
-    use proptest::prelude::*;
-
-    #[test]
-    fn edges_of_the_folds() {
-        assert!(ascending::<u64>(&[]) && ascending(&[5u64]) && ascending(&[0u64, 0, 7]));
-        assert!(!ascending(&[1u64, 0]));
-        assert!(!ascending(&[0u64, 1 << 63]), "no end is that large");
-        assert!(!ascending(&[u64::MAX, 0]));
-        assert!(ascending(&[0u32, u32::MAX]) && !ascending(&[u32::MAX, 0]));
-        assert!(all_below(&[], 0) && !all_below(&[0], 0));
-        assert!(all_below(&[0, 4], 5) && !all_below(&[5], 5));
-        assert!(!all_below(&[u32::MAX], 1 << 31) && !all_below(&[1 << 31], 1 << 31));
-        assert!(all_below(&[(1 << 31) - 1], 1 << 31));
-        assert!(all_below(&[u32::MAX], 1 << 32) && !all_below(&[u32::MAX], u32::MAX as usize));
-    }
-
-    proptest! {
-        #[test]
-        fn the_folds_agree_with_plain_checks(
-            v in prop::collection::vec(0u64..1 << 63, 0..40),
-            ids in prop::collection::vec(any::<u32>(), 0..80),
-            n in prop_oneof![0usize..64, any::<u32>().prop_map(|n| n as usize)],
-            small in prop::collection::vec(0u32..64, 0..80),
-        ) {
-            let mut sorted = v.clone();
-            sorted.sort_unstable();
-            prop_assert!(ascending(&sorted));
-            prop_assert_eq!(ascending(&v), v.windows(2).all(|w| w[0] <= w[1]));
-            for ids in [&ids, &small] {
-                prop_assert_eq!(all_below(ids, n), ids.iter().all(|&id| (id as usize) < n));
-            }
-        }
-    }
-}
-
-#[cfg(test)]
 mod intersect_tests {
     use super::{first_common, WINDOW};
     use proptest::prelude::*;
@@ -1972,7 +1975,7 @@ mod tests {
                {"id": "c", "name": "’t Hooft", "kind": "person", "aliases": ["(Bob)"]}"#,
             &[],
         );
-        let patterns: Vec<&str> = (0..index.pattern_ends.len())
+        let patterns: Vec<&str> = (0..index.patterns.len())
             .map(|p| index.pattern_str(p))
             .collect();
         for hay in [
@@ -2025,10 +2028,11 @@ mod tests {
         type Damage = fn(&mut LexiconIndex);
         let damaged: [(&str, Damage); 10] = [
             ("a name with no target", |i| {
-                i.target_ends.edit(|v| v.iter_mut().for_each(|e| *e = 0))
+                i.patterns
+                    .edit(|v| v.iter_mut().for_each(|p| p.targets_end = 0))
             }),
             ("targets past the end", |i| {
-                i.target_ends.edit(|v| v[0] = u64::MAX)
+                i.patterns.edit(|v| v[0].targets_end = ORDINARY - 1)
             }),
             ("a target's entity", |i| {
                 i.targets.edit(|v| v[0].entity = 99)
@@ -2051,8 +2055,9 @@ mod tests {
             ("a first word's pattern", |i| {
                 i.name_table = NameTable::build(["x", "y", "z", "erdogan"].into_iter())
             }),
-            ("pattern ends out of order", |i| {
-                i.pattern_ends.edit(|v| v.reverse())
+            ("patterns' text out of order", |i| {
+                i.patterns
+                    .edit(|v| v.iter_mut().for_each(|p| p.text_end = p.text_start / 2))
             }),
         ];
         for (what, damage) in damaged {
@@ -2098,8 +2103,15 @@ mod tests {
             let v32 = value as u32;
             match array {
                 0 => set(&mut index.name_patterns, at, v32),
-                1 => set(&mut index.pattern_ends, at, value),
-                2 => set(&mut index.target_ends, at, value),
+                1 | 2 => index.patterns.edit(|v| if !v.is_empty() {
+                    let i = at.index(v.len());
+                    let p = &mut v[i];
+                    if array == 1 {
+                        (p.text_start, p.text_end) = (v32, (value >> 32) as u32);
+                    } else {
+                        (p.targets_start, p.targets_end) = (v32, (value >> 32) as u32);
+                    }
+                }),
                 3 => index.completion_ids.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = v32 }),
                 4 => index.completion_ends.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = value }),
                 5 => set(&mut index.claim_postings, at, v32),
@@ -2117,8 +2129,8 @@ mod tests {
                 _ => index.targets.edit(|v| if !v.is_empty() {
                     let i = at.index(v.len());
                     let t = &mut v[i];
-                    (t.entity, t.form, t.written_start, t.written_end) =
-                        (v32, (value >> 32) as u32, v32, (value >> 16) as u32);
+                    (t.entity, t.form, t.folds_by_case, t.written_start, t.written_end) =
+                        (v32, (value >> 32) as u8, (value >> 40) as u8, v32, (value >> 16) as u32);
                 }),
             }
             proptest::prop_assert!(index.is_consistent());
@@ -2140,7 +2152,7 @@ mod tests {
             .into_iter()
             .enumerate()
         {
-            let t = PatternTarget::new(70_000 * i, form, i..i * 300 + 1);
+            let t = PatternTarget::new(70_000 * i, form, "x", "x", i..i * 300 + 1);
             assert_eq!(
                 (t.entity(), t.form(), t.written()),
                 (70_000 * i, form, i..i * 300 + 1)
@@ -2148,13 +2160,29 @@ mod tests {
         }
         let forged = PatternTarget {
             form: 3,
-            ..PatternTarget::new(1, Form::Variant, 0..1)
+            ..PatternTarget::new(1, Form::Variant, "x", "x", 0..1)
         };
         assert_eq!(forged.form(), Form::Name);
-        let huge = PatternTarget::new(usize::MAX, Form::Alias, 0..usize::MAX);
+        let huge = PatternTarget::new(usize::MAX, Form::Alias, "x", "x", 0..usize::MAX);
         assert_eq!(
             (huge.entity(), huge.written()),
             (u32::MAX as usize, 0..u32::MAX as usize)
+        );
+    }
+
+    /// A target folds by case alone exactly when its pattern is the ASCII
+    /// form's lower case: not with a mark, a space the pattern trims, or
+    /// another character that folding changes.
+    #[test]
+    fn a_target_says_whether_its_form_folds_by_case_alone() {
+        let by_case = |written: &str| {
+            let folded = fold(written.trim());
+            PatternTarget::new(0, Form::Name, &folded, written, 0..0).folds_by_case()
+        };
+        assert!(by_case("Recep Tayyip Erdogan") && by_case("S-400") && by_case("FDD"));
+        assert!(!by_case("Erdoğan") && !by_case(" Erdogan") && !by_case("Erdogan "));
+        assert!(
+            !by_case("Mr\u{00A0}Has") && !by_case("O\u{2019}Neil") && !by_case("Kerim\u{00AD}")
         );
     }
 

@@ -9,7 +9,7 @@ use std::cell::RefCell;
 use std::ops::Range;
 use std::sync::Arc;
 
-use super::index::{EntityId, Form, LexiconIndex};
+use super::index::{EntityId, Form, LexiconIndex, PatternTarget};
 use super::name_table::word_at;
 use crate::text::fold::{fold_with_map_into, push_folded, Folded};
 
@@ -134,26 +134,33 @@ fn scan_folded(
             // and shared by dozens of entities each.
             continue;
         }
-        let targets = index.pattern_targets(pattern);
-        let first = &targets[0];
+        // From the pattern's record: its targets are read only when it has
+        // several.
+        let (first, shared) = index.first_target(pattern);
         let written = Written::new(&slice[r.clone()]);
         found.push(NameMatch {
-            folded_only_first: !written.same_but_case(index.written(first)),
+            folded_only_first: !written.same_as(first, index),
             first_entity: first.entity(),
             first_form: first.form(),
-            shared: (targets.len() > 1).then(|| {
+            shared: shared.then(|| {
+                let targets = index.pattern_targets(pattern);
                 // Entities sharing a name mostly share its spelling too
                 // (a surname): each spelling is compared once in a row.
                 let mut last: Option<(&str, bool)> = None;
                 targets
                     .iter()
                     .map(|t| {
-                        let form = index.written(t);
-                        let folded_only = match last {
-                            Some((before, folded_only)) if before == form => folded_only,
-                            _ => !written.same_but_case(form),
+                        let folded_only = if written.ascii && t.folds_by_case() {
+                            false
+                        } else {
+                            let form = index.written(t);
+                            let folded_only = match last {
+                                Some((before, folded_only)) if before == form => folded_only,
+                                _ => !written.same_but_case(form),
+                            };
+                            last = Some((form, folded_only));
+                            folded_only
                         };
-                        last = Some((form, folded_only));
                         SharedTarget {
                             entity: t.entity(),
                             form: t.form(),
@@ -495,6 +502,15 @@ impl<'a> Written<'a> {
             text,
             ascii: text.is_ascii(),
         }
+    }
+
+    /// Whether the text, which matched `target`'s pattern, is its
+    /// spelling but for letter case, apostrophes and hyphens.
+    fn same_as(&self, target: &PatternTarget, index: &LexiconIndex) -> bool {
+        // ASCII text folds by case alone, to the pattern it matched, which
+        // is the form's lower case: the form is not read (in a long draft,
+        // most names' forms are not in the cache).
+        (self.ascii && target.folds_by_case()) || self.same_but_case(index.written(target))
     }
 
     /// Whether the text is the lexicon's spelling `form` but for letter
