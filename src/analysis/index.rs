@@ -1196,9 +1196,9 @@ impl LexiconIndex {
     /// up between words.
     pub fn names_start_otherwise(&self) -> bool {
         let (_, hash) = name_table::word_at("", 0);
-        !(self.name_table)
+        (self.name_table)
             .group(b"", hash, |id| self.pattern_bytes(id as usize))
-            .is_empty()
+            .is_some()
     }
 
     /// The longest name that can be a mention at the word start `start`
@@ -1217,7 +1217,7 @@ impl LexiconIndex {
         let group = self
             .name_table
             .group(word, hash, |id| self.pattern_bytes(id as usize));
-        if group.is_empty() && !is_designator_plural(word) {
+        if group.is_none() && !is_designator_plural(word) {
             return None;
         }
         self.name_in(group, hay, start, word_end)
@@ -1228,20 +1228,20 @@ impl LexiconIndex {
     #[inline(never)]
     fn name_in(
         &self,
-        group: &[u32],
+        group: Option<name_table::Group<'_>>,
         hay: &str,
         start: usize,
         word_end: usize,
     ) -> Option<(usize, usize)> {
         let bytes = hay.as_bytes();
-        if !group.is_empty() {
+        if let Some(group) = group {
             let found =
                 name_table::longest_prefix(group, &bytes[start..], word_end - start, |id| {
                     self.pattern_bytes(id as usize)
                 });
-            if let Some((len, id)) = found {
-                // UTF-8 is prefix-free: a pattern of whole characters ends on one.
-                debug_assert!(hay.is_char_boundary(start + len));
+            // UTF-8 is prefix-free: a pattern of whole characters ends on
+            // one. (Only a forged cache's could end inside a character.)
+            if let Some((len, id)) = found.filter(|&(len, _)| hay.is_char_boundary(start + len)) {
                 return Some((start + len, id));
             }
         }
@@ -1315,15 +1315,9 @@ impl LexiconIndex {
     /// The pattern whose folded text is exactly `folded`.
     pub fn pattern_for(&self, folded: &str) -> Option<usize> {
         let (end, hash) = name_table::word_at(folded, 0);
-        let group = self
-            .name_table
-            .group(&folded.as_bytes()[..end], hash, |id| {
-                self.pattern_bytes(id as usize)
-            });
-        let at = group
-            .binary_search_by(|&id| self.pattern_bytes(id as usize).cmp(folded.as_bytes()))
-            .ok()?;
-        Some(group[at] as usize)
+        let pattern = |id: u32| self.pattern_bytes(id as usize);
+        let group = (self.name_table).group(&folded.as_bytes()[..end], hash, pattern)?;
+        name_table::exact(group, folded.as_bytes(), end, pattern)
     }
 
     /// The source a claim or evidence names, within its lexicon.
@@ -2088,7 +2082,7 @@ mod tests {
         /// whatever value, a draft is analysed and checked without a panic.
         #[test]
         fn any_number_of_a_forged_index_reads_without_a_panic(
-            array in 0..17usize,
+            array in 0..19usize,
             at: proptest::sample::Index,
             value in proptest::prop_oneof![0..8u64, proptest::prelude::any::<u64>()],
         ) {
@@ -2110,6 +2104,7 @@ mod tests {
                         (p.text_start, p.text_end) = (v32, (value >> 32) as u32);
                     } else {
                         (p.targets_start, p.targets_end) = (v32, (value >> 32) as u32);
+                        (p.first.entity, p.first.form) = (v32, (value >> 40) as u8);
                     }
                 }),
                 3 => index.completion_ids.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = v32 }),
@@ -2121,6 +2116,8 @@ mod tests {
                 9 => set(&mut index.surname_ends, at, value),
                 15 => index.quoted_words.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = value as u8 }),
                 16 => index.quoted_starts.edit(|v| if !v.is_empty() { let i = at.index(v.len()); v[i] = value }),
+                17 => index.name_table.forge_slot(at.index(usize::MAX), value),
+                18 => index.name_table.forge_member(at.index(usize::MAX), value),
                 11..=14 => {
                     let arrays = index.claim_content.arrays_mut();
                     let array = arrays.into_iter().nth(array - 11).unwrap();
@@ -2134,7 +2131,8 @@ mod tests {
                 }),
             }
             proptest::prop_assert!(index.is_consistent());
-            let draft = "Recep Tayyip Erdogan said: \"Erdogan buys weapons.\" Tayyip Kaya \
+            // Turkish letters: a forged pattern may end inside a character.
+            let draft = "Recep Tayyip Erdoğan said: \"Erdogan buys weapons.\" Tayyip Kaya \
                          agreed. Erdogan buys weapons, Kaya said. \"Tayyip sells weapons\", he said.";
             let analysis =
                 crate::analysis::analyze(draft, crate::text::prose::DocKind::PlainText, &index);
@@ -2142,6 +2140,28 @@ mod tests {
             let _ = (index.complete("", 10), index.complete("k", 10), index.search("erdogan", 10));
             let _ = index.persons_named("tayyip");
         }
+    }
+
+    /// A forged member whose text ends inside a character of the draft
+    /// (" \xE2\x80", two bytes of the three of "“") matches nothing there:
+    /// the scan would otherwise cut the character.
+    #[test]
+    fn a_forged_name_that_ends_inside_a_character_is_no_match() {
+        let mut index = index_of(
+            r#"{"id": "k", "name": "Tayyip Kaya", "kind": "person"},
+               {"id": "x", "name": "Tayyip Xu", "kind": "person"}"#,
+            &[],
+        );
+        // Member 1 ("tayyip xu"): head " \xE2\x80", three bytes long, id 1.
+        index
+            .name_table
+            .forge_member(1, u64::from_le_bytes([b' ', 0xE2, 0x80, 0, 3, 1, 0, 0]));
+        let draft = "Tayyip “Kaya” spoke to Tayyip Kaya.";
+        let found: Vec<&str> = crate::analysis::mentions::find_mentions(draft, &index)
+            .into_iter()
+            .map(|m| &draft[m.range])
+            .collect();
+        assert_eq!(found, ["Tayyip Kaya"]);
     }
 
     /// A target's numbers read back as given, and a form number no form

@@ -14,31 +14,98 @@ use serde::{Deserialize, Serialize};
 use super::shared_array::Array;
 
 /// A group's entry in the hash table: the high half of its word's hash
-/// (compared before the word itself), the group's first pattern, and
-/// where its patterns lie in `ids`. An empty slot has no patterns
-/// (`end` 0: every group has one).
+/// (compared before the word itself), the group's first pattern, and, for
+/// a group of several, where its members lie in `members`. An empty slot
+/// has no patterns (`len` 0: every group has one).
 ///
-/// The group's place is in the slot, and so is its pattern when it has
-/// only one (most first words start one name): a word that starts a name
-/// reads its pattern straight from the slot. The name scan probes every
-/// word of a draft, and the names of a long draft are mostly ones it has
-/// not met before, whose every load is a miss of the cache: one load from
-/// the slot instead of three, one after the other.
+/// The group's first pattern is in the slot, so a word that starts one
+/// name (most first words) reads it from the slot alone. The name scan
+/// probes every word of a draft, and the names of a long draft are mostly
+/// ones it has not met before, whose every load misses the cache: one
+/// load from the slot, not three one after the other.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 #[repr(C)]
 struct Slot {
     tag: u32,
     first: u32,
     start: u32,
-    end: u32,
+    len: u32,
+}
+
+/// How many bytes of a member's text past its first word [`Member`] holds.
+const HEAD: usize = 8;
+
+/// A pattern of a group of several: its id, and its text past the group's
+/// first word, the first [`HEAD`] bytes of it and its length. The search
+/// of a group ("john" starts hundreds of names) compares the text with
+/// these: most comparisons are decided in the first bytes past the first
+/// word (" smith", " kaya"), and the pattern's record and text, two more
+/// misses of the cache each, are read only where the heads tie.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
+#[repr(C)]
+pub struct Member {
+    id: u32,
+    len: u32,
+    head: [u8; HEAD],
+}
+
+impl Member {
+    fn new(id: u32, rest: &[u8]) -> Member {
+        let mut head = [0; HEAD];
+        let n = rest.len().min(HEAD);
+        head[..n].copy_from_slice(&rest[..n]);
+        Member {
+            id,
+            len: u32::try_from(rest.len()).unwrap_or(u32::MAX),
+            head,
+        }
+    }
+
+    /// The first bytes of the member's text past the first word.
+    fn head(&self) -> &[u8] {
+        &self.head[..(self.len as usize).min(HEAD)]
+    }
+
+    /// The member's text past the first word: its head if that is all of
+    /// it, else `full()`.
+    fn rest<'a>(&'a self, full: impl FnOnce() -> &'a [u8]) -> &'a [u8] {
+        if self.len as usize <= HEAD {
+            self.head()
+        } else {
+            full()
+        }
+    }
+
+    /// `compare(text, key)` for the member's `text` past the first word,
+    /// which `full()` gives: read only when the heads decide nothing.
+    fn compare<'a>(&self, key: &[u8], full: impl FnOnce() -> &'a [u8]) -> std::cmp::Ordering {
+        let head = self.head();
+        let key_head = &key[..key.len().min(HEAD)];
+        match compare(head, key_head) {
+            // Both longer than the heads: the rest decides. (A head shorter
+            // than HEAD is all of its text, and a shorter key all of it.)
+            std::cmp::Ordering::Equal if head.len() == HEAD && key_head.len() == HEAD => {
+                compare(full(), key)
+            }
+            order => order,
+        }
+    }
+}
+
+/// The patterns whose first word is a given word: one pattern (most
+/// words), or the members of a group of several, ascending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Group<'a> {
+    One(u32),
+    Several(&'a [Member]),
 }
 
 #[derive(Debug, Default, Serialize, Deserialize)]
 pub struct NameTable {
     /// Open addressing, linear probing; a power of two long (or empty).
     slots: Array<Slot>,
-    /// Each group's patterns, ascending, back to back.
-    ids: Array<u32>,
+    /// The groups of several patterns' members, back to back.
+    members: Array<Member>,
 }
 
 /// Byte classes for [`word_at`]: an ASCII letter or digit, a byte of a
@@ -163,7 +230,7 @@ impl NameTable {
     /// (ascending bytes).
     pub fn build<'a>(patterns: impl Iterator<Item = &'a str>) -> NameTable {
         let mut group_of: std::collections::HashMap<&str, usize> = Default::default();
-        let mut groups: Vec<(u64, Vec<u32>)> = Vec::new();
+        let mut groups: Vec<(u64, Vec<Member>)> = Vec::new();
         for (id, p) in patterns.enumerate() {
             let (end, hash) = word_at(p, 0);
             let word = &p[..end];
@@ -171,7 +238,9 @@ impl NameTable {
                 groups.push((hash, Vec::new()));
                 groups.len() - 1
             });
-            groups[g].1.push(id as u32);
+            groups[g]
+                .1
+                .push(Member::new(id as u32, &p.as_bytes()[end..]));
         }
         let len = if groups.is_empty() {
             0
@@ -179,27 +248,30 @@ impl NameTable {
             (groups.len() * 2).next_power_of_two()
         };
         let mut slots = vec![Slot::default(); len];
-        let mut ids = Vec::new();
+        let mut members = Vec::new();
         // A number past the `u32`s (four billion patterns) reads as an
         // empty group, never as another one.
         let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        for (h, members) in groups {
-            let slot = Slot {
+        for (h, group) in groups {
+            let mut slot = Slot {
                 tag: (h >> 32) as u32,
-                first: members[0],
-                start: small(ids.len()),
-                end: small(ids.len() + members.len()),
+                first: group[0].id,
+                start: 0,
+                len: small(group.len()),
             };
-            ids.extend(members);
+            if let [_, _, ..] = group[..] {
+                slot.start = small(members.len());
+                members.extend(group);
+            }
             let mut at = h as usize & (len - 1);
-            while slots[at].end != 0 {
+            while slots[at].len != 0 {
                 at = (at + 1) & (len - 1);
             }
             slots[at] = slot;
         }
         NameTable {
             slots: slots.into(),
-            ids: ids.into(),
+            members: members.into(),
         }
     }
 
@@ -210,11 +282,16 @@ impl NameTable {
     /// Inlined into the name scan: a word that starts no name costs the
     /// probes alone (one or two slots, the table being at most half full).
     #[inline(always)]
-    pub fn group<'a>(&self, word: &[u8], h: u64, pattern: impl Fn(u32) -> &'a [u8]) -> &[u32] {
+    pub fn group<'a>(
+        &'a self,
+        word: &[u8],
+        h: u64,
+        pattern: impl Fn(u32) -> &'a [u8],
+    ) -> Option<Group<'a>> {
         // The slice once, so that the probe loop keeps it in registers.
         let slots: &[Slot] = &self.slots;
         if slots.is_empty() {
-            return &[];
+            return None;
         }
         let tag = (h >> 32) as u32;
         let mask = slots.len() - 1;
@@ -222,31 +299,29 @@ impl NameTable {
         // Every probe sequence ends at an empty slot (the table is at most
         // half full); a damaged table's is bounded by its length.
         for _ in 0..slots.len() {
-            let Some(slot) = slots.get(at) else {
-                return &[];
-            };
-            if slot.end == 0 {
-                return &[];
+            let slot = slots.get(at)?;
+            if slot.len == 0 {
+                return None;
             }
             if slot.tag == tag {
-                if let Some(members) = self.group_of_word(slot, word, &pattern) {
-                    return members;
+                if let Some(group) = self.group_of_word(slot, word, &pattern) {
+                    return Some(group);
                 }
             }
             at = (at + 1) & mask;
         }
-        &[]
+        None
     }
 
     /// The group of a slot whose tag matches `word`'s, if its first
     /// pattern's first word is `word` (the tag is half a hash: words may
     /// share it).
-    fn group_of_word<'s, 'a>(
-        &'s self,
-        slot: &'s Slot,
+    fn group_of_word<'a>(
+        &'a self,
+        slot: &Slot,
         word: &[u8],
         pattern: impl Fn(u32) -> &'a [u8],
-    ) -> Option<&'s [u32]> {
+    ) -> Option<Group<'a>> {
         let rest = strip_prefix(pattern(slot.first), word)?;
         // The pattern's first word ends where `word` does: at its end, or
         // at a character that is not a letter or digit.
@@ -258,43 +333,100 @@ impl NameTable {
         if !ends {
             return None;
         }
-        if slot.end.wrapping_sub(slot.start) == 1 {
-            // The one pattern, from the slot: `ids` is not read.
-            return Some(std::slice::from_ref(&slot.first));
+        if slot.len == 1 {
+            return Some(Group::One(slot.first));
         }
-        self.ids.get(slot.start as usize..slot.end as usize)
+        let start = slot.start as usize;
+        let members = self
+            .members
+            .get(start..start.saturating_add(slot.len as usize));
+        Some(Group::Several(members.unwrap_or(&[])))
     }
 }
 
-/// The longest of `group`'s patterns (ascending, all starting with the
-/// same `shared` bytes as `hay`) that `hay` begins with: its length and id.
+#[cfg(test)]
+impl NameTable {
+    /// Sets a slot's group from `value`, as a file forged to pass the
+    /// cache's hash might.
+    pub(crate) fn forge_slot(&mut self, at: usize, value: u64) {
+        self.slots.edit(|slots| {
+            let n = slots.len().max(1);
+            if let Some(slot) = slots.get_mut(at % n) {
+                (slot.first, slot.start) = (value as u32, (value >> 16) as u32);
+                slot.len = slot.len.max(1).wrapping_add((value >> 48) as u32);
+            }
+        });
+    }
+
+    /// Sets a member's head (`value`'s bytes, little-endian), its length
+    /// (`value`'s fifth byte, below 16) and its id (from the sixth byte).
+    pub(crate) fn forge_member(&mut self, at: usize, value: u64) {
+        self.members.edit(|members| {
+            let n = members.len().max(1);
+            if let Some(member) = members.get_mut(at % n) {
+                *member = Member {
+                    id: (value >> 40) as u32,
+                    len: (value >> 32) as u32 % 16,
+                    head: value.to_le_bytes(),
+                };
+            }
+        });
+    }
+}
+
+/// The longest of `group`'s patterns (all starting with the same `shared`
+/// bytes as `hay`) that `hay` begins with: its length and id.
 pub fn longest_prefix<'a>(
-    group: &[u32],
+    group: Group<'a>,
     hay: &[u8],
     shared: usize,
     pattern: impl Fn(u32) -> &'a [u8],
 ) -> Option<(usize, usize)> {
-    let rest = |id: u32| pattern(id).get(shared..).unwrap_or(&[]);
+    let full = |id: u32| pattern(id).get(shared..).unwrap_or(&[]);
     let mut key = hay.get(shared..)?;
-    if let [id] = group {
-        // Most words start one name: the search below comes to this.
-        let p = rest(*id);
-        return starts_with(key, p).then_some((shared + p.len(), *id as usize));
-    }
-    let mut upto = group.len();
+    let members = match group {
+        Group::One(id) => {
+            // Most words start one name: the search below comes to this.
+            let p = full(id);
+            return starts_with(key, p).then_some((shared + p.len(), id as usize));
+        }
+        Group::Several(members) => members,
+    };
+    let mut upto = members.len();
     loop {
         // The greatest pattern not above the text: the longest prefix of
         // the text among the patterns if it is one; else every pattern
         // that is one lies within the bytes it shares with the text.
-        let at = group[..upto].partition_point(|&id| compare(rest(id), key).is_le());
-        let id = *group.get(at.checked_sub(1)?)?;
-        let p = rest(id);
+        let at = members[..upto].partition_point(|m| m.compare(key, || full(m.id)).is_le());
+        let m = members.get(at.checked_sub(1)?)?;
+        let p = m.rest(|| full(m.id));
         if starts_with(key, p) {
-            return Some((shared + p.len(), id as usize));
+            return Some((shared + p.len(), m.id as usize));
         }
         let common = p.iter().zip(key).take_while(|(a, b)| a == b).count();
         key = &key[..common];
         upto = at - 1;
+    }
+}
+
+/// The pattern of `group` (all starting with the same `shared` bytes as
+/// `folded`) whose text is `folded`.
+pub fn exact<'a>(
+    group: Group<'a>,
+    folded: &[u8],
+    shared: usize,
+    pattern: impl Fn(u32) -> &'a [u8],
+) -> Option<usize> {
+    let full = |id: u32| pattern(id).get(shared..).unwrap_or(&[]);
+    let key = folded.get(shared..)?;
+    match group {
+        Group::One(id) => (full(id) == key).then_some(id as usize),
+        Group::Several(members) => {
+            let at = members
+                .binary_search_by(|m| m.compare(key, || full(m.id)))
+                .ok()?;
+            Some(members[at].id as usize)
+        }
     }
 }
 
@@ -385,6 +517,49 @@ mod tests {
             for (at, _) in text.char_indices().chain([(text.len(), ' ')]) {
                 proptest::prop_assert_eq!(word_at(&text, at), plain_word_at(&text, at), "{:?} at {}", text, at);
             }
+        }
+    }
+
+    proptest::proptest! {
+        /// A group's search, by the members' heads and by their texts
+        /// where the heads tie, finds the longest pattern the text begins
+        /// with, and each pattern by its text, as a plain search of every
+        /// pattern does: with first words shared by many patterns and
+        /// texts alike far past the heads ("john smithsonian", "john
+        /// smithson").
+        #[test]
+        fn a_group_is_searched_as_a_plain_search_finds(
+            names in proptest::collection::vec(proptest::collection::vec(proptest::sample::select(vec![
+                "john", " ", "smith", "smiths", "smithson", "smithsonian", "-", "x", "é", "’",
+            ]), 1..6), 1..16),
+            text in proptest::collection::vec(proptest::sample::select(vec![
+                "john", " ", "smith", "smiths", "smithson", "smithsonian", "-", "x", "é", "’", "s",
+            ]), 0..7),
+        ) {
+            let mut patterns: Vec<String> = names.iter().map(|p| p.concat()).collect();
+            patterns.sort();
+            patterns.dedup();
+            let table = NameTable::build(patterns.iter().map(String::as_str));
+            let pattern = |id: u32| patterns[id as usize].as_bytes();
+            let text = text.concat();
+            let (end, h) = word_at(&text, 0);
+            let word = &text.as_bytes()[..end];
+            let in_group = |p: &str| p.as_bytes()[..word_at(p, 0).0] == *word;
+            let group = table.group(word, h, pattern);
+            proptest::prop_assert_eq!(group.is_some(), patterns.iter().any(|p| in_group(p)));
+            let Some(group) = group else { return Ok(()) };
+            let longest = patterns
+                .iter()
+                .enumerate()
+                .filter(|(_, p)| in_group(p) && text.starts_with(p.as_str()))
+                .max_by_key(|(_, p)| p.len())
+                .map(|(id, p)| (p.len(), id));
+            proptest::prop_assert_eq!(longest_prefix(group, text.as_bytes(), end, pattern), longest);
+            for (id, p) in patterns.iter().enumerate().filter(|(_, p)| in_group(p)) {
+                proptest::prop_assert_eq!(exact(group, p.as_bytes(), end, pattern), Some(id));
+            }
+            let text_id = patterns.iter().position(|p| *p == text);
+            proptest::prop_assert_eq!(exact(group, text.as_bytes(), end, pattern), text_id);
         }
     }
 
