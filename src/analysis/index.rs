@@ -224,6 +224,10 @@ pub struct PatternRecord {
     first: PatternTarget,
 }
 
+/// What follows each pattern in the index's text of patterns: a byte that
+/// is no letter or digit (see [`NameTable::group`]).
+const PATTERN_END: char = '\0';
+
 /// The bit of [`PatternRecord::targets_end`] that marks an ordinary word.
 const ORDINARY: u32 = 1 << 31;
 
@@ -621,7 +625,7 @@ pub struct LexiconIndex {
     /// Pattern id (a rank in byte order) → where its folded text and its
     /// targets lie, and whether it is one ordinary English word ("Has").
     patterns: Array<PatternRecord>,
-    /// Every pattern's folded text, back to back.
+    /// Every pattern's folded text, each followed by [`PATTERN_END`].
     pattern_text: Text,
     /// Every pattern's targets, back to back.
     targets: Array<PatternTarget>,
@@ -854,7 +858,6 @@ impl LexiconIndex {
         let mut patterns: Vec<(&str, Vec<PatternTarget>)> = by_pattern.into_iter().collect();
         patterns.par_sort_unstable_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
         let sorted: Vec<&str> = patterns.iter().map(|(p, _)| *p).collect();
-        let name_table = NameTable::build(sorted.iter().copied());
         let name_patterns = forms
             .iter()
             .map(|f| match f.first() {
@@ -864,7 +867,6 @@ impl LexiconIndex {
                 _ => u32::MAX,
             })
             .collect();
-        drop(sorted);
         let mut pattern_text = String::new();
         let mut targets = Vec::new();
         let records: Vec<PatternRecord> = patterns
@@ -872,12 +874,18 @@ impl LexiconIndex {
             .map(|(p, t)| {
                 let text = pattern_text.len()..pattern_text.len() + p.len();
                 pattern_text.push_str(p);
+                // No letter or digit: the name table reads a first word's
+                // end in the text without the pattern's length.
+                pattern_text.push(PATTERN_END);
                 let ordinary = !p.contains(' ') && is_common_word(p);
                 let record = PatternRecord::new(text, &t, targets.len(), ordinary);
                 targets.extend(t);
                 record
             })
             .collect();
+        let starts = records.iter().map(|r| r.text_start as usize);
+        let name_table = NameTable::build(sorted.iter().copied().zip(starts));
+        drop(sorted);
         drop(forms);
 
         // Completion finds a name by its start, an alias, or any later word
@@ -1197,7 +1205,7 @@ impl LexiconIndex {
     pub fn names_start_otherwise(&self) -> bool {
         let (_, hash) = name_table::word_at("", 0);
         (self.name_table)
-            .group(b"", hash, |id| self.pattern_bytes(id as usize))
+            .group(b"", hash, self.pattern_text.as_bytes())
             .is_some()
     }
 
@@ -1214,9 +1222,7 @@ impl LexiconIndex {
         let word = &hay.as_bytes()[start..word_end];
         // Inlined into the name scan down to here: most words start no
         // name, and cost this probe alone.
-        let group = self
-            .name_table
-            .group(word, hash, |id| self.pattern_bytes(id as usize));
+        let group = (self.name_table).group(word, hash, self.pattern_text.as_bytes());
         if group.is_none() && !is_designator_plural(word) {
             return None;
         }
@@ -1315,9 +1321,11 @@ impl LexiconIndex {
     /// The pattern whose folded text is exactly `folded`.
     pub fn pattern_for(&self, folded: &str) -> Option<usize> {
         let (end, hash) = name_table::word_at(folded, 0);
-        let pattern = |id: u32| self.pattern_bytes(id as usize);
-        let group = (self.name_table).group(&folded.as_bytes()[..end], hash, pattern)?;
-        name_table::exact(group, folded.as_bytes(), end, pattern)
+        let text = self.pattern_text.as_bytes();
+        let group = (self.name_table).group(&folded.as_bytes()[..end], hash, text)?;
+        name_table::exact(group, folded.as_bytes(), end, |id| {
+            self.pattern_bytes(id as usize)
+        })
     }
 
     /// The source a claim or evidence names, within its lexicon.
@@ -2047,7 +2055,7 @@ mod tests {
                 i.claim_postings.edit(|v| v.iter_mut().for_each(|c| *c = 3))
             }),
             ("a first word's pattern", |i| {
-                i.name_table = NameTable::build(["x", "y", "z", "erdogan"].into_iter())
+                i.name_table = NameTable::build(["x", "y", "z", "erdogan"].into_iter().zip(0..))
             }),
             ("patterns' text out of order", |i| {
                 i.patterns

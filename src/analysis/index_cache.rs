@@ -62,7 +62,7 @@ use super::shared_array::{self, Owner, ALIGN};
 const MAGIC: &[u8; 8] = b"CDXINDEX";
 /// Bump whenever the index's encoding changes in a way the key below does
 /// not already capture.
-pub const CACHE_FORMAT: u32 = 15;
+pub const CACHE_FORMAT: u32 = 16;
 const SECTIONS: usize = 6;
 pub const HEADER_LEN: usize = 8 + 4 + 16 + SECTIONS * 8 + 16;
 

@@ -14,20 +14,23 @@ use serde::{Deserialize, Serialize};
 use super::shared_array::Array;
 
 /// A group's entry in the hash table: the high half of its word's hash
-/// (compared before the word itself), the group's first pattern, and, for
-/// a group of several, where its members lie in `members`. An empty slot
-/// has no patterns (`len` 0: every group has one).
+/// (compared before the word itself), where its first pattern's text
+/// starts in the index's text of patterns, how many patterns it has, and
+/// where they are: the pattern itself for a group of one, where its
+/// members start in `members` for a group of several. An empty slot has
+/// no patterns (`len` 0: every group has one).
 ///
-/// The group's first pattern is in the slot, so a word that starts one
-/// name (most first words) reads it from the slot alone. The name scan
-/// probes every word of a draft, and the names of a long draft are mostly
-/// ones it has not met before, whose every load misses the cache: one
-/// load from the slot, not three one after the other.
+/// A word that starts a name is checked against the text the slot points
+/// to, and a word that starts one name (most first words) finds it in the
+/// slot: the name scan probes every word of a draft, and the names of a
+/// long draft are mostly ones it has not met before, whose every load
+/// misses the cache. From the slot, the pattern's text and its record are
+/// read side by side, not one after the other.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, bytemuck::Pod, bytemuck::Zeroable)]
 #[repr(C)]
 struct Slot {
     tag: u32,
-    first: u32,
+    text: u32,
     start: u32,
     len: u32,
 }
@@ -227,19 +230,22 @@ pub fn word_end(s: &str, at: usize) -> usize {
 
 impl NameTable {
     /// The table of `patterns`: every pattern's folded text, in id order
-    /// (ascending bytes).
-    pub fn build<'a>(patterns: impl Iterator<Item = &'a str>) -> NameTable {
+    /// (ascending bytes), with where it starts in the index's text of
+    /// patterns, in which each is followed by a byte that is no letter or
+    /// digit ([`NameTable::group`]).
+    pub fn build<'a>(patterns: impl Iterator<Item = (&'a str, usize)>) -> NameTable {
         let mut group_of: std::collections::HashMap<&str, usize> = Default::default();
-        let mut groups: Vec<(u64, Vec<Member>)> = Vec::new();
-        for (id, p) in patterns.enumerate() {
+        // Each group's hash, first pattern's text, and patterns.
+        let mut groups: Vec<(u64, usize, Vec<Member>)> = Vec::new();
+        for (id, (p, text)) in patterns.enumerate() {
             let (end, hash) = word_at(p, 0);
             let word = &p[..end];
             let g = *group_of.entry(word).or_insert_with(|| {
-                groups.push((hash, Vec::new()));
+                groups.push((hash, text, Vec::new()));
                 groups.len() - 1
             });
             groups[g]
-                .1
+                .2
                 .push(Member::new(id as u32, &p.as_bytes()[end..]));
         }
         let len = if groups.is_empty() {
@@ -249,20 +255,24 @@ impl NameTable {
         };
         let mut slots = vec![Slot::default(); len];
         let mut members = Vec::new();
-        // A number past the `u32`s (four billion patterns) reads as an
-        // empty group, never as another one.
+        // A number past the `u32`s (four billion patterns or bytes of
+        // them) reads as an empty group, never as another one.
         let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
-        for (h, group) in groups {
-            let mut slot = Slot {
+        for (h, text, group) in groups {
+            let start = match group[..] {
+                [one] => one.id,
+                _ => {
+                    let start = small(members.len());
+                    members.extend(group.iter().copied());
+                    start
+                }
+            };
+            let slot = Slot {
                 tag: (h >> 32) as u32,
-                first: group[0].id,
-                start: 0,
+                text: small(text),
+                start,
                 len: small(group.len()),
             };
-            if let [_, _, ..] = group[..] {
-                slot.start = small(members.len());
-                members.extend(group);
-            }
             let mut at = h as usize & (len - 1);
             while slots[at].len != 0 {
                 at = (at + 1) & (len - 1);
@@ -277,17 +287,16 @@ impl NameTable {
 
     /// The patterns whose first word (run of letters and digits, empty if
     /// the pattern starts with another character) is `word`, whose hash
-    /// ([`word_at`]) is `h`: `pattern` gives a pattern's folded text.
+    /// ([`word_at`]) is `h`. `text` is the index's text of patterns, each
+    /// followed by a byte that is no letter or digit: a word is compared
+    /// with a group's first pattern there, and the byte after it tells
+    /// whether the pattern's first word ends with it, whatever the
+    /// pattern's length.
     ///
     /// Inlined into the name scan: a word that starts no name costs the
     /// probes alone (one or two slots, the table being at most half full).
     #[inline(always)]
-    pub fn group<'a>(
-        &'a self,
-        word: &[u8],
-        h: u64,
-        pattern: impl Fn(u32) -> &'a [u8],
-    ) -> Option<Group<'a>> {
+    pub fn group(&self, word: &[u8], h: u64, text: &[u8]) -> Option<Group<'_>> {
         // The slice once, so that the probe loop keeps it in registers.
         let slots: &[Slot] = &self.slots;
         if slots.is_empty() {
@@ -304,7 +313,7 @@ impl NameTable {
                 return None;
             }
             if slot.tag == tag {
-                if let Some(group) = self.group_of_word(slot, word, &pattern) {
+                if let Some(group) = self.group_of_word(slot, word, text) {
                     return Some(group);
                 }
             }
@@ -316,15 +325,12 @@ impl NameTable {
     /// The group of a slot whose tag matches `word`'s, if its first
     /// pattern's first word is `word` (the tag is half a hash: words may
     /// share it).
-    fn group_of_word<'a>(
-        &'a self,
-        slot: &Slot,
-        word: &[u8],
-        pattern: impl Fn(u32) -> &'a [u8],
-    ) -> Option<Group<'a>> {
-        let rest = strip_prefix(pattern(slot.first), word)?;
-        // The pattern's first word ends where `word` does: at its end, or
-        // at a character that is not a letter or digit.
+    fn group_of_word(&self, slot: &Slot, word: &[u8], text: &[u8]) -> Option<Group<'_>> {
+        let first = text.get(slot.text as usize..)?;
+        let rest = strip_prefix(first, word)?;
+        // The pattern's first word ends where `word` does: at a character
+        // that is not a letter or digit (the byte after the pattern is
+        // none).
         let ends = match rest.first() {
             None => true,
             Some(b) if b.is_ascii() => !b.is_ascii_alphanumeric(),
@@ -334,7 +340,7 @@ impl NameTable {
             return None;
         }
         if slot.len == 1 {
-            return Some(Group::One(slot.first));
+            return Some(Group::One(slot.start));
         }
         let start = slot.start as usize;
         let members = self
@@ -352,7 +358,7 @@ impl NameTable {
         self.slots.edit(|slots| {
             let n = slots.len().max(1);
             if let Some(slot) = slots.get_mut(at % n) {
-                (slot.first, slot.start) = (value as u32, (value >> 16) as u32);
+                (slot.text, slot.start) = (value as u32, (value >> 16) as u32);
                 slot.len = slot.len.max(1).wrapping_add((value >> 48) as u32);
             }
         });
@@ -539,13 +545,22 @@ mod tests {
             let mut patterns: Vec<String> = names.iter().map(|p| p.concat()).collect();
             patterns.sort();
             patterns.dedup();
-            let table = NameTable::build(patterns.iter().map(String::as_str));
+            // The patterns' text as the index lays it out: each followed by
+            // a byte that is no letter or digit.
+            let mut pattern_text = Vec::new();
+            let mut starts = Vec::new();
+            for p in &patterns {
+                starts.push(pattern_text.len());
+                pattern_text.extend_from_slice(p.as_bytes());
+                pattern_text.push(0);
+            }
+            let table = NameTable::build(patterns.iter().map(String::as_str).zip(starts));
             let pattern = |id: u32| patterns[id as usize].as_bytes();
             let text = text.concat();
             let (end, h) = word_at(&text, 0);
             let word = &text.as_bytes()[..end];
             let in_group = |p: &str| p.as_bytes()[..word_at(p, 0).0] == *word;
-            let group = table.group(word, h, pattern);
+            let group = table.group(word, h, &pattern_text);
             proptest::prop_assert_eq!(group.is_some(), patterns.iter().any(|p| in_group(p)));
             let Some(group) = group else { return Ok(()) };
             let longest = patterns
