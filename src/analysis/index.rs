@@ -1222,7 +1222,12 @@ impl LexiconIndex {
         let word = &hay.as_bytes()[start..word_end];
         // Inlined into the name scan down to here: most words start no
         // name, and cost this probe alone.
-        let group = (self.name_table).group(word, hash, self.pattern_text.as_bytes());
+        // The record of a group of one's pattern is read next: loaded while
+        // the word is compared.
+        let text = self.pattern_text.as_bytes();
+        let group = (self.name_table).group_reading_ahead(word, hash, text, |id| {
+            self.patterns.get(id as usize).map_or(0, |r| r.text_end)
+        });
         if group.is_none() && !is_designator_plural(word) {
             return None;
         }
