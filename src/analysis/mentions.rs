@@ -150,7 +150,7 @@ fn scan_folded(
                 targets
                     .iter()
                     .map(|t| {
-                        let folded_only = if written.ascii && t.folds_by_case() {
+                        let folded_only = if written.folds_by_case_to(t) {
                             false
                         } else {
                             let form = index.written(t);
@@ -507,10 +507,16 @@ impl<'a> Written<'a> {
     /// Whether the text, which matched `target`'s pattern, is its
     /// spelling but for letter case, apostrophes and hyphens.
     fn same_as(&self, target: &PatternTarget, index: &LexiconIndex) -> bool {
-        // ASCII text folds by case alone, to the pattern it matched, which
-        // is the form's lower case: the form is not read (in a long draft,
-        // most names' forms are not in the cache).
-        (self.ascii && target.folds_by_case()) || self.same_but_case(index.written(target))
+        self.folds_by_case_to(target) || self.same_but_case(index.written(target))
+    }
+
+    /// Whether the text, which matched `target`'s pattern, is surely its
+    /// spelling but for case, told without reading the spelling (in a long
+    /// draft, most names' spellings are not in the cache): ASCII text
+    /// folds by case alone to the pattern it matched, which is the lower
+    /// case of an ASCII form that [`PatternTarget::folds_by_case`].
+    fn folds_by_case_to(&self, target: &PatternTarget) -> bool {
+        self.ascii && target.folds_by_case()
     }
 
     /// Whether the text is the lexicon's spelling `form` but for letter
@@ -607,6 +613,45 @@ mod tests {
         assert!(m[0].folded_only);
         assert_eq!(&text[m[1].range.clone()], "ANKARA");
         assert!(!m[1].folded_only, "case alone is not a variant");
+    }
+
+    /// ASCII text is taken for a form but for case only where the form is
+    /// ASCII and folds to its pattern by case alone: against a form with
+    /// marks ("Işık") it is a variant, and each entity that shares a name
+    /// is judged by its own spelling.
+    #[test]
+    fn ascii_text_is_a_variant_of_a_form_with_marks() {
+        let index = LexiconIndex::of_json(
+            "x.lexicon.json",
+            r#"{"copydesk_lexicon": 1, "entities": [
+ {"id": "isik", "name": "Ayşe Işık", "kind": "person", "aliases": ["Işık"]},
+ {"id": "isik2", "name": "Can Isik", "kind": "person", "aliases": ["Isik"]},
+ {"id": "kaya", "name": "Ali Kaya", "kind": "person"}
+]}"#,
+        );
+        let marked = |text: &str| -> Vec<(String, String, bool)> {
+            find_mentions(text, &index)
+                .into_iter()
+                .map(|m| {
+                    let id = index.entity(m.entity).entity.id.clone();
+                    (text[m.range].to_string(), id, m.folded_only)
+                })
+                .collect()
+        };
+        let row =
+            |text: &str, id: &str, folded_only| (text.to_string(), id.to_string(), folded_only);
+        assert_eq!(
+            marked("Ayse Isik met ALI KAYA. Isik spoke."),
+            [
+                row("Ayse Isik", "isik", true),
+                row("ALI KAYA", "kaya", false),
+                row("Isik", "isik", true)
+            ]
+        );
+        assert_eq!(
+            marked("Can Isik came. ISIK left."),
+            [row("Can Isik", "isik2", false), row("ISIK", "isik2", false)]
+        );
     }
 
     /// The byte look-ups before decoding in `boundary_before` and
