@@ -623,7 +623,8 @@ pub struct LexiconIndex {
     /// Patterns by their first word: what the name scan probes.
     name_table: NameTable,
     /// Pattern id (a rank in byte order) → where its folded text and its
-    /// targets lie, and whether it is one ordinary English word ("Has").
+    /// targets lie, whether it is one ordinary English word ("Has"), and
+    /// its first target ([`PatternRecord`]).
     patterns: Array<PatternRecord>,
     /// Every pattern's folded text, each followed by [`PATTERN_END`].
     pattern_text: Text,
