@@ -1276,7 +1276,9 @@ impl LexiconIndex {
     ///
     /// Never empty: every pattern of a built index stands for someone, and
     /// one a forged cache leaves without targets stands for a blank one
-    /// (the name scan reads a pattern's first target).
+    /// (its callers read a pattern's first target). The name scan reads
+    /// the first from the pattern's record ([`LexiconIndex::first_target`])
+    /// and these only for a name several entities share.
     pub fn pattern_targets(&self, id: usize) -> &[PatternTarget] {
         let range = self.patterns.get(id).map_or(0..0, PatternRecord::targets);
         match self.targets.get(range).unwrap_or(&[]) {
@@ -2145,8 +2147,9 @@ mod tests {
                 }),
             }
             proptest::prop_assert!(index.is_consistent());
-            // Turkish letters: a forged pattern may end inside a character.
-            let draft = "Recep Tayyip Erdoğan said: \"Erdogan buys weapons.\" Tayyip Kaya \
+            // A letter that folds to ASCII ("ğ") and quotation marks that
+            // do not ("“"): a forged pattern or head may end inside one.
+            let draft = "Recep Tayyip Erdoğan said: “Erdogan buys weapons.” Tayyip Kaya \
                          agreed. Erdogan buys weapons, Kaya said. \"Tayyip sells weapons\", he said.";
             let analysis =
                 crate::analysis::analyze(draft, crate::text::prose::DocKind::PlainText, &index);

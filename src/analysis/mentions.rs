@@ -142,38 +142,44 @@ fn scan_folded(
             folded_only_first: !written.same_as(first, index),
             first_entity: first.entity(),
             first_form: first.form(),
-            shared: shared.then(|| {
-                let targets = index.pattern_targets(pattern);
-                // Entities sharing a name mostly share its spelling too
-                // (a surname): each spelling is compared once in a row.
-                let mut last: Option<(&str, bool)> = None;
-                targets
-                    .iter()
-                    .map(|t| {
-                        let folded_only = if written.folds_by_case_to(t) {
-                            false
-                        } else {
-                            let form = index.written(t);
-                            let folded_only = match last {
-                                Some((before, folded_only)) if before == form => folded_only,
-                                _ => !written.same_but_case(form),
-                            };
-                            last = Some((form, folded_only));
-                            folded_only
-                        };
-                        SharedTarget {
-                            entity: t.entity(),
-                            form: t.form(),
-                            folded_only,
-                        }
-                    })
-                    .collect()
-            }),
+            shared: shared.then(|| shared_targets(index.pattern_targets(pattern), &written, index)),
             ordinary_word,
             range: offset + r.start..offset + r.end,
             pattern,
         });
     }
+}
+
+/// The entities a name shared by several stands for, each with whether the
+/// text differs from its spelling by more than letter case.
+fn shared_targets(
+    targets: &[PatternTarget],
+    written: &Written,
+    index: &LexiconIndex,
+) -> Arc<[SharedTarget]> {
+    // Entities sharing a name mostly share its spelling too (a surname):
+    // each spelling is compared once in a row.
+    let mut last: Option<(&str, bool)> = None;
+    let mut folded_only = |t: &PatternTarget| {
+        if written.folds_by_case_to(t) {
+            return false;
+        }
+        let form = index.written(t);
+        let differs = match last {
+            Some((before, differs)) if before == form => differs,
+            _ => !written.same_but_case(form),
+        };
+        last = Some((form, differs));
+        differs
+    };
+    targets
+        .iter()
+        .map(|t| SharedTarget {
+            entity: t.entity(),
+            form: t.form(),
+            folded_only: folded_only(t),
+        })
+        .collect()
 }
 
 /// Turns the names found, in document order, into mentions: each stands for

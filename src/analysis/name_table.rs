@@ -358,12 +358,19 @@ impl NameTable {
         if slot.len as usize > READ_AHEAD {
             return;
         }
+        // Four members to a line of 64 bytes: every fourth and the last.
+        let members = self.members_of(slot);
+        let lines = members.iter().step_by(4).chain(members.last());
+        std::hint::black_box(lines.fold(0, |any, m| any | m.len));
+    }
+
+    /// The members of a slot's group of several (none if a damaged slot
+    /// points past them).
+    #[inline]
+    fn members_of(&self, slot: &Slot) -> &[Member] {
         let start = slot.start as usize;
-        if let Some(members) = self.members.get(start..start + slot.len as usize) {
-            // Four members to a line of 64 bytes: every fourth and the last.
-            let lines = members.iter().step_by(4).chain(members.last());
-            std::hint::black_box(lines.fold(0, |any, m| any | m.len));
-        }
+        let end = start.saturating_add(slot.len as usize);
+        self.members.get(start..end).unwrap_or(&[])
     }
 
     /// The group of a slot whose tag matches `word`'s, if its first
@@ -386,11 +393,7 @@ impl NameTable {
         if slot.len == 1 {
             return Some(Group::One(slot.start));
         }
-        let start = slot.start as usize;
-        let members = self
-            .members
-            .get(start..start.saturating_add(slot.len as usize));
-        Some(Group::Several(members.unwrap_or(&[])))
+        Some(Group::Several(self.members_of(slot)))
     }
 }
 
