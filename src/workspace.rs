@@ -567,9 +567,20 @@ fn map_cache(location: &Path) -> Result<Option<(Arc<memmap2::Mmap>, Header)>, St
     // as long as it is mapped; only another program writing into or
     // truncating the file could (docs/lexicon.md, "The index cache").
     let map = unsafe { memmap2::Mmap::map(&file) }.map_err(|e| io_message(&e))?;
-    // Not populated: the start reads the hashed part whole (the kernel
-    // maps it a few pages per fault), the entries only where a draft needs
-    // them.
+    // Not populated: the start reads the hashed part whole, the entries
+    // only where a draft needs them.
+    //
+    // Huge pages for the mapping, so that a cache file the page cache does
+    // not hold (after a reboot, or evicted) is read back by the faults in
+    // 2 MiB folios, as a freshly written one already sits. Read back page
+    // by page, it cost every later `check` of ten drafts 15% more CPU in
+    // page faults (BENCHMARKS.md, session 17). Only speed is at stake, so
+    // a kernel without transparent huge pages is no error. The language
+    // server, which turns huge pages off for itself (src/main.rs), still
+    // reads the file back in large folios, mapped a folio per fault: its
+    // resident size is then what it is with a freshly written cache.
+    #[cfg(target_os = "linux")]
+    let _ = map.advise(memmap2::Advice::HugePage);
     let header = Header::read(&map[..]).map_err(|m| m.to_string())?;
     Ok(Some((Arc::new(map), header)))
 }

@@ -166,6 +166,42 @@ fn a_mapped_index_is_untouched_when_its_cache_is_replaced_or_deleted() {
     assert!(!cards.contains("director of the Turkey Program"));
 }
 
+/// The mapped cache asks the kernel for huge pages: a cache file read back
+/// from disk page by page made every later `check` of ten drafts about 15%
+/// slower, in page faults (BENCHMARKS.md, session 17).
+#[cfg(target_os = "linux")]
+#[test]
+fn the_mapped_cache_asks_for_huge_pages() {
+    if !Path::new("/sys/kernel/mm/transparent_hugepage").exists() {
+        eprintln!("skipped: this kernel has no transparent huge pages");
+        return;
+    }
+    let (_dir, lexicon) = desk();
+    let paths = vec![lexicon.clone()];
+    let cache = settings(None);
+    load(&paths, &cache);
+    let mapped = load(&paths, &cache);
+    assert!(
+        note(&mapped).starts_with("index read from"),
+        "{}",
+        note(&mapped)
+    );
+    let file = cache_of(&lexicon).canonicalize().unwrap();
+    let smaps = std::fs::read_to_string("/proc/self/smaps").unwrap();
+    // A mapping's header line ends with its file; its `VmFlags` line comes
+    // last among its fields.
+    let flags = smaps
+        .lines()
+        .skip_while(|line| !line.ends_with(&*file.to_string_lossy()))
+        .find_map(|line| line.strip_prefix("VmFlags:"))
+        .unwrap_or_else(|| panic!("{} is not mapped:\n{smaps}", file.display()));
+    assert!(
+        flags.split_whitespace().any(|f| f == "hg"),
+        "VmFlags:{flags}"
+    );
+    drop(mapped);
+}
+
 #[test]
 fn an_edited_lexicon_makes_its_cache_stale() {
     let (_dir, lexicon) = desk();
