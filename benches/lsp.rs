@@ -677,20 +677,24 @@ fn row_check(setup: &Setup, lexicon: &Path, state: CacheState) -> Option<Row> {
             .ok()?;
         Some(t0.elapsed())
     };
-    let cache = {
-        let mut p = lexicon.as_os_str().to_owned();
-        p.push(copydesk::workspace::CACHE_SUFFIX);
-        PathBuf::from(p)
-    };
+    // Where `check` keeps it: the first place that holds one.
+    let locations = copydesk::workspace::CacheSettings::standard().locations(lexicon);
+    let cache = || locations.iter().find(|p| p.is_file()).cloned();
     let (label, first) = match state {
         CacheState::Written => {
             // Whatever binary wrote it last, this one writes it anew.
-            let _ = std::fs::remove_file(&cache);
+            if let Some(old) = cache() {
+                let _ = std::fs::remove_file(old);
+            }
             run(&files[..1])?;
             ("cache just written", None)
         }
         CacheState::ReadBack => {
             run(&files[..1])?;
+            let Some(cache) = cache() else {
+                eprintln!("{}: no index cache: row skipped", lexicon.display());
+                return None;
+            };
             if let Err(e) = evict(&cache) {
                 eprintln!("{}: not evicted ({e}): row skipped", cache.display());
                 return None;

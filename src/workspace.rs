@@ -243,7 +243,7 @@ impl CacheSettings {
 
     /// The places a cache for lexicons whose first is `first` may be, in
     /// the order they are tried.
-    fn locations(&self, first: &Path) -> Vec<PathBuf> {
+    pub fn locations(&self, first: &Path) -> Vec<PathBuf> {
         let mut name = first.as_os_str().to_owned();
         name.push(CACHE_SUFFIX);
         let mut out = vec![PathBuf::from(name)];
