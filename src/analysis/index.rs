@@ -31,7 +31,7 @@ use serde::{Deserialize, Serialize};
 
 use super::memo::{IndexMemos, TextMemo};
 use super::name_table::{self, NameTable};
-use super::shared_array::{map_bytes, shared_map, Array, Checked, SharedMap, Text};
+use super::shared_array::{map_bytes, saturating_u32, shared_map, Array, Checked, SharedMap, Text};
 use crate::lexicon::known::{ClaimDef, EntityDef, SourceDef};
 use crate::lexicon::{Claim, Entity, EntityKind, Lexicon, Source, FORMAT_VERSION};
 use crate::text::fold::fold;
@@ -152,17 +152,16 @@ impl PatternTarget {
         written: &str,
         at: Range<usize>,
     ) -> PatternTarget {
-        let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         // `folded` is the lower case of `written` exactly when it has the
         // same bytes but for the case of ASCII letters.
         let by_case = written.is_ascii() && written.eq_ignore_ascii_case(folded);
         PatternTarget {
-            entity: small(entity),
+            entity: saturating_u32(entity),
             form: form as u8,
             folds_by_case: u8::from(by_case),
             _unused: [0; 2],
-            written_start: small(at.start),
-            written_end: small(at.end),
+            written_start: saturating_u32(at.start),
+            written_end: saturating_u32(at.end),
         }
     }
 
@@ -240,15 +239,14 @@ impl PatternRecord {
         from: usize,
         ordinary: bool,
     ) -> PatternRecord {
-        let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         let end = u32::try_from(from + targets.len())
             .ok()
             .filter(|&end| end < ORDINARY)
             .unwrap_or(ORDINARY - 1);
         PatternRecord {
-            text_start: small(text.start),
-            text_end: small(text.end),
-            targets_start: small(from),
+            text_start: saturating_u32(text.start),
+            text_end: saturating_u32(text.end),
+            targets_start: saturating_u32(from),
             targets_end: end | if ordinary { ORDINARY } else { 0 },
             first: targets.first().copied().unwrap_or(NO_TARGET[0]),
         }

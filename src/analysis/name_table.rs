@@ -11,7 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::shared_array::Array;
+use super::shared_array::{saturating_u32, Array};
 
 /// A group's entry in the hash table: the high half of its word's hash
 /// (compared before the word itself), where its first pattern's text
@@ -63,7 +63,7 @@ impl Member {
         head[..n].copy_from_slice(&rest[..n]);
         Member {
             id,
-            len: u32::try_from(rest.len()).unwrap_or(u32::MAX),
+            len: saturating_u32(rest.len()),
             head,
         }
     }
@@ -261,21 +261,20 @@ impl NameTable {
         let mut members = Vec::new();
         // A number past the `u32`s (four billion patterns or bytes of
         // them) reads as an empty group, never as another one.
-        let small = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
         for (h, text, group) in groups {
             let start = match group[..] {
                 [one] => one.id,
                 _ => {
-                    let start = small(members.len());
+                    let start = saturating_u32(members.len());
                     members.extend(group.iter().copied());
                     start
                 }
             };
             let slot = Slot {
                 tag: (h >> 32) as u32,
-                text: small(text),
+                text: saturating_u32(text),
                 start,
-                len: small(group.len()),
+                len: saturating_u32(group.len()),
             };
             let mut at = h as usize & (len - 1);
             while slots[at].len != 0 {

@@ -35,6 +35,13 @@ use yoke::Yoke;
 /// buffer standing for it). Never changed while anything holds it.
 pub type Owner = Arc<dyn AsRef<[u8]> + Send + Sync>;
 
+/// A number stored as a `u32` in an array read in place: one too large
+/// (four billion ids or bytes) saturates, so that it reads as out of range,
+/// never as another, smaller number.
+pub fn saturating_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
 /// Where every array starts in its section, and where the section starts
 /// in the file: enough for any element type used here.
 pub const ALIGN: usize = 8;
