@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use copydesk::analysis::{analyze, cards, LexiconIndex};
 use copydesk::rules::{self, RuleConfig};
 use copydesk::text::prose::DocKind;
-use copydesk::workspace::{load_index, CacheSettings, IndexLoad, CACHE_SUFFIX, RACY_MARGIN};
+use copydesk::workspace::{load_index, CacheSettings, IndexLoad, RACY_MARGIN};
 
 const LEXICON: &str = include_str!("fixtures/sochi.lexicon.json");
 const ARTICLE: &str = include_str!("fixtures/sochi-putin-erdogan.txt");
@@ -32,10 +32,9 @@ fn desk() -> (tempfile::TempDir, PathBuf) {
     (dir, lexicon)
 }
 
+/// Where the cache of `lexicon` goes: beside it (the first place tried).
 fn cache_of(lexicon: &Path) -> PathBuf {
-    let mut p = lexicon.as_os_str().to_owned();
-    p.push(CACHE_SUFFIX);
-    PathBuf::from(p)
+    settings(None).locations(lexicon).remove(0)
 }
 
 fn load(paths: &[PathBuf], cache: &CacheSettings) -> IndexLoad {
@@ -106,7 +105,10 @@ fn a_cached_index_answers_exactly_as_a_fresh_build() {
         "{}",
         note(&built)
     );
-    assert!(cache_of(&lexicon).is_file());
+    // The name docs/lexicon.md gives users (for their .gitignore).
+    let beside = lexicon.with_file_name("sochi.lexicon.json.copydesk-cache");
+    assert_eq!(cache_of(&lexicon), beside);
+    assert!(beside.is_file());
     let cached = load(&paths, &cache);
     assert!(
         note(&cached).starts_with("index read from"),
